@@ -1,0 +1,117 @@
+# dcops — build, test, demo. See README.md.
+#
+#   make            build bin: $(BUILD)/bin/dcops and $(BUILD)/bin/dcopsd
+#   make deps       install missing Debian packages (sudo when not root)
+#   make check      deps + build + every test (SANITIZE=1: ASan + UBSan build)
+#   make demo       deps + build + the embedded Gwangju data center + console
+#   make bench      benchmarks; figures go to BENCHMARKS.md
+#   make install    PREFIX=/usr/local (binaries, SQL, themes, man pages)
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SANITIZE ?=
+BUILD    ?= build$(if $(SANITIZE),/san,)
+
+PKGS := ncursesw libssh libpq libcjson
+CC   ?= cc
+# ncursesw's pkg-config asks for _XOPEN_SOURCE=600; we set 700 ourselves.
+PKG_CFLAGS := $(filter-out -D_XOPEN_SOURCE=% -D_DEFAULT_SOURCE,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS += -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Ibackend -Itui $(PKG_CFLAGS)
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -MMD -MP
+LDLIBS   += $(PKG_LIBS) -lm
+ifneq ($(SANITIZE),)
+CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+BACKEND_SRC := $(filter-out backend/dcopsd.c,$(wildcard backend/*.c backend/sim/*.c))
+TUI_SRC     := $(filter-out tui/main.c,$(wildcard tui/*.c))
+BACKEND_OBJ := $(BACKEND_SRC:%.c=$(BUILD)/%.o)
+TUI_OBJ     := $(TUI_SRC:%.c=$(BUILD)/%.o)
+LIB_BACKEND := $(BUILD)/libdcops.a
+LIB_TUI     := $(BUILD)/libdcops-tui.a
+DCOPS       := $(BUILD)/bin/dcops
+DCOPSD      := $(BUILD)/bin/dcopsd
+TEST_SRC    := $(wildcard tests/unit/test_*.c tests/integration/test_*.c)
+TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check demo demo-stop bench install uninstall clean distclean tests
+all: $(DCOPS) $(DCOPSD)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB_BACKEND): $(BACKEND_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(LIB_TUI): $(TUI_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(DCOPS): $(BUILD)/tui/main.o $(LIB_TUI) $(LIB_BACKEND)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(DCOPSD): $(BUILD)/backend/dcopsd.o $(LIB_BACKEND)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_TUI) $(LIB_BACKEND)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) -c -o $@ $<
+
+tests: all $(TEST_BIN)
+
+# Debian packages dcops needs to build, test and run its demo.
+DEB_PKGS := make gcc pkg-config libncurses-dev libssh-dev libpq-dev libcjson-dev \
+            libcmocka-dev postgresql postgresql-contrib openssh-server openssh-client \
+            tmux procps
+deps:
+	@BUILD=$(BUILD) sh tests/lib/deps.sh $(DEB_PKGS)
+
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@BUILD=$(BUILD) bash tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(DCOPS) demo
+
+demo-stop:
+	@$(DCOPS) demo --stop
+
+bench: deps
+	@$(MAKE) --no-print-directory tests
+	@BUILD=$(BUILD) bash tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dcops/backend/sql \
+	    $(DESTDIR)$(PREFIX)/share/dcops/backend/seed $(DESTDIR)$(PREFIX)/share/dcops/themes \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(DCOPS) $(DCOPSD) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 backend/sql/*.sql $(DESTDIR)$(PREFIX)/share/dcops/backend/sql/
+	install -m 644 backend/seed/*.json $(DESTDIR)$(PREFIX)/share/dcops/backend/seed/
+	install -m 644 themes/*.json $(DESTDIR)$(PREFIX)/share/dcops/themes/
+	install -m 644 tui/dcops.1 backend/dcopsd.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/dcops $(DESTDIR)$(PREFIX)/bin/dcopsd \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/dcops.1 $(DESTDIR)$(PREFIX)/share/man/man1/dcopsd.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/dcops
+
+clean:
+	rm -rf build
+
+distclean: clean
+	-$(DCOPS) demo --stop 2>/dev/null
+	rm -rf var
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,13 @@
+/* commands.h — entry points of the script commands, one per backend module.
+ * Each is a dc_cmd_fn (see opts.h); tui/cli.c lists them in its table. */
+#ifndef DCOPS_COMMANDS_H
+#define DCOPS_COMMANDS_H
+
+#include "opts.h"
+
+int migrate_cmd(const struct dc_opts *o, int argc, char **argv);  /* migrate.c: db migrate */
+int status_cmd(const struct dc_opts *o, int argc, char **argv);   /* status.c: status */
+int seed_cmd(const struct dc_opts *o, int argc, char **argv);     /* seed.c: seed */
+int demo_cmd(const struct dc_opts *o, int argc, char **argv);     /* demo.c: demo */
+
+#endif

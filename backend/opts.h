@@ -1,0 +1,25 @@
+/* opts.h — the global command-line options every dcops command sees.
+ *
+ * Ownership: the strings point into argv or the environment and are never
+ * freed; struct dc_opts lives in main()'s frame for the whole run. */
+#ifndef DCOPS_OPTS_H
+#define DCOPS_OPTS_H
+
+#include <stdbool.h>
+
+struct dc_opts {
+	const char *db;       /* --db CONNINFO (NULL: DCOPS_DB, PG*, demo, libpq defaults) */
+	const char *ssh;      /* --ssh user@host[:port] */
+	const char *theme;    /* --theme NAME */
+	const char *profile;  /* --profile NAME */
+	const char *config;   /* --config FILE (default $XDG_CONFIG_HOME/dcops/config.json) */
+	bool readonly;        /* --readonly */
+	bool quiet;           /* -q: no informational lines on stderr */
+};
+
+/* A script command: returns the process exit status (0 ok, 1 refused or
+ * failed with a one-line reason on stderr, 2 usage error). argv[0] is the
+ * command name. */
+typedef int (*dc_cmd_fn)(const struct dc_opts *o, int argc, char **argv);
+
+#endif

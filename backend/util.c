@@ -1,0 +1,318 @@
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "dcops: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom(n * size);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	size_t c = *cap ? *cap : 16;
+	while (c < need)
+		c *= 2;
+	if (c > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	*cap = c;
+	return xrealloc(p, c * size);
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static char *xvasprintf(const char *fmt, va_list ap)
+{
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		oom(0);
+	char *p = xmalloc((size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *p = xvasprintf(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+int dc_err_set(struct dc_err *err, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+void sb_appendn(struct sb *sb, const char *s, size_t n)
+{
+	sb->buf = xgrow(sb->buf, &sb->cap, sb->len + n + 1, 1);
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void sb_append(struct sb *sb, const char *s)
+{
+	sb_appendn(sb, s, strlen(s));
+}
+
+void sb_appendf(struct sb *sb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *p = xvasprintf(fmt, ap);
+	va_end(ap);
+	sb_append(sb, p);
+	free(p);
+}
+
+void sb_clear(struct sb *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+char *sb_take(struct sb *sb)
+{
+	char *p = sb->buf ? sb->buf : xstrdup("");
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return p;
+}
+
+void sb_free(struct sb *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+int64_t dc_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t dc_mono_ms(void)
+{
+	return dc_mono_us() / 1000;
+}
+
+double dc_wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int dc_read_file(const char *path, size_t max, char **out, size_t *len, struct dc_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return dc_err_set(err, "%s: %s", path, strerror(errno));
+	struct sb sb = {0};
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (sb.len + n > max) {
+			fclose(f);
+			sb_free(&sb);
+			return dc_err_set(err, "%s: file is larger than the %zu-byte limit", path, max);
+		}
+		sb_appendn(&sb, buf, n);
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		sb_free(&sb);
+		return dc_err_set(err, "%s: read error", path);
+	}
+	if (len)
+		*len = sb.len;
+	*out = sb_take(&sb);
+	return 0;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The source tree root: the nearest ancestor of the binary's directory
+ * that holds backend/sql/001_schema.sql, or NULL. */
+static const char *tree_root(void)
+{
+	static char root[PATH_MAX + 16];
+	static int done;
+	if (done)
+		return root[0] ? root : NULL;
+	done = 1;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	for (int up = 0; up < 4; up++) {
+		char *slash = strrchr(exe, '/');
+		if (!slash || slash == exe)
+			break;
+		*slash = '\0';
+		char probe[PATH_MAX + 64];
+		snprintf(probe, sizeof probe, "%s/backend/sql/001_schema.sql", exe);
+		if (is_file(probe)) {
+			snprintf(root, sizeof root, "%s", exe);
+			return root;
+		}
+		snprintf(probe, sizeof probe, "%s/share/dcops/backend/sql/001_schema.sql", exe);
+		if (is_file(probe)) {
+			snprintf(root, sizeof root, "%s/share/dcops", exe);
+			return root;
+		}
+	}
+	return NULL;
+}
+
+const char *dc_datadir(void)
+{
+	const char *env = getenv("DCOPS_DATADIR");
+	if (env && *env)
+		return env;
+	const char *root = tree_root();
+	return root ? root : ".";
+}
+
+const char *dc_vardir(void)
+{
+	static char var[PATH_MAX + 32];
+	const char *env = getenv("DCOPS_VAR");
+	if (env && *env)
+		return env;
+	if (!var[0]) {
+		const char *root = tree_root();
+		const char *state = getenv("XDG_STATE_HOME");
+		const char *home = getenv("HOME");
+		if (root && strstr(root, "/share/dcops") == NULL)
+			snprintf(var, sizeof var, "%s/var", root);
+		else if (state && *state)
+			snprintf(var, sizeof var, "%s/dcops", state);
+		else
+			snprintf(var, sizeof var, "%s/.local/state/dcops", home ? home : "/tmp");
+	}
+	return var;
+}
+
+void dc_rng_seed(struct dc_rng *r, uint64_t seed)
+{
+	r->s = seed;
+}
+
+uint64_t dc_rng_next(struct dc_rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+double dc_rng_unit(struct dc_rng *r)
+{
+	return (double)(dc_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+int dc_rng_range(struct dc_rng *r, int lo, int hi)
+{
+	if (hi <= lo)
+		return lo;
+	return lo + (int)(dc_rng_next(r) % (uint64_t)(hi - lo + 1));
+}
+
+double dc_rng_exp(struct dc_rng *r, double mean)
+{
+	return -mean * log(1.0 - dc_rng_unit(r));
+}
+
+double dc_rng_lognormal(struct dc_rng *r, double median, double sigma)
+{
+	/* Box–Muller for one standard normal. */
+	double u1 = 1.0 - dc_rng_unit(r), u2 = dc_rng_unit(r);
+	double z = sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+	return median * exp(sigma * z);
+}
+
+int dc_rng_poisson(struct dc_rng *r, double lambda)
+{
+	if (lambda <= 0)
+		return 0;
+	if (lambda > 50) {
+		double u1 = 1.0 - dc_rng_unit(r), u2 = dc_rng_unit(r);
+		double z = sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+		int k = (int)lround(lambda + sqrt(lambda) * z);
+		return k < 0 ? 0 : k;
+	}
+	double l = exp(-lambda), p = 1.0;
+	int k = 0;
+	do {
+		k++;
+		p *= dc_rng_unit(r);
+	} while (p > l);
+	return k - 1;
+}
