@@ -1,0 +1,165 @@
+/* model.h — the console's picture of the data center: plain rows, no libpq,
+ * no curses. The store (store.h) is the only writer; views read.
+ *
+ * Ownership: the model owns every row and every string in it. A row pointer
+ * stays valid until the row is updated or deleted by a later store apply, so
+ * views keep ids (not pointers) across loop turns, or re-fetch rows after an
+ * on_change callback. All times are Unix seconds (UTC); 0 means "not set".
+ * Strings are UTF-8 as the database sent them, NOT sanitised: views must
+ * draw them through draw.c, which strips control sequences.
+ *
+ * Derived fields (marked "derived") are kept current by the model as deltas
+ * arrive, at a cost proportional to the changed rows, never the fleet size. */
+#ifndef DCOPS_MODEL_H
+#define DCOPS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The tables the console follows, in full-load order (node before gpu, ...). */
+enum dc_table {
+	DC_T_SITE, DC_T_RACK, DC_T_PARTITION, DC_T_NODE, DC_T_GPU, DC_T_TENANT,
+	DC_T_PROJECT, DC_T_QUOTA, DC_T_JOB, DC_T_INCIDENT, DC_T_INCIDENT_EVENT,
+	DC_T_ACTION, DC_T_AUDIT, DC_T_SETTING,
+	DC_T_COUNT
+};
+#define DC_MASK(t) (1u << (t))
+
+enum dc_sched { DC_SCHED_IDLE, DC_SCHED_MIXED, DC_SCHED_ALLOCATED, DC_SCHED_DOWN, DC_SCHED_UNKNOWN };
+enum dc_admin { DC_ADMIN_ACTIVE, DC_ADMIN_DRAINING, DC_ADMIN_DRAINED };
+enum dc_health { DC_HEALTH_OK, DC_HEALTH_WARN, DC_HEALTH_FAIL };
+enum dc_job_state { DC_JOB_PENDING, DC_JOB_RUNNING, DC_JOB_COMPLETED, DC_JOB_FAILED,
+	DC_JOB_CANCELLED, DC_JOB_TIMEOUT, DC_JOB_NODE_FAIL };
+enum dc_inc_state { DC_INC_TRIGGERED, DC_INC_ACKNOWLEDGED, DC_INC_MITIGATED, DC_INC_RESOLVED };
+enum dc_action_status { DC_ACT_PENDING, DC_ACT_APPLIED, DC_ACT_FAILED, DC_ACT_CANCELLED };
+
+/* Text <-> enum, for decoders and views ("allocated", "draining", ...).
+ * *_parse returns -1 for an unknown word. */
+const char *dc_sched_name(enum dc_sched s);
+const char *dc_admin_name(enum dc_admin a);
+const char *dc_health_name(enum dc_health h);
+const char *dc_job_state_name(enum dc_job_state s);
+const char *dc_inc_state_name(enum dc_inc_state s);
+const char *dc_action_status_name(enum dc_action_status s);
+int dc_sched_parse(const char *s);
+int dc_admin_parse(const char *s);
+int dc_health_parse(const char *s);
+int dc_job_state_parse(const char *s);
+int dc_inc_state_parse(const char *s);
+int dc_action_status_parse(const char *s);
+
+#define DC_MAX_GPUS_PER_NODE 64
+
+struct dc_site { int64_t id, version; char *code, *name, *timezone; };
+struct dc_rack { int64_t id, version; char *name; int row_no, position; double power_cap_kw; };
+struct dc_partition { int64_t id, version; char *name, *gpu_model;
+	/* derived */
+	int nodes, gpus_total, gpus_used, nodes_draining, nodes_drained, nodes_down;
+	int jobs_running, jobs_pending, gpus_pending;
+	int64_t oldest_pending_submit; /* submit time of the oldest pending job, 0 if none */
+};
+struct dc_gpu;
+struct dc_node {
+	int64_t id, version;
+	char *name, *model, *drain_reason, *drained_by, *health_detail;
+	int64_t rack_id, partition_id;
+	int slot, gpu_count, power_w;
+	enum dc_sched sched;
+	enum dc_admin admin;
+	enum dc_health health;
+	int64_t drained_at, resume_after, last_seen;
+	/* derived from the node's GPUs */
+	struct dc_gpu *gpus[DC_MAX_GPUS_PER_NODE]; /* by gpu idx; NULL when unknown */
+	int gpus_used, util_mean, temp_max, last_xid;
+	int64_t last_xid_at;
+};
+struct dc_gpu {
+	int64_t id, version, node_id, job_id; /* job_id 0 = free */
+	int idx, util_pct, mem_used_mib, mem_total_mib, temp_c, power_w;
+	int64_t ecc_sbe, ecc_dbe, last_xid_at;
+	int last_xid; /* 0 = none */
+	bool remap_pending;
+	char *uuid;
+};
+struct dc_tenant {
+	int64_t id, version;
+	char *name, *name_en, *kind;
+	/* derived */
+	int gpus_running, jobs_running, jobs_pending;
+};
+struct dc_project { int64_t id, version, tenant_id; char *name, *programme; int64_t term_start, term_end; };
+struct dc_quota {
+	int64_t id, version, tenant_id;
+	int gpu_limit;
+	double gpu_hours_budget, gpu_hours_used, storage_tb, storage_used_tb;
+	int64_t term_start, term_end, expires_at;
+};
+struct dc_job {
+	int64_t id, version, tenant_id, partition_id;
+	char *user_name, *name, *node_list, *reason;
+	int gpus, nodes;
+	enum dc_job_state state;
+	int64_t submit_at, start_at, end_at;
+};
+struct dc_incident {
+	int64_t id, version, drill_id;
+	int sev;
+	enum dc_inc_state state;
+	char *title, *impact, *summary, *source, *owner;
+	int64_t opened_at, acknowledged_at, resolved_at, next_update_at;
+};
+struct dc_incident_event { int64_t id, version, incident_id, ts; char *actor, *kind, *body; };
+struct dc_action {
+	int64_t id, version, incident_id;
+	char *kind, *target, *params, *reason, *requested_by, *error;
+	enum dc_action_status status;
+	int64_t requested_at, applied_at;
+};
+struct dc_audit {
+	int64_t id, version, ts, incident_id;
+	char *actor, *action, *target, *before, *after, *reason;
+};
+struct dc_setting { int64_t version; char *key, *value; };
+
+/* One table's rows: an unordered array of owned row pointers plus an id
+ * index. Iterate with model_count/model_row; order is arbitrary and may
+ * change on every apply (views keep their own sorted id lists). */
+struct dc_model;
+
+struct dc_model *model_new(void);
+void model_free(struct dc_model *m);
+
+size_t model_count(const struct dc_model *m, enum dc_table t);
+const void *model_row(const struct dc_model *m, enum dc_table t, size_t i);
+const void *model_get(const struct dc_model *m, enum dc_table t, int64_t id);
+/* Settings are keyed by text; NULL when absent. */
+const char *model_setting(const struct dc_model *m, const char *key);
+
+/* Typed conveniences over model_get. */
+static inline const struct dc_node *model_node(const struct dc_model *m, int64_t id)
+{ return (const struct dc_node *)model_get(m, DC_T_NODE, id); }
+static inline const struct dc_tenant *model_tenant(const struct dc_model *m, int64_t id)
+{ return (const struct dc_tenant *)model_get(m, DC_T_TENANT, id); }
+static inline const struct dc_partition *model_partition(const struct dc_model *m, int64_t id)
+{ return (const struct dc_partition *)model_get(m, DC_T_PARTITION, id); }
+static inline const struct dc_rack *model_rack(const struct dc_model *m, int64_t id)
+{ return (const struct dc_rack *)model_get(m, DC_T_RACK, id); }
+/* The quota of a tenant (one per tenant), or NULL. */
+const struct dc_quota *model_quota_of(const struct dc_model *m, int64_t tenant_id);
+
+/* The newest node report (max last_seen), for the header's data age. */
+int64_t model_newest_report(const struct dc_model *m);
+/* Highest version seen in any table (what the store has caught up to). */
+int64_t model_version(const struct dc_model *m);
+
+/* Writers: used by the store's decoders and by unit tests.
+ * model_put takes ownership of row (allocated with x*alloc, strings too)
+ * and replaces any row with the same id (freeing it); model_delete frees.
+ * Both keep derived fields current. */
+void model_put(struct dc_model *m, enum dc_table t, void *row);
+void model_delete(struct dc_model *m, enum dc_table t, int64_t id);
+void model_clear(struct dc_model *m);
+void model_row_free(enum dc_table t, void *row);
+
+#endif

@@ -1,0 +1,65 @@
+/* store.h — the console's live link to PostgreSQL: asynchronous libpq on the
+ * loop, LISTEN dcops_changes, delta reads, reconnect with backoff.
+ *
+ * One connection, one explicit state machine (see STYLE.md, pgbench):
+ *   CONNECTING -> LOADING (full read of every table) -> IDLE
+ *   IDLE --NOTIFY--> READING (one pipelined round trip: all tables'
+ *        `version > $v OR txid >= $xmin` + tombstones) -> IDLE
+ *   any error -> BROKEN -> backoff (0.5 s doubling to 10 s) -> CONNECTING
+ * The console never waits on the network: every libpq call is
+ * non-blocking, and a read that exceeds its deadline is cancelled and the
+ * link counted as down (the server may be SIGSTOPped, not just gone).
+ * On a standby (no NOTIFY) or as a safety net, a delta read also runs every
+ * `poll_ms` while idle.
+ *
+ * Ownership: store_new borrows the loop and the model for the store's
+ * life; the store is the model's only writer. Callbacks are invoked from
+ * the loop with the store's own status struct, valid during the call. */
+#ifndef DCOPS_STORE_H
+#define DCOPS_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "loop.h"
+#include "model.h"
+
+enum store_link { STORE_CONNECTING, STORE_UP, STORE_DOWN };
+
+struct store_status {
+	enum store_link link;
+	int64_t last_ok_wall;      /* wall time (s) of the last successful read; 0 never */
+	int64_t connected_wall;    /* when the current connection came up */
+	int reconnects;            /* successful reconnects since start */
+	char error[256];           /* the last error, one line ("" if none) */
+	char role[64];             /* session_user's strongest dcops role: viewer/operator/admin/superuser */
+	char user[64];             /* session_user */
+	char server[128];          /* host/socket and database, for the header */
+	bool readonly;             /* session is read-only */
+	uint64_t reads, rows_read; /* counters for benchmarks */
+};
+
+struct store_callbacks {
+	/* Rows changed: mask of DC_MASK(table) bits. Views mark themselves dirty. */
+	void (*on_change)(void *ud, unsigned table_mask);
+	/* Link state, error or role changed. */
+	void (*on_status)(void *ud, const struct store_status *st);
+	void *ud;
+};
+
+struct store_opts {
+	const char *conninfo;      /* resolved by db_resolve */
+	bool readonly;             /* default_transaction_read_only=on for the session */
+	int poll_ms;               /* idle safety-net delta read; default 5000 */
+	int deadline_ms;           /* a read or connect taking longer is cancelled; default 3000 */
+};
+
+struct store;
+struct store *store_new(struct loop *l, struct dc_model *m, const struct store_opts *o,
+                        const struct store_callbacks *cb);
+void store_free(struct store *s);
+/* Starts connecting (non-blocking). */
+void store_start(struct store *s);
+const struct store_status *store_status(const struct store *s);
+
+#endif
