@@ -18,20 +18,9 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-#include "opts.h"
+#include "conninfo.h"
 #include "util.h"
 
-#define DB_DEMO_DBNAME "dcops"
-#define DB_DEMO_PORT 5432
-
-/* The demo cluster's socket directory: <dc_vardir()>/run (static string). */
-const char *db_demo_sockdir(void);
-/* Conninfo for the demo cluster (malloc'd). */
-char *db_demo_conninfo(void);
-/* True when the demo cluster answers on its socket. */
-bool db_demo_running(void);
-
-char *db_resolve(const struct dc_opts *o, bool *is_demo);
 /* Connects, sets application_name, client_encoding UTF8, TimeZone UTC and
  * search_path to pg_catalog, dcops. */
 PGconn *db_connect(const struct dc_opts *o, const char *application_name, struct dc_err *err);
@@ -41,5 +30,10 @@ PGconn *db_connect_str(const char *conninfo, const char *application_name, struc
  * message (and SQLSTATE) and returns NULL. The caller PQclear()s. */
 PGresult *db_exec(PGconn *c, struct dc_err *err, const char *sql, int nparams,
                   const char *const *params);
+
+/* Fills err from a failed result r (or, when r is NULL, from the
+ * connection's last error): "what: primary message (SQLSTATE xxxxx)", one
+ * line. what may be NULL. Returns -1. Does not PQclear r. */
+int db_err_result(struct dc_err *err, const PGconn *c, const PGresult *r, const char *what);
 
 #endif

@@ -1,0 +1,25 @@
+/* conninfo.h — where the database is, without libpq in the interface, so
+ * tui/ can ask too. Implemented in db.c; resolution order documented in db.h.
+ *
+ * Ownership: returned strings are malloc'd, the caller frees them;
+ * db_demo_sockdir returns a static string. */
+#ifndef DCOPS_CONNINFO_H
+#define DCOPS_CONNINFO_H
+
+#include <stdbool.h>
+
+#include "opts.h"
+
+#define DB_DEMO_DBNAME "dcops"
+#define DB_DEMO_PORT 5432
+
+/* The demo cluster's socket directory: <dc_vardir()>/run (static string). */
+const char *db_demo_sockdir(void);
+/* Conninfo for the demo cluster (malloc'd). */
+char *db_demo_conninfo(void);
+/* True when the demo cluster answers on its socket. */
+bool db_demo_running(void);
+
+char *db_resolve(const struct dc_opts *o, bool *is_demo);
+
+#endif

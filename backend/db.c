@@ -1,0 +1,197 @@
+/* db.c — connection-string resolution and synchronous connections for
+ * script commands and the adapter (see db.h for the resolution order). */
+#include "db.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DB_CONNECT_TIMEOUT "2"
+
+/* The standard libpq variables that, when set, mean "the user chose a server". */
+static const char *const db_pg_vars[] = {
+	"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "PGSERVICEFILE",
+};
+
+/* Appends a conninfo value in single quotes, escaping ' and \ as libpq wants. */
+static void conn_quote(struct sb *sb, const char *v)
+{
+	sb_append(sb, "'");
+	for (const char *p = v; *p; p++) {
+		if (*p == '\'' || *p == '\\')
+			sb_append(sb, "\\");
+		sb_appendn(sb, p, 1);
+	}
+	sb_append(sb, "'");
+}
+
+/* Copies msg into out as one line: runs of whitespace become one space,
+ * leading and trailing whitespace go. */
+static void one_line(char *out, size_t n, const char *msg)
+{
+	size_t o = 0;
+	bool space = false;
+	for (const char *p = msg; *p && o + 1 < n; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			space = o > 0;
+			continue;
+		}
+		if (space && o + 2 < n)
+			out[o++] = ' ';
+		space = false;
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+const char *db_demo_sockdir(void)
+{
+	static char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/run", dc_vardir());
+	return dir;
+}
+
+char *db_demo_conninfo(void)
+{
+	struct sb sb = {0};
+	sb_append(&sb, "host=");
+	conn_quote(&sb, db_demo_sockdir());
+	sb_appendf(&sb, " port=%d dbname=%s", DB_DEMO_PORT, DB_DEMO_DBNAME);
+	return sb_take(&sb);
+}
+
+/* "Answers" means the server accepts connections on the socket; a missing
+ * database still counts, so the operator sees that error at the demo
+ * cluster rather than a confusing one from libpq's default server. */
+bool db_demo_running(void)
+{
+	char sock[PATH_MAX + 32];
+	snprintf(sock, sizeof sock, "%s/.s.PGSQL.%d", db_demo_sockdir(), DB_DEMO_PORT);
+	struct stat st;
+	if (stat(sock, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	char port[16];
+	snprintf(port, sizeof port, "%d", DB_DEMO_PORT);
+	const char *const keys[] = { "host", "port", "dbname", "connect_timeout", NULL };
+	const char *const vals[] = { db_demo_sockdir(), port, DB_DEMO_DBNAME, DB_CONNECT_TIMEOUT, NULL };
+	return PQpingParams(keys, vals, 0) == PQPING_OK;
+}
+
+static bool pg_env_set(void)
+{
+	for (size_t i = 0; i < DC_ARRAY_LEN(db_pg_vars); i++) {
+		const char *v = getenv(db_pg_vars[i]);
+		if (v && *v)
+			return true;
+	}
+	return false;
+}
+
+char *db_resolve(const struct dc_opts *o, bool *is_demo)
+{
+	static bool said;
+	if (is_demo)
+		*is_demo = false;
+	if (o && o->db)
+		return xstrdup(o->db);
+	const char *env = getenv("DCOPS_DB");
+	if (env && *env)
+		return xstrdup(env);
+	if (pg_env_set() || !db_demo_running())
+		return xstrdup("");
+	if (is_demo)
+		*is_demo = true;
+	if (!said && !(o && o->quiet))
+		fprintf(stderr, "dcops: using the demo cluster at %s (no --db, DCOPS_DB or PG* settings)\n",
+		        db_demo_sockdir());
+	said = true;
+	return db_demo_conninfo();
+}
+
+PGconn *db_connect(const struct dc_opts *o, const char *application_name, struct dc_err *err)
+{
+	char *conninfo = db_resolve(o, NULL);
+	PGconn *c = db_connect_str(conninfo, application_name, err);
+	free(conninfo);
+	return c;
+}
+
+/* Names the server a connection went to (or tried): a socket path or host:port. */
+static void describe_server(const PGconn *c, char *out, size_t n)
+{
+	const char *host = PQhost(c);
+	const char *port = PQport(c);
+	if (!host || !*host)
+		host = "(default)";
+	if (!port || !*port)
+		port = "5432";
+	if (host[0] == '/')
+		snprintf(out, n, "socket %s/.s.PGSQL.%s", host, port);
+	else
+		snprintf(out, n, "%s:%s", host, port);
+}
+
+PGconn *db_connect_str(const char *conninfo, const char *application_name, struct dc_err *err)
+{
+	const char *const keys[] = { "dbname", "fallback_application_name", "client_encoding", NULL };
+	const char *const vals[] = { conninfo ? conninfo : "",
+	                             application_name ? application_name : "dcops", "UTF8", NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	if (!c) {
+		dc_err_set(err, "cannot connect: libpq could not allocate a connection");
+		return NULL;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		char server[PATH_MAX + 64], msg[400];
+		describe_server(c, server, sizeof server);
+		one_line(msg, sizeof msg, PQerrorMessage(c));
+		const char *db = PQdb(c);
+		dc_err_set(err, "cannot connect to database \"%s\" at %s: %s",
+		           db ? db : "", server, msg);
+		PQfinish(c);
+		return NULL;
+	}
+	PGresult *r = db_exec(c, err, "SELECT set_config('TimeZone', 'UTC', false), "
+	                              "set_config('search_path', 'pg_catalog, dcops', false)",
+	                      0, NULL);
+	if (!r) {
+		PQfinish(c);
+		return NULL;
+	}
+	PQclear(r);
+	return c;
+}
+
+int db_err_result(struct dc_err *err, const PGconn *c, const PGresult *r, const char *what)
+{
+	const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char msg[400];
+	if (primary) {
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		char line[360];
+		one_line(line, sizeof line, primary);
+		snprintf(msg, sizeof msg, "%s (SQLSTATE %s)", line, state ? state : "?????");
+	} else {
+		one_line(msg, sizeof msg, c ? PQerrorMessage(c) : "no connection");
+		if (!msg[0])
+			snprintf(msg, sizeof msg, "unexpected result %s",
+			         r ? PQresStatus(PQresultStatus(r)) : "(none)");
+	}
+	if (what)
+		return dc_err_set(err, "%s: %s", what, msg);
+	return dc_err_set(err, "%s", msg);
+}
+
+PGresult *db_exec(PGconn *c, struct dc_err *err, const char *sql, int nparams,
+                  const char *const *params)
+{
+	PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return r;
+	db_err_result(err, c, r, NULL);
+	PQclear(r);
+	return NULL;
+}
