@@ -68,7 +68,12 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) -c -o $@ $<
 
-tests: all $(TEST_BIN)
+BENCH_BIN := $(BUILD)/bench/console
+$(BUILD)/bench/%: tests/bench/%.c $(LIB_BACKEND)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
+
+tests: all $(TEST_BIN) $(BENCH_BIN)
 
 # Debian packages dcops needs to build, test and run its demo.
 DEB_PKGS := make gcc pkg-config libncurses-dev libssh-dev libpq-dev libcjson-dev \

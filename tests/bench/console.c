@@ -1,0 +1,325 @@
+/* console.c — drives the dcops console in a pseudo-terminal and measures
+ * what an operator feels, against the floor a bare libpq client gets from
+ * the same database in the same run:
+ *   - time to first full screen (spawn -> output settles)
+ *   - commit-to-screen latency: COMMIT returns -> the marker's bytes arrive
+ *     on the pty; floor: COMMIT returns -> a LISTEN client is notified
+ *   - bytes written to the terminal per second, idle and under churn
+ *   - peak RSS (VmHWM) and CPU time of the console
+ * Usage: bench-console --db CONNINFO --dcops PATH [--samples N] [--cols C --rows R]
+ *                      [--churn ROWS_PER_S] [--seconds S] [--label TEXT]
+ * Prints one markdown table row set on stdout. */
+#define _GNU_SOURCE /* memmem */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct bench {
+	const char *db, *dcops, *label;
+	int samples, cols, rows, churn, seconds;
+	PGconn *w, *l, *churner;
+	pid_t pid;
+	int pty;
+	struct sb screen;    /* everything the console wrote, for marker search */
+	uint64_t bytes;
+};
+
+static void die(const char *what, const char *detail)
+{
+	fprintf(stderr, "bench-console: %s: %s\n", what, detail);
+	exit(1);
+}
+
+static PGconn *connect_or_die(const char *db)
+{
+	PGconn *c = PQconnectdb(db);
+	if (PQstatus(c) != CONNECTION_OK)
+		die("connect", PQerrorMessage(c));
+	return c;
+}
+
+static void exec_or_die(PGconn *c, const char *sql, int n, const char *const *p)
+{
+	PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		die(sql, PQresultErrorMessage(r));
+	PQclear(r);
+}
+
+/* Reads what the console wrote within ms; returns bytes read. */
+static size_t pump(struct bench *b, int ms)
+{
+	struct pollfd p = { .fd = b->pty, .events = POLLIN };
+	size_t got = 0;
+	int64_t end = dc_mono_ms() + ms;
+	for (;;) {
+		int left = (int)(end - dc_mono_ms());
+		if (left < 0)
+			left = 0;
+		if (poll(&p, 1, left) <= 0)
+			return got;
+		char buf[65536];
+		ssize_t n = read(b->pty, buf, sizeof buf);
+		if (n <= 0)
+			return got;
+		sb_appendn(&b->screen, buf, (size_t)n);
+		got += (size_t)n;
+		b->bytes += (uint64_t)n;
+		if (left == 0)
+			return got;
+	}
+}
+
+/* Waits until the output has been quiet for quiet_ms; returns ms waited. */
+static int64_t settle(struct bench *b, int quiet_ms, int max_ms)
+{
+	int64_t start = dc_mono_ms(), last = start;
+	while (dc_mono_ms() - start < max_ms) {
+		if (pump(b, 50) > 0)
+			last = dc_mono_ms();
+		else if (dc_mono_ms() - last >= quiet_ms)
+			break;
+	}
+	return last - start;
+}
+
+/* Waits for marker to appear in output written after offset; returns µs or -1. */
+static int64_t wait_marker(struct bench *b, size_t offset, const char *marker, int max_ms)
+{
+	int64_t t0 = dc_mono_us();
+	while (dc_mono_us() - t0 < (int64_t)max_ms * 1000) {
+		if (b->screen.len > offset && memmem(b->screen.buf + offset, b->screen.len - offset,
+		                                     marker, strlen(marker)))
+			return dc_mono_us() - t0;
+		pump(b, 5);
+	}
+	return -1;
+}
+
+static void spawn_console(struct bench *b)
+{
+	struct winsize ws = { .ws_row = (unsigned short)b->rows, .ws_col = (unsigned short)b->cols };
+	b->pid = forkpty(&b->pty, NULL, NULL, &ws);
+	if (b->pid < 0)
+		die("forkpty", strerror(errno));
+	if (b->pid == 0) {
+		setenv("TERM", "xterm-256color", 1);
+		setenv("LANG", "C.UTF-8", 1);
+		execl(b->dcops, b->dcops, "--db", b->db, (char *)NULL);
+		_exit(127);
+	}
+}
+
+static long rss_kb(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	long kb = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, field, strlen(field)) == 0)
+			kb = strtol(line + strlen(field) + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+static double cpu_s(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	unsigned long ut = 0, st = 0;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static double pct(int64_t *v, int n, double p)
+{
+	if (n == 0)
+		return -1;
+	qsort(v, (size_t)n, sizeof *v, cmp_i64);
+	int i = (int)(p * (n - 1) + 0.5);
+	return (double)v[i] / 1000.0;
+}
+
+/* The floor: COMMIT returned -> LISTEN client notified. */
+static void floor_latency(struct bench *b, int64_t *out)
+{
+	exec_or_die(b->l, "LISTEN dcops_changes", 0, NULL);
+	for (int i = 0; i < b->samples; i++) {
+		char title[64];
+		snprintf(title, sizeof title, "floor %06d", i);
+		const char *p[] = { title };
+		exec_or_die(b->w, "UPDATE dcops.incident SET title = $1 WHERE source = 'bench'", 1, p);
+		int64_t t0 = dc_mono_us();
+		struct pollfd pf = { .fd = PQsocket(b->l), .events = POLLIN };
+		PGnotify *n = NULL;
+		while (!n) {
+			PQconsumeInput(b->l);
+			n = PQnotifies(b->l);
+			if (!n && poll(&pf, 1, 1000) <= 0)
+				die("floor", "no notification within 1 s");
+		}
+		out[i] = dc_mono_us() - t0;
+		do
+			PQfreemem(n);
+		while ((n = PQnotifies(b->l)) != NULL);
+	}
+}
+
+/* Consecutive markers differ in every position: ncurses rewrites only the
+ * cells that changed, so a shared prefix would never reach the pty again. */
+static void marker(char *out, int i)
+{
+	for (int k = 0; k < 10; k++)
+		out[k] = (char)('a' + (i + k * 3) % 26);
+	out[10] = '\0';
+}
+
+static void console_latency(struct bench *b, int64_t *out, int *got)
+{
+	*got = 0;
+	for (int i = 0; i < b->samples; i++) {
+		char title[16];
+		marker(title, i);
+		const char *p[] = { title };
+		size_t off = b->screen.len;
+		exec_or_die(b->w, "UPDATE dcops.incident SET title = $1 WHERE source = 'bench'", 1, p);
+		int64_t us = wait_marker(b, off, title, 2000);
+		if (us >= 0)
+			out[(*got)++] = us;
+		pump(b, 20);
+	}
+}
+
+/* Under churn: ROWS gpu rows per second updated in 10 batches a second. */
+static void churn_for(struct bench *b, int seconds)
+{
+	int per_batch = b->churn / 10;
+	char lim[32];
+	snprintf(lim, sizeof lim, "%d", per_batch);
+	const char *p[] = { lim };
+	int64_t end = dc_mono_ms() + seconds * 1000;
+	while (dc_mono_ms() < end) {
+		int64_t t = dc_mono_ms();
+		exec_or_die(b->churner,
+		            "UPDATE dcops.gpu SET util_pct = (util_pct + 7) % 101 WHERE id IN "
+		            "(SELECT id FROM dcops.gpu ORDER BY random() LIMIT $1::int)", 1, p);
+		int left = (int)(100 - (dc_mono_ms() - t));
+		pump(b, left > 0 ? left : 0);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = { .samples = 100, .cols = 200, .rows = 60, .churn = 1000,
+	                   .seconds = 10, .label = "" };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' }, { "dcops", required_argument, NULL, 'x' },
+		{ "samples", required_argument, NULL, 'n' }, { "cols", required_argument, NULL, 'c' },
+		{ "rows", required_argument, NULL, 'r' }, { "churn", required_argument, NULL, 'u' },
+		{ "seconds", required_argument, NULL, 's' }, { "label", required_argument, NULL, 'l' },
+		{ 0 },
+	};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': b.db = optarg; break;
+		case 'x': b.dcops = optarg; break;
+		case 'n': b.samples = atoi(optarg); break;
+		case 'c': b.cols = atoi(optarg); break;
+		case 'r': b.rows = atoi(optarg); break;
+		case 'u': b.churn = atoi(optarg); break;
+		case 's': b.seconds = atoi(optarg); break;
+		case 'l': b.label = optarg; break;
+		default: return 2;
+		}
+	}
+	if (!b.db || !b.dcops || b.samples < 1)
+		die("usage", "--db CONNINFO --dcops PATH required");
+	signal(SIGPIPE, SIG_IGN);
+	b.w = connect_or_die(b.db);
+	b.l = connect_or_die(b.db);
+	b.churner = connect_or_die(b.db);
+	exec_or_die(b.w, "INSERT INTO dcops.incident (sev, title, source) VALUES (1, 'bench-start', 'bench')", 0, NULL);
+
+	int64_t *floor = xcalloc((size_t)b.samples, sizeof *floor);
+	int64_t *lat = xcalloc((size_t)b.samples, sizeof *lat);
+	int64_t *clat = xcalloc((size_t)b.samples, sizeof *clat);
+	floor_latency(&b, floor);
+
+	int64_t t0 = dc_mono_ms();
+	spawn_console(&b);
+	int64_t first = settle(&b, 700, 30000);
+	(void)t0;
+	if (write(b.pty, "4", 1) != 1)
+		die("pty", "write failed");
+	settle(&b, 500, 5000);
+
+	uint64_t before = b.bytes;
+	pump(&b, b.seconds * 1000);
+	double idle_bps = (double)(b.bytes - before) / b.seconds;
+
+	int got = 0;
+	console_latency(&b, lat, &got);
+
+	double cpu0 = cpu_s(b.pid);
+	before = b.bytes;
+	churn_for(&b, b.seconds);
+	double churn_bps = (double)(b.bytes - before) / b.seconds;
+	double churn_cpu = cpu_s(b.pid) - cpu0;
+	int cgot = 0;
+	int saved = b.samples;
+	b.samples = saved / 2 > 0 ? saved / 2 : 1;
+	console_latency(&b, clat, &cgot);
+	b.samples = saved;
+
+	long hwm = rss_kb(b.pid, "VmHWM:");
+	kill(b.pid, SIGTERM);
+	int status;
+	waitpid(b.pid, &status, 0);
+	exec_or_die(b.w, "DELETE FROM dcops.incident WHERE source = 'bench'", 0, NULL);
+
+	printf("| %s | %d×%d | %.2f / %.2f | %.2f / %.2f (%d/%d seen) | %.2f / %.2f | %lld | %.0f | %.0f | %.2f | %.1f |\n",
+	       b.label, b.cols, b.rows, pct(floor, b.samples, 0.5), pct(floor, b.samples, 0.99),
+	       pct(lat, got, 0.5), pct(lat, got, 0.99), got, b.samples,
+	       pct(clat, cgot, 0.5), pct(clat, cgot, 0.99), (long long)first, idle_bps, churn_bps,
+	       churn_cpu / b.seconds, hwm / 1024.0);
+	free(floor);
+	free(lat);
+	free(clat);
+	sb_free(&b.screen);
+	PQfinish(b.w);
+	PQfinish(b.l);
+	PQfinish(b.churner);
+	return got == b.samples ? 0 : 1;
+}

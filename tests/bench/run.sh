@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# make bench — the figures in BENCHMARKS.md. Starts its own private
+# PostgreSQL, seeds the Gwangju fleet (290 nodes) and a 25,000-node fleet
+# with 100,000 jobs, runs the simulator behind each, and measures the
+# console in a pseudo-terminal (tests/bench/console.c) next to a bare libpq
+# LISTEN client in the same run. Bounded: about 5 minutes in all.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BUILD=${BUILD:-build}
+DCOPS="$ROOT/$BUILD/bin/dcops" DCOPSD="$ROOT/$BUILD/bin/dcopsd"
+BENCH="$ROOT/$BUILD/bench/console"
+export LC_ALL=C.UTF-8 TZ=UTC
+. tests/lib/pg.sh
+WORK=$(mktemp -d /tmp/dcops-bench.XXXXXX)
+chmod 755 "$WORK"
+SIM_PID=
+cleanup() {
+	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	pg_stop "$WORK/pg"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+pg_start "$WORK/pg" >/dev/null
+
+# fleet DB SCALE: a migrated, seeded database named DB.
+fleet() {
+	createdb "$1"
+	"$DCOPS" -q --db "dbname=$1" db migrate >/dev/null
+	"$DCOPS" -q --db "dbname=$1" seed --scale "$2" >/dev/null
+}
+
+# 100,000 jobs spread over tenants and partitions, most of them ended.
+many_jobs() {
+	psql -q -d "$1" -v ON_ERROR_STOP=1 <<'SQL'
+INSERT INTO dcops.job (tenant_id, partition_id, user_name, name, gpus, state, reason, submit_at, start_at, end_at)
+SELECT t.id, p.id, 'u' || (g % 500), 'bench-' || g, 1 + (g % 8),
+       (ARRAY['pending','completed','failed','cancelled','completed'])[1 + g % 5]::dcops.job_state,
+       CASE WHEN g % 5 = 0 THEN 'Resources' ELSE '' END,
+       now() - make_interval(mins => g % 600),
+       CASE WHEN g % 5 = 0 THEN NULL ELSE now() - make_interval(mins => g % 600) END,
+       CASE WHEN g % 5 = 0 THEN NULL ELSE now() - make_interval(mins => (g % 600) / 2) END
+FROM generate_series(1, 100000) g
+JOIN LATERAL (SELECT id FROM dcops.tenant ORDER BY id OFFSET (g % (SELECT count(*) FROM dcops.tenant)) LIMIT 1) t ON true
+JOIN LATERAL (SELECT id FROM dcops.partition ORDER BY id OFFSET (g % 4) LIMIT 1) p ON true;
+ANALYZE;
+SQL
+}
+
+sim_start() {
+	"$DCOPSD" --adapter sim --db "dbname=$1" --speed 60 --log "$WORK/sim-$1.log" &
+	SIM_PID=$!
+	sleep 3
+}
+sim_stop() {
+	kill "$SIM_PID" 2>/dev/null || true
+	wait "$SIM_PID" 2>/dev/null || true
+	SIM_PID=
+}
+
+echo "# dcops bench — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r)"
+echo
+echo "Console in a pty (tests/bench/console.c). Latency in ms, p50 / p99: floor = COMMIT → a bare"
+echo "libpq LISTEN client notified; console = COMMIT → the changed text's bytes on the pty."
+echo
+echo "| fleet | terminal | floor p50 / p99 | console p50 / p99 | under churn p50 / p99 | first screen ms | idle B/s | churn B/s | churn CPU s/s | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+fleet gj 1
+sim_start gj
+"$BENCH" --db "dbname=gj" --dcops "$DCOPS" --samples 100 --cols 200 --rows 60 --churn 1000 --seconds 10 --label "290 nodes" || echo "| 290 nodes | (bench failed) |"
+"$BENCH" --db "dbname=gj" --dcops "$DCOPS" --samples 100 --cols 80 --rows 24 --churn 1000 --seconds 10 --label "290 nodes" || echo "| 290 nodes | (bench failed) |"
+sim_stop
+fleet big 86.3
+many_jobs big
+sim_start big
+"$BENCH" --db "dbname=big" --dcops "$DCOPS" --samples 100 --cols 200 --rows 60 --churn 1000 --seconds 10 --label "25,000 nodes, 100,000 jobs" || echo "| 25,000 nodes | (bench failed) |"
+sim_stop
+
+if [ -f tests/bench/sim.sh ]; then
+	echo
+	bash tests/bench/sim.sh
+fi
