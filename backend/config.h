@@ -1,0 +1,82 @@
+/* config.h — the operator's config file, $XDG_CONFIG_HOME/dcops/config.json
+ * (else ~/.config/dcops/config.json, or --config FILE):
+ *
+ *   { "default_profile": "prod", "theme": "default",
+ *     "profiles": { "prod": { "db": "service=dcops-prod", "readonly": true,
+ *                             "production": true, "write_window_minutes": 15,
+ *                             "ssh": { "host": "bastion", "port": 22, "user": "kim",
+ *                                      "identity_file": "~/.ssh/id_ed25519",
+ *                                      "known_hosts": "~/.ssh/known_hosts",
+ *                                      "db_host": "10.0.0.5", "db_port": 5432,
+ *                                      "read_ssh_config": false, "password_auth": false } } },
+ *     "keys": { "nodes.drain": "D", "global.quit": "q" } }
+ *
+ * Every key is optional. Unknown keys and wrong types are errors naming the
+ * file and the JSON path ("config.json: profiles.prod.readonly: expected
+ * true or false, got \"yes\""). A missing file is not an error (an empty
+ * config). Files over CONFIG_MAX_BYTES or nested deeper than
+ * CONFIG_MAX_DEPTH are refused. Key names are checked for shape only
+ * ("VIEW.ACTION" / "global.ACTION"); tui/keys.c knows the actions.
+ *
+ * Ownership: struct config is caller storage; config_load fills it with
+ * malloc'd strings and arrays that config_free releases. Absent strings
+ * are NULL. On error c is left empty. config_json_load returns a cJSON tree the caller cJSON_Delete()s. */
+#ifndef DCOPS_CONFIG_H
+#define DCOPS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+#define CONFIG_MAX_DEPTH 16
+
+struct config_ssh {
+	char *host, *user, *identity_file, *known_hosts, *db_host;
+	int port;            /* 0: not set (22) */
+	int db_port;         /* 0: not set (5432) */
+	bool read_ssh_config, password_auth;
+};
+
+struct config_profile {
+	char *name;
+	char *db;            /* conninfo or "service=..." */
+	bool readonly, production;
+	int write_window_minutes; /* default 15 */
+	bool has_ssh;
+	struct config_ssh ssh;
+};
+
+struct config_key {
+	char *action;        /* "nodes.drain", "global.quit" */
+	char *key;           /* "D", "C-d", "F5": parsed by tui/keys.c */
+};
+
+struct config {
+	char *path;          /* the file read (or looked for) */
+	char *default_profile, *theme;
+	struct config_profile *profiles;
+	size_t nprofiles;
+	struct config_key *keys;
+	size_t nkeys;
+};
+
+/* The default path (malloc'd): $XDG_CONFIG_HOME/dcops/config.json, else
+ * $HOME/.config/dcops/config.json; NULL when neither variable is set. */
+char *config_default_path(void);
+/* path NULL: the default path, which may be absent (an empty config);
+ * an explicit path must exist. 0 on success, -1 with err set. */
+int config_load(const char *path, struct config *c, struct dc_err *err);
+void config_free(struct config *c);
+/* name NULL: the default profile. NULL when absent. */
+const struct config_profile *config_profile(const struct config *c, const char *name);
+
+/* Shared with theme.c: reads and parses a JSON file under max bytes and the
+ * depth limit; errors name the file and the line. */
+struct cJSON;
+struct cJSON *config_json_load(const char *path, size_t max, struct dc_err *err);
+/* A short rendering of a JSON value for messages: "yes", 3, true, an object. */
+void config_json_describe(const struct cJSON *v, char *buf, size_t n);
+
+#endif

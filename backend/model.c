@@ -1,0 +1,680 @@
+/* model.c — rows, id indexes and derived fields. See model.h.
+ *
+ * Each table is an unordered array of row pointers plus an open-addressing
+ * id -> slot hash (linear probing, backward-shift deletion); a delete moves
+ * the last row into the hole. Settings are keyed by text and few, so they
+ * are found by a scan.
+ *
+ * Derived fields, all updated per changed row:
+ *   node.gpus[]/gpus_used/util_mean/temp_max/last_xid: the node's GPU rows
+ *     (at most 64 pointers scanned per GPU change). gpus_used counts GPUs
+ *     whose job_id is set.
+ *   partition.nodes/gpus_total/nodes_draining/nodes_drained/nodes_down and
+ *     gpus_used: each node's contribution (gpu rows, not job sizes, so the
+ *     figure matches the node table) is subtracted then re-added.
+ *   partition.jobs_running/jobs_pending/gpus_pending, tenant.gpus_running/
+ *     jobs_running/jobs_pending: the same for each job.
+ *   partition.oldest_pending_submit: a per-partition min-heap of
+ *     (submit_at, job id) with lazy deletion: stale tops are popped when
+ *     read, and the heap is rebuilt when it holds over twice the pending
+ *     jobs, so the cost stays amortised O(log n) per changed job.
+ * A replaced row inherits the derived fields of the row it replaces. */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* ---- enum names ---- */
+
+static const char *const sched_names[] = { "idle", "mixed", "allocated", "down", "unknown" };
+static const char *const admin_names[] = { "active", "draining", "drained" };
+static const char *const health_names[] = { "ok", "warn", "fail" };
+static const char *const job_state_names[] = { "pending", "running", "completed", "failed",
+	"cancelled", "timeout", "node_fail" };
+static const char *const inc_state_names[] = { "triggered", "acknowledged", "mitigated", "resolved" };
+static const char *const action_status_names[] = { "pending", "applied", "failed", "cancelled" };
+
+static const char *enum_name(const char *const *names, size_t n, int v)
+{
+	return v >= 0 && (size_t)v < n ? names[v] : "?";
+}
+
+static int enum_parse(const char *const *names, size_t n, const char *s)
+{
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+#define ENUM_FNS(fname, type, names) \
+	const char *dc_##fname##_name(type v) { return enum_name(names, DC_ARRAY_LEN(names), (int)v); } \
+	int dc_##fname##_parse(const char *s) { return enum_parse(names, DC_ARRAY_LEN(names), s); }
+ENUM_FNS(sched, enum dc_sched, sched_names)
+ENUM_FNS(admin, enum dc_admin, admin_names)
+ENUM_FNS(health, enum dc_health, health_names)
+ENUM_FNS(job_state, enum dc_job_state, job_state_names)
+ENUM_FNS(inc_state, enum dc_inc_state, inc_state_names)
+ENUM_FNS(action_status, enum dc_action_status, action_status_names)
+#undef ENUM_FNS
+
+/* ---- per-table layout: size, where the id and version live, owned strings ---- */
+
+#define S(type, f) offsetof(struct type, f)
+#define STRS(...) (const size_t[]){ __VA_ARGS__ }, DC_ARRAY_LEN(((const size_t[]){ __VA_ARGS__ }))
+
+struct table_def {
+	size_t size;
+	bool has_id;
+	size_t id_off, version_off;
+	const size_t *strs;
+	size_t nstrs;
+};
+
+static const struct table_def tables[DC_T_COUNT] = {
+	[DC_T_SITE] = { sizeof(struct dc_site), true, S(dc_site, id), S(dc_site, version),
+		STRS(S(dc_site, code), S(dc_site, name), S(dc_site, timezone)) },
+	[DC_T_RACK] = { sizeof(struct dc_rack), true, S(dc_rack, id), S(dc_rack, version),
+		STRS(S(dc_rack, name)) },
+	[DC_T_PARTITION] = { sizeof(struct dc_partition), true, S(dc_partition, id),
+		S(dc_partition, version), STRS(S(dc_partition, name), S(dc_partition, gpu_model)) },
+	[DC_T_NODE] = { sizeof(struct dc_node), true, S(dc_node, id), S(dc_node, version),
+		STRS(S(dc_node, name), S(dc_node, model), S(dc_node, drain_reason),
+		     S(dc_node, drained_by), S(dc_node, health_detail)) },
+	[DC_T_GPU] = { sizeof(struct dc_gpu), true, S(dc_gpu, id), S(dc_gpu, version),
+		STRS(S(dc_gpu, uuid)) },
+	[DC_T_TENANT] = { sizeof(struct dc_tenant), true, S(dc_tenant, id), S(dc_tenant, version),
+		STRS(S(dc_tenant, name), S(dc_tenant, name_en), S(dc_tenant, kind)) },
+	[DC_T_PROJECT] = { sizeof(struct dc_project), true, S(dc_project, id), S(dc_project, version),
+		STRS(S(dc_project, name), S(dc_project, programme)) },
+	[DC_T_QUOTA] = { sizeof(struct dc_quota), true, S(dc_quota, id), S(dc_quota, version),
+		NULL, 0 },
+	[DC_T_JOB] = { sizeof(struct dc_job), true, S(dc_job, id), S(dc_job, version),
+		STRS(S(dc_job, user_name), S(dc_job, name), S(dc_job, node_list), S(dc_job, reason)) },
+	[DC_T_INCIDENT] = { sizeof(struct dc_incident), true, S(dc_incident, id),
+		S(dc_incident, version), STRS(S(dc_incident, title), S(dc_incident, impact),
+		S(dc_incident, summary), S(dc_incident, source), S(dc_incident, owner)) },
+	[DC_T_INCIDENT_EVENT] = { sizeof(struct dc_incident_event), true, S(dc_incident_event, id),
+		S(dc_incident_event, version), STRS(S(dc_incident_event, actor),
+		S(dc_incident_event, kind), S(dc_incident_event, body)) },
+	[DC_T_ACTION] = { sizeof(struct dc_action), true, S(dc_action, id), S(dc_action, version),
+		STRS(S(dc_action, kind), S(dc_action, target), S(dc_action, params),
+		     S(dc_action, reason), S(dc_action, requested_by), S(dc_action, error)) },
+	[DC_T_AUDIT] = { sizeof(struct dc_audit), true, S(dc_audit, id), S(dc_audit, version),
+		STRS(S(dc_audit, actor), S(dc_audit, action), S(dc_audit, target),
+		     S(dc_audit, before), S(dc_audit, after), S(dc_audit, reason)) },
+	[DC_T_SETTING] = { sizeof(struct dc_setting), false, 0, S(dc_setting, version),
+		STRS(S(dc_setting, key), S(dc_setting, value)) },
+};
+#undef S
+#undef STRS
+
+static int64_t row_i64(const void *row, size_t off)
+{
+	int64_t v;
+	memcpy(&v, (const char *)row + off, sizeof v);
+	return v;
+}
+
+void model_row_free(enum dc_table t, void *row)
+{
+	if (!row)
+		return;
+	const struct table_def *d = &tables[t];
+	for (size_t i = 0; i < d->nstrs; i++) {
+		char *s;
+		memcpy(&s, (char *)row + d->strs[i], sizeof s);
+		free(s);
+	}
+	free(row);
+}
+
+/* ---- id -> value hash (open addressing, linear probing) ---- */
+
+struct idmap {
+	int64_t *keys;
+	size_t *vals;
+	bool *used;
+	size_t cap, n; /* cap is 0 or a power of two */
+};
+
+static size_t id_hash(int64_t id, size_t cap)
+{
+	uint64_t x = (uint64_t)id * 0x9E3779B97F4A7C15ull;
+	return (size_t)(x ^ (x >> 29)) & (cap - 1);
+}
+
+static size_t *idmap_get(const struct idmap *h, int64_t id)
+{
+	if (h->cap == 0)
+		return NULL;
+	for (size_t i = id_hash(id, h->cap);; i = (i + 1) & (h->cap - 1)) {
+		if (!h->used[i])
+			return NULL;
+		if (h->keys[i] == id)
+			return &h->vals[i];
+	}
+}
+
+static void idmap_put(struct idmap *h, int64_t id, size_t v);
+
+static void idmap_grow(struct idmap *h)
+{
+	struct idmap old = *h;
+	h->cap = old.cap ? old.cap * 2 : 64;
+	h->n = 0;
+	h->keys = xmalloc(h->cap * sizeof *h->keys);
+	h->vals = xmalloc(h->cap * sizeof *h->vals);
+	h->used = xcalloc(h->cap, sizeof *h->used);
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.used[i])
+			idmap_put(h, old.keys[i], old.vals[i]);
+	free(old.keys);
+	free(old.vals);
+	free(old.used);
+}
+
+static void idmap_put(struct idmap *h, int64_t id, size_t v)
+{
+	size_t *p = idmap_get(h, id);
+	if (p) {
+		*p = v;
+		return;
+	}
+	if ((h->n + 1) * 2 > h->cap)
+		idmap_grow(h);
+	size_t i = id_hash(id, h->cap);
+	while (h->used[i])
+		i = (i + 1) & (h->cap - 1);
+	h->used[i] = true;
+	h->keys[i] = id;
+	h->vals[i] = v;
+	h->n++;
+}
+
+static void idmap_del(struct idmap *h, int64_t id)
+{
+	size_t *p = idmap_get(h, id);
+	if (!p)
+		return;
+	size_t mask = h->cap - 1, i = (size_t)(p - h->vals);
+	h->used[i] = false;
+	h->n--;
+	/* backward shift: pull later members of the probe run into the hole */
+	for (size_t j = (i + 1) & mask; h->used[j]; j = (j + 1) & mask) {
+		size_t home = id_hash(h->keys[j], h->cap);
+		bool movable = (i <= j) ? (home <= i || home > j) : (home <= i && home > j);
+		if (!movable)
+			continue;
+		h->keys[i] = h->keys[j];
+		h->vals[i] = h->vals[j];
+		h->used[i] = true;
+		h->used[j] = false;
+		i = j;
+	}
+}
+
+static void idmap_free(struct idmap *h)
+{
+	free(h->keys);
+	free(h->vals);
+	free(h->used);
+	memset(h, 0, sizeof *h);
+}
+
+/* ---- pending-job heaps per partition ---- */
+
+struct pend { int64_t submit, job_id; };
+struct pend_heap {
+	int64_t partition_id;
+	struct pend *v;
+	size_t n, cap;
+	size_t live; /* pending jobs of the partition (lower bound for rebuilds) */
+};
+
+struct table {
+	void **rows;
+	size_t n, cap;
+	struct idmap ids;
+};
+
+struct dc_model {
+	struct table t[DC_T_COUNT];
+	struct idmap pend_ix; /* partition id -> index into pends */
+	struct pend_heap *pends;
+	size_t npends, cappends;
+	int64_t version;
+	/* max node last_seen ever put (reports only move forward; a scan per
+	 * frame would grow with the fleet) */
+	int64_t newest_report;
+};
+
+struct dc_model *model_new(void)
+{
+	return xcalloc(1, sizeof(struct dc_model));
+}
+
+static void pends_free(struct dc_model *m)
+{
+	for (size_t i = 0; i < m->npends; i++)
+		free(m->pends[i].v);
+	free(m->pends);
+	m->pends = NULL;
+	m->npends = m->cappends = 0;
+	idmap_free(&m->pend_ix);
+}
+
+void model_clear(struct dc_model *m)
+{
+	for (int t = 0; t < DC_T_COUNT; t++) {
+		struct table *tb = &m->t[t];
+		for (size_t i = 0; i < tb->n; i++)
+			model_row_free((enum dc_table)t, tb->rows[i]);
+		free(tb->rows);
+		idmap_free(&tb->ids);
+		memset(tb, 0, sizeof *tb);
+	}
+	pends_free(m);
+	m->version = 0;
+	m->newest_report = 0;
+}
+
+void model_free(struct dc_model *m)
+{
+	if (!m)
+		return;
+	model_clear(m);
+	free(m);
+}
+
+size_t model_count(const struct dc_model *m, enum dc_table t)
+{
+	return m->t[t].n;
+}
+
+const void *model_row(const struct dc_model *m, enum dc_table t, size_t i)
+{
+	return i < m->t[t].n ? m->t[t].rows[i] : NULL;
+}
+
+static void *row_get(const struct dc_model *m, enum dc_table t, int64_t id)
+{
+	if (!tables[t].has_id)
+		return NULL;
+	const size_t *slot = idmap_get(&m->t[t].ids, id);
+	return slot ? m->t[t].rows[*slot] : NULL;
+}
+
+const void *model_get(const struct dc_model *m, enum dc_table t, int64_t id)
+{
+	return row_get(m, t, id);
+}
+
+static struct dc_setting *setting_find(const struct dc_model *m, const char *key, size_t *slot)
+{
+	const struct table *tb = &m->t[DC_T_SETTING];
+	for (size_t i = 0; i < tb->n; i++) {
+		struct dc_setting *s = tb->rows[i];
+		if (s->key && key && strcmp(s->key, key) == 0) {
+			if (slot)
+				*slot = i;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+const char *model_setting(const struct dc_model *m, const char *key)
+{
+	const struct dc_setting *s = setting_find(m, key, NULL);
+	return s ? s->value : NULL;
+}
+
+const struct dc_quota *model_quota_of(const struct dc_model *m, int64_t tenant_id)
+{
+	/* quotas are one per tenant and few (hundreds): a scan is cheaper than an index */
+	const struct table *tb = &m->t[DC_T_QUOTA];
+	for (size_t i = 0; i < tb->n; i++) {
+		const struct dc_quota *q = tb->rows[i];
+		if (q->tenant_id == tenant_id)
+			return q;
+	}
+	return NULL;
+}
+
+int64_t model_newest_report(const struct dc_model *m)
+{
+	return m->newest_report;
+}
+
+int64_t model_version(const struct dc_model *m)
+{
+	return m->version;
+}
+
+/* ---- derived: nodes from GPUs ---- */
+
+static void node_contrib(struct dc_model *m, const struct dc_node *n, int sign)
+{
+	struct dc_partition *p = row_get(m, DC_T_PARTITION, n->partition_id);
+	if (!p)
+		return;
+	p->nodes += sign;
+	p->gpus_total += sign * n->gpu_count;
+	p->gpus_used += sign * n->gpus_used;
+	p->nodes_draining += sign * (n->admin == DC_ADMIN_DRAINING);
+	p->nodes_drained += sign * (n->admin == DC_ADMIN_DRAINED);
+	p->nodes_down += sign * (n->sched == DC_SCHED_DOWN);
+}
+
+static void node_aggregate(struct dc_node *n)
+{
+	int used = 0, count = 0, util = 0, temp = 0, xid = 0;
+	int64_t xid_at = 0;
+	for (int i = 0; i < DC_MAX_GPUS_PER_NODE; i++) {
+		const struct dc_gpu *g = n->gpus[i];
+		if (!g)
+			continue;
+		count++;
+		used += g->job_id != 0;
+		util += g->util_pct;
+		if (g->temp_c > temp)
+			temp = g->temp_c;
+		if (g->last_xid && g->last_xid_at >= xid_at) {
+			xid = g->last_xid;
+			xid_at = g->last_xid_at;
+		}
+	}
+	n->gpus_used = used;
+	n->util_mean = count ? (util + count / 2) / count : 0;
+	n->temp_max = temp;
+	n->last_xid = xid;
+	n->last_xid_at = xid_at;
+}
+
+static void gpu_attach(struct dc_model *m, struct dc_gpu *g, bool attach)
+{
+	if (g->idx < 0 || g->idx >= DC_MAX_GPUS_PER_NODE)
+		return;
+	struct dc_node *n = row_get(m, DC_T_NODE, g->node_id);
+	if (!n)
+		return;
+	if (attach)
+		n->gpus[g->idx] = g;
+	else if (n->gpus[g->idx] == g)
+		n->gpus[g->idx] = NULL;
+	else
+		return;
+	int before = n->gpus_used;
+	node_aggregate(n);
+	struct dc_partition *p = row_get(m, DC_T_PARTITION, n->partition_id);
+	if (p)
+		p->gpus_used += n->gpus_used - before;
+}
+
+/* ---- derived: partitions and tenants from jobs ---- */
+
+static struct pend_heap *pend_heap_of(struct dc_model *m, int64_t partition_id)
+{
+	size_t *ix = idmap_get(&m->pend_ix, partition_id);
+	if (ix)
+		return &m->pends[*ix];
+	m->pends = xgrow(m->pends, &m->cappends, m->npends + 1, sizeof *m->pends);
+	idmap_put(&m->pend_ix, partition_id, m->npends);
+	struct pend_heap *h = &m->pends[m->npends++];
+	*h = (struct pend_heap){ .partition_id = partition_id };
+	return h;
+}
+
+static bool pend_before(const struct pend *a, const struct pend *b)
+{
+	return a->submit < b->submit || (a->submit == b->submit && a->job_id < b->job_id);
+}
+
+static void pend_down(struct pend_heap *h, size_t i)
+{
+	for (;;) {
+		size_t c = 2 * i + 1, b = i;
+		if (c < h->n && pend_before(&h->v[c], &h->v[b]))
+			b = c;
+		if (c + 1 < h->n && pend_before(&h->v[c + 1], &h->v[b]))
+			b = c + 1;
+		if (b == i)
+			return;
+		struct pend t = h->v[i];
+		h->v[i] = h->v[b];
+		h->v[b] = t;
+		i = b;
+	}
+}
+
+static void pend_push(struct pend_heap *h, int64_t submit, int64_t job_id)
+{
+	h->v = xgrow(h->v, &h->cap, h->n + 1, sizeof *h->v);
+	size_t i = h->n++;
+	h->v[i] = (struct pend){ submit, job_id };
+	while (i > 0 && pend_before(&h->v[i], &h->v[(i - 1) / 2])) {
+		struct pend t = h->v[i];
+		h->v[i] = h->v[(i - 1) / 2];
+		h->v[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static bool pend_valid(const struct dc_model *m, const struct pend_heap *h, const struct pend *e)
+{
+	const struct dc_job *j = row_get(m, DC_T_JOB, e->job_id);
+	return j && j->state == DC_JOB_PENDING && j->partition_id == h->partition_id &&
+	       j->submit_at == e->submit;
+}
+
+static void pend_settle(struct dc_model *m, struct pend_heap *h)
+{
+	if (h->n > 2 * h->live + 64) {
+		size_t k = 0;
+		for (size_t i = 0; i < h->n; i++)
+			if (pend_valid(m, h, &h->v[i]))
+				h->v[k++] = h->v[i];
+		h->n = k;
+		for (size_t i = h->n / 2; i-- > 0;)
+			pend_down(h, i);
+	}
+	while (h->n > 0 && !pend_valid(m, h, &h->v[0])) {
+		h->v[0] = h->v[--h->n];
+		pend_down(h, 0);
+	}
+	struct dc_partition *p = row_get(m, DC_T_PARTITION, h->partition_id);
+	if (p)
+		p->oldest_pending_submit = h->n ? h->v[0].submit : 0;
+}
+
+static void job_contrib(struct dc_model *m, const struct dc_job *j, int sign)
+{
+	bool run = j->state == DC_JOB_RUNNING, pend = j->state == DC_JOB_PENDING;
+	if (!run && !pend)
+		return;
+	struct dc_partition *p = row_get(m, DC_T_PARTITION, j->partition_id);
+	if (p) {
+		p->jobs_running += sign * run;
+		p->jobs_pending += sign * pend;
+		p->gpus_pending += sign * (pend ? j->gpus : 0);
+	}
+	struct dc_tenant *t = row_get(m, DC_T_TENANT, j->tenant_id);
+	if (t) {
+		t->gpus_running += sign * (run ? j->gpus : 0);
+		t->jobs_running += sign * run;
+		t->jobs_pending += sign * pend;
+	}
+	if (!pend)
+		return;
+	struct pend_heap *h = pend_heap_of(m, j->partition_id);
+	if (sign > 0)
+		h->live++;
+	else if (h->live > 0)
+		h->live--;
+}
+
+static bool pend_same(const struct dc_job *a, const struct dc_job *b)
+{
+	return a && a->state == DC_JOB_PENDING && b->state == DC_JOB_PENDING &&
+	       a->partition_id == b->partition_id && a->submit_at == b->submit_at;
+}
+
+/* ---- table slots ---- */
+
+static void table_insert(struct table *tb, int64_t id, bool has_id, void *row)
+{
+	tb->rows = xgrow(tb->rows, &tb->cap, tb->n + 1, sizeof *tb->rows);
+	if (has_id)
+		idmap_put(&tb->ids, id, tb->n);
+	tb->rows[tb->n++] = row;
+}
+
+static void table_remove_slot(struct table *tb, size_t slot, const struct table_def *d)
+{
+	if (d->has_id)
+		idmap_del(&tb->ids, row_i64(tb->rows[slot], d->id_off));
+	tb->rows[slot] = tb->rows[--tb->n];
+	if (slot < tb->n && d->has_id)
+		idmap_put(&tb->ids, row_i64(tb->rows[slot], d->id_off), slot);
+}
+
+/* Row-specific hooks around a replace: `old` may be NULL (insert) and `row`
+ * may be NULL (delete). Called with old still indexed before, row indexed after. */
+static void hook_before(struct dc_model *m, enum dc_table t, void *old, void *row)
+{
+	switch (t) {
+	case DC_T_NODE:
+		if (old)
+			node_contrib(m, old, -1);
+		if (old && row)
+			memcpy(((struct dc_node *)row)->gpus, ((struct dc_node *)old)->gpus,
+			       sizeof ((struct dc_node *)old)->gpus);
+		break;
+	case DC_T_GPU:
+		if (old)
+			gpu_attach(m, old, false);
+		break;
+	case DC_T_JOB:
+		if (old)
+			job_contrib(m, old, -1);
+		break;
+	case DC_T_PARTITION:
+		if (old && row) {
+			struct dc_partition *o = old, *n = row;
+			n->nodes = o->nodes;
+			n->gpus_total = o->gpus_total;
+			n->gpus_used = o->gpus_used;
+			n->nodes_draining = o->nodes_draining;
+			n->nodes_drained = o->nodes_drained;
+			n->nodes_down = o->nodes_down;
+			n->jobs_running = o->jobs_running;
+			n->jobs_pending = o->jobs_pending;
+			n->gpus_pending = o->gpus_pending;
+			n->oldest_pending_submit = o->oldest_pending_submit;
+		}
+		break;
+	case DC_T_TENANT:
+		if (old && row) {
+			struct dc_tenant *o = old, *n = row;
+			n->gpus_running = o->gpus_running;
+			n->jobs_running = o->jobs_running;
+			n->jobs_pending = o->jobs_pending;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void hook_after(struct dc_model *m, enum dc_table t, const void *old_copy_job, void *row)
+{
+	switch (t) {
+	case DC_T_NODE:
+		if (row) {
+			node_aggregate(row);
+			node_contrib(m, row, +1);
+		}
+		break;
+	case DC_T_GPU:
+		if (row)
+			gpu_attach(m, row, true);
+		break;
+	case DC_T_JOB: {
+		const struct dc_job *old = old_copy_job;
+		const struct dc_job *j = row;
+		if (j) {
+			job_contrib(m, j, +1);
+			if (j->state == DC_JOB_PENDING && !pend_same(old, j))
+				pend_push(pend_heap_of(m, j->partition_id), j->submit_at, j->id);
+			pend_settle(m, pend_heap_of(m, j->partition_id));
+		}
+		if (old && (!j || old->partition_id != j->partition_id))
+			pend_settle(m, pend_heap_of(m, old->partition_id));
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void version_seen(struct dc_model *m, enum dc_table t, const void *row)
+{
+	int64_t v = row_i64(row, tables[t].version_off);
+	if (v > m->version)
+		m->version = v;
+	if (t == DC_T_NODE && ((const struct dc_node *)row)->last_seen > m->newest_report)
+		m->newest_report = ((const struct dc_node *)row)->last_seen;
+}
+
+void model_put(struct dc_model *m, enum dc_table t, void *row)
+{
+	const struct table_def *d = &tables[t];
+	struct table *tb = &m->t[t];
+	version_seen(m, t, row);
+	if (!d->has_id) {
+		size_t slot;
+		if (setting_find(m, ((struct dc_setting *)row)->key, &slot)) {
+			model_row_free(t, tb->rows[slot]);
+			tb->rows[slot] = row;
+		} else {
+			table_insert(tb, 0, false, row);
+		}
+		return;
+	}
+	int64_t id = row_i64(row, d->id_off);
+	size_t *slot = idmap_get(&tb->ids, id);
+	void *old = slot ? tb->rows[*slot] : NULL;
+	/* the job hooks compare against the old row after it is freed */
+	struct dc_job old_job;
+	if (old && t == DC_T_JOB)
+		old_job = *(struct dc_job *)old;
+	hook_before(m, t, old, row);
+	if (slot)
+		tb->rows[*slot] = row;
+	else
+		table_insert(tb, id, true, row);
+	model_row_free(t, old);
+	hook_after(m, t, old && t == DC_T_JOB ? &old_job : NULL, row);
+}
+
+void model_delete(struct dc_model *m, enum dc_table t, int64_t id)
+{
+	const struct table_def *d = &tables[t];
+	struct table *tb = &m->t[t];
+	size_t *slot = idmap_get(&tb->ids, id);
+	if (!d->has_id || !slot)
+		return;
+	void *old = tb->rows[*slot];
+	struct dc_job old_job;
+	if (t == DC_T_JOB)
+		old_job = *(struct dc_job *)old;
+	hook_before(m, t, old, NULL);
+	table_remove_slot(tb, *slot, d);
+	model_row_free(t, old);
+	hook_after(m, t, t == DC_T_JOB ? &old_job : NULL, NULL);
+}

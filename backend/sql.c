@@ -1,0 +1,339 @@
+/* sql.c — read queries and row decoders, generated from one column table
+ * per model row so the SELECT list and the decoder cannot drift apart. */
+#include "sql.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+enum col_type {
+	C_I64, C_INT, C_DBL, C_BOOL, C_STR, C_TIME,
+	C_SCHED, C_ADMIN, C_HEALTH, C_JOB, C_INC, C_ACT,
+};
+
+struct col {
+	const char *name;
+	enum col_type type;
+	size_t off;
+};
+
+/* Enum columns: parser and the value an unknown word decodes to. */
+static const struct {
+	int (*parse)(const char *);
+	int fallback;
+} enum_cols[] = {
+	[C_SCHED] = { dc_sched_parse, DC_SCHED_UNKNOWN },
+	[C_ADMIN] = { dc_admin_parse, DC_ADMIN_ACTIVE },
+	[C_HEALTH] = { dc_health_parse, DC_HEALTH_OK },
+	[C_JOB] = { dc_job_state_parse, DC_JOB_PENDING },
+	[C_INC] = { dc_inc_state_parse, DC_INC_TRIGGERED },
+	[C_ACT] = { dc_action_status_parse, DC_ACT_PENDING },
+};
+
+#define SQL_STR(x) #x
+#define SQL_XSTR(x) SQL_STR(x)
+#define COL(type_, name_, ctype, field) { name_, ctype, offsetof(struct type_, field) }
+#define COLS(...) (const struct col[]){ __VA_ARGS__ }, DC_ARRAY_LEN(((const struct col[]){ __VA_ARGS__ }))
+
+struct table_sql {
+	const char *name;      /* in schema dcops */
+	size_t size;           /* of the model row */
+	const struct col *cols;
+	size_t ncols;
+	const char *full_tail; /* WHERE/ORDER of the full load, "" for all rows */
+};
+
+static const struct table_sql tables[DC_T_COUNT] = {
+	[DC_T_SITE] = { "site", sizeof(struct dc_site), COLS(
+		COL(dc_site, "id", C_I64, id), COL(dc_site, "version", C_I64, version),
+		COL(dc_site, "code", C_STR, code), COL(dc_site, "name", C_STR, name),
+		COL(dc_site, "timezone", C_STR, timezone)), "" },
+	[DC_T_RACK] = { "rack", sizeof(struct dc_rack), COLS(
+		COL(dc_rack, "id", C_I64, id), COL(dc_rack, "version", C_I64, version),
+		COL(dc_rack, "name", C_STR, name), COL(dc_rack, "row_no", C_INT, row_no),
+		COL(dc_rack, "position", C_INT, position),
+		COL(dc_rack, "power_cap_kw", C_DBL, power_cap_kw)), "" },
+	[DC_T_PARTITION] = { "partition", sizeof(struct dc_partition), COLS(
+		COL(dc_partition, "id", C_I64, id), COL(dc_partition, "version", C_I64, version),
+		COL(dc_partition, "name", C_STR, name),
+		COL(dc_partition, "gpu_model", C_STR, gpu_model)), "" },
+	[DC_T_NODE] = { "node", sizeof(struct dc_node), COLS(
+		COL(dc_node, "id", C_I64, id), COL(dc_node, "version", C_I64, version),
+		COL(dc_node, "name", C_STR, name), COL(dc_node, "model", C_STR, model),
+		COL(dc_node, "drain_reason", C_STR, drain_reason),
+		COL(dc_node, "drained_by", C_STR, drained_by),
+		COL(dc_node, "health_detail", C_STR, health_detail),
+		COL(dc_node, "rack_id", C_I64, rack_id),
+		COL(dc_node, "partition_id", C_I64, partition_id),
+		COL(dc_node, "slot", C_INT, slot), COL(dc_node, "gpu_count", C_INT, gpu_count),
+		COL(dc_node, "power_w", C_INT, power_w),
+		COL(dc_node, "sched_state", C_SCHED, sched),
+		COL(dc_node, "admin_state", C_ADMIN, admin),
+		COL(dc_node, "health", C_HEALTH, health),
+		COL(dc_node, "drained_at", C_TIME, drained_at),
+		COL(dc_node, "resume_after", C_TIME, resume_after),
+		COL(dc_node, "last_seen", C_TIME, last_seen)), "" },
+	[DC_T_GPU] = { "gpu", sizeof(struct dc_gpu), COLS(
+		COL(dc_gpu, "id", C_I64, id), COL(dc_gpu, "version", C_I64, version),
+		COL(dc_gpu, "node_id", C_I64, node_id), COL(dc_gpu, "job_id", C_I64, job_id),
+		COL(dc_gpu, "idx", C_INT, idx), COL(dc_gpu, "util_pct", C_INT, util_pct),
+		COL(dc_gpu, "mem_used_mib", C_INT, mem_used_mib),
+		COL(dc_gpu, "mem_total_mib", C_INT, mem_total_mib),
+		COL(dc_gpu, "temp_c", C_INT, temp_c), COL(dc_gpu, "power_w", C_INT, power_w),
+		COL(dc_gpu, "ecc_sbe", C_I64, ecc_sbe), COL(dc_gpu, "ecc_dbe", C_I64, ecc_dbe),
+		COL(dc_gpu, "last_xid_at", C_TIME, last_xid_at),
+		COL(dc_gpu, "last_xid", C_INT, last_xid),
+		COL(dc_gpu, "remap_pending", C_BOOL, remap_pending),
+		COL(dc_gpu, "uuid", C_STR, uuid)), "" },
+	[DC_T_TENANT] = { "tenant", sizeof(struct dc_tenant), COLS(
+		COL(dc_tenant, "id", C_I64, id), COL(dc_tenant, "version", C_I64, version),
+		COL(dc_tenant, "name", C_STR, name), COL(dc_tenant, "name_en", C_STR, name_en),
+		COL(dc_tenant, "kind", C_STR, kind)), "" },
+	[DC_T_PROJECT] = { "project", sizeof(struct dc_project), COLS(
+		COL(dc_project, "id", C_I64, id), COL(dc_project, "version", C_I64, version),
+		COL(dc_project, "tenant_id", C_I64, tenant_id),
+		COL(dc_project, "name", C_STR, name), COL(dc_project, "programme", C_STR, programme),
+		COL(dc_project, "term_start", C_TIME, term_start),
+		COL(dc_project, "term_end", C_TIME, term_end)), "" },
+	[DC_T_QUOTA] = { "quota", sizeof(struct dc_quota), COLS(
+		COL(dc_quota, "id", C_I64, id), COL(dc_quota, "version", C_I64, version),
+		COL(dc_quota, "tenant_id", C_I64, tenant_id),
+		COL(dc_quota, "gpu_limit", C_INT, gpu_limit),
+		COL(dc_quota, "gpu_hours_budget", C_DBL, gpu_hours_budget),
+		COL(dc_quota, "gpu_hours_used", C_DBL, gpu_hours_used),
+		COL(dc_quota, "storage_tb", C_DBL, storage_tb),
+		COL(dc_quota, "storage_used_tb", C_DBL, storage_used_tb),
+		COL(dc_quota, "term_start", C_TIME, term_start),
+		COL(dc_quota, "term_end", C_TIME, term_end),
+		COL(dc_quota, "expires_at", C_TIME, expires_at)), "" },
+	[DC_T_JOB] = { "job", sizeof(struct dc_job), COLS(
+		COL(dc_job, "id", C_I64, id), COL(dc_job, "version", C_I64, version),
+		COL(dc_job, "tenant_id", C_I64, tenant_id),
+		COL(dc_job, "partition_id", C_I64, partition_id),
+		COL(dc_job, "user_name", C_STR, user_name), COL(dc_job, "name", C_STR, name),
+		COL(dc_job, "node_list", C_STR, node_list), COL(dc_job, "reason", C_STR, reason),
+		COL(dc_job, "gpus", C_INT, gpus), COL(dc_job, "nodes", C_INT, nodes),
+		COL(dc_job, "state", C_JOB, state), COL(dc_job, "submit_at", C_TIME, submit_at),
+		COL(dc_job, "start_at", C_TIME, start_at), COL(dc_job, "end_at", C_TIME, end_at)),
+		" WHERE state IN ('pending', 'running') OR end_at > now() - interval '24 hours'" },
+	[DC_T_INCIDENT] = { "incident", sizeof(struct dc_incident), COLS(
+		COL(dc_incident, "id", C_I64, id), COL(dc_incident, "version", C_I64, version),
+		COL(dc_incident, "drill_id", C_I64, drill_id), COL(dc_incident, "sev", C_INT, sev),
+		COL(dc_incident, "state", C_INC, state), COL(dc_incident, "title", C_STR, title),
+		COL(dc_incident, "impact", C_STR, impact),
+		COL(dc_incident, "summary", C_STR, summary),
+		COL(dc_incident, "source", C_STR, source), COL(dc_incident, "owner", C_STR, owner),
+		COL(dc_incident, "opened_at", C_TIME, opened_at),
+		COL(dc_incident, "acknowledged_at", C_TIME, acknowledged_at),
+		COL(dc_incident, "resolved_at", C_TIME, resolved_at),
+		COL(dc_incident, "next_update_at", C_TIME, next_update_at)), "" },
+	[DC_T_INCIDENT_EVENT] = { "incident_event", sizeof(struct dc_incident_event), COLS(
+		COL(dc_incident_event, "id", C_I64, id),
+		COL(dc_incident_event, "version", C_I64, version),
+		COL(dc_incident_event, "incident_id", C_I64, incident_id),
+		COL(dc_incident_event, "ts", C_TIME, ts),
+		COL(dc_incident_event, "actor", C_STR, actor),
+		COL(dc_incident_event, "kind", C_STR, kind),
+		COL(dc_incident_event, "body", C_STR, body)), "" },
+	[DC_T_ACTION] = { "actions", sizeof(struct dc_action), COLS(
+		COL(dc_action, "id", C_I64, id), COL(dc_action, "version", C_I64, version),
+		COL(dc_action, "incident_id", C_I64, incident_id),
+		COL(dc_action, "kind", C_STR, kind), COL(dc_action, "target", C_STR, target),
+		COL(dc_action, "params", C_STR, params), COL(dc_action, "reason", C_STR, reason),
+		COL(dc_action, "requested_by", C_STR, requested_by),
+		COL(dc_action, "error", C_STR, error), COL(dc_action, "status", C_ACT, status),
+		COL(dc_action, "requested_at", C_TIME, requested_at),
+		COL(dc_action, "applied_at", C_TIME, applied_at)), "" },
+	[DC_T_AUDIT] = { "audit", sizeof(struct dc_audit), COLS(
+		COL(dc_audit, "id", C_I64, id), COL(dc_audit, "version", C_I64, version),
+		COL(dc_audit, "ts", C_TIME, ts), COL(dc_audit, "incident_id", C_I64, incident_id),
+		COL(dc_audit, "actor", C_STR, actor), COL(dc_audit, "action", C_STR, action),
+		COL(dc_audit, "target", C_STR, target), COL(dc_audit, "before", C_STR, before),
+		COL(dc_audit, "after", C_STR, after), COL(dc_audit, "reason", C_STR, reason)),
+		" ORDER BY id DESC LIMIT " SQL_XSTR(SQL_AUDIT_LOAD) },
+	[DC_T_SETTING] = { "setting", sizeof(struct dc_setting), COLS(
+		COL(dc_setting, "version", C_I64, version), COL(dc_setting, "key", C_STR, key),
+		COL(dc_setting, "value", C_STR, value)), "" },
+};
+#undef COL
+#undef COLS
+
+/* Enum columns are decoded through an int. */
+_Static_assert(sizeof(enum dc_sched) == sizeof(int) && sizeof(enum dc_job_state) == sizeof(int),
+               "enum columns are stored as int");
+
+const char sql_begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+const char sql_commit[] = "COMMIT";
+const char sql_xmin_query[] = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text";
+const char sql_listen[] = "LISTEN dcops_changes";
+
+const char sql_session_query[] =
+	"SELECT set_config('TimeZone', 'UTC', false),"
+	" set_config('search_path', 'pg_catalog, dcops', false),"
+	" set_config('statement_timeout', $1, false),"
+	" set_config('lock_timeout', $2, false),"
+	" set_config('idle_in_transaction_session_timeout', $3, false),"
+	" set_config('default_transaction_read_only', $4, false),"
+	" session_user::text,"
+	" coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false),"
+	" EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = 'dcops_admin'"
+	"   AND pg_has_role(session_user, r.oid, 'MEMBER')),"
+	" EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = 'dcops_operator'"
+	"   AND pg_has_role(session_user, r.oid, 'MEMBER')),"
+	" EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = 'dcops_viewer'"
+	"   AND pg_has_role(session_user, r.oid, 'MEMBER')),"
+	" pg_is_in_recovery(),"
+	" (SELECT oid FROM pg_database WHERE datname = current_database())::bigint";
+
+const char *sql_table_name(enum dc_table t)
+{
+	return tables[t].name;
+}
+
+int sql_table_parse(const char *name)
+{
+	for (int t = 0; t < DC_T_COUNT; t++)
+		if (name && strcmp(tables[t].name, name) == 0)
+			return t;
+	return -1;
+}
+
+static void col_expr(struct sb *sb, const struct col *c)
+{
+	switch (c->type) {
+	case C_TIME:
+		sb_appendf(sb, "extract(epoch from %s)::bigint", c->name);
+		break;
+	case C_DBL:
+		sb_appendf(sb, "%s::float8", c->name);
+		break;
+	case C_I64:
+	case C_INT:
+	case C_BOOL:
+		sb_append(sb, c->name);
+		break;
+	default:
+		sb_appendf(sb, "%s::text", c->name);
+		break;
+	}
+}
+
+static char *query_build(enum dc_table t, bool full)
+{
+	const struct table_sql *d = &tables[t];
+	struct sb sb = { 0 };
+	sb_append(&sb, "SELECT ");
+	for (size_t i = 0; i < d->ncols; i++) {
+		if (i)
+			sb_append(&sb, ", ");
+		col_expr(&sb, &d->cols[i]);
+	}
+	sb_appendf(&sb, " FROM dcops.%s", d->name);
+	sb_append(&sb, full ? d->full_tail : " WHERE version > $1::bigint OR txid >= $2::xid8");
+	return sb_take(&sb);
+}
+
+const char *sql_read_query(enum dc_table t, bool full)
+{
+	static char *cache[DC_T_COUNT][2];
+	char **q = &cache[t][full];
+	if (!*q)
+		*q = query_build(t, full);
+	return *q;
+}
+
+const char *sql_tombstone_query(bool full)
+{
+	return full ? "SELECT NULL::text, NULL::bigint, coalesce(max(version), 0) FROM dcops.tombstone"
+	            : "SELECT tbl, row_id, version FROM dcops.tombstone"
+	              " WHERE version > $1::bigint OR txid >= $2::xid8";
+}
+
+static int64_t val_i64(const PGresult *r, int i, int c)
+{
+	return PQgetisnull(r, i, c) ? 0 : strtoll(PQgetvalue(r, i, c), NULL, 10);
+}
+
+static void col_decode(const struct col *c, const PGresult *r, int i, int ci, char *row)
+{
+	const char *v = PQgetisnull(r, i, ci) ? NULL : PQgetvalue(r, i, ci);
+	void *dst = row + c->off;
+	switch (c->type) {
+	case C_I64:
+	case C_TIME: {
+		int64_t x = v ? strtoll(v, NULL, 10) : 0;
+		memcpy(dst, &x, sizeof x);
+		break;
+	}
+	case C_INT: {
+		int x = v ? (int)strtol(v, NULL, 10) : 0;
+		memcpy(dst, &x, sizeof x);
+		break;
+	}
+	case C_DBL: {
+		double x = v ? strtod(v, NULL) : 0;
+		memcpy(dst, &x, sizeof x);
+		break;
+	}
+	case C_BOOL: {
+		bool x = v && v[0] == 't';
+		memcpy(dst, &x, sizeof x);
+		break;
+	}
+	case C_STR: {
+		char *x = xstrdup(v ? v : "");
+		memcpy(dst, &x, sizeof x);
+		break;
+	}
+	default: {
+		/* every enum in model.h has int size; the column type picks the parser */
+		int x = v ? enum_cols[c->type].parse(v) : -1;
+		if (x < 0)
+			x = enum_cols[c->type].fallback;
+		memcpy(dst, &x, sizeof x);
+		break;
+	}
+	}
+}
+
+void *sql_decode_row(enum dc_table t, const PGresult *r, int i, int64_t *version)
+{
+	const struct table_sql *d = &tables[t];
+	char *row = xcalloc(1, d->size);
+	for (size_t c = 0; c < d->ncols; c++) {
+		col_decode(&d->cols[c], r, i, (int)c, row);
+		if (strcmp(d->cols[c].name, "version") == 0 && version)
+			*version = val_i64(r, i, (int)c);
+	}
+	return row;
+}
+
+void sql_decode_tombstone(const PGresult *r, int i, struct sql_tombstone *out)
+{
+	out->table = PQgetisnull(r, i, 0) ? -1 : sql_table_parse(PQgetvalue(r, i, 0));
+	out->id = val_i64(r, i, 1);
+	out->version = val_i64(r, i, 2);
+}
+
+static bool val_bool(const PGresult *r, int c)
+{
+	return !PQgetisnull(r, 0, c) && PQgetvalue(r, 0, c)[0] == 't';
+}
+
+int sql_decode_session(const PGresult *r, struct sql_session *out)
+{
+	if (PQntuples(r) != 1 || PQnfields(r) != 13)
+		return -1;
+	memset(out, 0, sizeof *out);
+	snprintf(out->user, sizeof out->user, "%s", PQgetvalue(r, 0, 6));
+	out->superuser = val_bool(r, 7);
+	out->admin = val_bool(r, 8);
+	out->operator_ = val_bool(r, 9);
+	out->viewer = val_bool(r, 10);
+	out->in_recovery = val_bool(r, 11);
+	out->db_oid = val_i64(r, 0, 12);
+	return 0;
+}

@@ -1,0 +1,67 @@
+/* sql.h — the console's read queries as text and the decoders that turn
+ * their PGresults into model rows (store.c sends them; nothing else should).
+ *
+ * Every table query selects the columns of one model row in a fixed order:
+ * timestamps and dates as epoch seconds (`extract(epoch from ..)::bigint`),
+ * numerics as float8, enums and jsonb as text. Delta queries take
+ *   $1 = the last version read (bigint, as text)
+ *   $2 = the snapshot xmin of the last read (xid8, as text)
+ * and return `version > $1 OR txid >= $2` (see 002_feed.sql). Full-load
+ * queries take no parameters. What a full load keeps:
+ *   job    pending and running jobs, and jobs that ended in the last 24 h
+ *          (older history is the report's business, not the console's)
+ *   audit  the newest SQL_AUDIT_LOAD rows; later ones arrive as deltas
+ *   other  every row
+ *
+ * Ownership: query strings are static (built once, never freed). A decoded
+ * row is a fresh allocation (strings x-duplicated) the caller hands to
+ * model_put or frees with model_row_free. Text columns never decode to
+ * NULL: SQL NULL becomes "". Decoders never keep the PGresult. */
+#ifndef DCOPS_SQL_H
+#define DCOPS_SQL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+
+#define SQL_AUDIT_LOAD 2000
+
+/* The table's name in schema dcops ("node", "actions", ...). */
+const char *sql_table_name(enum dc_table t);
+/* A tombstone's tbl back to the model table; -1 for tables not followed. */
+int sql_table_parse(const char *name);
+
+/* SELECT for one table (full load, or delta with $1 $2). */
+const char *sql_read_query(enum dc_table t, bool full);
+/* Decodes row i of a sql_read_query(t, ..) result; *version gets its version. */
+void *sql_decode_row(enum dc_table t, const PGresult *r, int i, int64_t *version);
+
+/* Tombstones: columns (tbl text, row_id bigint, version bigint).
+ * The full form returns one row (NULL, NULL, max(version)): a watermark. */
+const char *sql_tombstone_query(bool full);
+struct sql_tombstone {
+	int table;       /* enum dc_table, or -1 for a table not followed / watermark row */
+	int64_t id, version;
+};
+void sql_decode_tombstone(const PGresult *r, int i, struct sql_tombstone *out);
+
+/* The read transaction around a pipelined read; the xmin query is the
+ * transaction's first statement, so its snapshot is the one every table
+ * query then reads (REPEATABLE READ). */
+extern const char sql_begin[], sql_commit[], sql_xmin_query[], sql_listen[];
+
+/* Session setup: $1 statement_timeout, $2 lock_timeout,
+ * $3 idle_in_transaction_session_timeout, $4 default_transaction_read_only
+ * ("on"/"off"); returns who we are. */
+extern const char sql_session_query[];
+struct sql_session {
+	char user[64];
+	bool superuser, admin, operator_, viewer;
+	bool in_recovery;   /* a standby: no LISTEN, read-only */
+	int64_t db_oid;     /* to tell a reconnect to the same database */
+};
+int sql_decode_session(const PGresult *r, struct sql_session *out);
+
+#endif

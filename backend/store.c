@@ -1,0 +1,673 @@
+/* store.c — one asynchronous libpq connection driven by the loop.
+ *
+ * States (see store.h):
+ *   ST_CONNECTING  PQconnectPoll until OK
+ *   ST_SETUP       session settings + who am I (one pipeline)
+ *   ST_READING     a pipelined read: [LISTEN, sync,] BEGIN RR, xmin, every
+ *                  table, tombstones, COMMIT, sync. `full` picks the load
+ *                  form (after a first connect, or a different database);
+ *                  a reconnect to the same database catches up with a delta.
+ *   ST_IDLE        waiting for NOTIFY or the poll_ms safety net
+ *   ST_BACKOFF     connection dropped; a timer reconnects
+ * Results are decoded into a staging area and applied to the model only
+ * when the whole read has committed, so the model always holds one
+ * consistent snapshot and a failed read leaves the last data in place.
+ * Deadline: while a connect or read is in flight, no bytes from the server
+ * for deadline_ms drops the connection (PQcancel would block). */
+#include "store.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql.h"
+#include "util.h"
+
+enum st { ST_STOPPED, ST_CONNECTING, ST_SETUP, ST_READING, ST_IDLE, ST_BACKOFF };
+
+/* One expected result of the pipeline in flight. */
+enum step_kind { STEP_SETUP, STEP_LISTEN, STEP_SYNC, STEP_BEGIN, STEP_XMIN, STEP_TABLE,
+	STEP_TOMB, STEP_COMMIT };
+struct step {
+	enum step_kind kind;
+	enum dc_table table;
+};
+#define MAX_STEPS (DC_T_COUNT + 8)
+
+struct staged {
+	void **rows;
+	size_t n, cap;
+};
+struct tomb {
+	enum dc_table t;
+	int64_t id;
+};
+
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 10000
+
+/* Session settings sent on every connect ($1..$3 of sql_session_query). */
+static const char *const session_timeouts[] = { "30s", "2s", "60s" };
+
+struct store {
+	struct loop *loop;
+	struct dc_model *model;
+	struct store_opts opts;
+	struct store_callbacks cb;
+	struct store_status st;
+
+	enum st state;
+	PGconn *conn;
+	int sock;
+	unsigned sock_events;
+
+	struct step steps[MAX_STEPS];
+	int nsteps, step;
+	bool step_got;       /* the current step has had its result */
+	char step_err[256];  /* first error in the pipeline, "" if none */
+
+	/* the read in flight */
+	bool full;
+	bool listen_done;
+	char new_xmin[32];
+	int64_t new_version;
+	struct staged staged[DC_T_COUNT];
+	struct tomb *tombs;
+	size_t ntombs, captombs;
+	uint64_t staged_rows;
+
+	/* watermark of the last applied read */
+	bool loaded;
+	int64_t db_oid, version;
+	char xmin[32];
+
+	bool standby;        /* a hot standby: no LISTEN, the poll timer does the work */
+	bool read_pending;   /* a NOTIFY arrived while busy */
+	bool was_up;         /* some connection has reached UP before */
+	int backoff_ms;
+	int64_t progress_ms;
+	uint64_t deadline_timer, poll_timer, backoff_timer;
+};
+
+static void store_connect(struct store *s);
+static void read_start(struct store *s, bool full);
+
+/* ---- status ---- */
+
+static void status_emit(struct store *s)
+{
+	if (s->cb.on_status)
+		s->cb.on_status(s->cb.ud, &s->st);
+}
+
+/* libpq messages span lines ("FATAL: ...\nDETAIL: ..."): keep one line. */
+static void error_set(struct store *s, const char *msg)
+{
+	char *o = s->st.error, *end = s->st.error + sizeof s->st.error - 1;
+	bool space = false;
+	for (const char *p = msg ? msg : ""; *p && o < end; p++) {
+		if (*p == '\n' || *p == '\r' || *p == '\t') {
+			space = true;
+			continue;
+		}
+		if (space && o > s->st.error && o < end)
+			*o++ = ' ';
+		space = false;
+		*o++ = *p;
+	}
+	*o = '\0';
+}
+
+/* ---- staging ---- */
+
+static void staged_clear(struct store *s)
+{
+	for (int t = 0; t < DC_T_COUNT; t++) {
+		struct staged *sg = &s->staged[t];
+		for (size_t i = 0; i < sg->n; i++)
+			model_row_free((enum dc_table)t, sg->rows[i]);
+		sg->n = 0;
+	}
+	s->ntombs = 0;
+	s->staged_rows = 0;
+}
+
+static void staged_free(struct store *s)
+{
+	staged_clear(s);
+	for (int t = 0; t < DC_T_COUNT; t++)
+		free(s->staged[t].rows);
+	free(s->tombs);
+}
+
+static void stage_table(struct store *s, enum dc_table t, const PGresult *r)
+{
+	struct staged *sg = &s->staged[t];
+	int n = PQntuples(r);
+	sg->rows = xgrow(sg->rows, &sg->cap, sg->n + (size_t)n, sizeof *sg->rows);
+	for (int i = 0; i < n; i++) {
+		int64_t v = 0;
+		sg->rows[sg->n++] = sql_decode_row(t, r, i, &v);
+		if (v > s->new_version)
+			s->new_version = v;
+	}
+	s->staged_rows += (uint64_t)n;
+}
+
+static void stage_tombs(struct store *s, const PGresult *r)
+{
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		struct sql_tombstone tb;
+		sql_decode_tombstone(r, i, &tb);
+		if (tb.version > s->new_version)
+			s->new_version = tb.version;
+		if (tb.table < 0)
+			continue;
+		s->tombs = xgrow(s->tombs, &s->captombs, s->ntombs + 1, sizeof *s->tombs);
+		s->tombs[s->ntombs++] = (struct tomb){ (enum dc_table)tb.table, tb.id };
+	}
+	s->staged_rows += (uint64_t)n;
+}
+
+/* Applies the staged read in table order (parents first), then deletes. */
+static unsigned staged_apply(struct store *s)
+{
+	unsigned mask = 0;
+	if (s->full) {
+		model_clear(s->model);
+		mask = DC_MASK(DC_T_COUNT) - 1;
+	}
+	for (int t = 0; t < DC_T_COUNT; t++) {
+		struct staged *sg = &s->staged[t];
+		for (size_t i = 0; i < sg->n; i++)
+			model_put(s->model, (enum dc_table)t, sg->rows[i]);
+		if (sg->n)
+			mask |= DC_MASK(t);
+		sg->n = 0;
+	}
+	for (size_t i = 0; i < s->ntombs; i++) {
+		if (!model_get(s->model, s->tombs[i].t, s->tombs[i].id))
+			continue;
+		model_delete(s->model, s->tombs[i].t, s->tombs[i].id);
+		mask |= DC_MASK(s->tombs[i].t);
+	}
+	s->ntombs = 0;
+	return mask;
+}
+
+/* ---- connection plumbing ---- */
+
+static void sock_watch(struct store *s, unsigned events);
+static void on_fd(struct loop *l, int fd, unsigned events, void *ud);
+
+static void timers_cancel(struct store *s)
+{
+	loop_timer_cancel(s->loop, s->deadline_timer);
+	loop_timer_cancel(s->loop, s->poll_timer);
+	loop_timer_cancel(s->loop, s->backoff_timer);
+	s->deadline_timer = s->poll_timer = s->backoff_timer = 0;
+}
+
+static void conn_drop(struct store *s)
+{
+	if (s->sock >= 0)
+		loop_fd_del(s->loop, s->sock);
+	s->sock = -1;
+	s->sock_events = 0;
+	if (s->conn)
+		PQfinish(s->conn);
+	s->conn = NULL;
+	timers_cancel(s);
+	staged_clear(s);
+	s->nsteps = s->step = 0;
+}
+
+static void on_backoff(struct loop *l, void *ud)
+{
+	(void)l;
+	struct store *s = ud;
+	s->backoff_timer = 0;
+	store_connect(s);
+}
+
+/* Any failure: drop the connection, keep the model, retry after a backoff. */
+static void store_broken(struct store *s, const char *why)
+{
+	error_set(s, why); /* why may live in the PGconn: copy it first */
+	conn_drop(s);
+	s->st.link = STORE_DOWN;
+	s->state = ST_BACKOFF;
+	s->backoff_timer = loop_timer_add(s->loop, s->backoff_ms, on_backoff, s);
+	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+	status_emit(s);
+}
+
+static void on_deadline(struct loop *l, void *ud)
+{
+	struct store *s = ud;
+	s->deadline_timer = 0;
+	int64_t idle = dc_mono_ms() - s->progress_ms;
+	if (idle < s->opts.deadline_ms) {
+		s->deadline_timer = loop_timer_add(l, s->opts.deadline_ms - idle, on_deadline, s);
+		return;
+	}
+	char msg[128];
+	snprintf(msg, sizeof msg, "no answer from the server in %d ms", s->opts.deadline_ms);
+	store_broken(s, msg);
+}
+
+static void deadline_arm(struct store *s)
+{
+	s->progress_ms = dc_mono_ms();
+	if (!s->deadline_timer)
+		s->deadline_timer = loop_timer_add(s->loop, s->opts.deadline_ms, on_deadline, s);
+}
+
+static void deadline_disarm(struct store *s)
+{
+	loop_timer_cancel(s->loop, s->deadline_timer);
+	s->deadline_timer = 0;
+}
+
+static void sock_watch(struct store *s, unsigned events)
+{
+	int fd = PQsocket(s->conn);
+	if (fd != s->sock) {
+		if (s->sock >= 0)
+			loop_fd_del(s->loop, s->sock);
+		s->sock = fd;
+		s->sock_events = events;
+		if (fd >= 0)
+			loop_fd_add(s->loop, fd, events, on_fd, s);
+		return;
+	}
+	if (events != s->sock_events && fd >= 0) {
+		loop_fd_mod(s->loop, fd, events);
+		s->sock_events = events;
+	}
+}
+
+/* Pushes queued output; watches for writability until it is all sent. */
+static int conn_flush(struct store *s)
+{
+	int rc = PQflush(s->conn);
+	if (rc < 0) {
+		store_broken(s, PQerrorMessage(s->conn));
+		return -1;
+	}
+	sock_watch(s, rc ? LOOP_READ | LOOP_WRITE : LOOP_READ);
+	return 0;
+}
+
+/* ---- pipelines ---- */
+
+static void step_add(struct store *s, enum step_kind k, enum dc_table t)
+{
+	s->steps[s->nsteps++] = (struct step){ k, t };
+}
+
+static int send_params(struct store *s, const char *sql, int n, const char *const *vals)
+{
+	return PQsendQueryParams(s->conn, sql, n, NULL, vals, NULL, NULL, 0) ? 0 : -1;
+}
+
+static void pipeline_begin(struct store *s)
+{
+	s->nsteps = s->step = 0;
+	s->step_got = false;
+	s->step_err[0] = '\0';
+}
+
+static void pipeline_send(struct store *s, int failed)
+{
+	if (failed || !PQpipelineSync(s->conn)) {
+		store_broken(s, PQerrorMessage(s->conn));
+		return;
+	}
+	deadline_arm(s);
+	conn_flush(s);
+}
+
+static void setup_start(struct store *s)
+{
+	char st[32];
+	snprintf(st, sizeof st, "%s", s->opts.readonly ? "on" : "off");
+	const char *vals[4] = { session_timeouts[0], session_timeouts[1], session_timeouts[2], st };
+	s->state = ST_SETUP;
+	pipeline_begin(s);
+	step_add(s, STEP_SETUP, 0);
+	step_add(s, STEP_SYNC, 0);
+	pipeline_send(s, send_params(s, sql_session_query, 4, vals));
+}
+
+static void read_start(struct store *s, bool full)
+{
+	loop_timer_cancel(s->loop, s->poll_timer);
+	s->poll_timer = 0;
+	s->state = ST_READING;
+	s->full = full;
+	s->read_pending = false;
+	s->new_version = full ? 0 : s->version;
+	s->new_xmin[0] = '\0';
+	pipeline_begin(s);
+
+	char ver[32];
+	snprintf(ver, sizeof ver, "%lld", (long long)s->version);
+	const char *params[2] = { ver, s->xmin };
+	int np = full ? 0 : 2;
+	int failed = 0;
+	if (!s->listen_done && !s->standby) {
+		failed |= send_params(s, sql_listen, 0, NULL);
+		step_add(s, STEP_LISTEN, 0);
+		failed |= !PQpipelineSync(s->conn);
+		step_add(s, STEP_SYNC, 0);
+	}
+	failed |= send_params(s, sql_begin, 0, NULL);
+	step_add(s, STEP_BEGIN, 0);
+	failed |= send_params(s, sql_xmin_query, 0, NULL);
+	step_add(s, STEP_XMIN, 0);
+	for (int t = 0; t < DC_T_COUNT; t++) {
+		failed |= send_params(s, sql_read_query((enum dc_table)t, full), np, params);
+		step_add(s, STEP_TABLE, (enum dc_table)t);
+	}
+	failed |= send_params(s, sql_tombstone_query(full), np, params);
+	step_add(s, STEP_TOMB, 0);
+	failed |= send_params(s, sql_commit, 0, NULL);
+	step_add(s, STEP_COMMIT, 0);
+	step_add(s, STEP_SYNC, 0);
+	pipeline_send(s, failed);
+}
+
+static void on_poll(struct loop *l, void *ud)
+{
+	(void)l;
+	struct store *s = ud;
+	s->poll_timer = 0;
+	if (s->state == ST_IDLE)
+		read_start(s, false);
+}
+
+static void idle_enter(struct store *s)
+{
+	s->state = ST_IDLE;
+	deadline_disarm(s);
+	if (s->read_pending) {
+		read_start(s, false);
+		return;
+	}
+	s->poll_timer = loop_timer_add(s->loop, s->opts.poll_ms, on_poll, s);
+}
+
+static void role_set(struct store *s, const struct sql_session *ss)
+{
+	const char *role = ss->superuser ? "superuser" : ss->admin ? "admin"
+	                 : ss->operator_ ? "operator" : ss->viewer ? "viewer" : "none";
+	snprintf(s->st.role, sizeof s->st.role, "%s", role);
+	snprintf(s->st.user, sizeof s->st.user, "%s", ss->user);
+	const char *host = PQhost(s->conn), *db = PQdb(s->conn);
+	snprintf(s->st.server, sizeof s->st.server, "%s/%s", host ? host : "", db ? db : "");
+	s->st.readonly = s->opts.readonly || ss->in_recovery;
+}
+
+static void setup_done(struct store *s, const PGresult *r)
+{
+	struct sql_session ss;
+	if (sql_decode_session(r, &ss) < 0) {
+		snprintf(s->step_err, sizeof s->step_err, "unexpected answer to the session query");
+		return;
+	}
+	role_set(s, &ss);
+	s->standby = ss.in_recovery;
+	s->full = !s->loaded || ss.db_oid != s->db_oid;
+	s->db_oid = ss.db_oid;
+	s->st.connected_wall = (int64_t)dc_wall();
+}
+
+static void read_done(struct store *s)
+{
+	unsigned mask = staged_apply(s);
+	s->loaded = true;
+	s->version = s->new_version;
+	snprintf(s->xmin, sizeof s->xmin, "%s", s->new_xmin);
+	s->listen_done = true;
+	s->st.reads++;
+	s->st.rows_read += s->staged_rows;
+	s->staged_rows = 0;
+	s->st.last_ok_wall = (int64_t)dc_wall();
+	bool came_up = s->st.link != STORE_UP;
+	if (came_up) {
+		if (s->was_up)
+			s->st.reconnects++;
+		s->was_up = true;
+		s->st.link = STORE_UP;
+		s->st.error[0] = '\0';
+		s->backoff_ms = BACKOFF_MIN_MS;
+	}
+	idle_enter(s);
+	if (mask && s->cb.on_change)
+		s->cb.on_change(s->cb.ud, mask);
+	if (came_up)
+		status_emit(s);
+}
+
+/* One result of the current step. Errors are kept for the sync. */
+static void step_result(struct store *s, PGresult *r)
+{
+	const struct step *st = &s->steps[s->step];
+	ExecStatusType es = PQresultStatus(r);
+	s->step_got = true;
+	if (es == PGRES_PIPELINE_ABORTED)
+		return;
+	if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
+		if (!s->step_err[0])
+			snprintf(s->step_err, sizeof s->step_err, "%s", PQresultErrorMessage(r));
+		return;
+	}
+	if (s->step_err[0])
+		return;
+	switch (st->kind) {
+	case STEP_SETUP:
+		setup_done(s, r);
+		break;
+	case STEP_XMIN:
+		snprintf(s->new_xmin, sizeof s->new_xmin, "%s",
+		         PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "0");
+		break;
+	case STEP_TABLE:
+		stage_table(s, st->table, r);
+		break;
+	case STEP_TOMB:
+		stage_tombs(s, r);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The pipeline's last sync arrived: act on what it carried. */
+static void pipeline_done(struct store *s)
+{
+	if (s->step_err[0]) {
+		store_broken(s, s->step_err);
+		return;
+	}
+	if (s->state == ST_SETUP) {
+		read_start(s, s->full);
+		return;
+	}
+	read_done(s);
+}
+
+/* Takes every result libpq has without blocking, until the pipeline's
+ * last sync (which hands over to pipeline_done). */
+static void results_drain(struct store *s)
+{
+	int nulls = 0; /* two NULLs in a row: libpq has nothing more for now */
+	while (s->step < s->nsteps && !PQisBusy(s->conn)) {
+		PGresult *r = PQgetResult(s->conn);
+		const struct step *st = &s->steps[s->step];
+		if (!r) {
+			if (s->step_got && st->kind != STEP_SYNC) {
+				s->step++;
+				s->step_got = false;
+			}
+			if (++nulls > 1)
+				return;
+			continue;
+		}
+		nulls = 0;
+		if (st->kind != STEP_SYNC) {
+			step_result(s, r);
+			PQclear(r);
+			continue;
+		}
+		ExecStatusType es = PQresultStatus(r);
+		PQclear(r);
+		if (es != PGRES_PIPELINE_SYNC) {
+			store_broken(s, "protocol out of step: expected the end of a pipeline");
+			return;
+		}
+		if (++s->step == s->nsteps) {
+			pipeline_done(s);
+			return;
+		}
+	}
+}
+
+static void want_read(struct store *s)
+{
+	if (s->state == ST_IDLE)
+		read_start(s, false);
+	else
+		s->read_pending = true;
+}
+
+static void notifies_drain(struct store *s)
+{
+	bool any = false;
+	PGnotify *n;
+	while ((n = PQnotifies(s->conn)) != NULL) {
+		PQfreemem(n);
+		any = true;
+	}
+	if (any)
+		want_read(s);
+}
+
+static void connect_step(struct store *s)
+{
+	switch (PQconnectPoll(s->conn)) {
+	case PGRES_POLLING_READING:
+		sock_watch(s, LOOP_READ);
+		return;
+	case PGRES_POLLING_WRITING:
+		sock_watch(s, LOOP_WRITE);
+		return;
+	case PGRES_POLLING_OK:
+		break;
+	default:
+		store_broken(s, PQerrorMessage(s->conn));
+		return;
+	}
+	if (PQsetnonblocking(s->conn, 1) != 0 || !PQenterPipelineMode(s->conn)) {
+		store_broken(s, PQerrorMessage(s->conn));
+		return;
+	}
+	setup_start(s);
+}
+
+static void on_fd(struct loop *l, int fd, unsigned events, void *ud)
+{
+	(void)l;
+	(void)fd;
+	struct store *s = ud;
+	s->progress_ms = dc_mono_ms();
+	if (s->state == ST_CONNECTING) {
+		connect_step(s);
+		return;
+	}
+	if ((events & LOOP_WRITE) && conn_flush(s) < 0)
+		return;
+	if (!(events & (LOOP_READ | LOOP_ERROR)))
+		return;
+	if (!PQconsumeInput(s->conn) || PQstatus(s->conn) == CONNECTION_BAD) {
+		store_broken(s, PQerrorMessage(s->conn));
+		return;
+	}
+	if (s->state == ST_SETUP || s->state == ST_READING)
+		results_drain(s);
+	/* a finished read may have started the next; notifications already
+	 * buffered would otherwise wait for the next byte on the socket */
+	if (s->conn)
+		notifies_drain(s);
+}
+
+/* libpq's default prints notices to stderr, over the screen. */
+static void notice_ignore(void *ud, const char *msg)
+{
+	(void)ud;
+	(void)msg;
+}
+
+static void store_connect(struct store *s)
+{
+	const char *keys[] = { "dbname", "application_name", "client_encoding", NULL };
+	const char *vals[] = { s->opts.conninfo && *s->opts.conninfo ? s->opts.conninfo : NULL,
+		"dcops", "UTF8", NULL };
+	int first = vals[0] ? 0 : 1;
+	s->state = ST_CONNECTING;
+	s->listen_done = false;
+	s->conn = PQconnectStartParams(keys + first, vals + first, 1);
+	if (!s->conn || PQstatus(s->conn) == CONNECTION_BAD) {
+		store_broken(s, s->conn ? PQerrorMessage(s->conn) : "out of memory");
+		return;
+	}
+	PQsetNoticeProcessor(s->conn, notice_ignore, NULL);
+	deadline_arm(s);
+	sock_watch(s, LOOP_WRITE);
+}
+
+/* ---- API ---- */
+
+struct store *store_new(struct loop *l, struct dc_model *m, const struct store_opts *o,
+                        const struct store_callbacks *cb)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	s->loop = l;
+	s->model = m;
+	s->opts = *o;
+	if (s->opts.poll_ms <= 0)
+		s->opts.poll_ms = 5000;
+	if (s->opts.deadline_ms <= 0)
+		s->opts.deadline_ms = 3000;
+	if (cb)
+		s->cb = *cb;
+	s->sock = -1;
+	s->backoff_ms = BACKOFF_MIN_MS;
+	s->st.link = STORE_CONNECTING;
+	s->st.readonly = o->readonly;
+	return s;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	conn_drop(s);
+	staged_free(s);
+	free(s);
+}
+
+void store_start(struct store *s)
+{
+	if (s->state != ST_STOPPED)
+		return;
+	store_connect(s);
+}
+
+const struct store_status *store_status(const struct store *s)
+{
+	return &s->st;
+}

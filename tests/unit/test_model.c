@@ -1,0 +1,370 @@
+/* test_model — rows, the id index and derived fields kept per change. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "model.h"
+#include "util.h"
+
+static int64_t next_version = 1;
+
+static void put_partition(struct dc_model *m, int64_t id)
+{
+	struct dc_partition *p = xcalloc(1, sizeof *p);
+	p->id = id;
+	p->version = next_version++;
+	p->name = xasprintf("p%lld", (long long)id);
+	p->gpu_model = xstrdup("H100");
+	model_put(m, DC_T_PARTITION, p);
+}
+
+static void put_tenant(struct dc_model *m, int64_t id)
+{
+	struct dc_tenant *t = xcalloc(1, sizeof *t);
+	t->id = id;
+	t->version = next_version++;
+	t->name = xstrdup("한국AI");
+	t->name_en = xstrdup("Korea AI");
+	t->kind = xstrdup("startup");
+	model_put(m, DC_T_TENANT, t);
+}
+
+static void put_node(struct dc_model *m, int64_t id, int64_t part, int gpus, enum dc_admin a,
+                     enum dc_sched s)
+{
+	struct dc_node *n = xcalloc(1, sizeof *n);
+	n->id = id;
+	n->version = next_version++;
+	n->name = xasprintf("n%lld", (long long)id);
+	n->model = xstrdup("HGX");
+	n->drain_reason = xstrdup(a == DC_ADMIN_ACTIVE ? "" : "xid 79");
+	n->drained_by = xstrdup("");
+	n->health_detail = xstrdup("");
+	n->partition_id = part;
+	n->gpu_count = gpus;
+	n->admin = a;
+	n->sched = s;
+	n->last_seen = 1000 + id;
+	model_put(m, DC_T_NODE, n);
+}
+
+static void put_gpu(struct dc_model *m, int64_t id, int64_t node, int idx, int64_t job, int util,
+                    int temp)
+{
+	struct dc_gpu *g = xcalloc(1, sizeof *g);
+	g->id = id;
+	g->version = next_version++;
+	g->node_id = node;
+	g->idx = idx;
+	g->job_id = job;
+	g->util_pct = util;
+	g->temp_c = temp;
+	g->uuid = xasprintf("GPU-%lld", (long long)id);
+	model_put(m, DC_T_GPU, g);
+}
+
+static void put_job(struct dc_model *m, int64_t id, int64_t tenant, int64_t part, int gpus,
+                    enum dc_job_state st, int64_t submit)
+{
+	struct dc_job *j = xcalloc(1, sizeof *j);
+	j->id = id;
+	j->version = next_version++;
+	j->tenant_id = tenant;
+	j->partition_id = part;
+	j->gpus = gpus;
+	j->state = st;
+	j->submit_at = submit;
+	j->user_name = xstrdup("kim");
+	j->name = xstrdup("train");
+	j->node_list = xstrdup("");
+	j->reason = xstrdup(st == DC_JOB_PENDING ? "Resources" : "");
+	model_put(m, DC_T_JOB, j);
+}
+
+static void test_enums(void **state)
+{
+	(void)state;
+	assert_string_equal(dc_sched_name(DC_SCHED_ALLOCATED), "allocated");
+	assert_int_equal(dc_sched_parse("down"), DC_SCHED_DOWN);
+	assert_int_equal(dc_admin_parse("draining"), DC_ADMIN_DRAINING);
+	assert_string_equal(dc_health_name(DC_HEALTH_FAIL), "fail");
+	assert_int_equal(dc_job_state_parse("node_fail"), DC_JOB_NODE_FAIL);
+	assert_string_equal(dc_inc_state_name(DC_INC_ACKNOWLEDGED), "acknowledged");
+	assert_int_equal(dc_action_status_parse("cancelled"), DC_ACT_CANCELLED);
+	assert_int_equal(dc_sched_parse("Down"), -1);
+	assert_int_equal(dc_job_state_parse(""), -1);
+	assert_int_equal(dc_job_state_parse(NULL), -1);
+	assert_string_equal(dc_sched_name((enum dc_sched)99), "?");
+}
+
+static void test_put_replace_delete(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	put_tenant(m, 7);
+	assert_int_equal(model_count(m, DC_T_TENANT), 1);
+	const struct dc_tenant *t = model_tenant(m, 7);
+	assert_non_null(t);
+	assert_string_equal(t->name, "한국AI");
+	int64_t v = t->version;
+	put_tenant(m, 7);
+	assert_int_equal(model_count(m, DC_T_TENANT), 1);
+	assert_true(model_tenant(m, 7)->version > v);
+	assert_int_equal(model_version(m), model_tenant(m, 7)->version);
+	assert_null(model_tenant(m, 8));
+	model_delete(m, DC_T_TENANT, 8); /* absent: no-op */
+	model_delete(m, DC_T_TENANT, 7);
+	assert_null(model_tenant(m, 7));
+	assert_int_equal(model_count(m, DC_T_TENANT), 0);
+	assert_null(model_row(m, DC_T_TENANT, 0));
+	model_free(m);
+}
+
+static void test_settings_and_quota(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	const char *kv[][2] = { { "environment", "demo" }, { "site", "gwangju" }, { "environment", "drill" } };
+	for (size_t i = 0; i < DC_ARRAY_LEN(kv); i++) {
+		struct dc_setting *s = xcalloc(1, sizeof *s);
+		s->version = next_version++;
+		s->key = xstrdup(kv[i][0]);
+		s->value = xstrdup(kv[i][1]);
+		model_put(m, DC_T_SETTING, s);
+	}
+	assert_int_equal(model_count(m, DC_T_SETTING), 2);
+	assert_string_equal(model_setting(m, "environment"), "drill");
+	assert_string_equal(model_setting(m, "site"), "gwangju");
+	assert_null(model_setting(m, "nope"));
+
+	struct dc_quota *q = xcalloc(1, sizeof *q);
+	q->id = 3;
+	q->tenant_id = 9;
+	q->gpu_limit = 16;
+	model_put(m, DC_T_QUOTA, q);
+	assert_int_equal(model_quota_of(m, 9)->gpu_limit, 16);
+	assert_null(model_quota_of(m, 10));
+	model_clear(m);
+	assert_int_equal(model_count(m, DC_T_SETTING), 0);
+	assert_int_equal(model_version(m), 0);
+	model_free(m);
+}
+
+/* The id index through growth, swap-removes and backward-shift deletes. */
+static void test_many_rows(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	const int n = 50000;
+	for (int i = 1; i <= n; i++) {
+		struct dc_audit *a = xcalloc(1, sizeof *a);
+		a->id = (int64_t)i * 1024; /* ids that share low bits */
+		a->version = i;
+		a->actor = xstrdup("kim");
+		model_put(m, DC_T_AUDIT, a);
+	}
+	assert_int_equal(model_count(m, DC_T_AUDIT), n);
+	for (int i = 1; i <= n; i += 2)
+		model_delete(m, DC_T_AUDIT, (int64_t)i * 1024);
+	assert_int_equal(model_count(m, DC_T_AUDIT), n / 2);
+	for (int i = 1; i <= n; i++) {
+		const struct dc_audit *a = model_get(m, DC_T_AUDIT, (int64_t)i * 1024);
+		if (i % 2)
+			assert_null(a);
+		else
+			assert_true(a && a->version == i);
+	}
+	for (size_t i = 0; i < model_count(m, DC_T_AUDIT); i++) {
+		const struct dc_audit *a = model_row(m, DC_T_AUDIT, i);
+		assert_ptr_equal(model_get(m, DC_T_AUDIT, a->id), a);
+	}
+	assert_int_equal(model_version(m), n);
+	model_free(m);
+}
+
+static void test_node_and_gpu_derived(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	put_partition(m, 1);
+	put_partition(m, 2);
+	put_node(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	put_node(m, 11, 1, 4, DC_ADMIN_DRAINING, DC_SCHED_MIXED);
+	for (int i = 0; i < 8; i++)
+		put_gpu(m, 100 + i, 10, i, i < 3 ? 500 : 0, 10 * i, 40 + i);
+	const struct dc_partition *p = model_partition(m, 1);
+	assert_int_equal(p->nodes, 2);
+	assert_int_equal(p->gpus_total, 12);
+	assert_int_equal(p->nodes_draining, 1);
+	assert_int_equal(p->gpus_used, 3);
+	const struct dc_node *n = model_node(m, 10);
+	assert_int_equal(n->gpus_used, 3);
+	assert_int_equal(n->temp_max, 47);
+	assert_int_equal(n->util_mean, 35);
+	assert_non_null(n->gpus[7]);
+	assert_int_equal(model_newest_report(m), 1011);
+
+	/* a GPU changes: its job, temperature and an Xid */
+	struct dc_gpu *g = xcalloc(1, sizeof *g);
+	*g = *(const struct dc_gpu *)model_get(m, DC_T_GPU, 107);
+	g->uuid = xstrdup("GPU-107");
+	g->job_id = 501;
+	g->temp_c = 90;
+	g->last_xid = 79;
+	g->last_xid_at = 5000;
+	model_put(m, DC_T_GPU, g);
+	n = model_node(m, 10);
+	assert_ptr_equal(n->gpus[7], g);
+	assert_int_equal(n->gpus_used, 4);
+	assert_int_equal(n->temp_max, 90);
+	assert_int_equal(n->last_xid, 79);
+	assert_int_equal(n->last_xid_at, 5000);
+	assert_int_equal(model_partition(m, 1)->gpus_used, 4);
+
+	/* the node itself changes: it keeps its GPUs; then it moves partition and goes down */
+	put_node(m, 10, 1, 8, DC_ADMIN_DRAINED, DC_SCHED_IDLE);
+	n = model_node(m, 10);
+	assert_int_equal(n->gpus_used, 4);
+	assert_ptr_equal(n->gpus[7], g);
+	p = model_partition(m, 1);
+	assert_int_equal(p->nodes_drained, 1);
+	assert_int_equal(p->gpus_used, 4);
+	put_node(m, 10, 2, 8, DC_ADMIN_ACTIVE, DC_SCHED_DOWN);
+	p = model_partition(m, 1);
+	const struct dc_partition *p2 = model_partition(m, 2);
+	assert_int_equal(p->nodes, 1);
+	assert_int_equal(p->gpus_total, 4);
+	assert_int_equal(p->gpus_used, 0);
+	assert_int_equal(p->nodes_drained, 0);
+	assert_int_equal(p2->nodes, 1);
+	assert_int_equal(p2->gpus_used, 4);
+	assert_int_equal(p2->nodes_down, 1);
+
+	/* GPU deletes */
+	model_delete(m, DC_T_GPU, 107);
+	n = model_node(m, 10);
+	assert_null(n->gpus[7]);
+	assert_int_equal(n->gpus_used, 3);
+	assert_int_equal(n->temp_max, 46);
+	assert_int_equal(n->last_xid, 0);
+	assert_int_equal(model_partition(m, 2)->gpus_used, 3);
+
+	/* the partition row itself is replaced: counters survive */
+	put_partition(m, 2);
+	assert_int_equal(model_partition(m, 2)->nodes, 1);
+	assert_int_equal(model_partition(m, 2)->gpus_used, 3);
+	model_delete(m, DC_T_NODE, 11);
+	assert_int_equal(model_partition(m, 1)->nodes, 0);
+	assert_int_equal(model_partition(m, 1)->nodes_draining, 0);
+	model_free(m);
+}
+
+static void test_job_transitions(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	put_partition(m, 1);
+	put_partition(m, 2);
+	put_tenant(m, 1);
+	put_tenant(m, 2);
+	put_job(m, 1, 1, 1, 8, DC_JOB_PENDING, 300);
+	put_job(m, 2, 1, 1, 4, DC_JOB_PENDING, 100);
+	put_job(m, 3, 2, 1, 2, DC_JOB_PENDING, 200);
+	const struct dc_partition *p = model_partition(m, 1);
+	assert_int_equal(p->jobs_pending, 3);
+	assert_int_equal(p->gpus_pending, 14);
+	assert_int_equal(p->oldest_pending_submit, 100);
+	assert_int_equal(model_tenant(m, 1)->jobs_pending, 2);
+
+	put_job(m, 2, 1, 1, 4, DC_JOB_RUNNING, 100); /* the oldest starts */
+	p = model_partition(m, 1);
+	assert_int_equal(p->jobs_pending, 2);
+	assert_int_equal(p->jobs_running, 1);
+	assert_int_equal(p->gpus_pending, 10);
+	assert_int_equal(p->oldest_pending_submit, 200);
+	assert_int_equal(model_tenant(m, 1)->gpus_running, 4);
+	assert_int_equal(model_tenant(m, 1)->jobs_running, 1);
+	assert_int_equal(model_tenant(m, 1)->jobs_pending, 1);
+
+	put_job(m, 2, 1, 1, 4, DC_JOB_COMPLETED, 100);
+	assert_int_equal(model_partition(m, 1)->jobs_running, 0);
+	assert_int_equal(model_tenant(m, 1)->gpus_running, 0);
+
+	put_job(m, 3, 2, 2, 2, DC_JOB_PENDING, 200); /* moved to partition 2 */
+	assert_int_equal(model_partition(m, 1)->oldest_pending_submit, 300);
+	assert_int_equal(model_partition(m, 2)->oldest_pending_submit, 200);
+	assert_int_equal(model_partition(m, 2)->jobs_pending, 1);
+
+	model_delete(m, DC_T_JOB, 1);
+	p = model_partition(m, 1);
+	assert_int_equal(p->jobs_pending, 0);
+	assert_int_equal(p->gpus_pending, 0);
+	assert_int_equal(p->oldest_pending_submit, 0);
+	assert_int_equal(model_tenant(m, 1)->jobs_pending, 0);
+
+	put_tenant(m, 2); /* replaced tenant keeps its counters */
+	assert_int_equal(model_tenant(m, 2)->jobs_pending, 1);
+	model_free(m);
+}
+
+/* Random transitions against a brute-force recount. */
+static void test_job_counters_random(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	struct dc_rng r;
+	dc_rng_seed(&r, 42);
+	for (int i = 1; i <= 3; i++) {
+		put_partition(m, i);
+		put_tenant(m, i);
+	}
+	for (int step = 0; step < 20000; step++) {
+		int64_t id = dc_rng_range(&r, 1, 400);
+		if (dc_rng_range(&r, 0, 9) == 0) {
+			model_delete(m, DC_T_JOB, id);
+			continue;
+		}
+		put_job(m, id, dc_rng_range(&r, 1, 3), dc_rng_range(&r, 1, 3), dc_rng_range(&r, 1, 8),
+		        (enum dc_job_state)dc_rng_range(&r, 0, 3), dc_rng_range(&r, 1, 1000));
+	}
+	for (int pid = 1; pid <= 3; pid++) {
+		int run = 0, pend = 0, gpend = 0;
+		int64_t oldest = 0;
+		for (size_t i = 0; i < model_count(m, DC_T_JOB); i++) {
+			const struct dc_job *j = model_row(m, DC_T_JOB, i);
+			if (j->partition_id != pid)
+				continue;
+			run += j->state == DC_JOB_RUNNING;
+			if (j->state == DC_JOB_PENDING) {
+				pend++;
+				gpend += j->gpus;
+				if (!oldest || j->submit_at < oldest)
+					oldest = j->submit_at;
+			}
+		}
+		const struct dc_partition *p = model_partition(m, pid);
+		assert_int_equal(p->jobs_running, run);
+		assert_int_equal(p->jobs_pending, pend);
+		assert_int_equal(p->gpus_pending, gpend);
+		assert_int_equal(p->oldest_pending_submit, oldest);
+	}
+	model_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enums),
+		cmocka_unit_test(test_put_replace_delete),
+		cmocka_unit_test(test_settings_and_quota),
+		cmocka_unit_test(test_many_rows),
+		cmocka_unit_test(test_node_and_gpu_derived),
+		cmocka_unit_test(test_job_transitions),
+		cmocka_unit_test(test_job_counters_random),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
