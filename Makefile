@@ -71,14 +71,14 @@ $(BUILD)/tests/%.o: tests/%.c
 BENCH_BIN := $(BUILD)/bench/console
 $(BUILD)/bench/%: tests/bench/%.c $(LIB_BACKEND)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lutil
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS) -lutil
 
 tests: all $(TEST_BIN) $(BENCH_BIN)
 
 # Debian packages dcops needs to build, test and run its demo.
 DEB_PKGS := make gcc pkg-config libncurses-dev libssh-dev libpq-dev libcjson-dev \
             libcmocka-dev postgresql postgresql-contrib openssh-server openssh-client \
-            tmux procps
+            tmux procps jq
 deps:
 	@BUILD=$(BUILD) sh tests/lib/deps.sh $(DEB_PKGS)
 
@@ -105,7 +105,7 @@ install: all
 	install -m 644 backend/sql/*.sql $(DESTDIR)$(PREFIX)/share/dcops/backend/sql/
 	install -m 644 backend/seed/*.json $(DESTDIR)$(PREFIX)/share/dcops/backend/seed/
 	install -m 644 themes/*.json $(DESTDIR)$(PREFIX)/share/dcops/themes/
-	install -m 644 tui/dcops.1 backend/dcopsd.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(wildcard tui/*.1 backend/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dcops $(DESTDIR)$(PREFIX)/bin/dcopsd \

@@ -211,7 +211,7 @@ static const char *tree_root(void)
 	if (n <= 0)
 		return NULL;
 	exe[n] = '\0';
-	for (int up = 0; up < 4; up++) {
+	for (int up = 0; up < 6; up++) {
 		char *slash = strrchr(exe, '/');
 		if (!slash || slash == exe)
 			break;

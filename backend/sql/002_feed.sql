@@ -12,7 +12,8 @@
 -- the xmin of the snapshot it read with, and asks for
 --     version > $last_version OR txid >= $last_xmin
 -- Every row it could not yet see was written by a transaction >= that xmin.
--- dcops.changes_since() below is the reference form of that query.
+-- dcops.snapshot_xmin() below gives a reader that xmin; take it before the
+-- table reads (or read all tables in one REPEATABLE READ transaction).
 
 CREATE SEQUENCE dcops.version_seq AS bigint;
 
@@ -65,9 +66,10 @@ DECLARE
     t record;
 BEGIN
     FOR t IN SELECT tbl FROM dcops.feed_table ORDER BY ord LOOP
-        EXECUTE format('ALTER TABLE dcops.%I ADD COLUMN version bigint NOT NULL '
-                       'DEFAULT nextval(''dcops.version_seq''), '
-                       'ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xact_id()', t.tbl);
+        -- No column defaults: feed_stamp sets both before the NOT NULL check,
+        -- so each insert draws one version, not two. The tables are empty here.
+        EXECUTE format('ALTER TABLE dcops.%I ADD COLUMN version bigint NOT NULL, '
+                       'ADD COLUMN txid xid8 NOT NULL', t.tbl);
         EXECUTE format('CREATE INDEX %I ON dcops.%I (version)', t.tbl || '_version_idx', t.tbl);
         EXECUTE format('CREATE INDEX %I ON dcops.%I (txid)', t.tbl || '_txid_idx', t.tbl);
         EXECUTE format('CREATE TRIGGER feed_stamp BEFORE INSERT OR UPDATE ON dcops.%I '
@@ -108,8 +110,7 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON dcops.audit
 CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON dcops.audit
     FOR EACH STATEMENT EXECUTE FUNCTION dcops.audit_refuse();
 
--- Reference delta query: rows of one table changed since a reader's last
--- (version, xmin) watermark. Readers may inline it; tests compare against it.
+-- A reader's xmin watermark (see the header).
 CREATE FUNCTION dcops.snapshot_xmin() RETURNS xid8
 LANGUAGE sql STABLE SET search_path = pg_catalog AS
 $$ SELECT pg_snapshot_xmin(pg_current_snapshot()) $$;
