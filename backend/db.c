@@ -1,5 +1,6 @@
-/* db.c — connection-string resolution and synchronous connections for
- * script commands and the adapter (see db.h for the resolution order). */
+/* db.c — connection-string resolution (conninfo.h) and synchronous
+ * connections for script commands and the adapter (db.h, which documents
+ * the resolution order). */
 #include "db.h"
 
 #include <limits.h>
@@ -147,9 +148,16 @@ PGconn *db_connect_str(const char *conninfo, const char *application_name, struc
 		char server[PATH_MAX + 64], msg[400];
 		describe_server(c, server, sizeof server);
 		one_line(msg, sizeof msg, PQerrorMessage(c));
+		/* libpq 14+ starts with 'connection to server on socket "..." failed: ':
+		 * the server is named already, keep only the reason. */
+		const char *reason = msg;
+		if (strncmp(msg, "connection to server ", 21) == 0 && strstr(msg, " failed: "))
+			reason = strstr(msg, " failed: ") + 9;
 		const char *db = PQdb(c);
-		dc_err_set(err, "cannot connect to database \"%s\" at %s: %s",
-		           db ? db : "", server, msg);
+		if (db && *db)
+			dc_err_set(err, "cannot connect to database \"%s\" at %s: %s", db, server, reason);
+		else   /* the connection string itself was refused */
+			dc_err_set(err, "cannot connect: %s", reason);
 		PQfinish(c);
 		return NULL;
 	}

@@ -18,6 +18,9 @@ struct migrate_result {
 	double ms;     /* wall time */
 };
 
+/* c must be idle (not in a transaction). dry_run writes nothing and counts
+ * in res->applied the files it would apply. verbose prints one line per
+ * applied (or pending) file on stdout. -1 with a one-line reason in err. */
 int migrate_apply(PGconn *c, bool dry_run, bool verbose, struct migrate_result *res,
                   struct dc_err *err);
 
