@@ -20,7 +20,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
-CPPFLAGS += -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Ibackend -Itui $(PKG_CFLAGS)
+# backend/ sees only backend/: the compiler enforces that it never includes tui/.
+CPPFLAGS += -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Ibackend $(PKG_CFLAGS)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
@@ -43,9 +44,12 @@ TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 .PHONY: all deps check demo demo-stop bench install uninstall clean distclean tests
 all: $(DCOPS) $(DCOPSD)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/backend/%.o: backend/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+$(BUILD)/tui/%.o: tui/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itui $(CFLAGS) -c -o $@ $<
 
 $(LIB_BACKEND): $(BACKEND_OBJ)
 	@mkdir -p $(dir $@)
@@ -66,7 +70,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_TUI) $(LIB_BACKEND)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Itui -Itests/lib $(CFLAGS) -c -o $@ $<
 
 BENCH_BIN := $(BUILD)/bench/console
 $(BUILD)/bench/%: tests/bench/%.c $(LIB_BACKEND)

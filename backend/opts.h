@@ -15,6 +15,10 @@ struct dc_opts {
 	const char *config;   /* --config FILE (default $XDG_CONFIG_HOME/dcops/config.json) */
 	bool readonly;        /* --readonly */
 	bool quiet;           /* -q: no informational lines on stderr */
+	/* Opens the console with these options (tui's app_run, set by main);
+	 * lets a backend command such as `demo` end in the console without
+	 * backend/ including tui/. */
+	int (*console)(const struct dc_opts *o);
 };
 
 /* A script command: returns the process exit status (0 ok, 1 refused or

@@ -11,7 +11,7 @@
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	struct dc_opts o = {0};
+	struct dc_opts o = { .console = app_run };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "ssh", required_argument, NULL, 's' },
