@@ -186,7 +186,8 @@ const char sql_session_query[] =
 	" EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = 'dcops_viewer'"
 	"   AND pg_has_role(session_user, r.oid, 'MEMBER')),"
 	" pg_is_in_recovery(),"
-	" (SELECT oid FROM pg_database WHERE datname = current_database())::bigint";
+	" (SELECT oid FROM pg_database WHERE datname = current_database())::bigint,"
+	" pg_postmaster_start_time()::text";
 
 const char *sql_table_name(enum dc_table t)
 {
@@ -325,7 +326,7 @@ static bool val_bool(const PGresult *r, int c)
 
 int sql_decode_session(const PGresult *r, struct sql_session *out)
 {
-	if (PQntuples(r) != 1 || PQnfields(r) != 13)
+	if (PQntuples(r) != 1 || PQnfields(r) != 14)
 		return -1;
 	memset(out, 0, sizeof *out);
 	snprintf(out->user, sizeof out->user, "%s", PQgetvalue(r, 0, 6));
@@ -335,5 +336,6 @@ int sql_decode_session(const PGresult *r, struct sql_session *out)
 	out->viewer = val_bool(r, 10);
 	out->in_recovery = val_bool(r, 11);
 	out->db_oid = val_i64(r, 0, 12);
+	snprintf(out->server_start, sizeof out->server_start, "%s", PQgetvalue(r, 0, 13));
 	return 0;
 }

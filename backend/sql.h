@@ -61,6 +61,7 @@ struct sql_session {
 	bool superuser, admin, operator_, viewer;
 	bool in_recovery;   /* a standby: no LISTEN, read-only */
 	int64_t db_oid;     /* to tell a reconnect to the same database */
+	char server_start[40]; /* pg_postmaster_start_time: to tell a server restart */
 };
 int sql_decode_session(const PGresult *r, struct sql_session *out);
 

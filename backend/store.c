@@ -80,6 +80,7 @@ struct store {
 	/* watermark of the last applied read */
 	bool loaded;
 	int64_t db_oid, version;
+	char server_start[40];
 	char xmin[32];
 
 	bool standby;        /* a hot standby: no LISTEN, the poll timer does the work */
@@ -420,8 +421,14 @@ static void setup_done(struct store *s, const PGresult *r)
 	}
 	role_set(s, &ss);
 	s->standby = ss.in_recovery;
-	s->full = !s->loaded || ss.db_oid != s->db_oid;
+	/* A reconnect to the same running server catches up with a delta read.
+	 * After a server restart (or a failover) the server may have lost commits
+	 * we already showed (synchronous_commit=off, a lagging standby), so its
+	 * versions and txids can be behind our watermark: reload in full. */
+	s->full = !s->loaded || ss.db_oid != s->db_oid ||
+	          strcmp(ss.server_start, s->server_start) != 0;
 	s->db_oid = ss.db_oid;
+	snprintf(s->server_start, sizeof s->server_start, "%s", ss.server_start);
 	s->st.connected_wall = (int64_t)dc_wall();
 }
 

@@ -72,6 +72,7 @@ done
 
 echo "== screen"
 for t in tests/screen/*.sh; do
+	[ "${t##*/}" = lib.sh ] && continue
 	[ -f "$t" ] && run_one "screen/${t##*/}" bash "$t"
 done
 
