@@ -1,10 +1,788 @@
-#include <stdio.h>
-
+/* app.c — the console: owns the screen, the loop, the store and the views.
+ *
+ * One thread, one poll loop (loop.h). Input, store callbacks, timers and
+ * signals only change state and set `dirty`; after each loop turn
+ * app_frame draws everything once (wnoutrefresh per window, one doupdate),
+ * at most every FRAME_MS. An idle console draws nothing: a 1 s tick marks
+ * the screen dirty only when the clock, the data age or the coarse row
+ * ages would show something different. */
 #include "app.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "colors.h"
+#include "config.h"
+#include "conninfo.h"
+#include "draw.h"
+#include "help.h"
+#include "keys.h"
+#include "loop.h"
+#include "model.h"
+#include "store.h"
+#include "view.h"
+
+#define FRAME_MS 33
+#define MIN_COLS 80
+#define MIN_ROWS 24
+#define HEADER_ROWS 2
+
+static const struct view_ops *const views[] = { &view_nodes, &view_queues, &view_tenants,
+	&view_incidents };
+#define NVIEWS ((int)DC_ARRAY_LEN(views))
+
+enum input { IN_KEYS, IN_COMMAND, IN_FILTER };
+
+struct app {
+	const struct dc_opts *o;
+	bool readonly;
+	struct loop *loop;
+	struct dc_model *m;
+	struct store *store;
+	void *view[DC_ARRAY_LEN(views)];
+	unsigned pending[DC_ARRAY_LEN(views)];  /* change masks not yet given to a view */
+	int cur;
+	WINDOW *in, *hdr, *body, *foot;
+	bool too_small, dirty, quit, drill;
+	bool help;
+	int help_top;
+	char *help_text;
+	enum input input;
+	struct line line;
+	char filter_before[256];
+	char msg[512];
+	bool msg_err;
+	int64_t last_frame_ms;
+	uint64_t frame_timer;
+	char tick_sig[128];      /* what the last frame showed of clock and ages */
+	int idle_errs;           /* stdin readable but no key: the terminal is gone */
+};
+
+static struct view_ctx ctx_of(const struct app *a)
+{
+	return (struct view_ctx){ .m = a->m, .now = (int64_t)dc_wall() };
+}
+
+static void restore_terminal(void)
+{
+	if (!isendwin())
+		endwin();
+}
+
+static void set_msg(struct app *a, bool err, const char *fmt, ...) DC_PRINTF(3, 4);
+static void set_msg(struct app *a, bool err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+	va_end(ap);
+	a->msg_err = err;
+	a->dirty = true;
+}
+
+/* ---- layout ---- */
+
+static void del_windows(struct app *a)
+{
+	WINDOW **w[] = { &a->hdr, &a->body, &a->foot };
+	for (size_t i = 0; i < DC_ARRAY_LEN(w); i++) {
+		if (*w[i])
+			delwin(*w[i]);
+		*w[i] = NULL;
+	}
+}
+
+static void layout(struct app *a)
+{
+	del_windows(a);
+	a->too_small = COLS < MIN_COLS || LINES < MIN_ROWS;
+	if (a->too_small) {
+		a->body = newwin(LINES, COLS, 0, 0);
+	} else {
+		a->hdr = newwin(HEADER_ROWS, COLS, 0, 0);
+		a->body = newwin(LINES - HEADER_ROWS - 1, COLS, HEADER_ROWS, 0);
+		a->foot = newwin(1, COLS, LINES - 1, 0);
+		for (int i = 0; i < NVIEWS; i++)
+			if (views[i]->resize)
+				views[i]->resize(a->view[i], LINES - HEADER_ROWS - 1, COLS);
+	}
+	clearok(curscr, TRUE);
+	a->dirty = true;
+}
+
+static void on_resize(struct app *a)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	layout(a);
+}
+
+/* ---- drawing ---- */
+
+static void fmt_clock(int64_t now, int offset, const char *zone, char *buf, size_t n)
+{
+	time_t t = (time_t)(now + offset);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(buf, n, "%02d:%02d %s", tm.tm_hour, tm.tm_min, zone);
+}
+
+/* The data age shown in the header, and whether it is stale. */
+static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool *stale)
+{
+	const struct store_status *st = store_status(a->store);
+	int64_t newest = model_newest_report(a->m);
+	int64_t t = newest ? newest : st->last_ok_wall;
+	*stale = st->link != STORE_UP && t;
+	if (!t) {
+		snprintf(buf, n, "no data");
+		return;
+	}
+	char age[16];
+	fmt_age(now - t, age, sizeof age);
+	snprintf(buf, n, "%s %s", *stale ? "STALE" : "data", age);
+}
+
+static void draw_header(struct app *a, int64_t now)
+{
+	WINDOW *w = a->hdr;
+	const struct store_status *st = store_status(a->store);
+	draw_fill(w, 0, 0, COLS, THEME_HEADER);
+
+	char kst[16], utc[16], right[256];
+	fmt_clock(now, 9 * 3600, "KST", kst, sizeof kst);
+	fmt_clock(now, 0, "UTC", utc, sizeof utc);
+	bool ro = a->readonly || st->readonly || strcmp(st->role, "viewer") == 0;
+	const char *mode = a->drill ? (ro ? "DRILL/RO" : "DRILL") : ro ? "READ-ONLY" : "WRITE";
+	enum theme_el mode_el = a->drill ? THEME_HEADER_DRILL : ro ? THEME_HEADER : THEME_HEADER_WRITE;
+	snprintf(right, sizeof right, "%s %s  %s  %s %s ", st->role[0] ? st->role : "-",
+	         st->user[0] ? st->user : "-", mode, kst, utc);
+	int rw = text_width(right);
+
+	/* the link state and data age matter more than the site's name: they
+	 * get their room first, the name what is left */
+	char age[32], status[128];
+	bool stale;
+	data_age(a, now, age, sizeof age, &stale);
+	static const char *links[] = { [STORE_CONNECTING] = "CONNECTING", [STORE_UP] = "UP",
+		[STORE_DOWN] = "DOWN" };
+	snprintf(status, sizeof status, "  DB %s  SSH %s  %s ", links[st->link], a->o->ssh ? "?" : "-",
+	         age);
+	const char *site = model_setting(a->m, "site.name");
+	if (!site && model_count(a->m, DC_T_SITE))
+		site = ((const struct dc_site *)model_row(a->m, DC_T_SITE, 0))->name;
+	char clean[256];
+	text_sanitize(site ? site : "", clean, sizeof clean);
+	const char *brand = COLS >= 120 ? " dcops " : " ";
+	int room = COLS - rw - text_width(brand) - text_width(status);
+	int sitew = text_width(clean) < room ? text_width(clean) : room;
+
+	/* the link state and data age get their room first, the site's name
+	 * what is left; the link error goes to the footer */
+	struct dline d;
+	dline_start(&d, w, 0, 0);
+	d.end = COLS - rw;
+	dline_put(&d, THEME_TITLE, brand);
+	if (sitew > 0)
+		d.x = draw_text(w, 0, d.x, sitew, THEME_HEADER, clean);
+	dline_put(&d, THEME_HEADER, "  DB ");
+	dline_put(&d, st->link == STORE_UP ? THEME_LINK_UP : THEME_LINK_DOWN, links[st->link]);
+	dline_put(&d, THEME_HEADER, a->o->ssh ? "  SSH ?" : "  SSH -");
+	dline_put(&d, THEME_HEADER, "  ");
+	dline_put(&d, stale ? THEME_HEADER_STALE : THEME_HEADER, age);
+
+	dline_start(&d, w, 0, COLS - rw);
+	int ml = text_width(right) - text_width(strstr(right, mode));
+	dline_putf(&d, THEME_HEADER, "%.*s", ml, right);
+	dline_put(&d, mode_el, mode);
+	dline_put(&d, THEME_HEADER, strstr(right, mode) + strlen(mode));
+
+	/* second line: the views, then where the operator is */
+	draw_fill(w, 1, 0, COLS, THEME_HEADER);
+	dline_start(&d, w, 1, 0);
+	for (int i = 0; i < NVIEWS; i++) {
+		dline_put(&d, THEME_HEADER, " ");
+		dline_putf(&d, i == a->cur ? THEME_SELECTION : THEME_HEADER, " %d %s ", i + 1,
+		           views[i]->title);
+	}
+	char crumbs[256];
+	struct view_ctx c = { a->m, now };
+	views[a->cur]->crumbs(a->view[a->cur], &c, crumbs, sizeof crumbs);
+	const char *filter = views[a->cur]->filter(a->view[a->cur]);
+	char filt[300] = "";
+	if (filter && filter[0])
+		snprintf(filt, sizeof filt, "/%s  ", filter);
+	int cw = text_width(crumbs) + text_width(filt) + 1;
+	if (cw > COLS - d.x - 2)
+		cw = COLS - d.x - 2;
+	dline_start(&d, w, 1, COLS - cw);
+	dline_put(&d, THEME_FILTER, filt);
+	dline_put(&d, THEME_HEADER, crumbs);
+}
+
+static unsigned view_mode(const struct app *a)
+{
+	return views[a->cur]->mode(a->view[a->cur]);
+}
+
+static void draw_footer(struct app *a)
+{
+	WINDOW *w = a->foot;
+	draw_fill(w, 0, 0, COLS, THEME_FOOTER);
+	struct dline d;
+	dline_start(&d, w, 0, 0);
+	if (a->input != IN_KEYS) {
+		bool cmd = a->input == IN_COMMAND;
+		dline_put(&d, cmd ? THEME_CMDLINE : THEME_FILTER, cmd ? ":" : "/");
+		dline_put(&d, cmd ? THEME_CMDLINE : THEME_FILTER, a->line.buf);
+		int cx = d.x;
+		if (a->msg[0]) {
+			dline_put(&d, THEME_FOOTER, "   ");
+			dline_put(&d, a->msg_err ? THEME_ERROR : THEME_DIM, a->msg);
+		} else if (!cmd) {
+			dline_put(&d, THEME_DIM, "   Enter keep  Esc clear  !text hides matches");
+		}
+		wmove(w, 0, cx < COLS ? cx : COLS - 1);
+		return;
+	}
+	if (a->msg[0]) {
+		dline_put(&d, a->msg_err ? THEME_ERROR : THEME_FOOTER, " ");
+		dline_put(&d, a->msg_err ? THEME_ERROR : THEME_FOOTER, a->msg);
+		return;
+	}
+	const struct store_status *st = store_status(a->store);
+	if (st->link != STORE_UP && st->error[0]) {
+		dline_put(&d, THEME_ERROR, " database: ");
+		dline_put(&d, THEME_ERROR, st->error);
+		dline_put(&d, THEME_FOOTER, " ");
+	}
+	if (a->help) {
+		dline_put(&d, THEME_FOOTER, " ");
+		dline_put(&d, THEME_FOOTER_KEY, "j/k PgUp/PgDn");
+		dline_put(&d, THEME_FOOTER, " scroll  ");
+		dline_put(&d, THEME_FOOTER_KEY, "Esc");
+		dline_put(&d, THEME_FOOTER, " close help");
+		return;
+	}
+	const struct key_table *tables[] = { views[a->cur]->keys, &keys_nav, &keys_global };
+	unsigned mode = view_mode(a);
+	for (size_t t = 0; t < DC_ARRAY_LEN(tables); t++) {
+		if (!tables[t])
+			continue;
+		struct key_hint h[16];
+		size_t n = keys_hints(tables[t], mode, h, DC_ARRAY_LEN(h));
+		for (size_t i = 0; i < n; i++) {
+			dline_put(&d, THEME_FOOTER, " ");
+			dline_put(&d, THEME_FOOTER_KEY, h[i].key);
+			dline_putf(&d, THEME_FOOTER, " %s ", h[i].label);
+		}
+	}
+}
+
+static void draw_too_small(struct app *a)
+{
+	WINDOW *w = a->body;
+	draw_clear(w);
+	char line[128];
+	snprintf(line, sizeof line, "terminal too small (need %dx%d, have %dx%d)", MIN_COLS, MIN_ROWS,
+	         COLS, LINES);
+	int y = LINES / 2 - 1, x = (COLS - text_width(line)) / 2;
+	draw_text(w, y > 0 ? y : 0, x > 0 ? x : 0, COLS - (x > 0 ? x : 0), THEME_ERROR, line);
+	if (y + 1 < LINES)
+		draw_text(w, y + 1, 0, COLS, THEME_DIM, "  resize the window, or press q to quit");
+	wnoutrefresh(w);
+}
+
+static void app_draw(struct app *a)
+{
+	struct view_ctx c = ctx_of(a);
+	if (a->pending[a->cur]) {
+		views[a->cur]->on_change(a->view[a->cur], a->pending[a->cur], &c);
+		a->pending[a->cur] = 0;
+	}
+	if (a->too_small) {
+		curs_set(0);
+		draw_too_small(a);
+		doupdate();
+		return;
+	}
+	draw_header(a, c.now);
+	if (a->help) {
+		int lines = help_draw(a->body, a->help_text, a->help_top);
+		int max = lines - getmaxy(a->body);
+		if (a->help_top > (max > 0 ? max : 0)) {
+			a->help_top = max > 0 ? max : 0;
+			help_draw(a->body, a->help_text, a->help_top);
+		}
+	} else {
+		views[a->cur]->draw(a->view[a->cur], a->body, &c);
+	}
+	draw_footer(a);
+	wnoutrefresh(a->hdr);
+	wnoutrefresh(a->body);
+	wnoutrefresh(a->foot);  /* last: its cursor is the one shown */
+	curs_set(a->input != IN_KEYS ? 1 : 0);
+	doupdate();
+}
+
+/* What a frame would show of time: if it is unchanged, the tick draws nothing. */
+static void tick_signature(const struct app *a, char *buf, size_t n)
+{
+	int64_t now = (int64_t)dc_wall();
+	char age[32];
+	bool stale;
+	data_age(a, now, age, sizeof age, &stale);
+	/* row ages are coarse (10 s steps), so one step of ten seconds covers them */
+	snprintf(buf, n, "%lld %lld %s", (long long)(now / 60), (long long)(now / 10), age);
+}
+
+static void frame_due(struct loop *l, void *ud)
+{
+	(void)l;
+	struct app *a = ud;
+	a->frame_timer = 0;
+}
+
+static void app_frame(struct app *a)
+{
+	if (!a->dirty || a->quit)
+		return;
+	int64_t now = dc_mono_ms(), since = now - a->last_frame_ms;
+	if (since < FRAME_MS) {
+		if (!a->frame_timer)
+			a->frame_timer = loop_timer_add(a->loop, FRAME_MS - since, frame_due, a);
+		return;
+	}
+	a->dirty = false;
+	a->last_frame_ms = now;
+	tick_signature(a, a->tick_sig, sizeof a->tick_sig);
+	app_draw(a);
+}
+
+static void tick(struct loop *l, void *ud)
+{
+	struct app *a = ud;
+	char sig[128];
+	tick_signature(a, sig, sizeof sig);
+	if (strcmp(sig, a->tick_sig) != 0)
+		a->dirty = true;
+	loop_timer_add(l, 1000, tick, a);
+}
+
+/* ---- views and commands ---- */
+
+static void show_view(struct app *a, int i)
+{
+	a->cur = (i + NVIEWS) % NVIEWS;
+	a->help = false;
+	a->dirty = true;
+	if (a->pending[a->cur]) {
+		struct view_ctx c = ctx_of(a);
+		views[a->cur]->on_change(a->view[a->cur], a->pending[a->cur], &c);
+		a->pending[a->cur] = 0;
+	}
+}
+
+static void open_help(struct app *a)
+{
+	const struct key_table *tables[4];
+	size_t n = 0;
+	tables[n++] = &keys_global;
+	tables[n++] = &keys_nav;
+	for (int i = 0; i < NVIEWS; i++)
+		if (views[i]->keys)
+			tables[n++] = views[i]->keys;
+	struct sb sb = { 0 };
+	help_build(tables, n, &sb);
+	free(a->help_text);
+	a->help_text = sb_take(&sb);
+	a->help = true;
+	a->help_top = 0;
+	a->dirty = true;
+}
+
+static void open_in(struct app *a, int view, const char *arg)
+{
+	show_view(a, view);
+	if (!views[view]->open)
+		return;
+	struct view_ctx c = ctx_of(a);
+	struct dc_err err;
+	if (views[view]->open(a->view[view], arg, &c, &err) == -1)
+		set_msg(a, true, "%s", err.msg);
+}
+
+static void run_command(struct app *a, const char *line)
+{
+	struct cmd_parsed p;
+	struct dc_err err;
+	if (cmdline_parse(line, &p, &err) == -1) {
+		set_msg(a, true, "%s", err.msg);
+		return;
+	}
+	switch (p.verb) {
+	case CMD_NODES: show_view(a, 0); break;
+	case CMD_JOBS: open_in(a, 1, p.arg); break;
+	case CMD_QUEUES: open_in(a, 1, ""); break;
+	case CMD_TENANTS: show_view(a, 2); break;
+	case CMD_TENANT: open_in(a, 2, p.arg); break;
+	case CMD_INCIDENTS: show_view(a, 3); break;
+	case CMD_HELP: open_help(a); break;
+	case CMD_QUIT: a->quit = true; break;
+	case CMD_THEME:
+		if (colors_use(p.arg, &err) == -1)
+			set_msg(a, true, "%s", err.msg);
+		else
+			set_msg(a, false, "theme %s", colors_theme_name());
+		clearok(curscr, TRUE);
+		break;
+	}
+}
+
+static void list_names(void *ud, enum cmd_arg kind, void (*add)(void *acc, const char *name),
+                       void *acc)
+{
+	struct app *a = ud;
+	if (kind == ARG_THEME) {
+		colors_theme_names(add, acc);
+		return;
+	}
+	enum dc_table t = kind == ARG_PARTITION ? DC_T_PARTITION : DC_T_TENANT;
+	size_t n = model_count(a->m, t);
+	for (size_t i = 0; i < n; i++) {
+		const void *row = model_row(a->m, t, i);
+		add(acc, t == DC_T_PARTITION ? ((const struct dc_partition *)row)->name
+		                             : ((const struct dc_tenant *)row)->name);
+	}
+}
+
+/* ---- input ---- */
+
+static bool is_backspace(int key)
+{
+	return key == KEYS_FN(KEY_BACKSPACE) || key == 0x7F || key == KEYS_CTRL('h');
+}
+
+static void apply_filter(struct app *a, const char *pattern)
+{
+	struct view_ctx c = ctx_of(a);
+	views[a->cur]->set_filter(a->view[a->cur], pattern, &c);
+}
+
+/* Keys while the `:` or `/` line is open. */
+static void line_key(struct app *a, int key)
+{
+	bool filter = a->input == IN_FILTER;
+	a->msg[0] = '\0';
+	a->dirty = true;
+	if (key == '\n' || key == '\r' || key == KEYS_FN(KEY_ENTER)) {
+		a->input = IN_KEYS;
+		if (!filter)
+			run_command(a, a->line.buf);
+		return;
+	}
+	if (key == KEYS_ESC || (is_backspace(key) && a->line.len == 0)) {
+		a->input = IN_KEYS;
+		if (filter)
+			apply_filter(a, key == KEYS_ESC ? "" : a->filter_before);
+		return;
+	}
+	if (key == '\t' && !filter) {
+		char hint[512];
+		cmdline_complete(&a->line, list_names, a, hint, sizeof hint);
+		snprintf(a->msg, sizeof a->msg, "%s", hint);
+		a->msg_err = false;
+		return;
+	}
+	if (is_backspace(key))
+		line_backspace(&a->line);
+	else if (key == KEYS_CTRL('u'))
+		line_set(&a->line, "");
+	else if (key == KEYS_CTRL('w'))
+		line_kill_word(&a->line);
+	else if (key < 0 || key >= 0x110000 || !line_insert(&a->line, (uint32_t)key))
+		return;
+	if (filter)
+		apply_filter(a, a->line.buf);
+}
+
+static void help_key(struct app *a, enum key_action act)
+{
+	int page = getmaxy(a->body) - 1;
+	switch (act) {
+	case KA_UP: a->help_top -= a->help_top > 0; break;
+	case KA_DOWN: a->help_top++; break;
+	case KA_PAGE_UP: a->help_top = a->help_top > page ? a->help_top - page : 0; break;
+	case KA_PAGE_DOWN: a->help_top += page; break;
+	case KA_TOP: a->help_top = 0; break;
+	case KA_BOTTOM: a->help_top = 1 << 20; break;
+	case KA_HELP: case KA_BACK: case KA_QUIT: a->help = false; break;
+	default: return;
+	}
+	a->dirty = true;
+}
+
+static enum key_action lookup(const struct app *a, int key, unsigned mode)
+{
+	const struct key_table *vt = views[a->cur]->keys;
+	enum key_action act = vt ? keys_lookup(vt, key, mode) : KA_NONE;
+	if (act == KA_NONE)
+		act = keys_lookup(&keys_nav, key, mode);
+	if (act == KA_NONE)
+		act = keys_lookup(&keys_global, key, mode);
+	return act;
+}
+
+static void on_key(struct app *a, int key)
+{
+	if (a->input != IN_KEYS) {
+		line_key(a, key);
+		return;
+	}
+	if (a->msg[0]) {
+		a->msg[0] = '\0';
+		a->dirty = true;
+	}
+	if (a->too_small) {
+		if (key == 'q')
+			a->quit = true;
+		return;
+	}
+	if (a->help) {
+		/* help scrolls like a detail pane: Esc is back */
+		help_key(a, lookup(a, key, KM_DETAIL));
+		return;
+	}
+	const struct view_ops *v = views[a->cur];
+	enum key_action act = lookup(a, key, view_mode(a));
+	switch (act) {
+	case KA_NONE: return;
+	case KA_QUIT: a->quit = true; return;
+	case KA_VIEW_NODES: case KA_VIEW_QUEUES: case KA_VIEW_TENANTS: case KA_VIEW_INCIDENTS:
+		show_view(a, act - KA_VIEW_NODES);
+		return;
+	case KA_VIEW_NEXT: show_view(a, a->cur + 1); return;
+	case KA_VIEW_PREV: show_view(a, a->cur - 1); return;
+	case KA_HELP: open_help(a); return;
+	case KA_REDRAW: clearok(curscr, TRUE); a->dirty = true; return;
+	case KA_COMMAND:
+		a->input = IN_COMMAND;
+		line_set(&a->line, "");
+		a->dirty = true;
+		return;
+	case KA_FILTER: {
+		const char *f = v->filter(a->view[a->cur]);
+		if (!f)
+			return;
+		snprintf(a->filter_before, sizeof a->filter_before, "%s", f);
+		line_set(&a->line, f);
+		a->input = IN_FILTER;
+		a->dirty = true;
+		return;
+	}
+	default: break;
+	}
+	struct view_ctx c = ctx_of(a);
+	unsigned r = v->key(a->view[a->cur], act, &c);
+	if (r & VIEW_DIRTY)
+		a->dirty = true;
+	if (r & VIEW_QUIT)
+		a->quit = true;
+}
+
+static void on_stdin(struct loop *l, int fd, unsigned events, void *ud)
+{
+	(void)l;
+	(void)fd;
+	struct app *a = ud;
+	wint_t wch;
+	int r, keys = 0;
+	while (!a->quit && (r = wget_wch(a->in, &wch)) != ERR) {
+		keys++;
+		/* resizeterm queues KEY_RESIZE itself; SIGWINCH already handled it */
+		if (r == KEY_CODE_YES && wch == KEY_RESIZE)
+			continue;
+		on_key(a, r == KEY_CODE_YES ? KEYS_FN((int)wch) : (int)wch);
+	}
+	/* readable with nothing to read, again and again: the terminal hung up */
+	a->idle_errs = keys ? 0 : a->idle_errs + 1;
+	if ((events & LOOP_ERROR) || a->idle_errs > 100)
+		a->quit = true;
+}
+
+static void on_signal(struct loop *l, int signo, void *ud)
+{
+	(void)l;
+	struct app *a = ud;
+	if (signo == SIGWINCH)
+		on_resize(a);
+	else
+		a->quit = true;
+}
+
+/* ---- store callbacks ---- */
+
+static bool drill_active(const struct dc_model *m)
+{
+	const char *env = model_setting(m, "environment");
+	if (env && strcmp(env, "drill") == 0)
+		return true;
+	size_t n = model_count(m, DC_T_INCIDENT);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_incident *inc = model_row(m, DC_T_INCIDENT, i);
+		if (inc->drill_id && inc->state != DC_INC_RESOLVED)
+			return true;
+	}
+	return false;
+}
+
+static void store_changed(void *ud, unsigned mask)
+{
+	struct app *a = ud;
+	for (int i = 0; i < NVIEWS; i++)
+		a->pending[i] |= mask;
+	if (mask & (DC_MASK(DC_T_INCIDENT) | DC_MASK(DC_T_SETTING)))
+		a->drill = drill_active(a->m);
+	a->dirty = true;
+}
+
+static void store_status_changed(void *ud, const struct store_status *st)
+{
+	(void)st;
+	struct app *a = ud;
+	a->dirty = true;
+}
+
+/* ---- setup ---- */
+
+static bool utf8_locale(void)
+{
+	if (strcmp(nl_langinfo(CODESET), "UTF-8") == 0)
+		return true;
+	return setlocale(LC_CTYPE, "C.UTF-8") && strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+}
+
+/* Config: key overrides ("nodes.map": "x") and defaults for the options. */
+static void apply_config(struct app *a, const struct config *cfg, struct dc_opts *eff)
+{
+	struct dc_err err;
+	for (size_t i = 0; i < cfg->nkeys; i++) {
+		const char *dot = strchr(cfg->keys[i].action, '.');
+		char table[32];
+		snprintf(table, sizeof table, "%.*s", dot ? (int)(dot - cfg->keys[i].action) : 0,
+		         cfg->keys[i].action);
+		if (!dot || keys_override(table, cfg->keys[i].key, dot + 1, &err) == -1)
+			set_msg(a, true, "%s: keys.%s: %s", cfg->path ? cfg->path : "config",
+			        cfg->keys[i].action, dot ? err.msg : "expected VIEW.ACTION");
+	}
+	if (!eff->theme)
+		eff->theme = cfg->theme;
+	const struct config_profile *p = config_profile(cfg, eff->profile);
+	if (eff->profile && !p)
+		set_msg(a, true, "%s: no profile '%s'", cfg->path ? cfg->path : "config", eff->profile);
+	if (!p)
+		return;
+	if (!eff->db)
+		eff->db = p->db;
+	eff->readonly = eff->readonly || p->readonly;
+}
+
+static int screen_start(struct app *a)
+{
+	if (!newterm(NULL, stdout, stdin)) {
+		fprintf(stderr, "dcops: cannot open the terminal (TERM=%s)\n",
+		        getenv("TERM") ? getenv("TERM") : "unset");
+		return -1;
+	}
+	atexit(restore_terminal);
+	cbreak();
+	noecho();
+	nonl();
+	set_escdelay(25);
+	curs_set(0);
+	a->in = newwin(1, 1, 0, 0);
+	keypad(a->in, TRUE);
+	nodelay(a->in, TRUE);
+	wnoutrefresh(a->in);  /* never drawn again, so reading keys never repaints it */
+	return 0;
+}
 
 int app_run(const struct dc_opts *o)
 {
-	(void)o;
-	fprintf(stderr, "dcops: the console is not built yet\n");
-	return 1;
+	if (!utf8_locale()) {
+		fprintf(stderr, "dcops: the console needs a UTF-8 locale (try LANG=C.UTF-8)\n");
+		return 1;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "dcops: the console needs a terminal (for scripts, see dcops --help)\n");
+		return 2;
+	}
+	struct app a = { .o = o };
+	struct dc_opts eff = *o;
+	struct config cfg = { 0 };
+	struct dc_err err;
+	if (config_load(o->config, &cfg, &err) == -1)
+		set_msg(&a, true, "%s", err.msg);
+	else
+		apply_config(&a, &cfg, &eff);
+	a.readonly = eff.readonly;
+	char *conninfo = db_resolve(&eff, NULL);
+
+	if (screen_start(&a) == -1) {
+		free(conninfo);
+		config_free(&cfg);
+		return 1;
+	}
+	if (colors_init(eff.theme, &err) == -1)
+		set_msg(&a, true, "%s (using the default theme)", err.msg);
+
+	a.loop = loop_new();
+	a.m = model_new();
+	struct view_ctx c = ctx_of(&a);
+	for (int i = 0; i < NVIEWS; i++) {
+		a.view[i] = views[i]->init(&c);
+		a.pending[i] = ~0u;
+	}
+	layout(&a);
+	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
+	for (size_t i = 0; i < DC_ARRAY_LEN(sigs); i++)
+		loop_signal_add(a.loop, sigs[i], on_signal, &a);
+	loop_fd_add(a.loop, STDIN_FILENO, LOOP_READ, on_stdin, &a);
+	struct store_opts so = { .conninfo = conninfo, .readonly = eff.readonly };
+	struct store_callbacks cb = { store_changed, store_status_changed, &a };
+	a.store = store_new(a.loop, a.m, &so, &cb);
+	store_start(a.store);
+	loop_timer_add(a.loop, 1000, tick, &a);
+
+	while (!a.quit) {
+		app_frame(&a);
+		if (loop_run_once(a.loop, -1) < 0 && !a.quit) {
+			set_msg(&a, true, "poll failed; retrying");
+			napms(100);
+		}
+	}
+
+	restore_terminal();
+	store_free(a.store);
+	for (int i = 0; i < NVIEWS; i++)
+		views[i]->free(a.view[i]);
+	del_windows(&a);
+	delwin(a.in);
+	model_free(a.m);
+	loop_free(a.loop);
+	free(a.help_text);
+	free(conninfo);
+	config_free(&cfg);
+	return 0;
 }

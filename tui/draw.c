@@ -1,0 +1,396 @@
+/* draw.c — width-aware, sanitised text and drawing helpers (see draw.h). */
+#include "draw.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "colors.h"
+
+#define REPLACEMENT 0xFFFDu
+#define ELLIPSIS "\xe2\x80\xa6"  /* U+2026 */
+
+size_t utf8_decode(const char *str, size_t n, uint32_t *cp)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	*cp = REPLACEMENT;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	size_t len;
+	uint32_t c, min;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		len = 2; c = s[0] & 0x1F; min = 0x80;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3; c = s[0] & 0x0F; min = 0x800;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4; c = s[0] & 0x07; min = 0x10000;
+	} else {
+		return 1;
+	}
+	if (n < len)
+		return 1;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 1;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 1;
+	*cp = c;
+	return len;
+}
+
+size_t utf8_encode(uint32_t cp, char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+static int cp_width(uint32_t cp)
+{
+	int w = wcwidth((wchar_t)cp);
+	return w < 0 ? 1 : w;
+}
+
+/* Bytes of the escape sequence starting at s[0] == ESC. */
+static size_t esc_len(const char *s, size_t n)
+{
+	if (n < 2)
+		return 1;
+	size_t i = 2;
+	switch (s[1]) {
+	case '[': /* CSI: parameters and intermediates up to a final byte */
+		while (i < n && !(s[i] >= 0x40 && s[i] <= 0x7E))
+			i++;
+		return i < n ? i + 1 : n;
+	case ']': case 'P': case 'X': case '^': case '_': /* strings up to BEL or ST */
+		for (; i < n; i++) {
+			if (s[i] == '\a')
+				return i + 1;
+			if (s[i] == 0x1B && i + 1 < n && s[i + 1] == '\\')
+				return i + 2;
+		}
+		return n;
+	default:
+		return (unsigned char)s[1] >= 0x20 && (unsigned char)s[1] < 0x7F ? 2 : 1;
+	}
+}
+
+static bool cp_dropped(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) ||
+	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       cp == 0x200E || cp == 0x200F || cp == 0x061C;
+}
+
+size_t text_sanitize(const char *src, char *out, size_t outsz)
+{
+	size_t o = 0;
+	if (!src)
+		src = "";
+	size_t n = strlen(src);
+	for (size_t i = 0; i < n;) {
+		if (src[i] == 0x1B) {
+			i += esc_len(src + i, n - i);
+			continue;
+		}
+		uint32_t cp;
+		i += utf8_decode(src + i, n - i, &cp);
+		if (cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x2028 || cp == 0x2029)
+			cp = ' ';
+		else if (cp_dropped(cp))
+			continue;
+		else if (wcwidth((wchar_t)cp) < 0)
+			cp = REPLACEMENT;
+		char enc[4];
+		size_t len = utf8_encode(cp, enc);
+		if (o + len + 1 > outsz)
+			break;
+		memcpy(out + o, enc, len);
+		o += len;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+int text_width(const char *s)
+{
+	int w = 0;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		i += utf8_decode(s + i, n - i, &cp);
+		w += cp_width(cp);
+	}
+	return w;
+}
+
+static size_t put_spaces(char *out, size_t o, size_t outsz, int count)
+{
+	for (; count > 0 && o + 2 <= outsz; count--)
+		out[o++] = ' ';
+	return o;
+}
+
+/* Copies whole characters of s while they fit in `budget` columns and the
+ * buffer; returns the bytes written, the columns in *w. */
+static size_t copy_cols(const char *s, int budget, char *out, size_t outsz, int *w)
+{
+	size_t n = strlen(s), o = 0;
+	*w = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, n - i, &cp);
+		int cw = cp_width(cp);
+		if (*w + cw > budget || o + len + 1 > outsz)
+			break;
+		memcpy(out + o, s + i, len);
+		o += len;
+		*w += cw;
+		i += len;
+	}
+	return o;
+}
+
+size_t text_fit(const char *s, int width, bool right, char *out, size_t outsz)
+{
+	size_t o = 0;
+	int w;
+	if (width < 0)
+		width = 0;
+	int total = text_width(s);
+	if (total <= width) {
+		if (right)
+			o = put_spaces(out, o, outsz, width - total);
+		o += copy_cols(s, width, out + o, outsz - o, &w);
+		if (!right)
+			o = put_spaces(out, o, outsz, width - w);
+		out[o] = '\0';
+		return o;
+	}
+	int ellw = text_width(ELLIPSIS);
+	int budget = width - ellw;
+	if (budget < 0) {
+		o = put_spaces(out, o, outsz, width);
+		out[o] = '\0';
+		return o;
+	}
+	o = copy_cols(s, budget, out, outsz, &w);
+	o = put_spaces(out, o, outsz, budget - w);
+	if (o + strlen(ELLIPSIS) + 1 <= outsz) {
+		memcpy(out + o, ELLIPSIS, strlen(ELLIPSIS));
+		o += strlen(ELLIPSIS);
+	}
+	out[o] = '\0';
+	return o;
+}
+
+int text_natcmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			while (*a == '0')
+				a++;
+			while (*b == '0')
+				b++;
+			size_t la = strspn(a, "0123456789"), lb = strspn(b, "0123456789");
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			int c = strncmp(a, b, la);
+			if (c)
+				return c;
+			a += la;
+			b += lb;
+			continue;
+		}
+		int ca = tolower((unsigned char)*a), cb = tolower((unsigned char)*b);
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+		a++;
+		b++;
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+void fmt_age(int64_t secs, char *buf, size_t n)
+{
+	if (secs < 10)
+		snprintf(buf, n, "now");
+	else if (secs < 60)
+		snprintf(buf, n, "%ds", (int)(secs / 10 * 10));
+	else if (secs < 3600)
+		snprintf(buf, n, "%dm", (int)(secs / 60));
+	else if (secs < 2 * 86400)
+		snprintf(buf, n, "%dh", (int)(secs / 3600));
+	else
+		snprintf(buf, n, "%dd", (int)(secs / 86400));
+}
+
+void fmt_dur(int64_t secs, char *buf, size_t n)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 60)
+		snprintf(buf, n, "%ds", (int)secs);
+	else if (secs < 3600)
+		snprintf(buf, n, "%dm", (int)(secs / 60));
+	else if (secs < 86400)
+		snprintf(buf, n, "%dh%02dm", (int)(secs / 3600), (int)(secs % 3600 / 60));
+	else
+		snprintf(buf, n, "%dd%02dh", (int)(secs / 86400), (int)(secs % 86400 / 3600));
+}
+
+static void fmt_tm(int64_t t, const char *f, char *buf, size_t n)
+{
+	if (t <= 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, n, f, &tm);
+}
+
+void fmt_date(int64_t t, char *buf, size_t n)
+{
+	fmt_tm(t, "%Y-%m-%d", buf, n);
+}
+
+void fmt_time(int64_t t, char *buf, size_t n)
+{
+	fmt_tm(t, "%Y-%m-%d %H:%M", buf, n);
+}
+
+static int draw_fitted(WINDOW *w, int y, int x, int width, enum theme_el el, const char *s,
+                       bool right)
+{
+	if (width <= 0)
+		return x;
+	char clean[2048], fit[4096];
+	text_sanitize(s, clean, sizeof clean);
+	text_fit(clean, width, right, fit, sizeof fit);
+	wattrset(w, colors_attr(el));
+	mvwaddstr(w, y, x, fit);
+	return x + width;
+}
+
+int draw_text(WINDOW *w, int y, int x, int width, enum theme_el el, const char *s)
+{
+	return draw_fitted(w, y, x, width, el, s, false);
+}
+
+int draw_textr(WINDOW *w, int y, int x, int width, enum theme_el el, const char *s)
+{
+	return draw_fitted(w, y, x, width, el, s, true);
+}
+
+void draw_fill(WINDOW *w, int y, int x, int width, enum theme_el el)
+{
+	if (width <= 0)
+		return;
+	wattrset(w, colors_attr(el));
+	mvwhline(w, y, x, ' ', width);
+}
+
+void draw_clear(WINDOW *w)
+{
+	for (int y = 0; y < getmaxy(w); y++)
+		draw_fill(w, y, 0, getmaxx(w), THEME_TEXT);
+}
+
+void draw_bar(WINDOW *w, int y, int x, int width, double frac, enum theme_el el)
+{
+	if (width <= 0)
+		return;
+	if (frac < 0)
+		frac = 0;
+	int fill = (int)(frac * width + 0.5);
+	if (fill > width)
+		fill = width;
+	if (frac > 0 && fill == 0)
+		fill = 1;
+	wattrset(w, colors_attr(el));
+	mvwhline(w, y, x, '|', fill);
+	wattrset(w, colors_attr(THEME_BAR_EMPTY));
+	mvwhline(w, y, x + fill, '.', width - fill);
+}
+
+void dline_start(struct dline *d, WINDOW *w, int y, int x)
+{
+	d->w = w;
+	d->y = y;
+	d->x = x;
+	d->end = getmaxx(w);
+}
+
+void dline_put(struct dline *d, enum theme_el el, const char *s)
+{
+	if (d->x >= d->end)
+		return;
+	char clean[2048];
+	text_sanitize(s, clean, sizeof clean);
+	int tw = text_width(clean);
+	int width = tw < d->end - d->x ? tw : d->end - d->x;
+	d->x = draw_text(d->w, d->y, d->x, width, el, clean);
+}
+
+void dline_putf(struct dline *d, enum theme_el el, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	dline_put(d, el, buf);
+}
+
+void pane_start(struct pane *p, WINDOW *w, int y0, int skip)
+{
+	p->w = w;
+	p->y0 = y0;
+	p->h = getmaxy(w) - y0;
+	p->skip = skip < 0 ? 0 : skip;
+	p->line = 0;
+}
+
+bool pane_line(struct pane *p, struct dline *d)
+{
+	int l = p->line++;
+	if (l < p->skip || l - p->skip >= p->h)
+		return false;
+	dline_start(d, p->w, p->y0 + l - p->skip, 1);
+	return true;
+}
+
+bool pane_end(const struct pane *p, int *skip)
+{
+	int max = p->line - p->h > 0 ? p->line - p->h : 0;
+	if (*skip <= max)
+		return false;
+	*skip = max;
+	return true;
+}

@@ -1,0 +1,57 @@
+/* help.c — the `?` screen (see help.h). */
+#include "help.h"
+
+#include <string.h>
+
+#include "cmdline.h"
+#include "draw.h"
+
+void help_build(const struct key_table *const *tables, size_t n, struct sb *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct key_table *t = tables[i];
+		enum key_action acts[KA_COUNT];
+		size_t na = keys_actions(t, acts, KA_COUNT);
+		sb_appendf(out, "%s%s\n", i ? "\n" : "", t->title);
+		for (size_t a = 0; a < na; a++) {
+			char keys[128];
+			keys_for(t, acts[a], keys, sizeof keys);
+			if (keys[0])
+				sb_appendf(out, "\t%s\t%s\n", keys, keys_action_help(acts[a]));
+		}
+	}
+	sb_append(out, "\nCommands (type : then Tab to complete)\n");
+	cmdline_help(out);
+	sb_append(out, "\nFilter line: type to filter, Enter keeps it, Esc clears it\n");
+}
+
+int help_draw(WINDOW *w, const char *text, int top)
+{
+	struct pane p;
+	pane_start(&p, w, 0, top);
+	int cols = getmaxx(w);
+	for (const char *s = text; *s;) {
+		size_t len = strcspn(s, "\n");
+		char line[512];
+		snprintf(line, sizeof line, "%.*s", (int)len, s);
+		s += len + (s[len] == '\n');
+		struct dline d;
+		if (!pane_line(&p, &d))
+			continue;
+		draw_fill(w, d.y, 0, cols, THEME_TEXT);
+		if (line[0] != '\t') {
+			dline_put(&d, THEME_TITLE, line);
+			continue;
+		}
+		char *what = strchr(line + 1, '\t');
+		if (what)
+			*what++ = '\0';
+		d.x = 3;
+		int kx = draw_text(w, d.y, d.x, 18, THEME_HELP_KEY, line + 1);
+		d.x = kx + 1;
+		dline_put(&d, THEME_TEXT, what ? what : "");
+	}
+	for (int y = p.line - p.skip; y < p.h; y++)
+		draw_fill(w, y, 0, cols, THEME_TEXT);
+	return p.line;
+}

@@ -1,0 +1,696 @@
+/* view-nodes.c — the Nodes view: node table, rack map, node detail. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw.h"
+#include "view.h"
+
+enum { C_NAME, C_PART, C_RACK, C_STATE, C_GPU, C_UTIL, C_TEMP, C_POWER, C_XID, C_HEALTH,
+	C_AGE, C_COUNT };
+static const struct table_col cols[C_COUNT] = {
+	[C_NAME] = { "NODE", 11, 0 },
+	[C_PART] = { "PART", 5, 0 },
+	[C_RACK] = { "RACK", 9, 0 },
+	[C_STATE] = { "STATE", 11, COL_FLEX },
+	[C_GPU] = { "GPU", 5, COL_RIGHT },
+	[C_UTIL] = { "UTIL", 4, COL_RIGHT },
+	[C_TEMP] = { "TEMP", 4, COL_RIGHT },
+	[C_POWER] = { "PWR", 5, COL_RIGHT },
+	[C_XID] = { "XID", 4, COL_RIGHT },
+	[C_HEALTH] = { "HLTH", 4, 0 },
+	[C_AGE] = { "AGE", 4, COL_RIGHT },
+};
+
+enum group { G_NONE, G_PARTITION, G_RACK };
+#define MAP_MAX 64
+
+struct map_cell {
+	int64_t rack;
+	size_t first, count;  /* range of by_rack */
+};
+
+struct nodes {
+	struct table t;
+	const struct dc_model *m;
+	int64_t now;
+	bool map;
+	enum group group;
+	int64_t detail;           /* node id in the detail pane, 0 none */
+	int skip;                 /* detail scroll */
+	int rows;                 /* body height, for paging the detail */
+	int map_rows, map_cols, map_y, map_x;
+	struct map_cell *cells;   /* map_rows x map_cols */
+	int64_t *by_rack;         /* node ids by (rack, slot) */
+	size_t nby_rack, capby_rack;
+};
+
+static const char *part_name(const struct dc_model *m, int64_t id)
+{
+	const struct dc_partition *p = model_partition(m, id);
+	return p ? p->name : "?";
+}
+
+static const char *rack_name(const struct dc_model *m, int64_t id)
+{
+	const struct dc_rack *r = model_rack(m, id);
+	return r ? r->name : "?";
+}
+
+static enum theme_el state_el(const struct dc_node *n)
+{
+	if (n->admin == DC_ADMIN_DRAINED)
+		return THEME_NODE_DRAINED;
+	if (n->admin == DC_ADMIN_DRAINING)
+		return THEME_NODE_DRAIN;
+	switch (n->sched) {
+	case DC_SCHED_DOWN: return THEME_NODE_DOWN;
+	case DC_SCHED_ALLOCATED: return THEME_NODE_ALLOC;
+	case DC_SCHED_MIXED: return THEME_NODE_MIXED;
+	case DC_SCHED_IDLE: return THEME_NODE_IDLE;
+	default: return THEME_NODE_EMPTY;
+	}
+}
+
+static void state_text(const struct dc_node *n, char *buf, size_t sz)
+{
+	if (n->admin != DC_ADMIN_ACTIVE)
+		snprintf(buf, sz, "%s%s%s", dc_admin_name(n->admin),
+		         n->sched == DC_SCHED_DOWN ? "+down" : "",
+		         n->drain_reason ? ": " : "");
+	else
+		snprintf(buf, sz, "%s", dc_sched_name(n->sched));
+	if (n->admin != DC_ADMIN_ACTIVE && n->drain_reason)
+		snprintf(buf + strlen(buf), sz - strlen(buf), "%s", n->drain_reason);
+}
+
+/* Worst first, for sorting and the map. */
+static int state_rank(const struct dc_node *n)
+{
+	if (n->health == DC_HEALTH_FAIL)
+		return 0;
+	if (n->sched == DC_SCHED_DOWN)
+		return 1;
+	if (n->admin == DC_ADMIN_DRAINED)
+		return 2;
+	if (n->admin == DC_ADMIN_DRAINING)
+		return 3;
+	static const int rank[] = { [DC_SCHED_IDLE] = 7, [DC_SCHED_MIXED] = 6,
+		[DC_SCHED_ALLOCATED] = 5, [DC_SCHED_DOWN] = 1, [DC_SCHED_UNKNOWN] = 4 };
+	return rank[n->sched];
+}
+
+static enum theme_el health_el(enum dc_health h)
+{
+	return h == DC_HEALTH_FAIL ? THEME_NODE_FAIL : h == DC_HEALTH_WARN ? THEME_WARN : THEME_OK;
+}
+
+static int group_cmp(const struct nodes *v, const struct dc_node *a, const struct dc_node *b)
+{
+	int c = 0;
+	if (v->group == G_PARTITION)
+		c = text_natcmp(part_name(v->m, a->partition_id), part_name(v->m, b->partition_id));
+	else if (v->group == G_RACK)
+		c = text_natcmp(rack_name(v->m, a->rack_id), rack_name(v->m, b->rack_id));
+	/* groups keep their order when the column sort is reversed */
+	return v->t.sort_rev ? -c : c;
+}
+
+static int node_cmp(const void *ud, int64_t ia, int64_t ib, int col)
+{
+	const struct nodes *v = ud;
+	const struct dc_node *a = model_node(v->m, ia), *b = model_node(v->m, ib);
+	if (!a || !b)
+		return cmp_i64(ia, ib);
+	int g = group_cmp(v, a, b);
+	if (g)
+		return g;
+	switch (col) {
+	case C_NAME: return text_natcmp(a->name, b->name);
+	case C_PART: return text_natcmp(part_name(v->m, a->partition_id), part_name(v->m, b->partition_id));
+	case C_RACK: return text_natcmp(rack_name(v->m, a->rack_id), rack_name(v->m, b->rack_id));
+	case C_STATE: return cmp_i64(state_rank(a), state_rank(b));
+	case C_GPU: return cmp_i64(a->gpus_used, b->gpus_used);
+	case C_UTIL: return cmp_i64(a->util_mean, b->util_mean);
+	case C_TEMP: return cmp_i64(a->temp_max, b->temp_max);
+	case C_POWER: return cmp_i64(a->power_w, b->power_w);
+	case C_XID: return cmp_i64(a->last_xid_at, b->last_xid_at);
+	case C_HEALTH: return cmp_i64(b->health, a->health);
+	case C_AGE: return cmp_i64(b->last_seen, a->last_seen);
+	default: return 0;
+	}
+}
+
+static void node_cell(const void *ud, int64_t id, int col, char *buf, size_t n, enum theme_el *el)
+{
+	const struct nodes *v = ud;
+	const struct dc_node *nd = model_node(v->m, id);
+	if (!nd)
+		return;
+	switch (col) {
+	case C_NAME: snprintf(buf, n, "%s", nd->name); break;
+	case C_PART: snprintf(buf, n, "%s", part_name(v->m, nd->partition_id)); break;
+	case C_RACK: snprintf(buf, n, "%s", rack_name(v->m, nd->rack_id)); break;
+	case C_STATE: state_text(nd, buf, n); *el = state_el(nd); break;
+	case C_GPU: snprintf(buf, n, "%d/%d", nd->gpus_used, nd->gpu_count); break;
+	case C_UTIL: snprintf(buf, n, "%d%%", nd->util_mean); break;
+	case C_TEMP:
+		snprintf(buf, n, "%dC", nd->temp_max);
+		*el = nd->temp_max >= 85 ? THEME_ERROR : nd->temp_max >= 75 ? THEME_WARN : THEME_TEXT;
+		break;
+	case C_POWER:
+		if (nd->power_w >= 1000)
+			snprintf(buf, n, "%.1fk", nd->power_w / 1000.0);
+		else
+			snprintf(buf, n, "%dW", nd->power_w);
+		break;
+	case C_XID:
+		if (nd->last_xid) {
+			snprintf(buf, n, "%d", nd->last_xid);
+			*el = v->now - nd->last_xid_at < 3600 ? THEME_ERROR : THEME_WARN;
+		} else {
+			snprintf(buf, n, "-");
+			*el = THEME_DIM;
+		}
+		break;
+	case C_HEALTH: snprintf(buf, n, "%s", dc_health_name(nd->health)); *el = health_el(nd->health); break;
+	case C_AGE:
+		fmt_age(v->now - nd->last_seen, buf, n);
+		*el = v->now - nd->last_seen >= 60 ? THEME_WARN : THEME_DIM;
+		break;
+	default: break;
+	}
+}
+
+static void *nodes_init(const struct view_ctx *c)
+{
+	struct nodes *v = xcalloc(1, sizeof *v);
+	table_init(&v->t, cols, C_COUNT, C_NAME, false);
+	v->m = c->m;
+	return v;
+}
+
+static void nodes_free(void *p)
+{
+	struct nodes *v = p;
+	table_free(&v->t);
+	free(v->cells);
+	free(v->by_rack);
+	free(v);
+}
+
+static void nodes_resize(void *p, int rows, int ncols)
+{
+	struct nodes *v = p;
+	(void)ncols;
+	v->rows = rows;
+}
+
+static int slot_cmp(const void *ud, int64_t ia, int64_t ib, int col)
+{
+	(void)col;
+	const struct dc_model *m = ud;
+	const struct dc_node *a = model_node(m, ia), *b = model_node(m, ib);
+	if (a->rack_id != b->rack_id)
+		return cmp_i64(a->rack_id, b->rack_id);
+	return cmp_i64(a->slot, b->slot);
+}
+
+static void build_map(struct nodes *v, const struct dc_model *m)
+{
+	v->map_rows = v->map_cols = 0;
+	size_t nr = model_count(m, DC_T_RACK);
+	for (size_t i = 0; i < nr; i++) {
+		const struct dc_rack *r = model_row(m, DC_T_RACK, i);
+		if (r->row_no > v->map_rows && r->row_no <= MAP_MAX)
+			v->map_rows = r->row_no;
+		if (r->position > v->map_cols && r->position <= MAP_MAX)
+			v->map_cols = r->position;
+	}
+	free(v->cells);
+	v->cells = xcalloc((size_t)(v->map_rows * v->map_cols) + 1, sizeof *v->cells);
+	for (size_t i = 0; i < nr; i++) {
+		const struct dc_rack *r = model_row(m, DC_T_RACK, i);
+		if (r->row_no >= 1 && r->row_no <= v->map_rows && r->position >= 1 &&
+		    r->position <= v->map_cols)
+			v->cells[(r->row_no - 1) * v->map_cols + r->position - 1].rack = r->id;
+	}
+	size_t nn = model_count(m, DC_T_NODE);
+	v->nby_rack = 0;
+	v->by_rack = xgrow(v->by_rack, &v->capby_rack, nn + 1, sizeof *v->by_rack);
+	for (size_t i = 0; i < nn; i++)
+		v->by_rack[v->nby_rack++] = ((const struct dc_node *)model_row(m, DC_T_NODE, i))->id;
+	table_sort(v->by_rack, v->nby_rack, slot_cmp, m, 0, false);
+	for (int c = 0; c < v->map_rows * v->map_cols; c++) {
+		struct map_cell *cell = &v->cells[c];
+		size_t lo = 0, hi = v->nby_rack;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (model_node(m, v->by_rack[mid])->rack_id < cell->rack)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		cell->first = lo;
+		while (lo < v->nby_rack && model_node(m, v->by_rack[lo])->rack_id == cell->rack)
+			lo++;
+		cell->count = cell->rack ? lo - cell->first : 0;
+	}
+	if (v->map_y >= v->map_rows)
+		v->map_y = v->map_rows ? v->map_rows - 1 : 0;
+	if (v->map_x >= v->map_cols)
+		v->map_x = v->map_cols ? v->map_cols - 1 : 0;
+}
+
+static void rebuild(struct nodes *v, const struct dc_model *m)
+{
+	table_begin(&v->t);
+	size_t n = model_count(m, DC_T_NODE);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_node *nd = model_row(m, DC_T_NODE, i);
+		char hay[512] = "";
+		if (table_filtering(&v->t)) {
+			char st[256];
+			state_text(nd, st, sizeof st);
+			snprintf(hay, sizeof hay, "%s %s %s %s %s %s", nd->name,
+			         part_name(m, nd->partition_id), rack_name(m, nd->rack_id), st,
+			         dc_health_name(nd->health), nd->model ? nd->model : "");
+		}
+		table_add(&v->t, nd->id, hay);
+	}
+	table_end(&v->t, node_cmp, v);
+}
+
+static void nodes_on_change(void *p, unsigned mask, const struct view_ctx *c)
+{
+	struct nodes *v = p;
+	v->m = c->m;
+	v->now = c->now;
+	if (mask & (DC_MASK(DC_T_NODE) | DC_MASK(DC_T_GPU) | DC_MASK(DC_T_PARTITION) |
+	            DC_MASK(DC_T_RACK)))
+		rebuild(v, c->m);
+	if (mask & (DC_MASK(DC_T_NODE) | DC_MASK(DC_T_RACK)))
+		build_map(v, c->m);
+	if (v->detail && !model_node(c->m, v->detail))
+		v->detail = 0;
+}
+
+static char node_glyph(const struct dc_node *n, enum theme_el *el)
+{
+	*el = state_el(n);
+	if (n->health == DC_HEALTH_FAIL) {
+		*el = THEME_NODE_FAIL;
+		return '!';
+	}
+	if (n->sched == DC_SCHED_DOWN) {
+		*el = THEME_NODE_DOWN;
+		return 'X';
+	}
+	if (n->admin == DC_ADMIN_DRAINED)
+		return 'D';
+	if (n->admin == DC_ADMIN_DRAINING)
+		return 'd';
+	switch (n->sched) {
+	case DC_SCHED_ALLOCATED: return '#';
+	case DC_SCHED_MIXED: return '+';
+	case DC_SCHED_IDLE: return '-';
+	default: return '?';
+	}
+}
+
+static void draw_map(struct nodes *v, WINDOW *w)
+{
+	int width = getmaxx(w), rows = getmaxy(w);
+	struct dline d;
+	dline_start(&d, w, 0, 1);
+	draw_fill(w, 0, 0, width, THEME_TEXT);
+	dline_putf(&d, THEME_TITLE, "Rack map: %d rows x %d racks, one glyph per node", v->map_rows,
+	           v->map_cols);
+	if (!v->map_cols) {
+		for (int y = 1; y < rows; y++)
+			draw_fill(w, y, 0, width, THEME_TEXT);
+		return;
+	}
+	int cellw = (width - 6) / v->map_cols - 1;
+	if (cellw > 8)
+		cellw = 8;
+	if (cellw < 1)
+		cellw = 1;
+	draw_fill(w, 1, 0, width, THEME_DIM);
+	for (int c = 0; c < v->map_cols; c++) {
+		char lab[16];
+		snprintf(lab, sizeof lab, "%02d", c + 1);
+		draw_text(w, 1, 5 + c * (cellw + 1), cellw, THEME_DIM, lab);
+	}
+	for (int r = 0; r < v->map_rows && r + 2 < rows; r++) {
+		int y = r + 2;
+		draw_fill(w, y, 0, width, THEME_TEXT);
+		char lab[16];
+		snprintf(lab, sizeof lab, " R%02d", r + 1);
+		draw_text(w, y, 0, 5, THEME_DIM, lab);
+		for (int c = 0; c < v->map_cols; c++) {
+			const struct map_cell *cell = &v->cells[r * v->map_cols + c];
+			bool sel = r == v->map_y && c == v->map_x;
+			int x = 5 + c * (cellw + 1);
+			draw_fill(w, y, x, cellw, sel ? THEME_SELECTION : THEME_TEXT);
+			if (!cell->rack) {
+				draw_text(w, y, x, 1, sel ? THEME_SELECTION : THEME_NODE_EMPTY, " ");
+				continue;
+			}
+			if (!cell->count)
+				draw_text(w, y, x, 1, sel ? THEME_SELECTION : THEME_NODE_EMPTY, ".");
+			for (size_t k = 0; k < cell->count && (int)k < cellw; k++) {
+				enum theme_el el;
+				char g[2] = { node_glyph(model_node(v->m, v->by_rack[cell->first + k]), &el) };
+				if ((int)k == cellw - 1 && cell->count > (size_t)cellw) {
+					g[0] = '>';
+					el = THEME_DIM;
+				}
+				draw_text(w, y, x + (int)k, 1, sel ? THEME_SELECTION : el, g);
+			}
+		}
+	}
+	int y = v->map_rows + 3;
+	for (int yy = v->map_rows + 2; yy < rows; yy++)
+		draw_fill(w, yy, 0, width, THEME_TEXT);
+	if (y >= rows)
+		return;
+	static const struct { char g; enum theme_el el; const char *what; } legend[] = {
+		{ '#', THEME_NODE_ALLOC, "allocated" }, { '+', THEME_NODE_MIXED, "mixed" },
+		{ '-', THEME_NODE_IDLE, "idle" }, { 'd', THEME_NODE_DRAIN, "draining" },
+		{ 'D', THEME_NODE_DRAINED, "drained" }, { 'X', THEME_NODE_DOWN, "down" },
+		{ '!', THEME_NODE_FAIL, "failed" }, { '.', THEME_NODE_EMPTY, "empty" },
+	};
+	dline_start(&d, w, y, 1);
+	for (size_t i = 0; i < DC_ARRAY_LEN(legend); i++) {
+		dline_putf(&d, legend[i].el, "%c", legend[i].g);
+		dline_putf(&d, THEME_DIM, " %s  ", legend[i].what);
+	}
+	if (y + 2 >= rows)
+		return;
+	const struct map_cell *cell = &v->cells[v->map_y * v->map_cols + v->map_x];
+	dline_start(&d, w, y + 2, 1);
+	if (!cell->rack) {
+		dline_put(&d, THEME_DIM, "no rack here");
+		return;
+	}
+	const struct dc_rack *rk = model_rack(v->m, cell->rack);
+	dline_putf(&d, THEME_TITLE, "rack %s", rk ? rk->name : "?");
+	dline_putf(&d, THEME_DIM, " (%zu nodes%s)", cell->count, cell->count ? ", Enter: first node" : "");
+	for (size_t k = 0; k < cell->count && y + 3 + (int)k < rows; k++) {
+		const struct dc_node *nd = model_node(v->m, v->by_rack[cell->first + k]);
+		char st[256];
+		state_text(nd, st, sizeof st);
+		dline_start(&d, w, y + 3 + (int)k, 3);
+		dline_putf(&d, THEME_TEXT, "%-14s ", nd->name);
+		dline_put(&d, state_el(nd), st);
+	}
+}
+
+static void gpu_line(struct dline *d, const struct view_ctx *c, const struct dc_gpu *g, int idx)
+{
+	dline_putf(d, THEME_TEXT, "%3d  ", idx);
+	if (!g) {
+		dline_put(d, THEME_DIM, "no report");
+		return;
+	}
+	dline_putf(d, THEME_TEXT, "%3d%%  %5.1f/%5.1f GiB  ", g->util_pct, g->mem_used_mib / 1024.0,
+	           g->mem_total_mib / 1024.0);
+	dline_putf(d, g->temp_c >= 85 ? THEME_ERROR : g->temp_c >= 75 ? THEME_WARN : THEME_TEXT,
+	           "%3dC  ", g->temp_c);
+	dline_putf(d, THEME_TEXT, "%4dW  ", g->power_w);
+	dline_putf(d, g->ecc_dbe ? THEME_ERROR : g->ecc_sbe ? THEME_WARN : THEME_TEXT, "%4lld/%-4lld ",
+	           (long long)g->ecc_sbe, (long long)g->ecc_dbe);
+	if (g->last_xid) {
+		char age[16];
+		fmt_age(c->now - g->last_xid_at, age, sizeof age);
+		dline_putf(d, THEME_ERROR, "%4d %-4s ", g->last_xid, age);
+	} else {
+		dline_put(d, THEME_DIM, "   -      ");
+	}
+	if (g->job_id)
+		dline_putf(d, THEME_JOB_RUNNING, "%lld", (long long)g->job_id);
+	else
+		dline_put(d, THEME_DIM, "free");
+	if (g->remap_pending)
+		dline_put(d, THEME_WARN, "  remap pending");
+}
+
+static bool mentions(const char *text, const char *name)
+{
+	return text && strstr(text, name);
+}
+
+/* Incident events about this node: events naming it, and the timelines of
+ * incidents whose title or impact names it. Newest first, at most max. */
+static size_t node_events(const struct dc_model *m, const char *name,
+                          const struct dc_incident_event **out, size_t max)
+{
+	size_t n = 0, ne = model_count(m, DC_T_INCIDENT_EVENT);
+	for (size_t i = 0; i < ne; i++) {
+		const struct dc_incident_event *e = model_row(m, DC_T_INCIDENT_EVENT, i);
+		const struct dc_incident *inc = model_get(m, DC_T_INCIDENT, e->incident_id);
+		if (!mentions(e->body, name) &&
+		    !(inc && (mentions(inc->title, name) || mentions(inc->impact, name))))
+			continue;
+		size_t p = n < max ? n++ : max - 1;
+		if (n == max && e->ts <= out[max - 1]->ts)
+			continue;
+		while (p > 0 && out[p - 1]->ts < e->ts) {
+			out[p] = out[p - 1];
+			p--;
+		}
+		out[p] = e;
+	}
+	return n;
+}
+
+static void draw_detail(struct nodes *v, WINDOW *w, const struct view_ctx *c)
+{
+	const struct dc_node *nd = model_node(c->m, v->detail);
+	draw_clear(w);
+	struct pane p;
+	pane_start(&p, w, 0, v->skip);
+	struct dline d;
+	if (pane_line(&p, &d)) {
+		dline_put(&d, THEME_TITLE, nd->name);
+		dline_putf(&d, THEME_TEXT, "  partition %s  rack %s slot %d  %s", part_name(c->m, nd->partition_id),
+		           rack_name(c->m, nd->rack_id), nd->slot, nd->model ? nd->model : "");
+	}
+	if (pane_line(&p, &d)) {
+		char st[256], age[16];
+		state_text(nd, st, sizeof st);
+		dline_put(&d, THEME_DIM, "state ");
+		dline_put(&d, state_el(nd), st);
+		dline_put(&d, THEME_DIM, "  health ");
+		dline_put(&d, health_el(nd->health), dc_health_name(nd->health));
+		if (nd->health_detail && nd->health_detail[0])
+			dline_putf(&d, health_el(nd->health), ": %s", nd->health_detail);
+		fmt_age(c->now - nd->last_seen, age, sizeof age);
+		dline_putf(&d, THEME_DIM, "  last report %s", age);
+	}
+	if (nd->admin != DC_ADMIN_ACTIVE && pane_line(&p, &d)) {
+		char at[32];
+		fmt_time(nd->drained_at, at, sizeof at);
+		dline_putf(&d, THEME_NODE_DRAIN, "%s by %s at %s", dc_admin_name(nd->admin),
+		           nd->drained_by ? nd->drained_by : "?", at);
+		if (nd->resume_after) {
+			fmt_time(nd->resume_after, at, sizeof at);
+			dline_putf(&d, THEME_DIM, ", resume after %s", at);
+		}
+	}
+	pane_line(&p, &d);
+	if (pane_line(&p, &d))
+		dline_putf(&d, THEME_TITLE, "%3s  %4s  %-15s  %4s  %5s  %-10s%-10s%s", "GPU", "UTIL",
+		           "MEMORY", "TEMP", "POWER", "ECC S/D", "XID AGE", "JOB");
+	int64_t jobs[DC_MAX_GPUS_PER_NODE];
+	size_t njobs = 0;
+	for (int i = 0; i < nd->gpu_count && i < DC_MAX_GPUS_PER_NODE; i++) {
+		const struct dc_gpu *g = nd->gpus[i];
+		if (pane_line(&p, &d))
+			gpu_line(&d, c, g, i);
+		if (!g || !g->job_id)
+			continue;
+		size_t k = 0;
+		while (k < njobs && jobs[k] != g->job_id)
+			k++;
+		if (k == njobs)
+			jobs[njobs++] = g->job_id;
+	}
+	pane_line(&p, &d);
+	if (pane_line(&p, &d))
+		dline_putf(&d, THEME_TITLE, "Running jobs (%zu)", njobs);
+	for (size_t k = 0; k < njobs; k++) {
+		const struct dc_job *j = model_get(c->m, DC_T_JOB, jobs[k]);
+		if (!pane_line(&p, &d))
+			continue;
+		if (!j) {
+			dline_putf(&d, THEME_DIM, "  %lld (not loaded)", (long long)jobs[k]);
+			continue;
+		}
+		const struct dc_tenant *t = model_tenant(c->m, j->tenant_id);
+		char el[16];
+		fmt_dur(j->start_at ? c->now - j->start_at : 0, el, sizeof el);
+		dline_putf(&d, THEME_JOB_RUNNING, "  %-8lld ", (long long)j->id);
+		dline_put(&d, THEME_TEXT, t ? t->name : "?");
+		dline_putf(&d, THEME_TEXT, "  %s  %d GPUs  %s  ", j->user_name ? j->user_name : "",
+		           j->gpus, el);
+		dline_put(&d, THEME_DIM, j->name ? j->name : "");
+	}
+	pane_line(&p, &d);
+	const struct dc_incident_event *ev[10];
+	size_t nev = node_events(c->m, nd->name, ev, DC_ARRAY_LEN(ev));
+	if (pane_line(&p, &d))
+		dline_putf(&d, THEME_TITLE, "Recent incident events (%zu)", nev);
+	for (size_t k = 0; k < nev; k++) {
+		if (!pane_line(&p, &d))
+			continue;
+		char ts[32];
+		fmt_time(ev[k]->ts, ts, sizeof ts);
+		dline_putf(&d, THEME_DIM, "  %s  #%lld  ", ts, (long long)ev[k]->incident_id);
+		dline_putf(&d, THEME_TEXT, "%-9s ", ev[k]->kind ? ev[k]->kind : "");
+		dline_put(&d, THEME_TEXT, ev[k]->body ? ev[k]->body : "");
+	}
+	if (pane_end(&p, &v->skip))
+		draw_detail(v, w, c);
+}
+
+static void nodes_draw(void *p, WINDOW *w, const struct view_ctx *c)
+{
+	struct nodes *v = p;
+	v->m = c->m;
+	v->now = c->now;
+	if (v->detail && model_node(c->m, v->detail)) {
+		draw_detail(v, w, c);
+		return;
+	}
+	if (v->map) {
+		draw_map(v, w);
+		return;
+	}
+	v->t.group_col = v->group == G_PARTITION ? C_PART : v->group == G_RACK ? C_RACK : -1;
+	table_draw(&v->t, w, 0, getmaxy(w), node_cell, v);
+}
+
+static unsigned map_key(struct nodes *v, enum key_action a)
+{
+	int y = v->map_y, x = v->map_x;
+	switch (a) {
+	case KA_UP: y--; break;
+	case KA_DOWN: y++; break;
+	case KA_LEFT: x--; break;
+	case KA_RIGHT: x++; break;
+	case KA_TOP: y = 0; break;
+	case KA_BOTTOM: y = v->map_rows - 1; break;
+	case KA_ENTER: {
+		const struct map_cell *cell = v->cells ? &v->cells[y * v->map_cols + x] : NULL;
+		if (!cell || !cell->count)
+			return VIEW_HANDLED;
+		v->detail = v->by_rack[cell->first];
+		v->skip = 0;
+		return VIEW_HANDLED | VIEW_DIRTY;
+	}
+	case KA_BACK:
+		v->map = false;
+		return VIEW_HANDLED | VIEW_DIRTY;
+	default: return 0;
+	}
+	if (y < 0 || x < 0 || y >= v->map_rows || x >= v->map_cols)
+		return VIEW_HANDLED;
+	v->map_y = y;
+	v->map_x = x;
+	return VIEW_HANDLED | VIEW_DIRTY;
+}
+
+static unsigned nodes_key(void *p, enum key_action a, const struct view_ctx *c)
+{
+	struct nodes *v = p;
+	if (v->detail) {
+		if (a != KA_BACK)
+			return pane_key(&v->skip, v->rows, a);
+		v->detail = 0;
+		return VIEW_HANDLED | VIEW_DIRTY;
+	}
+	if (a == KA_MAP) {
+		v->map = !v->map;
+		return VIEW_HANDLED | VIEW_DIRTY;
+	}
+	if (v->map)
+		return map_key(v, a);
+	switch (a) {
+	case KA_ENTER:
+		v->detail = table_cur(&v->t);
+		v->skip = 0;
+		return VIEW_HANDLED | VIEW_DIRTY;
+	case KA_GROUP:
+		v->group = (v->group + 1) % 3;
+		rebuild(v, c->m);
+		return VIEW_HANDLED | VIEW_DIRTY;
+	default: break;
+	}
+	unsigned r = table_key(&v->t, a);
+	if (r & TABLE_RESORT)
+		rebuild(v, c->m);
+	return r & ~(unsigned)TABLE_RESORT;
+}
+
+static unsigned nodes_mode(const void *p)
+{
+	const struct nodes *v = p;
+	return v->detail ? KM_DETAIL : v->map ? KM_MAP : KM_LIST;
+}
+
+static const char *nodes_filter(const void *p)
+{
+	const struct nodes *v = p;
+	return v->detail || v->map ? NULL : v->t.filter;
+}
+
+static void nodes_set_filter(void *p, const char *pattern, const struct view_ctx *c)
+{
+	struct nodes *v = p;
+	snprintf(v->t.filter, sizeof v->t.filter, "%s", pattern);
+	rebuild(v, c->m);
+}
+
+static void nodes_crumbs(const void *p, const struct view_ctx *c, char *buf, size_t n)
+{
+	const struct nodes *v = p;
+	const struct dc_node *nd = v->detail ? model_node(c->m, v->detail) : NULL;
+	static const char *groups[] = { "", ", by partition", ", by rack" };
+	if (nd)
+		snprintf(buf, n, "node %s", nd->name);
+	else if (v->map)
+		snprintf(buf, n, "rack map, %zu nodes", model_count(c->m, DC_T_NODE));
+	else if (v->t.n != v->t.total)
+		snprintf(buf, n, "%zu of %zu nodes%s", v->t.n, v->t.total, groups[v->group]);
+	else
+		snprintf(buf, n, "%zu nodes%s", v->t.n, groups[v->group]);
+}
+
+static const struct key_binding nodes_b[] = {
+	{ 'm', KA_MAP, KM_LIST | KM_MAP, true },
+	{ 't', KA_GROUP, KM_LIST, true },
+	{ KEYS_FN(KEY_LEFT), KA_LEFT, KM_MAP, false },
+	{ 'h', KA_LEFT, KM_MAP, false },
+	{ KEYS_FN(KEY_RIGHT), KA_RIGHT, KM_MAP, false },
+	{ 'l', KA_RIGHT, KM_MAP, false },
+	{ KEYS_ESC, KA_BACK, KM_MAP, true },
+};
+static const struct key_table nodes_keys = { "nodes", "Nodes view", nodes_b, DC_ARRAY_LEN(nodes_b) };
+
+const struct view_ops view_nodes = {
+	.name = "nodes",
+	.title = "Nodes",
+	.keys = &nodes_keys,
+	.init = nodes_init,
+	.free = nodes_free,
+	.resize = nodes_resize,
+	.draw = nodes_draw,
+	.key = nodes_key,
+	.on_change = nodes_on_change,
+	.mode = nodes_mode,
+	.filter = nodes_filter,
+	.set_filter = nodes_set_filter,
+	.crumbs = nodes_crumbs,
+};

@@ -1,0 +1,486 @@
+/* view-queues.c — the Queues view: partitions, a partition's jobs, a job. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "draw.h"
+#include "view.h"
+
+enum { P_NAME, P_MODEL, P_NODES, P_GPUS, P_FREE, P_RUN, P_PEND, P_REQ, P_OLDEST, P_REASONS,
+	P_COUNT };
+static const struct table_col part_cols[P_COUNT] = {
+	[P_NAME] = { "PARTITION", 9, 0 },
+	[P_MODEL] = { "MODEL", 14, COL_WIDE },
+	[P_NODES] = { "NODES", 5, COL_RIGHT },
+	[P_GPUS] = { "GPU USE", 9, COL_RIGHT },
+	[P_FREE] = { "FREE", 5, COL_RIGHT },
+	[P_RUN] = { "RUN", 5, COL_RIGHT },
+	[P_PEND] = { "PEND", 5, COL_RIGHT },
+	[P_REQ] = { "REQ", 5, COL_RIGHT },
+	[P_OLDEST] = { "OLDEST", 7, COL_RIGHT },
+	[P_REASONS] = { "PENDING REASONS", 10, COL_FLEX },
+};
+
+enum { J_ID, J_TENANT, J_USER, J_GPUS, J_STATE, J_ELAPSED, J_NAME, J_REASON, J_COUNT };
+static const struct table_col job_cols[J_COUNT] = {
+	[J_ID] = { "JOB", 8, COL_RIGHT },
+	[J_TENANT] = { "TENANT", 16, 0 },
+	[J_USER] = { "USER", 10, 0 },
+	[J_GPUS] = { "GPUS", 5, COL_RIGHT },
+	[J_STATE] = { "STATE", 9, 0 },
+	[J_ELAPSED] = { "TIME", 7, COL_RIGHT },
+	[J_NAME] = { "NAME", 16, COL_WIDE },
+	[J_REASON] = { "REASON", 10, COL_FLEX },
+};
+
+struct reasons {
+	int64_t part;
+	char text[160];       /* "Resources 12, Priority 3" */
+};
+
+struct queues {
+	struct table parts, jobs;
+	const struct dc_model *m;
+	int64_t now;
+	int64_t part;          /* partition whose jobs are listed, 0: the partitions */
+	int64_t job;           /* job in the detail pane, 0 none */
+	int skip, rows;
+	struct reasons *reasons;
+	size_t nreasons, capreasons;
+};
+
+static const char *tenant_name(const struct dc_model *m, int64_t id)
+{
+	const struct dc_tenant *t = model_tenant(m, id);
+	return t ? t->name : "?";
+}
+
+static const char *reasons_of(const struct queues *v, int64_t part)
+{
+	for (size_t i = 0; i < v->nreasons; i++)
+		if (v->reasons[i].part == part)
+			return v->reasons[i].text;
+	return "";
+}
+
+static int part_cmp(const void *ud, int64_t ia, int64_t ib, int col)
+{
+	const struct queues *v = ud;
+	const struct dc_partition *a = model_partition(v->m, ia), *b = model_partition(v->m, ib);
+	switch (col) {
+	case P_NAME: return text_natcmp(a->name, b->name);
+	case P_MODEL: return text_natcmp(a->gpu_model, b->gpu_model);
+	case P_NODES: return cmp_i64(a->nodes, b->nodes);
+	case P_GPUS: return cmp_i64(a->gpus_used, b->gpus_used);
+	case P_FREE: return cmp_i64(a->gpus_total - a->gpus_used, b->gpus_total - b->gpus_used);
+	case P_RUN: return cmp_i64(a->jobs_running, b->jobs_running);
+	case P_PEND: return cmp_i64(a->jobs_pending, b->jobs_pending);
+	case P_REQ: return cmp_i64(a->gpus_pending, b->gpus_pending);
+	/* oldest first: an earlier submit is a longer wait; none sorts last */
+	case P_OLDEST: return cmp_i64(a->oldest_pending_submit ? a->oldest_pending_submit : INT64_MAX,
+	                              b->oldest_pending_submit ? b->oldest_pending_submit : INT64_MAX);
+	case P_REASONS: return strcmp(reasons_of(v, ia), reasons_of(v, ib));
+	default: return 0;
+	}
+}
+
+static void part_cell(const void *ud, int64_t id, int col, char *buf, size_t n, enum theme_el *el)
+{
+	const struct queues *v = ud;
+	const struct dc_partition *p = model_partition(v->m, id);
+	int free_gpus = p->gpus_total - p->gpus_used;
+	switch (col) {
+	case P_NAME: snprintf(buf, n, "%s", p->name); break;
+	case P_MODEL: snprintf(buf, n, "%s", p->gpu_model); break;
+	case P_NODES:
+		snprintf(buf, n, "%d", p->nodes);
+		if (p->nodes_down || p->nodes_drained)
+			*el = THEME_WARN;
+		break;
+	case P_GPUS: snprintf(buf, n, "%d/%d", p->gpus_used, p->gpus_total); break;
+	case P_FREE:
+		snprintf(buf, n, "%d", free_gpus);
+		*el = free_gpus == 0 ? THEME_WARN : THEME_OK;
+		break;
+	case P_RUN: snprintf(buf, n, "%d", p->jobs_running); *el = THEME_JOB_RUNNING; break;
+	case P_PEND:
+		snprintf(buf, n, "%d", p->jobs_pending);
+		*el = p->jobs_pending ? THEME_JOB_PENDING : THEME_DIM;
+		break;
+	case P_REQ:
+		snprintf(buf, n, "%d", p->gpus_pending);
+		*el = p->gpus_pending > free_gpus ? THEME_WARN : THEME_TEXT;
+		break;
+	case P_OLDEST:
+		if (p->oldest_pending_submit) {
+			fmt_dur(v->now - p->oldest_pending_submit, buf, n);
+			*el = v->now - p->oldest_pending_submit > 4 * 3600 ? THEME_WARN : THEME_TEXT;
+		} else {
+			snprintf(buf, n, "-");
+			*el = THEME_DIM;
+		}
+		break;
+	case P_REASONS: snprintf(buf, n, "%s", reasons_of(v, id)); *el = THEME_DIM; break;
+	default: break;
+	}
+}
+
+static bool job_active(const struct dc_job *j)
+{
+	return j->state == DC_JOB_PENDING || j->state == DC_JOB_RUNNING;
+}
+
+static enum theme_el job_el(enum dc_job_state s)
+{
+	switch (s) {
+	case DC_JOB_RUNNING: return THEME_JOB_RUNNING;
+	case DC_JOB_PENDING: return THEME_JOB_PENDING;
+	case DC_JOB_COMPLETED: return THEME_DIM;
+	default: return THEME_JOB_FAILED;
+	}
+}
+
+/* Running: time since start; pending: time waiting; ended: run time. */
+static int64_t job_time(const struct dc_job *j, int64_t now)
+{
+	if (j->state == DC_JOB_PENDING)
+		return now - j->submit_at;
+	if (!j->start_at)
+		return 0;
+	return (j->end_at ? j->end_at : now) - j->start_at;
+}
+
+static int job_cmp(const void *ud, int64_t ia, int64_t ib, int col)
+{
+	const struct queues *v = ud;
+	const struct dc_job *a = model_get(v->m, DC_T_JOB, ia), *b = model_get(v->m, DC_T_JOB, ib);
+	switch (col) {
+	case J_ID: return cmp_i64(a->id, b->id);
+	case J_TENANT: return strcmp(tenant_name(v->m, a->tenant_id), tenant_name(v->m, b->tenant_id));
+	case J_USER: return text_natcmp(a->user_name, b->user_name);
+	case J_GPUS: return cmp_i64(a->gpus, b->gpus);
+	case J_STATE: return cmp_i64(a->state, b->state);
+	case J_ELAPSED: return cmp_i64(job_time(a, v->now), job_time(b, v->now));
+	case J_NAME: return text_natcmp(a->name, b->name);
+	case J_REASON: return strcmp(a->reason ? a->reason : "", b->reason ? b->reason : "");
+	default: return 0;
+	}
+}
+
+static void job_cell(const void *ud, int64_t id, int col, char *buf, size_t n, enum theme_el *el)
+{
+	const struct queues *v = ud;
+	const struct dc_job *j = model_get(v->m, DC_T_JOB, id);
+	switch (col) {
+	case J_ID: snprintf(buf, n, "%lld", (long long)j->id); break;
+	case J_TENANT: snprintf(buf, n, "%s", tenant_name(v->m, j->tenant_id)); break;
+	case J_USER: snprintf(buf, n, "%s", j->user_name ? j->user_name : ""); break;
+	case J_GPUS: snprintf(buf, n, "%d", j->gpus); break;
+	case J_STATE: snprintf(buf, n, "%s", dc_job_state_name(j->state)); *el = job_el(j->state); break;
+	case J_ELAPSED: fmt_dur(job_time(j, v->now), buf, n); break;
+	case J_NAME: snprintf(buf, n, "%s", j->name ? j->name : ""); *el = THEME_DIM; break;
+	case J_REASON: snprintf(buf, n, "%s", j->reason ? j->reason : ""); *el = THEME_DIM; break;
+	default: break;
+	}
+}
+
+/* Per partition, its pending jobs' reasons with counts, most common first. */
+static void build_reasons(struct queues *v, const struct dc_model *m)
+{
+	struct rc {
+		int64_t part;
+		const char *reason;
+		int count;
+	} *rc = NULL;
+	size_t nrc = 0, caprc = 0;
+	size_t nj = model_count(m, DC_T_JOB);
+	for (size_t i = 0; i < nj; i++) {
+		const struct dc_job *j = model_row(m, DC_T_JOB, i);
+		if (j->state != DC_JOB_PENDING)
+			continue;
+		const char *r = j->reason && j->reason[0] ? j->reason : "None";
+		size_t k = 0;
+		while (k < nrc && !(rc[k].part == j->partition_id && strcmp(rc[k].reason, r) == 0))
+			k++;
+		if (k == nrc) {
+			rc = xgrow(rc, &caprc, nrc + 1, sizeof *rc);
+			rc[nrc++] = (struct rc){ j->partition_id, r, 0 };
+		}
+		rc[k].count++;
+	}
+	v->nreasons = 0;
+	size_t np = model_count(m, DC_T_PARTITION);
+	v->reasons = xgrow(v->reasons, &v->capreasons, np + 1, sizeof *v->reasons);
+	for (size_t i = 0; i < np; i++) {
+		const struct dc_partition *p = model_row(m, DC_T_PARTITION, i);
+		struct reasons *out = &v->reasons[v->nreasons++];
+		out->part = p->id;
+		out->text[0] = '\0';
+		/* selection by count: partitions have a handful of reasons */
+		for (;;) {
+			struct rc *best = NULL;
+			for (size_t k = 0; k < nrc; k++)
+				if (rc[k].part == p->id && rc[k].count > 0 && (!best || rc[k].count > best->count))
+					best = &rc[k];
+			if (!best)
+				break;
+			size_t len = strlen(out->text);
+			snprintf(out->text + len, sizeof out->text - len, "%s%s %d", len ? ", " : "",
+			         best->reason, best->count);
+			best->count = 0;
+		}
+	}
+	free(rc);
+}
+
+static void rebuild_parts(struct queues *v, const struct dc_model *m)
+{
+	table_begin(&v->parts);
+	size_t np = model_count(m, DC_T_PARTITION);
+	for (size_t i = 0; i < np; i++) {
+		const struct dc_partition *p = model_row(m, DC_T_PARTITION, i);
+		char hay[512] = "";
+		if (table_filtering(&v->parts))
+			snprintf(hay, sizeof hay, "%s %s %s", p->name, p->gpu_model, reasons_of(v, p->id));
+		table_add(&v->parts, p->id, hay);
+	}
+	table_end(&v->parts, part_cmp, v);
+}
+
+static void rebuild_jobs(struct queues *v, const struct dc_model *m)
+{
+	table_begin(&v->jobs);
+	size_t nj = model_count(m, DC_T_JOB);
+	for (size_t i = 0; i < nj; i++) {
+		const struct dc_job *j = model_row(m, DC_T_JOB, i);
+		if (j->partition_id != v->part || !job_active(j))
+			continue;
+		char hay[768] = "";
+		if (table_filtering(&v->jobs))
+			snprintf(hay, sizeof hay, "%lld %s %s %s %s %s", (long long)j->id,
+			         tenant_name(m, j->tenant_id), j->user_name ? j->user_name : "",
+			         dc_job_state_name(j->state), j->name ? j->name : "",
+			         j->reason ? j->reason : "");
+		table_add(&v->jobs, j->id, hay);
+	}
+	table_end(&v->jobs, job_cmp, v);
+}
+
+static void *queues_init(const struct view_ctx *c)
+{
+	struct queues *v = xcalloc(1, sizeof *v);
+	table_init(&v->parts, part_cols, P_COUNT, P_NAME, false);
+	table_init(&v->jobs, job_cols, J_COUNT, J_STATE, false);
+	v->m = c->m;
+	return v;
+}
+
+static void queues_free(void *p)
+{
+	struct queues *v = p;
+	table_free(&v->parts);
+	table_free(&v->jobs);
+	free(v->reasons);
+	free(v);
+}
+
+static void queues_resize(void *p, int rows, int cols)
+{
+	struct queues *v = p;
+	(void)cols;
+	v->rows = rows;
+}
+
+static void queues_on_change(void *p, unsigned mask, const struct view_ctx *c)
+{
+	struct queues *v = p;
+	v->m = c->m;
+	v->now = c->now;
+	if (mask & (DC_MASK(DC_T_JOB) | DC_MASK(DC_T_PARTITION)))
+		build_reasons(v, c->m);
+	if (mask & (DC_MASK(DC_T_JOB) | DC_MASK(DC_T_PARTITION) | DC_MASK(DC_T_NODE) | DC_MASK(DC_T_GPU)))
+		rebuild_parts(v, c->m);
+	if (v->part && !model_partition(c->m, v->part))
+		v->part = v->job = 0;
+	if (v->part && (mask & (DC_MASK(DC_T_JOB) | DC_MASK(DC_T_TENANT))))
+		rebuild_jobs(v, c->m);
+}
+
+static void draw_job(struct queues *v, WINDOW *w, const struct view_ctx *c)
+{
+	const struct dc_job *j = model_get(c->m, DC_T_JOB, v->job);
+	draw_clear(w);
+	struct pane p;
+	pane_start(&p, w, 0, v->skip);
+	struct dline d;
+	char a[32], b[32], dur[16];
+	if (pane_line(&p, &d)) {
+		dline_putf(&d, THEME_TITLE, "job %lld  ", (long long)j->id);
+		dline_put(&d, THEME_TEXT, j->name ? j->name : "");
+	}
+	if (pane_line(&p, &d)) {
+		dline_put(&d, THEME_DIM, "state ");
+		dline_put(&d, job_el(j->state), dc_job_state_name(j->state));
+		if (j->reason && j->reason[0]) {
+			dline_put(&d, THEME_DIM, "  reason ");
+			dline_put(&d, THEME_WARN, j->reason);
+		}
+	}
+	if (pane_line(&p, &d)) {
+		dline_put(&d, THEME_DIM, "tenant ");
+		dline_put(&d, THEME_TEXT, tenant_name(c->m, j->tenant_id));
+		dline_put(&d, THEME_DIM, "  user ");
+		dline_put(&d, THEME_TEXT, j->user_name ? j->user_name : "");
+	}
+	if (pane_line(&p, &d)) {
+		const struct dc_partition *pt = model_partition(c->m, j->partition_id);
+		dline_putf(&d, THEME_TEXT, "partition %s  %d GPUs on %d node%s", pt ? pt->name : "?",
+		           j->gpus, j->nodes, j->nodes == 1 ? "" : "s");
+	}
+	if (pane_line(&p, &d)) {
+		dline_put(&d, THEME_DIM, "nodes ");
+		dline_put(&d, THEME_TEXT, j->node_list && j->node_list[0] ? j->node_list : "-");
+	}
+	if (pane_line(&p, &d)) {
+		fmt_time(j->submit_at, a, sizeof a);
+		fmt_time(j->start_at, b, sizeof b);
+		dline_putf(&d, THEME_TEXT, "submitted %s  started %s", a, b);
+	}
+	if (pane_line(&p, &d)) {
+		fmt_time(j->end_at, a, sizeof a);
+		fmt_dur(job_time(j, c->now), dur, sizeof dur);
+		dline_putf(&d, THEME_TEXT, "ended %s  %s %s", a,
+		           j->state == DC_JOB_PENDING ? "waiting" : "ran", dur);
+	}
+	if (pane_end(&p, &v->skip))
+		draw_job(v, w, c);
+}
+
+static void queues_draw(void *p, WINDOW *w, const struct view_ctx *c)
+{
+	struct queues *v = p;
+	v->m = c->m;
+	v->now = c->now;
+	if (v->job && model_get(c->m, DC_T_JOB, v->job))
+		draw_job(v, w, c);
+	else if (v->part)
+		table_draw(&v->jobs, w, 0, getmaxy(w), job_cell, v);
+	else
+		table_draw(&v->parts, w, 0, getmaxy(w), part_cell, v);
+}
+
+static unsigned queues_key(void *p, enum key_action a, const struct view_ctx *c)
+{
+	struct queues *v = p;
+	if (v->job) {
+		if (a != KA_BACK)
+			return pane_key(&v->skip, v->rows, a);
+		v->job = 0;
+		return VIEW_HANDLED | VIEW_DIRTY;
+	}
+	if (a == KA_BACK && v->part) {
+		v->part = 0;
+		return VIEW_HANDLED | VIEW_DIRTY;
+	}
+	if (a == KA_ENTER) {
+		int64_t id = table_cur(v->part ? &v->jobs : &v->parts);
+		if (!id)
+			return VIEW_HANDLED;
+		if (v->part) {
+			v->job = id;
+			v->skip = 0;
+		} else {
+			v->part = id;
+			rebuild_jobs(v, c->m);
+		}
+		return VIEW_HANDLED | VIEW_DIRTY;
+	}
+	struct table *t = v->part ? &v->jobs : &v->parts;
+	unsigned r = table_key(t, a);
+	if (r & TABLE_RESORT) {
+		if (v->part)
+			rebuild_jobs(v, c->m);
+		else
+			rebuild_parts(v, c->m);
+	}
+	return r & ~(unsigned)TABLE_RESORT;
+}
+
+static unsigned queues_mode(const void *p)
+{
+	const struct queues *v = p;
+	return v->job ? KM_DETAIL : v->part ? KM_LIST | KM_DETAIL : KM_LIST;
+}
+
+static const char *queues_filter(const void *p)
+{
+	const struct queues *v = p;
+	return v->job ? NULL : v->part ? v->jobs.filter : v->parts.filter;
+}
+
+static void queues_set_filter(void *p, const char *pattern, const struct view_ctx *c)
+{
+	struct queues *v = p;
+	struct table *t = v->part ? &v->jobs : &v->parts;
+	snprintf(t->filter, sizeof t->filter, "%s", pattern);
+	if (v->part)
+		rebuild_jobs(v, c->m);
+	else
+		rebuild_parts(v, c->m);
+}
+
+static void queues_crumbs(const void *p, const struct view_ctx *c, char *buf, size_t n)
+{
+	const struct queues *v = p;
+	const struct dc_partition *pt = v->part ? model_partition(c->m, v->part) : NULL;
+	if (v->job)
+		snprintf(buf, n, "%s > job %lld", pt ? pt->name : "?", (long long)v->job);
+	else if (pt)
+		snprintf(buf, n, "%s > %zu of %zu active jobs", pt->name, v->jobs.n, v->jobs.total);
+	else
+		snprintf(buf, n, "%zu partitions", v->parts.n);
+}
+
+static int queues_open(void *p, const char *arg, const struct view_ctx *c, struct dc_err *err)
+{
+	struct queues *v = p;
+	v->job = 0;
+	if (!arg[0]) {
+		v->part = 0;
+		return 0;
+	}
+	size_t np = model_count(c->m, DC_T_PARTITION);
+	struct sb names = { 0 };
+	for (size_t i = 0; i < np; i++) {
+		const struct dc_partition *pt = model_row(c->m, DC_T_PARTITION, i);
+		if (strcasecmp(pt->name, arg) == 0) {
+			sb_free(&names);
+			v->part = pt->id;
+			table_select(&v->parts, pt->id);
+			rebuild_jobs(v, c->m);
+			return 0;
+		}
+		sb_appendf(&names, "%s%s", i ? ", " : "", pt->name);
+	}
+	dc_err_set(err, "no partition '%s' (partitions: %s)", arg, names.buf ? names.buf : "none loaded");
+	sb_free(&names);
+	return -1;
+}
+
+const struct view_ops view_queues = {
+	.name = "queues",
+	.title = "Queues",
+	.keys = NULL,
+	.init = queues_init,
+	.free = queues_free,
+	.resize = queues_resize,
+	.draw = queues_draw,
+	.key = queues_key,
+	.on_change = queues_on_change,
+	.mode = queues_mode,
+	.filter = queues_filter,
+	.set_filter = queues_set_filter,
+	.crumbs = queues_crumbs,
+	.open = queues_open,
+};

@@ -1,0 +1,422 @@
+/* view-tenants.c — the Tenants view: quotas, budgets, burn rate, risk. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmdline.h"
+#include "draw.h"
+#include "view.h"
+
+enum { T_NAME, T_GPUS, T_BUDGET, T_HOURS, T_BURN, T_RUNOUT, T_TERM, T_RISK, T_STORAGE, T_KIND,
+	T_COUNT };
+static const struct table_col cols[T_COUNT] = {
+	[T_NAME] = { "TENANT", 18, COL_FLEX },
+	[T_GPUS] = { "GPUS", 7, COL_RIGHT },
+	[T_BUDGET] = { "GPU-H BUDGET", 13, 0 },
+	[T_HOURS] = { "GPU-H USED", 15, COL_RIGHT | COL_WIDE },
+	[T_BURN] = { "BURN/D", 6, COL_RIGHT },
+	[T_RUNOUT] = { "RUNS OUT", 10, 0 },
+	[T_TERM] = { "TERM END", 10, 0 },
+	[T_RISK] = { "RISK", 5, COL_RIGHT },
+	[T_STORAGE] = { "STORAGE TB", 12, COL_RIGHT | COL_WIDE },
+	[T_KIND] = { "KIND", 10, COL_WIDE },
+};
+
+struct tenants {
+	struct table t;
+	const struct dc_model *m;
+	int64_t now;
+	int64_t detail;
+	int skip, rows;
+};
+
+/* Budget arithmetic for one tenant; all zero without a quota. */
+struct burn {
+	const struct dc_quota *q;
+	double used_frac;        /* gpu-hours used / budget */
+	double per_day;          /* GPU-h per day at the current allocation */
+	int64_t runs_out;        /* when the budget is gone at this rate; 0 never */
+	double risk;             /* projected use at term end / budget, or GPU use / limit */
+};
+
+static struct burn burn_of(const struct dc_model *m, const struct dc_tenant *t, int64_t now)
+{
+	struct burn b = { .q = model_quota_of(m, t->id) };
+	b.per_day = t->gpus_running * 24.0;
+	if (!b.q)
+		return b;
+	const struct dc_quota *q = b.q;
+	double left = q->gpu_hours_budget - q->gpu_hours_used;
+	b.used_frac = q->gpu_hours_budget > 0 ? q->gpu_hours_used / q->gpu_hours_budget
+	              : q->gpu_hours_used > 0 ? 2.0 : 0.0;
+	if (left <= 0)
+		b.runs_out = now;
+	else if (b.per_day > 0)
+		b.runs_out = now + (int64_t)(left / b.per_day * 86400.0);
+	double days = q->term_end > now ? (double)(q->term_end - now) / 86400.0 : 0;
+	double projected = q->gpu_hours_used + b.per_day * days;
+	b.risk = q->gpu_hours_budget > 0 ? projected / q->gpu_hours_budget : b.used_frac;
+	if (q->gpu_limit > 0 && (double)t->gpus_running / q->gpu_limit > b.risk)
+		b.risk = (double)t->gpus_running / q->gpu_limit;
+	return b;
+}
+
+static enum theme_el quota_el(double frac)
+{
+	return frac >= 1.0 ? THEME_QUOTA_OVER : frac >= 0.8 ? THEME_QUOTA_WARN : THEME_QUOTA_OK;
+}
+
+static void fmt_hours(double h, char *buf, size_t n)
+{
+	if (h >= 1e6)
+		snprintf(buf, n, "%.1fM", h / 1e6);
+	else if (h >= 1e4)
+		snprintf(buf, n, "%.1fk", h / 1e3);
+	else
+		snprintf(buf, n, "%.0f", h);
+}
+
+static int tenant_cmp(const void *ud, int64_t ia, int64_t ib, int col)
+{
+	const struct tenants *v = ud;
+	const struct dc_tenant *a = model_tenant(v->m, ia), *b = model_tenant(v->m, ib);
+	struct burn ba = burn_of(v->m, a, v->now), bb = burn_of(v->m, b, v->now);
+	switch (col) {
+	case T_NAME: return strcmp(a->name, b->name);
+	case T_GPUS: return cmp_i64(a->gpus_running, b->gpus_running);
+	case T_BUDGET: return cmp_dbl(ba.used_frac, bb.used_frac);
+	case T_HOURS: return cmp_dbl(ba.q ? ba.q->gpu_hours_used : 0, bb.q ? bb.q->gpu_hours_used : 0);
+	case T_BURN: return cmp_dbl(ba.per_day, bb.per_day);
+	case T_RUNOUT: return cmp_i64(ba.runs_out ? ba.runs_out : INT64_MAX,
+	                              bb.runs_out ? bb.runs_out : INT64_MAX);
+	case T_TERM: return cmp_i64(ba.q ? ba.q->term_end : 0, bb.q ? bb.q->term_end : 0);
+	case T_RISK: return cmp_dbl(ba.risk, bb.risk);
+	case T_STORAGE: return cmp_dbl(ba.q ? ba.q->storage_used_tb : 0, bb.q ? bb.q->storage_used_tb : 0);
+	case T_KIND: return strcmp(a->kind ? a->kind : "", b->kind ? b->kind : "");
+	default: return 0;
+	}
+}
+
+static void bar_text(double frac, int width, char *buf, size_t n)
+{
+	int fill = (int)(frac * width + 0.5);
+	if (fill > width)
+		fill = width;
+	if (frac > 0 && fill == 0)
+		fill = 1;
+	size_t o = 0;
+	for (int i = 0; i < width && o + 1 < n; i++)
+		buf[o++] = i < fill ? '|' : '.';
+	buf[o] = '\0';
+}
+
+static void tenant_cell(const void *ud, int64_t id, int col, char *buf, size_t n, enum theme_el *el)
+{
+	const struct tenants *v = ud;
+	const struct dc_tenant *t = model_tenant(v->m, id);
+	struct burn b = burn_of(v->m, t, v->now);
+	const struct dc_quota *q = b.q;
+	char x[32], y[32];
+	if (!q && col != T_NAME && col != T_GPUS && col != T_BURN && col != T_KIND) {
+		snprintf(buf, n, col == T_BUDGET ? "no quota" : "-");
+		*el = THEME_DIM;
+		return;
+	}
+	switch (col) {
+	case T_NAME: snprintf(buf, n, "%s", t->name); break;
+	case T_GPUS:
+		if (q) {
+			snprintf(buf, n, "%d/%d", t->gpus_running, q->gpu_limit);
+			*el = quota_el(q->gpu_limit ? (double)t->gpus_running / q->gpu_limit : 0);
+		} else {
+			snprintf(buf, n, "%d", t->gpus_running);
+		}
+		break;
+	case T_BUDGET:
+		bar_text(b.used_frac, 8, x, sizeof x);
+		snprintf(buf, n, "%s %3.0f%%", x, b.used_frac * 100);
+		*el = quota_el(b.used_frac);
+		break;
+	case T_HOURS:
+		fmt_hours(q->gpu_hours_used, x, sizeof x);
+		fmt_hours(q->gpu_hours_budget, y, sizeof y);
+		snprintf(buf, n, "%s/%s", x, y);
+		break;
+	case T_BURN: fmt_hours(b.per_day, buf, n); break;
+	case T_RUNOUT:
+		if (q->gpu_hours_used >= q->gpu_hours_budget && q->gpu_hours_budget >= 0 &&
+		    q->gpu_hours_used > 0) {
+			snprintf(buf, n, "exhausted");
+			*el = THEME_QUOTA_OVER;
+		} else if (!b.runs_out) {
+			snprintf(buf, n, "-");
+			*el = THEME_DIM;
+		} else {
+			fmt_date(b.runs_out, buf, n);
+			*el = q->term_end && b.runs_out < q->term_end ? THEME_QUOTA_WARN : THEME_TEXT;
+		}
+		break;
+	case T_TERM:
+		fmt_date(q->term_end, buf, n);
+		*el = q->term_end && q->term_end < v->now + 30 * 86400 ? THEME_WARN : THEME_TEXT;
+		break;
+	case T_RISK: snprintf(buf, n, "%.0f%%", b.risk * 100); *el = quota_el(b.risk); break;
+	case T_STORAGE: snprintf(buf, n, "%.1f/%.1f", q->storage_used_tb, q->storage_tb);
+		*el = quota_el(q->storage_tb > 0 ? q->storage_used_tb / q->storage_tb : 0);
+		break;
+	case T_KIND: snprintf(buf, n, "%s", t->kind ? t->kind : ""); *el = THEME_DIM; break;
+	default: break;
+	}
+}
+
+static void rebuild(struct tenants *v, const struct dc_model *m)
+{
+	table_begin(&v->t);
+	size_t n = model_count(m, DC_T_TENANT);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
+		char hay[768] = "";
+		if (table_filtering(&v->t))
+			snprintf(hay, sizeof hay, "%s %s %s", t->name, t->name_en ? t->name_en : "",
+			         t->kind ? t->kind : "");
+		table_add(&v->t, t->id, hay);
+	}
+	table_end(&v->t, tenant_cmp, v);
+}
+
+static void *tenants_init(const struct view_ctx *c)
+{
+	struct tenants *v = xcalloc(1, sizeof *v);
+	table_init(&v->t, cols, T_COUNT, T_RISK, true);
+	v->m = c->m;
+	v->now = c->now;
+	return v;
+}
+
+static void tenants_free(void *p)
+{
+	struct tenants *v = p;
+	table_free(&v->t);
+	free(v);
+}
+
+static void tenants_resize(void *p, int rows, int ncols)
+{
+	struct tenants *v = p;
+	(void)ncols;
+	v->rows = rows;
+}
+
+static void tenants_on_change(void *p, unsigned mask, const struct view_ctx *c)
+{
+	struct tenants *v = p;
+	v->m = c->m;
+	v->now = c->now;
+	if (mask & (DC_MASK(DC_T_TENANT) | DC_MASK(DC_T_QUOTA) | DC_MASK(DC_T_JOB)))
+		rebuild(v, c->m);
+	if (v->detail && !model_tenant(c->m, v->detail))
+		v->detail = 0;
+}
+
+static void quota_line(struct pane *p, const char *what, double used, double limit,
+                       const char *unit)
+{
+	struct dline d;
+	if (!pane_line(p, &d))
+		return;
+	double frac = limit > 0 ? used / limit : used > 0 ? 2.0 : 0.0;
+	dline_putf(&d, THEME_DIM, "%-13s", what);
+	draw_bar(d.w, d.y, d.x, 20, frac, quota_el(frac));
+	d.x += 21;
+	dline_putf(&d, quota_el(frac), "%5.0f%%", frac * 100);
+	dline_putf(&d, THEME_TEXT, "  %.1f of %.1f %s", used, limit, unit);
+}
+
+static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
+{
+	const struct dc_tenant *t = model_tenant(c->m, v->detail);
+	struct burn b = burn_of(c->m, t, c->now);
+	draw_clear(w);
+	struct pane p;
+	pane_start(&p, w, 0, v->skip);
+	struct dline d;
+	char x[32], y[32];
+	if (pane_line(&p, &d)) {
+		dline_put(&d, THEME_TITLE, t->name);
+		dline_put(&d, THEME_TEXT, "  ");
+		dline_put(&d, THEME_TEXT, t->name_en ? t->name_en : "");
+		dline_putf(&d, THEME_DIM, "  (%s)", t->kind ? t->kind : "?");
+	}
+	if (pane_line(&p, &d))
+		dline_putf(&d, THEME_TEXT, "%d GPUs in use; jobs: %d running, %d pending",
+		           t->gpus_running, t->jobs_running, t->jobs_pending);
+	pane_line(&p, &d);
+	if (!b.q) {
+		if (pane_line(&p, &d))
+			dline_put(&d, THEME_WARN, "no quota");
+	} else {
+		quota_line(&p, "GPUs", t->gpus_running, b.q->gpu_limit, "GPUs");
+		quota_line(&p, "GPU-hours", b.q->gpu_hours_used, b.q->gpu_hours_budget, "GPU-h");
+		quota_line(&p, "Storage", b.q->storage_used_tb, b.q->storage_tb, "TB");
+		if (pane_line(&p, &d)) {
+			fmt_hours(b.per_day, x, sizeof x);
+			dline_putf(&d, THEME_TEXT, "burn %s GPU-h/day; budget %s", x,
+			           b.runs_out ? "runs out " : "");
+			fmt_date(b.runs_out, y, sizeof y);
+			dline_put(&d, b.runs_out && b.runs_out < b.q->term_end ? THEME_QUOTA_WARN : THEME_TEXT,
+			          b.runs_out ? y : "lasts at this rate");
+			dline_putf(&d, THEME_TEXT, "; risk %.0f%%", b.risk * 100);
+		}
+		if (pane_line(&p, &d)) {
+			fmt_date(b.q->term_start, x, sizeof x);
+			fmt_date(b.q->term_end, y, sizeof y);
+			dline_putf(&d, THEME_TEXT, "term %s to %s", x, y);
+			if (b.q->expires_at) {
+				fmt_time(b.q->expires_at, x, sizeof x);
+				dline_putf(&d, THEME_WARN, "; temporary quota expires %s", x);
+			}
+		}
+	}
+	pane_line(&p, &d);
+	if (pane_line(&p, &d))
+		dline_put(&d, THEME_TITLE, "Projects");
+	size_t np = model_count(c->m, DC_T_PROJECT);
+	for (size_t i = 0; i < np; i++) {
+		const struct dc_project *pr = model_row(c->m, DC_T_PROJECT, i);
+		if (pr->tenant_id != t->id || !pane_line(&p, &d))
+			continue;
+		fmt_date(pr->term_end, x, sizeof x);
+		dline_put(&d, THEME_TEXT, "  ");
+		dline_put(&d, THEME_TEXT, pr->name);
+		dline_put(&d, THEME_DIM, "  ");
+		dline_put(&d, THEME_DIM, pr->programme ? pr->programme : "");
+		dline_putf(&d, THEME_DIM, "  until %s", x);
+	}
+	pane_line(&p, &d);
+	if (pane_line(&p, &d))
+		dline_put(&d, THEME_TITLE, "Active jobs");
+	size_t nj = model_count(c->m, DC_T_JOB);
+	for (size_t i = 0; i < nj; i++) {
+		const struct dc_job *j = model_row(c->m, DC_T_JOB, i);
+		if (j->tenant_id != t->id || (j->state != DC_JOB_RUNNING && j->state != DC_JOB_PENDING) ||
+		    !pane_line(&p, &d))
+			continue;
+		const struct dc_partition *pt = model_partition(c->m, j->partition_id);
+		dline_putf(&d, j->state == DC_JOB_RUNNING ? THEME_JOB_RUNNING : THEME_JOB_PENDING,
+		           "  %-8lld %-8s ", (long long)j->id, dc_job_state_name(j->state));
+		dline_putf(&d, THEME_TEXT, "%-8s %3d GPUs  %s  ", pt ? pt->name : "?", j->gpus,
+		           j->user_name ? j->user_name : "");
+		dline_put(&d, THEME_DIM, j->reason && j->reason[0] ? j->reason : (j->name ? j->name : ""));
+	}
+	if (pane_end(&p, &v->skip))
+		draw_detail(v, w, c);
+}
+
+static void tenants_draw(void *p, WINDOW *w, const struct view_ctx *c)
+{
+	struct tenants *v = p;
+	v->m = c->m;
+	v->now = c->now;
+	if (v->detail)
+		draw_detail(v, w, c);
+	else
+		table_draw(&v->t, w, 0, getmaxy(w), tenant_cell, v);
+}
+
+static unsigned tenants_key(void *p, enum key_action a, const struct view_ctx *c)
+{
+	struct tenants *v = p;
+	if (v->detail) {
+		if (a != KA_BACK)
+			return pane_key(&v->skip, v->rows, a);
+		v->detail = 0;
+		return VIEW_HANDLED | VIEW_DIRTY;
+	}
+	if (a == KA_ENTER) {
+		v->detail = table_cur(&v->t);
+		v->skip = 0;
+		return VIEW_HANDLED | VIEW_DIRTY;
+	}
+	unsigned r = table_key(&v->t, a);
+	if (r & TABLE_RESORT)
+		rebuild(v, c->m);
+	return r & ~(unsigned)TABLE_RESORT;
+}
+
+static unsigned tenants_mode(const void *p)
+{
+	const struct tenants *v = p;
+	return v->detail ? KM_DETAIL : KM_LIST;
+}
+
+static const char *tenants_filter(const void *p)
+{
+	const struct tenants *v = p;
+	return v->detail ? NULL : v->t.filter;
+}
+
+static void tenants_set_filter(void *p, const char *pattern, const struct view_ctx *c)
+{
+	struct tenants *v = p;
+	snprintf(v->t.filter, sizeof v->t.filter, "%s", pattern);
+	rebuild(v, c->m);
+}
+
+static void tenants_crumbs(const void *p, const struct view_ctx *c, char *buf, size_t n)
+{
+	const struct tenants *v = p;
+	const struct dc_tenant *t = v->detail ? model_tenant(c->m, v->detail) : NULL;
+	if (t)
+		snprintf(buf, n, "tenant %s", t->name);
+	else if (v->t.n != v->t.total)
+		snprintf(buf, n, "%zu of %zu tenants", v->t.n, v->t.total);
+	else
+		snprintf(buf, n, "%zu tenants", v->t.n);
+}
+
+/* :tenant NAME — exact name (or English name), else the one that contains it. */
+static int tenants_open(void *p, const char *arg, const struct view_ctx *c, struct dc_err *err)
+{
+	struct tenants *v = p;
+	size_t n = model_count(c->m, DC_T_TENANT), hits = 0;
+	int64_t found = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_tenant *t = model_row(c->m, DC_T_TENANT, i);
+		if (strcmp(t->name, arg) == 0 || (t->name_en && strcasecmp(t->name_en, arg) == 0)) {
+			found = t->id;
+			hits = 1;
+			break;
+		}
+		if (filter_match(arg, t->name) || (t->name_en && filter_match(arg, t->name_en))) {
+			found = t->id;
+			hits++;
+		}
+	}
+	if (hits > 1)
+		return dc_err_set(err, "'%s' matches %zu tenants: type more of the name (Tab completes)",
+		                  arg, hits);
+	if (!hits)
+		return dc_err_set(err, "no tenant named '%s'", arg);
+	v->detail = found;
+	v->skip = 0;
+	table_select(&v->t, found);
+	return 0;
+}
+
+const struct view_ops view_tenants = {
+	.name = "tenants",
+	.title = "Tenants",
+	.keys = NULL,
+	.init = tenants_init,
+	.free = tenants_free,
+	.resize = tenants_resize,
+	.draw = tenants_draw,
+	.key = tenants_key,
+	.on_change = tenants_on_change,
+	.mode = tenants_mode,
+	.filter = tenants_filter,
+	.set_filter = tenants_set_filter,
+	.crumbs = tenants_crumbs,
+	.open = tenants_open,
+};

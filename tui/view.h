@@ -1,0 +1,123 @@
+/* view.h — the views of the console as a vtable, and the sorted, filtered
+ * row tables they share.
+ *
+ * A view (view-nodes.c, ...) owns its private state behind a void *. The
+ * app calls on_change when rows of the tables in the mask changed (before
+ * drawing, only for the view on screen; others catch up when shown), draw
+ * once per frame, key with an action from the key tables. key() changes
+ * state and returns VIEW_* flags; it never draws. Views read the model
+ * through view_ctx and keep row ids, never row pointers, across calls.
+ *
+ * struct table is the id index behind every list: rebuilt in on_change
+ * (filter + stable sort, O(n log n) per change batch), drawn a page at a
+ * time so only visible rows are formatted. The cursor and the marks follow
+ * row ids, so they survive re-sorting and data changes.
+ *
+ * Ownership: a view's state is freed by its free(); a table's arrays by
+ * table_free. Cell text from a view is raw model text; table_draw
+ * sanitises it. */
+#ifndef DCOPS_VIEW_H
+#define DCOPS_VIEW_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+#include "model.h"
+#include "theme.h"
+#include "util.h"
+
+enum { VIEW_HANDLED = 1, VIEW_DIRTY = 2, VIEW_QUIT = 4 };
+
+struct view_ctx {
+	const struct dc_model *m;
+	int64_t now;               /* wall clock, seconds */
+};
+
+struct view_ops {
+	const char *name;          /* "nodes": key table name, :commands */
+	const char *title;         /* "Nodes" */
+	const struct key_table *keys;
+	void *(*init)(const struct view_ctx *c);
+	void (*free)(void *v);
+	void (*resize)(void *v, int rows, int cols);
+	void (*draw)(void *v, WINDOW *w, const struct view_ctx *c);
+	unsigned (*key)(void *v, enum key_action a, const struct view_ctx *c);
+	void (*on_change)(void *v, unsigned table_mask, const struct view_ctx *c);
+	unsigned (*mode)(const void *v);                 /* KM_* the view is in */
+	/* The active list's filter (NULL: this mode has no list). */
+	const char *(*filter)(const void *v);
+	void (*set_filter)(void *v, const char *pattern, const struct view_ctx *c);
+	/* Where the operator is: "h100 › 12 of 40 jobs". */
+	void (*crumbs)(const void *v, const struct view_ctx *c, char *buf, size_t n);
+	/* Goes to the row named arg (:jobs h100, :tenant NAME); NULL if none. */
+	int (*open)(void *v, const char *arg, const struct view_ctx *c, struct dc_err *err);
+};
+
+extern const struct view_ops view_nodes, view_queues, view_tenants, view_incidents;
+
+/* ---- tables ---- */
+
+enum { COL_RIGHT = 1, COL_FLEX = 2, COL_WIDE = 4 /* only when there is room */ };
+
+struct table_col {
+	const char *title;
+	int width;                 /* minimum columns (the flex column grows) */
+	unsigned flags;
+};
+
+/* Compares two rows by column col (ascending); ties fall back to the id. */
+typedef int (*table_cmp_fn)(const void *ud, int64_t a, int64_t b, int col);
+/* Writes the raw text of one cell and picks its element. */
+typedef void (*table_cell_fn)(const void *ud, int64_t id, int col, char *buf, size_t n,
+                              enum theme_el *el);
+
+struct table {
+	const struct table_col *cols;
+	int ncols;
+	int64_t *ids;              /* visible rows in order */
+	size_t n, cap, total;      /* total: rows before the filter */
+	size_t cur, top;
+	int64_t cur_id;            /* the cursor follows this row */
+	int sort_col;
+	bool sort_rev;
+	int page;                  /* rows that fit, from the last draw */
+	char filter[256];
+	int64_t *marked;           /* sorted ids */
+	size_t nmarked, capmarked;
+	int group_col;             /* column shown once per run of equal cells; -1 none */
+};
+
+void table_init(struct table *t, const struct table_col *cols, int ncols, int sort_col,
+                bool sort_rev);
+void table_free(struct table *t);
+/* A rebuild: begin, add every row (filter text only needed while
+ * table_filtering), end sorts and puts the cursor back on its row. */
+void table_begin(struct table *t);
+bool table_filtering(const struct table *t);
+void table_add(struct table *t, int64_t id, const char *filter_text);
+void table_end(struct table *t, table_cmp_fn cmp, const void *ud);
+/* Stable merge sort of ids by (col, rev), ties by id. */
+void table_sort(int64_t *ids, size_t n, table_cmp_fn cmp, const void *ud, int col, bool rev);
+
+/* Navigation, sort and mark actions. Returns VIEW_* flags, plus
+ * TABLE_RESORT when the order changed and the view must rebuild. */
+#define TABLE_RESORT 0x100
+unsigned table_key(struct table *t, enum key_action a);
+int64_t table_cur(const struct table *t);       /* 0 when empty */
+void table_select(struct table *t, int64_t id);
+bool table_is_marked(const struct table *t, int64_t id);
+
+/* Draws the header row at y and the rows below it, h lines in all. */
+void table_draw(struct table *t, WINDOW *w, int y, int h, table_cell_fn cell, const void *ud);
+
+/* Scrolls a detail pane of `rows` lines (up, down, pages, top, bottom). */
+unsigned pane_key(int *skip, int rows, enum key_action a);
+
+/* Shared comparators. */
+int cmp_i64(int64_t a, int64_t b);
+int cmp_dbl(double a, double b);
+
+#endif
