@@ -9,5 +9,12 @@ int migrate_cmd(const struct dc_opts *o, int argc, char **argv);  /* migrate.c: 
 int status_cmd(const struct dc_opts *o, int argc, char **argv);   /* status.c: status */
 int seed_cmd(const struct dc_opts *o, int argc, char **argv);     /* seed.c: seed */
 int demo_cmd(const struct dc_opts *o, int argc, char **argv);     /* demo.c: demo */
+/* cli-actions.c: operator actions and their trail */
+int actions_drain_cmd(const struct dc_opts *o, int argc, char **argv);    /* drain */
+int actions_resume_cmd(const struct dc_opts *o, int argc, char **argv);   /* resume */
+int actions_quota_cmd(const struct dc_opts *o, int argc, char **argv);    /* quota set */
+int actions_incident_cmd(const struct dc_opts *o, int argc, char **argv); /* incident ... */
+int actions_list_cmd(const struct dc_opts *o, int argc, char **argv);     /* actions */
+int actions_audit_cmd(const struct dc_opts *o, int argc, char **argv);    /* audit */
 
 #endif

@@ -17,6 +17,24 @@ static const struct cli_cmd cli_cmds[] = {
 	{ .name = "status", .run = status_cmd,
 	  .usage = "status [--json]",
 	  .help = "print fleet, queue, tenant and incident counts" },
+	{ .name = "drain", .run = actions_drain_cmd,
+	  .usage = "drain NODE... --reason TEXT [--incident ID] [--resume-after DURATION] [--override] [--expect-version N]...",
+	  .help = "ask the adapter to drain nodes (audited; guard rails apply)" },
+	{ .name = "resume", .run = actions_resume_cmd,
+	  .usage = "resume NODE... --reason TEXT [--expect-version N]...",
+	  .help = "ask the adapter to resume drained nodes (audited)" },
+	{ .name = "quota", .sub = "set", .run = actions_quota_cmd,
+	  .usage = "quota set TENANT gpus=N|gpu_hours=N|storage_tb=N... --reason TEXT [--expires DURATION]",
+	  .help = "change a tenant's quota, optionally until a time (audited)" },
+	{ .name = "incident", .run = actions_incident_cmd,
+	  .usage = "incident open|ack|assign|sev|note|link|resolve ...",
+	  .help = "open and work incidents (audited)" },
+	{ .name = "actions", .run = actions_list_cmd,
+	  .usage = "actions [--pending] [--limit N]",
+	  .help = "list recent operator actions and whether the adapter applied them" },
+	{ .name = "audit", .run = actions_audit_cmd,
+	  .usage = "audit [--operator X] [--node N] [--tenant T] [--since DURATION] [--limit N]",
+	  .help = "list audit rows: who did what, why, before and after" },
 };
 
 int cli_run(const struct dc_opts *o, int argc, char **argv)
@@ -42,5 +60,5 @@ void cli_usage(FILE *f)
 	           "             [--profile NAME] [--config FILE] [--readonly] [COMMAND ...]\n\n"
 	           "With no command, opens the console.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof cli_cmds / sizeof cli_cmds[0]; i++)
-		fprintf(f, "  dcops %-44s %s\n", cli_cmds[i].usage, cli_cmds[i].help);
+		fprintf(f, "  dcops %s\n      %s\n", cli_cmds[i].usage, cli_cmds[i].help);
 }
