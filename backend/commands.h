@@ -16,5 +16,11 @@ int actions_quota_cmd(const struct dc_opts *o, int argc, char **argv);    /* quo
 int actions_incident_cmd(const struct dc_opts *o, int argc, char **argv); /* incident ... */
 int actions_list_cmd(const struct dc_opts *o, int argc, char **argv);     /* actions */
 int actions_audit_cmd(const struct dc_opts *o, int argc, char **argv);    /* audit */
+/* cli-report.c: shifts and the handover report */
+int report_shift_cmd(const struct dc_opts *o, int argc, char **argv);     /* shift start|end */
+int report_handover_cmd(const struct dc_opts *o, int argc, char **argv);  /* handover note|sign-off */
+int report_cmd(const struct dc_opts *o, int argc, char **argv);           /* report handover */
+/* cli-drill.c: incident drills */
+int drill_cmd(const struct dc_opts *o, int argc, char **argv);            /* drill ... */
 
 #endif

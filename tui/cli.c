@@ -35,6 +35,18 @@ static const struct cli_cmd cli_cmds[] = {
 	{ .name = "audit", .run = actions_audit_cmd,
 	  .usage = "audit [--operator X] [--node N] [--tenant T] [--since DURATION] [--limit N]",
 	  .help = "list audit rows: who did what, why, before and after" },
+	{ .name = "shift", .run = report_shift_cmd,
+	  .usage = "shift start|end",
+	  .help = "start or end your on-call shift (audited)" },
+	{ .name = "handover", .run = report_handover_cmd,
+	  .usage = "handover note [--shift ID] TEXT...|--file PATH | handover sign-off SHIFT",
+	  .help = "write the outgoing note, or sign off a handover as the incoming operator" },
+	{ .name = "report", .sub = "handover", .run = report_cmd,
+	  .usage = "report handover [--shift ID | --since DURATION] [--format text|md|json]",
+	  .help = "the shift handover report from the database" },
+	{ .name = "drill", .run = drill_cmd,
+	  .usage = "drill list | start NAME [--speed N] | status | stop | report RUN [--format text|md|json]",
+	  .help = "run incident drills against a drill, staging or demo database; print scorecards" },
 };
 
 int cli_run(const struct dc_opts *o, int argc, char **argv)
@@ -56,7 +68,7 @@ int cli_run(const struct dc_opts *o, int argc, char **argv)
 
 void cli_usage(FILE *f)
 {
-	fprintf(f, "usage: dcops [--db CONNINFO] [--ssh USER@HOST[:PORT]] [--theme NAME]\n"
+	fprintf(f, "usage: dcops [--db CONNINFO] [--ssh USER@HOST[:PORT]] [--ssh-accept-new] [--theme NAME]\n"
 	           "             [--profile NAME] [--config FILE] [--readonly] [COMMAND ...]\n\n"
 	           "With no command, opens the console.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof cli_cmds / sizeof cli_cmds[0]; i++)

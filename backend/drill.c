@@ -1,0 +1,1046 @@
+/* drill.c — incident drills: scenario files checked against tables of
+ * event and expectation kinds, the drill's life on the database
+ * (011_drills.sql), and the scorecard, computed by each expectation kind's
+ * checker from one snapshot of the drill's events, incidents and audit. */
+#include "drill.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions.h"
+#include "config.h"
+#include "db.h"
+
+/* ---------------------------------------------------------------- kinds */
+
+enum ftype { FT_INT, FT_NODE, FT_TEXT, FT_DUR, FT_NODES };
+
+struct fspec {
+	const char *name;
+	enum ftype type;
+	bool required;
+	int min, max;          /* FT_INT */
+};
+
+enum verdict { V_PENDING, V_MET, V_MISSED };
+
+/* What the checkers read: the drill's snapshot (see sql_drill_doc). */
+struct score {
+	const cJSON *doc, *events, *incidents, *audit;
+	double t0, now, speed;
+	bool final;            /* the drill ends now: undecided means missed or met */
+};
+
+struct outcome {
+	enum verdict v;
+	double measured_s;     /* scenario seconds, < 0: none */
+	double deadline;       /* wall epoch seconds; 0: untimed */
+	char detail[300];
+};
+
+struct ekind {
+	const char *name;
+	const struct fspec *fields;
+	size_t nfields;
+	/* expectations: scores one; NULL for event kinds */
+	void (*check)(const struct score *x, const cJSON *exp, struct outcome *o);
+};
+
+#define SEV { "sev", FT_INT, false, 1, 5 }
+#define ROW { "row", FT_INT, true, 1, 10000 }
+static const struct fspec f_xid[] = {
+	{ "node", FT_NODE, true, 0, 0 }, { "gpu", FT_INT, true, 0, 63 }, { "xid", FT_INT, true, 1, 999 }, SEV,
+};
+static const struct fspec f_leaf[] = { ROW, SEV };
+static const struct fspec f_cooling[] = { ROW, { "throttle_pct", FT_INT, true, 1, 100 }, SEV };
+static const struct fspec f_storage[] = { { "pct", FT_INT, true, 1, 100 }, SEV };
+static const struct fspec f_runaway[] = {
+	{ "tenant", FT_TEXT, true, 0, 0 }, { "gpus", FT_INT, true, 1, 100000 }, SEV,
+};
+static const struct fspec f_power[] = { ROW, { "kw", FT_INT, true, 1, 100000 }, SEV };
+#undef SEV
+#undef ROW
+
+#define KIND(n, f, c) { .name = n, .fields = f, .nfields = DC_ARRAY_LEN(f), .check = c }
+static const struct ekind event_kinds[] = {
+	KIND("xid", f_xid, NULL),
+	KIND("leaf_switch", f_leaf, NULL),
+	KIND("cooling", f_cooling, NULL),
+	KIND("storage_degraded", f_storage, NULL),
+	KIND("runaway_tenant", f_runaway, NULL),
+	KIND("power_cap", f_power, NULL),
+};
+
+static void check_ack(const struct score *x, const cJSON *exp, struct outcome *o);
+static void check_drain(const struct score *x, const cJSON *exp, struct outcome *o);
+static void check_no_drain_healthy(const struct score *x, const cJSON *exp, struct outcome *o);
+static void check_no_quota_cut(const struct score *x, const cJSON *exp, struct outcome *o);
+static void check_note(const struct score *x, const cJSON *exp, struct outcome *o);
+
+static const struct fspec f_ack[] = { { "within", FT_DUR, true, 0, 0 }, { "event", FT_INT, false, 0, DRILL_MAX_EVENTS } };
+static const struct fspec f_drain[] = {
+	{ "within", FT_DUR, true, 0, 0 }, { "nodes", FT_NODES, false, 0, 0 },
+	{ "from_event", FT_INT, false, 0, DRILL_MAX_EVENTS }, { "event", FT_INT, false, 0, DRILL_MAX_EVENTS },
+};
+static const struct fspec f_none[] = { { "note", FT_TEXT, false, 0, 0 } };
+static const struct fspec f_note[] = { { "within", FT_DUR, true, 0, 0 } };
+
+static const struct ekind expect_kinds[] = {
+	KIND("ack_incident", f_ack, check_ack),
+	KIND("drain_nodes", f_drain, check_drain),
+	KIND("no_drain_healthy", f_none, check_no_drain_healthy),
+	KIND("no_quota_cut_below_use", f_none, check_no_quota_cut),
+	KIND("handover_note", f_note, check_note),
+};
+#undef KIND
+
+/* ---------------------------------------------------------------- validation */
+
+struct vctx {
+	const char *file;
+	struct dc_err *err;
+};
+
+static int vfail(struct vctx *v, const char *path, const cJSON *got, const char *fmt, ...) DC_PRINTF(4, 5);
+static int vfail(struct vctx *v, const char *path, const cJSON *got, const char *fmt, ...)
+{
+	char msg[256], desc[64] = "";
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (got)
+		config_json_describe(got, desc, sizeof desc);
+	return dc_err_set(v->err, "%s: %s%s%s%s%s", v->file, path, *path ? ": " : "", msg,
+	                  got ? ", got " : "", desc);
+}
+
+/* "90s", "5m", "1h30m", "0s" or a whole number of seconds; -1 when not. */
+static int dur_parse(const cJSON *j, long *out)
+{
+	if (cJSON_IsNumber(j)) {
+		if (j->valuedouble < 0 || j->valuedouble > 7 * 86400 || j->valuedouble != floor(j->valuedouble))
+			return -1;
+		*out = (long)j->valuedouble;
+		return 0;
+	}
+	if (!cJSON_IsString(j) || !*j->valuestring || strlen(j->valuestring) > 16)
+		return -1;
+	static const char units[] = "hms";
+	static const long mult[] = { 3600, 60, 1 };
+	long total = 0;
+	int last = -1;
+	for (const char *s = j->valuestring; *s;) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		long n = 0;
+		while (*s >= '0' && *s <= '9')
+			n = n * 10 + (*s++ - '0');
+		const char *u = *s ? strchr(units, *s) : NULL;
+		if (!u || (int)(u - units) <= last)
+			return -1;
+		last = (int)(u - units);
+		total += n * mult[last];
+		s++;
+	}
+	if (total > 7 * 86400)
+		return -1;
+	*out = total;
+	return 0;
+}
+
+static bool node_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 63 || !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' || *s == '-'))
+			return false;
+	return true;
+}
+
+static int field_check(struct vctx *v, const char *path, const struct fspec *f, const cJSON *val,
+                       cJSON *out)
+{
+	long d;
+	switch (f->type) {
+	case FT_INT:
+		if (!cJSON_IsNumber(val) || val->valuedouble != floor(val->valuedouble) ||
+		    val->valuedouble < f->min || val->valuedouble > f->max)
+			return vfail(v, path, val, "expected a whole number from %d to %d", f->min, f->max);
+		cJSON_AddNumberToObject(out, f->name, val->valuedouble);
+		return 0;
+	case FT_NODE:
+		if (!cJSON_IsString(val) || !node_name_ok(val->valuestring))
+			return vfail(v, path, val, "expected a node name like gj-h100-017");
+		cJSON_AddStringToObject(out, f->name, val->valuestring);
+		return 0;
+	case FT_TEXT:
+		if (!cJSON_IsString(val) || !*val->valuestring || strlen(val->valuestring) > 200)
+			return vfail(v, path, val, "expected text of 1 to 200 characters");
+		cJSON_AddStringToObject(out, f->name, val->valuestring);
+		return 0;
+	case FT_DUR:
+		if (dur_parse(val, &d) != 0)
+			return vfail(v, path, val, "expected a duration like 90s, 5m or 1h30m (at most 7 days)");
+		char key[32];
+		snprintf(key, sizeof key, "%s_s", f->name);
+		cJSON_AddNumberToObject(out, key, (double)d);
+		return 0;
+	case FT_NODES: {
+		int n = cJSON_GetArraySize(val);
+		if (!cJSON_IsArray(val) || n < 1 || n > 64)
+			return vfail(v, path, val, "expected a list of 1 to 64 node names");
+		cJSON *arr = cJSON_AddArrayToObject(out, f->name);
+		for (int i = 0; i < n; i++) {
+			const cJSON *e = cJSON_GetArrayItem(val, i);
+			if (!cJSON_IsString(e) || !node_name_ok(e->valuestring)) {
+				char p[160];
+				snprintf(p, sizeof p, "%s[%d]", path, i);
+				return vfail(v, p, e, "expected a node name like gj-h100-017");
+			}
+			cJSON_AddItemToArray(arr, cJSON_CreateString(e->valuestring));
+		}
+		return 0;
+	}
+	}
+	return 0;
+}
+
+static const struct ekind *kind_find(const struct ekind *k, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(k[i].name, name) == 0)
+			return &k[i];
+	return NULL;
+}
+
+/* One timeline or expectation entry: "kind", the kind's fields, and for
+ * events "at". Unknown or repeated keys are errors. */
+static cJSON *entry_check(struct vctx *v, const char *base, const cJSON *e, const struct ekind *kinds,
+                          size_t nkinds, bool is_event)
+{
+	char path[160];
+	if (!cJSON_IsObject(e)) {
+		vfail(v, base, e, "expected an object");
+		return NULL;
+	}
+	snprintf(path, sizeof path, "%s.kind", base);
+	const cJSON *kj = cJSON_GetObjectItemCaseSensitive(e, "kind");
+	if (!cJSON_IsString(kj)) {
+		vfail(v, path, kj, kj ? "expected a string" : "missing");
+		return NULL;
+	}
+	const struct ekind *k = kind_find(kinds, nkinds, kj->valuestring);
+	if (!k) {
+		struct sb names = {0};
+		for (size_t i = 0; i < nkinds; i++)
+			sb_appendf(&names, "%s%s", i ? ", " : "", kinds[i].name);
+		vfail(v, path, kj, "unknown kind (one of %s)", names.buf);
+		sb_free(&names);
+		return NULL;
+	}
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "kind", k->name);
+	const cJSON *f;
+	cJSON_ArrayForEach(f, e) {
+		snprintf(path, sizeof path, "%s.%s", base, f->string);
+		bool known = strcmp(f->string, "kind") == 0 || (is_event && strcmp(f->string, "at") == 0);
+		for (size_t i = 0; !known && i < k->nfields; i++)
+			known = strcmp(k->fields[i].name, f->string) == 0;
+		bool repeated = false;
+		for (const cJSON *p = e->child; p != f; p = p->next)
+			repeated |= strcmp(p->string, f->string) == 0;
+		if (!known || repeated) {
+			vfail(v, path, NULL, repeated ? "repeated key" : "unknown key for kind %s", k->name);
+			goto bad;
+		}
+	}
+	if (is_event) {
+		static const struct fspec at = { "at", FT_DUR, true, 0, 0 };
+		snprintf(path, sizeof path, "%s.at", base);
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "at");
+		if (!a) {
+			vfail(v, path, NULL, "missing");
+			goto bad;
+		}
+		if (field_check(v, path, &at, a, out) != 0)
+			goto bad;
+	}
+	for (size_t i = 0; i < k->nfields; i++) {
+		const struct fspec *fs = &k->fields[i];
+		const cJSON *val = cJSON_GetObjectItemCaseSensitive(e, fs->name);
+		snprintf(path, sizeof path, "%s.%s", base, fs->name);
+		if (!val && fs->required) {
+			vfail(v, path, NULL, "missing (kind %s needs it)", k->name);
+			goto bad;
+		}
+		if (val && field_check(v, path, fs, val, out) != 0)
+			goto bad;
+	}
+	return out;
+bad:
+	cJSON_Delete(out);
+	return NULL;
+}
+
+static int json_depth(const cJSON *j)
+{
+	int max = 0;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, j) {
+		int d = json_depth(c);
+		max = d > max ? d : max;
+	}
+	return (cJSON_IsArray(j) || cJSON_IsObject(j)) ? max + 1 : 0;
+}
+
+static const cJSON *event_at(const cJSON *timeline, const cJSON *exp, const char *key)
+{
+	const cJSON *i = cJSON_GetObjectItemCaseSensitive(exp, key);
+	return i ? cJSON_GetArrayItem(timeline, (int)i->valuedouble) : NULL;
+}
+
+/* Cross-entry rules: event indices exist; drain_nodes names its nodes one way. */
+static int expectation_links(struct vctx *v, const char *path, const cJSON *exp, const cJSON *timeline)
+{
+	int n = cJSON_GetArraySize(timeline);
+	static const char *const refs[] = { "event", "from_event" };
+	char p[160];
+	for (size_t i = 0; i < DC_ARRAY_LEN(refs); i++) {
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(exp, refs[i]);
+		snprintf(p, sizeof p, "%s.%s", path, refs[i]);
+		if (r && r->valuedouble >= n)
+			return vfail(v, p, r, "no such event: the timeline has %d (0 to %d)", n, n - 1);
+	}
+	if (strcmp(cJSON_GetObjectItemCaseSensitive(exp, "kind")->valuestring, "drain_nodes") != 0)
+		return 0;
+	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(exp, "nodes");
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(exp, "from_event");
+	if ((nodes != NULL) == (from != NULL))
+		return vfail(v, path, NULL, "drain_nodes needs exactly one of nodes or from_event");
+	const cJSON *ev = event_at(timeline, exp, "from_event");
+	const char *kind = ev ? cJSON_GetObjectItemCaseSensitive(ev, "kind")->valuestring : NULL;
+	if (kind && (strcmp(kind, "storage_degraded") == 0 || strcmp(kind, "runaway_tenant") == 0)) {
+		snprintf(p, sizeof p, "%s.from_event", path);
+		return vfail(v, p, from, "event %.0f (%s) affects no nodes", from->valuedouble, kind);
+	}
+	return 0;
+}
+
+static cJSON *list_check(struct vctx *v, const cJSON *root, const char *key, int max,
+                         const struct ekind *kinds, size_t nkinds, bool is_event)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, key);
+	int n = cJSON_GetArraySize(arr);
+	if (!cJSON_IsArray(arr) || n < 1 || n > max) {
+		vfail(v, key, arr, arr ? "expected a list of 1 to %d entries" : "missing (a list of 1 to %d entries)", max);
+		return NULL;
+	}
+	cJSON *out = cJSON_CreateArray();
+	long prev_at = 0;
+	for (int i = 0; i < n; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "%s[%d]", key, i);
+		cJSON *e = entry_check(v, path, cJSON_GetArrayItem(arr, i), kinds, nkinds, is_event);
+		if (!e) {
+			cJSON_Delete(out);
+			return NULL;
+		}
+		cJSON_AddItemToArray(out, e);
+		if (!is_event)
+			continue;
+		long at = (long)cJSON_GetObjectItemCaseSensitive(e, "at_s")->valuedouble;
+		if (at < prev_at) {
+			snprintf(path, sizeof path, "%s[%d].at", key, i);
+			vfail(v, path, NULL, "%lds comes before the previous event (%lds): keep the timeline in order",
+			      at, prev_at);
+			cJSON_Delete(out);
+			return NULL;
+		}
+		prev_at = at;
+	}
+	return out;
+}
+
+static int spec_check(struct vctx *v, const cJSON *root, struct drill_scenario *s)
+{
+	static const char *const top[] = { "title", "briefing", "seed", "speed", "timeline", "expectations" };
+	if (!cJSON_IsObject(root))
+		return vfail(v, "", root, "expected a JSON object");
+	if (json_depth(root) > DRILL_MAX_DEPTH)
+		return vfail(v, "", NULL, "nested deeper than %d levels", DRILL_MAX_DEPTH);
+	const cJSON *f;
+	cJSON_ArrayForEach(f, root) {
+		bool known = false;
+		for (size_t i = 0; i < DC_ARRAY_LEN(top); i++)
+			known |= strcmp(f->string, top[i]) == 0;
+		if (!known)
+			return vfail(v, f->string, NULL, "unknown key (one of title, briefing, seed, speed, timeline, expectations)");
+	}
+	const cJSON *title = cJSON_GetObjectItemCaseSensitive(root, "title");
+	const cJSON *brief = cJSON_GetObjectItemCaseSensitive(root, "briefing");
+	const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
+	const cJSON *speed = cJSON_GetObjectItemCaseSensitive(root, "speed");
+	if (!cJSON_IsString(title) || !*title->valuestring || strlen(title->valuestring) > 200)
+		return vfail(v, "title", title, "expected text of 1 to 200 characters");
+	if (!cJSON_IsString(brief) || !*brief->valuestring || strlen(brief->valuestring) > 4000)
+		return vfail(v, "briefing", brief, "expected text of 1 to 4000 characters");
+	if (seed && (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > 9e15 ||
+	             seed->valuedouble != floor(seed->valuedouble)))
+		return vfail(v, "seed", seed, "expected a whole number >= 0");
+	if (speed && (!cJSON_IsNumber(speed) || speed->valuedouble <= 0 || speed->valuedouble > 10000))
+		return vfail(v, "speed", speed, "expected a number above 0 and at most 10000");
+	cJSON *tl = list_check(v, root, "timeline", DRILL_MAX_EVENTS, event_kinds, DC_ARRAY_LEN(event_kinds), true);
+	if (!tl)
+		return -1;
+	cJSON *ex = list_check(v, root, "expectations", DRILL_MAX_EXPECTATIONS, expect_kinds,
+	                       DC_ARRAY_LEN(expect_kinds), false);
+	for (int i = 0; ex && i < cJSON_GetArraySize(ex); i++) {
+		char path[64];
+		snprintf(path, sizeof path, "expectations[%d]", i);
+		if (expectation_links(v, path, cJSON_GetArrayItem(ex, i), tl) != 0) {
+			cJSON_Delete(ex);
+			ex = NULL;
+		}
+	}
+	if (!ex) {
+		cJSON_Delete(tl);
+		return -1;
+	}
+	s->title = xstrdup(title->valuestring);
+	s->briefing = xstrdup(brief->valuestring);
+	s->seed = seed ? (int64_t)seed->valuedouble : 0;
+	s->speed = speed ? speed->valuedouble : 1;
+	s->spec = cJSON_CreateObject();
+	cJSON_AddStringToObject(s->spec, "title", s->title);
+	cJSON_AddStringToObject(s->spec, "briefing", s->briefing);
+	cJSON_AddItemToObject(s->spec, "timeline", tl);
+	cJSON_AddItemToObject(s->spec, "expectations", ex);
+	return 0;
+}
+
+int drill_scenario_load(const char *path, struct drill_scenario *s, struct dc_err *err)
+{
+	memset(s, 0, sizeof *s);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t len = strlen(base);
+	regex_t re;
+	regcomp(&re, "^[a-z0-9][a-z0-9_-]{0,63}\\.json$", REG_EXTENDED | REG_NOSUB);
+	int bad_name = regexec(&re, base, 0, NULL, 0);
+	regfree(&re);
+	if (bad_name)
+		return dc_err_set(err, "%s: a scenario file is named NAME.json, NAME of [a-z0-9_-] (at most 64)", path);
+	cJSON *root = config_json_load(path, DRILL_MAX_BYTES, err);
+	if (!root)
+		return -1;
+	struct vctx v = { .file = path, .err = err };
+	int rc = spec_check(&v, root, s);
+	cJSON_Delete(root);
+	if (rc != 0) {
+		drill_scenario_free(s);
+		return -1;
+	}
+	s->name = xstrndup(base, len - 5);
+	return 0;
+}
+
+void drill_scenario_free(struct drill_scenario *s)
+{
+	free(s->name);
+	free(s->title);
+	free(s->briefing);
+	cJSON_Delete(s->spec);
+	memset(s, 0, sizeof *s);
+}
+
+const char *drill_dir(void)
+{
+	static char *dir;
+	const char *env = getenv("DCOPS_DRILLS");
+	if (env && *env)
+		return env;
+	if (!dir)
+		dir = xasprintf("%s/drills", dc_datadir());
+	return dir;
+}
+
+char *drill_scenario_path(const char *name)
+{
+	size_t n = strlen(name);
+	if (strchr(name, '/') || (n > 5 && strcmp(name + n - 5, ".json") == 0))
+		return xstrdup(name);
+	return xasprintf("%s/%s.json", drill_dir(), name);
+}
+
+/* ---------------------------------------------------------------- scoring */
+
+static double num(const cJSON *obj, const char *key, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+static const char *str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void span(double s, char *buf, size_t n)
+{
+	long v = lround(fabs(s));
+	if (v >= 3600)
+		snprintf(buf, n, "%ldh%02ldm%02lds", v / 3600, v % 3600 / 60, v % 60);
+	else if (v >= 60)
+		snprintf(buf, n, "%ldm%02lds", v / 60, v % 60);
+	else
+		snprintf(buf, n, "%lds", v);
+}
+
+/* The event an expectation follows (key, else "event", else the first). */
+static const cJSON *anchor_event(const struct score *x, const cJSON *exp, const char *key)
+{
+	const cJSON *e = key ? event_at(x->events, exp, key) : NULL;
+	if (!e)
+		e = event_at(x->events, exp, "event");
+	return e ? e : cJSON_GetArrayItem(x->events, 0);
+}
+
+/* Shared by the timed kinds: done_at (wall, 0 = not yet) against the limit
+ * counted from anchor (wall, 0 = not injected yet; due is then used). */
+static void timed(const struct score *x, double anchor, double due, double within, double done_at,
+                  const char *what, struct outcome *o)
+{
+	char lim[32], got[32];
+	span(within, lim, sizeof lim);
+	o->deadline = (anchor ? anchor : due) + within / x->speed;
+	if (!anchor) {
+		o->v = x->final ? V_MISSED : V_PENDING;
+		snprintf(o->detail, sizeof o->detail, "the event was not injected before the drill ended");
+		return;
+	}
+	if (done_at) {
+		o->measured_s = fmax(0, (done_at - anchor) * x->speed);
+		span(o->measured_s, got, sizeof got);
+		o->v = o->measured_s <= within ? V_MET : V_MISSED;
+		snprintf(o->detail, sizeof o->detail, "%s after %s (limit %s)", what, got, lim);
+		return;
+	}
+	bool late = x->now > o->deadline;
+	o->v = late || x->final ? V_MISSED : V_PENDING;
+	snprintf(o->detail, sizeof o->detail, "not %s within %s%s", what, lim,
+	         late ? "" : x->final ? " (the drill ended first)" : " yet");
+}
+
+static const cJSON *incident_by_id(const struct score *x, double id)
+{
+	const cJSON *i;
+	cJSON_ArrayForEach(i, x->incidents)
+		if (num(i, "id", -1) == id)
+			return i;
+	return NULL;
+}
+
+static void check_ack(const struct score *x, const cJSON *exp, struct outcome *o)
+{
+	const cJSON *ev = anchor_event(x, exp, NULL);
+	const cJSON *inc = incident_by_id(x, num(ev, "incident_id", -1));
+	timed(x, num(ev, "injected", 0), num(ev, "due", 0), num(exp, "within_s", 0), num(inc, "acked", 0),
+	      "acknowledged", o);
+}
+
+/* True when a drain audit row's target list (comma-separated) names node. */
+static bool target_has(const char *target, const char *node)
+{
+	size_t n = strlen(node);
+	for (const char *p = target; p && *p;) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		if (len == n && strncmp(p, node, n) == 0)
+			return true;
+		p = c ? c + 1 : NULL;
+	}
+	return false;
+}
+
+static double first_drain(const struct score *x, const char *node)
+{
+	const cJSON *a;
+	cJSON_ArrayForEach(a, x->audit)
+		if (strcmp(str(a, "action"), "drain") == 0 && target_has(str(a, "target"), node))
+			return num(a, "ts", 0);
+	return 0;
+}
+
+static void check_drain(const struct score *x, const cJSON *exp, struct outcome *o)
+{
+	const cJSON *ev = anchor_event(x, exp, "from_event");
+	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(exp, "nodes");
+	if (!nodes)
+		nodes = cJSON_GetObjectItemCaseSensitive(event_at(x->events, exp, "from_event"), "nodes");
+	double last = 0;
+	struct sb missing = {0};
+	const cJSON *n;
+	cJSON_ArrayForEach(n, nodes) {
+		double t = first_drain(x, n->valuestring);
+		if (!t)
+			sb_appendf(&missing, "%s%s", missing.len ? ", " : "", n->valuestring);
+		last = fmax(last, t);
+	}
+	timed(x, num(ev, "injected", 0), num(ev, "due", 0), num(exp, "within_s", 0), missing.len ? 0 : last,
+	      "drained", o);
+	if (missing.len) {
+		size_t l = strlen(o->detail);
+		snprintf(o->detail + l, sizeof o->detail - l, "; not drained: %s", missing.buf);
+	}
+	sb_free(&missing);
+}
+
+/* Untimed guards: missed at the first violation, else met when the drill ends. */
+static void guard(const struct score *x, const char *violations, const char *ok, struct outcome *o)
+{
+	o->v = *violations ? V_MISSED : x->final ? V_MET : V_PENDING;
+	snprintf(o->detail, sizeof o->detail, "%s", *violations ? violations : ok);
+}
+
+static bool node_affected(const struct score *x, const char *node)
+{
+	const cJSON *e, *n;
+	cJSON_ArrayForEach(e, x->events)
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(e, "nodes"))
+			if (strcmp(n->valuestring, node) == 0)
+				return true;
+	return false;
+}
+
+/* Appends the wrong drains ("a, b") to sb; used by the guard and the list. */
+static void healthy_drains(const struct score *x, struct sb *sb)
+{
+	const cJSON *a;
+	cJSON_ArrayForEach(a, x->audit) {
+		if (strcmp(str(a, "action"), "drain") != 0)
+			continue;
+		char *t = xstrdup(str(a, "target"));
+		for (char *save = NULL, *n = strtok_r(t, ",", &save); n; n = strtok_r(NULL, ",", &save))
+			if (!node_affected(x, n))
+				sb_appendf(sb, "%s%s", sb->len ? ", " : "drained healthy node(s): ", n);
+		free(t);
+	}
+}
+
+static void check_no_drain_healthy(const struct score *x, const cJSON *exp, struct outcome *o)
+{
+	(void)exp;
+	struct sb sb = {0};
+	healthy_drains(x, &sb);
+	guard(x, sb.len ? sb.buf : "", "no healthy node drained", o);
+	sb_free(&sb);
+}
+
+/* A quota_set audit row whose new gpu_limit is below the GPUs running then. */
+static bool cut_below_use(const cJSON *a)
+{
+	const cJSON *before = cJSON_GetObjectItemCaseSensitive(a, "before");
+	const cJSON *after = cJSON_GetObjectItemCaseSensitive(a, "after");
+	return strcmp(str(a, "action"), "quota_set") == 0 &&
+	       num(after, "gpu_limit", 1e18) < num(before, "gpus_running", -1);
+}
+
+static void check_no_quota_cut(const struct score *x, const cJSON *exp, struct outcome *o)
+{
+	(void)exp;
+	struct sb sb = {0};
+	const cJSON *a;
+	cJSON_ArrayForEach(a, x->audit)
+		if (cut_below_use(a))
+			sb_appendf(&sb, "%s%s to %.0f GPUs while %.0f ran", sb.len ? ", " : "quota cut below use: ",
+			           str(a, "target"), num(cJSON_GetObjectItemCaseSensitive(a, "after"), "gpu_limit", 0),
+			           num(cJSON_GetObjectItemCaseSensitive(a, "before"), "gpus_running", 0));
+	guard(x, sb.len ? sb.buf : "", "no quota cut below running use", o);
+	sb_free(&sb);
+}
+
+static void check_note(const struct score *x, const cJSON *exp, struct outcome *o)
+{
+	double done = 0;
+	const cJSON *a;
+	cJSON_ArrayForEach(a, x->audit)
+		if (!done && strcmp(str(a, "action"), "handover_note_set") == 0)
+			done = num(a, "ts", 0);
+	timed(x, x->t0, x->t0, num(exp, "within_s", 0), done, "handover note written", o);
+}
+
+static const char *const verdict_names[] = { [V_PENDING] = "pending", [V_MET] = "met", [V_MISSED] = "missed" };
+
+static double at_s(const struct score *x, double wall)
+{
+	return round(fmax(0, (wall - x->t0) * x->speed));
+}
+
+static void add_wrong(const struct score *x, cJSON *list, const cJSON *a, const char *target, const char *why)
+{
+	cJSON *w = cJSON_CreateObject();
+	cJSON_AddNumberToObject(w, "at_s", at_s(x, num(a, "ts", 0)));
+	cJSON_AddStringToObject(w, "actor", str(a, "actor"));
+	cJSON_AddStringToObject(w, "action", str(a, "action"));
+	cJSON_AddStringToObject(w, "target", target);
+	cJSON_AddStringToObject(w, "why", why);
+	cJSON_AddItemToArray(list, w);
+}
+
+static cJSON *wrong_actions(const struct score *x)
+{
+	cJSON *list = cJSON_CreateArray();
+	const cJSON *a;
+	cJSON_ArrayForEach(a, x->audit) {
+		if (cut_below_use(a))
+			add_wrong(x, list, a, str(a, "target"), "gpu_limit set below the GPUs the tenant was running");
+		if (strcmp(str(a, "action"), "drain") != 0)
+			continue;
+		char *t = xstrdup(str(a, "target"));
+		for (char *save = NULL, *n = strtok_r(t, ",", &save); n; n = strtok_r(NULL, ",", &save))
+			if (!node_affected(x, n))
+				add_wrong(x, list, a, n, "drained a healthy node: no injected event touched it");
+		free(t);
+	}
+	return list;
+}
+
+static void timeline_add(cJSON *tl, double at, const char *who, const char *what)
+{
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddNumberToObject(e, "at_s", at);
+	cJSON_AddStringToObject(e, "who", who);
+	cJSON_AddStringToObject(e, "what", what);
+	cJSON_AddItemToArray(tl, e);
+}
+
+/* Injected events and the operators' audited actions, merged in time order. */
+static cJSON *timeline(const struct score *x)
+{
+	cJSON *tl = cJSON_CreateArray();
+	int ne = cJSON_GetArraySize(x->events), na = cJSON_GetArraySize(x->audit), i = 0, j = 0;
+	while (i < ne || j < na) {
+		const cJSON *e = cJSON_GetArrayItem(x->events, i);
+		const cJSON *a = cJSON_GetArrayItem(x->audit, j);
+		double te = i < ne && num(e, "injected", 0) ? num(e, "injected", 0) : -1;
+		if (i < ne && te < 0) {
+			i++;
+			continue;
+		}
+		if (j < na && (te < 0 || num(a, "ts", 0) < te)) {
+			char *what = xasprintf("%s %s%s%s", str(a, "action"), str(a, "target"),
+			                       *str(a, "reason") ? ": " : "", str(a, "reason"));
+			timeline_add(tl, at_s(x, num(a, "ts", 0)), str(a, "actor"), what);
+			free(what);
+			j++;
+			continue;
+		}
+		char *what = xasprintf("event %.0f injected: %s (incident #%.0f)", num(e, "seq", 0),
+		                       str(e, "title") ? str(e, "title") : str(e, "kind"), num(e, "incident_id", 0));
+		timeline_add(tl, at_s(x, te), "drill", what);
+		free(what);
+		i++;
+	}
+	return tl;
+}
+
+/* Scores every expectation; *decided: no timed expectation is pending and
+ * every event was injected (the drill may end). */
+static cJSON *score_card(const struct score *x, const char *status, bool *decided)
+{
+	const cJSON *d = x->doc;
+	cJSON *card = cJSON_CreateObject();
+	cJSON_AddNumberToObject(card, "drill_id", num(d, "id", 0));
+	cJSON_AddStringToObject(card, "scenario", str(d, "scenario"));
+	cJSON_AddStringToObject(card, "title", str(d, "title"));
+	cJSON_AddStringToObject(card, "status", status);
+	cJSON *result = cJSON_AddStringToObject(card, "result", "pending");
+	cJSON_AddNumberToObject(card, "speed", x->speed);
+	cJSON_AddNumberToObject(card, "seed", num(d, "seed", 0));
+	cJSON_AddStringToObject(card, "started_by", str(d, "started_by"));
+	cJSON_AddStringToObject(card, "started_at", str(d, "started_at"));
+	cJSON_AddItemToObject(card, "ended_at", str(d, "ended_at") ? cJSON_CreateString(str(d, "ended_at"))
+	                                                           : cJSON_CreateNull());
+	int count[3] = {0};
+	bool timed_pending = false;
+	cJSON *list = cJSON_CreateArray();
+	const cJSON *exps = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "spec"), "expectations");
+	int idx = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, exps) {
+		const struct ekind *k = kind_find(expect_kinds, DC_ARRAY_LEN(expect_kinds), str(e, "kind"));
+		struct outcome o = { .v = V_PENDING, .measured_s = -1 };
+		if (k)
+			k->check(x, e, &o);
+		else
+			snprintf(o.detail, sizeof o.detail, "unknown expectation kind");
+		count[o.v]++;
+		timed_pending |= o.v == V_PENDING && o.deadline > 0;
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddNumberToObject(j, "index", idx++);
+		cJSON_AddStringToObject(j, "kind", str(e, "kind"));
+		cJSON_AddItemToObject(j, "within_s", cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "within_s"))
+		                                         ? cJSON_CreateNumber(num(e, "within_s", 0)) : cJSON_CreateNull());
+		cJSON_AddStringToObject(j, "status", verdict_names[o.v]);
+		cJSON_AddItemToObject(j, "measured_s", o.measured_s >= 0 ? cJSON_CreateNumber(round(o.measured_s))
+		                                                         : cJSON_CreateNull());
+		cJSON_AddStringToObject(j, "detail", o.detail);
+		cJSON_AddItemToArray(list, j);
+	}
+	bool all_injected = true;
+	cJSON_ArrayForEach(e, x->events)
+		all_injected &= num(e, "injected", 0) > 0;
+	*decided = !timed_pending && all_injected;
+	cJSON_AddNumberToObject(card, "met", count[V_MET]);
+	cJSON_AddNumberToObject(card, "missed", count[V_MISSED]);
+	cJSON_AddNumberToObject(card, "pending", count[V_PENDING]);
+	if (count[V_MISSED])
+		cJSON_SetValuestring(result, "fail");
+	else if (!count[V_PENDING])
+		cJSON_SetValuestring(result, "pass");
+	cJSON_AddItemToObject(card, "expectations", list);
+	cJSON_AddItemToObject(card, "wrong_actions", wrong_actions(x));
+	cJSON_AddItemToObject(card, "timeline", timeline(x));
+	return card;
+}
+
+/* ---------------------------------------------------------------- database */
+
+/* One snapshot of a drill: the run, its events, incidents and audit rows
+ * (times as epoch seconds for the checkers). */
+static const char sql_drill_doc[] =
+	"SELECT jsonb_build_object('id', d.id, 'scenario', d.scenario, 'title', d.title, 'status', d.status,"
+	"  'speed', d.speed, 'seed', d.seed, 'started_by', d.started_by,"
+	"  'started_at', dcops.report_ts(d.started_at), 'ended_at', dcops.report_ts(d.ended_at),"
+	"  't0', extract(epoch FROM d.started_at), 'now', extract(epoch FROM now()), 'now_ts', dcops.report_ts(now()),"
+	"  'spec', d.spec, 'scorecard', d.scorecard,"
+	"  'events', coalesce((SELECT jsonb_agg(jsonb_build_object('seq', e.seq, 'kind', e.kind, 'at_s', e.at_s,"
+	"       'due', extract(epoch FROM e.due_at), 'injected', extract(epoch FROM e.injected_at),"
+	"       'incident_id', e.incident_id, 'nodes', e.nodes, 'title', i.title) ORDER BY e.seq)"
+	"     FROM dcops.drill_event e LEFT JOIN dcops.incident i ON i.id = e.incident_id"
+	"    WHERE e.drill_id = d.id), '[]'),"
+	"  'incidents', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'owner', i.owner,"
+	"       'acked', extract(epoch FROM i.acknowledged_at)))"
+	"     FROM dcops.incident i WHERE i.drill_id = d.id), '[]'),"
+	"  'audit', coalesce((SELECT jsonb_agg(jsonb_build_object('ts', extract(epoch FROM a.ts), 'actor', a.actor,"
+	"       'action', a.action, 'target', a.target, 'reason', a.reason, 'before', a.before,"
+	"       'after', a.after) ORDER BY a.ts, a.id)"
+	"     FROM dcops.audit a WHERE a.drill_id = d.id AND a.action NOT IN ('drill_start', 'drill_end')), '[]'))"
+	" FROM dcops.drill_run d WHERE d.id = $1::bigint";
+
+static cJSON *drill_doc(PGconn *c, int64_t id, struct dc_err *err)
+{
+	char ids[24];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	const char *p[] = { ids };
+	PGresult *r = db_exec(c, err, sql_drill_doc, 1, p);
+	if (!r)
+		return NULL;
+	cJSON *doc = PQntuples(r) == 1 ? cJSON_Parse(PQgetvalue(r, 0, 0)) : NULL;
+	PQclear(r);
+	if (!doc)
+		dc_err_set(err, "unknown drill %lld", (long long)id);
+	return doc;
+}
+
+static void score_init(struct score *x, const cJSON *doc, bool final)
+{
+	*x = (struct score){ .doc = doc, .events = cJSON_GetObjectItemCaseSensitive(doc, "events"),
+	                     .incidents = cJSON_GetObjectItemCaseSensitive(doc, "incidents"),
+	                     .audit = cJSON_GetObjectItemCaseSensitive(doc, "audit"),
+	                     .t0 = num(doc, "t0", 0), .now = num(doc, "now", 0),
+	                     .speed = num(doc, "speed", 1), .final = final };
+}
+
+static int64_t running_drill(PGconn *c, struct dc_err *err)
+{
+	PGresult *r = db_exec(c, err, "SELECT coalesce(dcops.current_drill(), 0)", 0, NULL);
+	if (!r)
+		return -1;
+	int64_t id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return id;
+}
+
+/* Scores the drill as ended and stores the scorecard (status finished|stopped). */
+static int end_drill(PGconn *c, int64_t id, const char *status, struct dc_err *err)
+{
+	cJSON *doc = drill_doc(c, id, err);
+	if (!doc)
+		return -1;
+	struct score x;
+	score_init(&x, doc, true);
+	bool decided;
+	cJSON *card = score_card(&x, status, &decided);
+	cJSON_DeleteItemFromObjectCaseSensitive(card, "ended_at");
+	cJSON_AddStringToObject(card, "ended_at", str(doc, "now_ts"));
+	char *text = cJSON_PrintUnformatted(card);
+	char ids[24];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	const char *p[] = { ids, status, text };
+	PGresult *r = db_exec(c, err, "SELECT drill_id FROM dcops.drill_end($1::bigint, $2, $3::jsonb)", 3, p);
+	PQclear(r);
+	free(text);
+	cJSON_Delete(card);
+	cJSON_Delete(doc);
+	return r ? 0 : -1;
+}
+
+int drill_start(PGconn *c, const struct drill_scenario *s, double speed, int64_t *id, struct dc_err *err)
+{
+	char *spec = cJSON_PrintUnformatted(s->spec);
+	char seed[24], sp[32];
+	snprintf(seed, sizeof seed, "%lld", (long long)s->seed);
+	snprintf(sp, sizeof sp, "%.6g", speed > 0 ? speed : s->speed);
+	const char *p[] = { s->name, spec, seed, sp };
+	PGresult *r = db_exec(c, err, "SELECT drill_id FROM dcops.drill_start($1, $2::jsonb, $3::bigint, $4::numeric)",
+	                      4, p);
+	free(spec);
+	if (!r)
+		return -1;
+	*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+int drill_tick(PGconn *c, int64_t *id, bool *ended, struct dc_err *err)
+{
+	*ended = false;
+	PGresult *r = db_exec(c, err, "SELECT count(*) FROM dcops.drill_inject_due()", 0, NULL);
+	if (!r)
+		return -1;
+	PQclear(r);
+	*id = running_drill(c, err);
+	if (*id <= 0)
+		return *id < 0 ? -1 : 0;
+	cJSON *doc = drill_doc(c, *id, err);
+	if (!doc)
+		return -1;
+	struct score x;
+	score_init(&x, doc, false);
+	bool decided;
+	cJSON_Delete(score_card(&x, "running", &decided));
+	cJSON_Delete(doc);
+	if (!decided)
+		return 0;
+	*ended = true;
+	return end_drill(c, *id, "finished", err);
+}
+
+int drill_stop(PGconn *c, int64_t *id, struct dc_err *err)
+{
+	*id = running_drill(c, err);
+	if (*id < 0)
+		return -1;
+	if (*id == 0)
+		return dc_err_set(err, "no drill is running");
+	return end_drill(c, *id, "stopped", err);
+}
+
+int drill_scorecard(PGconn *c, int64_t id, cJSON **out, struct dc_err *err)
+{
+	cJSON *doc = drill_doc(c, id, err);
+	if (!doc)
+		return -1;
+	const cJSON *stored = cJSON_GetObjectItemCaseSensitive(doc, "scorecard");
+	if (cJSON_IsObject(stored)) {
+		*out = cJSON_Duplicate(stored, true);
+	} else {
+		struct score x;
+		score_init(&x, doc, false);
+		bool decided;
+		*out = score_card(&x, str(doc, "status"), &decided);
+	}
+	cJSON_Delete(doc);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- rendering */
+
+static void esc(struct sb *sb, enum report_format fmt, const char *s)
+{
+	if (fmt == REPORT_MD)
+		report_md_escape(sb, s);
+	else
+		report_text_escape(sb, s);
+}
+
+void drill_scorecard_print(FILE *f, const cJSON *card, enum report_format fmt)
+{
+	if (fmt == REPORT_JSON) {
+		char *s = cJSON_Print(card);
+		fprintf(f, "%s\n", s);
+		free(s);
+		return;
+	}
+	bool md = fmt == REPORT_MD;
+	struct sb sb = {0};
+	const char *result = str(card, "result") ? str(card, "result") : "pending";
+	sb_appendf(&sb, "%sDrill %.0f: ", md ? "## " : "DRILL SCORECARD\n", num(card, "drill_id", 0));
+	esc(&sb, fmt, str(card, "title"));
+	sb_append(&sb, " (");
+	esc(&sb, fmt, str(card, "scenario"));
+	sb_appendf(&sb, ")\n%sResult: %s%s%s (%s); %.0f met, %.0f missed, %.0f pending\n", md ? "\n" : "",
+	           md ? "**" : "", strcmp(result, "pass") == 0 ? "PASS" : strcmp(result, "fail") == 0 ? "FAIL" : "PENDING",
+	           md ? "**" : "", str(card, "status") ? str(card, "status") : "?", num(card, "met", 0),
+	           num(card, "missed", 0), num(card, "pending", 0));
+	sb_append(&sb, md ? "\nStarted by " : "Started by ");
+	esc(&sb, fmt, str(card, "started_by"));
+	sb_appendf(&sb, " at %s, speed %gx, seed %.0f\n", str(card, "started_at") ? str(card, "started_at") : "?",
+	           num(card, "speed", 1), num(card, "seed", 0));
+
+	sb_append(&sb, md ? "\n### Expectations\n\n" : "\nExpectations\n");
+	const cJSON *e;
+	char t[32];
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(card, "expectations")) {
+		const char *st = str(e, "status");
+		sb_appendf(&sb, md ? "- **%s** `%s`" : "  %-7s %s", strcmp(st, "met") == 0 ? "MET" : strcmp(st, "missed") == 0 ? "MISSED" : "PENDING",
+		           str(e, "kind"));
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "within_s"))) {
+			span(num(e, "within_s", 0), t, sizeof t);
+			sb_appendf(&sb, " within %s", t);
+		}
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "measured_s"))) {
+			span(num(e, "measured_s", 0), t, sizeof t);
+			sb_appendf(&sb, ", took %s", t);
+		}
+		sb_append(&sb, ": ");
+		esc(&sb, fmt, str(e, "detail"));
+		sb_append(&sb, "\n");
+	}
+	const cJSON *wrong = cJSON_GetObjectItemCaseSensitive(card, "wrong_actions");
+	sb_appendf(&sb, md ? "\n### Wrong or unnecessary actions (%d)\n\n" : "\nWrong or unnecessary actions (%d)\n",
+	           cJSON_GetArraySize(wrong));
+	if (!cJSON_GetArraySize(wrong))
+		sb_append(&sb, md ? "_none_\n" : "  none\n");
+	cJSON_ArrayForEach(e, wrong) {
+		span(num(e, "at_s", 0), t, sizeof t);
+		sb_appendf(&sb, md ? "- +%s " : "  +%-9s ", t);
+		esc(&sb, fmt, str(e, "actor"));
+		sb_append(&sb, " ");
+		esc(&sb, fmt, str(e, "action"));
+		sb_append(&sb, " ");
+		esc(&sb, fmt, str(e, "target"));
+		sb_append(&sb, ": ");
+		esc(&sb, fmt, str(e, "why"));
+		sb_append(&sb, "\n");
+	}
+	sb_append(&sb, md ? "\n### Timeline\n\n" : "\nTimeline (scenario time)\n");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(card, "timeline")) {
+		span(num(e, "at_s", 0), t, sizeof t);
+		sb_appendf(&sb, md ? "- +%s " : "  +%-9s ", t);
+		esc(&sb, fmt, str(e, "who"));
+		sb_append(&sb, md ? ": " : "  ");
+		esc(&sb, fmt, str(e, "what"));
+		sb_append(&sb, "\n");
+	}
+	fputs(sb.buf, f);
+	sb_free(&sb);
+}

@@ -1,0 +1,92 @@
+/* report.h — the shift handover report, built from the database in one
+ * REPEATABLE READ, READ ONLY snapshot and rendered as text (terminals),
+ * Markdown (chat, wiki) or JSON (scripts, the console's Handover view).
+ *
+ * The window: --shift ID (the shift's start to its end, or now), --since
+ * DURATION (now - DURATION to now), else the latest shift; with no shift
+ * recorded, the rota slot holding now (dcops.rota_window, settings
+ * rota.handover_times / rota.timezone).
+ *
+ * JSON shape (version 1; keys are never removed or renamed within a
+ * version, new keys may be added; times are UTC "YYYY-MM-DDTHH:MM:SSZ";
+ * *_s are seconds; absent values are null):
+ *   { "report": "handover", "version": 1, "generated_at": T,
+ *     "timezone": "Asia/Seoul", "utc_offset_s": 32400,
+ *     "window": { "start": T, "end": T, "source": "shift"|"since"|"rota" },
+ *     "shift": { "id", "operator", "started_at", "ended_at" } | null,
+ *     "on_call": [ ROLE... ],      shift operators overlapping the window,
+ *                                  else the roles that acted in it
+ *     "open_incidents": [ { "id", "sev", "state", "title", "owner",
+ *         "unowned": bool, "opened_at", "age_s", "last_note", "last_note_at",
+ *         "next_update_at", "update_overdue": bool, "drill_id" } ],
+ *     "incidents_opened": [ { "id", "sev", "state", "title", "opened_at", "drill_id" } ],
+ *     "incidents_resolved": [ { "id", "sev", "title", "owner", "resolved_at",
+ *         "summary", "drill_id" } ],
+ *     "nodes_out": [ { "node", "partition", "admin_state", "sched_state", "health",
+ *         "reason", "since", "by", "incident_id" } ],   drained, draining or down now
+ *     "actions": [ { "id", "at", "actor", "kind", "target", "status", "reason",
+ *         "before": {...}|null, "after": {...}|null, "expires_at", "incident_id",
+ *         "drill_id" } ],                    quota kinds carry before/after limits
+ *     "quota_risk": [ { "tenant", "gpu_limit", "gpus_running", "gpu_pct",
+ *         "gpu_hours_used", "gpu_hours_budget", "hours_pct",
+ *         "burn_gpu_hours_per_day", "days_left", "why": [text...] } ],
+ *     "queues": [ { "partition", "pending", "pending_at_start", "oldest_wait_s",
+ *         "oldest_wait_s_at_start", "blocked_large", "blocked_large_at_start" } ],
+ *     "watch": [ { "node", "xid_incidents", "xids": [int...], "ecc_sbe_delta",
+ *         "ecc_dbe_delta", "why" } ],
+ *     "ecc_baseline": bool,
+ *     "note": { "shift_id", "author", "body", "updated_at", "signed_off_by",
+ *         "signed_off_at" } | null }
+ *
+ * Methods (stated here because the report's figures depend on them):
+ *   queues   a job was pending at time T when submit_at <= T and it had
+ *            neither started nor ended by T; computed the same way at the
+ *            window's start and end, from dcops.job. Blocked large jobs are
+ *            pending ones asking for >= REPORT_LARGE_GPUS GPUs.
+ *   quota    running GPUs (jobs running now) against gpu_limit (> 90%),
+ *            gpu_hours_used against the budget (> 90%), and days left at
+ *            the current burn (running GPUs x 24 GPU-hours a day) < 7.
+ *   watch    per node: incidents opened in the window linked to it whose
+ *            title names an Xid ("Xid 79"); two or more is repeated. ECC:
+ *            counters now minus the shift's start marks (dcops.shift_ecc_mark,
+ *            taken by shift_start); without a started shift, no ECC baseline
+ *            ("ecc_baseline": false) and only Xids are watched.
+ *
+ * Untrusted strings (titles, notes, names) are escaped per format: control
+ * characters and bidi overrides never reach a terminal; Markdown
+ * punctuation is backslash-escaped so text cannot add structure.
+ *
+ * Ownership: report_build returns a cJSON tree the caller cJSON_Delete()s;
+ * report_render writes to a caller FILE. The PGconn is borrowed, idle. */
+#ifndef DCOPS_REPORT_H
+#define DCOPS_REPORT_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util.h"
+
+#define REPORT_LARGE_GPUS 16
+
+enum report_format { REPORT_TEXT, REPORT_MD, REPORT_JSON };
+
+struct report_window {
+	int64_t shift_id;   /* > 0: that shift */
+	int64_t since_s;    /* > 0: the last since_s seconds */
+};
+
+struct cJSON;
+
+struct cJSON *report_build(PGconn *c, const struct report_window *w, struct dc_err *err);
+void report_render(FILE *f, const struct cJSON *report, enum report_format fmt);
+/* "text", "md", "json"; -1 when unknown. */
+int report_format_parse(const char *s, enum report_format *fmt);
+
+/* Shared with drill.c's scorecard: append s made safe for a terminal (one
+ * line: control characters as \xNN, bidi controls as U+NNNN) or for
+ * Markdown inline text (the same, plus punctuation backslash-escaped). */
+void report_text_escape(struct sb *sb, const char *s);
+void report_md_escape(struct sb *sb, const char *s);
+
+#endif

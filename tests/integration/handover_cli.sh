@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# handover_cli.sh — shifts, the handover note and sign-off, and the
+# handover report (text, md, json) against a fixture history built with
+# the operator commands on tests/isolation/fixture.sql; hostile titles are
+# escaped; an empty window gives a short report. Runs under tests/run.sh.
+set -u
+[ -n "${DCOPS_TEST_TEMPLATE:-}" ] || { echo "skipped: run through tests/run.sh"; exit 77; }
+DB="dcops_handover_cli_$$"
+createdb -T "$DCOPS_TEST_TEMPLATE" "$DB" || exit 1
+trap 'dropdb --force "$DB" >/dev/null 2>&1; dropdb --force "${DB}_empty" >/dev/null 2>&1' EXIT
+psql -q -X -v ON_ERROR_STOP=1 -d "$DB" -f "$DCOPS_ROOT/tests/isolation/fixture.sql" >/dev/null 2>&1 ||
+	{ echo "fixture failed"; exit 1; }
+
+failures=0 checks=0
+OUT="$TEST_TMP/out" ERR="$TEST_TMP/err"
+check() { # AS WANT_RC PATTERN -- ARGS...
+	local as=$1 want=$2 pattern=$3
+	shift 4
+	checks=$((checks + 1))
+	"$DCOPS" -q --db "dbname=$DB user=$as" "$@" >"$OUT" 2>"$ERR"
+	local rc=$? text
+	if [ "$want" = 0 ]; then text=$(cat "$OUT"); else text=$(cat "$ERR"); fi
+	if [ "$rc" != "$want" ] || ! grep -Eq -- "$pattern" <<<"$text" ||
+	   { [ "$want" != 0 ] && [ "$(wc -l <"$ERR")" != 1 ]; }; then
+		failures=$((failures + 1))
+		printf 'FAIL: dcops %s (as %s)\n  want rc %s matching /%s/, got rc %s:\n' "$*" "$as" "$want" "$pattern" "$rc"
+		sed 's/^/  | /' "$OUT" "$ERR"
+	fi
+}
+sql() { psql -q -X -A -t -d "$DB" -c "$1"; }
+want_json() { # FILTER WANT: on the last stdout
+	checks=$((checks + 1))
+	local got
+	got=$(jq -c "$1" <"$OUT")
+	[ "$got" = "$2" ] || { failures=$((failures + 1)); printf 'FAIL: jq %s\n  want %s\n  got  %s\n' "$1" "$2" "$got"; }
+}
+want_out() { # GREP-E-PATTERN: on the last stdout
+	checks=$((checks + 1))
+	grep -Eq -- "$1" "$OUT" || { failures=$((failures + 1)); printf 'FAIL: output lacks /%s/:\n' "$1"; sed 's/^/  | /' "$OUT"; }
+}
+
+# No shift yet: the rota slot, and a report all the same.
+check act_op 0 '^SHIFT HANDOVER: no shift started \(rota slot\)' -- report handover
+check act_op 2 'give --shift or --since, not both' -- report handover --shift 1 --since 1h
+check act_op 2 '--format is text, md or json' -- report handover --format html
+check act_op 1 'unknown shift 7' -- report handover --shift 7
+
+# --- the history: a pending 16-GPU job from before the shift, a budget nearly spent
+sql "INSERT INTO dcops.job (tenant_id, partition_id, user_name, gpus, nodes, state, submit_at)
+     VALUES (2, 1, 'park', 16, 2, 'pending', now() - interval '2 hours');
+     UPDATE dcops.quota SET gpu_hours_used = 950 WHERE tenant_id = 1"
+check act_op 0 '^shift 1 started \(audit [0-9]+\)$' -- shift start
+check act_op 1 'you are already on shift 1' -- shift start
+check act_op 0 '^incident 1 acknowledged' -- incident ack 1
+check act_op 0 '^incident 1 note added' -- incident note 1 vendor case 4411 opened, reboot at 23:00
+check act_op 0 '^drain recorded: gpu-001' -- drain gpu-001 --reason "Xid 79: GPU fell off the bus" --incident 1
+check act_op 0 '^quota change recorded' -- quota set acme gpus=20 --reason "paper deadline next week" --expires 1d
+check act_op 0 '^incident 2 opened' -- incident open --sev 4 --title "gpu-002: Xid 63 row remap pending" --node gpu-002
+check act_op 0 '^incident 3 opened' -- incident open --sev 4 --title "gpu-002: Xid 64 row remap failure" --node gpu-002
+check act_op 0 '^incident 3 resolved' -- incident resolve 3 --summary "GPU reset and burn-in passed"
+check act_op 0 '^incident 4 opened' -- incident open --sev 3 \
+	--title $'evil \e[31mred\e[0m | *bold* [link](http://x) \u202egnp.exe'
+check act_op 0 '^handover note of shift 1 saved' -- handover note "gpu-001 drained for Xid 79; vendor case 4411." \
+	"incident 4 unowned: take it first."
+check act_op 0 '^handover note of shift 1 saved' -- handover note --shift 1 --file - <<<$'line one\nline two | *x*'
+check act_op 1 'you handed shift 1 over: the incoming operator signs it off' -- handover sign-off 1
+check act_op2 1 'shift 1 is act_op.s: the outgoing operator writes its handover note' -- handover note --shift 1 "mine now"
+check act_op2 0 '^handover of shift 1 signed off \(audit [0-9]+\)$' -- handover sign-off 1
+check act_op 1 'you handed shift 1 over' -- handover sign-off 1
+check act_op2 1 'the handover of shift 1 was already signed off by act_op2 at ' -- handover sign-off 1
+check act_op 1 'was signed off by act_op2 at .*: its note is final' -- handover note --shift 1 "too late"
+check act_viewer 1 'permission denied for function handover_sign_off' -- handover sign-off 1
+check act_op 0 '^shift 1 ended' -- shift end
+check act_op 1 'act_op has no open shift' -- shift end
+checks=$((checks + 1))
+[ "$(sql "SELECT count(*) FROM dcops.audit WHERE action IN ('shift_start', 'shift_end', 'handover_note_set', 'handover_sign_off')")" = 5 ] ||
+	{ failures=$((failures + 1)); echo "FAIL: one audit row per shift/handover call"; }
+
+# --- json: the figures
+check act_viewer 0 '"report"' -- report handover --shift 1 --format json
+want_json '[.report, .version, .window.source, .shift.id, .shift.operator, .ecc_baseline]' '["handover",1,"shift",1,"act_op",true]'
+want_json '.on_call' '["act_op"]'
+want_json '[.open_incidents[] | [.id, .sev, .state, .owner, .unowned]]' \
+	'[[4,3,"triggered",null,true],[2,4,"triggered",null,true],[1,3,"acknowledged","act_op",false]]'
+want_json '.open_incidents[2].last_note' '"vendor case 4411 opened, reboot at 23:00"'
+want_json '[.incidents_opened[].id]' '[2,3,4]'
+want_json '[.incidents_resolved[] | [.id, .owner, .summary]]' '[[3,"act_op","GPU reset and burn-in passed"]]'
+want_json '[.actions[] | [.kind, .target, .status]]' '[["drain","gpu-001","pending"],["quota_set","acme","pending"]]'
+want_json '.actions[1] | [.before.gpu_limit, .after.gpu_limit, (.expires_at != null)]' '[16,20,true]'
+want_json '.nodes_out' '[]'
+want_json '[.quota_risk[] | [.tenant, .gpus_running, .hours_pct, .days_left]]' '[["acme",12,95,0.2]]'
+want_json '[.queues[] | [.partition, .pending, .pending_at_start, .blocked_large, .blocked_large_at_start]]' \
+	'[["p1",1,1,1,1],["p2",0,0,0,0]]'
+want_json '[.watch[] | [.node, .xid_incidents, .xids]]' '[["gpu-002",2,[63,64]]]'
+want_json '[.note.author, .note.body, .note.signed_off_by]' '["act_op","line one\nline two | *x*","act_op2"]'
+
+# --- text: sections in order, figures, escaping
+check act_viewer 0 '^SHIFT HANDOVER: shift 1, act_op$' -- report handover --shift 1
+checks=$((checks + 1))
+got=$(grep -E '^[A-Z][A-Za-z ]+(\(now vs shift start\) )?\([0-9]+\)$' "$OUT" | tr '\n' ';')
+want='Open incidents (3);Incidents opened this shift (3);Incidents resolved this shift (1);Nodes drained or down (0);Actions this shift (2);Tenants near a quota limit (1);Queue health (now vs shift start) (2);Watch list (1);'
+[ "$got" = "$want" ] || { failures=$((failures + 1)); printf 'FAIL: text sections\n  want %s\n  got  %s\n' "$want" "$got"; }
+want_out '^  #4  sev: SEV-3  state: triggered  owner: UNOWNED  age: 0m  next update: -  title: evil \\x1b\[31mred\\x1b\[0m \| \*bold\* \[link\]\(http://x\) <U\+202E>gnp.exe'
+want_out 'action: quota_set  target: acme  change: gpu_limit 16 -> 20  status: pending  until: [0-9-]+ [0-9:]+  reason: paper deadline next week$'
+want_out '^  p1  pending: 1 \(was 1\)  oldest wait: 2h00m \(was 2h00m\)  blocked >=16 GPUs: 1 \(was 1\)$'
+want_out '^  gpu-002  2 Xid incidents this shift \(Xid 63, 64\)$'
+want_out '^  \| line two \| \*x\*$'
+want_out 'written by act_op at .*; signed off by act_op2 at '
+checks=$((checks + 1))
+if LC_ALL=C grep -q $'\e' "$OUT"; then failures=$((failures + 1)); echo "FAIL: raw ESC in text output"; fi
+
+# --- md: headings, tables, escaped cells
+check act_viewer 0 '^## Shift handover: shift 1, act\\_op$' -- report handover --shift 1 --format md
+want_out '^### Open incidents \(3\)$'
+want_out '^\| id \| sev \| state \| owner \| age \| next update \| title \| last note \|$'
+want_out '^\| #4 \| SEV-3 \| triggered \| \*\*UNOWNED\*\* \| 0m \| - \| evil \\x1b\\\[31mred\\x1b\\\[0m \\\| \\\*bold\\\* \\\[link\\\]\(http://x\) <U\+202E>gnp.exe \| sev 3: evil '
+want_out '^> line two \\\| \\\*x\\\*$'
+checks=$((checks + 1))
+if LC_ALL=C grep -q $'\e' "$OUT"; then failures=$((failures + 1)); echo "FAIL: raw ESC in md output"; fi
+
+# --- an empty window: short and correct
+createdb -T "$DCOPS_TEST_TEMPLATE" "${DB}_empty" || exit 1
+checks=$((checks + 1))
+"$DCOPS" -q --db "dbname=${DB}_empty" report handover --since 8h >"$OUT" 2>"$ERR" || { failures=$((failures + 1)); cat "$ERR"; }
+lines=$(wc -l <"$OUT")
+[ "$lines" -le 30 ] && grep -q '^Open incidents (0)$' "$OUT" && grep -q '^  no note written$' "$OUT" &&
+	grep -q '^On call: nobody recorded$' "$OUT" || { failures=$((failures + 1)); echo "FAIL: empty report ($lines lines)"; cat "$OUT"; }
+"$DCOPS" -q --db "dbname=${DB}_empty" report handover --since 8h --format json >"$OUT"
+want_json '[.window.source, .open_incidents, .actions, .queues, .watch, .note, .ecc_baseline]' '["since",[],[],[],[],null,false]'
+
+echo "$checks checks, $failures failures"
+[ "$failures" -eq 0 ]
