@@ -1,0 +1,395 @@
+/* sim-faults.c — hardware and software faults at the reference hazard, in
+ * the Llama 3 cause mix, each as the Xid or signal an operator would see;
+ * auto-drain, killed jobs and incidents with the severity table; node
+ * states; GPU telemetry with a deadband so the change feed stays small. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim-model.h"
+
+/* Interruptions per node-day (reference: 4-7 per 1,000 node-days). */
+#define SIM_HAZARD (5.5 / 1000.0 / 86400.0)
+#define SIM_LEMON_X 10.0
+/* Repair takes a lognormal time with this median (simulated seconds). */
+#define SIM_REPAIR_MEDIAN (8 * 3600.0)
+/* Deadbands: a GPU row is written only when a value moves this far. */
+#define SIM_DB_UTIL 8
+#define SIM_DB_TEMP 3
+#define SIM_DB_MEM_PCT 5
+#define SIM_DB_POWER_PCT 8
+
+enum scope {
+	SCOPE_JOB,    /* one job on the node dies; the node is fine */
+	SCOPE_GPU,    /* one GPU misbehaves; the node keeps running */
+	SCOPE_NODE,   /* the node is out */
+	SCOPE_ROW,    /* the row's leaf switch: every node of the row is cut off */
+};
+
+/* Causes of the 419 unexpected interruptions in the Llama 3 paper, split
+ * where one cause shows up as several Xids (NVIDIA Xid catalog). */
+static const struct fault_cause {
+	double share;
+	int xid;                /* 0: a signal, not an Xid */
+	const char *what;
+	enum scope scope;
+	bool drain, kill, down;
+	enum sim_health health;
+} causes[] = {
+	{ 14.0, 79, "GPU fallen off the bus", SCOPE_NODE, true, true, false, HEALTH_FAIL },
+	{ 8.0, 46, "GPU stopped processing", SCOPE_NODE, true, true, false, HEALTH_FAIL },
+	{ 8.1, 74, "NVLink error", SCOPE_NODE, true, true, false, HEALTH_FAIL },
+	{ 7.6, 48, "double-bit ECC error", SCOPE_NODE, true, true, false, HEALTH_FAIL },
+	{ 5.4, 63, "row remap pending", SCOPE_GPU, false, false, false, HEALTH_WARN },
+	{ 4.2, 64, "row remap failure", SCOPE_NODE, true, true, false, HEALTH_FAIL },
+	{ 12.9, 0, "job crashed (software bug)", SCOPE_JOB, false, false, false, HEALTH_OK },
+	{ 7.4, 0, "InfiniBand link down (cable/port)", SCOPE_NODE, true, true, true, HEALTH_FAIL },
+	{ 1.0, 0, "InfiniBand leaf switch down", SCOPE_ROW, true, true, true, HEALTH_FAIL },
+	{ 7.6, 0, "host maintenance (BMC/firmware)", SCOPE_NODE, true, true, false, HEALTH_WARN },
+	{ 2.5, 94, "contained ECC error", SCOPE_JOB, false, false, false, HEALTH_WARN },
+	{ 2.0, 95, "uncontained ECC error", SCOPE_NODE, true, true, false, HEALTH_FAIL },
+	{ 2.5, 119, "GSP RPC timeout", SCOPE_NODE, true, true, false, HEALTH_FAIL },
+	{ 1.6, 120, "GSP error", SCOPE_NODE, true, true, false, HEALTH_FAIL },
+	{ 1.7, 0, "NIC down", SCOPE_NODE, true, true, true, HEALTH_FAIL },
+	{ 1.7, 0, "NCCL watchdog timeout", SCOPE_JOB, false, false, false, HEALTH_OK },
+	{ 1.4, 0, "silent data corruption (checksum mismatch)", SCOPE_NODE, true, false, false, HEALTH_WARN },
+	{ 1.4, 0, "thermal: GPU over temperature", SCOPE_NODE, true, false, false, HEALTH_WARN },
+	{ 0.7, 0, "SSD failure", SCOPE_NODE, true, true, false, HEALTH_FAIL },
+	{ 0.7, 0, "PSU failure", SCOPE_NODE, true, true, true, HEALTH_FAIL },
+	{ 2.5, 0, "host hardware (CPU/memory/chassis)", SCOPE_NODE, true, true, true, HEALTH_FAIL },
+};
+
+void sim_incident_free(struct sim_incident *in)
+{
+	if (!in)
+		return;
+	free(in->title);
+	free(in->impact);
+	free(in->body);
+	free(in->nodes);
+	free(in->tenants);
+	free(in);
+}
+
+static const struct fault_cause *pick_cause(struct sim *s)
+{
+	double total = 0;
+	for (size_t i = 0; i < DC_ARRAY_LEN(causes); i++)
+		total += causes[i].share;
+	double x = dc_rng_unit(&s->rng) * total;
+	for (size_t i = 0; i < DC_ARRAY_LEN(causes); i++)
+		if ((x -= causes[i].share) < 0)
+			return &causes[i];
+	return &causes[0];
+}
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v ? v : "");
+}
+
+void sim_node_set_drain(struct sim *s, struct sim_node *n, const char *reason, const char *by)
+{
+	n->admin = n->nheld > 0 ? ADMIN_DRAINING : ADMIN_DRAINED;
+	set_str(&n->drain_reason, reason);
+	set_str(&n->drained_by, by);
+	n->drained_at = s->wall_now;
+	n->dirty = true;
+}
+
+/* What a fault did, for the incident. */
+struct blast {
+	int *nodes, nnodes;
+	int *tenants, ntenants;
+	int jobs, gpus, max_job_gpus;
+};
+
+static void blast_tenant(struct blast *b, int id)
+{
+	for (int i = 0; i < b->ntenants; i++)
+		if (b->tenants[i] == id)
+			return;
+	b->tenants[b->ntenants++] = id;
+}
+
+/* Kills the jobs on a node (each once, multi-node jobs included). */
+/* reason must be a static string: the job keeps the pointer. */
+static void kill_jobs(struct sim *s, struct sim_node *n, const char *reason, struct blast *b)
+{
+	for (int g = n->gpu0; g < n->gpu0 + n->ngpus; g++) {
+		struct sim_job *j = s->gpus[g].job;
+		if (!j)
+			continue;
+		b->jobs++;
+		b->gpus += j->gpus;
+		if (j->gpus > b->max_job_gpus)
+			b->max_job_gpus = j->gpus;
+		b->tenants = xrealloc(b->tenants, (size_t)(b->ntenants + 1) * sizeof *b->tenants);
+		blast_tenant(b, s->tenants[j->tenant].id);
+		sim_jobs_finish(s, j, JOB_NODE_FAIL, reason, 137);
+	}
+}
+
+static void hit_node(struct sim *s, struct sim_node *n, const struct fault_cause *fc,
+                     const char *label, struct blast *b)
+{
+	int gi = n->gpu0 + dc_rng_range(&s->rng, 0, n->ngpus > 0 ? n->ngpus - 1 : 0);
+	if (fc->xid && n->ngpus > 0) {
+		struct sim_gpu *g = &s->gpus[gi];
+		g->xid = fc->xid;
+		g->xid_at = s->wall_now;
+		g->dbe += fc->xid == 48 || fc->xid == 95;
+		g->remap |= fc->xid == 63 || fc->xid == 64;
+		g->dirty = true;
+	}
+	if (fc->health > n->health)
+		n->health = fc->health;
+	set_str(&n->health_detail, label);
+	if (fc->down)
+		n->sched = SCHED_DOWN;
+	if (fc->health == HEALTH_FAIL || fc->drain)
+		n->repair_at = s->sim_now + dc_rng_lognormal(&s->rng, SIM_REPAIR_MEDIAN, 0.8);
+	if (fc->kill)
+		kill_jobs(s, n, fc->what, b);
+	/* an operator's drain keeps its reason */
+	if (fc->drain && n->admin == ADMIN_ACTIVE)
+		sim_node_set_drain(s, n, label, "dcopsd");
+	n->dirty = true;
+	b->nodes[b->nnodes++] = n->id;
+}
+
+static double lost_share(const struct sim *s)
+{
+	long lost = 0, all = 0;
+	for (int i = 0; i < s->nnodes; i++) {
+		all += s->nodes[i].ngpus;
+		if (s->nodes[i].health == HEALTH_FAIL || s->nodes[i].sched == SCHED_DOWN)
+			lost += s->nodes[i].ngpus;
+	}
+	return all ? (double)lost / (double)all : 0;
+}
+
+static bool partition_down(const struct sim *s, int part)
+{
+	for (int i = 0; i < s->nnodes; i++) {
+		const struct sim_node *n = &s->nodes[i];
+		if (n->part == part && n->health != HEALTH_FAIL && n->sched != SCHED_DOWN)
+			return false;
+	}
+	return true;
+}
+
+/* The severity table of the reference, most severe first. */
+static int severity(const struct sim *s, const struct fault_cause *fc, int part, const struct blast *b)
+{
+	if (lost_share(s) > 0.25)
+		return 1;
+	if (b->max_job_gpus >= 64 || partition_down(s, part))
+		return 2;
+	if (fc->scope == SCOPE_ROW || b->nnodes > 1)
+		return 3;
+	return 4;
+}
+
+static void raise_incident(struct sim *s, const struct fault_cause *fc, const struct sim_node *n,
+                           const char *label, struct blast *b)
+{
+	struct sim_incident *in = xcalloc(1, sizeof *in);
+	in->sev = severity(s, fc, n->part, b);
+	in->title = fc->scope == SCOPE_ROW
+	                ? xasprintf("row %d (%s): %s, %d nodes cut off", n->row,
+	                            s->parts[n->part].name, fc->what, b->nnodes)
+	                : xasprintf("%s: %s", n->name, label);
+	in->impact = xasprintf("%d job%s killed (%d GPUs) of %d tenant%s; %d node%s %s",
+	                       b->jobs, b->jobs == 1 ? "" : "s", b->gpus, b->ntenants,
+	                       b->ntenants == 1 ? "" : "s", b->nnodes, b->nnodes == 1 ? "" : "s",
+	                       fc->drain ? "auto-drained" : "degraded");
+	in->body = xasprintf("dcopsd: %s on %s (partition %s, row %d)%s", label, n->name,
+	                     s->parts[n->part].name, n->row, n->lemon ? "; node has a fault history" : "");
+	in->nodes = b->nodes;
+	in->nnodes = b->nnodes;
+	in->tenants = b->tenants;
+	in->ntenants = b->ntenants;
+	b->nodes = NULL;
+	b->tenants = NULL;
+	sim_vec_push(&s->incidents, in);
+	s->st.incidents++;
+	sim_log(s, "incident sev %d: %s (%s)", in->sev, in->title, in->impact);
+}
+
+static void fail_one_job(struct sim *s, struct sim_node *n, const struct fault_cause *fc)
+{
+	for (int g = n->gpu0; g < n->gpu0 + n->ngpus; g++) {
+		struct sim_job *j = s->gpus[g].job;
+		if (!j)
+			continue;
+		if (fc->xid) {
+			s->gpus[g].xid = fc->xid;
+			s->gpus[g].xid_at = s->wall_now;
+			s->gpus[g].dirty = true;
+		}
+		sim_jobs_finish(s, j, JOB_FAILED, fc->what, 1);
+		return;
+	}
+}
+
+static void fault(struct sim *s, int node)
+{
+	const struct fault_cause *fc = pick_cause(s);
+	struct sim_node *n = &s->nodes[node];
+	char label[160];
+	if (fc->xid)
+		snprintf(label, sizeof label, "Xid %d: %s", fc->xid, fc->what);
+	else
+		snprintf(label, sizeof label, "%s", fc->what);
+	s->st.faults++;
+	sim_log(s, "fault on %s: %s", n->name, label);
+	if (fc->scope == SCOPE_JOB) {
+		fail_one_job(s, n, fc);
+		if (fc->health > n->health) {
+			n->health = fc->health;
+			set_str(&n->health_detail, label);
+			n->dirty = true;
+		}
+		return;
+	}
+	struct blast b = { .nodes = xcalloc((size_t)s->nnodes + 1, sizeof *b.nodes) };
+	if (fc->scope == SCOPE_ROW) {
+		for (int i = 0; i < s->nnodes; i++)
+			if (s->nodes[i].row == n->row && s->nodes[i].part == n->part)
+				hit_node(s, &s->nodes[i], fc, label, &b);
+	} else {
+		hit_node(s, n, fc, label, &b);
+	}
+	if (fc->drain || b.jobs > 0)
+		raise_incident(s, fc, n, label, &b);
+	free(b.nodes);
+	free(b.tenants);
+}
+
+void sim_faults_inject(struct sim *s)
+{
+	if (s->nnodes == 0)
+		return;
+	double lambda = s->nnodes * (1 + 0.02 * (SIM_LEMON_X - 1)) * SIM_HAZARD * s->o.fault_x * s->step;
+	int k = dc_rng_poisson(&s->rng, lambda);
+	for (int i = 0; i < k; i++) {
+		/* lemons by rejection: a plain node is kept one time in SIM_LEMON_X */
+		for (int tries = 0; tries < 1000; tries++) {
+			int node = dc_rng_range(&s->rng, 0, s->nnodes - 1);
+			if (s->nodes[node].lemon || dc_rng_unit(&s->rng) * SIM_LEMON_X < 1.0) {
+				fault(s, node);
+				break;
+			}
+		}
+	}
+}
+
+/* Repairs that are done, draining → drained, and sched_state from GPU use. */
+void sim_nodes_refresh(struct sim *s)
+{
+	for (int i = 0; i < s->nnodes; i++) {
+		struct sim_node *n = &s->nodes[i];
+		if (n->repair_at > 0 && s->sim_now >= n->repair_at) {
+			n->repair_at = 0;
+			n->health = HEALTH_OK;
+			set_str(&n->health_detail, n->admin == ADMIN_ACTIVE ? "" : "repaired; resume when verified");
+			if (n->sched == SCHED_DOWN)
+				n->sched = SCHED_IDLE;
+			n->dirty = true;
+		}
+		if (n->admin == ADMIN_DRAINING && n->nheld == 0) {
+			n->admin = ADMIN_DRAINED;
+			n->dirty = true;
+		}
+		if (n->sched == SCHED_DOWN)
+			continue;
+		enum sim_sched st = n->nheld == 0 ? SCHED_IDLE :
+		                    n->nheld >= n->ngpus ? SCHED_ALLOCATED : SCHED_MIXED;
+		if (st != n->sched) {
+			n->sched = st;
+			n->dirty = true;
+		}
+		if (n->nheld == 0) {
+			for (int g = n->gpu0; g < n->gpu0 + n->ngpus; g++)
+				if (s->gpus[g].remap && s->gpus[g].xid == 63) {
+					/* "reset at next idle" */
+					s->gpus[g].remap = false;
+					s->gpus[g].dirty = true;
+				}
+		}
+	}
+}
+
+static int jitter(struct sim *s, int v, int spread)
+{
+	return v + dc_rng_range(&s->rng, -spread, spread);
+}
+
+static int clampi(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void sample_gpu(struct sim *s, struct sim_gpu *g)
+{
+	const struct sim_node *n = &s->nodes[g->node];
+	const struct sim_part *p = n->part >= 0 ? &s->parts[n->part] : NULL;
+	int tdp = p ? p->tdp_w : 300, idle = p ? p->idle_w : 40;
+	if (n->sched == SCHED_DOWN) {
+		g->util = 0;
+		g->mem = 0;
+		g->power = 0;
+		g->temp = 25;
+		return;
+	}
+	/* noise stays inside the deadbands: rows change when the work does */
+	int util = g->job ? clampi(jitter(s, g->job->util, SIM_DB_UTIL / 2 - 1), 0, 100) : 0;
+	g->util = util;
+	g->mem = g->job ? (int)((double)g->mem_total * clampi(util + 10, 5, 95) / 100.0) : 0;
+	g->power = idle + (tdp - idle) * util / 100 + jitter(s, 0, tdp / 100 + 1);
+	if (g->power < 0)
+		g->power = 0;
+	g->temp = clampi(jitter(s, 32 + util * 45 / 100, 1), 20, 95);
+}
+
+static bool moved(const struct sim_gpu *g)
+{
+	return abs(g->util - g->w_util) >= SIM_DB_UTIL || abs(g->temp - g->w_temp) >= SIM_DB_TEMP ||
+	       abs(g->mem - g->w_mem) * 100 >= SIM_DB_MEM_PCT * g->mem_total ||
+	       abs(g->power - g->w_power) * 100 >= SIM_DB_POWER_PCT * (g->w_power > 50 ? g->w_power : 50);
+}
+
+/* Each GPU is looked at every telem_period ticks (staggered by index) and
+ * written only when it moved beyond the deadband, or when its holder
+ * changed; each reachable node reports every beat_period ticks. */
+void sim_telemetry(struct sim *s)
+{
+	int slot = (int)(s->tick % (uint64_t)s->telem_period);
+	for (int i = 0; i < s->ngpus; i++) {
+		struct sim_gpu *g = &s->gpus[i];
+		if (!g->dirty && i % s->telem_period != slot)
+			continue;
+		sample_gpu(s, g);
+		if (g->dirty || moved(g)) {
+			g->dirty = true;
+			g->w_util = g->util;
+			g->w_mem = g->mem;
+			g->w_temp = g->temp;
+			g->w_power = g->power;
+		}
+	}
+	int beat = (int)(s->tick % (uint64_t)s->beat_period);
+	for (int i = 0; i < s->nnodes; i++) {
+		struct sim_node *n = &s->nodes[i];
+		if (n->sched == SCHED_DOWN || (!n->dirty && i % s->beat_period != beat))
+			continue;
+		int power = n->part >= 0 ? s->parts[n->part].host_w : 800;
+		for (int g = n->gpu0; g < n->gpu0 + n->ngpus; g++)
+			power += s->gpus[g].w_power;
+		n->power_w = power;
+		n->last_seen = s->wall_now;
+		n->dirty = true;
+	}
+}

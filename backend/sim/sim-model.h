@@ -1,0 +1,173 @@
+/* sim-model.h — the simulator's in-memory model, shared by the files of backend/sim
+ * only (not a public header; dcopsd and tests use sim.h).
+ *
+ * Ownership: struct sim owns every array and every struct sim_job; a job is
+ * freed after the tick that ended it has been written. Nodes, GPUs and
+ * tenants refer to each other by index into the sim's arrays, never by
+ * pointer, so the arrays may be rebuilt by sim_load. */
+#ifndef DCOPS_SIM_MODEL_H
+#define DCOPS_SIM_MODEL_H
+
+#include "sim/sim.h"
+
+enum sim_admin { ADMIN_ACTIVE, ADMIN_DRAINING, ADMIN_DRAINED };
+enum sim_health { HEALTH_OK, HEALTH_WARN, HEALTH_FAIL };
+enum sim_sched { SCHED_IDLE, SCHED_MIXED, SCHED_ALLOCATED, SCHED_DOWN };
+enum sim_jstate { JOB_PENDING, JOB_RUNNING, JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED,
+                  JOB_TIMEOUT, JOB_NODE_FAIL };
+
+extern const char *const sim_admin_names[];
+extern const char *const sim_health_names[];
+extern const char *const sim_sched_names[];
+extern const char *const sim_jstate_names[];
+
+#define SIM_GPN_MAX 64
+
+struct sim_part {
+	int id;
+	char *name;
+	int gpn;              /* GPUs of a standard (whole) node */
+	int ngpus, nstd;      /* GPUs in all, standard nodes */
+	int tdp_w, idle_w, host_w;
+	double lambda;        /* job arrivals per simulated second, before the cycle */
+	double *cum_weight;   /* over tenants homed here, for picking a submitter */
+	int *tenants, ntenants;
+	/* scheduling scratch, rebuilt each tick: nodes by free GPUs */
+	int *bucket[SIM_GPN_MAX + 1];
+	int nbucket[SIM_GPN_MAX + 1];
+	bool reserve;         /* whole free nodes held for a blocked multi-node job */
+	bool blocked;         /* a job already waits for resources this tick */
+};
+
+struct sim_node {
+	int id;
+	char *name;
+	int part, row;
+	int gpu0, ngpus, nheld;   /* GPUs are gpus[gpu0 .. gpu0 + ngpus) */
+	enum sim_admin admin;
+	enum sim_health health;
+	enum sim_sched sched;
+	char *drain_reason, *drained_by, *health_detail;
+	double drained_at;        /* wall epoch seconds, 0 = none */
+	double repair_at;         /* simulated time the hardware is fixed, 0 = none */
+	int power_w;
+	double last_seen;
+	bool lemon, dirty;
+};
+
+struct sim_gpu {
+	int id, node;
+	struct sim_job *job;
+	int util, mem, mem_total, temp, power;
+	int w_util, w_mem, w_temp, w_power;   /* values last written */
+	long long sbe, dbe;
+	bool remap;
+	int xid;
+	double xid_at;
+	bool dirty;
+};
+
+struct sim_tenant {
+	int id;
+	char *name;
+	int project;              /* 0: none */
+	int limit;
+	double budget, used, used_written;
+	int running, pending;     /* GPUs running, jobs pending */
+	int home;                 /* partition index */
+	bool hoarder;
+};
+
+struct sim_job {
+	long long id;             /* 0 until reserved (new jobs) */
+	int tenant, part;
+	int gpus, nnodes;
+	enum sim_jstate state, outcome;
+	const char *reason;
+	double submit_wall, start_wall, end_wall;
+	double end_sim;           /* simulated time it ends while running */
+	double duration;          /* planned run time, simulated seconds */
+	int util, exit_code;
+	int *held, nheld;         /* GPU indices */
+	char *node_list;
+	int run_ix;               /* index in sim.run while running */
+	bool is_new, dirty;
+};
+
+struct sim_incident {
+	int sev;
+	char *title, *impact, *body;
+	int *nodes, nnodes;       /* node ids */
+	int *tenants, ntenants;   /* tenant ids */
+};
+
+struct sim_action_result {
+	long long id;
+	bool ok;
+	char *error;
+};
+
+/* A growable vector of pointers. */
+struct sim_vec {
+	void **v;
+	size_t n, cap;
+};
+void sim_vec_push(struct sim_vec *vec, void *p);
+
+struct sim {
+	struct sim_opts o;
+	struct dc_rng rng;
+	double sim_now, wall_now, step;   /* simulated seconds; wall epoch; sim s per tick */
+	uint64_t tick;
+	struct sim_part *parts;
+	int nparts;
+	struct sim_node *nodes;
+	int nnodes;
+	struct sim_gpu *gpus;
+	int ngpus;
+	struct sim_tenant *tenants;
+	int ntenants;
+	int *tenant_ix, tenant_ix_len;    /* tenant id → index, -1 */
+	struct sim_vec run, pend;         /* struct sim_job * */
+	struct sim_vec fresh, changed, done;  /* this tick: new, changed, ended jobs */
+	struct sim_vec incidents;         /* struct sim_incident * */
+	struct sim_vec results;           /* struct sim_action_result * */
+	double *usage;                    /* gpu-hours per tenant × partition since last sample */
+	double next_sample;
+	int telem_period, beat_period;    /* ticks between telemetry / heartbeat passes */
+	struct sim_tick_stats st;
+	bool warm;                        /* start the first tick with a busy fleet */
+};
+
+void sim_log(struct sim *s, const char *fmt, ...) DC_PRINTF(2, 3);
+int sim_tenant_index(const struct sim *s, int id);
+int sim_node_by_name(const struct sim *s, const char *name);
+
+/* sim-jobs.c */
+void sim_jobs_calibrate(struct sim *s);
+void sim_jobs_end_due(struct sim *s);
+void sim_jobs_finish(struct sim *s, struct sim_job *j, enum sim_jstate st, const char *reason,
+                     int exit_code);
+void sim_jobs_arrive(struct sim *s);
+void sim_jobs_schedule(struct sim *s);
+void sim_jobs_warm(struct sim *s);
+void sim_jobs_accrue(struct sim *s);
+void sim_job_free(struct sim_job *j);
+
+/* sim-faults.c */
+void sim_faults_inject(struct sim *s);
+void sim_nodes_refresh(struct sim *s);
+void sim_telemetry(struct sim *s);
+void sim_incident_free(struct sim_incident *in);
+
+/* sim-actions.c: applies pending dcops.actions rows inside the tick's transaction */
+int sim_actions_apply(struct sim *s, PGconn *c, struct dc_err *err);
+void sim_node_set_drain(struct sim *s, struct sim_node *n, const char *reason, const char *by);
+
+/* sim-write.c */
+int sim_write_reserve_ids(struct sim *s, PGconn *c, struct dc_err *err);
+int sim_write_tick(struct sim *s, PGconn *c, struct dc_err *err);
+long sim_write_cmd(PGconn *c, struct dc_err *err, const char *sql, int n,
+                   const char *const *p);
+
+#endif
