@@ -1,10 +1,481 @@
+#include "demo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "db.h"
+#include "migrate.h"
+#include "pgcluster.h"
+#include "seed.h"
+
+extern char **environ;
+
+#define DEMO_SPEED "60"
+#define DEMO_PG_STOP_S 30
+#define DEMO_DCOPSD_STOP_MS 10000
+#define DEMO_DCOPSD_START_MS 10000
+
+struct demo_paths {
+	char *var, *pg, *run, *log, *server_log, *dcopsd_log, *dcopsd_pid, *lock;
+};
+
+static int demo_paths_init(struct demo_paths *p, struct dc_err *err)
+{
+	const char *var = dc_vardir();
+	if (var[0] != '/')
+		return dc_err_set(err, "DCOPS_VAR=%s must be an absolute path", var);
+	p->var = xstrdup(var);
+	p->pg = xasprintf("%s/pg", var);
+	p->run = xstrdup(db_demo_sockdir());
+	p->log = xasprintf("%s/log", var);
+	p->server_log = xasprintf("%s/log/server.log", var);
+	p->dcopsd_log = xasprintf("%s/log/dcopsd.log", var);
+	p->dcopsd_pid = xasprintf("%s/dcopsd.pid", p->run);
+	p->lock = xasprintf("%s/demo.lock", var);
+	return 0;
+}
+
+static void demo_paths_free(struct demo_paths *p)
+{
+	free(p->var); free(p->pg); free(p->run); free(p->log);
+	free(p->server_log); free(p->dcopsd_log); free(p->dcopsd_pid); free(p->lock);
+}
+
+static void info(bool quiet, const char *fmt, ...) DC_PRINTF(2, 3);
+static void info(bool quiet, const char *fmt, ...)
+{
+	if (quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("dcops demo: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* mkdir -p, mode 0755: PostgreSQL's user must be able to pass through. */
+static int make_dir(const char *path, struct dc_err *err)
+{
+	char *p = xstrdup(path);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0755) == -1 && errno != EEXIST)
+			break;
+		*s = '/';
+	}
+	free(p);
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		return dc_err_set(err, "cannot create %s: %s", path, strerror(errno));
+	return is_dir(path) ? 0 : dc_err_set(err, "%s is not a directory", path);
+}
+
+/* Serialises demo starts and stops on one var/ (released by close). */
+static int lock_take(const struct demo_paths *p, struct dc_err *err)
+{
+	int fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return dc_err_set(err, "cannot open %s: %s", p->lock, strerror(errno));
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			close(fd);
+			return dc_err_set(err, "cannot lock %s: %s", p->lock, strerror(errno));
+		}
+	}
+	return fd;
+}
+
+/* The running dcopsd of this demo, or 0: the pid file must name a live
+ * process called dcopsd (a reused pid belongs to someone else). */
+static pid_t dcopsd_pid(const struct demo_paths *p)
+{
+	pid_t pid = pgcluster_read_pid(p->dcopsd_pid);
+	return pid > 0 && pgcluster_proc_alive(pid) && pgcluster_proc_named(pid, "dcopsd") ? pid : 0;
+}
+
+/* The running binary's path, into exe[PATH_MAX]. */
+static int self_exe(char *exe, struct dc_err *err)
+{
+	ssize_t n = readlink("/proc/self/exe", exe, PATH_MAX - 1);
+	if (n <= 0)
+		return dc_err_set(err, "cannot read /proc/self/exe: %s", strerror(errno));
+	exe[n] = '\0';
+	return 0;
+}
+
+/* dcopsd sits next to the dcops binary (build/bin, or PREFIX/bin). */
+static char *dcopsd_path(struct dc_err *err)
+{
+	char exe[PATH_MAX];
+	if (self_exe(exe, err) == -1)
+		return NULL;
+	*strrchr(exe, '/') = '\0';
+	char *path = xasprintf("%s/dcopsd", exe);
+	if (access(path, X_OK) == 0)
+		return path;
+	dc_err_set(err, "dcopsd not found next to dcops (%s); build it with make", path);
+	free(path);
+	return NULL;
+}
+
+static int write_pidfile(const char *path, pid_t pid, struct dc_err *err)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	int rc = 0;
+	if (!f || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f) != 0 || rename(tmp, path) == -1)
+		rc = dc_err_set(err, "cannot write %s: %s", path, strerror(errno));
+	free(tmp);
+	return rc;
+}
+
+/* Waits until dcopsd has written its pid file and is still alive half a
+ * second after starting (a bad database or option makes it exit at once).
+ * Writes the pid file itself if dcopsd has not within the time allowed. */
+static int dcopsd_settle(const struct demo_paths *p, pid_t pid, struct dc_err *err)
+{
+	int64_t start = dc_mono_ms();
+	for (;;) {
+		if (!pgcluster_proc_alive(pid)) {
+			char last[300];
+			pgcluster_log_last(p->dcopsd_log, false, last, sizeof last);
+			return dc_err_set(err, "dcopsd exited at start%s%s; see %s", last[0] ? ": " : "",
+			                  last, p->dcopsd_log);
+		}
+		int64_t took = dc_mono_ms() - start;
+		if (took >= 500 && pgcluster_read_pid(p->dcopsd_pid) == pid)
+			return 0;
+		if (took >= DEMO_DCOPSD_START_MS)
+			return write_pidfile(p->dcopsd_pid, pid, err);
+		usleep(50000);
+	}
+}
+
+static int dcopsd_start(const struct demo_paths *p, bool quiet, pid_t *out, struct dc_err *err)
+{
+	pid_t pid = dcopsd_pid(p);
+	if (pid > 0) {
+		info(quiet, "dcopsd already running (pid %d)", (int)pid);
+		*out = pid;
+		return 0;
+	}
+	pid_t stale = pgcluster_read_pid(p->dcopsd_pid);
+	if (unlink(p->dcopsd_pid) == 0)
+		info(quiet, "removed a stale dcopsd.pid (pid %d is not running dcopsd)", (int)stale);
+	char *exe = dcopsd_path(err);
+	if (!exe)
+		return -1;
+	char *conninfo = db_demo_conninfo();
+	char *argv[] = { exe, "--adapter", "sim", "--speed", DEMO_SPEED, "--db", conninfo,
+	                 "--log", p->dcopsd_log, "--pidfile", p->dcopsd_pid, NULL };
+	pid = pgcluster_spawn(argv, environ, p->dcopsd_log, NULL, err);
+	free(exe);
+	free(conninfo);
+	if (pid == -1 || dcopsd_settle(p, pid, err) == -1)
+		return -1;
+	info(quiet, "started dcopsd --adapter sim --speed %s (pid %d)", DEMO_SPEED, (int)pid);
+	*out = pid;
+	return 0;
+}
+
+static int dcopsd_stop(const struct demo_paths *p, bool quiet, struct dc_err *err)
+{
+	pid_t pid = dcopsd_pid(p);
+	if (pid <= 0) {
+		if (unlink(p->dcopsd_pid) == 0)
+			info(quiet, "removed a stale dcopsd.pid");
+		info(quiet, "dcopsd was not running");
+		return 0;
+	}
+	if (kill(pid, SIGTERM) == -1 && errno != ESRCH)
+		return dc_err_set(err, "cannot stop dcopsd (pid %d): %s", (int)pid, strerror(errno));
+	if (!pgcluster_proc_wait_gone(pid, DEMO_DCOPSD_STOP_MS)) {
+		info(quiet, "dcopsd (pid %d) ignored SIGTERM for %d s; killing it", (int)pid,
+		     DEMO_DCOPSD_STOP_MS / 1000);
+		kill(pid, SIGKILL);
+		if (!pgcluster_proc_wait_gone(pid, 5000))
+			return dc_err_set(err, "dcopsd (pid %d) did not stop, even on SIGKILL", (int)pid);
+	}
+	unlink(p->dcopsd_pid);
+	info(quiet, "stopped dcopsd (pid %d)", (int)pid);
+	return 0;
+}
+
+/* Appends a libpq conninfo value, single-quoted. */
+static void conninfo_add(struct sb *sb, const char *key, const char *val)
+{
+	sb_appendf(sb, "%s%s='", sb->len ? " " : "", key);
+	for (const char *s = val; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			sb_append(sb, "\\");
+		sb_appendn(sb, s, 1);
+	}
+	sb_append(sb, "'");
+}
+
+static int exec_ok(PGconn *c, const char *sql, int n, const char *const *params,
+                   struct dc_err *err)
+{
+	PGresult *r = db_exec(c, err, sql, n, params);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+static int database_create(const struct pgcluster *pc, bool quiet, struct dc_err *err)
+{
+	struct sb ci = {0};
+	char port[16];
+	snprintf(port, sizeof port, "%d", pc->port);
+	conninfo_add(&ci, "host", pc->sockdir);
+	conninfo_add(&ci, "port", port);
+	conninfo_add(&ci, "dbname", "postgres");
+	conninfo_add(&ci, "user", pc->role);
+	PGconn *c = db_connect_str(ci.buf, "dcops demo", err);
+	sb_free(&ci);
+	if (!c)
+		return -1;
+	const char *params[] = { DB_DEMO_DBNAME };
+	PGresult *r = db_exec(c, err, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
+	                      1, params);
+	int rc = r ? 0 : -1;
+	if (r && PQntuples(r) == 0) {
+		rc = exec_ok(c, "CREATE DATABASE " DB_DEMO_DBNAME, 0, NULL, err);
+		if (rc == 0)
+			info(quiet, "created database %s", DB_DEMO_DBNAME);
+	}
+	PQclear(r);
+	PQfinish(c);
+	return rc;
+}
+
+/* Migrates, seeds an empty fleet and marks the database as a demo. */
+static int database_prepare(bool quiet, struct dc_err *err)
+{
+	char *conninfo = db_demo_conninfo();
+	PGconn *c = db_connect_str(conninfo, "dcops demo", err);
+	free(conninfo);
+	if (!c)
+		return -1;
+	struct migrate_result mr = {0};
+	struct seed_result sr = {0};
+	struct seed_opts so = {0};
+	int rc = -1, seeded;
+	if (migrate_apply(c, false, false, &mr, err) == -1)
+		goto out;
+	if (mr.applied)
+		info(quiet, "applied %d migrations in %.0f ms", mr.applied, mr.ms);
+	seeded = seed_load(c, &so, &sr, err);
+	if (seeded == -1)
+		goto out;
+	if (seeded == 0)
+		info(quiet, "seeded %d nodes, %d accelerators, %d racks, %d tenants in %.0f ms",
+		     sr.nodes, sr.gpus, sr.racks, sr.tenants, sr.ms);
+	rc = exec_ok(c, "INSERT INTO dcops.setting (key, value) VALUES ('environment', 'demo') "
+	                "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
+	                "WHERE setting.value <> excluded.value", 0, NULL, err);
+out:
+	PQfinish(c);
+	return rc;
+}
+
+static int demo_up(const struct demo_paths *p, bool quiet, struct demo_state *st,
+                   struct dc_err *err)
+{
+	struct pgcluster pc;
+	pgcluster_open(&pc, p->pg, p->run, p->server_log, DB_DEMO_PORT);
+	int rc = -1, r;
+	if ((r = pgcluster_init(&pc, err)) == -1)
+		goto out;
+	if (r == 1)
+		info(quiet, "created a PostgreSQL %s cluster in %s", pgcluster_version(&pc), p->pg);
+	r = pgcluster_start(&pc, err);
+	if (pc.note[0])
+		info(quiet, "%s", pc.note);
+	if (r == -1)
+		goto out;
+	st->cluster = true;
+	st->postgres = pgcluster_pid(&pc);
+	info(quiet, "PostgreSQL %s (pid %d)", r == 1 ? "already running" : "started",
+	     (int)st->postgres);
+	if (database_create(&pc, quiet, err) == -1 || database_prepare(quiet, err) == -1)
+		goto out;
+	rc = dcopsd_start(p, quiet, &st->dcopsd, err);
+out:
+	pgcluster_free(&pc);
+	return rc;
+}
+
+int demo_start(bool quiet, struct demo_state *st, struct dc_err *err)
+{
+	memset(st, 0, sizeof *st);
+	struct demo_paths p = {0};
+	if (demo_paths_init(&p, err) == -1)
+		return -1;
+	int rc = -1, lock = -1;
+	if (make_dir(p.var, err) == 0 && make_dir(p.log, err) == 0 &&
+	    (lock = lock_take(&p, err)) != -1)
+		rc = demo_up(&p, quiet, st, err);
+	if (lock != -1)
+		close(lock);
+	demo_paths_free(&p);
+	return rc;
+}
+
+int demo_stop(bool quiet, struct dc_err *err)
+{
+	struct demo_paths p = {0};
+	if (demo_paths_init(&p, err) == -1)
+		return -1;
+	if (!is_dir(p.var)) {
+		info(quiet, "nothing to stop: no demo in %s", p.var);
+		demo_paths_free(&p);
+		return 0;
+	}
+	int rc = -1, lock = lock_take(&p, err);
+	if (lock != -1 && dcopsd_stop(&p, quiet, err) == 0) {
+		struct pgcluster pc;
+		pgcluster_open(&pc, p.pg, p.run, p.server_log, DB_DEMO_PORT);
+		pid_t pid = pgcluster_pid(&pc);
+		int r = pgcluster_stop(&pc, DEMO_PG_STOP_S, err);
+		if (pc.note[0])
+			info(quiet, "%s", pc.note);
+		if (r == 0)
+			info(quiet, "stopped PostgreSQL (pid %d)", (int)pid);
+		else if (r == 1)
+			info(quiet, "PostgreSQL was not running");
+		rc = r == -1 ? -1 : 0;
+		pgcluster_free(&pc);
+	}
+	if (lock != -1)
+		close(lock);
+	demo_paths_free(&p);
+	return rc;
+}
+
+void demo_query(struct demo_state *st)
+{
+	memset(st, 0, sizeof *st);
+	struct demo_paths p = {0};
+	if (demo_paths_init(&p, NULL) == -1)
+		return;
+	struct pgcluster pc;
+	pgcluster_open(&pc, p.pg, p.run, p.server_log, DB_DEMO_PORT);
+	st->cluster = pgcluster_exists(&pc);
+	st->postgres = pgcluster_pid(&pc);
+	st->dcopsd = dcopsd_pid(&p);
+	pgcluster_free(&pc);
+	demo_paths_free(&p);
+}
+
+/* ---- dcops demo ------------------------------------------------------ */
+
+static int demo_status(void)
+{
+	struct demo_state st;
+	demo_query(&st);
+	struct demo_paths p = {0};
+	struct dc_err err;
+	if (demo_paths_init(&p, &err) == -1) {
+		fprintf(stderr, "dcops: demo: %s\n", err.msg);
+		return 1;
+	}
+	printf("demo in %s\n", p.var);
+	if (st.postgres)
+		printf("  PostgreSQL  running (pid %d), socket in %s, log %s\n", (int)st.postgres,
+		       p.run, p.server_log);
+	else
+		printf("  PostgreSQL  %s\n", st.cluster ? "stopped" : "no cluster yet");
+	if (st.dcopsd)
+		printf("  dcopsd      running (pid %d), log %s\n", (int)st.dcopsd, p.dcopsd_log);
+	else
+		printf("  dcopsd      not running\n");
+	demo_paths_free(&p);
+	if (st.postgres && st.dcopsd)
+		return 0;
+	fprintf(stderr, "dcops: demo: %s is not running (dcops demo starts it)\n",
+	        st.postgres ? "dcopsd" : "the demo cluster");
+	return 1;
+}
+
+static void demo_summary(const struct demo_state *st)
+{
+	char exe[PATH_MAX];
+	if (self_exe(exe, NULL) == -1)
+		snprintf(exe, sizeof exe, "dcops");
+	const char *var = dc_vardir();
+	printf("The Gwangju data center is running (simulated time %sx).\n"
+	       "  data       %s (PostgreSQL, Unix socket only, no TCP port)\n"
+	       "  psql       psql -h %s -d %s\n"
+	       "  simulator  dcopsd pid %d, log %s/log/dcopsd.log\n"
+	       "  console    %s   (any dcops command given no --db uses the demo)\n"
+	       "  stop       %s demo --stop\n",
+	       DEMO_SPEED, var, db_demo_sockdir(), DB_DEMO_DBNAME, (int)st->dcopsd, var, exe, exe);
+	fflush(stdout);
+}
+
+static void demo_usage(FILE *f)
+{
+	fprintf(f, "usage: dcops demo [--stop | --status | --no-console]\n");
+}
 
 int demo_cmd(const struct dc_opts *o, int argc, char **argv)
 {
-	(void)o; (void)argc;
-	fprintf(stderr, "dcops: %s: not built yet\n", argv[0]);
-	return 1;
+	enum { START, STOP, STATUS } mode = START;
+	bool console = true;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--stop") == 0) {
+			mode = STOP;
+		} else if (strcmp(argv[i], "--status") == 0) {
+			mode = STATUS;
+		} else if (strcmp(argv[i], "--no-console") == 0) {
+			console = false;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			demo_usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "dcops: demo: unknown option '%s'\n", argv[i]);
+			demo_usage(stderr);
+			return 2;
+		}
+	}
+	if (mode == STATUS)
+		return demo_status();
+	struct dc_err err;
+	if (mode == STOP) {
+		if (demo_stop(o->quiet, &err) == 0)
+			return 0;
+		fprintf(stderr, "dcops: demo --stop: %s\n", err.msg);
+		return 1;
+	}
+	struct demo_state st;
+	if (demo_start(o->quiet, &st, &err) == -1) {
+		fprintf(stderr, "dcops: demo: %s\n", err.msg);
+		return 1;
+	}
+	demo_summary(&st);
+	if (!console || !o->console)
+		return 0;
+	struct dc_opts co = *o;
+	char *conninfo = db_demo_conninfo();
+	co.db = conninfo;
+	int rc = o->console(&co);
+	free(conninfo);
+	return rc;
 }

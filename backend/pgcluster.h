@@ -10,8 +10,9 @@
  *
  * Ownership: struct pgcluster owns its strings; pgcluster_free() releases
  * them and stops nothing. pgcluster_open() touches no file; directories
- * are created by pgcluster_init(). Errors fill err with one line naming
- * what failed and, where the server wrote one, the log file to read. */
+ * are created by pgcluster_init() and pgcluster_start(). Errors fill err
+ * with one line naming what failed and, where the server wrote one, the
+ * log file to read. */
 #ifndef DCOPS_PGCLUSTER_H
 #define DCOPS_PGCLUSTER_H
 
@@ -30,20 +31,21 @@ struct pgcluster_user {
 };
 
 struct pgcluster {
-	char *bindir;    /* initdb, postgres */
+	char *bindir;    /* initdb, postgres (NULL until init or start) */
 	char *datadir;   /* PGDATA */
 	char *sockdir;   /* unix_socket_directories */
 	char *logfile;   /* the server's stderr and initdb's output */
-	char *role;      /* superuser role: the calling user's name */
+	char *role;      /* superuser role: the calling user's name (ditto) */
 	int port;        /* names the socket: <sockdir>/.s.PGSQL.<port> */
 	struct pgcluster_user owner;
 	char note[512];  /* what start/stop cleaned up after a crash ("" if nothing) */
 };
 
-/* Finds the server binaries ($DCOPS_PG_BINDIR, `pg_config --bindir`, the
- * newest /usr/lib/postgresql/N/bin) and the user the server runs as. */
-int pgcluster_open(struct pgcluster *pc, const char *datadir, const char *sockdir,
-                   const char *logfile, int port, struct dc_err *err);
+/* Fills in the paths only. init and start then find the server binaries
+ * ($DCOPS_PG_BINDIR, `pg_config --bindir`, the newest
+ * /usr/lib/postgresql/N/bin) and the user the server runs as. */
+void pgcluster_open(struct pgcluster *pc, const char *datadir, const char *sockdir,
+                    const char *logfile, int port);
 void pgcluster_free(struct pgcluster *pc);
 
 /* True when datadir holds an initialised cluster. */
@@ -75,6 +77,9 @@ bool pgcluster_proc_wait_gone(pid_t pid, int timeout_ms);
  * executed. */
 pid_t pgcluster_spawn(char *const argv[], char *const envp[], const char *logfile,
                       const struct pgcluster_user *user, struct dc_err *err);
+/* The last line of logfile (of its last 8 KiB), or with errors_only the
+ * last FATAL/PANIC/ERROR line, into out; "" when none. */
+void pgcluster_log_last(const char *logfile, bool errors_only, char *out, size_t outsz);
 /* Reads a pid from the first line of path; 0 when absent or unreadable. */
 pid_t pgcluster_read_pid(const char *path);
 

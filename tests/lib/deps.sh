@@ -2,6 +2,9 @@
 # deps.sh PKG... — install the Debian packages that are missing, and only those.
 # Says what it is about to install; uses sudo when not root; no-op when complete.
 set -eu
+# dpkg refuses to run without the sbin directories (ldconfig, start-stop-daemon).
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+export PATH
 missing=""
 for p in "$@"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
@@ -25,14 +28,22 @@ else
 	exit 1
 fi
 echo "deps: installing:$missing${SUDO:+ (with sudo)}"
-# dcops runs its own private clusters; don't let the package make a system one.
+# dcops runs its own private clusters; don't let the package make a system
+# one (a service on port 5432). postgresql-common reads this file only;
+# an explicit setting already there is the administrator's and is kept.
 case " $missing " in
 *" postgresql "*)
-	if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+	cc=/etc/postgresql-common/createcluster.conf
+	if [ ! -e "$cc" ]; then
 		$SUDO mkdir -p /etc/postgresql-common
-		echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
+		echo "create_main_cluster = false" | $SUDO tee "$cc" >/dev/null
+	elif ! grep -q '^[[:space:]]*create_main_cluster' "$cc"; then
+		echo "create_main_cluster = false" | $SUDO tee -a "$cc" >/dev/null
 	fi ;;
 esac
 $SUDO apt-get update -qq
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+# No questions: keep configuration files already on disk (ours above included).
+$SUDO env DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1 \
+	apt-get install -y -qq --no-install-recommends \
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing </dev/null
 echo "deps: done"
