@@ -134,6 +134,15 @@ static void describe_server(const PGconn *c, char *out, size_t n)
 		snprintf(out, n, "%s:%s", host, port);
 }
 
+/* libpq prints server notices on stderr by default: raw server text (which
+ * can quote anything a row holds) on the operator's terminal, and a second
+ * line where a script command promises one. */
+static void notice_ignore(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 PGconn *db_connect_str(const char *conninfo, const char *application_name, struct dc_err *err)
 {
 	const char *const keys[] = { "dbname", "fallback_application_name", "client_encoding", NULL };
@@ -161,6 +170,7 @@ PGconn *db_connect_str(const char *conninfo, const char *application_name, struc
 		PQfinish(c);
 		return NULL;
 	}
+	PQsetNoticeProcessor(c, notice_ignore, NULL);
 	PGresult *r = db_exec(c, err, "SELECT set_config('TimeZone', 'UTC', false), "
 	                              "set_config('search_path', 'pg_catalog, dcops', false)",
 	                      0, NULL);

@@ -93,7 +93,7 @@ long sim_write_cmd(PGconn *c, struct dc_err *err, const char *sql, int n, const 
 static int run_arrays(struct sim *s, PGconn *c, struct dc_err *err, const char *sql,
                       struct arr *a, int n)
 {
-	const char *p[16];
+	const char *p[16] = { 0 };
 	for (int i = 0; i < n; i++)
 		p[i] = arr_done(&a[i]);
 	long rows = sim_write_cmd(c, err, sql, n, p);
