@@ -119,6 +119,8 @@ static const struct field ssh_fields[] = {
 	F_I("db_port", SSH(db_port), 1, 65535),
 	F_B("read_ssh_config", SSH(read_ssh_config)),
 	F_B("password_auth", SSH(password_auth)),
+	F_S("node_host", SSH(node_host)),
+	F_I("node_port", SSH(node_port), 1, 65535),
 };
 #undef SSH
 
@@ -137,6 +139,15 @@ static const struct field top_fields[] = {
 	F_S("default_profile", offsetof(struct config, default_profile)),
 	F_S("theme", offsetof(struct config, theme)),
 };
+#define DIAG(f) offsetof(struct config_diag, f)
+static const struct field diag_fields[] = {
+	F_S("name", DIAG(name)),
+	F_S("label", DIAG(label)),
+	F_S("command", DIAG(command)),
+	F_B("nvsmi_csv", DIAG(nvsmi_csv)),
+};
+#undef DIAG
+
 #undef F_S
 #undef F_B
 #undef F_I
@@ -302,6 +313,31 @@ static int keys_read(struct ctx *x, const cJSON *obj, struct config *c)
 	return 0;
 }
 
+/* Checked for shape here; ssh-exec.c checks names and commands again
+ * before anything runs. */
+static int diags_read(struct ctx *x, const cJSON *arr, struct config *c)
+{
+	if (!cJSON_IsArray(arr))
+		return bad(x, "diagnostics", "expected a list of {name, label, command}", arr);
+	const cJSON *v;
+	cJSON_ArrayForEach(v, arr) {
+		char *p = xasprintf("diagnostics[%zu]", c->ndiags);
+		c->diags = xrealloc(c->diags, (c->ndiags + 1) * sizeof *c->diags);
+		struct config_diag *d = &c->diags[c->ndiags++];
+		*d = (struct config_diag){ 0 };
+		int rc = object_read(x, v, p, diag_fields, DC_ARRAY_LEN(diag_fields), d);
+		if (rc == 0 && (!d->name || !d->command))
+			rc = dc_err_set(x->err, "%s: %s: needs a name and a command", x->file, p);
+		for (size_t i = 0; rc == 0 && i + 1 < c->ndiags; i++)
+			if (strcmp(c->diags[i].name, d->name) == 0)
+				rc = dc_err_set(x->err, "%s: %s: the name \"%s\" is used twice", x->file, p, d->name);
+		free(p);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int root_read(struct ctx *x, const cJSON *root, struct config *c)
 {
 	if (!cJSON_IsObject(root))
@@ -315,6 +351,8 @@ static int root_read(struct ctx *x, const cJSON *root, struct config *c)
 			rc = profiles_read(x, v, c);
 		else if (strcmp(v->string, "keys") == 0)
 			rc = keys_read(x, v, c);
+		else if (strcmp(v->string, "diagnostics") == 0)
+			rc = diags_read(x, v, c);
 		else if (field_find(top_fields, DC_ARRAY_LEN(top_fields), v->string))
 			rc = field_read(x, field_find(top_fields, DC_ARRAY_LEN(top_fields), v->string),
 			                v, v->string, c);
@@ -371,7 +409,14 @@ void config_free(struct config *c)
 		free(p->ssh.identity_file);
 		free(p->ssh.known_hosts);
 		free(p->ssh.db_host);
+		free(p->ssh.node_host);
 	}
+	for (size_t i = 0; i < c->ndiags; i++) {
+		free(c->diags[i].name);
+		free(c->diags[i].label);
+		free(c->diags[i].command);
+	}
+	free(c->diags);
 	for (size_t i = 0; i < c->nkeys; i++) {
 		free(c->keys[i].action);
 		free(c->keys[i].key);

@@ -8,8 +8,15 @@
  *                                      "identity_file": "~/.ssh/id_ed25519",
  *                                      "known_hosts": "~/.ssh/known_hosts",
  *                                      "db_host": "10.0.0.5", "db_port": 5432,
- *                                      "read_ssh_config": false, "password_auth": false } } },
- *     "keys": { "nodes.drain": "D", "global.quit": "q" } }
+ *                                      "read_ssh_config": false, "password_auth": false,
+ *                                      "node_host": "{node}.mgmt", "node_port": 22 } } },
+ *     "keys": { "nodes.drain": "D", "global.quit": "q" },
+ *     "diagnostics": [ { "name": "gpu", "label": "GPU summary", "nvsmi_csv": true,
+ *                        "command": "nvidia-smi --query-gpu=... --format=csv,noheader,nounits" } ] }
+ *
+ * "diagnostics" replaces the built-in table (ssh_diag_defaults) as a
+ * whole: only these commands ever run on a node. "node_host" is how the
+ * bastion reaches a node, "{node}" standing for its (validated) name.
  *
  * Every key is optional. Unknown keys and wrong types are errors naming the
  * file and the JSON path ("config.json: profiles.prod.readonly: expected
@@ -34,8 +41,10 @@
 
 struct config_ssh {
 	char *host, *user, *identity_file, *known_hosts, *db_host;
+	char *node_host;     /* NULL: "{node}" */
 	int port;            /* 0: not set (22) */
 	int db_port;         /* 0: not set (5432) */
+	int node_port;       /* 0: not set (22) */
 	bool read_ssh_config, password_auth;
 };
 
@@ -53,6 +62,11 @@ struct config_key {
 	char *key;           /* "D", "C-d", "F5": parsed by tui/keys.c */
 };
 
+struct config_diag {
+	char *name, *label, *command;
+	bool nvsmi_csv;
+};
+
 struct config {
 	char *path;          /* the file read (or looked for) */
 	char *default_profile, *theme;
@@ -60,6 +74,8 @@ struct config {
 	size_t nprofiles;
 	struct config_key *keys;
 	size_t nkeys;
+	struct config_diag *diags;
+	size_t ndiags;
 };
 
 /* The default path (malloc'd): $XDG_CONFIG_HOME/dcops/config.json, else

@@ -73,6 +73,9 @@ struct dc_node {
 	struct dc_gpu *gpus[DC_MAX_GPUS_PER_NODE]; /* by gpu idx; NULL when unknown */
 	int gpus_used, util_mean, temp_max, last_xid;
 	int64_t last_xid_at;
+	/* operator state (005_actions.sql): actions carry the version seen */
+	int64_t admin_version, admin_changed_at;
+	char *admin_changed_by;
 };
 struct dc_gpu {
 	int64_t id, version, node_id, job_id; /* job_id 0 = free */
@@ -94,6 +97,8 @@ struct dc_quota {
 	int gpu_limit;
 	double gpu_hours_budget, gpu_hours_used, storage_tb, storage_used_tb;
 	int64_t term_start, term_end, expires_at;
+	int64_t limits_version, limits_changed_at;
+	char *limits_changed_by;
 };
 struct dc_job {
 	int64_t id, version, tenant_id, partition_id;
@@ -108,6 +113,9 @@ struct dc_incident {
 	enum dc_inc_state state;
 	char *title, *impact, *summary, *source, *owner;
 	int64_t opened_at, acknowledged_at, resolved_at, next_update_at;
+	int64_t op_version, op_changed_at;
+	char *op_changed_by;
+	char *nodes, *tenants;    /* linked names (incident_node/_tenant), space-separated */
 };
 struct dc_incident_event { int64_t id, version, incident_id, ts; char *actor, *kind, *body; };
 struct dc_action {

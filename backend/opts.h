@@ -14,6 +14,7 @@ struct dc_opts {
 	const char *profile;  /* --profile NAME */
 	const char *config;   /* --config FILE (default $XDG_CONFIG_HOME/dcops/config.json) */
 	bool readonly;        /* --readonly */
+	bool ssh_accept_new;  /* --ssh-accept-new: record an unknown host key without asking (logged) */
 	bool quiet;           /* -q: no informational lines on stderr */
 	/* Opens the console with these options (tui's app_run, set by main);
 	 * lets a backend command such as `demo` end in the console without

@@ -44,7 +44,13 @@ struct table_sql {
 	const struct col *cols;
 	size_t ncols;
 	const char *full_tail; /* WHERE/ORDER of the full load, "" for all rows */
+	const char *delta_more; /* OR-ed onto the delta's WHERE, or NULL */
 };
+
+/* An incident's linked node or tenant names, space-separated, as a column. */
+#define INCIDENT_LINKS(tbl, what) \
+	"(SELECT coalesce(string_agg(x.name, ' ' ORDER BY x.name), '') FROM dcops.incident_" tbl \
+	" l JOIN dcops." what " x ON x.id = l." what "_id WHERE l.incident_id = incident.id)"
 
 static const struct table_sql tables[DC_T_COUNT] = {
 	[DC_T_SITE] = { "site", sizeof(struct dc_site), COLS(
@@ -75,7 +81,10 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_node, "health", C_HEALTH, health),
 		COL(dc_node, "drained_at", C_TIME, drained_at),
 		COL(dc_node, "resume_after", C_TIME, resume_after),
-		COL(dc_node, "last_seen", C_TIME, last_seen)), "" },
+		COL(dc_node, "last_seen", C_TIME, last_seen),
+		COL(dc_node, "admin_version", C_I64, admin_version),
+		COL(dc_node, "admin_changed_by", C_STR, admin_changed_by),
+		COL(dc_node, "admin_changed_at", C_TIME, admin_changed_at)), "" },
 	[DC_T_GPU] = { "gpu", sizeof(struct dc_gpu), COLS(
 		COL(dc_gpu, "id", C_I64, id), COL(dc_gpu, "version", C_I64, version),
 		COL(dc_gpu, "node_id", C_I64, node_id), COL(dc_gpu, "job_id", C_I64, job_id),
@@ -108,7 +117,10 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_quota, "storage_used_tb", C_DBL, storage_used_tb),
 		COL(dc_quota, "term_start", C_TIME, term_start),
 		COL(dc_quota, "term_end", C_TIME, term_end),
-		COL(dc_quota, "expires_at", C_TIME, expires_at)), "" },
+		COL(dc_quota, "expires_at", C_TIME, expires_at),
+		COL(dc_quota, "limits_version", C_I64, limits_version),
+		COL(dc_quota, "limits_changed_by", C_STR, limits_changed_by),
+		COL(dc_quota, "limits_changed_at", C_TIME, limits_changed_at)), "" },
 	[DC_T_JOB] = { "job", sizeof(struct dc_job), COLS(
 		COL(dc_job, "id", C_I64, id), COL(dc_job, "version", C_I64, version),
 		COL(dc_job, "tenant_id", C_I64, tenant_id),
@@ -129,7 +141,15 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_incident, "opened_at", C_TIME, opened_at),
 		COL(dc_incident, "acknowledged_at", C_TIME, acknowledged_at),
 		COL(dc_incident, "resolved_at", C_TIME, resolved_at),
-		COL(dc_incident, "next_update_at", C_TIME, next_update_at)), "" },
+		COL(dc_incident, "next_update_at", C_TIME, next_update_at),
+		COL(dc_incident, "op_version", C_I64, op_version),
+		COL(dc_incident, "op_changed_by", C_STR, op_changed_by),
+		COL(dc_incident, "op_changed_at", C_TIME, op_changed_at),
+		COL(dc_incident, INCIDENT_LINKS("node", "node"), C_STR, nodes),
+		COL(dc_incident, INCIDENT_LINKS("tenant", "tenant"), C_STR, tenants)), "",
+		/* links and timeline entries do not touch the incident row: follow them */
+		" OR id IN (SELECT incident_id FROM dcops.incident_event"
+		" WHERE version > $1::bigint OR txid >= $2::xid8)" },
 	[DC_T_INCIDENT_EVENT] = { "incident_event", sizeof(struct dc_incident_event), COLS(
 		COL(dc_incident_event, "id", C_I64, id),
 		COL(dc_incident_event, "version", C_I64, version),
@@ -234,6 +254,8 @@ static char *query_build(enum dc_table t, bool full)
 	}
 	sb_appendf(&sb, " FROM dcops.%s", d->name);
 	sb_append(&sb, full ? d->full_tail : " WHERE version > $1::bigint OR txid >= $2::xid8");
+	if (!full && d->delta_more)
+		sb_append(&sb, d->delta_more);
 	return sb_take(&sb);
 }
 

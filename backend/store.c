@@ -45,7 +45,7 @@ struct tomb {
 };
 
 #define BACKOFF_MIN_MS 500
-#define BACKOFF_MAX_MS 10000
+#define BACKOFF_MAX_MS 2000 /* a restarted server is seen within ~2 s (issue 7: 5 s) */
 
 /* Session settings sent on every connect ($1..$3 of sql_session_query). */
 static const char *const session_timeouts[] = { "30s", "2s", "60s" };
@@ -671,6 +671,16 @@ void store_start(struct store *s)
 {
 	if (s->state != ST_STOPPED)
 		return;
+	store_connect(s);
+}
+
+void store_retry(struct store *s)
+{
+	if (s->state != ST_BACKOFF)
+		return;
+	loop_timer_cancel(s->loop, s->backoff_timer);
+	s->backoff_timer = 0;
+	s->backoff_ms = BACKOFF_MIN_MS;
 	store_connect(s);
 }
 

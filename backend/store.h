@@ -5,7 +5,7 @@
  *   CONNECTING -> LOADING (full read of every table) -> IDLE
  *   IDLE --NOTIFY--> READING (one pipelined round trip: all tables'
  *        `version > $v OR txid >= $xmin` + tombstones) -> IDLE
- *   any error -> BROKEN -> backoff (0.5 s doubling to 10 s) -> CONNECTING
+ *   any error -> BROKEN -> backoff (0.5 s doubling to 2 s) -> CONNECTING
  * The console never waits on the network: every libpq call is
  * non-blocking, and a read that exceeds its deadline is cancelled and the
  * link counted as down (the server may be SIGSTOPped, not just gone).
@@ -60,6 +60,9 @@ struct store *store_new(struct loop *l, struct dc_model *m, const struct store_o
 void store_free(struct store *s);
 /* Starts connecting (non-blocking). */
 void store_start(struct store *s);
+/* While backing off after a failure: connect now, backoff reset (the SSH
+ * link under the store came back). No effect in any other state. */
+void store_retry(struct store *s);
 const struct store_status *store_status(const struct store *s);
 
 #endif

@@ -24,13 +24,17 @@
 #include "colors.h"
 #include "config.h"
 #include "conninfo.h"
+#include "dialog.h"
 #include "draw.h"
 #include "help.h"
 #include "keys.h"
 #include "loop.h"
 #include "model.h"
+#include "ops.h"
+#include "ssh-ui.h"
 #include "store.h"
 #include "view.h"
+#include "writer.h"
 
 #define FRAME_MS 33
 #define MIN_COLS 80
@@ -38,17 +42,25 @@
 #define HEADER_ROWS 2
 
 static const struct view_ops *const views[] = { &view_nodes, &view_queues, &view_tenants,
-	&view_incidents };
+	&view_incidents, &view_audit };
+#define VIEW_AUDIT 4
 #define NVIEWS ((int)DC_ARRAY_LEN(views))
 
 enum input { IN_KEYS, IN_COMMAND, IN_FILTER };
 
 struct app {
 	const struct dc_opts *o;
-	bool readonly;
+	bool readonly;           /* --readonly or a readonly profile: no writes at all */
+	bool production;         /* read-only until W arms write mode */
+	int write_minutes;       /* how long W arms it */
+	int64_t write_until;     /* wall seconds; 0 disarmed */
 	struct loop *loop;
 	struct dc_model *m;
 	struct store *store;
+	struct writer *writer;
+	struct ops *ops;
+	struct dialog_host *dialogs;
+	struct ssh_ui *ssh;      /* NULL without --ssh or a profile's ssh */
 	void *view[DC_ARRAY_LEN(views)];
 	unsigned pending[DC_ARRAY_LEN(views)];  /* change masks not yet given to a view */
 	int cur;
@@ -154,6 +166,39 @@ static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool
 	snprintf(buf, n, "%s %s", *stale ? "STALE" : "data", age);
 }
 
+/* Why operator actions are off now, or NULL when they are on. */
+static const char *write_why(const struct app *a)
+{
+	const struct store_status *st = store_status(a->store);
+	if (a->readonly)
+		return "read-only session (--readonly or a read-only profile)";
+	if (!st->role[0])
+		return "not connected to the database yet";
+	if (strcmp(st->role, "viewer") == 0)
+		return "viewer role: actions need dcops_operator";
+	if (a->production && !a->write_until)
+		return "production starts read-only: press W to arm write mode";
+	if (!ssh_ui_writable(a->ssh))
+		return "the SSH link is down: writes wait until it is UP";
+	return NULL;
+}
+
+/* Hides the action keys the role or mode cannot use (footer, help). */
+static void update_rights(struct app *a)
+{
+	const char *why = write_why(a);
+	for (int k = 0; k < KA_COUNT; k++)
+		if (keys_action_writes((enum key_action)k))
+			keys_set_unavailable((enum key_action)k, why);
+	const struct store_status *st = store_status(a->store);
+	const char *wwhy = NULL;
+	if (a->readonly || strcmp(st->role, "viewer") == 0 || !st->role[0])
+		wwhy = why;
+	else if (!a->production)
+		wwhy = "writes are on: not a production profile";
+	keys_set_unavailable(KA_WRITE, wwhy);
+}
+
 static void draw_header(struct app *a, int64_t now)
 {
 	WINDOW *w = a->hdr;
@@ -163,8 +208,15 @@ static void draw_header(struct app *a, int64_t now)
 	char kst[16], utc[16], right[256];
 	fmt_clock(now, 9 * 3600, "KST", kst, sizeof kst);
 	fmt_clock(now, 0, "UTC", utc, sizeof utc);
-	bool ro = a->readonly || st->readonly || strcmp(st->role, "viewer") == 0;
-	const char *mode = a->drill ? (ro ? "DRILL/RO" : "DRILL") : ro ? "READ-ONLY" : "WRITE";
+	bool ro = write_why(a) != NULL;
+	char mode[48];
+	if (ro)
+		snprintf(mode, sizeof mode, "%s", a->drill ? "DRILL/RO" : "READ-ONLY");
+	else if (a->write_until)
+		snprintf(mode, sizeof mode, "%s %lldm", a->drill ? "DRILL/WRITE" : "WRITE",
+		         (long long)((a->write_until - now + 59) / 60));
+	else
+		snprintf(mode, sizeof mode, "%s", a->drill ? "DRILL" : "WRITE");
 	enum theme_el mode_el = a->drill ? THEME_HEADER_DRILL : ro ? THEME_HEADER : THEME_HEADER_WRITE;
 	snprintf(right, sizeof right, "%s %s  %s  %s %s ", st->role[0] ? st->role : "-",
 	         st->user[0] ? st->user : "-", mode, kst, utc);
@@ -177,7 +229,9 @@ static void draw_header(struct app *a, int64_t now)
 	data_age(a, now, age, sizeof age, &stale);
 	static const char *links[] = { [STORE_CONNECTING] = "CONNECTING", [STORE_UP] = "UP",
 		[STORE_DOWN] = "DOWN" };
-	snprintf(status, sizeof status, "  DB %s  SSH %s  %s ", links[st->link], a->o->ssh ? "?" : "-",
+	enum theme_el ssh_el;
+	const char *ssh = ssh_ui_header(a->ssh, &ssh_el);
+	snprintf(status, sizeof status, "  DB %s  SSH %s  %s ", links[st->link], ssh,
 	         age);
 	const char *site = model_setting(a->m, "site.name");
 	if (!site && model_count(a->m, DC_T_SITE))
@@ -198,7 +252,8 @@ static void draw_header(struct app *a, int64_t now)
 		d.x = draw_text(w, 0, d.x, sitew, THEME_HEADER, clean);
 	dline_put(&d, THEME_HEADER, "  DB ");
 	dline_put(&d, st->link == STORE_UP ? THEME_LINK_UP : THEME_LINK_DOWN, links[st->link]);
-	dline_put(&d, THEME_HEADER, a->o->ssh ? "  SSH ?" : "  SSH -");
+	dline_put(&d, THEME_HEADER, "  SSH ");
+	dline_put(&d, ssh_el, ssh);
 	dline_put(&d, THEME_HEADER, "  ");
 	dline_put(&d, stale ? THEME_HEADER_STALE : THEME_HEADER, age);
 
@@ -211,10 +266,13 @@ static void draw_header(struct app *a, int64_t now)
 	/* second line: the views, then where the operator is */
 	draw_fill(w, 1, 0, COLS, THEME_HEADER);
 	dline_start(&d, w, 1, 0);
+	/* narrow: tighter tabs, so the crumbs keep their room */
+	bool narrow = COLS < 100;
 	for (int i = 0; i < NVIEWS; i++) {
-		dline_put(&d, THEME_HEADER, " ");
-		dline_putf(&d, i == a->cur ? THEME_SELECTION : THEME_HEADER, " %d %s ", i + 1,
-		           views[i]->title);
+		if (!narrow)
+			dline_put(&d, THEME_HEADER, " ");
+		dline_putf(&d, i == a->cur ? THEME_SELECTION : THEME_HEADER, narrow ? " %d %s" : " %d %s ",
+		           i + 1, views[i]->title);
 	}
 	char crumbs[256];
 	struct view_ctx c = { a->m, now };
@@ -262,7 +320,12 @@ static void draw_footer(struct app *a)
 		return;
 	}
 	const struct store_status *st = store_status(a->store);
-	if (st->link != STORE_UP && st->error[0]) {
+	const char *ssh_problem = ssh_ui_problem(a->ssh);
+	if (ssh_problem) {
+		dline_put(&d, THEME_ERROR, " ");
+		dline_put(&d, THEME_ERROR, ssh_problem);
+		dline_put(&d, THEME_FOOTER, " ");
+	} else if (st->link != STORE_UP && st->error[0]) {
 		dline_put(&d, THEME_ERROR, " database: ");
 		dline_put(&d, THEME_ERROR, st->error);
 		dline_put(&d, THEME_FOOTER, " ");
@@ -325,14 +388,17 @@ static void app_draw(struct app *a)
 			a->help_top = max > 0 ? max : 0;
 			help_draw(a->body, a->help_text, a->help_top);
 		}
+	} else if (ssh_ui_pager_open(a->ssh)) {
+		ssh_ui_draw(a->ssh, a->body);
 	} else {
 		views[a->cur]->draw(a->view[a->cur], a->body, &c);
 	}
 	draw_footer(a);
 	wnoutrefresh(a->hdr);
 	wnoutrefresh(a->body);
-	wnoutrefresh(a->foot);  /* last: its cursor is the one shown */
-	curs_set(a->input != IN_KEYS ? 1 : 0);
+	wnoutrefresh(a->foot);  /* its cursor is the one shown, unless a dialog's */
+	bool cursor = dialog_host_draw(a->dialogs, LINES, COLS);
+	curs_set(cursor || a->input != IN_KEYS ? 1 : 0);
 	doupdate();
 }
 
@@ -344,7 +410,8 @@ static void tick_signature(const struct app *a, char *buf, size_t n)
 	bool stale;
 	data_age(a, now, age, sizeof age, &stale);
 	/* row ages are coarse (10 s steps), so one step of ten seconds covers them */
-	snprintf(buf, n, "%lld %lld %s", (long long)(now / 60), (long long)(now / 10), age);
+	snprintf(buf, n, "%lld %lld %s %lld", (long long)(now / 60), (long long)(now / 10), age,
+	         (long long)(a->write_until ? (a->write_until - now + 59) / 60 : -1));
 }
 
 static void frame_due(struct loop *l, void *ud)
@@ -373,6 +440,12 @@ static void app_frame(struct app *a)
 static void tick(struct loop *l, void *ud)
 {
 	struct app *a = ud;
+	if (a->write_until && dc_wall() >= (double)a->write_until) {
+		a->write_until = 0;
+		update_rights(a);
+		set_msg(a, false, "write mode disarmed: the %d min window is over (W arms it again)",
+		        a->write_minutes);
+	}
 	char sig[128];
 	tick_signature(a, sig, sizeof sig);
 	if (strcmp(sig, a->tick_sig) != 0)
@@ -396,7 +469,7 @@ static void show_view(struct app *a, int i)
 
 static void open_help(struct app *a)
 {
-	const struct key_table *tables[4];
+	const struct key_table *tables[2 + DC_ARRAY_LEN(views)];
 	size_t n = 0;
 	tables[n++] = &keys_global;
 	tables[n++] = &keys_nav;
@@ -423,6 +496,30 @@ static void open_in(struct app *a, int view, const char *arg)
 		set_msg(a, true, "%s", err.msg);
 }
 
+static void diag_menu(struct app *a, const char *node)
+{
+	struct dc_err err;
+	if (ssh_ui_diag_menu(a->ssh, node, store_status(a->store)->role, &err) == -1)
+		set_msg(a, true, "diag: %s", err.msg);
+}
+
+/* d in a node's detail: the node comes from the view's target. */
+static void diag_key(struct app *a)
+{
+	const struct view_ops *v = views[a->cur];
+	struct view_ctx c = ctx_of(a);
+	struct view_target t = { 0 };
+	struct dc_err err;
+	if (!v->target || v->target(a->view[a->cur], KA_DIAG, &c, &t, &err) == -1 || t.n_nodes != 1) {
+		set_msg(a, true, "diag: open one node's detail first");
+	} else {
+		const struct dc_node *nd = model_node(a->m, t.nodes[0]);
+		if (nd)
+			diag_menu(a, nd->name);
+	}
+	free(t.nodes);
+}
+
 static void run_command(struct app *a, const char *line)
 {
 	struct cmd_parsed p;
@@ -438,8 +535,10 @@ static void run_command(struct app *a, const char *line)
 	case CMD_TENANTS: show_view(a, 2); break;
 	case CMD_TENANT: open_in(a, 2, p.arg); break;
 	case CMD_INCIDENTS: show_view(a, 3); break;
+	case CMD_AUDIT: open_in(a, VIEW_AUDIT, p.arg); break;
 	case CMD_HELP: open_help(a); break;
 	case CMD_QUIT: a->quit = true; break;
+	case CMD_DIAG: diag_menu(a, p.arg); break;
 	case CMD_THEME:
 		if (colors_use(p.arg, &err) == -1)
 			set_msg(a, true, "%s", err.msg);
@@ -456,6 +555,12 @@ static void list_names(void *ud, enum cmd_arg kind, void (*add)(void *acc, const
 	struct app *a = ud;
 	if (kind == ARG_THEME) {
 		colors_theme_names(add, acc);
+		return;
+	}
+	if (kind == ARG_NODE) {
+		size_t n = model_count(a->m, DC_T_NODE);
+		for (size_t i = 0; i < n; i++)
+			add(acc, ((const struct dc_node *)model_row(a->m, DC_T_NODE, i))->name);
 		return;
 	}
 	enum dc_table t = kind == ARG_PARTITION ? DC_T_PARTITION : DC_T_TENANT;
@@ -533,6 +638,42 @@ static void help_key(struct app *a, enum key_action act)
 	a->dirty = true;
 }
 
+static void arm_write(struct app *a)
+{
+	const char *why = keys_unavailable(KA_WRITE);
+	if (why) {
+		set_msg(a, !a->production || a->readonly, "W: %s", why);
+		return;
+	}
+	a->write_until = (int64_t)dc_wall() + 60LL * a->write_minutes;
+	update_rights(a);
+	set_msg(a, false, "write mode armed for %d min: actions are live", a->write_minutes);
+}
+
+/* An operator action key: the app checks the rights, the view names the
+ * target, ops opens the dialog. */
+static void write_action(struct app *a, enum key_action act)
+{
+	const struct view_ops *v = views[a->cur];
+	const char *why = keys_unavailable(act);
+	if (why) {
+		set_msg(a, true, "%s: %s", keys_action_name(act), why);
+		return;
+	}
+	struct view_ctx c = ctx_of(a);
+	struct view_target t = { 0 };
+	struct dc_err err;
+	if (!v->target) {
+		set_msg(a, true, "%s: nothing to act on in the %s view", keys_action_name(act), v->name);
+		return;
+	}
+	if (v->target(a->view[a->cur], act, &c, &t, &err) == -1 ||
+	    ops_start(a->ops, act, &t, c.now, &err) == -1)
+		set_msg(a, true, "%s: %s", keys_action_name(act), err.msg);
+	free(t.nodes);
+	a->dirty = true;
+}
+
 static enum key_action lookup(const struct app *a, int key, unsigned mode)
 {
 	const struct key_table *vt = views[a->cur]->keys;
@@ -559,6 +700,23 @@ static void on_key(struct app *a, int key)
 			a->quit = true;
 		return;
 	}
+	if (dialog_host_active(a->dialogs)) {
+		unsigned r = dialog_host_key(a->dialogs, key);
+		if (r & DIALOG_CLOSED) {
+			/* the view under the dialog shows again in full */
+			touchwin(a->hdr);
+			touchwin(a->body);
+			touchwin(a->foot);
+		}
+		if (r & DIALOG_DIRTY)
+			a->dirty = true;
+		return;
+	}
+	if (ssh_ui_pager_open(a->ssh)) {
+		if (ssh_ui_key(a->ssh, key) & PAGER_DIRTY)
+			a->dirty = true;
+		return;
+	}
 	if (a->help) {
 		/* help scrolls like a detail pane: Esc is back */
 		help_key(a, lookup(a, key, KM_DETAIL));
@@ -572,10 +730,13 @@ static void on_key(struct app *a, int key)
 	case KA_VIEW_NODES: case KA_VIEW_QUEUES: case KA_VIEW_TENANTS: case KA_VIEW_INCIDENTS:
 		show_view(a, act - KA_VIEW_NODES);
 		return;
+	case KA_VIEW_AUDIT: show_view(a, VIEW_AUDIT); return;
+	case KA_WRITE: arm_write(a); return;
 	case KA_VIEW_NEXT: show_view(a, a->cur + 1); return;
 	case KA_VIEW_PREV: show_view(a, a->cur - 1); return;
 	case KA_HELP: open_help(a); return;
 	case KA_REDRAW: clearok(curscr, TRUE); a->dirty = true; return;
+	case KA_DIAG: diag_key(a); return;
 	case KA_COMMAND:
 		a->input = IN_COMMAND;
 		line_set(&a->line, "");
@@ -592,6 +753,10 @@ static void on_key(struct app *a, int key)
 		return;
 	}
 	default: break;
+	}
+	if (keys_action_writes(act)) {
+		write_action(a, act);
+		return;
 	}
 	struct view_ctx c = ctx_of(a);
 	unsigned r = v->key(a->view[a->cur], act, &c);
@@ -654,14 +819,28 @@ static void store_changed(void *ud, unsigned mask)
 		a->pending[i] |= mask;
 	if (mask & (DC_MASK(DC_T_INCIDENT) | DC_MASK(DC_T_SETTING)))
 		a->drill = drill_active(a->m);
+	ops_on_change(a->ops, mask);
 	a->dirty = true;
 }
 
 static void store_status_changed(void *ud, const struct store_status *st)
 {
-	(void)st;
 	struct app *a = ud;
+	ops_set_user(a->ops, st->user, st->role);
+	update_rights(a);
 	a->dirty = true;
+}
+
+static void ssh_changed(void *ud)
+{
+	struct app *a = ud;
+	update_rights(a);
+	a->dirty = true;
+}
+
+static void ops_msg(void *ud, bool err, const char *msg)
+{
+	set_msg(ud, err, "%s", msg);
 }
 
 /* ---- setup ---- */
@@ -695,7 +874,11 @@ static void apply_config(struct app *a, const struct config *cfg, struct dc_opts
 		return;
 	if (!eff->db)
 		eff->db = p->db;
-	eff->readonly = eff->readonly || p->readonly;
+	/* a production profile's "readonly" is where it starts: W arms writes */
+	eff->readonly = eff->readonly || (p->readonly && !p->production);
+	a->production = p->production;
+	if (p->write_window_minutes > 0)
+		a->write_minutes = p->write_window_minutes;
 }
 
 static int screen_start(struct app *a)
@@ -728,7 +911,7 @@ int app_run(const struct dc_opts *o)
 		fprintf(stderr, "dcops: the console needs a terminal (for scripts, see dcops --help)\n");
 		return 2;
 	}
-	struct app a = { .o = o };
+	struct app a = { .o = o, .write_minutes = 15 };
 	struct dc_opts eff = *o;
 	struct config cfg = { 0 };
 	struct dc_err err;
@@ -761,7 +944,25 @@ int app_run(const struct dc_opts *o)
 	loop_fd_add(a.loop, STDIN_FILENO, LOOP_READ, on_stdin, &a);
 	struct store_opts so = { .conninfo = conninfo, .readonly = eff.readonly };
 	struct store_callbacks cb = { store_changed, store_status_changed, &a };
+	a.dialogs = dialog_host_new();
+	/* with SSH, the database (store and writer) is reached through its tunnel */
+	a.ssh = ssh_ui_new(a.loop, a.dialogs, &eff, &cfg, conninfo, ssh_changed, &a, &err);
+	if (a.ssh) {
+		free(conninfo);
+		conninfo = xstrdup(ssh_ui_conninfo(a.ssh));
+		so.conninfo = conninfo;
+	} else if (err.msg[0]) {
+		set_msg(&a, true, "ssh: %s", err.msg);
+	}
+	struct writer_opts wo = { .conninfo = conninfo, .readonly = eff.readonly };
+	a.writer = writer_new(a.loop, &wo);
+	a.ops = ops_new(a.m, a.dialogs, a.writer, ops_msg, &a);
 	a.store = store_new(a.loop, a.m, &so, &cb);
+	update_rights(&a);
+	if (a.ssh) {
+		ssh_ui_set_store(a.ssh, a.store);
+		ssh_ui_start(a.ssh);
+	}
 	store_start(a.store);
 	loop_timer_add(a.loop, 1000, tick, &a);
 
@@ -774,6 +975,10 @@ int app_run(const struct dc_opts *o)
 	}
 
 	restore_terminal();
+	writer_free(a.writer);   /* first: drops a call in flight without calling back */
+	ops_free(a.ops);
+	ssh_ui_free(a.ssh);      /* before the dialogs and the store it borrows */
+	dialog_host_free(a.dialogs);
 	store_free(a.store);
 	for (int i = 0; i < NVIEWS; i++)
 		views[i]->free(a.view[i]);

@@ -12,7 +12,7 @@ static const struct cli_cmd cli_cmds[] = {
 	  .usage = "db migrate [--dry-run]",
 	  .help = "apply pending schema migrations, each in one transaction" },
 	{ .name = "seed", .run = seed_cmd,
-	  .usage = "seed [--config FILE] [--seed N] [--force]",
+	  .usage = "seed [--config FILE] [--seed N] [--scale X] [--force]",
 	  .help = "load the fleet, tenants and quotas into an empty database" },
 	{ .name = "status", .run = status_cmd,
 	  .usage = "status [--json]",

@@ -114,12 +114,17 @@ static const struct command {
 	  ":tenant NAME", "one tenant's quota, budget and jobs" },
 	{ "incidents", { "i", "inc" }, CMD_INCIDENTS, ARG_NONE, false,
 	  ":incidents", "Incidents view" },
+	{ "audit", { "a", "log" }, CMD_AUDIT, ARG_TEXT, false,
+	  ":audit [by:WHO] [node:N] [tenant:T] [since:2h] [WORDS]",
+	  "Audit view, filtered: who did what, why, before → after" },
 	{ "theme", { "colors" }, CMD_THEME, ARG_THEME, true,
 	  ":theme NAME", "switch the colour theme now" },
 	{ "quit", { "q", "exit" }, CMD_QUIT, ARG_NONE, false,
 	  ":quit", "quit dcops" },
 	{ "help", { "h" }, CMD_HELP, ARG_NONE, false,
 	  ":help", "the help screen" },
+	{ "diag", { "diagnostics" }, CMD_DIAG, ARG_NODE, true,
+	  ":diag NODE", "diagnostics on a node over SSH (the same menu as d in a node's detail)" },
 };
 
 static const struct command *command_find(const char *word, size_t n)
@@ -234,6 +239,10 @@ void cmdline_complete(struct line *l, cmd_lister list, void *ud, char *hint, siz
 	const struct command *cmd = in_arg ? command_find(s, wn) : NULL;
 	if (in_arg && (!cmd || cmd->arg == ARG_NONE))
 		return;
+	if (in_arg && cmd->arg == ARG_TEXT) {
+		snprintf(hint, hintsz, "%s", cmd->usage);
+		return;
+	}
 	struct cands c = { .prefix = in_arg ? skip_spaces(s + wn) : s };
 	cmd_lister lister = in_arg ? list : command_names;
 	enum cmd_arg kind = in_arg ? cmd->arg : ARG_NONE;

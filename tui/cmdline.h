@@ -30,8 +30,9 @@ void line_kill_word(struct line *l);             /* C-w */
 bool filter_match(const char *pattern, const char *text);
 
 enum cmd_verb { CMD_NODES, CMD_JOBS, CMD_QUEUES, CMD_TENANTS, CMD_TENANT, CMD_INCIDENTS,
-	CMD_THEME, CMD_QUIT, CMD_HELP };
-enum cmd_arg { ARG_NONE, ARG_PARTITION, ARG_TENANT, ARG_THEME };
+	CMD_THEME, CMD_QUIT, CMD_HELP, CMD_DIAG, CMD_AUDIT };
+enum cmd_arg { ARG_NONE, ARG_PARTITION, ARG_TENANT, ARG_THEME, ARG_NODE,
+	ARG_TEXT /* free words, not completed */ };
 
 struct cmd_parsed {
 	enum cmd_verb verb;

@@ -16,7 +16,11 @@ void help_build(const struct key_table *const *tables, size_t n, struct sb *out)
 		for (size_t a = 0; a < na; a++) {
 			char keys[128];
 			keys_for(t, acts[a], keys, sizeof keys);
-			if (keys[0])
+			const char *why = keys_unavailable(acts[a]);
+			if (keys[0] && why)
+				sb_appendf(out, "\t%s\t(unavailable: %s) %s\n", keys, why,
+				           keys_action_help(acts[a]));
+			else if (keys[0])
 				sb_appendf(out, "\t%s\t%s\n", keys, keys_action_help(acts[a]));
 		}
 	}

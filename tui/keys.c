@@ -12,6 +12,7 @@ static const struct key_binding global_b[] = {
 	{ '2', KA_VIEW_QUEUES, KM_ANY, false },
 	{ '3', KA_VIEW_TENANTS, KM_ANY, false },
 	{ '4', KA_VIEW_INCIDENTS, KM_ANY, false },
+	{ '5', KA_VIEW_AUDIT, KM_ANY, false },
 	{ '\t', KA_VIEW_NEXT, KM_ANY, false },
 	{ KEYS_FN(KEY_BTAB), KA_VIEW_PREV, KM_ANY, false },
 	{ '/', KA_FILTER, KM_LIST, true },
@@ -19,6 +20,7 @@ static const struct key_binding global_b[] = {
 	{ '?', KA_HELP, KM_ANY, true },
 	{ KEYS_FN(KEY_F(1)), KA_HELP, KM_ANY, false },
 	{ KEYS_CTRL('l'), KA_REDRAW, KM_ANY, false },
+	{ 'W', KA_WRITE, KM_ANY, true },
 	{ 'q', KA_QUIT, KM_ANY, true },
 };
 const struct key_table keys_global = { "global", "Global keys", global_b, DC_ARRAY_LEN(global_b) };
@@ -130,6 +132,24 @@ int keys_parse(const char *name)
 	if (len != n || cp <= 0x20 || cp == 0x7F || cp == 0xFFFD)
 		return -1;
 	return (int)cp;
+}
+
+static const char *unavailable[KA_COUNT];
+
+bool keys_action_writes(enum key_action a)
+{
+	return a >= KA_DRAIN && a <= KA_INC_RESOLVE;
+}
+
+void keys_set_unavailable(enum key_action a, const char *why)
+{
+	if (a < KA_COUNT)
+		unavailable[a] = why;
+}
+
+const char *keys_unavailable(enum key_action a)
+{
+	return a < KA_COUNT ? unavailable[a] : NULL;
 }
 
 #define MAX_OVERRIDES 64
@@ -256,7 +276,8 @@ size_t keys_hints(const struct key_table *t, unsigned mode, struct key_hint *out
 	size_t nseen = 0;
 	for (size_t i = 0; i < t->n && n < max; i++) {
 		const struct key_binding *b = &t->b[i];
-		if (!b->footer || !(b->when & mode) || !actions[b->action].label)
+		if (!b->footer || !(b->when & mode) || !actions[b->action].label ||
+		    unavailable[b->action])
 			continue;
 		size_t before = nseen;
 		nseen = add_action(seen, nseen, KA_COUNT, b->action);

@@ -56,7 +56,20 @@
 	X(MARK, "mark", "mark or unmark the row (multi-select)", "mark") \
 	X(MAP, "map", "switch between the node table and the rack map", "map") \
 	X(GROUP, "group", "group nodes by partition, by rack, or not", "group") \
-	X(RESOLVED, "resolved", "show or hide resolved incidents", "resolved")
+	X(RESOLVED, "resolved", "show or hide resolved incidents", "resolved") \
+	X(VIEW_AUDIT, "view.audit", "Audit view: who did what, why, before and after", NULL) \
+	X(WRITE, "write", "arm write mode for a while (production profiles start read-only)", "write") \
+	X(DRAIN, "drain", "drain the node, the marked nodes or the rack: reason, blast radius, confirm", "drain") \
+	X(RESUME, "resume", "resume drained nodes (reason, confirm)", "resume") \
+	X(QUOTA, "quota", "adjust the tenant's quota: GPUs, GPU-hours, storage, optional expiry", "quota") \
+	X(INC_OPEN, "incident.open", "open an incident (from a node: linked to it)", "open") \
+	X(INC_ACK, "incident.ack", "acknowledge the incident: take ownership", "ack") \
+	X(INC_ASSIGN, "incident.assign", "assign the incident to an operator", NULL) \
+	X(INC_SEV, "incident.sev", "change the incident's severity", NULL) \
+	X(INC_NOTE, "incident.note", "add a note to the timeline", "note") \
+	X(INC_LINK, "incident.link", "link nodes or tenants to the incident", NULL) \
+	X(INC_RESOLVE, "incident.resolve", "resolve the incident with a summary", "resolve") \
+	X(DIAG, "diag", "diagnostics on the node over SSH: a menu, output in a pager", "diag")
 
 enum key_action {
 #define X(id, name, help, label) KA_##id,
@@ -107,11 +120,20 @@ size_t keys_actions(const struct key_table *t, enum key_action *out, size_t max)
 /* The effective keys of action a in t, joined with ", " ("j, Down"). */
 void keys_for(const struct key_table *t, enum key_action a, char *buf, size_t n);
 
+/* Operator actions (drain ... incident.resolve): they write, so the app
+ * checks role and mode before a view sees them. */
+bool keys_action_writes(enum key_action a);
+/* Marks an action unavailable (why: "read-only: press W", "viewer role")
+ * or available again (why NULL). Unavailable actions leave the footer;
+ * help lists them with the reason; the app says why when pressed. */
+void keys_set_unavailable(enum key_action a, const char *why);
+const char *keys_unavailable(enum key_action a);   /* NULL when available */
+
 struct key_hint {
 	char key[16];
 	const char *label;
 };
-/* Footer hints of t for mode: one per action marked footer. */
+/* Footer hints of t for mode: one per available action marked footer. */
 size_t keys_hints(const struct key_table *t, unsigned mode, struct key_hint *out, size_t max);
 
 #endif

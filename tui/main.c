@@ -15,6 +15,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "ssh", required_argument, NULL, 's' },
+		{ "ssh-accept-new", no_argument, NULL, 'A' },
 		{ "theme", required_argument, NULL, 't' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "config", required_argument, NULL, 'c' },
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'd': o.db = optarg; break;
 		case 's': o.ssh = optarg; break;
+		case 'A': o.ssh_accept_new = true; break;
 		case 't': o.theme = optarg; break;
 		case 'p': o.profile = optarg; break;
 		case 'c': o.config = optarg; break;

@@ -204,6 +204,8 @@ static void draw_detail(struct incidents *v, WINDOW *w, const struct view_ctx *c
 		           late ? " (overdue)" : "");
 	}
 	text_line(&p, "impact", i->impact);
+	text_line(&p, "nodes", i->nodes);
+	text_line(&p, "tenants", i->tenants);
 	text_line(&p, "summary", i->summary);
 	pane_line(&p, &d);
 	/* the timeline: this incident's events, oldest first */
@@ -300,8 +302,31 @@ static void incidents_crumbs(const void *p, const struct view_ctx *c, char *buf,
 		         v->t.n != v->t.total ? " (filtered)" : "");
 }
 
+/* The detail's incident, else the cursor's (none for a new one). */
+static int incidents_target(const void *p, enum key_action a, const struct view_ctx *c,
+                            struct view_target *t, struct dc_err *err)
+{
+	const struct incidents *v = p;
+	if (a == KA_INC_OPEN)
+		return 0;
+	t->incident = v->detail ? v->detail : table_cur(&v->t);
+	if (!model_get(c->m, DC_T_INCIDENT, t->incident))
+		return dc_err_set(err, "no incident under the cursor");
+	snprintf(t->scope, sizeof t->scope, "incident #%lld", (long long)t->incident);
+	return 0;
+}
+
 static const struct key_binding incidents_b[] = {
 	{ 'r', KA_RESOLVED, KM_LIST, true },
+	{ 'o', KA_INC_OPEN, KM_LIST, true },
+	{ 'a', KA_INC_ACK, KM_LIST | KM_DETAIL, true },
+	{ 'A', KA_INC_ASSIGN, KM_LIST | KM_DETAIL, false },
+	{ 'v', KA_INC_SEV, KM_LIST | KM_DETAIL, false },
+	{ 'n', KA_INC_NOTE, KM_LIST | KM_DETAIL, true },
+	{ 'L', KA_INC_LINK, KM_LIST | KM_DETAIL, false },
+	{ 'x', KA_INC_RESOLVE, KM_LIST | KM_DETAIL, true },
+	{ 'D', KA_DRAIN, KM_LIST | KM_DETAIL, true },
+	{ 'R', KA_RESUME, KM_LIST | KM_DETAIL, false },
 };
 static const struct key_table incidents_keys = { "incidents", "Incidents view", incidents_b,
 	DC_ARRAY_LEN(incidents_b) };
@@ -320,4 +345,5 @@ const struct view_ops view_incidents = {
 	.filter = incidents_filter,
 	.set_filter = incidents_set_filter,
 	.crumbs = incidents_crumbs,
+	.target = incidents_target,
 };

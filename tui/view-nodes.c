@@ -43,6 +43,8 @@ struct nodes {
 	struct map_cell *cells;   /* map_rows x map_cols */
 	int64_t *by_rack;         /* node ids by (rack, slot) */
 	size_t nby_rack, capby_rack;
+	int64_t *pending;         /* drain/resume actions the adapter has not applied yet */
+	size_t npending, cappending;
 };
 
 static const char *part_name(const struct dc_model *m, int64_t id)
@@ -141,6 +143,48 @@ static int node_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 	}
 }
 
+/* The pending drain/resume of a node, or NULL. */
+static const struct dc_action *pending_of(const struct nodes *v, const char *name)
+{
+	for (size_t i = 0; i < v->npending; i++) {
+		const struct dc_action *a = model_get(v->m, DC_T_ACTION, v->pending[i]);
+		if (a && strcmp(a->target, name) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+static bool node_action_kind(const char *kind)
+{
+	return strcmp(kind, "drain") == 0 || strcmp(kind, "resume") == 0;
+}
+
+static void pending_rebuild(struct nodes *v, const struct dc_model *m)
+{
+	v->npending = 0;
+	size_t n = model_count(m, DC_T_ACTION);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_action *a = model_row(m, DC_T_ACTION, i);
+		if (a->status != DC_ACT_PENDING || !node_action_kind(a->kind))
+			continue;
+		v->pending = xgrow(v->pending, &v->cappending, v->npending + 1, sizeof *v->pending);
+		v->pending[v->npending++] = a->id;
+	}
+}
+
+/* The newest drain/resume of a node (detail pane only: a scan). */
+static const struct dc_action *last_action(const struct dc_model *m, const char *name)
+{
+	const struct dc_action *best = NULL;
+	size_t n = model_count(m, DC_T_ACTION);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_action *a = model_row(m, DC_T_ACTION, i);
+		if (node_action_kind(a->kind) && strcmp(a->target, name) == 0 && (!best || a->id > best->id))
+			best = a;
+	}
+	return best;
+}
+
 static void node_cell(const void *ud, int64_t id, int col, char *buf, size_t n, enum theme_el *el)
 {
 	const struct nodes *v = ud;
@@ -151,7 +195,18 @@ static void node_cell(const void *ud, int64_t id, int col, char *buf, size_t n, 
 	case C_NAME: snprintf(buf, n, "%s", nd->name); break;
 	case C_PART: snprintf(buf, n, "%s", part_name(v->m, nd->partition_id)); break;
 	case C_RACK: snprintf(buf, n, "%s", rack_name(v->m, nd->rack_id)); break;
-	case C_STATE: state_text(nd, buf, n); *el = state_el(nd); break;
+	case C_STATE: {
+		const struct dc_action *a = pending_of(v, nd->name);
+		if (a) {
+			snprintf(buf, n, "%s pending, ", a->kind);
+			state_text(nd, buf + strlen(buf), n - strlen(buf));
+			*el = THEME_ACTION_PENDING;
+		} else {
+			state_text(nd, buf, n);
+			*el = state_el(nd);
+		}
+		break;
+	}
 	case C_GPU: snprintf(buf, n, "%d/%d", nd->gpus_used, nd->gpu_count); break;
 	case C_UTIL: snprintf(buf, n, "%d%%", nd->util_mean); break;
 	case C_TEMP:
@@ -196,6 +251,7 @@ static void nodes_free(void *p)
 	table_free(&v->t);
 	free(v->cells);
 	free(v->by_rack);
+	free(v->pending);
 	free(v);
 }
 
@@ -291,6 +347,8 @@ static void nodes_on_change(void *p, unsigned mask, const struct view_ctx *c)
 		rebuild(v, c->m);
 	if (mask & (DC_MASK(DC_T_NODE) | DC_MASK(DC_T_RACK)))
 		build_map(v, c->m);
+	if (mask & DC_MASK(DC_T_ACTION))
+		pending_rebuild(v, c->m);
 	if (v->detail && !model_node(c->m, v->detail))
 		v->detail = 0;
 }
@@ -499,6 +557,18 @@ static void draw_detail(struct nodes *v, WINDOW *w, const struct view_ctx *c)
 			dline_putf(&d, THEME_DIM, ", resume after %s", at);
 		}
 	}
+	const struct dc_action *act = last_action(c->m, nd->name);
+	if (act && pane_line(&p, &d)) {
+		static const enum theme_el els[] = { [DC_ACT_PENDING] = THEME_ACTION_PENDING,
+			[DC_ACT_APPLIED] = THEME_ACTION_APPLIED, [DC_ACT_FAILED] = THEME_ACTION_FAILED,
+			[DC_ACT_CANCELLED] = THEME_DIM };
+		char at[32];
+		fmt_time(act->requested_at, at, sizeof at);
+		dline_putf(&d, THEME_DIM, "action #%lld ", (long long)act->id);
+		dline_putf(&d, els[act->status], "%s %s", act->kind, dc_action_status_name(act->status));
+		dline_putf(&d, THEME_DIM, "  by %s at %s: ", act->requested_by, at);
+		dline_put(&d, THEME_TEXT, act->status == DC_ACT_FAILED ? act->error : act->reason);
+	}
 	pane_line(&p, &d);
 	if (pane_line(&p, &d))
 		dline_putf(&d, THEME_TITLE, "%3s  %4s  %-15s  %4s  %5s  %-10s%-10s%s", "GPU", "UTIL",
@@ -668,6 +738,43 @@ static void nodes_crumbs(const void *p, const struct view_ctx *c, char *buf, siz
 		snprintf(buf, n, "%zu nodes%s", v->t.n, groups[v->group]);
 }
 
+static void target_add(struct view_target *t, size_t *cap, int64_t id)
+{
+	t->nodes = xgrow(t->nodes, cap, t->n_nodes + 1, sizeof *t->nodes);
+	t->nodes[t->n_nodes++] = id;
+}
+
+/* The detail's node; else, in the rack map, the rack under the cursor;
+ * else the marked nodes; else the cursor's node. */
+static int nodes_target(const void *p, enum key_action a, const struct view_ctx *c,
+                        struct view_target *t, struct dc_err *err)
+{
+	(void)a;
+	const struct nodes *v = p;
+	size_t cap = 0;
+	if (v->detail) {
+		target_add(t, &cap, v->detail);
+	} else if (v->map) {
+		const struct map_cell *cell = v->cells ? &v->cells[v->map_y * v->map_cols + v->map_x] : NULL;
+		for (size_t i = 0; cell && i < cell->count; i++)
+			target_add(t, &cap, v->by_rack[cell->first + i]);
+		if (cell && cell->count)
+			snprintf(t->scope, sizeof t->scope, "rack %s", rack_name(c->m, cell->rack));
+	} else if (v->t.nmarked) {
+		for (size_t i = 0; i < v->t.nmarked; i++)
+			if (model_node(c->m, v->t.marked[i]))
+				target_add(t, &cap, v->t.marked[i]);
+		snprintf(t->scope, sizeof t->scope, "%zu marked", t->n_nodes);
+	} else if (table_cur(&v->t)) {
+		target_add(t, &cap, table_cur(&v->t));
+	}
+	if (!t->n_nodes)
+		return dc_err_set(err, v->map ? "no rack under the cursor" : "no node under the cursor");
+	if (t->n_nodes == 1 && !t->scope[0])
+		snprintf(t->scope, sizeof t->scope, "%s", model_node(c->m, t->nodes[0])->name);
+	return 0;
+}
+
 static const struct key_binding nodes_b[] = {
 	{ 'm', KA_MAP, KM_LIST | KM_MAP, true },
 	{ 't', KA_GROUP, KM_LIST, true },
@@ -676,6 +783,10 @@ static const struct key_binding nodes_b[] = {
 	{ KEYS_FN(KEY_RIGHT), KA_RIGHT, KM_MAP, false },
 	{ 'l', KA_RIGHT, KM_MAP, false },
 	{ KEYS_ESC, KA_BACK, KM_MAP, true },
+	{ 'D', KA_DRAIN, KM_ANY, true },
+	{ 'R', KA_RESUME, KM_ANY, true },
+	{ 'I', KA_INC_OPEN, KM_ANY, false },
+	{ 'd', KA_DIAG, KM_DETAIL, true },
 };
 static const struct key_table nodes_keys = { "nodes", "Nodes view", nodes_b, DC_ARRAY_LEN(nodes_b) };
 
@@ -693,4 +804,5 @@ const struct view_ops view_nodes = {
 	.filter = nodes_filter,
 	.set_filter = nodes_set_filter,
 	.crumbs = nodes_crumbs,
+	.target = nodes_target,
 };

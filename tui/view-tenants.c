@@ -404,10 +404,30 @@ static int tenants_open(void *p, const char *arg, const struct view_ctx *c, stru
 	return 0;
 }
 
+/* The detail's tenant, else the cursor's. */
+static int tenants_target(const void *p, enum key_action a, const struct view_ctx *c,
+                          struct view_target *t, struct dc_err *err)
+{
+	(void)a;
+	const struct tenants *v = p;
+	t->tenant = v->detail ? v->detail : table_cur(&v->t);
+	const struct dc_tenant *tn = model_tenant(c->m, t->tenant);
+	if (!tn)
+		return dc_err_set(err, "no tenant under the cursor");
+	snprintf(t->scope, sizeof t->scope, "%s", tn->name);
+	return 0;
+}
+
+static const struct key_binding tenants_b[] = {
+	{ 'Q', KA_QUOTA, KM_LIST | KM_DETAIL, true },
+};
+static const struct key_table tenants_keys = { "tenants", "Tenants view", tenants_b,
+	DC_ARRAY_LEN(tenants_b) };
+
 const struct view_ops view_tenants = {
 	.name = "tenants",
 	.title = "Tenants",
-	.keys = NULL,
+	.keys = &tenants_keys,
 	.init = tenants_init,
 	.free = tenants_free,
 	.resize = tenants_resize,
@@ -419,4 +439,5 @@ const struct view_ops view_tenants = {
 	.set_filter = tenants_set_filter,
 	.crumbs = tenants_crumbs,
 	.open = tenants_open,
+	.target = tenants_target,
 };

@@ -36,6 +36,15 @@ struct view_ctx {
 	int64_t now;               /* wall clock, seconds */
 };
 
+/* What an operator action applies to, from the view's selection. */
+struct view_target {
+	int64_t *nodes;            /* node ids (owned: free()), the marked ones or the cursor's */
+	size_t n_nodes;
+	int64_t tenant;            /* 0: none */
+	int64_t incident;          /* 0: none */
+	char scope[96];            /* how the operator picked them: "rack A01", "3 marked" */
+};
+
 struct view_ops {
 	const char *name;          /* "nodes": key table name, :commands */
 	const char *title;         /* "Nodes" */
@@ -54,9 +63,13 @@ struct view_ops {
 	void (*crumbs)(const void *v, const struct view_ctx *c, char *buf, size_t n);
 	/* Goes to the row named arg (:jobs h100, :tenant NAME); NULL if none. */
 	int (*open)(void *v, const char *arg, const struct view_ctx *c, struct dc_err *err);
+	/* What operator action a applies to (NULL: the view has no actions);
+	 * -1 with err when there is nothing to act on. */
+	int (*target)(const void *v, enum key_action a, const struct view_ctx *c,
+	              struct view_target *t, struct dc_err *err);
 };
 
-extern const struct view_ops view_nodes, view_queues, view_tenants, view_incidents;
+extern const struct view_ops view_nodes, view_queues, view_tenants, view_incidents, view_audit;
 
 /* ---- tables ---- */
 

@@ -1,0 +1,754 @@
+/* ops.c — operator action dialogs and their sending (see ops.h). */
+#include "ops.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw.h"
+
+#define MAX_FOLLOW 256
+#define LIST_MAX 6      /* names shown before "and N more" */
+
+/* The dialog being filled: what the operator saw when it opened. */
+struct op {
+	enum key_action act;
+	int64_t *nodes;            /* node ids */
+	char **names;              /* their names */
+	int64_t *versions;         /* their admin_version */
+	size_t n;
+	int64_t tenant, incident, version;
+	char scope[96];
+	/* field indexes (-1 when absent) */
+	int f_reason, f_incident, f_resume, f_gpus, f_hours, f_storage, f_expires;
+	int f_sev, f_title, f_impact, f_nodes, f_tenants, f_owner, f_text, f_override;
+};
+
+struct ops {
+	const struct dc_model *m;
+	struct dialog_host *host;
+	struct writer *w;
+	ops_msg_fn msg;
+	void *ud;
+	char user[64];
+	bool admin;
+	int64_t now;
+	struct op *open;           /* the dialog on screen */
+	char sending[256];         /* what the call in flight does, for its message */
+	int64_t follow[MAX_FOLLOW]; /* action ids requested here, until applied or failed */
+	size_t nfollow;
+};
+
+static void say(struct ops *o, bool err, const char *fmt, ...) DC_PRINTF(3, 4);
+static void say(struct ops *o, bool err, const char *fmt, ...)
+{
+	char buf[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (o->msg)
+		o->msg(o->ud, err, buf);
+}
+
+static void op_free(struct op *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		free(p->names[i]);
+	free(p->names);
+	free(p->nodes);
+	free(p->versions);
+	free(p);
+}
+
+struct ops *ops_new(const struct dc_model *m, struct dialog_host *h, struct writer *w,
+                    ops_msg_fn msg, void *ud)
+{
+	struct ops *o = xcalloc(1, sizeof *o);
+	o->m = m;
+	o->host = h;
+	o->w = w;
+	o->msg = msg;
+	o->ud = ud;
+	return o;
+}
+
+void ops_free(struct ops *o)
+{
+	if (!o)
+		return;
+	if (o->open)
+		dialog_host_drop(o->host, o);
+	op_free(o->open);
+	free(o);
+}
+
+void ops_set_user(struct ops *o, const char *user, const char *role)
+{
+	snprintf(o->user, sizeof o->user, "%s", user ? user : "");
+	o->admin = role && (strcmp(role, "admin") == 0 || strcmp(role, "superuser") == 0);
+}
+
+/* ---- helpers ---- */
+
+/* "gpu-a01, gpu-a02 and 4 more" */
+static void names_line(char *const *names, size_t n, char *buf, size_t sz)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && i < LIST_MAX; i++) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, sz - len, "%s%s", i ? ", " : "", names[i]);
+	}
+	if (n > LIST_MAX) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, sz - len, " and %zu more", n - LIST_MAX);
+	}
+}
+
+static const struct dc_node *node_by_name(const struct dc_model *m, const char *name)
+{
+	size_t n = model_count(m, DC_T_NODE);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_node *nd = model_row(m, DC_T_NODE, i);
+		if (strcmp(nd->name, name) == 0)
+			return nd;
+	}
+	return NULL;
+}
+
+/* Splits "a b,c" into owned words. */
+static size_t split_words(const char *s, char ***out)
+{
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+	while (s && *s) {
+		size_t skip = strspn(s, " ,");
+		s += skip;
+		size_t len = strcspn(s, " ,");
+		if (!len)
+			break;
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n++] = xstrndup(s, len);
+		s += len;
+	}
+	*out = v;
+	return n;
+}
+
+static void words_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void op_set_nodes(struct op *p, const struct dc_model *m, const int64_t *ids, size_t n)
+{
+	p->nodes = xcalloc(n ? n : 1, sizeof *p->nodes);
+	p->names = xcalloc(n ? n : 1, sizeof *p->names);
+	p->versions = xcalloc(n ? n : 1, sizeof *p->versions);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_node *nd = model_node(m, ids[i]);
+		if (!nd)
+			continue;
+		p->nodes[p->n] = nd->id;
+		p->names[p->n] = xstrdup(nd->name);
+		p->versions[p->n] = nd->admin_version;
+		p->n++;
+	}
+}
+
+static struct op *op_new(enum key_action a, const struct view_target *t)
+{
+	struct op *p = xcalloc(1, sizeof *p);
+	p->act = a;
+	p->tenant = t->tenant;
+	p->incident = t->incident;
+	snprintf(p->scope, sizeof p->scope, "%s", t->scope);
+	int *f[] = { &p->f_reason, &p->f_incident, &p->f_resume, &p->f_gpus, &p->f_hours,
+		&p->f_storage, &p->f_expires, &p->f_sev, &p->f_title, &p->f_impact, &p->f_nodes,
+		&p->f_tenants, &p->f_owner, &p->f_text, &p->f_override };
+	for (size_t i = 0; i < DC_ARRAY_LEN(f); i++)
+		*f[i] = -1;
+	return p;
+}
+
+static const char *tenant_name(const struct dc_model *m, int64_t id)
+{
+	const struct dc_tenant *t = model_tenant(m, id);
+	return t ? t->name : "?";
+}
+
+/* ---- sending ---- */
+
+static void sent(void *ud, const struct writer_result *r)
+{
+	struct ops *o = ud;
+	if (r->refusal != WRITER_OK) {
+		const char *hint = r->refusal == WRITER_E_LOST ? " (the server replays it if it did apply)"
+		                   : r->refusal == WRITER_E_BUSY ? " — try again" : "";
+		say(o, true, "%s refused: %s%s%s%s%s", o->sending, r->msg, r->guard[0] ? " [" : "",
+		    r->guard, r->guard[0] ? "]" : "", hint);
+		return;
+	}
+	for (size_t i = 0; i < r->n_action_ids && o->nfollow < MAX_FOLLOW; i++)
+		o->follow[o->nfollow++] = r->action_ids[i];
+	if (r->n_action_ids == 1)
+		say(o, false, "%s: requested (action #%lld), pending until the adapter applies it%s",
+		    o->sending, (long long)r->action_ids[0], r->replayed ? " (replayed)" : "");
+	else if (r->n_action_ids > 1)
+		say(o, false, "%s: requested (actions #%lld-#%lld), pending until the adapter applies them%s",
+		    o->sending, (long long)r->action_ids[0],
+		    (long long)r->action_ids[r->n_action_ids - 1], r->replayed ? " (replayed)" : "");
+	else
+		say(o, false, "%s: done (audit #%lld)%s", o->sending, (long long)r->audit_id,
+		    r->replayed ? " (replayed)" : "");
+}
+
+static void send(struct ops *o, const struct writer_req *r, const char *what)
+{
+	struct dc_err err;
+	snprintf(o->sending, sizeof o->sending, "%s", what);
+	if (writer_send(o->w, r, sent, o, &err) == -1)
+		say(o, true, "%s: %s", what, err.msg);
+	else
+		say(o, false, "%s: sending…", what);
+}
+
+void ops_on_change(struct ops *o, unsigned mask)
+{
+	if (!(mask & DC_MASK(DC_T_ACTION)) || !o->nfollow)
+		return;
+	size_t keep = 0;
+	for (size_t i = 0; i < o->nfollow; i++) {
+		const struct dc_action *a = model_get(o->m, DC_T_ACTION, o->follow[i]);
+		if (!a || a->status == DC_ACT_PENDING) {
+			o->follow[keep++] = o->follow[i];
+			continue;
+		}
+		if (a->status == DC_ACT_FAILED)
+			say(o, true, "%s %s failed: %s", a->kind, a->target, a->error);
+		else
+			say(o, false, "%s %s %s by the adapter", a->kind, a->target,
+			    dc_action_status_name(a->status));
+	}
+	o->nfollow = keep;
+}
+
+/* ---- the dialogs' done and check callbacks ---- */
+
+static int parse_duration_field(const struct dialog *d, int f, int64_t *secs, struct dc_err *err)
+{
+	*secs = 0;
+	if (f < 0 || !dialog_value(d, f)[0])
+		return 0;
+	struct dc_err e;
+	if (writer_duration_parse(dialog_value(d, f), secs, &e) == -1)
+		return dc_err_set(err, "%s", e.msg);
+	return 0;
+}
+
+static int op_check(void *ud, const struct dialog *d, int *field, struct dc_err *err)
+{
+	struct ops *o = ud;
+	struct op *p = o->open;
+	int64_t secs;
+	int fs[] = { p->f_resume, p->f_expires };
+	for (size_t i = 0; i < DC_ARRAY_LEN(fs); i++) {
+		if (parse_duration_field(d, fs[i], &secs, err) == -1) {
+			*field = fs[i];
+			return -1;
+		}
+	}
+	double inc;
+	if (p->f_incident >= 0 && dialog_number(d, p->f_incident, &inc) &&
+	    !model_get(o->m, DC_T_INCIDENT, (int64_t)inc)) {
+		*field = p->f_incident;
+		return dc_err_set(err, "no incident #%lld", (long long)inc);
+	}
+	if (p->act == KA_QUOTA) {
+		const struct dc_quota *q = model_quota_of(o->m, p->tenant);
+		double g = 0, h = 0, s = 0;
+		bool hg = dialog_number(d, p->f_gpus, &g), hh = dialog_number(d, p->f_hours, &h),
+		     hs = dialog_number(d, p->f_storage, &s);
+		if (q && (!hg || (int)g == q->gpu_limit) && (!hh || fabs(h - q->gpu_hours_budget) < 0.05) &&
+		    (!hs || fabs(s - q->storage_tb) < 0.005)) {
+			*field = p->f_gpus;
+			return dc_err_set(err, "nothing changes: edit a limit first");
+		}
+	}
+	if (p->act == KA_INC_LINK && !dialog_value(d, p->f_nodes)[0] &&
+	    !dialog_value(d, p->f_tenants)[0]) {
+		*field = p->f_nodes;
+		return dc_err_set(err, "give nodes or tenants to link");
+	}
+	return 0;
+}
+
+static void done_nodes(struct ops *o, struct op *p, const struct dialog *d)
+{
+	int64_t resume = 0;
+	parse_duration_field(d, p->f_resume, &resume, NULL);
+	double inc = 0;
+	if (p->f_incident >= 0)
+		dialog_number(d, p->f_incident, &inc);
+	struct writer_req r = { .verb = p->act == KA_DRAIN ? WRITER_DRAIN : WRITER_RESUME,
+		.nodes = (const char *const *)p->names, .n_nodes = p->n, .expected = p->versions,
+		.reason = dialog_value(d, p->f_reason), .incident_id = (int64_t)inc,
+		.resume_after = resume ? o->now + resume : 0,
+		.override = p->f_override >= 0 && dialog_choice(d, p->f_override) == 1 };
+	char names[200], what[256];
+	names_line(p->names, p->n, names, sizeof names);
+	snprintf(what, sizeof what, "%s %s", p->act == KA_DRAIN ? "drain" : "resume", names);
+	send(o, &r, what);
+}
+
+static void done_quota(struct ops *o, struct op *p, const struct dialog *d)
+{
+	const struct dc_quota *q = model_quota_of(o->m, p->tenant);
+	double g = 0, h = 0, s = 0;
+	bool hg = dialog_number(d, p->f_gpus, &g), hh = dialog_number(d, p->f_hours, &h),
+	     hs = dialog_number(d, p->f_storage, &s);
+	int64_t exp = 0;
+	parse_duration_field(d, p->f_expires, &exp, NULL);
+	struct writer_req r = { .verb = WRITER_QUOTA, .tenant = tenant_name(o->m, p->tenant),
+		.gpu_limit = hg && !(q && (int)g == q->gpu_limit) ? (int64_t)g : WRITER_UNCHANGED,
+		.gpu_hours = hh && !(q && fabs(h - q->gpu_hours_budget) < 0.05) ? h : WRITER_UNCHANGED,
+		.storage_tb = hs && !(q && fabs(s - q->storage_tb) < 0.005) ? s : WRITER_UNCHANGED,
+		.reason = dialog_value(d, p->f_reason), .expires_at = exp ? o->now + exp : 0,
+		.version = p->version };
+	char what[256];
+	snprintf(what, sizeof what, "quota of %s", r.tenant);
+	send(o, &r, what);
+}
+
+static void done_incident(struct ops *o, struct op *p, const struct dialog *d)
+{
+	static const enum writer_verb verbs[] = {
+		[KA_INC_OPEN] = WRITER_INC_OPEN, [KA_INC_ACK] = WRITER_INC_ACK,
+		[KA_INC_ASSIGN] = WRITER_INC_ASSIGN, [KA_INC_SEV] = WRITER_INC_SEV,
+		[KA_INC_NOTE] = WRITER_INC_NOTE, [KA_INC_LINK] = WRITER_INC_LINK,
+		[KA_INC_RESOLVE] = WRITER_INC_RESOLVE,
+	};
+	char **nodes = NULL, **tenants = NULL;
+	size_t nn = p->f_nodes >= 0 ? split_words(dialog_value(d, p->f_nodes), &nodes) : 0;
+	size_t nt = p->f_tenants >= 0 ? split_words(dialog_value(d, p->f_tenants), &tenants) : 0;
+	struct writer_req r = { .verb = verbs[p->act], .id = p->incident, .version = p->version,
+		.nodes = (const char *const *)nodes, .n_nodes = nn,
+		.tenants = (const char *const *)tenants, .n_tenants = nt,
+		.owner = p->f_owner >= 0 ? dialog_value(d, p->f_owner) : NULL,
+		.impact = p->f_impact >= 0 ? dialog_value(d, p->f_impact) : "" };
+	if (p->f_sev >= 0)
+		r.sev = (int)dialog_choice(d, p->f_sev) + 1;
+	if (p->f_title >= 0)
+		r.text = dialog_value(d, p->f_title);
+	if (p->f_text >= 0)
+		r.text = dialog_value(d, p->f_text);
+	char what[128];
+	if (p->act == KA_INC_OPEN)
+		snprintf(what, sizeof what, "open incident");
+	else
+		snprintf(what, sizeof what, "%s incident #%lld", keys_action_name(p->act) + 9,
+		         (long long)p->incident);
+	send(o, &r, what);
+	words_free(nodes, nn);
+	words_free(tenants, nt);
+}
+
+static void op_done(void *ud, const struct dialog *d, enum dialog_answer ans)
+{
+	struct ops *o = ud;
+	struct op *p = o->open;
+	o->open = NULL;
+	if (ans == DIALOG_YES) {
+		if (p->act == KA_DRAIN || p->act == KA_RESUME)
+			done_nodes(o, p, d);
+		else if (p->act == KA_QUOTA)
+			done_quota(o, p, d);
+		else
+			done_incident(o, p, d);
+	} else {
+		say(o, false, "%s: cancelled, nothing sent", dialog_title(d));
+	}
+	op_free(p);
+}
+
+static struct dialog *op_dialog(struct ops *o, struct op *p, const char *title)
+{
+	struct dialog *d = dialog_new(title);
+	o->open = p;
+	dialog_on_done(d, op_done, o);
+	dialog_on_check(d, op_check);
+	return d;
+}
+
+/* ---- drain and resume ---- */
+
+struct job_tally {
+	int64_t tenant;
+	int jobs, gpus;
+};
+
+/* Running jobs on the nodes and their tenants: what a drain lets finish
+ * but stops from being replaced. */
+static void blast_radius(struct ops *o, struct op *p, struct dialog *d)
+{
+	const struct dc_model *m = o->m;
+	int64_t *jobs = NULL;
+	size_t nj = 0, capj = 0;
+	int gpus_out = 0, already = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct dc_node *nd = model_node(m, p->nodes[i]);
+		if (!nd)
+			continue;
+		if (nd->admin != DC_ADMIN_ACTIVE)
+			already++;
+		else
+			gpus_out += nd->gpu_count;
+		for (int g = 0; g < DC_MAX_GPUS_PER_NODE; g++) {
+			const struct dc_gpu *gp = nd->gpus[g];
+			if (!gp || !gp->job_id)
+				continue;
+			bool seen = false;
+			for (size_t k = 0; k < nj && !seen; k++)
+				seen = jobs[k] == gp->job_id;
+			if (!seen) {
+				jobs = xgrow(jobs, &capj, nj + 1, sizeof *jobs);
+				jobs[nj++] = gp->job_id;
+			}
+		}
+	}
+	struct job_tally *t = NULL;
+	size_t nt = 0, capt = 0;
+	for (size_t k = 0; k < nj; k++) {
+		const struct dc_job *j = model_get(m, DC_T_JOB, jobs[k]);
+		if (!j)
+			continue;
+		size_t i = 0;
+		while (i < nt && t[i].tenant != j->tenant_id)
+			i++;
+		if (i == nt) {
+			t = xgrow(t, &capt, nt + 1, sizeof *t);
+			t[nt++] = (struct job_tally){ j->tenant_id, 0, 0 };
+		}
+		t[i].jobs++;
+		t[i].gpus += j->gpus;
+	}
+	dialog_body_addf(d, THEME_TEXT, "GPUs out of service: %d%s", gpus_out,
+	                 already ? " (some nodes already drained or draining)" : "");
+	if (nj == 0) {
+		dialog_body_add(d, THEME_OK, "No running jobs: the node goes DRAINED at once.");
+	} else {
+		dialog_body_addf(d, THEME_WARN,
+		                 "%zu running job%s keep running (DRAINING until they end); tenants:", nj,
+		                 nj == 1 ? "" : "s");
+		for (size_t i = 0; i < nt && i < LIST_MAX; i++)
+			dialog_body_addf(d, THEME_TEXT, "  %s: %d job%s, %d GPUs",
+			                 tenant_name(m, t[i].tenant), t[i].jobs, t[i].jobs == 1 ? "" : "s",
+			                 t[i].gpus);
+		if (nt > LIST_MAX)
+			dialog_body_addf(d, THEME_DIM, "  and %zu more tenants", nt - LIST_MAX);
+	}
+	free(jobs);
+	free(t);
+}
+
+/* The share of each partition touched that is drained or draining, now
+ * and after this drain, against the guard rail. */
+static void partition_share(struct ops *o, struct op *p, struct dialog *d)
+{
+	const char *g = model_setting(o->m, "guard.drain_pct");
+	double guard = g ? atof(g) : 10;
+	size_t np = model_count(o->m, DC_T_PARTITION);
+	for (size_t i = 0; i < np; i++) {
+		const struct dc_partition *part = model_row(o->m, DC_T_PARTITION, i);
+		int adding = 0;
+		bool touched = false;
+		for (size_t k = 0; k < p->n; k++) {
+			const struct dc_node *nd = model_node(o->m, p->nodes[k]);
+			if (nd && nd->partition_id == part->id) {
+				touched = true;
+				adding += nd->admin == DC_ADMIN_ACTIVE;
+			}
+		}
+		if (!touched || part->nodes <= 0)
+			continue;
+		int now = part->nodes_draining + part->nodes_drained;
+		double before = 100.0 * now / part->nodes, after = 100.0 * (now + adding) / part->nodes;
+		dialog_body_addf(d, after > guard ? THEME_WARN : THEME_TEXT,
+		                 "Partition %s: %d of %d nodes drained/draining (%.0f%%) → %d (%.0f%%)%s",
+		                 part->name, now, part->nodes, before, now + adding, after,
+		                 after > guard ? ": past the guard rail, needs dcops_admin" : "");
+	}
+}
+
+static int open_drain(struct ops *o, struct op *p, struct dc_err *err)
+{
+	bool drain = p->act == KA_DRAIN;
+	size_t eligible = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct dc_node *nd = model_node(o->m, p->nodes[i]);
+		eligible += nd && (drain ? nd->admin == DC_ADMIN_ACTIVE : nd->admin != DC_ADMIN_ACTIVE);
+	}
+	if (!eligible)
+		return dc_err_set(err, p->n == 1 ? "%s is %s already" : "%s: all %s already",
+		                  p->n == 1 ? p->names[0] : p->scope,
+		                  drain ? "drained or draining" : "active");
+	char title[160], names[200];
+	names_line(p->names, p->n, names, sizeof names);
+	if (p->n == 1)
+		snprintf(title, sizeof title, "%s %s", drain ? "Drain" : "Resume", p->names[0]);
+	else
+		snprintf(title, sizeof title, "%s %zu nodes (%s)", drain ? "Drain" : "Resume", p->n,
+		         p->scope);
+	struct dialog *d = op_dialog(o, p, title);
+	if (p->n > 1)
+		dialog_body_addf(d, THEME_TEXT, "Nodes: %s", names);
+	if (drain) {
+		blast_radius(o, p, d);
+		partition_share(o, p, d);
+		dialog_buttons(d, "Drain", "No");
+	} else {
+		dialog_body_add(d, THEME_TEXT, "Returns the nodes to service: the scheduler may start jobs on them.");
+		dialog_buttons(d, "Resume", "No");
+	}
+	p->f_reason = dialog_add_text(d, "Reason", "", DIALOG_REQUIRED, "a few words: why");
+	if (drain) {
+		char inc[32] = "";
+		if (p->incident)
+			snprintf(inc, sizeof inc, "%lld", (long long)p->incident);
+		p->f_incident = dialog_add_number(d, "Incident #", inc, 0, "optional");
+		p->f_resume = dialog_add_text(d, "Resume after", "", 0, "optional, e.g. 4h, 1d");
+		static const char *const yn[] = { "no", "yes (admin: past the partition guard rail)" };
+		if (o->admin)
+			p->f_override = dialog_add_choice(d, "Override", yn, 2, 0);
+	}
+	if (p->n > 1) {
+		char count[32], prompt[64];
+		snprintf(count, sizeof count, "%zu", p->n);
+		snprintf(prompt, sizeof prompt, "Type %zu to confirm", p->n);
+		dialog_require_typed(d, prompt, count);
+	}
+	dialog_host_push(o->host, d);
+	return 0;
+}
+
+/* ---- quota ---- */
+
+static void fmt_num(double v, char *buf, size_t n)
+{
+	if (fabs(v - round(v)) < 0.005)
+		snprintf(buf, n, "%.0f", v);
+	else
+		snprintf(buf, n, "%.2f", v);
+}
+
+static void quota_body(void *ud, struct dialog *d)
+{
+	struct ops *o = ud;
+	struct op *p = o->open;
+	const struct dc_quota *q = model_quota_of(o->m, p->tenant);
+	const struct dc_tenant *t = model_tenant(o->m, p->tenant);
+	if (!q || !t)
+		return;
+	dialog_body_clear(d);
+	double g = q->gpu_limit, h = q->gpu_hours_budget, s = q->storage_tb;
+	dialog_number(d, p->f_gpus, &g);
+	dialog_number(d, p->f_hours, &h);
+	dialog_number(d, p->f_storage, &s);
+	dialog_body_addf(d, THEME_TEXT, "GPUs       %d → %.0f   running %d (%d jobs), pending %d jobs",
+	                 q->gpu_limit, g, t->gpus_running, t->jobs_running, t->jobs_pending);
+	double left = h - q->gpu_hours_used;
+	char burn[64] = "idle";
+	if (t->gpus_running > 0)
+		snprintf(burn, sizeof burn, "burn %d GPU-h/h: %.1f days left", t->gpus_running,
+		         left > 0 ? left / t->gpus_running / 24 : 0);
+	char oh[32], nh[32];
+	fmt_num(q->gpu_hours_budget, oh, sizeof oh);
+	fmt_num(h, nh, sizeof nh);
+	dialog_body_addf(d, THEME_TEXT, "GPU-hours  %s → %s   used %.0f (%s)", oh, nh,
+	                 q->gpu_hours_used, burn);
+	char os[32], ns[32];
+	fmt_num(q->storage_tb, os, sizeof os);
+	fmt_num(s, ns, sizeof ns);
+	dialog_body_addf(d, THEME_TEXT, "Storage    %s → %s TB   used %.1f TB", os, ns,
+	                 q->storage_used_tb);
+	if (q->expires_at)
+		dialog_body_addf(d, THEME_DIM, "The current limits are time-boxed: they revert in %lld min",
+		                 (long long)((q->expires_at - o->now) / 60));
+	if ((int)g < t->gpus_running)
+		dialog_body_addf(d, THEME_QUOTA_OVER,
+		                 "Below current use (%d GPUs running): running jobs keep running; new"
+		                 " ones wait with QuotaExceeded", t->gpus_running);
+	if (h < q->gpu_hours_used)
+		dialog_body_add(d, THEME_QUOTA_OVER,
+		                "Budget below GPU-hours already used: pending jobs wait with QuotaExceeded");
+	const char *pct = model_setting(o->m, "guard.quota_change_pct");
+	double lim = pct ? atof(pct) : 50;
+	double olds[] = { q->gpu_limit, q->gpu_hours_budget, q->storage_tb }, news[] = { g, h, s };
+	for (size_t i = 0; i < 3; i++) {
+		if (olds[i] > 0 && fabs(news[i] - olds[i]) / olds[i] * 100 > lim) {
+			dialog_body_addf(d, THEME_WARN, "A change of more than %.0f%% needs dcops_admin", lim);
+			break;
+		}
+	}
+}
+
+static int open_quota(struct ops *o, struct op *p, struct dc_err *err)
+{
+	const struct dc_quota *q = model_quota_of(o->m, p->tenant);
+	const struct dc_tenant *t = model_tenant(o->m, p->tenant);
+	if (!t)
+		return dc_err_set(err, "no tenant under the cursor");
+	if (!q)
+		return dc_err_set(err, "%s has no quota row to adjust", t->name);
+	p->version = q->limits_version;
+	char title[200];
+	snprintf(title, sizeof title, "Adjust quota of %s", t->name);
+	struct dialog *d = op_dialog(o, p, title);
+	char gl[32], gh[32], st[32];
+	snprintf(gl, sizeof gl, "%d", q->gpu_limit);
+	fmt_num(q->gpu_hours_budget, gh, sizeof gh);
+	fmt_num(q->storage_tb, st, sizeof st);
+	p->f_gpus = dialog_add_number(d, "GPU limit", gl, DIALOG_REQUIRED, NULL);
+	p->f_hours = dialog_add_number(d, "GPU-hour budget", gh, DIALOG_REQUIRED | DIALOG_DECIMAL, NULL);
+	p->f_storage = dialog_add_number(d, "Storage TB", st, DIALOG_REQUIRED | DIALOG_DECIMAL, NULL);
+	p->f_reason = dialog_add_text(d, "Reason", "", DIALOG_REQUIRED, "a few words: why");
+	p->f_expires = dialog_add_text(d, "Expires after", "", 0, "optional, e.g. 7d: then reverts");
+	dialog_buttons(d, "Apply", "No");
+	dialog_on_update(d, quota_body);
+	quota_body(o, d);
+	dialog_host_push(o->host, d);
+	return 0;
+}
+
+/* ---- incidents ---- */
+
+static const char *const sevs[] = { "1 critical", "2 major", "3 minor", "4 low", "5 info" };
+
+static int open_incident(struct ops *o, struct op *p, struct dc_err *err)
+{
+	const struct dc_incident *inc = model_get(o->m, DC_T_INCIDENT, p->incident);
+	if (p->act != KA_INC_OPEN && !inc)
+		return dc_err_set(err, "no incident under the cursor");
+	if (inc && inc->state == DC_INC_RESOLVED && p->act != KA_INC_NOTE)
+		return dc_err_set(err, "incident #%lld is resolved", (long long)inc->id);
+	if (inc)
+		p->version = inc->op_version;
+	char title[200];
+	if (p->act == KA_INC_OPEN)
+		snprintf(title, sizeof title, "Open an incident%s%s", p->n ? " for " : "",
+		         p->n ? p->scope : "");
+	else
+		snprintf(title, sizeof title, "%s incident #%lld",
+		         p->act == KA_INC_ACK ? "Acknowledge" : p->act == KA_INC_ASSIGN ? "Assign"
+		         : p->act == KA_INC_SEV ? "Change severity of" : p->act == KA_INC_NOTE ? "Note on"
+		         : p->act == KA_INC_LINK ? "Link to" : "Resolve", (long long)inc->id);
+	struct dialog *d = op_dialog(o, p, title);
+	if (inc) {
+		dialog_body_addf(d, THEME_TEXT, "sev %d  %s  %s", inc->sev, dc_inc_state_name(inc->state),
+		                 inc->title);
+		dialog_body_addf(d, THEME_DIM, "owner %s", inc->owner && inc->owner[0] ? inc->owner : "nobody");
+	}
+	char names[200];
+	names_line(p->names, p->n, names, sizeof names);
+	switch (p->act) {
+	case KA_INC_OPEN:
+		p->f_sev = dialog_add_choice(d, "Severity", sevs, DC_ARRAY_LEN(sevs), 2);
+		p->f_title = dialog_add_text(d, "Title", p->n == 1 ? p->names[0] : "", DIALOG_REQUIRED,
+		                             "what is wrong");
+		p->f_impact = dialog_add_text(d, "Impact", "", 0, "optional");
+		p->f_nodes = dialog_add_text(d, "Nodes", names, 0, "optional, space-separated");
+		p->f_tenants = dialog_add_text(d, "Tenants", "", 0, "optional");
+		dialog_buttons(d, "Open", "No");
+		break;
+	case KA_INC_ACK:
+		dialog_body_addf(d, THEME_WARN, "You (%s) become the owner.", o->user[0] ? o->user : "?");
+		dialog_buttons(d, "Acknowledge", "No");
+		break;
+	case KA_INC_ASSIGN:
+		p->f_owner = dialog_add_text(d, "Owner", o->user, DIALOG_REQUIRED, "a database role");
+		dialog_buttons(d, "Assign", "No");
+		break;
+	case KA_INC_SEV:
+		p->f_sev = dialog_add_choice(d, "Severity", sevs, DC_ARRAY_LEN(sevs),
+		                             inc->sev >= 1 && inc->sev <= 5 ? (size_t)inc->sev - 1 : 2);
+		p->f_text = dialog_add_text(d, "Reason", "", DIALOG_REQUIRED, "why");
+		dialog_buttons(d, "Change", "No");
+		break;
+	case KA_INC_NOTE:
+		p->f_text = dialog_add_text(d, "Note", "", DIALOG_REQUIRED, NULL);
+		dialog_buttons(d, "Add", "No");
+		break;
+	case KA_INC_LINK:
+		p->f_nodes = dialog_add_text(d, "Nodes", names, 0, "space-separated");
+		p->f_tenants = dialog_add_text(d, "Tenants", "", 0, "space-separated");
+		dialog_buttons(d, "Link", "No");
+		break;
+	default:
+		p->f_text = dialog_add_text(d, "Summary", "", DIALOG_REQUIRED, "what happened, what fixed it");
+		dialog_buttons(d, "Resolve", "No");
+		break;
+	}
+	dialog_host_push(o->host, d);
+	return 0;
+}
+
+/* Drain or resume from an incident: its linked nodes. */
+static int incident_nodes(struct ops *o, struct op *p, struct dc_err *err)
+{
+	const struct dc_incident *inc = model_get(o->m, DC_T_INCIDENT, p->incident);
+	if (!inc)
+		return dc_err_set(err, "no incident under the cursor");
+	char **words;
+	size_t n = split_words(inc->nodes, &words);
+	int64_t *ids = xcalloc(n ? n : 1, sizeof *ids);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_node *nd = node_by_name(o->m, words[i]);
+		if (nd)
+			ids[k++] = nd->id;
+	}
+	words_free(words, n);
+	if (!k) {
+		free(ids);
+		return dc_err_set(err, "incident #%lld names no node: link one first", (long long)inc->id);
+	}
+	op_set_nodes(p, o->m, ids, k);
+	free(ids);
+	snprintf(p->scope, sizeof p->scope, "incident #%lld", (long long)inc->id);
+	return 0;
+}
+
+int ops_start(struct ops *o, enum key_action a, const struct view_target *t, int64_t now,
+              struct dc_err *err)
+{
+	if (o->open)
+		return dc_err_set(err, "a dialog is already open");
+	if (writer_busy(o->w))
+		return dc_err_set(err, "%s is still in flight; wait for its answer", o->sending);
+	o->now = now;
+	struct op *p = op_new(a, t);
+	op_set_nodes(p, o->m, t->nodes, t->n_nodes);
+	int rc;
+	if (a == KA_DRAIN || a == KA_RESUME) {
+		rc = p->n || !p->incident ? 0 : incident_nodes(o, p, err);
+		if (rc == 0 && !p->n)
+			rc = dc_err_set(err, "no node selected");
+		if (rc == 0)
+			rc = open_drain(o, p, err);
+	} else if (a == KA_QUOTA) {
+		rc = open_quota(o, p, err);
+	} else {
+		rc = open_incident(o, p, err);
+	}
+	if (rc == -1) {
+		o->open = NULL;
+		op_free(p);
+	}
+	return rc;
+}
