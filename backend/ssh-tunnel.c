@@ -22,6 +22,7 @@
 #include "ssh-validate.h"
 
 #define FWD_BUF (64 * 1024)
+#define FWD_TARGET_MAX 108 /* sun_path */
 
 struct ssh_fwd {
 	struct ssh_conn *conn;
@@ -29,7 +30,7 @@ struct ssh_fwd {
 	ssh_channel ch;
 	struct ssh_channel_callbacks_struct ccb;
 	int fd;
-	char host[SSH_HOST_MAX + 1];
+	char host[FWD_TARGET_MAX]; /* a host name, or a socket path on the server */
 	int port;
 	bool open;      /* the server confirmed the channel */
 	bool fd_eof;    /* read() on fd returned 0 */
@@ -134,7 +135,8 @@ static void on_conn(struct ssh_conn *c, enum ssh_conn_state st, void *ud)
 
 static int fwd_opening(struct ssh_fwd *f)
 {
-	int rc = ssh_channel_open_forward(f->ch, f->host, f->port, "127.0.0.1", 0);
+	int rc = f->host[0] == '/' ? ssh_channel_open_forward_unix(f->ch, f->host, "127.0.0.1", 0)
+				   : ssh_channel_open_forward(f->ch, f->host, f->port, "127.0.0.1", 0);
 	if (rc == SSH_AGAIN) {
 		ssh_conn_kick(f->conn);
 		return 0;
@@ -264,6 +266,27 @@ static void on_fd(struct loop *l, int fd, unsigned events, void *ud)
 	fwd_pump(f);
 }
 
+/* A host and port, or an absolute socket path on the server (OpenSSH's
+ * direct-streamlocal; the port then only names things): plain characters,
+ * no "..", so nothing the database or the network says can steer it. */
+static int target_check(const char *host, int port, struct dc_err *err)
+{
+	if (!host || host[0] != '/') {
+		if (ssh_validate_host(host, err) < 0)
+			return -1;
+		if (port < 1 || port > 65535)
+			return dc_err_set(err, "cannot forward to port %d", port);
+		return 0;
+	}
+	size_t n = strlen(host);
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-";
+	if (n >= FWD_TARGET_MAX || strspn(host, ok) != n || strstr(host, "/../") ||
+	    (n >= 3 && strcmp(host + n - 3, "/..") == 0))
+		return dc_err_set(err, "cannot forward to socket path \"%.*s\": want an absolute path under %d "
+				  "bytes of A-Z a-z 0-9 . _ / - without \"..\"", 60, host, FWD_TARGET_MAX);
+	return 0;
+}
+
 struct ssh_fwd *ssh_fwd_open(struct ssh_conn *c, int fd, const char *host, int port, ssh_fwd_done_cb cb,
 			     void *ud, struct dc_err *err)
 {
@@ -274,9 +297,7 @@ struct ssh_fwd *ssh_fwd_open(struct ssh_conn *c, int fd, const char *host, int p
 			   ssh_conn_state_name(ssh_conn_state(c)));
 		return NULL;
 	}
-	if (ssh_validate_host(host, err) < 0 || port < 1 || port > 65535) {
-		if (port < 1 || port > 65535)
-			dc_err_set(err, "cannot forward to port %d", port);
+	if (target_check(host, port, err) < 0) {
 		close(fd);
 		return NULL;
 	}
@@ -377,7 +398,7 @@ static char *runtime_dir(struct dc_err *err)
 struct ssh_tunnel *ssh_tunnel_open(struct ssh_conn *c, const char *db_host, int db_port, int local_port,
 				   ssh_tunnel_error_cb cb, void *ud, struct dc_err *err)
 {
-	if (ssh_validate_host(db_host, err) < 0)
+	if (target_check(db_host, db_port, err) < 0)
 		return NULL;
 	if (db_port < 1 || db_port > 65535 || local_port < 0 || local_port > 65535) {
 		dc_err_set(err, "tunnel ports must be from 1 to 65535 (got %d and %d)", db_port, local_port);

@@ -41,7 +41,10 @@ struct ssh_tunnel;
 typedef void (*ssh_tunnel_error_cb)(struct ssh_tunnel *t, const char *msg, void *ud);
 
 /* Listens for connections to carry to db_host:db_port (as seen from the
- * SSH server). local_port only names the socket (0: db_port). */
+ * SSH server). local_port only names the socket (0: db_port). db_host (and
+ * ssh_fwd_open's host) may instead be an absolute Unix socket path on the
+ * server, e.g. ".../run/.s.PGSQL.5432" (OpenSSH direct-streamlocal): a
+ * database that listens on no TCP port is reached the same way. */
 struct ssh_tunnel *ssh_tunnel_open(struct ssh_conn *c, const char *db_host, int db_port, int local_port,
 				   ssh_tunnel_error_cb cb, void *ud, struct dc_err *err);
 /* Ends every forward (libpq sees its connections drop), removes the
