@@ -294,6 +294,26 @@ static unsigned view_mode(const struct app *a)
 	return views[a->cur]->mode(a->view[a->cur]);
 }
 
+/* Draws a key table's footer hints on d (NULL: only measures); returns
+ * their width in columns. */
+static int footer_hints(struct dline *d, const struct key_table *t, unsigned mode)
+{
+	if (!t)
+		return 0;
+	struct key_hint h[16];
+	size_t n = keys_hints(t, mode, h, DC_ARRAY_LEN(h));
+	int width = 0;
+	for (size_t i = 0; i < n; i++) {
+		width += 1 + text_width(h[i].key) + 2 + text_width(h[i].label);
+		if (!d)
+			continue;
+		dline_put(d, THEME_FOOTER, " ");
+		dline_put(d, THEME_FOOTER_KEY, h[i].key);
+		dline_putf(d, THEME_FOOTER, " %s ", h[i].label);
+	}
+	return width;
+}
+
 static void draw_footer(struct app *a)
 {
 	WINDOW *w = a->foot;
@@ -338,19 +358,17 @@ static void draw_footer(struct app *a)
 		dline_put(&d, THEME_FOOTER, " close help");
 		return;
 	}
-	const struct key_table *tables[] = { views[a->cur]->keys, &keys_nav, &keys_global };
+	/* The global keys (: ? q) keep their place at the right edge, so help
+	 * stays discoverable however many keys the view has; the view's own
+	 * hints fill what is left and are the ones cut on a narrow terminal. */
 	unsigned mode = view_mode(a);
-	for (size_t t = 0; t < DC_ARRAY_LEN(tables); t++) {
-		if (!tables[t])
-			continue;
-		struct key_hint h[16];
-		size_t n = keys_hints(tables[t], mode, h, DC_ARRAY_LEN(h));
-		for (size_t i = 0; i < n; i++) {
-			dline_put(&d, THEME_FOOTER, " ");
-			dline_put(&d, THEME_FOOTER_KEY, h[i].key);
-			dline_putf(&d, THEME_FOOTER, " %s ", h[i].label);
-		}
-	}
+	int global_w = footer_hints(NULL, &keys_global, mode);
+	if (global_w < COLS)
+		d.end = COLS - global_w;
+	footer_hints(&d, views[a->cur]->keys, mode);
+	footer_hints(&d, &keys_nav, mode);
+	dline_start(&d, w, 0, global_w < COLS ? COLS - global_w : d.x);
+	footer_hints(&d, &keys_global, mode);
 }
 
 static void draw_too_small(struct app *a)
