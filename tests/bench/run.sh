@@ -76,7 +76,12 @@ sim_start big
 "$BENCH" --db "dbname=big" --dcops "$DCOPS" --samples 100 --cols 200 --rows 60 --churn 1000 --seconds 10 --label "25,000 nodes, 100,000 jobs" || echo "| 25,000 nodes | (bench failed) |"
 sim_stop
 
-if [ -f tests/bench/sim.sh ]; then
-	echo
-	bash tests/bench/sim.sh
-fi
+echo
+echo "## Through an SSH bastion (tests/bench/ssh.sh: tmux polling, so coarse)"
+echo
+BUILD=$BUILD bash tests/bench/ssh.sh 15 || echo "(ssh bench failed)"
+
+echo
+echo "## Simulator (tests/bench/sim.sh)"
+echo
+bash tests/bench/sim.sh
