@@ -156,6 +156,13 @@ int64_t dc_mono_ms(void)
 	return dc_mono_us() / 1000;
 }
 
+int64_t dc_cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 double dc_wall(void)
 {
 	struct timespec ts;

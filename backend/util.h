@@ -46,6 +46,7 @@ void sb_free(struct sb *sb);
 int64_t dc_mono_ms(void);  /* CLOCK_MONOTONIC in milliseconds */
 int64_t dc_mono_us(void);
 double dc_wall(void);      /* CLOCK_REALTIME in seconds */
+int64_t dc_cpu_us(void);   /* this process's CPU time (user + system) in microseconds */
 
 /* Reads a whole file (NUL-terminated) up to max bytes; -1 with err naming
  * the path on failure or when the file is larger than max. */

@@ -235,12 +235,13 @@ int text_natcmp(const char *a, const char *b)
 	return *a ? 1 : *b ? -1 : 0;
 }
 
+/* Ages under a minute read "now": telemetry arrives every few seconds, so
+ * finer steps would only flicker (and cost bytes on a slow link) without
+ * telling an operator anything; a report a minute old is worth noticing. */
 void fmt_age(int64_t secs, char *buf, size_t n)
 {
-	if (secs < 10)
+	if (secs < 60)
 		snprintf(buf, n, "now");
-	else if (secs < 60)
-		snprintf(buf, n, "%ds", (int)(secs / 10 * 10));
 	else if (secs < 3600)
 		snprintf(buf, n, "%dm", (int)(secs / 60));
 	else if (secs < 2 * 86400)

@@ -28,8 +28,9 @@
 #include "util.h"
 
 struct bench {
-	const char *db, *dcops, *label;
+	const char *db, *dcops, *label, *stats;
 	int samples, cols, rows, churn, seconds;
+	pid_t pause_pid;     /* the simulator: stopped while idle is measured */
 	PGconn *w, *l, *churner;
 	pid_t pid;
 	int pty;
@@ -119,6 +120,8 @@ static void spawn_console(struct bench *b)
 	if (b->pid == 0) {
 		setenv("TERM", "xterm-256color", 1);
 		setenv("LANG", "C.UTF-8", 1);
+		if (b->stats)
+			setenv("DCOPS_STATS", b->stats, 1);
 		execl(b->dcops, b->dcops, "--db", b->db, (char *)NULL);
 		_exit(127);
 	}
@@ -205,10 +208,15 @@ static void marker(char *out, int i)
 	out[10] = '\0';
 }
 
-static void console_latency(struct bench *b, int64_t *out, int *got)
+static void churn_batch(struct bench *b);
+
+/* under_churn: one churn batch (a tenth of a second's worth) before each sample */
+static void console_latency(struct bench *b, int64_t *out, int *got, bool under_churn)
 {
 	*got = 0;
 	for (int i = 0; i < b->samples; i++) {
+		if (under_churn)
+			churn_batch(b);
 		char title[16];
 		marker(title, i);
 		const char *p[] = { title };
@@ -221,22 +229,40 @@ static void console_latency(struct bench *b, int64_t *out, int *got)
 	}
 }
 
-/* Under churn: ROWS gpu rows per second updated in 10 batches a second. */
+/* A tenth of a second of churn: CHURN/10 random GPU rows updated. */
+static void churn_batch(struct bench *b)
+{
+	char lim[32];
+	snprintf(lim, sizeof lim, "%d", b->churn / 10);
+	const char *p[] = { lim };
+	exec_or_die(b->churner,
+	            "UPDATE dcops.gpu SET util_pct = (util_pct + 7) % 101 WHERE id IN "
+	            "(SELECT id FROM dcops.gpu ORDER BY random() LIMIT $1::int)", 1, p);
+}
+
+/* CHURN GPU rows a second, in ten batches a second, for seconds. */
 static void churn_for(struct bench *b, int seconds)
 {
-	int per_batch = b->churn / 10;
-	char lim[32];
-	snprintf(lim, sizeof lim, "%d", per_batch);
-	const char *p[] = { lim };
 	int64_t end = dc_mono_ms() + seconds * 1000;
 	while (dc_mono_ms() < end) {
 		int64_t t = dc_mono_ms();
-		exec_or_die(b->churner,
-		            "UPDATE dcops.gpu SET util_pct = (util_pct + 7) % 101 WHERE id IN "
-		            "(SELECT id FROM dcops.gpu ORDER BY random() LIMIT $1::int)", 1, p);
+		churn_batch(b);
 		int left = (int)(100 - (dc_mono_ms() - t));
 		pump(b, left > 0 ? left : 0);
 	}
+}
+
+/* frames and draw CPU from the console's DCOPS_STATS file; µs per frame or -1 */
+static double draw_us_per_frame(const char *path)
+{
+	FILE *f = path ? fopen(path, "r") : NULL;
+	if (!f)
+		return -1;
+	unsigned long long frames = 0;
+	long long cpu = 0;
+	int ok = fscanf(f, "frames %llu draw_cpu_us %lld", &frames, &cpu);
+	fclose(f);
+	return ok == 2 && frames ? (double)cpu / (double)frames : -1;
 }
 
 int main(int argc, char **argv)
@@ -248,6 +274,7 @@ int main(int argc, char **argv)
 		{ "samples", required_argument, NULL, 'n' }, { "cols", required_argument, NULL, 'c' },
 		{ "rows", required_argument, NULL, 'r' }, { "churn", required_argument, NULL, 'u' },
 		{ "seconds", required_argument, NULL, 's' }, { "label", required_argument, NULL, 'l' },
+		{ "pause-pid", required_argument, NULL, 'p' }, { "stats", required_argument, NULL, 'f' },
 		{ 0 },
 	};
 	int ch;
@@ -261,6 +288,8 @@ int main(int argc, char **argv)
 		case 'u': b.churn = atoi(optarg); break;
 		case 's': b.seconds = atoi(optarg); break;
 		case 'l': b.label = optarg; break;
+		case 'p': b.pause_pid = (pid_t)atoi(optarg); break;
+		case 'f': b.stats = optarg; break;
 		default: return 2;
 		}
 	}
@@ -277,43 +306,46 @@ int main(int argc, char **argv)
 	int64_t *clat = xcalloc((size_t)b.samples, sizeof *clat);
 	floor_latency(&b, floor);
 
-	int64_t t0 = dc_mono_ms();
 	spawn_console(&b);
 	int64_t first = settle(&b, 700, 30000);
-	(void)t0;
-	if (write(b.pty, "4", 1) != 1)
-		die("pty", "write failed");
-	settle(&b, 500, 5000);
 
+	/* Idle: the data center paused, nothing changes; the nodes view is up. */
+	if (b.pause_pid)
+		kill(b.pause_pid, SIGSTOP);
+	settle(&b, 1500, 5000);
 	uint64_t before = b.bytes;
 	pump(&b, b.seconds * 1000);
 	double idle_bps = (double)(b.bytes - before) / b.seconds;
+	if (b.pause_pid)
+		kill(b.pause_pid, SIGCONT);
 
-	int got = 0;
-	console_latency(&b, lat, &got);
-
+	/* Churn on the nodes view, where GPU changes show. */
 	double cpu0 = cpu_s(b.pid);
 	before = b.bytes;
 	churn_for(&b, b.seconds);
 	double churn_bps = (double)(b.bytes - before) / b.seconds;
 	double churn_cpu = cpu_s(b.pid) - cpu0;
-	int cgot = 0;
-	int saved = b.samples;
-	b.samples = saved / 2 > 0 ? saved / 2 : 1;
-	console_latency(&b, clat, &cgot);
-	b.samples = saved;
+
+	/* Commit-to-screen on the incidents view, quiet and under churn. */
+	if (write(b.pty, "4", 1) != 1)
+		die("pty", "write failed");
+	settle(&b, 500, 5000);
+	int got = 0, cgot = 0;
+	console_latency(&b, lat, &got, false);
+	console_latency(&b, clat, &cgot, true);
 
 	long hwm = rss_kb(b.pid, "VmHWM:");
 	kill(b.pid, SIGTERM);
 	int status;
 	waitpid(b.pid, &status, 0);
+	double us_frame = draw_us_per_frame(b.stats);
 	exec_or_die(b.w, "DELETE FROM dcops.incident WHERE source = 'bench'", 0, NULL);
 
-	printf("| %s | %d×%d | %.2f / %.2f | %.2f / %.2f (%d/%d seen) | %.2f / %.2f | %lld | %.0f | %.0f | %.2f | %.1f |\n",
+	printf("| %s | %d×%d | %.2f / %.2f | %.2f / %.2f (%d/%d seen) | %.2f / %.2f | %lld | %.0f | %.0f | %.3f | %.0f | %.1f |\n",
 	       b.label, b.cols, b.rows, pct(floor, b.samples, 0.5), pct(floor, b.samples, 0.99),
 	       pct(lat, got, 0.5), pct(lat, got, 0.99), got, b.samples,
 	       pct(clat, cgot, 0.5), pct(clat, cgot, 0.99), (long long)first, idle_bps, churn_bps,
-	       churn_cpu / b.seconds, hwm / 1024.0);
+	       churn_cpu / b.seconds, us_frame, hwm / 1024.0);
 	free(floor);
 	free(lat);
 	free(clat);

@@ -135,8 +135,10 @@ static void test_formats(void **state)
 	char b[32];
 	fmt_age(3, b, sizeof b);
 	assert_string_equal(b, "now");
-	fmt_age(37, b, sizeof b);
-	assert_string_equal(b, "30s");
+	fmt_age(59, b, sizeof b);
+	assert_string_equal(b, "now");
+	fmt_age(61, b, sizeof b);
+	assert_string_equal(b, "1m");
 	fmt_age(600, b, sizeof b);
 	assert_string_equal(b, "10m");
 	fmt_age(7200, b, sizeof b);
