@@ -38,7 +38,7 @@ LIB_BACKEND := $(BUILD)/libdcops.a
 LIB_TUI     := $(BUILD)/libdcops-tui.a
 DCOPS       := $(BUILD)/bin/dcops
 DCOPSD      := $(BUILD)/bin/dcopsd
-TEST_SRC    := $(wildcard tests/unit/test_*.c tests/integration/test_*.c)
+TEST_SRC    := $(wildcard tests/unit/test_*.c tests/integration/test_*.c tests/faults/test_*.c)
 TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps check demo demo-stop bench install uninstall clean distclean tests
@@ -109,6 +109,7 @@ install: all
 	install -m 644 backend/sql/*.sql $(DESTDIR)$(PREFIX)/share/dcops/backend/sql/
 	install -m 644 backend/seed/*.json $(DESTDIR)$(PREFIX)/share/dcops/backend/seed/
 	install -m 644 themes/*.json $(DESTDIR)$(PREFIX)/share/dcops/themes/
+	install -d $(DESTDIR)$(PREFIX)/share/dcops/drills && install -m 644 drills/*.json $(DESTDIR)$(PREFIX)/share/dcops/drills/
 	install -m 644 $(wildcard tui/*.1 backend/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
@@ -124,3 +125,54 @@ distclean: clean
 	rm -rf var
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- fuzzing: libFuzzer targets tests/fuzz/fuzz_*.c (clang, ASan + UBSan) ----
+#   make fuzz [FUZZ_SECONDS=60]   builds into build/fuzz and runs each target
+#   for FUZZ_SECONDS over a scratch copy of tests/fuzz/corpus/<target>/.
+# Not part of make check, which needs no clang.
+FUZZ_PKGS    := clang libclang-rt-14-dev
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# Others' files are not held to a clang-only warning here; the targets are.
+FUZZ_CFLAGS  := -O1 -g -std=c11 $(FUZZ_SAN)
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/bin/%)
+FUZZ_LIB     := $(FUZZ_BUILD)/libdcops.a
+
+.PHONY: fuzz fuzz-build
+$(FUZZ_BUILD)/backend/%.o: backend/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(filter-out -Werror,$(WARN)) -MMD -MP \
+	    -fsanitize=fuzzer-no-link -c -o $@ $<
+$(FUZZ_LIB): $(BACKEND_SRC:%.c=$(FUZZ_BUILD)/%.o)
+	rm -f $@ && ar rcs $@ $^
+$(FUZZ_BUILD)/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(WARN) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	@sh tests/lib/deps.sh $(FUZZ_PKGS)
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BIN)
+
+-include $(wildcard $(FUZZ_BUILD)/backend/*.d $(FUZZ_BUILD)/backend/*/*.d)
+
+# ---- reliability: valgrind session and soak (issue 7) ----
+#   make valgrind                 the console under valgrind for a few hundred
+#                                 keys against the churning sim (also in check)
+#   make soak [SOAK_MINUTES=30]   the console against the sim at 25,000 nodes
+#                                 and ~1,000 changes/s; RSS and latency each
+#                                 minute. Not in check.
+.PHONY: valgrind soak
+valgrind:
+	@sh tests/lib/deps.sh valgrind
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash tests/valgrind/console.sh
+
+soak:
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@BUILD=$(BUILD) SOAK_MINUTES=$${SOAK_MINUTES:-30} bash tests/soak/soak.sh

@@ -154,7 +154,7 @@ struct tctx {
 static int color_read(struct tctx *x, const char *el, const char *which, const cJSON *v, int16_t *out)
 {
 	if (cJSON_IsNumber(v)) {
-		if (v->valuedouble != (int)v->valuedouble || v->valuedouble < 0 || v->valuedouble > 255)
+		if (!(v->valuedouble >= 0 && v->valuedouble <= 255) || v->valuedouble != (int)v->valuedouble)
 			return dc_err_set(x->err, "%s: element \"%s\": %s: colour %g is out of range 0-255",
 			                  x->file, el, which, v->valuedouble);
 		*out = (int16_t)v->valuedouble;
