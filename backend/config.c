@@ -255,10 +255,25 @@ static int object_read(struct ctx *x, const cJSON *obj, const char *path,
 	return 0;
 }
 
+/* Upper bounds on list sizes: far above any real config, and low enough
+ * that the duplicate checks (each entry against the earlier ones) stay
+ * cheap on a file at the size limit. */
+enum { MAX_PROFILES = 64, MAX_KEYS = 512, MAX_DIAGS = 64 };
+
+static int too_many(struct ctx *x, const cJSON *container, const char *what, int max)
+{
+	if (cJSON_GetArraySize(container) <= max)
+		return 0;
+	return dc_err_set(x->err, "%s: %s: %d entries, more than the %d allowed", x->file, what,
+	                  cJSON_GetArraySize(container), max);
+}
+
 static int profiles_read(struct ctx *x, const cJSON *obj, struct config *c)
 {
 	if (!cJSON_IsObject(obj))
 		return bad(x, "profiles", "expected an object of named profiles", obj);
+	if (too_many(x, obj, "profiles", MAX_PROFILES) < 0)
+		return -1;
 	const cJSON *v;
 	cJSON_ArrayForEach(v, obj) {
 		char *p = path_join("profiles", v->string);
@@ -294,6 +309,8 @@ static int keys_read(struct ctx *x, const cJSON *obj, struct config *c)
 {
 	if (!cJSON_IsObject(obj))
 		return bad(x, "keys", "expected an object of \"view.action\": \"key\"", obj);
+	if (too_many(x, obj, "keys", MAX_KEYS) < 0)
+		return -1;
 	const cJSON *v;
 	cJSON_ArrayForEach(v, obj) {
 		char *p = path_join("keys", v->string);
@@ -319,6 +336,8 @@ static int diags_read(struct ctx *x, const cJSON *arr, struct config *c)
 {
 	if (!cJSON_IsArray(arr))
 		return bad(x, "diagnostics", "expected a list of {name, label, command}", arr);
+	if (too_many(x, arr, "diagnostics", MAX_DIAGS) < 0)
+		return -1;
 	const cJSON *v;
 	cJSON_ArrayForEach(v, arr) {
 		char *p = xasprintf("diagnostics[%zu]", c->ndiags);

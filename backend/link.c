@@ -160,11 +160,12 @@ static int db_target(const char *host, int port, char *out, size_t n, struct dc_
 	if (strchr(host, ','))
 		return dc_err_set(err, "--ssh carries one database server; \"%s\" names several (set db_host "
 				  "in the profile's ssh object)", host);
-	if (host[0] == '/' && !strstr(host, "/.s.PGSQL.")) {
-		snprintf(out, n, "%s/.s.PGSQL.%d", host, port);
-		return 0;
-	}
-	snprintf(out, n, "%s", host);
+	int len = host[0] == '/' && !strstr(host, "/.s.PGSQL.")
+	        ? snprintf(out, n, "%s/.s.PGSQL.%d", host, port)
+	        : snprintf(out, n, "%s", host);
+	if (len < 0 || (size_t)len >= n)
+		return dc_err_set(err, "database host \"%.40s...\" is longer than %zu characters", host,
+		                  n - 1);
 	return 0;
 }
 
