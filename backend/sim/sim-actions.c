@@ -180,6 +180,15 @@ static char *apply_one(struct sim *s, PGconn *c, const struct action *a, struct 
 
 int sim_actions_apply(struct sim *s, PGconn *c, struct dc_err *err)
 {
+	/* Time-boxed quotas past their expiry get a quota_revert queued (and
+	 * audited) by the database; the read below then applies it this tick. */
+	PGresult *q = PQexec(c, "SELECT count(*) FROM dcops.quota_revert_due()");
+	if (PQresultStatus(q) != PGRES_TUPLES_OK) {
+		dc_err_set(err, "queueing expired quota reverts: %s", PQerrorMessage(c));
+		PQclear(q);
+		return -1;
+	}
+	PQclear(q);
 	char lim[16];
 	snprintf(lim, sizeof lim, "%d", SIM_ACTIONS_PER_TICK);
 	const char *p[] = { lim };
