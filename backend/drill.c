@@ -1,7 +1,7 @@
 /* drill.c — incident drills: scenario files checked against tables of
  * event and expectation kinds, the drill's life on the database
- * (011_drills.sql), and the scorecard, computed by each expectation kind's
- * checker from one snapshot of the drill's events, incidents and audit. */
+ * (011_drills.sql) and the scorecard, which the server computes from its
+ * own record (012_drill_score.sql) and this file only prints. */
 #include "drill.h"
 
 #include <cjson/cJSON.h>
@@ -26,28 +26,10 @@ struct fspec {
 	int min, max;          /* FT_INT */
 };
 
-enum verdict { V_PENDING, V_MET, V_MISSED };
-
-/* What the checkers read: the drill's snapshot (see sql_drill_doc). */
-struct score {
-	const cJSON *doc, *events, *incidents, *audit;
-	double t0, now, speed;
-	bool final;            /* the drill ends now: undecided means missed or met */
-};
-
-struct outcome {
-	enum verdict v;
-	double measured_s;     /* scenario seconds, < 0: none */
-	double deadline;       /* wall epoch seconds; 0: untimed */
-	char detail[300];
-};
-
 struct ekind {
 	const char *name;
 	const struct fspec *fields;
 	size_t nfields;
-	/* expectations: scores one; NULL for event kinds */
-	void (*check)(const struct score *x, const cJSON *exp, struct outcome *o);
 };
 
 #define SEV { "sev", FT_INT, false, 1, 5 }
@@ -65,21 +47,15 @@ static const struct fspec f_power[] = { ROW, { "kw", FT_INT, true, 1, 100000 }, 
 #undef SEV
 #undef ROW
 
-#define KIND(n, f, c) { .name = n, .fields = f, .nfields = DC_ARRAY_LEN(f), .check = c }
+#define KIND(n, f) { .name = n, .fields = f, .nfields = DC_ARRAY_LEN(f) }
 static const struct ekind event_kinds[] = {
-	KIND("xid", f_xid, NULL),
-	KIND("leaf_switch", f_leaf, NULL),
-	KIND("cooling", f_cooling, NULL),
-	KIND("storage_degraded", f_storage, NULL),
-	KIND("runaway_tenant", f_runaway, NULL),
-	KIND("power_cap", f_power, NULL),
+	KIND("xid", f_xid),
+	KIND("leaf_switch", f_leaf),
+	KIND("cooling", f_cooling),
+	KIND("storage_degraded", f_storage),
+	KIND("runaway_tenant", f_runaway),
+	KIND("power_cap", f_power),
 };
-
-static void check_ack(const struct score *x, const cJSON *exp, struct outcome *o);
-static void check_drain(const struct score *x, const cJSON *exp, struct outcome *o);
-static void check_no_drain_healthy(const struct score *x, const cJSON *exp, struct outcome *o);
-static void check_no_quota_cut(const struct score *x, const cJSON *exp, struct outcome *o);
-static void check_note(const struct score *x, const cJSON *exp, struct outcome *o);
 
 static const struct fspec f_ack[] = { { "within", FT_DUR, true, 0, 0 }, { "event", FT_INT, false, 0, DRILL_MAX_EVENTS } };
 static const struct fspec f_drain[] = {
@@ -90,11 +66,11 @@ static const struct fspec f_none[] = { { "note", FT_TEXT, false, 0, 0 } };
 static const struct fspec f_note[] = { { "within", FT_DUR, true, 0, 0 } };
 
 static const struct ekind expect_kinds[] = {
-	KIND("ack_incident", f_ack, check_ack),
-	KIND("drain_nodes", f_drain, check_drain),
-	KIND("no_drain_healthy", f_none, check_no_drain_healthy),
-	KIND("no_quota_cut_below_use", f_none, check_no_quota_cut),
-	KIND("handover_note", f_note, check_note),
+	KIND("ack_incident", f_ack),
+	KIND("drain_nodes", f_drain),
+	KIND("no_drain_healthy", f_none),
+	KIND("no_quota_cut_below_use", f_none),
+	KIND("handover_note", f_note),
 };
 #undef KIND
 
@@ -503,394 +479,13 @@ static void span(double s, char *buf, size_t n)
 		snprintf(buf, n, "%lds", v);
 }
 
-/* The event an expectation follows (key, else "event", else the first). */
-static const cJSON *anchor_event(const struct score *x, const cJSON *exp, const char *key)
-{
-	const cJSON *e = key ? event_at(x->events, exp, key) : NULL;
-	if (!e)
-		e = event_at(x->events, exp, "event");
-	return e ? e : cJSON_GetArrayItem(x->events, 0);
-}
-
-/* Shared by the timed kinds: done_at (wall, 0 = not yet) against the limit
- * counted from anchor (wall, 0 = not injected yet; due is then used). */
-static void timed(const struct score *x, double anchor, double due, double within, double done_at,
-                  const char *what, struct outcome *o)
-{
-	char lim[32], got[32];
-	span(within, lim, sizeof lim);
-	o->deadline = (anchor ? anchor : due) + within / x->speed;
-	if (!anchor) {
-		o->v = x->final ? V_MISSED : V_PENDING;
-		snprintf(o->detail, sizeof o->detail, "the event was not injected before the drill ended");
-		return;
-	}
-	if (done_at) {
-		o->measured_s = fmax(0, (done_at - anchor) * x->speed);
-		span(o->measured_s, got, sizeof got);
-		o->v = o->measured_s <= within ? V_MET : V_MISSED;
-		snprintf(o->detail, sizeof o->detail, "%s after %s (limit %s)", what, got, lim);
-		return;
-	}
-	bool late = x->now > o->deadline;
-	o->v = late || x->final ? V_MISSED : V_PENDING;
-	snprintf(o->detail, sizeof o->detail, "not %s within %s%s", what, lim,
-	         late ? "" : x->final ? " (the drill ended first)" : " yet");
-}
-
-static const cJSON *incident_by_id(const struct score *x, double id)
-{
-	const cJSON *i;
-	cJSON_ArrayForEach(i, x->incidents)
-		if (num(i, "id", -1) == id)
-			return i;
-	return NULL;
-}
-
-static void check_ack(const struct score *x, const cJSON *exp, struct outcome *o)
-{
-	const cJSON *ev = anchor_event(x, exp, NULL);
-	const cJSON *inc = incident_by_id(x, num(ev, "incident_id", -1));
-	timed(x, num(ev, "injected", 0), num(ev, "due", 0), num(exp, "within_s", 0), num(inc, "acked", 0),
-	      "acknowledged", o);
-}
-
-/* True when a drain audit row's target list (comma-separated) names node. */
-static bool target_has(const char *target, const char *node)
-{
-	size_t n = strlen(node);
-	for (const char *p = target; p && *p;) {
-		const char *c = strchr(p, ',');
-		size_t len = c ? (size_t)(c - p) : strlen(p);
-		if (len == n && strncmp(p, node, n) == 0)
-			return true;
-		p = c ? c + 1 : NULL;
-	}
-	return false;
-}
-
-static double first_drain(const struct score *x, const char *node)
-{
-	const cJSON *a;
-	cJSON_ArrayForEach(a, x->audit)
-		if (strcmp(str(a, "action"), "drain") == 0 && target_has(str(a, "target"), node))
-			return num(a, "ts", 0);
-	return 0;
-}
-
-static void check_drain(const struct score *x, const cJSON *exp, struct outcome *o)
-{
-	const cJSON *ev = anchor_event(x, exp, "from_event");
-	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(exp, "nodes");
-	if (!nodes)
-		nodes = cJSON_GetObjectItemCaseSensitive(event_at(x->events, exp, "from_event"), "nodes");
-	double last = 0;
-	struct sb missing = {0};
-	const cJSON *n;
-	cJSON_ArrayForEach(n, nodes) {
-		double t = first_drain(x, n->valuestring);
-		if (!t)
-			sb_appendf(&missing, "%s%s", missing.len ? ", " : "", n->valuestring);
-		last = fmax(last, t);
-	}
-	timed(x, num(ev, "injected", 0), num(ev, "due", 0), num(exp, "within_s", 0), missing.len ? 0 : last,
-	      "drained", o);
-	if (missing.len) {
-		size_t l = strlen(o->detail);
-		snprintf(o->detail + l, sizeof o->detail - l, "; not drained: %s", missing.buf);
-	}
-	sb_free(&missing);
-}
-
-/* Untimed guards: missed at the first violation, else met when the drill ends. */
-static void guard(const struct score *x, const char *violations, const char *ok, struct outcome *o)
-{
-	o->v = *violations ? V_MISSED : x->final ? V_MET : V_PENDING;
-	snprintf(o->detail, sizeof o->detail, "%s", *violations ? violations : ok);
-}
-
-static bool node_affected(const struct score *x, const char *node)
-{
-	const cJSON *e, *n;
-	cJSON_ArrayForEach(e, x->events)
-		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(e, "nodes"))
-			if (strcmp(n->valuestring, node) == 0)
-				return true;
-	return false;
-}
-
-/* Appends the wrong drains ("a, b") to sb; used by the guard and the list. */
-static void healthy_drains(const struct score *x, struct sb *sb)
-{
-	const cJSON *a;
-	cJSON_ArrayForEach(a, x->audit) {
-		if (strcmp(str(a, "action"), "drain") != 0)
-			continue;
-		char *t = xstrdup(str(a, "target"));
-		for (char *save = NULL, *n = strtok_r(t, ",", &save); n; n = strtok_r(NULL, ",", &save))
-			if (!node_affected(x, n))
-				sb_appendf(sb, "%s%s", sb->len ? ", " : "drained healthy node(s): ", n);
-		free(t);
-	}
-}
-
-static void check_no_drain_healthy(const struct score *x, const cJSON *exp, struct outcome *o)
-{
-	(void)exp;
-	struct sb sb = {0};
-	healthy_drains(x, &sb);
-	guard(x, sb.len ? sb.buf : "", "no healthy node drained", o);
-	sb_free(&sb);
-}
-
-/* A quota_set audit row whose new gpu_limit is below the GPUs running then. */
-static bool cut_below_use(const cJSON *a)
-{
-	const cJSON *before = cJSON_GetObjectItemCaseSensitive(a, "before");
-	const cJSON *after = cJSON_GetObjectItemCaseSensitive(a, "after");
-	return strcmp(str(a, "action"), "quota_set") == 0 &&
-	       num(after, "gpu_limit", 1e18) < num(before, "gpus_running", -1);
-}
-
-static void check_no_quota_cut(const struct score *x, const cJSON *exp, struct outcome *o)
-{
-	(void)exp;
-	struct sb sb = {0};
-	const cJSON *a;
-	cJSON_ArrayForEach(a, x->audit)
-		if (cut_below_use(a))
-			sb_appendf(&sb, "%s%s to %.0f GPUs while %.0f ran", sb.len ? ", " : "quota cut below use: ",
-			           str(a, "target"), num(cJSON_GetObjectItemCaseSensitive(a, "after"), "gpu_limit", 0),
-			           num(cJSON_GetObjectItemCaseSensitive(a, "before"), "gpus_running", 0));
-	guard(x, sb.len ? sb.buf : "", "no quota cut below running use", o);
-	sb_free(&sb);
-}
-
-static void check_note(const struct score *x, const cJSON *exp, struct outcome *o)
-{
-	double done = 0;
-	const cJSON *a;
-	cJSON_ArrayForEach(a, x->audit)
-		if (!done && strcmp(str(a, "action"), "handover_note_set") == 0)
-			done = num(a, "ts", 0);
-	timed(x, x->t0, x->t0, num(exp, "within_s", 0), done, "handover note written", o);
-}
-
-static const char *const verdict_names[] = { [V_PENDING] = "pending", [V_MET] = "met", [V_MISSED] = "missed" };
-
-static double at_s(const struct score *x, double wall)
-{
-	return round(fmax(0, (wall - x->t0) * x->speed));
-}
-
-static void add_wrong(const struct score *x, cJSON *list, const cJSON *a, const char *target, const char *why)
-{
-	cJSON *w = cJSON_CreateObject();
-	cJSON_AddNumberToObject(w, "at_s", at_s(x, num(a, "ts", 0)));
-	cJSON_AddStringToObject(w, "actor", str(a, "actor"));
-	cJSON_AddStringToObject(w, "action", str(a, "action"));
-	cJSON_AddStringToObject(w, "target", target);
-	cJSON_AddStringToObject(w, "why", why);
-	cJSON_AddItemToArray(list, w);
-}
-
-static cJSON *wrong_actions(const struct score *x)
-{
-	cJSON *list = cJSON_CreateArray();
-	const cJSON *a;
-	cJSON_ArrayForEach(a, x->audit) {
-		if (cut_below_use(a))
-			add_wrong(x, list, a, str(a, "target"), "gpu_limit set below the GPUs the tenant was running");
-		if (strcmp(str(a, "action"), "drain") != 0)
-			continue;
-		char *t = xstrdup(str(a, "target"));
-		for (char *save = NULL, *n = strtok_r(t, ",", &save); n; n = strtok_r(NULL, ",", &save))
-			if (!node_affected(x, n))
-				add_wrong(x, list, a, n, "drained a healthy node: no injected event touched it");
-		free(t);
-	}
-	return list;
-}
-
-static void timeline_add(cJSON *tl, double at, const char *who, const char *what)
-{
-	cJSON *e = cJSON_CreateObject();
-	cJSON_AddNumberToObject(e, "at_s", at);
-	cJSON_AddStringToObject(e, "who", who);
-	cJSON_AddStringToObject(e, "what", what);
-	cJSON_AddItemToArray(tl, e);
-}
-
-/* Injected events and the operators' audited actions, merged in time order. */
-static cJSON *timeline(const struct score *x)
-{
-	cJSON *tl = cJSON_CreateArray();
-	int ne = cJSON_GetArraySize(x->events), na = cJSON_GetArraySize(x->audit), i = 0, j = 0;
-	while (i < ne || j < na) {
-		const cJSON *e = cJSON_GetArrayItem(x->events, i);
-		const cJSON *a = cJSON_GetArrayItem(x->audit, j);
-		double te = i < ne && num(e, "injected", 0) ? num(e, "injected", 0) : -1;
-		if (i < ne && te < 0) {
-			i++;
-			continue;
-		}
-		if (j < na && (te < 0 || num(a, "ts", 0) < te)) {
-			char *what = xasprintf("%s %s%s%s", str(a, "action"), str(a, "target"),
-			                       *str(a, "reason") ? ": " : "", str(a, "reason"));
-			timeline_add(tl, at_s(x, num(a, "ts", 0)), str(a, "actor"), what);
-			free(what);
-			j++;
-			continue;
-		}
-		char *what = xasprintf("event %.0f injected: %s (incident #%.0f)", num(e, "seq", 0),
-		                       str(e, "title") ? str(e, "title") : str(e, "kind"), num(e, "incident_id", 0));
-		timeline_add(tl, at_s(x, te), "drill", what);
-		free(what);
-		i++;
-	}
-	return tl;
-}
-
-/* Scores every expectation; *decided: no timed expectation is pending and
- * every event was injected (the drill may end). */
-static cJSON *score_card(const struct score *x, const char *status, bool *decided)
-{
-	const cJSON *d = x->doc;
-	cJSON *card = cJSON_CreateObject();
-	cJSON_AddNumberToObject(card, "drill_id", num(d, "id", 0));
-	cJSON_AddStringToObject(card, "scenario", str(d, "scenario"));
-	cJSON_AddStringToObject(card, "title", str(d, "title"));
-	cJSON_AddStringToObject(card, "status", status);
-	cJSON *result = cJSON_AddStringToObject(card, "result", "pending");
-	cJSON_AddNumberToObject(card, "speed", x->speed);
-	cJSON_AddNumberToObject(card, "seed", num(d, "seed", 0));
-	cJSON_AddStringToObject(card, "started_by", str(d, "started_by"));
-	cJSON_AddStringToObject(card, "started_at", str(d, "started_at"));
-	cJSON_AddItemToObject(card, "ended_at", str(d, "ended_at") ? cJSON_CreateString(str(d, "ended_at"))
-	                                                           : cJSON_CreateNull());
-	int count[3] = {0};
-	bool timed_pending = false;
-	cJSON *list = cJSON_CreateArray();
-	const cJSON *exps = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "spec"), "expectations");
-	int idx = 0;
-	const cJSON *e;
-	cJSON_ArrayForEach(e, exps) {
-		const struct ekind *k = kind_find(expect_kinds, DC_ARRAY_LEN(expect_kinds), str(e, "kind"));
-		struct outcome o = { .v = V_PENDING, .measured_s = -1 };
-		if (k)
-			k->check(x, e, &o);
-		else
-			snprintf(o.detail, sizeof o.detail, "unknown expectation kind");
-		count[o.v]++;
-		timed_pending |= o.v == V_PENDING && o.deadline > 0;
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddNumberToObject(j, "index", idx++);
-		cJSON_AddStringToObject(j, "kind", str(e, "kind"));
-		cJSON_AddItemToObject(j, "within_s", cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "within_s"))
-		                                         ? cJSON_CreateNumber(num(e, "within_s", 0)) : cJSON_CreateNull());
-		cJSON_AddStringToObject(j, "status", verdict_names[o.v]);
-		cJSON_AddItemToObject(j, "measured_s", o.measured_s >= 0 ? cJSON_CreateNumber(round(o.measured_s))
-		                                                         : cJSON_CreateNull());
-		cJSON_AddStringToObject(j, "detail", o.detail);
-		cJSON_AddItemToArray(list, j);
-	}
-	bool all_injected = true;
-	cJSON_ArrayForEach(e, x->events)
-		all_injected &= num(e, "injected", 0) > 0;
-	*decided = !timed_pending && all_injected;
-	cJSON_AddNumberToObject(card, "met", count[V_MET]);
-	cJSON_AddNumberToObject(card, "missed", count[V_MISSED]);
-	cJSON_AddNumberToObject(card, "pending", count[V_PENDING]);
-	if (count[V_MISSED])
-		cJSON_SetValuestring(result, "fail");
-	else if (!count[V_PENDING])
-		cJSON_SetValuestring(result, "pass");
-	cJSON_AddItemToObject(card, "expectations", list);
-	cJSON_AddItemToObject(card, "wrong_actions", wrong_actions(x));
-	cJSON_AddItemToObject(card, "timeline", timeline(x));
-	return card;
-}
-
 /* ---------------------------------------------------------------- database */
 
-/* One snapshot of a drill: the run, its events, incidents and audit rows
- * (times as epoch seconds for the checkers). */
-static const char sql_drill_doc[] =
-	"SELECT jsonb_build_object('id', d.id, 'scenario', d.scenario, 'title', d.title, 'status', d.status,"
-	"  'speed', d.speed, 'seed', d.seed, 'started_by', d.started_by,"
-	"  'started_at', dcops.report_ts(d.started_at), 'ended_at', dcops.report_ts(d.ended_at),"
-	"  't0', extract(epoch FROM d.started_at), 'now', extract(epoch FROM now()), 'now_ts', dcops.report_ts(now()),"
-	"  'spec', d.spec, 'scorecard', d.scorecard,"
-	"  'events', coalesce((SELECT jsonb_agg(jsonb_build_object('seq', e.seq, 'kind', e.kind, 'at_s', e.at_s,"
-	"       'due', extract(epoch FROM e.due_at), 'injected', extract(epoch FROM e.injected_at),"
-	"       'incident_id', e.incident_id, 'nodes', e.nodes, 'title', i.title) ORDER BY e.seq)"
-	"     FROM dcops.drill_event e LEFT JOIN dcops.incident i ON i.id = e.incident_id"
-	"    WHERE e.drill_id = d.id), '[]'),"
-	"  'incidents', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'owner', i.owner,"
-	"       'acked', extract(epoch FROM i.acknowledged_at)))"
-	"     FROM dcops.incident i WHERE i.drill_id = d.id), '[]'),"
-	"  'audit', coalesce((SELECT jsonb_agg(jsonb_build_object('ts', extract(epoch FROM a.ts), 'actor', a.actor,"
-	"       'action', a.action, 'target', a.target, 'reason', a.reason, 'before', a.before,"
-	"       'after', a.after) ORDER BY a.ts, a.id)"
-	"     FROM dcops.audit a WHERE a.drill_id = d.id AND a.action NOT IN ('drill_start', 'drill_end')), '[]'))"
-	" FROM dcops.drill_run d WHERE d.id = $1::bigint";
-
-static cJSON *drill_doc(PGconn *c, int64_t id, struct dc_err *err)
+static int64_t first_int(PGresult *r)
 {
-	char ids[24];
-	snprintf(ids, sizeof ids, "%lld", (long long)id);
-	const char *p[] = { ids };
-	PGresult *r = db_exec(c, err, sql_drill_doc, 1, p);
-	if (!r)
-		return NULL;
-	cJSON *doc = PQntuples(r) == 1 ? cJSON_Parse(PQgetvalue(r, 0, 0)) : NULL;
+	int64_t v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
-	if (!doc)
-		dc_err_set(err, "unknown drill %lld", (long long)id);
-	return doc;
-}
-
-static void score_init(struct score *x, const cJSON *doc, bool final)
-{
-	*x = (struct score){ .doc = doc, .events = cJSON_GetObjectItemCaseSensitive(doc, "events"),
-	                     .incidents = cJSON_GetObjectItemCaseSensitive(doc, "incidents"),
-	                     .audit = cJSON_GetObjectItemCaseSensitive(doc, "audit"),
-	                     .t0 = num(doc, "t0", 0), .now = num(doc, "now", 0),
-	                     .speed = num(doc, "speed", 1), .final = final };
-}
-
-static int64_t running_drill(PGconn *c, struct dc_err *err)
-{
-	PGresult *r = db_exec(c, err, "SELECT coalesce(dcops.current_drill(), 0)", 0, NULL);
-	if (!r)
-		return -1;
-	int64_t id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	return id;
-}
-
-/* Scores the drill as ended and stores the scorecard (status finished|stopped). */
-static int end_drill(PGconn *c, int64_t id, const char *status, struct dc_err *err)
-{
-	cJSON *doc = drill_doc(c, id, err);
-	if (!doc)
-		return -1;
-	struct score x;
-	score_init(&x, doc, true);
-	bool decided;
-	cJSON *card = score_card(&x, status, &decided);
-	cJSON_DeleteItemFromObjectCaseSensitive(card, "ended_at");
-	cJSON_AddStringToObject(card, "ended_at", str(doc, "now_ts"));
-	char *text = cJSON_PrintUnformatted(card);
-	char ids[24];
-	snprintf(ids, sizeof ids, "%lld", (long long)id);
-	const char *p[] = { ids, status, text };
-	PGresult *r = db_exec(c, err, "SELECT drill_id FROM dcops.drill_end($1::bigint, $2, $3::jsonb)", 3, p);
-	PQclear(r);
-	free(text);
-	cJSON_Delete(card);
-	cJSON_Delete(doc);
-	return r ? 0 : -1;
+	return v;
 }
 
 int drill_start(PGconn *c, const struct drill_scenario *s, double speed, int64_t *id, struct dc_err *err)
@@ -905,61 +500,48 @@ int drill_start(PGconn *c, const struct drill_scenario *s, double speed, int64_t
 	free(spec);
 	if (!r)
 		return -1;
-	*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
+	*id = first_int(r);
 	return 0;
 }
 
 int drill_tick(PGconn *c, int64_t *id, bool *ended, struct dc_err *err)
 {
 	*ended = false;
-	PGresult *r = db_exec(c, err, "SELECT count(*) FROM dcops.drill_inject_due()", 0, NULL);
+	PGresult *r = db_exec(c, err, "SELECT drill_id, ended FROM dcops.drill_tick()", 0, NULL);
 	if (!r)
 		return -1;
-	PQclear(r);
-	*id = running_drill(c, err);
-	if (*id <= 0)
-		return *id < 0 ? -1 : 0;
-	cJSON *doc = drill_doc(c, *id, err);
-	if (!doc)
-		return -1;
-	struct score x;
-	score_init(&x, doc, false);
-	bool decided;
-	cJSON_Delete(score_card(&x, "running", &decided));
-	cJSON_Delete(doc);
-	if (!decided)
-		return 0;
-	*ended = true;
-	return end_drill(c, *id, "finished", err);
+	*ended = PQgetvalue(r, 0, 1)[0] == 't';
+	*id = first_int(r);
+	return 0;
 }
 
 int drill_stop(PGconn *c, int64_t *id, struct dc_err *err)
 {
-	*id = running_drill(c, err);
-	if (*id < 0)
+	PGresult *r = db_exec(c, err, "SELECT coalesce(dcops.current_drill(), 0)", 0, NULL);
+	if (!r)
 		return -1;
+	*id = first_int(r);
 	if (*id == 0)
 		return dc_err_set(err, "no drill is running");
-	return end_drill(c, *id, "stopped", err);
+	char ids[24];
+	snprintf(ids, sizeof ids, "%lld", (long long)*id);
+	const char *p[] = { ids };
+	r = db_exec(c, err, "SELECT drill_id FROM dcops.drill_end($1::bigint, 'stopped')", 1, p);
+	PQclear(r);
+	return r ? 0 : -1;
 }
 
 int drill_scorecard(PGconn *c, int64_t id, cJSON **out, struct dc_err *err)
 {
-	cJSON *doc = drill_doc(c, id, err);
-	if (!doc)
+	char ids[24];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	const char *p[] = { ids };
+	PGresult *r = db_exec(c, err, "SELECT dcops.drill_score($1::bigint)", 1, p);
+	if (!r)
 		return -1;
-	const cJSON *stored = cJSON_GetObjectItemCaseSensitive(doc, "scorecard");
-	if (cJSON_IsObject(stored)) {
-		*out = cJSON_Duplicate(stored, true);
-	} else {
-		struct score x;
-		score_init(&x, doc, false);
-		bool decided;
-		*out = score_card(&x, str(doc, "status"), &decided);
-	}
-	cJSON_Delete(doc);
-	return 0;
+	*out = cJSON_Parse(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return *out ? 0 : dc_err_set(err, "drill %lld: the server's scorecard is not JSON", (long long)id);
 }
 
 /* ---------------------------------------------------------------- rendering */

@@ -23,7 +23,10 @@
  *    1h30m, got \"soon\"". Files over DRILL_MAX_BYTES or nested deeper than
  *   DRILL_MAX_DEPTH are refused.
  *
- * Scorecard (drill_run.scorecard, and `dcops drill report --format json`):
+ * Scorecard: computed by the server from its own record (dcops.drill_score,
+ * backend/sql/012_drill_score.sql) and stored by dcops.drill_end, which
+ * takes no scorecard from the client. Its shape (drill_run.scorecard, and
+ * `dcops drill report --format json`):
  *   { "drill_id": 7, "scenario": "xid79-h100-job", "title": "...",
  *     "status": "running"|"finished"|"stopped", "result": "pass"|"fail"|"pending",
  *     "speed": 60, "seed": 79, "started_by": "kim",
@@ -79,14 +82,15 @@ char *drill_scenario_path(const char *name_or_path);
  * (a production database is refused naming the setting). */
 int drill_start(PGconn *c, const struct drill_scenario *s, double speed, int64_t *id,
                 struct dc_err *err);
-/* Injects due events of the running drill and ends it (status finished,
- * scorecard stored) once every timed expectation is decided or its time is
- * up. *id: the running drill (0: none); *ended: it ended in this call. */
+/* Injects due events of the running drill and the server ends it (status
+ * finished, scorecard stored) once every timed expectation is decided or
+ * its time is up (dcops.drill_tick). *id: the running drill (0: none);
+ * *ended: it ended in this call. */
 int drill_tick(PGconn *c, int64_t *id, bool *ended, struct dc_err *err);
 /* Ends the running drill as stopped, undecided expectations missed. */
 int drill_stop(PGconn *c, int64_t *id, struct dc_err *err);
-/* The stored scorecard of an ended drill, or a provisional one of a
- * running drill. -1 with err (unknown drill). */
+/* The server's scorecard (dcops.drill_score): the stored one of an ended
+ * drill, or a provisional one of a running drill. -1 with err (unknown drill). */
 int drill_scorecard(PGconn *c, int64_t id, struct cJSON **out, struct dc_err *err);
 /* Renders a scorecard; untrusted strings are escaped for the format. */
 void drill_scorecard_print(FILE *f, const struct cJSON *card, enum report_format fmt);

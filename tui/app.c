@@ -841,18 +841,13 @@ static void on_signal(struct loop *l, int signo, void *ud)
 
 /* ---- store callbacks ---- */
 
+/* A drill database, or a drill running: 'drill.running' holds its id
+ * while drill_run.status is 'running' (012_drill_score.sql). */
 static bool drill_active(const struct dc_model *m)
 {
 	const char *env = model_setting(m, "environment");
-	if (env && strcmp(env, "drill") == 0)
-		return true;
-	size_t n = model_count(m, DC_T_INCIDENT);
-	for (size_t i = 0; i < n; i++) {
-		const struct dc_incident *inc = model_row(m, DC_T_INCIDENT, i);
-		if (inc->drill_id && inc->state != DC_INC_RESOLVED)
-			return true;
-	}
-	return false;
+	const char *run = model_setting(m, "drill.running");
+	return (env && strcmp(env, "drill") == 0) || (run && *run);
 }
 
 static void store_changed(void *ud, unsigned mask)

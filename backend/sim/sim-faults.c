@@ -131,10 +131,11 @@ static void kill_jobs(struct sim *s, struct sim_node *n, const char *reason, str
 	}
 }
 
+/* gpu: the node's GPU the Xid names, < 0: any. */
 static void hit_node(struct sim *s, struct sim_node *n, const struct fault_cause *fc,
-                     const char *label, struct blast *b)
+                     const char *label, int gpu, struct blast *b)
 {
-	int gi = n->gpu0 + dc_rng_range(&s->rng, 0, n->ngpus > 0 ? n->ngpus - 1 : 0);
+	int gi = n->gpu0 + (gpu >= 0 && gpu < n->ngpus ? gpu : dc_rng_range(&s->rng, 0, n->ngpus > 0 ? n->ngpus - 1 : 0));
 	if (fc->xid && n->ngpus > 0) {
 		struct sim_gpu *g = &s->gpus[gi];
 		g->xid = fc->xid;
@@ -258,12 +259,46 @@ static void fault(struct sim *s, int node)
 	if (fc->scope == SCOPE_ROW) {
 		for (int i = 0; i < s->nnodes; i++)
 			if (s->nodes[i].row == n->row && s->nodes[i].part == n->part)
-				hit_node(s, &s->nodes[i], fc, label, &b);
+				hit_node(s, &s->nodes[i], fc, label, -1, &b);
 	} else {
-		hit_node(s, n, fc, label, &b);
+		hit_node(s, n, fc, label, -1, &b);
 	}
 	if (fc->drain || b.jobs > 0)
 		raise_incident(s, fc, n, label, &b);
+	free(b.nodes);
+	free(b.tenants);
+}
+
+void sim_fault_named(struct sim *s, int xid, int node, int gpu, struct sim_fault_hit *hit)
+{
+	static const struct fault_cause other = { 0, 0, "GPU error", SCOPE_GPU, false, false, false, HEALTH_WARN };
+	const struct fault_cause *fc = &other;
+	for (size_t i = 0; i < DC_ARRAY_LEN(causes); i++)
+		if (xid ? causes[i].xid == xid : causes[i].scope == SCOPE_ROW) {
+			fc = &causes[i];
+			break;
+		}
+	struct fault_cause c = *fc;
+	c.xid = xid;
+	c.drain = false;
+	char label[160];
+	if (xid)
+		snprintf(label, sizeof label, "Xid %d: %s", xid, c.what);
+	else
+		snprintf(label, sizeof label, "%s", c.what);
+	struct blast b = { .nodes = xcalloc(2, sizeof *b.nodes) };
+	hit_node(s, &s->nodes[node], &c, label, gpu, &b);
+	hit->jobs += b.jobs;
+	hit->gpus += b.gpus;
+	for (int i = 0; i < b.ntenants; i++) {
+		bool seen = false;
+		for (int k = 0; k < hit->ntenants; k++)
+			seen |= hit->tenants[k] == b.tenants[i];
+		if (seen)
+			continue;
+		hit->tenants = xrealloc(hit->tenants, (size_t)(hit->ntenants + 1) * sizeof *hit->tenants);
+		hit->tenants[hit->ntenants++] = b.tenants[i];
+	}
 	free(b.nodes);
 	free(b.tenants);
 }

@@ -137,6 +137,7 @@ struct sim {
 	int telem_period, beat_period;    /* ticks between telemetry / heartbeat passes */
 	struct sim_tick_stats st;
 	bool warm;                        /* start the first tick with a busy fleet */
+	struct sim_drill *drill;          /* sim-drill.c: the running drill's lasting effects */
 };
 
 void sim_log(struct sim *s, const char *fmt, ...) DC_PRINTF(2, 3);
@@ -159,6 +160,24 @@ void sim_faults_inject(struct sim *s);
 void sim_nodes_refresh(struct sim *s);
 void sim_telemetry(struct sim *s);
 void sim_incident_free(struct sim_incident *in);
+/* What a named fault did: jobs and GPUs killed, tenant ids (caller frees). */
+struct sim_fault_hit {
+	int jobs, gpus;
+	int *tenants, ntenants;
+};
+/* A fault a drill names: the cause of Xid xid (0: the row's leaf switch
+ * down) on node, GPU gpu (< 0: any), with the effects a random fault of
+ * that cause has on the GPU, the node and its jobs; adds to hit. The drill
+ * opened the incident and expects the operator to drain, so neither
+ * happens here. */
+void sim_fault_named(struct sim *s, int xid, int node, int gpu, struct sim_fault_hit *hit);
+
+/* sim-drill.c: the running drill's events, inside the tick's transaction
+ * (dcops.drill_sim_events). apply: before jobs are reserved ids (a burst
+ * of jobs may arrive); telemetry: after sim_telemetry (throttled rows). */
+int sim_drill_apply(struct sim *s, PGconn *c, struct dc_err *err);
+void sim_drill_telemetry(struct sim *s);
+void sim_drill_free(struct sim *s);
 
 /* sim-actions.c: applies pending dcops.actions rows inside the tick's transaction */
 int sim_actions_apply(struct sim *s, PGconn *c, struct dc_err *err);

@@ -142,6 +142,7 @@ void sim_free(struct sim *s)
 	if (!s)
 		return;
 	free_model(s);
+	sim_drill_free(s);
 	free(s->run.v);
 	free(s->pend.v);
 	free(s->fresh.v);
@@ -458,6 +459,8 @@ int sim_tick(struct sim *s, PGconn *c, struct sim_tick_stats *st, struct dc_err 
 		return -1;
 	}
 	int rc = sim_actions_apply(s, c, err);
+	if (rc == 0)
+		rc = sim_drill_apply(s, c, err);
 	if (rc == 0) {
 		sim_jobs_end_due(s);
 		sim_faults_inject(s);
@@ -472,6 +475,7 @@ int sim_tick(struct sim *s, PGconn *c, struct sim_tick_stats *st, struct dc_err 
 		sim_nodes_refresh(s);
 		sim_jobs_accrue(s);
 		sim_telemetry(s);
+		sim_drill_telemetry(s);
 		rc = sim_write_tick(s, c, err);
 	}
 	if (rc == 0)
