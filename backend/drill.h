@@ -38,8 +38,10 @@
  *     "wrong_actions": [ { "at_s": 130, "actor": "kim", "action": "drain",
  *                          "target": "gj-h100-002", "why": "..." } ],
  *     "timeline": [ { "at_s": 0, "who": "drill"|ROLE, "what": "..." } ] }
- * Times *_s are scenario seconds from the drill's start (or from the event
- * an expectation follows, for measured_s).
+ * Times *_s are wall-clock seconds from the drill's start (or from the
+ * event an expectation follows, for measured_s): the injected timeline runs
+ * at the drill's speed, but expectation limits (within_s) are the
+ * operator's own response time, never compressed.
  *
  * Ownership: struct drill_scenario owns its strings and spec (drill_scenario_free).
  * cJSON trees returned through `out` parameters are the caller's to

@@ -19,8 +19,10 @@
 --   setting 'drill.running' the running drill's id, '' when none (the
 --                           console's DRILL header)
 --
--- The card's JSON shape is the one backend/drill.h documents. Times are
--- scenario seconds: wall seconds times the drill's speed.
+-- The card's JSON shape is the one backend/drill.h documents. The injected
+-- timeline runs at the drill's speed (the data center is simulated fast),
+-- but the operator is not: expectation limits and every time on the card
+-- are wall-clock seconds of the operator's own response.
 
 ALTER TABLE dcops.drill_event ADD COLUMN applied_at timestamptz;
 
@@ -34,10 +36,10 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, dcops, pg_temp AS $$
       FROM (SELECT round(abs(s))::bigint AS v) x
 $$;
 
--- A timed expectation: done (wall) against within (scenario seconds)
--- counted from anchor (wall, NULL: the event is not injected yet; due is
--- then the reference for the deadline).
-CREATE FUNCTION dcops.drill_timed(speed double precision, now_ts double precision, final boolean,
+-- A timed expectation: done against within, both in wall seconds, counted
+-- from anchor (NULL: the event is not injected yet; due is then the
+-- reference for the deadline).
+CREATE FUNCTION dcops.drill_timed(now_ts double precision, final boolean,
                                   anchor double precision, due double precision,
                                   within double precision, done double precision, what text,
                                   OUT status text, OUT measured double precision,
@@ -46,14 +48,14 @@ LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, dcops, pg_temp AS $$
 DECLARE
     late boolean;
 BEGIN
-    deadline := coalesce(anchor, due) + within / speed;
+    deadline := coalesce(anchor, due) + within;
     IF anchor IS NULL THEN
         status := CASE WHEN final THEN 'missed' ELSE 'pending' END;
         detail := 'the event was not injected before the drill ended';
         RETURN;
     END IF;
     IF done IS NOT NULL THEN
-        measured := greatest(0, (done - anchor) * speed);
+        measured := greatest(0, done - anchor);
         status := CASE WHEN measured <= within THEN 'met' ELSE 'missed' END;
         detail := format('%s after %s (limit %s)', what, dcops.drill_span(measured), dcops.drill_span(within));
         RETURN;
@@ -73,7 +75,6 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, dcops, pg_temp AS $$
 DECLARE
     t0 double precision := extract(epoch FROM d.started_at);
     now_ts double precision := extract(epoch FROM now());
-    speed double precision := d.speed;
     events jsonb;
     audit_rows jsonb;
     affected text[];
@@ -118,7 +119,7 @@ BEGIN
         CASE xp->>'kind'
         WHEN 'ack_incident' THEN
             ev := events->coalesce((xp->>'event')::integer, 0);
-            res := dcops.drill_timed(speed, now_ts, final, (ev->>'injected')::float8, (ev->>'due')::float8,
+            res := dcops.drill_timed(now_ts, final, (ev->>'injected')::float8, (ev->>'due')::float8,
                                      (xp->>'within_s')::float8, (ev->>'acked')::float8, 'acknowledged');
         WHEN 'drain_nodes' THEN
             ev := events->coalesce((xp->>'from_event')::integer, (xp->>'event')::integer, 0);
@@ -135,7 +136,7 @@ BEGIN
                     last_done := greatest(last_done, first_ts);
                 END IF;
             END LOOP;
-            res := dcops.drill_timed(speed, now_ts, final, (ev->>'injected')::float8, (ev->>'due')::float8,
+            res := dcops.drill_timed(now_ts, final, (ev->>'injected')::float8, (ev->>'due')::float8,
                                      (xp->>'within_s')::float8,
                                      CASE WHEN cardinality(missing) = 0 THEN last_done END, 'drained');
             IF cardinality(missing) > 0 THEN
@@ -156,7 +157,7 @@ BEGIN
         WHEN 'handover_note' THEN
             SELECT min((z.v->>'ts')::float8) INTO first_ts FROM jsonb_array_elements(audit_rows) z(v)
              WHERE z.v->>'action' = 'handover_note_set';
-            res := dcops.drill_timed(speed, now_ts, final, t0, t0, (xp->>'within_s')::float8, first_ts,
+            res := dcops.drill_timed(now_ts, final, t0, t0, (xp->>'within_s')::float8, first_ts,
                                      'handover note written');
         ELSE
             res := dcops.drill_guard(false, NULL, 'unknown expectation kind');
@@ -178,13 +179,13 @@ BEGIN
     -- wrong or unnecessary: cuts below use, drains of nodes no event touched
     FOR act IN SELECT z.v FROM jsonb_array_elements(audit_rows) z(v) LOOP
         IF dcops.drill_cut_below_use(act) THEN
-            wrong := wrong || dcops.drill_wrong(act, t0, speed, act->>'target',
+            wrong := wrong || dcops.drill_wrong(act, t0, act->>'target',
                                                 'gpu_limit set below the GPUs the tenant was running');
         END IF;
         CONTINUE WHEN act->>'action' <> 'drain';
         FOREACH nd IN ARRAY string_to_array(act->>'target', ',') LOOP
             IF NOT nd = ANY (affected) THEN
-                wrong := wrong || dcops.drill_wrong(act, t0, speed, nd,
+                wrong := wrong || dcops.drill_wrong(act, t0, nd,
                                                     'drained a healthy node: no injected event touched it');
             END IF;
         END LOOP;
@@ -192,7 +193,7 @@ BEGIN
 
     -- injected events and the operators' audited actions in time order
     -- (the event first when an action has the same time)
-    SELECT coalesce(jsonb_agg(jsonb_build_object('at_s', round(greatest(0, (x.ts - t0) * speed)),
+    SELECT coalesce(jsonb_agg(jsonb_build_object('at_s', round(greatest(0, x.ts - t0)),
                                                  'who', x.who, 'what', x.what) ORDER BY x.ts, x.ord, x.o), '[]')
       INTO tl
       FROM (SELECT (z.v->>'injected')::float8 AS ts, 0 AS ord, z.o, 'drill' AS who,
@@ -231,10 +232,10 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, dcops, pg_temp AS $$
        AND coalesce((a->'after'->>'gpu_limit')::numeric < (a->'before'->>'gpus_running')::numeric, false)
 $$;
 
-CREATE FUNCTION dcops.drill_wrong(a jsonb, t0 double precision, speed double precision, target text,
+CREATE FUNCTION dcops.drill_wrong(a jsonb, t0 double precision, target text,
                                   why text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, dcops, pg_temp AS $$
-    SELECT jsonb_build_object('at_s', round(greatest(0, ((a->>'ts')::float8 - t0) * speed)),
+    SELECT jsonb_build_object('at_s', round(greatest(0, (a->>'ts')::float8 - t0)),
                               'actor', a->>'actor', 'action', a->>'action', 'target', target, 'why', why)
 $$;
 
@@ -363,11 +364,11 @@ CREATE TRIGGER drill_running_mark AFTER INSERT OR UPDATE OF status ON dcops.dril
     FOR EACH STATEMENT EXECUTE FUNCTION dcops.drill_running_mark();
 
 REVOKE ALL ON FUNCTION dcops.drill_running_mark(), dcops.drill_span(double precision),
-    dcops.drill_timed(double precision, double precision, boolean, double precision, double precision,
+    dcops.drill_timed(double precision, boolean, double precision, double precision,
                       double precision, double precision, text),
     dcops.drill_card(dcops.drill_run, boolean, text, timestamptz),
     dcops.drill_guard(boolean, text, text), dcops.drill_cut_below_use(jsonb),
-    dcops.drill_wrong(jsonb, double precision, double precision, text, text),
+    dcops.drill_wrong(jsonb, double precision, text, text),
     dcops.drill_score(bigint), dcops.drill_close(dcops.drill_run, text, text),
     dcops.drill_end(bigint, text, text), dcops.drill_tick(), dcops.drill_sim_events() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcops.drill_score(bigint) TO dcops_viewer;
