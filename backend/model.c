@@ -110,6 +110,15 @@ static const struct table_def tables[DC_T_COUNT] = {
 		     S(dc_audit, before), S(dc_audit, after), S(dc_audit, reason)) },
 	[DC_T_SETTING] = { sizeof(struct dc_setting), false, 0, S(dc_setting, version),
 		STRS(S(dc_setting, key), S(dc_setting, value)) },
+	[DC_T_SHIFT] = { sizeof(struct dc_shift), true, S(dc_shift, id), S(dc_shift, version),
+		STRS(S(dc_shift, operator_)) },
+	[DC_T_HANDOVER_NOTE] = { sizeof(struct dc_handover_note), true, S(dc_handover_note, id),
+		S(dc_handover_note, version), STRS(S(dc_handover_note, author),
+		S(dc_handover_note, body), S(dc_handover_note, signed_off_by)) },
+	[DC_T_DRILL_RUN] = { sizeof(struct dc_drill_run), true, S(dc_drill_run, id),
+		S(dc_drill_run, version), STRS(S(dc_drill_run, scenario), S(dc_drill_run, title),
+		S(dc_drill_run, status), S(dc_drill_run, started_by), S(dc_drill_run, ended_by),
+		S(dc_drill_run, spec), S(dc_drill_run, scorecard)) },
 };
 #undef S
 #undef STRS

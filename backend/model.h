@@ -21,7 +21,7 @@
 enum dc_table {
 	DC_T_SITE, DC_T_RACK, DC_T_PARTITION, DC_T_NODE, DC_T_GPU, DC_T_TENANT,
 	DC_T_PROJECT, DC_T_QUOTA, DC_T_JOB, DC_T_INCIDENT, DC_T_INCIDENT_EVENT,
-	DC_T_ACTION, DC_T_AUDIT, DC_T_SETTING,
+	DC_T_ACTION, DC_T_AUDIT, DC_T_SETTING, DC_T_SHIFT, DC_T_HANDOVER_NOTE, DC_T_DRILL_RUN,
 	DC_T_COUNT
 };
 #define DC_MASK(t) (1u << (t))
@@ -129,6 +129,21 @@ struct dc_audit {
 	char *actor, *action, *target, *before, *after, *reason;
 };
 struct dc_setting { int64_t version; char *key, *value; };
+/* Shifts and handover notes (010_handover.sql); ended_at 0 while open. */
+struct dc_shift { int64_t id, version; char *operator_; int64_t started_at, ended_at; };
+struct dc_handover_note {
+	int64_t id, version, shift_id;
+	char *author, *body, *signed_off_by;
+	int64_t created_at, updated_at, signed_off_at;
+};
+/* Drills (011_drills.sql): spec and scorecard are jsonb as text ("" when
+ * none); the scorecard is the server's, stored when the drill ends. */
+struct dc_drill_run {
+	int64_t id, version, seed;
+	char *scenario, *title, *status, *started_by, *ended_by, *spec, *scorecard;
+	double speed;
+	int64_t started_at, ended_at;
+};
 
 /* One table's rows: an unordered array of owned row pointers plus an id
  * index. Iterate with model_count/model_row; order is arbitrary and may

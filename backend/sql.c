@@ -177,6 +177,32 @@ static const struct table_sql tables[DC_T_COUNT] = {
 	[DC_T_SETTING] = { "setting", sizeof(struct dc_setting), COLS(
 		COL(dc_setting, "version", C_I64, version), COL(dc_setting, "key", C_STR, key),
 		COL(dc_setting, "value", C_STR, value)), "" },
+	[DC_T_SHIFT] = { "shift", sizeof(struct dc_shift), COLS(
+		COL(dc_shift, "id", C_I64, id), COL(dc_shift, "version", C_I64, version),
+		COL(dc_shift, "operator", C_STR, operator_),
+		COL(dc_shift, "started_at", C_TIME, started_at),
+		COL(dc_shift, "ended_at", C_TIME, ended_at)), "" },
+	[DC_T_HANDOVER_NOTE] = { "handover_note", sizeof(struct dc_handover_note), COLS(
+		COL(dc_handover_note, "id", C_I64, id), COL(dc_handover_note, "version", C_I64, version),
+		COL(dc_handover_note, "shift_id", C_I64, shift_id),
+		COL(dc_handover_note, "author", C_STR, author),
+		COL(dc_handover_note, "body", C_STR, body),
+		COL(dc_handover_note, "signed_off_by", C_STR, signed_off_by),
+		COL(dc_handover_note, "created_at", C_TIME, created_at),
+		COL(dc_handover_note, "updated_at", C_TIME, updated_at),
+		COL(dc_handover_note, "signed_off_at", C_TIME, signed_off_at)), "" },
+	[DC_T_DRILL_RUN] = { "drill_run", sizeof(struct dc_drill_run), COLS(
+		COL(dc_drill_run, "id", C_I64, id), COL(dc_drill_run, "version", C_I64, version),
+		COL(dc_drill_run, "seed", C_I64, seed),
+		COL(dc_drill_run, "scenario", C_STR, scenario), COL(dc_drill_run, "title", C_STR, title),
+		COL(dc_drill_run, "status", C_STR, status),
+		COL(dc_drill_run, "started_by", C_STR, started_by),
+		COL(dc_drill_run, "ended_by", C_STR, ended_by),
+		COL(dc_drill_run, "spec", C_STR, spec),
+		COL(dc_drill_run, "scorecard", C_STR, scorecard),
+		COL(dc_drill_run, "speed", C_DBL, speed),
+		COL(dc_drill_run, "started_at", C_TIME, started_at),
+		COL(dc_drill_run, "ended_at", C_TIME, ended_at)), "" },
 };
 #undef COL
 #undef COLS

@@ -22,6 +22,7 @@ struct writer {
 	char setup_sql[512];
 
 	bool have_call;
+	enum writer_verb verb;
 	struct actions_call call;
 	writer_done_fn done;
 	void *ud;
@@ -110,15 +111,16 @@ static void timers_cancel(struct writer *w)
 /* Hands the outcome to the caller; the writer is free again before done runs. */
 static void finish(struct writer *w, enum writer_refusal refusal, const char *msg)
 {
-	struct writer_result r = { .verb = WRITER_DRAIN, .refusal = refusal, .attempts = w->attempts };
-	for (size_t i = 0; i < DC_ARRAY_LEN(verb_map); i++)
-		if (verb_map[i] == w->call.verb)
-			r.verb = (enum writer_verb)i;
+	struct writer_result r = { .verb = w->verb, .refusal = refusal, .attempts = w->attempts };
 	snprintf(r.key, sizeof r.key, "%s", w->call.key);
 	if (refusal == WRITER_OK) {
 		r.action_ids = w->res.action_ids;
 		r.n_action_ids = w->res.n_action_ids;
 		r.incident_id = w->res.incident_id;
+		if (w->verb >= WRITER_SHIFT_START && w->verb <= WRITER_SIGN_OFF)
+			r.shift_id = w->res.incident_id;
+		else if (w->verb >= WRITER_DRILL_START)
+			r.drill_id = w->res.incident_id;
 		r.audit_id = w->res.audit_id;
 		r.replayed = w->res.replayed;
 	} else {
@@ -379,8 +381,62 @@ void writer_free(struct writer *w)
 	free(w);
 }
 
+/* Shift and drill calls (010_handover.sql, 011/012_drills.sql), in the
+ * actions' four result columns: the shift or drill id rides in the second. */
+#define OWN_RESULT "SELECT '{}'::bigint[], "
+static const char *const own_sql[] = {
+	[WRITER_SHIFT_START] = OWN_RESULT "shift_id, audit_id, replayed FROM dcops.shift_start($1)",
+	[WRITER_SHIFT_END] = OWN_RESULT "shift_id, audit_id, replayed FROM dcops.shift_end($1)",
+	[WRITER_NOTE_SET] = OWN_RESULT
+		"shift_id, audit_id, replayed FROM dcops.handover_note_set($2::bigint, $3, $1)",
+	[WRITER_SIGN_OFF] = OWN_RESULT
+		"shift_id, audit_id, replayed FROM dcops.handover_sign_off($2::bigint, $1)",
+	[WRITER_DRILL_START] = OWN_RESULT "drill_id, audit_id, replayed FROM"
+		" dcops.drill_start($2, $3::jsonb, $4::bigint, $5::numeric, $1)",
+	[WRITER_DRILL_STOP] = OWN_RESULT
+		"drill_id, audit_id, replayed FROM dcops.drill_end($2::bigint, 'stopped', $1)",
+};
+
+static char *id_param(int64_t id)
+{
+	return id > 0 ? xasprintf("%lld", (long long)id) : NULL;
+}
+
+static void build_own(struct actions_call *c, const struct writer_req *r)
+{
+	struct actions_query *q = &c->q;
+	q->sql = own_sql[r->verb];
+	q->params[0] = xstrdup(c->key);
+	q->nparams = 1;
+	switch (r->verb) {
+	case WRITER_NOTE_SET:
+		q->params[1] = id_param(r->id);
+		q->params[2] = xstrdup(r->text ? r->text : "");
+		q->nparams = 3;
+		break;
+	case WRITER_SIGN_OFF:
+	case WRITER_DRILL_STOP:
+		q->params[1] = id_param(r->id);
+		q->nparams = 2;
+		break;
+	case WRITER_DRILL_START:
+		q->params[1] = xstrdup(r->text ? r->text : "");
+		q->params[2] = xstrdup(r->spec ? r->spec : "{}");
+		q->params[3] = xasprintf("%lld", (long long)r->seed);
+		q->params[4] = xasprintf("%.6g", r->speed);
+		q->nparams = 5;
+		break;
+	default:
+		break;
+	}
+}
+
 static void build(struct actions_call *c, const struct writer_req *r)
 {
+	if (r->verb >= WRITER_SHIFT_START) {
+		build_own(c, r);
+		return;
+	}
 	if (r->verb == WRITER_DRAIN || r->verb == WRITER_RESUME) {
 		struct actions_nodes_req q = { .nodes = r->nodes, .n_nodes = r->n_nodes,
 			.expected = r->expected, .reason = r->reason, .incident_id = r->incident_id,
@@ -418,11 +474,12 @@ int writer_send(struct writer *w, const struct writer_req *r, writer_done_fn don
 	if (w->have_call)
 		return dc_err_set(err, "another action is still in flight (key %.8s…); wait for it",
 		                  w->call.key);
-	if ((size_t)r->verb >= DC_ARRAY_LEN(verb_map))
+	if ((size_t)r->verb >= DC_ARRAY_LEN(own_sql))
 		return dc_err_set(err, "unknown action");
 	if (actions_call_init(&w->call, err) == -1)
 		return -1;
 	build(&w->call, r);
+	w->verb = r->verb;
 	w->have_call = true;
 	w->done = done;
 	w->ud = ud;

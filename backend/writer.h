@@ -42,6 +42,8 @@ enum writer_verb {
 	WRITER_DRAIN, WRITER_RESUME, WRITER_QUOTA,
 	WRITER_INC_OPEN, WRITER_INC_ACK, WRITER_INC_ASSIGN, WRITER_INC_SEV,
 	WRITER_INC_NOTE, WRITER_INC_LINK, WRITER_INC_RESOLVE,
+	WRITER_SHIFT_START, WRITER_SHIFT_END, WRITER_NOTE_SET, WRITER_SIGN_OFF,
+	WRITER_DRILL_START, WRITER_DRILL_STOP,
 };
 
 /* One request; each verb reads the fields its SQL function takes:
@@ -56,7 +58,12 @@ enum writer_verb {
  *   inc_sev   id, sev, text (reason), version
  *   inc_note  id, text
  *   inc_link  id, nodes, tenants
- *   inc_resolve id, text (summary), version */
+ *   inc_resolve id, text (summary), version
+ *   shift_start, shift_end  (nothing: the caller's own shift)
+ *   note_set  id (shift; 0: the caller's open shift or the rota's), text (body)
+ *   sign_off  id (shift; 0: the latest)
+ *   drill_start text (scenario name), spec (normalised scenario JSON), seed, speed
+ *   drill_stop id (the running drill) */
 struct writer_req {
 	enum writer_verb verb;
 	const char *const *nodes;
@@ -70,6 +77,9 @@ struct writer_req {
 	bool override;          /* drain: admins pass the partition guard rail */
 	int64_t gpu_limit;
 	double gpu_hours, storage_tb;
+	const char *spec;       /* drill_start */
+	int64_t seed;
+	double speed;
 };
 
 enum writer_refusal {
@@ -86,6 +96,7 @@ struct writer_result {
 	const int64_t *action_ids;    /* dcops.actions rows written */
 	size_t n_action_ids;
 	int64_t incident_id, audit_id;
+	int64_t shift_id, drill_id;   /* shift and drill verbs: the row they wrote */
 	bool replayed;
 	int attempts;                 /* sends made (> 1 after a lost connection) */
 	char sqlstate[6];

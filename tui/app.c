@@ -42,8 +42,10 @@
 #define HEADER_ROWS 2
 
 static const struct view_ops *const views[] = { &view_nodes, &view_queues, &view_tenants,
-	&view_incidents, &view_audit };
+	&view_incidents, &view_audit, &view_handover, &view_drill };
 #define VIEW_AUDIT 4
+#define VIEW_HANDOVER 5
+#define VIEW_DRILLS 6
 #define NVIEWS ((int)DC_ARRAY_LEN(views))
 
 enum input { IN_KEYS, IN_COMMAND, IN_FILTER };
@@ -274,12 +276,14 @@ static void draw_header(struct app *a, int64_t now)
 	draw_fill(w, 1, 0, COLS, THEME_HEADER);
 	dline_start(&d, w, 1, 0);
 	/* narrow: tighter tabs, so the crumbs keep their room */
-	bool narrow = COLS < 100;
+	bool narrow = COLS < 120;
 	for (int i = 0; i < NVIEWS; i++) {
 		if (!narrow)
 			dline_put(&d, THEME_HEADER, " ");
+		/* under 100 columns the shift and drill tabs are numbers unless shown */
+		const char *title = COLS < 100 && i >= VIEW_HANDOVER && i != a->cur ? "" : views[i]->title;
 		dline_putf(&d, i == a->cur ? THEME_SELECTION : THEME_HEADER, narrow ? " %d %s" : " %d %s ",
-		           i + 1, views[i]->title);
+		           i + 1, title);
 	}
 	char crumbs[256];
 	struct view_ctx c = { a->m, now };
@@ -579,6 +583,8 @@ static void run_command(struct app *a, const char *line)
 	case CMD_TENANT: open_in(a, 2, p.arg); break;
 	case CMD_INCIDENTS: show_view(a, 3); break;
 	case CMD_AUDIT: open_in(a, VIEW_AUDIT, p.arg); break;
+	case CMD_HANDOVER: show_view(a, VIEW_HANDOVER); break;
+	case CMD_DRILL: open_in(a, VIEW_DRILLS, p.arg); break;
 	case CMD_HELP: open_help(a); break;
 	case CMD_QUIT: a->quit = true; break;
 	case CMD_DIAG: diag_menu(a, p.arg); break;
@@ -774,6 +780,8 @@ static void on_key(struct app *a, int key)
 		show_view(a, act - KA_VIEW_NODES);
 		return;
 	case KA_VIEW_AUDIT: show_view(a, VIEW_AUDIT); return;
+	case KA_VIEW_HANDOVER: show_view(a, VIEW_HANDOVER); return;
+	case KA_VIEW_DRILLS: show_view(a, VIEW_DRILLS); return;
 	case KA_WRITE: arm_write(a); return;
 	case KA_VIEW_NEXT: show_view(a, a->cur + 1); return;
 	case KA_VIEW_PREV: show_view(a, a->cur - 1); return;

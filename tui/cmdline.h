@@ -30,7 +30,7 @@ void line_kill_word(struct line *l);             /* C-w */
 bool filter_match(const char *pattern, const char *text);
 
 enum cmd_verb { CMD_NODES, CMD_JOBS, CMD_QUEUES, CMD_TENANTS, CMD_TENANT, CMD_INCIDENTS,
-	CMD_THEME, CMD_QUIT, CMD_HELP, CMD_DIAG, CMD_AUDIT };
+	CMD_THEME, CMD_QUIT, CMD_HELP, CMD_DIAG, CMD_AUDIT, CMD_HANDOVER, CMD_DRILL };
 enum cmd_arg { ARG_NONE, ARG_PARTITION, ARG_TENANT, ARG_THEME, ARG_NODE,
 	ARG_TEXT /* free words, not completed */ };
 

@@ -13,6 +13,8 @@ static const struct key_binding global_b[] = {
 	{ '3', KA_VIEW_TENANTS, KM_ANY, false },
 	{ '4', KA_VIEW_INCIDENTS, KM_ANY, false },
 	{ '5', KA_VIEW_AUDIT, KM_ANY, false },
+	{ '6', KA_VIEW_HANDOVER, KM_ANY, false },
+	{ '7', KA_VIEW_DRILLS, KM_ANY, false },
 	{ '\t', KA_VIEW_NEXT, KM_ANY, false },
 	{ KEYS_FN(KEY_BTAB), KA_VIEW_PREV, KM_ANY, false },
 	{ '/', KA_FILTER, KM_LIST, true },
@@ -138,7 +140,7 @@ static const char *unavailable[KA_COUNT];
 
 bool keys_action_writes(enum key_action a)
 {
-	return a >= KA_DRAIN && a <= KA_INC_RESOLVE;
+	return a >= KA_DRAIN && a <= KA_DRILL_STOP;
 }
 
 void keys_set_unavailable(enum key_action a, const char *why)

@@ -69,6 +69,13 @@
 	X(INC_NOTE, "incident.note", "add a note to the timeline", "note") \
 	X(INC_LINK, "incident.link", "link nodes or tenants to the incident", NULL) \
 	X(INC_RESOLVE, "incident.resolve", "resolve the incident with a summary", "resolve") \
+	X(SHIFT, "shift", "start your shift, or end it when you are on shift", "shift") \
+	X(HANDOVER_NOTE, "handover.note", "write or rewrite the handover note of your shift", "note") \
+	X(SIGN_OFF, "handover.signoff", "sign the handover off as the incoming operator", "sign off") \
+	X(DRILL_START, "drill.start", "start the scenario as a drill (briefing, confirm)", "start") \
+	X(DRILL_STOP, "drill.stop", "stop the running drill: undecided expectations are missed", "stop") \
+	X(VIEW_HANDOVER, "view.handover", "Handover view: the shift, open work and the note", NULL) \
+	X(VIEW_DRILLS, "view.drills", "Drills view: scenarios, the running drill, scorecards", NULL) \
 	X(DIAG, "diag", "diagnostics on the node over SSH: a menu, output in a pager", "diag")
 
 enum key_action {
@@ -120,7 +127,7 @@ size_t keys_actions(const struct key_table *t, enum key_action *out, size_t max)
 /* The effective keys of action a in t, joined with ", " ("j, Down"). */
 void keys_for(const struct key_table *t, enum key_action a, char *buf, size_t n);
 
-/* Operator actions (drain ... incident.resolve): they write, so the app
+/* Operator actions (drain ... drill.stop): they write, so the app
  * checks role and mode before a view sees them. */
 bool keys_action_writes(enum key_action a);
 /* Marks an action unavailable (why: "read-only: press W", "viewer role")

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "drill-list.h"
 
 #define MAX_FOLLOW 256
 #define LIST_MAX 6      /* names shown before "and N more" */
@@ -24,6 +25,11 @@ struct op {
 	/* field indexes (-1 when absent) */
 	int f_reason, f_incident, f_resume, f_gpus, f_hours, f_storage, f_expires;
 	int f_sev, f_title, f_impact, f_nodes, f_tenants, f_owner, f_text, f_override;
+	/* handover and drills */
+	int64_t shift, drill, seed;
+	bool shift_open;           /* shift: the operator is on shift (so it ends) */
+	char *scenario, *spec;
+	double speed;
 };
 
 struct ops {
@@ -62,6 +68,8 @@ static void op_free(struct op *p)
 	free(p->names);
 	free(p->nodes);
 	free(p->versions);
+	free(p->scenario);
+	free(p->spec);
 	free(p);
 }
 
@@ -168,6 +176,8 @@ static struct op *op_new(enum key_action a, const struct view_target *t)
 	p->act = a;
 	p->tenant = t->tenant;
 	p->incident = t->incident;
+	p->shift = t->shift;
+	p->drill = t->drill;
 	snprintf(p->scope, sizeof p->scope, "%s", t->scope);
 	int *f[] = { &p->f_reason, &p->f_incident, &p->f_resume, &p->f_gpus, &p->f_hours,
 		&p->f_storage, &p->f_expires, &p->f_sev, &p->f_title, &p->f_impact, &p->f_nodes,
@@ -359,6 +369,40 @@ static void done_incident(struct ops *o, struct op *p, const struct dialog *d)
 	words_free(tenants, nt);
 }
 
+static void done_shift_drill(struct ops *o, struct op *p, const struct dialog *d)
+{
+	struct writer_req r = { .id = p->act == KA_DRILL_STOP ? p->drill : p->shift };
+	char what[160];
+	switch (p->act) {
+	case KA_SHIFT:
+		r.verb = p->shift_open ? WRITER_SHIFT_END : WRITER_SHIFT_START;
+		snprintf(what, sizeof what, "%s shift", p->shift_open ? "end of" : "start of");
+		break;
+	case KA_HANDOVER_NOTE:
+		r.verb = WRITER_NOTE_SET;
+		r.text = dialog_value(d, p->f_text);
+		snprintf(what, sizeof what, "handover note");
+		break;
+	case KA_SIGN_OFF:
+		r.verb = WRITER_SIGN_OFF;
+		snprintf(what, sizeof what, "sign-off of shift %lld", (long long)p->shift);
+		break;
+	case KA_DRILL_START:
+		r.verb = WRITER_DRILL_START;
+		r.text = p->scenario;
+		r.spec = p->spec;
+		r.seed = p->seed;
+		r.speed = p->speed;
+		snprintf(what, sizeof what, "drill %s", p->scenario);
+		break;
+	default:
+		r.verb = WRITER_DRILL_STOP;
+		snprintf(what, sizeof what, "stop of drill %lld", (long long)p->drill);
+		break;
+	}
+	send(o, &r, what);
+}
+
 static void op_done(void *ud, const struct dialog *d, enum dialog_answer ans)
 {
 	struct ops *o = ud;
@@ -369,6 +413,8 @@ static void op_done(void *ud, const struct dialog *d, enum dialog_answer ans)
 			done_nodes(o, p, d);
 		else if (p->act == KA_QUOTA)
 			done_quota(o, p, d);
+		else if (p->act >= KA_SHIFT && p->act <= KA_DRILL_STOP)
+			done_shift_drill(o, p, d);
 		else
 			done_incident(o, p, d);
 	} else {
@@ -724,6 +770,114 @@ static int incident_nodes(struct ops *o, struct op *p, struct dc_err *err)
 	return 0;
 }
 
+/* ---- shifts, handover and drills ---- */
+
+static const struct dc_shift *open_shift_of(const struct dc_model *m, const char *user)
+{
+	for (size_t i = 0; i < model_count(m, DC_T_SHIFT); i++) {
+		const struct dc_shift *s = model_row(m, DC_T_SHIFT, i);
+		if (!s->ended_at && strcmp(s->operator_, user) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static const struct dc_handover_note *note_of(const struct dc_model *m, int64_t shift)
+{
+	for (size_t i = 0; i < model_count(m, DC_T_HANDOVER_NOTE); i++) {
+		const struct dc_handover_note *n = model_row(m, DC_T_HANDOVER_NOTE, i);
+		if (n->shift_id == shift)
+			return n;
+	}
+	return NULL;
+}
+
+static int open_handover(struct ops *o, struct op *p, struct dc_err *err)
+{
+	const struct dc_shift *mine = open_shift_of(o->m, o->user);
+	struct dialog *d;
+	char when[32];
+	if (p->act == KA_SHIFT) {
+		p->shift_open = mine != NULL;
+		d = op_dialog(o, p, mine ? "End your shift" : "Start a shift");
+		if (mine) {
+			fmt_time(mine->started_at, when, sizeof when);
+			dialog_body_addf(d, THEME_TEXT, "Shift %lld of %s, since %s UTC.", (long long)mine->id,
+			                 mine->operator_, when);
+			dialog_body_add(d, THEME_DIM, "Write the handover note (n) before you go.");
+			dialog_buttons(d, "End shift", "No");
+		} else {
+			dialog_body_addf(d, THEME_TEXT, "You (%s) go on call from now.", o->user[0] ? o->user : "?");
+			dialog_body_add(d, THEME_DIM, "ECC counters are marked now: the report shows what rises.");
+			dialog_buttons(d, "Start shift", "No");
+		}
+	} else if (p->act == KA_HANDOVER_NOTE) {
+		p->shift = mine ? mine->id : 0;
+		const struct dc_handover_note *n = mine ? note_of(o->m, mine->id) : NULL;
+		d = op_dialog(o, p, "Handover note");
+		if (mine)
+			dialog_body_addf(d, THEME_TEXT, "For the incoming operator: shift %lld of %s.",
+			                 (long long)mine->id, mine->operator_);
+		else
+			dialog_body_add(d, THEME_WARN, "You have no open shift: the rota's slot becomes yours.");
+		p->f_text = dialog_add_text(d, "Note", n ? n->body : "", DIALOG_REQUIRED,
+		                            "open work, risks, what to watch");
+		dialog_buttons(d, "Save", "No");
+	} else {
+		const struct dc_handover_note *n = note_of(o->m, p->shift);
+		if (!p->shift || !n)
+			return dc_err_set(err, "no handover note to sign off yet");
+		if (n->signed_off_at)
+			return dc_err_set(err, "already signed off by %s", n->signed_off_by);
+		d = op_dialog(o, p, "Sign off the handover");
+		dialog_body_addf(d, THEME_TEXT, "Shift %lld, note by %s:", (long long)p->shift, n->author);
+		dialog_body_add(d, THEME_DIM, n->body);
+		dialog_body_addf(d, THEME_WARN, "You (%s) take over the open work.", o->user[0] ? o->user : "?");
+		dialog_buttons(d, "Sign off", "No");
+	}
+	dialog_host_push(o->host, d);
+	return 0;
+}
+
+static int open_drill(struct ops *o, struct op *p, const struct view_target *t, struct dc_err *err)
+{
+	struct dialog *d;
+	if (p->act == KA_DRILL_STOP) {
+		const struct dc_drill_run *r = model_get(o->m, DC_T_DRILL_RUN, p->drill);
+		if (!r || strcmp(r->status, "running") != 0)
+			return dc_err_set(err, "no drill is running");
+		d = op_dialog(o, p, "Stop the drill");
+		dialog_body_addf(d, THEME_TEXT, "Drill %lld: %s (%s), started by %s.", (long long)r->id,
+		                 r->title, r->scenario, r->started_by);
+		dialog_body_add(d, THEME_WARN, "Expectations not decided yet count as missed.");
+		dialog_buttons(d, "Stop", "No");
+		dialog_host_push(o->host, d);
+		return 0;
+	}
+	const struct drill_entry *e = t->scenario;
+	if (!e)
+		return dc_err_set(err, "no scenario under the cursor");
+	if (e->error)
+		return dc_err_set(err, "%s", e->error);
+	if (p->drill)
+		return dc_err_set(err, "drill %lld is running: stop it first (X)", (long long)p->drill);
+	p->scenario = xstrdup(e->name);
+	p->spec = xstrdup(e->spec);
+	p->seed = e->seed;
+	p->speed = e->speed;
+	char title[160];
+	snprintf(title, sizeof title, "Start drill %s", e->name);
+	d = op_dialog(o, p, title);
+	dialog_body_add(d, THEME_TITLE, e->title);
+	dialog_body_add(d, THEME_TEXT, e->briefing);
+	dialog_body_addf(d, THEME_DIM, "%d events, %d expectations, speed %g (seed %lld).", e->events,
+	                 e->expectations, e->speed, (long long)e->seed);
+	dialog_body_add(d, THEME_WARN, "Drill incidents and actions are tagged; production databases refuse.");
+	dialog_buttons(d, "Start", "No");
+	dialog_host_push(o->host, d);
+	return 0;
+}
+
 int ops_start(struct ops *o, enum key_action a, const struct view_target *t, int64_t now,
               struct dc_err *err)
 {
@@ -743,6 +897,10 @@ int ops_start(struct ops *o, enum key_action a, const struct view_target *t, int
 			rc = open_drain(o, p, err);
 	} else if (a == KA_QUOTA) {
 		rc = open_quota(o, p, err);
+	} else if (a == KA_SHIFT || a == KA_HANDOVER_NOTE || a == KA_SIGN_OFF) {
+		rc = open_handover(o, p, err);
+	} else if (a == KA_DRILL_START || a == KA_DRILL_STOP) {
+		rc = open_drill(o, p, t, err);
 	} else {
 		rc = open_incident(o, p, err);
 	}

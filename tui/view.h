@@ -31,6 +31,8 @@
 
 enum { VIEW_HANDLED = 1, VIEW_DIRTY = 2, VIEW_QUIT = 4 };
 
+struct drill_entry;
+
 struct view_ctx {
 	const struct dc_model *m;
 	int64_t now;               /* wall clock, seconds */
@@ -43,6 +45,9 @@ struct view_target {
 	int64_t tenant;            /* 0: none */
 	int64_t incident;          /* 0: none */
 	char scope[96];            /* how the operator picked them: "rack A01", "3 marked" */
+	int64_t shift;             /* handover: the shift shown (0: none) */
+	int64_t drill;             /* drills: the running drill (0: none) */
+	const struct drill_entry *scenario; /* drills: the scenario under the cursor */
 };
 
 struct view_ops {
@@ -69,7 +74,8 @@ struct view_ops {
 	              struct view_target *t, struct dc_err *err);
 };
 
-extern const struct view_ops view_nodes, view_queues, view_tenants, view_incidents, view_audit;
+extern const struct view_ops view_nodes, view_queues, view_tenants, view_incidents, view_audit,
+	view_handover, view_drill;
 
 /* ---- tables ---- */
 

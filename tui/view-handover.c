@@ -1,0 +1,479 @@
+/* view-handover.c — the Handover view: the shift, what is open, what
+ * happened in it, and the outgoing operator's note with its sign-off.
+ *
+ * Computed from the model on every draw (it is live), in the sections and
+ * wording of the handover report (backend/report.h); the window is the
+ * latest shift (start to end, or now), else the last ROTA_FALLBACK_S.
+ * The handover shown for sign-off is the latest shift that has a note.
+ * Unowned open incidents are drawn in the warn element until taken. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw.h"
+#include "view.h"
+
+#define ROTA_FALLBACK_S (12 * 3600)
+#define QUOTA_RISK_PCT 90.0
+
+struct handover {
+	int skip, rows;
+};
+
+struct window {
+	const struct dc_shift *shift;   /* NULL: no shift recorded */
+	int64_t start, end;
+};
+
+static const enum theme_el sev_el[] = { THEME_SEV1, THEME_SEV1, THEME_SEV2, THEME_SEV3, THEME_SEV4,
+	THEME_SEV5 };
+
+static enum theme_el sev_of(int sev)
+{
+	return sev_el[sev >= 1 && sev <= 5 ? sev : 5];
+}
+
+/* The latest shift: an open one first, then by start. */
+static const struct dc_shift *latest_shift(const struct dc_model *m)
+{
+	const struct dc_shift *best = NULL;
+	for (size_t i = 0; i < model_count(m, DC_T_SHIFT); i++) {
+		const struct dc_shift *s = model_row(m, DC_T_SHIFT, i);
+		if (!best || (!s->ended_at && best->ended_at) ||
+		    (!s->ended_at == !best->ended_at &&
+		     (s->started_at > best->started_at || (s->started_at == best->started_at && s->id > best->id))))
+			best = s;
+	}
+	return best;
+}
+
+static struct window window_of(const struct dc_model *m, int64_t now)
+{
+	struct window w = { .shift = latest_shift(m), .end = now };
+	if (w.shift) {
+		w.start = w.shift->started_at;
+		w.end = w.shift->ended_at ? w.shift->ended_at : now;
+	} else {
+		w.start = now - ROTA_FALLBACK_S;
+	}
+	return w;
+}
+
+/* The newest note (by its shift's start): the handover to sign off. */
+static const struct dc_handover_note *latest_note(const struct dc_model *m)
+{
+	const struct dc_handover_note *best = NULL;
+	int64_t best_at = 0;
+	for (size_t i = 0; i < model_count(m, DC_T_HANDOVER_NOTE); i++) {
+		const struct dc_handover_note *n = model_row(m, DC_T_HANDOVER_NOTE, i);
+		const struct dc_shift *s = model_get(m, DC_T_SHIFT, n->shift_id);
+		int64_t at = s ? s->started_at : n->created_at;
+		if (!best || at > best_at || (at == best_at && n->id > best->id)) {
+			best = n;
+			best_at = at;
+		}
+	}
+	return best;
+}
+
+/* Rows of table t whose i64 at off passes keep, sorted by id. */
+typedef bool (*keep_fn)(const void *row, const struct window *w);
+
+static int id_cmp(const void *a, const void *b)
+{
+	int64_t x = **(const int64_t *const *)a, y = **(const int64_t *const *)b;
+	return (x > y) - (x < y);
+}
+
+/* Every row struct here starts with int64_t id. */
+static size_t collect(const struct dc_model *m, enum dc_table t, keep_fn keep, const struct window *w,
+                      const void ***out)
+{
+	size_t n = 0, cap = 0;
+	*out = NULL;
+	for (size_t i = 0; i < model_count(m, t); i++) {
+		const void *r = model_row(m, t, i);
+		if (!keep(r, w))
+			continue;
+		*out = xgrow(*out, &cap, n + 1, sizeof **out);
+		(*out)[n++] = r;
+	}
+	if (n)
+		qsort(*out, n, sizeof **out, id_cmp);
+	return n;
+}
+
+static bool keep_open(const void *r, const struct window *w)
+{
+	(void)w;
+	return ((const struct dc_incident *)r)->state != DC_INC_RESOLVED;
+}
+
+static bool keep_opened(const void *r, const struct window *w)
+{
+	const struct dc_incident *i = r;
+	return i->opened_at >= w->start && i->opened_at <= w->end;
+}
+
+static bool keep_resolved(const void *r, const struct window *w)
+{
+	const struct dc_incident *i = r;
+	return i->state == DC_INC_RESOLVED && i->resolved_at >= w->start && i->resolved_at <= w->end;
+}
+
+static bool keep_out(const void *r, const struct window *w)
+{
+	(void)w;
+	const struct dc_node *n = r;
+	return n->admin != DC_ADMIN_ACTIVE || n->sched == DC_SCHED_DOWN;
+}
+
+static bool keep_action(const void *r, const struct window *w)
+{
+	const struct dc_action *a = r;
+	return a->requested_at >= w->start && a->requested_at <= w->end;
+}
+
+static bool heading(struct pane *p, const char *title, size_t n)
+{
+	struct dline d;
+	if (pane_line(p, &d))
+		dline_putf(&d, THEME_TITLE, "%s (%zu)", title, n);
+	return n > 0;
+}
+
+static void none_line(struct pane *p)
+{
+	struct dline d;
+	if (pane_line(p, &d))
+		dline_put(&d, THEME_DIM, "  none");
+}
+
+static void draw_shift(struct pane *p, const struct dc_model *m, const struct window *w, int64_t now)
+{
+	struct dline d;
+	char a[32], b[32];
+	fmt_time(w->start, a, sizeof a);
+	fmt_time(w->end, b, sizeof b);
+	if (pane_line(p, &d)) {
+		dline_put(&d, THEME_TITLE, "Shift ");
+		if (w->shift)
+			dline_putf(&d, THEME_TEXT, "%lld of %s  %s → %s UTC", (long long)w->shift->id, w->shift->operator_, a,
+			           w->shift->ended_at ? b : "now");
+		else
+			dline_putf(&d, THEME_WARN, "none started: the last %d h (%s → now UTC)",
+			           ROTA_FALLBACK_S / 3600, a);
+	}
+	if (!pane_line(p, &d))
+		return;
+	dline_put(&d, THEME_DIM, "On call: ");
+	int on = 0;
+	for (size_t i = 0; i < model_count(m, DC_T_SHIFT); i++) {
+		const struct dc_shift *s = model_row(m, DC_T_SHIFT, i);
+		if (s->ended_at)
+			continue;
+		char since[16];
+		fmt_age(now - s->started_at, since, sizeof since);
+		dline_putf(&d, THEME_TEXT, "%s%s (since %s)", on++ ? ", " : "", s->operator_, since);
+	}
+	if (!on)
+		dline_put(&d, THEME_WARN, "nobody on shift");
+}
+
+static void draw_open(struct pane *p, const struct dc_model *m, const struct window *w, int64_t now)
+{
+	const void **v;
+	size_t n = collect(m, DC_T_INCIDENT, keep_open, w, &v);
+	struct dline d;
+	if (!heading(p, "Open incidents", n))
+		none_line(p);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_incident *inc = v[i];
+		if (!pane_line(p, &d))
+			continue;
+		bool unowned = !inc->owner || !inc->owner[0];
+		char age[16], due[32];
+		fmt_age(now - inc->opened_at, age, sizeof age);
+		dline_putf(&d, unowned ? THEME_WARN : THEME_TEXT, "  #%-5lld ", (long long)inc->id);
+		dline_putf(&d, sev_of(inc->sev), "SEV-%d ", inc->sev);
+		dline_putf(&d, THEME_TEXT, "%-12s ", dc_inc_state_name(inc->state));
+		dline_putf(&d, unowned ? THEME_WARN : THEME_TEXT, "%-10s ", unowned ? "UNOWNED" : inc->owner);
+		dline_putf(&d, THEME_DIM, "%4s ", age);
+		if (inc->next_update_at) {
+			fmt_dur(inc->next_update_at - now, due, sizeof due);
+			if (inc->next_update_at < now)
+				dline_put(&d, THEME_ERROR, "update overdue ");
+			else
+				dline_putf(&d, THEME_DIM, "next update %s ", due);
+		}
+		if (inc->drill_id)
+			dline_put(&d, THEME_HEADER_DRILL, "[DRILL] ");
+		dline_put(&d, THEME_TEXT, inc->title);
+	}
+	free(v);
+}
+
+static void draw_incident_list(struct pane *p, const struct dc_model *m, const struct window *w,
+                               const char *title, keep_fn keep)
+{
+	const void **v;
+	size_t n = collect(m, DC_T_INCIDENT, keep, w, &v);
+	struct dline d;
+	if (!heading(p, title, n))
+		none_line(p);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_incident *inc = v[i];
+		if (!pane_line(p, &d))
+			continue;
+		dline_putf(&d, THEME_TEXT, "  #%-5lld ", (long long)inc->id);
+		dline_putf(&d, sev_of(inc->sev), "SEV-%d ", inc->sev);
+		if (inc->drill_id)
+			dline_put(&d, THEME_HEADER_DRILL, "[DRILL] ");
+		dline_put(&d, THEME_TEXT, inc->title);
+		if (inc->state == DC_INC_RESOLVED && inc->summary && inc->summary[0]) {
+			dline_put(&d, THEME_DIM, " — ");
+			dline_put(&d, THEME_DIM, inc->summary);
+		}
+	}
+	free(v);
+}
+
+static void draw_nodes_out(struct pane *p, const struct dc_model *m, const struct window *w, int64_t now)
+{
+	const void **v;
+	size_t n = collect(m, DC_T_NODE, keep_out, w, &v);
+	struct dline d;
+	if (!heading(p, "Nodes drained or down", n))
+		none_line(p);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_node *nd = v[i];
+		if (!pane_line(p, &d))
+			continue;
+		bool down = nd->sched == DC_SCHED_DOWN;
+		dline_putf(&d, down ? THEME_NODE_DOWN : THEME_NODE_DRAINED, "  %-14s %-9s ", nd->name,
+		           down && nd->admin == DC_ADMIN_ACTIVE ? "down" : dc_admin_name(nd->admin));
+		if (nd->drained_at) {
+			char since[16];
+			fmt_age(now - nd->drained_at, since, sizeof since);
+			dline_putf(&d, THEME_DIM, "%s ago ", since);
+		}
+		if (nd->drained_by && nd->drained_by[0])
+			dline_putf(&d, THEME_DIM, "by %s ", nd->drained_by);
+		dline_put(&d, THEME_TEXT, nd->drain_reason && nd->drain_reason[0] ? nd->drain_reason
+		                          : nd->health_detail ? nd->health_detail : "");
+	}
+	free(v);
+}
+
+static void draw_actions(struct pane *p, const struct dc_model *m, const struct window *w)
+{
+	const void **v;
+	size_t n = collect(m, DC_T_ACTION, keep_action, w, &v);
+	struct dline d;
+	if (!heading(p, "Actions taken", n))
+		none_line(p);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_action *a = v[i];
+		if (!pane_line(p, &d))
+			continue;
+		char at[32];
+		fmt_time(a->requested_at, at, sizeof at);
+		dline_putf(&d, THEME_DIM, "  %s ", at + 11);
+		dline_putf(&d, THEME_TEXT, "%-10s %-14s ", a->kind, a->target);
+		dline_putf(&d, a->status == DC_ACT_FAILED ? THEME_ACTION_FAILED
+		               : a->status == DC_ACT_PENDING ? THEME_ACTION_PENDING : THEME_ACTION_APPLIED,
+		           "%-9s ", dc_action_status_name(a->status));
+		dline_putf(&d, THEME_DIM, "%s: ", a->requested_by);
+		dline_put(&d, THEME_TEXT, a->reason);
+	}
+	free(v);
+}
+
+static void draw_quota(struct pane *p, const struct dc_model *m)
+{
+	struct dline d;
+	size_t shown = 0, n = model_count(m, DC_T_TENANT);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1 && !shown)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
+			const struct dc_quota *q = model_quota_of(m, t->id);
+			if (!q)
+				continue;
+			double gpct = q->gpu_limit > 0 ? 100.0 * t->gpus_running / q->gpu_limit : 0;
+			double hpct = q->gpu_hours_budget > 0 ? 100.0 * q->gpu_hours_used / q->gpu_hours_budget : 0;
+			if (gpct <= QUOTA_RISK_PCT && hpct <= QUOTA_RISK_PCT)
+				continue;
+			if (pass == 0) {
+				shown++;
+				continue;
+			}
+			if (!pane_line(p, &d))
+				continue;
+			dline_putf(&d, gpct > 100 || hpct > 100 ? THEME_QUOTA_OVER : THEME_QUOTA_WARN, "  %-20s ",
+			           t->name);
+			dline_putf(&d, THEME_TEXT, "GPUs %d/%d (%.0f%%)  GPU-hours %.0f/%.0f (%.0f%%)",
+			           t->gpus_running, q->gpu_limit, gpct, q->gpu_hours_used, q->gpu_hours_budget, hpct);
+		}
+		if (pass == 0 && !heading(p, "Tenants above 90% of a quota", shown))
+			none_line(p);
+	}
+}
+
+static void draw_note(struct pane *p, const struct dc_model *m)
+{
+	const struct dc_handover_note *n = latest_note(m);
+	struct dline d;
+	if (pane_line(p, &d))
+		dline_put(&d, THEME_TITLE, "Handover note");
+	if (!n) {
+		if (pane_line(p, &d))
+			dline_put(&d, THEME_WARN, "  not written yet: the outgoing operator writes it (n)");
+		return;
+	}
+	char at[32];
+	fmt_time(n->updated_at, at, sizeof at);
+	if (pane_line(p, &d))
+		dline_putf(&d, THEME_DIM, "  shift %lld, by %s at %s UTC", (long long)n->shift_id, n->author, at);
+	if (pane_line(p, &d)) {
+		dline_put(&d, THEME_TEXT, "  ");
+		dline_put(&d, THEME_TEXT, n->body);
+	}
+	if (!pane_line(p, &d))
+		return;
+	if (n->signed_off_at) {
+		fmt_time(n->signed_off_at, at, sizeof at);
+		dline_putf(&d, THEME_OK, "  Signed off by %s at %s UTC", n->signed_off_by, at);
+	} else {
+		dline_put(&d, THEME_WARN, "  Not signed off: the incoming operator signs it off (o)");
+	}
+}
+
+static void blank(struct pane *p)
+{
+	struct dline d;
+	pane_line(p, &d);
+}
+
+static void handover_draw(void *vp, WINDOW *w, const struct view_ctx *c)
+{
+	struct handover *v = vp;
+	struct window win = window_of(c->m, c->now);
+	struct pane p;
+	draw_clear(w);
+	v->rows = getmaxy(w);
+	pane_start(&p, w, 0, v->skip);
+	draw_shift(&p, c->m, &win, c->now);
+	blank(&p);
+	draw_open(&p, c->m, &win, c->now);
+	blank(&p);
+	draw_incident_list(&p, c->m, &win, "Opened this shift", keep_opened);
+	draw_incident_list(&p, c->m, &win, "Resolved this shift", keep_resolved);
+	blank(&p);
+	draw_nodes_out(&p, c->m, &win, c->now);
+	blank(&p);
+	draw_actions(&p, c->m, &win);
+	blank(&p);
+	draw_quota(&p, c->m);
+	blank(&p);
+	draw_note(&p, c->m);
+	if (pane_end(&p, &v->skip))
+		handover_draw(vp, w, c);
+}
+
+static void *handover_init(const struct view_ctx *c)
+{
+	(void)c;
+	return xcalloc(1, sizeof(struct handover));
+}
+
+static void handover_free(void *v)
+{
+	free(v);
+}
+
+static void handover_resize(void *v, int rows, int cols)
+{
+	(void)cols;
+	((struct handover *)v)->rows = rows;
+}
+
+static unsigned handover_key(void *vp, enum key_action a, const struct view_ctx *c)
+{
+	(void)c;
+	struct handover *v = vp;
+	return pane_key(&v->skip, v->rows, a);
+}
+
+static void handover_on_change(void *v, unsigned mask, const struct view_ctx *c)
+{
+	(void)v;
+	(void)mask;
+	(void)c;
+}
+
+static unsigned handover_mode(const void *v)
+{
+	(void)v;
+	return KM_DETAIL;
+}
+
+static const char *handover_filter(const void *v)
+{
+	(void)v;
+	return NULL;
+}
+
+static void handover_set_filter(void *v, const char *pattern, const struct view_ctx *c)
+{
+	(void)v;
+	(void)pattern;
+	(void)c;
+}
+
+static void handover_crumbs(const void *v, const struct view_ctx *c, char *buf, size_t n)
+{
+	(void)v;
+	struct window w = window_of(c->m, c->now);
+	const struct dc_handover_note *note = latest_note(c->m);
+	snprintf(buf, n, "%s%s", w.shift ? "shift" : "no shift",
+	         !note ? "" : note->signed_off_at ? " › signed off" : " › awaiting sign-off");
+}
+
+static int handover_target(const void *v, enum key_action a, const struct view_ctx *c,
+                           struct view_target *t, struct dc_err *err)
+{
+	(void)v;
+	if (a != KA_SHIFT && a != KA_HANDOVER_NOTE && a != KA_SIGN_OFF)
+		return dc_err_set(err, "not in the Handover view");
+	const struct dc_handover_note *n = latest_note(c->m);
+	t->shift = n ? n->shift_id : 0;
+	snprintf(t->scope, sizeof t->scope, "handover");
+	return 0;
+}
+
+static const struct key_binding handover_b[] = {
+	{ 's', KA_SHIFT, KM_ANY, true },
+	{ 'n', KA_HANDOVER_NOTE, KM_ANY, true },
+	{ 'o', KA_SIGN_OFF, KM_ANY, true },
+};
+static const struct key_table handover_keys = { "handover", "Handover view", handover_b,
+	DC_ARRAY_LEN(handover_b) };
+
+const struct view_ops view_handover = {
+	.name = "handover",
+	.title = "Handover",
+	.keys = &handover_keys,
+	.init = handover_init,
+	.free = handover_free,
+	.resize = handover_resize,
+	.draw = handover_draw,
+	.key = handover_key,
+	.on_change = handover_on_change,
+	.mode = handover_mode,
+	.filter = handover_filter,
+	.set_filter = handover_set_filter,
+	.crumbs = handover_crumbs,
+	.target = handover_target,
+};
