@@ -10,6 +10,9 @@
 #                                   database to copy (CREATE DATABASE .. TEMPLATE)
 #   tests/integration/*.sh          shell, same environment
 #   tests/screen/*.sh               tmux screen tests, same environment
+#   build/tests/faults/test_*, tests/faults/*.sh
+#                                   fault injection; each starts (and kills)
+#                                   its own cluster
 # Each test gets DCOPS, DCOPSD (binaries) and TEST_TMP (its own scratch dir).
 # A test passes when it exits 0; 77 means skipped.
 set -u
@@ -74,6 +77,15 @@ echo "== screen"
 for t in tests/screen/*.sh; do
 	[ "${t##*/}" = lib.sh ] && continue
 	[ -f "$t" ] && run_one "screen/${t##*/}" bash "$t"
+done
+
+echo "== faults"
+for t in "$BUILD"/tests/faults/test_*; do
+	[ -x "$t" ] && run_one "faults/${t##*/}" "$t"
+done
+for t in tests/faults/*.sh; do
+	[ "${t##*/}" = lib.sh ] && continue
+	[ -f "$t" ] && run_one "faults/${t##*/}" bash "$t"
 done
 
 echo
