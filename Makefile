@@ -82,13 +82,13 @@ tests: all $(TEST_BIN) $(BENCH_BIN)
 # Debian packages dcops needs to build, test and run its demo.
 DEB_PKGS := make gcc pkg-config libncurses-dev libssh-dev libpq-dev libcjson-dev \
             libcmocka-dev postgresql postgresql-contrib openssh-server openssh-client \
-            tmux procps jq
+            tmux procps jq valgrind
 deps:
 	@BUILD=$(BUILD) sh tests/lib/deps.sh $(DEB_PKGS)
 
 check: deps
 	@$(MAKE) --no-print-directory tests
-	@BUILD=$(BUILD) bash tests/run.sh
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) bash tests/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
