@@ -3,7 +3,9 @@
  * the resolution order). */
 #include "db.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,12 +145,33 @@ static void notice_ignore(void *arg, const char *message)
 	(void)message;
 }
 
+/* PQconnectdbParams, but with the notice processor installed before the
+ * first byte: a server shutting down mid-handshake sends a WARNING that
+ * libpq would otherwise print on stderr, beside the one-line refusal. The
+ * wait is a blocking poll: script commands, never the console's path. */
+static PGconn *connect_quietly(const char *const *keys, const char *const *vals)
+{
+	PGconn *c = PQconnectStartParams(keys, vals, 1);
+	if (!c)
+		return NULL;
+	PQsetNoticeProcessor(c, notice_ignore, NULL);
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	while (PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		struct pollfd p = { .fd = PQsocket(c),
+		                    .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT };
+		if (p.fd < 0 || (poll(&p, 1, -1) < 0 && errno != EINTR))
+			break;
+		st = PQconnectPoll(c);
+	}
+	return c;
+}
+
 PGconn *db_connect_str(const char *conninfo, const char *application_name, struct dc_err *err)
 {
 	const char *const keys[] = { "dbname", "fallback_application_name", "client_encoding", NULL };
 	const char *const vals[] = { conninfo ? conninfo : "",
 	                             application_name ? application_name : "dcops", "UTF8", NULL };
-	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	PGconn *c = connect_quietly(keys, vals);
 	if (!c) {
 		dc_err_set(err, "cannot connect: libpq could not allocate a connection");
 		return NULL;

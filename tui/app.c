@@ -371,13 +371,20 @@ static void draw_footer(struct app *a)
 	}
 	/* The global keys (: ? q) keep their place at the right edge, so help
 	 * stays discoverable however many keys the view has; the view's own
-	 * hints fill what is left and are the ones cut on a narrow terminal. */
+	 * hints fill what is left and are the ones cut on a narrow terminal.
+	 * A problem line (SSH, database) comes first and is never cut for hints:
+	 * then only the global keys follow, where they still fit. */
 	unsigned mode = view_mode(a);
 	int global_w = footer_hints(NULL, &keys_global, mode);
-	if (global_w < COLS)
-		d.end = COLS - global_w;
-	footer_hints(&d, views[a->cur]->keys, mode);
-	footer_hints(&d, &keys_nav, mode);
+	bool problem = d.x > 0;
+	if (problem && d.x + global_w > COLS)
+		return;
+	if (!problem) {
+		if (global_w < COLS)
+			d.end = COLS - global_w;
+		footer_hints(&d, views[a->cur]->keys, mode);
+		footer_hints(&d, &keys_nav, mode);
+	}
 	dline_start(&d, w, 0, global_w < COLS ? COLS - global_w : d.x);
 	footer_hints(&d, &keys_global, mode);
 }

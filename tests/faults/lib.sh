@@ -29,7 +29,10 @@ fault_cluster() {
 	createdb "${db}_tmpl" &&
 		"$DCOPS" -q --db "dbname=${db}_tmpl" db migrate >/dev/null &&
 		DCOPS_TEST_TEMPLATE="${db}_tmpl" screen_db "$db" &&
-		psql -q -d "$db" -c "ALTER DATABASE $db SET synchronous_commit = on" >/dev/null
+		psql -q -d "$db" -c "ALTER DATABASE $db SET synchronous_commit = on" >/dev/null &&
+		# the fixture itself was committed asynchronously: write it out
+		# before any test kills the server
+		psql -q -d "$db" -c "CHECKPOINT" >/dev/null
 }
 
 fault_pids() {
