@@ -430,6 +430,31 @@ static int wanted_width(const struct dialog *d)
 	return w > MAX_W ? MAX_W : w;
 }
 
+/* Lines the body takes wrapped at `width` columns; with w, draws them from
+ * row y, at most `room` lines (the last one cut with an ellipsis if more
+ * text remains). A briefing or a blast radius is read in full, not cut. */
+static int body_lines(const struct dialog *d, WINDOW *w, int y, int width, int room)
+{
+	char clean[2048], line[2048];
+	int count = 0;
+	for (size_t i = 0; i < d->nbody; i++) {
+		text_sanitize(d->body[i].text, clean, sizeof clean);
+		const char *s = clean;
+		do {
+			const char *next;
+			size_t len = text_wrap(s, width, &next);
+			if (w && count < room) {
+				bool cut = count == room - 1 && (*next || i + 1 < d->nbody);
+				snprintf(line, sizeof line, "%.*s%s", (int)len, s, cut ? " \u2026" : "");
+				draw_text(w, y + count, 2, width, d->body[i].el, line);
+			}
+			count++;
+			s = next;
+		} while (*s);
+	}
+	return count;
+}
+
 /* The visible tail of a value: the cursor sits after its last character. */
 static const char *value_tail(const char *s, int width)
 {
@@ -518,7 +543,8 @@ bool dialog_draw(struct dialog *d, int lines, int cols)
 		width = cols - 2;
 	int fixed = 2 + (int)d->nf + 2 + (d->nf ? 1 : 0);   /* borders, fields, error, buttons, gap */
 	int room = lines - 2 - fixed;
-	int nbody = (int)d->nbody < room ? (int)d->nbody : room > 0 ? room : 0;
+	int wanted = body_lines(d, NULL, 0, width - 4, 0);
+	int nbody = wanted < room ? wanted : room > 0 ? room : 0;
 	int height = fixed + nbody + (nbody && d->nf ? 1 : 0);
 	if (height > lines)
 		height = lines;
@@ -549,8 +575,8 @@ bool dialog_draw(struct dialog *d, int lines, int cols)
 	draw_text(w, 0, 2, tw < width - 4 ? tw : width - 4, THEME_TITLE, clean);
 
 	int y = 1;
-	for (int i = 0; i < nbody; i++)
-		draw_text(w, y++, 2, width - 4, d->body[i].el, d->body[i].text);
+	body_lines(d, w, y, width - 4, nbody);
+	y += nbody;
 	if (nbody && d->nf)
 		y++;
 	int lw = label_width(d);

@@ -175,6 +175,29 @@ static size_t copy_cols(const char *s, int budget, char *out, size_t outsz, int 
 	return o;
 }
 
+size_t text_wrap(const char *s, int width, const char **next)
+{
+	size_t n = strlen(s), i = 0, brk = 0;
+	int w = 0;
+	while (i < n) {
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, n - i, &cp);
+		int cw = cp_width(cp);
+		if (w + cw > width && i > 0)
+			break;
+		if (cp == ' ')
+			brk = i;
+		w += cw;
+		i += len;
+	}
+	size_t end = i < n && brk > 0 ? brk : i;
+	const char *rest = s + end;
+	while (*rest == ' ')
+		rest++;
+	*next = rest;
+	return end;
+}
+
 size_t text_fit(const char *s, int width, bool right, char *out, size_t outsz)
 {
 	size_t o = 0;

@@ -155,6 +155,36 @@ static void test_formats(void **state)
 	assert_string_equal(b, "2025-03-01");
 }
 
+/* Wrapping breaks at spaces by display width; Hangul counts two columns;
+ * a word longer than the line is cut between characters. */
+static void test_wrap(void **state)
+{
+	(void)state;
+	const char *next;
+	const char *s = "drain the node and open a case";
+	size_t n = text_wrap(s, 10, &next);
+	assert_int_equal(n, strlen("drain the"));
+	assert_string_equal(next, "node and open a case");
+	s = "광주 데이터센터 냉각";     /* 4 + 1 + 10 + 1 + 4 columns */
+	n = text_wrap(s, 16, &next);
+	assert_int_equal(n, strlen("광주 데이터센터"));
+	assert_string_equal(next, "냉각");
+	n = text_wrap(s, 14, &next);
+	assert_int_equal(n, strlen("광주"));
+	assert_string_equal(next, "데이터센터 냉각");
+	s = "supercalifragilistic";
+	n = text_wrap(s, 5, &next);
+	assert_int_equal(n, 5);
+	assert_string_equal(next, "califragilistic");
+	s = "가나다라";                /* 8 columns, no space: cut whole characters */
+	n = text_wrap(s, 5, &next);
+	assert_int_equal(n, strlen("가나"));
+	assert_string_equal(next, "다라");
+	n = text_wrap("", 5, &next);
+	assert_int_equal(n, 0);
+	assert_string_equal(next, "");
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
@@ -169,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_roundtrip),
 		cmocka_unit_test(test_natcmp),
 		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_wrap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
