@@ -177,7 +177,8 @@ static void draw_card(struct pane *p, const cJSON *card)
 		span(jnum(e, "within_s"), lim, sizeof lim);
 		dline_putf(&d, strcmp(st, "met") == 0 ? THEME_OK : THEME_ERROR, "  %-7s ", st);
 		dline_putf(&d, THEME_TEXT, "%-22s ", jstr(e, "kind"));
-		dline_putf(&d, THEME_DIM, "took %s of %s  ", meas, lim);
+		if (cJSON_GetObjectItemCaseSensitive(e, "within_s"))   /* timed ones only */
+			dline_putf(&d, THEME_DIM, "took %s of %s  ", meas, lim);
 		dline_put(&d, THEME_TEXT, jstr(e, "detail"));
 	}
 	const cJSON *wrong = cJSON_GetObjectItemCaseSensitive(card, "wrong_actions");

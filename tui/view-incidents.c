@@ -298,8 +298,8 @@ static void incidents_crumbs(const void *p, const struct view_ctx *c, char *buf,
 	if (v->detail)
 		snprintf(buf, n, "incident #%lld", (long long)v->detail);
 	else
-		snprintf(buf, n, "%zu %s%s", v->t.n, v->resolved ? "incidents" : "open incidents",
-		         v->t.n != v->t.total ? " (filtered)" : "");
+		snprintf(buf, n, "%zu %sincident%s%s", v->t.n, v->resolved ? "" : "open ",
+		         v->t.n == 1 ? "" : "s", v->t.n != v->t.total ? " (filtered)" : "");
 }
 
 /* The detail's incident, else the cursor's (none for a new one). */
