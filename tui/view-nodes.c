@@ -337,13 +337,23 @@ static void rebuild(struct nodes *v, const struct dc_model *m)
 	table_end(&v->t, node_cmp, v);
 }
 
+/* Columns derived from the node's GPUs. GPU telemetry, the bulk of the
+ * change feed, moves only these: the filter text and every other sort key
+ * are the node's own, so the list needs re-sorting only when it is sorted
+ * by one of them (the visible cells are formatted from the model anyway). */
+static bool sorted_by_gpu_column(const struct nodes *v)
+{
+	int col = v->t.sort_col;
+	return col == C_GPU || col == C_UTIL || col == C_TEMP || col == C_XID;
+}
+
 static void nodes_on_change(void *p, unsigned mask, const struct view_ctx *c)
 {
 	struct nodes *v = p;
 	v->m = c->m;
 	v->now = c->now;
-	if (mask & (DC_MASK(DC_T_NODE) | DC_MASK(DC_T_GPU) | DC_MASK(DC_T_PARTITION) |
-	            DC_MASK(DC_T_RACK)))
+	unsigned own = DC_MASK(DC_T_NODE) | DC_MASK(DC_T_PARTITION) | DC_MASK(DC_T_RACK);
+	if ((mask & own) || ((mask & DC_MASK(DC_T_GPU)) && sorted_by_gpu_column(v)))
 		rebuild(v, c->m);
 	if (mask & (DC_MASK(DC_T_NODE) | DC_MASK(DC_T_RACK)))
 		build_map(v, c->m);

@@ -198,6 +198,9 @@ static void floor_latency(struct bench *b, int64_t *out)
 			PQfreemem(n);
 		while ((n = PQnotifies(b->l)) != NULL);
 	}
+	/* nobody reads this connection from now on: unsubscribe, or the server
+	 * blocks writing notifications to it and holds the queue back */
+	exec_or_die(b->l, "UNLISTEN *", 0, NULL);
 }
 
 /* Consecutive markers differ in every position: ncurses rewrites only the
