@@ -149,12 +149,24 @@ static void notice_ignore(void *arg, const char *message)
  * first byte: a server shutting down mid-handshake sends a WARNING that
  * libpq would otherwise print on stderr, beside the one-line refusal. The
  * wait is a blocking poll: script commands, never the console's path. */
-static PGconn *connect_quietly(const char *const *keys, const char *const *vals)
+PGconn *db_connect_start(const char *conninfo, const char *application_name, bool fallback)
 {
-	PGconn *c = PQconnectStartParams(keys, vals, 1);
+	const char *keys[] = { "dbname", fallback ? "fallback_application_name" : "application_name",
+	                       "client_encoding", NULL };
+	const char *vals[] = { conninfo && *conninfo ? conninfo : NULL,
+	                       application_name ? application_name : "dcops", "UTF8", NULL };
+	int first = vals[0] ? 0 : 1;
+	PGconn *c = PQconnectStartParams(keys + first, vals + first, 1);
+	if (c)
+		PQsetNoticeProcessor(c, notice_ignore, NULL);
+	return c;
+}
+
+static PGconn *connect_quietly(const char *conninfo, const char *application_name)
+{
+	PGconn *c = db_connect_start(conninfo, application_name, true);
 	if (!c)
 		return NULL;
-	PQsetNoticeProcessor(c, notice_ignore, NULL);
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	while (PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
 		struct pollfd p = { .fd = PQsocket(c),
@@ -168,10 +180,7 @@ static PGconn *connect_quietly(const char *const *keys, const char *const *vals)
 
 PGconn *db_connect_str(const char *conninfo, const char *application_name, struct dc_err *err)
 {
-	const char *const keys[] = { "dbname", "fallback_application_name", "client_encoding", NULL };
-	const char *const vals[] = { conninfo ? conninfo : "",
-	                             application_name ? application_name : "dcops", "UTF8", NULL };
-	PGconn *c = connect_quietly(keys, vals);
+	PGconn *c = connect_quietly(conninfo, application_name);
 	if (!c) {
 		dc_err_set(err, "cannot connect: libpq could not allocate a connection");
 		return NULL;

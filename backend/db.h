@@ -26,6 +26,14 @@
 PGconn *db_connect(const struct dc_opts *o, const char *application_name, struct dc_err *err);
 PGconn *db_connect_str(const char *conninfo, const char *application_name, struct dc_err *err);
 
+/* Starts a non-blocking connection (PQconnectStartParams) with UTF8 and
+ * server notices silenced from the first byte (they would print raw server
+ * text over the screen or beside a one-line refusal). conninfo NULL or ""
+ * means libpq's defaults. fallback: application_name only when conninfo
+ * sets none (script commands); else it names the connection outright.
+ * NULL only when libpq cannot allocate; check PQstatus for CONNECTION_BAD. */
+PGconn *db_connect_start(const char *conninfo, const char *application_name, bool fallback);
+
 /* Runs one command with parameters; on error fills err with the server's
  * message (and SQLSTATE) and returns NULL. The caller PQclear()s. */
 PGresult *db_exec(PGconn *c, struct dc_err *err, const char *sql, int nparams,

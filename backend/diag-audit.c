@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "db.h"
 #include "util.h"
 
 #define DEADLINE_MS 10000
@@ -171,10 +172,7 @@ struct diag_audit *diag_audit_record(struct loop *l, const char *conninfo, const
 	a->params[4] = xstrdup(r->truncated ? "true" : "false");
 	a->params[5] = xstrdup(key.key);
 	actions_call_free(&key);
-	const char *keys[] = { "dbname", "application_name", "client_encoding", NULL };
-	const char *vals[] = { conninfo && *conninfo ? conninfo : NULL, "dcops-diag", "UTF8", NULL };
-	int first = vals[0] ? 0 : 1;
-	a->conn = PQconnectStartParams(keys + first, vals + first, 1);
+	a->conn = db_connect_start(conninfo, "dcops-diag", false);
 	if (!a->conn || PQstatus(a->conn) == CONNECTION_BAD) {
 		finish(a, false, "%s", a->conn ? PQerrorMessage(a->conn) : "out of memory");
 		return a;

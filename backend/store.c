@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "sql.h"
 #include "util.h"
 
@@ -611,27 +612,15 @@ static void on_fd(struct loop *l, int fd, unsigned events, void *ud)
 		notifies_drain(s);
 }
 
-/* libpq's default prints notices to stderr, over the screen. */
-static void notice_ignore(void *ud, const char *msg)
-{
-	(void)ud;
-	(void)msg;
-}
-
 static void store_connect(struct store *s)
 {
-	const char *keys[] = { "dbname", "application_name", "client_encoding", NULL };
-	const char *vals[] = { s->opts.conninfo && *s->opts.conninfo ? s->opts.conninfo : NULL,
-		"dcops", "UTF8", NULL };
-	int first = vals[0] ? 0 : 1;
 	s->state = ST_CONNECTING;
 	s->listen_done = false;
-	s->conn = PQconnectStartParams(keys + first, vals + first, 1);
+	s->conn = db_connect_start(s->opts.conninfo, "dcops", false);
 	if (!s->conn || PQstatus(s->conn) == CONNECTION_BAD) {
 		store_broken(s, s->conn ? PQerrorMessage(s->conn) : "out of memory");
 		return;
 	}
-	PQsetNoticeProcessor(s->conn, notice_ignore, NULL);
 	deadline_arm(s);
 	sock_watch(s, LOOP_WRITE);
 }

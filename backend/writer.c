@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "db.h"
 
 #define RETRY_MS 300
 #define SETUP_READONLY "; SELECT set_config('default_transaction_read_only', 'on', false)"
@@ -187,26 +188,15 @@ static void deadline_due(struct loop *l, void *ud)
 	finish(w, WRITER_E_LOST, msg);
 }
 
-static void notice_ignore(void *ud, const char *msg)
-{
-	(void)ud;
-	(void)msg;
-}
-
 static void connect_start(struct writer *w)
 {
-	const char *keys[] = { "dbname", "application_name", "client_encoding", NULL };
-	const char *vals[] = { w->conninfo && *w->conninfo ? w->conninfo : NULL, "dcops-writer",
-		"UTF8", NULL };
-	int first = vals[0] ? 0 : 1;
 	w->connects++;
 	w->st = WRITER_CONNECTING;
-	w->conn = PQconnectStartParams(keys + first, vals + first, 1);
+	w->conn = db_connect_start(w->conninfo, "dcops-writer", false);
 	if (!w->conn || PQstatus(w->conn) == CONNECTION_BAD) {
 		lost(w, w->conn ? PQerrorMessage(w->conn) : "out of memory");
 		return;
 	}
-	PQsetNoticeProcessor(w->conn, notice_ignore, NULL);
 	watch(w, LOOP_WRITE);
 }
 
