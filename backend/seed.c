@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "config.h"
 #include "db.h"
 #include "seed.h"
 
@@ -1003,23 +1004,15 @@ int seed_load(PGconn *c, const struct seed_opts *so, struct seed_result *res, st
 {
 	int64_t t0 = dc_mono_us();
 	char *path = so->config_path ? xstrdup(so->config_path) : default_path();
-	char *text = NULL;
 	struct seed_cfg cfg = {0};
 	struct gen g = {0};
 	cJSON *root = NULL;
 	int rc = -1;
 	double scale = so->scale > 0 ? so->scale : 1;
-	if (dc_read_file(path, SEED_FILE_MAX, &text, NULL, err) < 0)
+	/* the shared loader: size limit, nesting limit, "file: line N" on bad JSON */
+	root = config_json_load(path, SEED_FILE_MAX, err);
+	if (!root)
 		goto out;
-	root = cJSON_Parse(text);
-	if (!root) {
-		const char *at = cJSON_GetErrorPtr();
-		int line = 1;
-		for (const char *p = text; at && p < at; p++)
-			line += *p == '\n';
-		dc_err_set(err, "%s: line %d: not valid JSON", path, line);
-		goto out;
-	}
 	struct jctx j = { .file = path, .err = err };
 	if (seed_parse(&j, root, &cfg) < 0)
 		goto out;
@@ -1051,7 +1044,6 @@ out:
 	gen_free(&g);
 	seed_cfg_free(&cfg);
 	cJSON_Delete(root);
-	free(text);
 	free(path);
 	return rc;
 }
