@@ -7,8 +7,9 @@
  *
  * Derived fields, all updated per changed row:
  *   node.gpus[]/gpus_used/util_mean/temp_max/last_xid: the node's GPU rows
- *     (at most 64 pointers scanned per GPU change). gpus_used counts GPUs
- *     whose job_id is set.
+ *     (gpu_slots pointers, the node's GPU count, scanned per GPU change; a
+ *     GPU row replaced in place is one scan). gpus_used counts GPUs whose
+ *     job_id is set.
  *   partition.nodes/gpus_total/nodes_draining/nodes_drained/nodes_down and
  *     gpus_used: each node's contribution (gpu rows, not job sizes, so the
  *     figure matches the node table) is subtracted then re-added.
@@ -86,7 +87,7 @@ static const struct table_def tables[DC_T_COUNT] = {
 		STRS(S(dc_node, name), S(dc_node, model), S(dc_node, drain_reason),
 		     S(dc_node, drained_by), S(dc_node, health_detail), S(dc_node, admin_changed_by)) },
 	[DC_T_GPU] = { sizeof(struct dc_gpu), true, S(dc_gpu, id), S(dc_gpu, version),
-		STRS(S(dc_gpu, uuid)) },
+		NULL, 0 }, /* no text: the console shows no GPU uuids */
 	[DC_T_TENANT] = { sizeof(struct dc_tenant), true, S(dc_tenant, id), S(dc_tenant, version),
 		STRS(S(dc_tenant, name), S(dc_tenant, name_en), S(dc_tenant, kind)) },
 	[DC_T_PROJECT] = { sizeof(struct dc_project), true, S(dc_project, id), S(dc_project, version),
@@ -130,25 +131,58 @@ static int64_t row_i64(const void *row, size_t off)
 	return v;
 }
 
+static const char *row_str(const void *row, size_t off)
+{
+	const char *s;
+	memcpy(&s, (const char *)row + off, sizeof s);
+	return s;
+}
+
+void *model_row_pack(enum dc_table t, const void *tmpl)
+{
+	const struct table_def *d = &tables[t];
+	size_t len[16], total = d->size;
+	if (d->nstrs > DC_ARRAY_LEN(len))
+		abort(); /* a table_def with more strings than a row may pack */
+	for (size_t i = 0; i < d->nstrs; i++) {
+		const char *str = row_str(tmpl, d->strs[i]);
+		len[i] = str ? strlen(str) + 1 : 0;
+		total += len[i];
+	}
+	char *row = xmalloc(total), *tail = row + d->size;
+	memcpy(row, tmpl, d->size);
+	for (size_t i = 0; i < d->nstrs; i++) {
+		char *dst = len[i] ? tail : NULL;
+		if (dst)
+			memcpy(dst, row_str(tmpl, d->strs[i]), len[i]);
+		memcpy(row + d->strs[i], &dst, sizeof dst);
+		tail += len[i];
+	}
+	if (t == DC_T_NODE) { /* derived, owned by the model: never copied */
+		((struct dc_node *)row)->gpus = NULL;
+		((struct dc_node *)row)->gpu_slots = 0;
+	}
+	return row;
+}
+
 void model_row_free(enum dc_table t, void *row)
 {
 	if (!row)
 		return;
-	const struct table_def *d = &tables[t];
-	for (size_t i = 0; i < d->nstrs; i++) {
-		char *s;
-		memcpy(&s, (char *)row + d->strs[i], sizeof s);
-		free(s);
-	}
+	if (t == DC_T_NODE)
+		free(((struct dc_node *)row)->gpus);
 	free(row);
 }
 
-/* ---- id -> value hash (open addressing, linear probing) ---- */
+/* ---- id -> value hash (open addressing, linear probing) ----
+ * 12 bytes a slot (an id and a 32-bit row slot; IDMAP_EMPTY marks a free
+ * slot), at most 3/4 full: 190,000 GPU ids take 3 MB. */
+
+#define IDMAP_EMPTY UINT32_MAX
 
 struct idmap {
 	int64_t *keys;
-	size_t *vals;
-	bool *used;
+	uint32_t *vals;
 	size_t cap, n; /* cap is 0 or a power of two */
 };
 
@@ -158,12 +192,12 @@ static size_t id_hash(int64_t id, size_t cap)
 	return (size_t)(x ^ (x >> 29)) & (cap - 1);
 }
 
-static size_t *idmap_get(const struct idmap *h, int64_t id)
+static uint32_t *idmap_get(const struct idmap *h, int64_t id)
 {
 	if (h->cap == 0)
 		return NULL;
 	for (size_t i = id_hash(id, h->cap);; i = (i + 1) & (h->cap - 1)) {
-		if (!h->used[i])
+		if (h->vals[i] == IDMAP_EMPTY)
 			return NULL;
 		if (h->keys[i] == id)
 			return &h->vals[i];
@@ -172,58 +206,55 @@ static size_t *idmap_get(const struct idmap *h, int64_t id)
 
 static void idmap_put(struct idmap *h, int64_t id, size_t v);
 
-static void idmap_grow(struct idmap *h)
+static void idmap_rehash(struct idmap *h, size_t cap)
 {
 	struct idmap old = *h;
-	h->cap = old.cap ? old.cap * 2 : 64;
+	h->cap = cap;
 	h->n = 0;
-	h->keys = xmalloc(h->cap * sizeof *h->keys);
-	h->vals = xmalloc(h->cap * sizeof *h->vals);
-	h->used = xcalloc(h->cap, sizeof *h->used);
+	h->keys = xmalloc(cap * sizeof *h->keys);
+	h->vals = xmalloc(cap * sizeof *h->vals);
+	memset(h->vals, 0xff, cap * sizeof *h->vals); /* all IDMAP_EMPTY */
 	for (size_t i = 0; i < old.cap; i++)
-		if (old.used[i])
+		if (old.vals[i] != IDMAP_EMPTY)
 			idmap_put(h, old.keys[i], old.vals[i]);
 	free(old.keys);
 	free(old.vals);
-	free(old.used);
 }
 
 static void idmap_put(struct idmap *h, int64_t id, size_t v)
 {
-	size_t *p = idmap_get(h, id);
+	uint32_t *p = idmap_get(h, id);
 	if (p) {
-		*p = v;
+		*p = (uint32_t)v;
 		return;
 	}
-	if ((h->n + 1) * 2 > h->cap)
-		idmap_grow(h);
+	if ((h->n + 1) * 4 > h->cap * 3)
+		idmap_rehash(h, h->cap ? h->cap * 2 : 64);
 	size_t i = id_hash(id, h->cap);
-	while (h->used[i])
+	while (h->vals[i] != IDMAP_EMPTY)
 		i = (i + 1) & (h->cap - 1);
-	h->used[i] = true;
 	h->keys[i] = id;
-	h->vals[i] = v;
+	h->vals[i] = (uint32_t)v;
 	h->n++;
 }
 
 static void idmap_del(struct idmap *h, int64_t id)
 {
-	size_t *p = idmap_get(h, id);
+	uint32_t *p = idmap_get(h, id);
 	if (!p)
 		return;
 	size_t mask = h->cap - 1, i = (size_t)(p - h->vals);
-	h->used[i] = false;
+	h->vals[i] = IDMAP_EMPTY;
 	h->n--;
 	/* backward shift: pull later members of the probe run into the hole */
-	for (size_t j = (i + 1) & mask; h->used[j]; j = (j + 1) & mask) {
+	for (size_t j = (i + 1) & mask; h->vals[j] != IDMAP_EMPTY; j = (j + 1) & mask) {
 		size_t home = id_hash(h->keys[j], h->cap);
 		bool movable = (i <= j) ? (home <= i || home > j) : (home <= i && home > j);
 		if (!movable)
 			continue;
 		h->keys[i] = h->keys[j];
 		h->vals[i] = h->vals[j];
-		h->used[i] = true;
-		h->used[j] = false;
+		h->vals[j] = IDMAP_EMPTY;
 		i = j;
 	}
 }
@@ -232,7 +263,6 @@ static void idmap_free(struct idmap *h)
 {
 	free(h->keys);
 	free(h->vals);
-	free(h->used);
 	memset(h, 0, sizeof *h);
 }
 
@@ -261,7 +291,37 @@ struct dc_model {
 	/* max node last_seen ever put (reports only move forward; a scan per
 	 * frame would grow with the fleet) */
 	int64_t newest_report;
+	/* change log ring (model.h): entry seq lives at log[seq % DC_LOG_CAP] */
+	struct log_entry { int64_t id; uint32_t table; } *log;
+	uint64_t log_seq;     /* the next change's number */
+	uint64_t log_floor;   /* no change before this one can be listed */
 };
+
+static void log_change(struct dc_model *m, enum dc_table t, int64_t id)
+{
+	if (!m->log)
+		m->log = xmalloc(DC_LOG_CAP * sizeof *m->log);
+	m->log[m->log_seq % DC_LOG_CAP] = (struct log_entry){ id, (uint32_t)t };
+	m->log_seq++;
+}
+
+uint64_t model_log_seq(const struct dc_model *m)
+{
+	return m->log_seq;
+}
+
+bool model_log_since(const struct dc_model *m, uint64_t since, unsigned mask,
+                     void (*fn)(void *ud, enum dc_table t, int64_t id), void *ud)
+{
+	if (since < m->log_floor || since > m->log_seq || m->log_seq - since > DC_LOG_CAP)
+		return false;
+	for (uint64_t q = since; q < m->log_seq; q++) {
+		const struct log_entry *e = &m->log[q % DC_LOG_CAP];
+		if (mask & DC_MASK(e->table))
+			fn(ud, (enum dc_table)e->table, e->id);
+	}
+	return true;
+}
 
 struct dc_model *model_new(void)
 {
@@ -291,6 +351,9 @@ void model_clear(struct dc_model *m)
 	pends_free(m);
 	m->version = 0;
 	m->newest_report = 0;
+	/* whatever a view saw before is gone: even a reader fully caught up
+	 * (since == seq) must now rebuild, so the clear takes a number of its own */
+	m->log_floor = ++m->log_seq;
 }
 
 void model_free(struct dc_model *m)
@@ -298,6 +361,7 @@ void model_free(struct dc_model *m)
 	if (!m)
 		return;
 	model_clear(m);
+	free(m->log);
 	free(m);
 }
 
@@ -315,7 +379,7 @@ static void *row_get(const struct dc_model *m, enum dc_table t, int64_t id)
 {
 	if (!tables[t].has_id)
 		return NULL;
-	const size_t *slot = idmap_get(&m->t[t].ids, id);
+	const uint32_t *slot = idmap_get(&m->t[t].ids, id);
 	return slot ? m->t[t].rows[*slot] : NULL;
 }
 
@@ -385,7 +449,7 @@ static void node_aggregate(struct dc_node *n)
 {
 	int used = 0, count = 0, util = 0, temp = 0, xid = 0;
 	int64_t xid_at = 0;
-	for (int i = 0; i < DC_MAX_GPUS_PER_NODE; i++) {
+	for (int i = 0; i < n->gpu_slots; i++) {
 		const struct dc_gpu *g = n->gpus[i];
 		if (!g)
 			continue;
@@ -406,6 +470,9 @@ static void node_aggregate(struct dc_node *n)
 	n->last_xid_at = xid_at;
 }
 
+/* Puts g into its node's slot (attach) or takes it out, then re-derives
+ * the node. A replaced GPU row (same node and slot) is one attach: the new
+ * row simply takes the slot. */
 static void gpu_attach(struct dc_model *m, struct dc_gpu *g, bool attach)
 {
 	if (g->idx < 0 || g->idx >= DC_MAX_GPUS_PER_NODE)
@@ -413,12 +480,19 @@ static void gpu_attach(struct dc_model *m, struct dc_gpu *g, bool attach)
 	struct dc_node *n = row_get(m, DC_T_NODE, g->node_id);
 	if (!n)
 		return;
-	if (attach)
+	if (attach) {
+		if (g->idx >= n->gpu_slots) {
+			int slots = g->idx + 1 > n->gpu_count ? g->idx + 1 : n->gpu_count;
+			n->gpus = xrealloc(n->gpus, (size_t)slots * sizeof *n->gpus);
+			memset(n->gpus + n->gpu_slots, 0, (size_t)(slots - n->gpu_slots) * sizeof *n->gpus);
+			n->gpu_slots = slots;
+		}
 		n->gpus[g->idx] = g;
-	else if (n->gpus[g->idx] == g)
+	} else if (g->idx < n->gpu_slots && n->gpus[g->idx] == g) {
 		n->gpus[g->idx] = NULL;
-	else
+	} else {
 		return;
+	}
 	int before = n->gpus_used;
 	node_aggregate(n);
 	struct dc_partition *p = row_get(m, DC_T_PARTITION, n->partition_id);
@@ -426,11 +500,16 @@ static void gpu_attach(struct dc_model *m, struct dc_gpu *g, bool attach)
 		p->gpus_used += n->gpus_used - before;
 }
 
+static bool gpu_same_slot(const struct dc_gpu *a, const struct dc_gpu *b)
+{
+	return a && b && a->node_id == b->node_id && a->idx == b->idx;
+}
+
 /* ---- derived: partitions and tenants from jobs ---- */
 
 static struct pend_heap *pend_heap_of(struct dc_model *m, int64_t partition_id)
 {
-	size_t *ix = idmap_get(&m->pend_ix, partition_id);
+	uint32_t *ix = idmap_get(&m->pend_ix, partition_id);
 	if (ix)
 		return &m->pends[*ix];
 	m->pends = xgrow(m->pends, &m->cappends, m->npends + 1, sizeof *m->pends);
@@ -561,12 +640,17 @@ static void hook_before(struct dc_model *m, enum dc_table t, void *old, void *ro
 	case DC_T_NODE:
 		if (old)
 			node_contrib(m, old, -1);
-		if (old && row)
-			memcpy(((struct dc_node *)row)->gpus, ((struct dc_node *)old)->gpus,
-			       sizeof ((struct dc_node *)old)->gpus);
+		if (old && row) { /* the derived slots move to the new row */
+			struct dc_node *o = old, *n = row;
+			free(n->gpus);
+			n->gpus = o->gpus;
+			n->gpu_slots = o->gpu_slots;
+			o->gpus = NULL;
+			o->gpu_slots = 0;
+		}
 		break;
 	case DC_T_GPU:
-		if (old)
+		if (old && !gpu_same_slot(old, row))
 			gpu_attach(m, old, false);
 		break;
 	case DC_T_JOB:
@@ -646,6 +730,7 @@ void model_put(struct dc_model *m, enum dc_table t, void *row)
 	const struct table_def *d = &tables[t];
 	struct table *tb = &m->t[t];
 	version_seen(m, t, row);
+	log_change(m, t, d->has_id ? row_i64(row, d->id_off) : 0);
 	if (!d->has_id) {
 		size_t slot;
 		if (setting_find(m, ((struct dc_setting *)row)->key, &slot)) {
@@ -657,7 +742,7 @@ void model_put(struct dc_model *m, enum dc_table t, void *row)
 		return;
 	}
 	int64_t id = row_i64(row, d->id_off);
-	size_t *slot = idmap_get(&tb->ids, id);
+	uint32_t *slot = idmap_get(&tb->ids, id);
 	void *old = slot ? tb->rows[*slot] : NULL;
 	/* the job hooks compare against the old row after it is freed */
 	struct dc_job old_job;
@@ -676,9 +761,10 @@ void model_delete(struct dc_model *m, enum dc_table t, int64_t id)
 {
 	const struct table_def *d = &tables[t];
 	struct table *tb = &m->t[t];
-	size_t *slot = idmap_get(&tb->ids, id);
+	uint32_t *slot = idmap_get(&tb->ids, id);
 	if (!d->has_id || !slot)
 		return;
+	log_change(m, t, id);
 	void *old = tb->rows[*slot];
 	struct dc_job old_job;
 	if (t == DC_T_JOB)
@@ -687,4 +773,51 @@ void model_delete(struct dc_model *m, enum dc_table t, int64_t id)
 	table_remove_slot(tb, *slot, d);
 	model_row_free(t, old);
 	hook_after(m, t, t == DC_T_JOB ? &old_job : NULL, NULL);
+}
+
+static int cmp_id_desc(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x < y) - (x > y);
+}
+
+unsigned model_prune(struct dc_model *m, int64_t job_cutoff, size_t keep_audit)
+{
+	unsigned mask = 0;
+	struct table *jt = &m->t[DC_T_JOB];
+	for (size_t i = jt->n; i-- > 0;) {
+		const struct dc_job *j = jt->rows[i];
+		if (j->end_at && j->end_at < job_cutoff && j->state != DC_JOB_PENDING &&
+		    j->state != DC_JOB_RUNNING) {
+			model_delete(m, DC_T_JOB, j->id); /* moves the last row into slot i */
+			mask |= DC_MASK(DC_T_JOB);
+		}
+	}
+	/* audit rows arrive one per operator action: prune in bulk, rarely */
+	struct table *at = &m->t[DC_T_AUDIT];
+	if (at->n <= 2 * keep_audit)
+		return mask;
+	int64_t *ids = xmalloc(at->n * sizeof *ids);
+	size_t n = at->n;
+	for (size_t i = 0; i < n; i++)
+		ids[i] = ((const struct dc_audit *)at->rows[i])->id;
+	qsort(ids, n, sizeof *ids, cmp_id_desc);
+	for (size_t i = keep_audit; i < n; i++)
+		model_delete(m, DC_T_AUDIT, ids[i]);
+	free(ids);
+	return mask | DC_MASK(DC_T_AUDIT);
+}
+
+void model_reserve(struct dc_model *m, enum dc_table t, size_t n)
+{
+	struct table *tb = &m->t[t];
+	if (n > tb->cap) {
+		tb->rows = xrealloc(tb->rows, n * sizeof *tb->rows);
+		tb->cap = n;
+	}
+	size_t cap = 64;
+	while (n * 4 > cap * 3)
+		cap *= 2;
+	if (tables[t].has_id && cap > tb->ids.cap)
+		idmap_rehash(&tb->ids, cap);
 }

@@ -33,6 +33,9 @@ static const struct {
 	[C_ACT] = { dc_action_status_parse, DC_ACT_PENDING },
 };
 
+/* the largest model row a decoder builds on the stack */
+#define SQL_MAX_ROW 512
+
 #define SQL_STR(x) #x
 #define SQL_XSTR(x) SQL_STR(x)
 #define COL(type_, name_, ctype, field) { name_, ctype, offsetof(struct type_, field) }
@@ -95,8 +98,7 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_gpu, "ecc_sbe", C_I64, ecc_sbe), COL(dc_gpu, "ecc_dbe", C_I64, ecc_dbe),
 		COL(dc_gpu, "last_xid_at", C_TIME, last_xid_at),
 		COL(dc_gpu, "last_xid", C_INT, last_xid),
-		COL(dc_gpu, "remap_pending", C_BOOL, remap_pending),
-		COL(dc_gpu, "uuid", C_STR, uuid)), "" },
+		COL(dc_gpu, "remap_pending", C_BOOL, remap_pending)), "" },
 	[DC_T_TENANT] = { "tenant", sizeof(struct dc_tenant), COLS(
 		COL(dc_tenant, "id", C_I64, id), COL(dc_tenant, "version", C_I64, version),
 		COL(dc_tenant, "name", C_STR, name), COL(dc_tenant, "name_en", C_STR, name_en),
@@ -130,7 +132,8 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_job, "gpus", C_INT, gpus), COL(dc_job, "nodes", C_INT, nodes),
 		COL(dc_job, "state", C_JOB, state), COL(dc_job, "submit_at", C_TIME, submit_at),
 		COL(dc_job, "start_at", C_TIME, start_at), COL(dc_job, "end_at", C_TIME, end_at)),
-		" WHERE state IN ('pending', 'running') OR end_at > now() - interval '24 hours'" },
+		" WHERE state IN ('pending', 'running') OR end_at > now() - make_interval(secs => "
+		SQL_XSTR(SQL_JOB_KEEP_S) ")" },
 	[DC_T_INCIDENT] = { "incident", sizeof(struct dc_incident), COLS(
 		COL(dc_incident, "id", C_I64, id), COL(dc_incident, "version", C_I64, version),
 		COL(dc_incident, "drill_id", C_I64, drill_id), COL(dc_incident, "sev", C_INT, sev),
@@ -332,8 +335,8 @@ static void col_decode(const struct col *c, const PGresult *r, int i, int ci, ch
 		memcpy(dst, &x, sizeof x);
 		break;
 	}
-	case C_STR: {
-		char *x = xstrdup(v ? v : "");
+	case C_STR: { /* borrowed from the result: model_row_pack copies it */
+		const char *x = v ? v : "";
 		memcpy(dst, &x, sizeof x);
 		break;
 	}
@@ -351,13 +354,18 @@ static void col_decode(const struct col *c, const PGresult *r, int i, int ci, ch
 void *sql_decode_row(enum dc_table t, const PGresult *r, int i, int64_t *version)
 {
 	const struct table_sql *d = &tables[t];
-	char *row = xcalloc(1, d->size);
+	/* a template on the stack whose strings point into r, then one block */
+	_Alignas(max_align_t) char tmpl[SQL_MAX_ROW];
+	if (d->size > sizeof tmpl)
+		abort(); /* a model row outgrew SQL_MAX_ROW */
+	memset(tmpl, 0, d->size);
 	for (size_t c = 0; c < d->ncols; c++) {
-		col_decode(&d->cols[c], r, i, (int)c, row);
-		if (strcmp(d->cols[c].name, "version") == 0 && version)
-			*version = val_i64(r, i, (int)c);
+		const struct col *col = &d->cols[c];
+		col_decode(col, r, i, (int)c, tmpl);
+		if (version && col->type == C_I64 && strcmp(col->name, "version") == 0)
+			memcpy(version, tmpl + col->off, sizeof *version);
 	}
-	return row;
+	return model_row_pack(t, tmpl);
 }
 
 void sql_decode_tombstone(const PGresult *r, int i, struct sql_tombstone *out)

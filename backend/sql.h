@@ -8,13 +8,16 @@
  *   $2 = the snapshot xmin of the last read (xid8, as text)
  * and return `version > $1 OR txid >= $2` (see 002_feed.sql). Full-load
  * queries take no parameters. What a full load keeps:
- *   job    pending and running jobs, and jobs that ended in the last 24 h
- *          (older history is the report's business, not the console's)
+ *   job    pending and running jobs, and jobs that ended in the last
+ *          SQL_JOB_KEEP_S (an hour: what on-call triages. A shift's history
+ *          is `dcops report handover`'s, read from the database; holding
+ *          24 h of a 25,000-node fleet's short jobs would grow without
+ *          bound. model_prune drops them again as they age)
  *   audit  the newest SQL_AUDIT_LOAD rows; later ones arrive as deltas
  *   other  every row
  *
  * Ownership: query strings are static (built once, never freed). A decoded
- * row is a fresh allocation (strings x-duplicated) the caller hands to
+ * row is one fresh allocation (model_row_pack) the caller hands to
  * model_put or frees with model_row_free. Text columns never decode to
  * NULL: SQL NULL becomes "". Decoders never keep the PGresult. */
 #ifndef DCOPS_SQL_H
@@ -27,6 +30,7 @@
 #include "model.h"
 
 #define SQL_AUDIT_LOAD 2000
+#define SQL_JOB_KEEP_S 3600
 
 /* The table's name in schema dcops ("node", "actions", ...). */
 const char *sql_table_name(enum dc_table t);
@@ -35,7 +39,8 @@ int sql_table_parse(const char *name);
 
 /* SELECT for one table (full load, or delta with $1 $2). */
 const char *sql_read_query(enum dc_table t, bool full);
-/* Decodes row i of a sql_read_query(t, ..) result; *version gets its version. */
+/* Decodes row i of a sql_read_query(t, ..) result into a packed model row
+ * (model_row_pack: one allocation); *version gets its version. */
 void *sql_decode_row(enum dc_table t, const PGresult *r, int i, int64_t *version);
 
 /* Tombstones: columns (tbl text, row_id bigint, version bigint).

@@ -12,6 +12,12 @@
  * Results are decoded into a staging area and applied to the model only
  * when the whole read has committed, so the model always holds one
  * consistent snapshot and a failed read leaves the last data in place.
+ * A full load takes each table in single-row mode: libpq would otherwise
+ * hold a whole table's result (~70 MB of PGresult for 190,000 GPU rows in
+ * text form) next to the decoded rows; row by row, the peak is the model.
+ * About once a minute after a read, model_prune drops jobs that ended more
+ * than SQL_JOB_KEEP_S ago and surplus audit rows, so a console left open
+ * for a week is the size of a fresh one.
  * Deadline: while a connect or read is in flight, no bytes from the server
  * for deadline_ms drops the connection (PQcancel would block). */
 #include "store.h"
@@ -45,6 +51,7 @@ struct tomb {
 	int64_t id;
 };
 
+#define STAGED_KEEP 4096 /* staging slots kept per table between reads */
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 2000 /* a restarted server is seen within ~2 s (issue 7: 5 s) */
 
@@ -84,6 +91,7 @@ struct store {
 	char server_start[40];
 	char xmin[32];
 
+	int64_t pruned_wall; /* when model_prune last ran */
 	bool standby;        /* a hot standby: no LISTEN, the poll timer does the work */
 	bool read_pending;   /* a NOTIFY arrived while busy */
 	bool was_up;         /* some connection has reached UP before */
@@ -183,11 +191,18 @@ static unsigned staged_apply(struct store *s)
 	}
 	for (int t = 0; t < DC_T_COUNT; t++) {
 		struct staged *sg = &s->staged[t];
+		if (s->full)
+			model_reserve(s->model, (enum dc_table)t, sg->n);
 		for (size_t i = 0; i < sg->n; i++)
 			model_put(s->model, (enum dc_table)t, sg->rows[i]);
 		if (sg->n)
 			mask |= DC_MASK(t);
 		sg->n = 0;
+		if (sg->cap > STAGED_KEEP) { /* a full load's arrays: give them back */
+			free(sg->rows);
+			sg->rows = NULL;
+			sg->cap = 0;
+		}
 	}
 	for (size_t i = 0; i < s->ntombs; i++) {
 		if (!model_get(s->model, s->tombs[i].t, s->tombs[i].id))
@@ -433,9 +448,23 @@ static void setup_done(struct store *s, const PGresult *r)
 	s->st.connected_wall = (int64_t)dc_wall();
 }
 
+/* Jobs and audit rows the full load would no longer read, about once a minute. */
+static unsigned prune_due(struct store *s)
+{
+	int64_t now = (int64_t)dc_wall();
+	if (now - s->pruned_wall < 60)
+		return 0;
+	s->pruned_wall = now;
+	return model_prune(s->model, now - SQL_JOB_KEEP_S, SQL_AUDIT_LOAD);
+}
+
 static void read_done(struct store *s)
 {
 	unsigned mask = staged_apply(s);
+	if (s->full)
+		s->pruned_wall = (int64_t)dc_wall();
+	else
+		mask |= prune_due(s);
 	s->loaded = true;
 	s->version = s->new_version;
 	snprintf(s->xmin, sizeof s->xmin, "%s", s->new_xmin);
@@ -468,7 +497,7 @@ static void step_result(struct store *s, PGresult *r)
 	s->step_got = true;
 	if (es == PGRES_PIPELINE_ABORTED)
 		return;
-	if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
+	if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK && es != PGRES_SINGLE_TUPLE) {
 		if (!s->step_err[0])
 			snprintf(s->step_err, sizeof s->step_err, "%s", PQresultErrorMessage(r));
 		return;
@@ -483,7 +512,7 @@ static void step_result(struct store *s, PGresult *r)
 		snprintf(s->new_xmin, sizeof s->new_xmin, "%s",
 		         PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "0");
 		break;
-	case STEP_TABLE:
+	case STEP_TABLE: /* one row at a time in a full load (PGRES_SINGLE_TUPLE) */
 		stage_table(s, st->table, r);
 		break;
 	case STEP_TOMB:
@@ -520,6 +549,10 @@ static void results_drain(struct store *s)
 			if (s->step_got && st->kind != STEP_SYNC) {
 				s->step++;
 				s->step_got = false;
+				/* before libpq parses a byte of the next result; if it
+				 * refuses, the table simply arrives in one result */
+				if (s->steps[s->step].kind == STEP_TABLE)
+					(void)PQsetSingleRowMode(s->conn);
 			}
 			if (++nulls > 1)
 				return;
@@ -606,6 +639,8 @@ static void on_fd(struct loop *l, int fd, unsigned events, void *ud)
 	}
 	if (s->state == ST_SETUP || s->state == ST_READING)
 		results_drain(s);
+	/* decoding a large read is our time, not the server's silence */
+	s->progress_ms = dc_mono_ms();
 	/* a finished read may have started the next; notifications already
 	 * buffered would otherwise wait for the next byte on the socket */
 	if (s->conn)

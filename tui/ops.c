@@ -455,8 +455,8 @@ static void blast_radius(struct ops *o, struct op *p, struct dialog *d)
 			already++;
 		else
 			gpus_out += nd->gpu_count;
-		for (int g = 0; g < DC_MAX_GPUS_PER_NODE; g++) {
-			const struct dc_gpu *gp = nd->gpus[g];
+		for (int g = 0; g < nd->gpu_slots; g++) {
+			const struct dc_gpu *gp = model_node_gpu(nd, g);
 			if (!gp || !gp->job_id)
 				continue;
 			bool seen = false;

@@ -586,7 +586,7 @@ static void draw_detail(struct nodes *v, WINDOW *w, const struct view_ctx *c)
 	int64_t jobs[DC_MAX_GPUS_PER_NODE];
 	size_t njobs = 0;
 	for (int i = 0; i < nd->gpu_count && i < DC_MAX_GPUS_PER_NODE; i++) {
-		const struct dc_gpu *g = nd->gpus[i];
+		const struct dc_gpu *g = model_node_gpu(nd, i);
 		if (pane_line(&p, &d))
 			gpu_line(&d, c, g, i);
 		if (!g || !g->job_id)

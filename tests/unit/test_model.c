@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "model.h"
@@ -12,50 +13,60 @@
 
 static int64_t next_version = 1;
 
+/* Rows go in packed, as the store's decoder makes them. */
+static void put(struct dc_model *m, enum dc_table t, const void *tmpl)
+{
+	model_put(m, t, model_row_pack(t, tmpl));
+}
+
 static void put_partition(struct dc_model *m, int64_t id)
 {
-	struct dc_partition *p = xcalloc(1, sizeof *p);
+	struct dc_partition p_[1] = { { 0 } }, *p = p_;
 	p->id = id;
 	p->version = next_version++;
-	p->name = xasprintf("p%lld", (long long)id);
-	p->gpu_model = xstrdup("H100");
-	model_put(m, DC_T_PARTITION, p);
+	char name[32];
+	snprintf(name, sizeof name, "p%lld", (long long)id);
+	p->name = name;
+	p->gpu_model = (char *)"H100";
+	put(m, DC_T_PARTITION, p);
 }
 
 static void put_tenant(struct dc_model *m, int64_t id)
 {
-	struct dc_tenant *t = xcalloc(1, sizeof *t);
+	struct dc_tenant t_[1] = { { 0 } }, *t = t_;
 	t->id = id;
 	t->version = next_version++;
-	t->name = xstrdup("한국AI");
-	t->name_en = xstrdup("Korea AI");
-	t->kind = xstrdup("startup");
-	model_put(m, DC_T_TENANT, t);
+	t->name = (char *)"한국AI";
+	t->name_en = (char *)"Korea AI";
+	t->kind = (char *)"startup";
+	put(m, DC_T_TENANT, t);
 }
 
 static void put_node(struct dc_model *m, int64_t id, int64_t part, int gpus, enum dc_admin a,
                      enum dc_sched s)
 {
-	struct dc_node *n = xcalloc(1, sizeof *n);
+	struct dc_node n_[1] = { { 0 } }, *n = n_;
 	n->id = id;
 	n->version = next_version++;
-	n->name = xasprintf("n%lld", (long long)id);
-	n->model = xstrdup("HGX");
-	n->drain_reason = xstrdup(a == DC_ADMIN_ACTIVE ? "" : "xid 79");
-	n->drained_by = xstrdup("");
-	n->health_detail = xstrdup("");
+	char name[32];
+	snprintf(name, sizeof name, "n%lld", (long long)id);
+	n->name = name;
+	n->model = (char *)"HGX";
+	n->drain_reason = (char *)a == DC_ADMIN_ACTIVE ? "" : "xid 79";
+	n->drained_by = (char *)"";
+	n->health_detail = (char *)"";
 	n->partition_id = part;
 	n->gpu_count = gpus;
 	n->admin = a;
 	n->sched = s;
 	n->last_seen = 1000 + id;
-	model_put(m, DC_T_NODE, n);
+	put(m, DC_T_NODE, n);
 }
 
 static void put_gpu(struct dc_model *m, int64_t id, int64_t node, int idx, int64_t job, int util,
                     int temp)
 {
-	struct dc_gpu *g = xcalloc(1, sizeof *g);
+	struct dc_gpu g_[1] = { { 0 } }, *g = g_;
 	g->id = id;
 	g->version = next_version++;
 	g->node_id = node;
@@ -63,14 +74,13 @@ static void put_gpu(struct dc_model *m, int64_t id, int64_t node, int idx, int64
 	g->job_id = job;
 	g->util_pct = util;
 	g->temp_c = temp;
-	g->uuid = xasprintf("GPU-%lld", (long long)id);
-	model_put(m, DC_T_GPU, g);
+	put(m, DC_T_GPU, g);
 }
 
 static void put_job(struct dc_model *m, int64_t id, int64_t tenant, int64_t part, int gpus,
                     enum dc_job_state st, int64_t submit)
 {
-	struct dc_job *j = xcalloc(1, sizeof *j);
+	struct dc_job j_[1] = { { 0 } }, *j = j_;
 	j->id = id;
 	j->version = next_version++;
 	j->tenant_id = tenant;
@@ -78,11 +88,11 @@ static void put_job(struct dc_model *m, int64_t id, int64_t tenant, int64_t part
 	j->gpus = gpus;
 	j->state = st;
 	j->submit_at = submit;
-	j->user_name = xstrdup("kim");
-	j->name = xstrdup("train");
-	j->node_list = xstrdup("");
-	j->reason = xstrdup(st == DC_JOB_PENDING ? "Resources" : "");
-	model_put(m, DC_T_JOB, j);
+	j->user_name = (char *)"kim";
+	j->name = (char *)"train";
+	j->node_list = (char *)"";
+	j->reason = (char *)st == DC_JOB_PENDING ? "Resources" : "";
+	put(m, DC_T_JOB, j);
 }
 
 static void test_enums(void **state)
@@ -130,22 +140,22 @@ static void test_settings_and_quota(void **state)
 	struct dc_model *m = model_new();
 	const char *kv[][2] = { { "environment", "demo" }, { "site", "gwangju" }, { "environment", "drill" } };
 	for (size_t i = 0; i < DC_ARRAY_LEN(kv); i++) {
-		struct dc_setting *s = xcalloc(1, sizeof *s);
+		struct dc_setting s_[1] = { { 0 } }, *s = s_;
 		s->version = next_version++;
-		s->key = xstrdup(kv[i][0]);
-		s->value = xstrdup(kv[i][1]);
-		model_put(m, DC_T_SETTING, s);
+		s->key = (char *)kv[i][0];
+		s->value = (char *)kv[i][1];
+		put(m, DC_T_SETTING, s);
 	}
 	assert_int_equal(model_count(m, DC_T_SETTING), 2);
 	assert_string_equal(model_setting(m, "environment"), "drill");
 	assert_string_equal(model_setting(m, "site"), "gwangju");
 	assert_null(model_setting(m, "nope"));
 
-	struct dc_quota *q = xcalloc(1, sizeof *q);
+	struct dc_quota q_[1] = { { 0 } }, *q = q_;
 	q->id = 3;
 	q->tenant_id = 9;
 	q->gpu_limit = 16;
-	model_put(m, DC_T_QUOTA, q);
+	put(m, DC_T_QUOTA, q);
 	assert_int_equal(model_quota_of(m, 9)->gpu_limit, 16);
 	assert_null(model_quota_of(m, 10));
 	model_clear(m);
@@ -161,11 +171,11 @@ static void test_many_rows(void **state)
 	struct dc_model *m = model_new();
 	const int n = 50000;
 	for (int i = 1; i <= n; i++) {
-		struct dc_audit *a = xcalloc(1, sizeof *a);
+		struct dc_audit a_[1] = { { 0 } }, *a = a_;
 		a->id = (int64_t)i * 1024; /* ids that share low bits */
 		a->version = i;
-		a->actor = xstrdup("kim");
-		model_put(m, DC_T_AUDIT, a);
+		a->actor = (char *)"kim";
+		put(m, DC_T_AUDIT, a);
 	}
 	assert_int_equal(model_count(m, DC_T_AUDIT), n);
 	for (int i = 1; i <= n; i += 2)
@@ -205,20 +215,20 @@ static void test_node_and_gpu_derived(void **state)
 	assert_int_equal(n->gpus_used, 3);
 	assert_int_equal(n->temp_max, 47);
 	assert_int_equal(n->util_mean, 35);
-	assert_non_null(n->gpus[7]);
+	assert_non_null(model_node_gpu(n, 7));
+	assert_null(model_node_gpu(n, 8));
 	assert_int_equal(model_newest_report(m), 1011);
 
 	/* a GPU changes: its job, temperature and an Xid */
-	struct dc_gpu *g = xcalloc(1, sizeof *g);
+	struct dc_gpu g_[1] = { { 0 } }, *g = g_;
 	*g = *(const struct dc_gpu *)model_get(m, DC_T_GPU, 107);
-	g->uuid = xstrdup("GPU-107");
 	g->job_id = 501;
 	g->temp_c = 90;
 	g->last_xid = 79;
 	g->last_xid_at = 5000;
-	model_put(m, DC_T_GPU, g);
+	put(m, DC_T_GPU, g);
 	n = model_node(m, 10);
-	assert_ptr_equal(n->gpus[7], g);
+	assert_ptr_equal(model_node_gpu(n, 7), model_get(m, DC_T_GPU, 107));
 	assert_int_equal(n->gpus_used, 4);
 	assert_int_equal(n->temp_max, 90);
 	assert_int_equal(n->last_xid, 79);
@@ -229,7 +239,7 @@ static void test_node_and_gpu_derived(void **state)
 	put_node(m, 10, 1, 8, DC_ADMIN_DRAINED, DC_SCHED_IDLE);
 	n = model_node(m, 10);
 	assert_int_equal(n->gpus_used, 4);
-	assert_ptr_equal(n->gpus[7], g);
+	assert_ptr_equal(model_node_gpu(n, 7), model_get(m, DC_T_GPU, 107));
 	p = model_partition(m, 1);
 	assert_int_equal(p->nodes_drained, 1);
 	assert_int_equal(p->gpus_used, 4);
@@ -247,7 +257,7 @@ static void test_node_and_gpu_derived(void **state)
 	/* GPU deletes */
 	model_delete(m, DC_T_GPU, 107);
 	n = model_node(m, 10);
-	assert_null(n->gpus[7]);
+	assert_null(model_node_gpu(n, 7));
 	assert_int_equal(n->gpus_used, 3);
 	assert_int_equal(n->temp_max, 46);
 	assert_int_equal(n->last_xid, 0);
@@ -355,6 +365,123 @@ static void test_job_counters_random(void **state)
 	model_free(m);
 }
 
+/* A packed row is one block: the strings live after the struct, NULL stays NULL. */
+static void test_row_pack(void **state)
+{
+	(void)state;
+	char name[] = "한국AI";
+	struct dc_tenant t = { .id = 4, .name = name, .name_en = NULL, .kind = (char *)"" };
+	struct dc_tenant *row = model_row_pack(DC_T_TENANT, &t);
+	name[0] = 'x'; /* the template is only read */
+	assert_string_equal(row->name, "한국AI");
+	assert_null(row->name_en);
+	assert_string_equal(row->kind, "");
+	assert_true(row->name > (char *)row && row->name < (char *)(row + 1) + 16);
+	model_row_free(DC_T_TENANT, row);
+}
+
+struct seen { int64_t ids[64]; enum dc_table t[64]; size_t n; };
+
+static void note(void *ud, enum dc_table t, int64_t id)
+{
+	struct seen *s = ud;
+	if (s->n < 64) {
+		s->t[s->n] = t;
+		s->ids[s->n++] = id;
+	}
+}
+
+/* The change log: puts, deletes and derived node changes, by table; out of
+ * reach after a clear or when the ring has wrapped past the reader. */
+static void test_change_log(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	put_partition(m, 1);
+	put_node(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	uint64_t since = model_log_seq(m);
+	put_gpu(m, 100, 10, 0, 0, 50, 40);
+	put_node(m, 11, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	model_delete(m, DC_T_NODE, 11);
+
+	struct seen s = { .n = 0 };
+	assert_true(model_log_since(m, since, DC_MASK(DC_T_NODE), note, &s));
+	assert_int_equal(s.n, 2); /* 11 put, 11 deleted; node 10's GPU is a GPU change */
+	assert_int_equal(s.ids[0], 11);
+	assert_int_equal(s.ids[1], 11);
+	s.n = 0;
+	assert_true(model_log_since(m, since, DC_MASK(DC_T_GPU), note, &s));
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.ids[0], 100);
+	s.n = 0;
+	assert_true(model_log_since(m, model_log_seq(m), ~0u, note, &s));
+	assert_int_equal(s.n, 0);
+
+	/* a full load: whatever a reader saw is gone */
+	uint64_t before_clear = model_log_seq(m);
+	model_clear(m);
+	assert_false(model_log_since(m, before_clear, ~0u, note, &s));
+	assert_false(model_log_since(m, since, ~0u, note, &s));
+	assert_true(model_log_since(m, model_log_seq(m), ~0u, note, &s));
+
+	/* the ring wraps: a reader left behind by more than DC_LOG_CAP must rebuild */
+	uint64_t old = model_log_seq(m);
+	put_partition(m, 1);
+	for (uint32_t i = 0; i < DC_LOG_CAP; i++)
+		put_node(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	assert_false(model_log_since(m, old, ~0u, note, &s));
+	assert_true(model_log_since(m, old + 1, DC_MASK(DC_T_PARTITION), note, &s));
+	model_free(m);
+}
+
+/* Prune: ended jobs before the cutoff go (and are logged), live ones stay;
+ * audit keeps the newest rows once it holds over twice the limit. */
+static void test_prune(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	put_partition(m, 1);
+	put_tenant(m, 7);
+	for (int i = 1; i <= 40; i++) {
+		enum dc_job_state st = i % 4 == 0 ? DC_JOB_RUNNING : i % 4 == 1 ? DC_JOB_PENDING
+		                     : DC_JOB_COMPLETED;
+		struct dc_job j = { .id = i, .version = next_version++, .tenant_id = 7,
+		                    .partition_id = 1, .gpus = 1, .state = st, .submit_at = 100,
+		                    .end_at = st == DC_JOB_COMPLETED ? 1000 + i : 0,
+		                    .user_name = (char *)"kim", .name = (char *)"t",
+		                    .node_list = (char *)"", .reason = (char *)"" };
+		put(m, DC_T_JOB, &j);
+	}
+	assert_int_equal(model_count(m, DC_T_JOB), 40);
+	uint64_t since = model_log_seq(m);
+	assert_int_equal(model_prune(m, 1021, 10), DC_MASK(DC_T_JOB)); /* ended 1002..1020 go */
+	size_t left = model_count(m, DC_T_JOB);
+	for (size_t i = 0; i < left; i++) {
+		const struct dc_job *j = model_row(m, DC_T_JOB, i);
+		assert_true(j->state != DC_JOB_COMPLETED || j->end_at >= 1021);
+		assert_ptr_equal(model_get(m, DC_T_JOB, j->id), j);
+	}
+	assert_int_equal(left, 40 - 10); /* 20 completed, ids 2,3,6,7,...: 10 end before 1021 */
+	assert_int_equal(model_partition(m, 1)->jobs_running, 10);
+	assert_int_equal(model_partition(m, 1)->jobs_pending, 10);
+	struct seen s = { .n = 0 };
+	assert_true(model_log_since(m, since, DC_MASK(DC_T_JOB), note, &s));
+	assert_int_equal(s.n, 10);
+
+	for (int i = 1; i <= 25; i++) {
+		struct dc_audit a = { .id = i, .version = next_version++, .actor = (char *)"kim" };
+		put(m, DC_T_AUDIT, &a);
+	}
+	assert_int_equal(model_prune(m, 0, 10), DC_MASK(DC_T_AUDIT));
+	assert_int_equal(model_count(m, DC_T_AUDIT), 10);
+	assert_non_null(model_get(m, DC_T_AUDIT, 25));
+	assert_non_null(model_get(m, DC_T_AUDIT, 16));
+	assert_null(model_get(m, DC_T_AUDIT, 15));
+	assert_int_equal(model_prune(m, 0, 10), 0); /* under twice the limit: nothing to do */
+	assert_int_equal(model_count(m, DC_T_AUDIT), 10);
+	model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +492,9 @@ int main(void)
 		cmocka_unit_test(test_node_and_gpu_derived),
 		cmocka_unit_test(test_job_transitions),
 		cmocka_unit_test(test_job_counters_random),
+		cmocka_unit_test(test_row_pack),
+		cmocka_unit_test(test_change_log),
+		cmocka_unit_test(test_prune),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
