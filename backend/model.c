@@ -124,6 +124,9 @@ static const struct table_def tables[DC_T_COUNT] = {
 #undef S
 #undef STRS
 
+/* model.h's size note: a GPU row past 72 bytes takes a 96-byte heap block */
+_Static_assert(sizeof(struct dc_gpu) <= 72, "struct dc_gpu grew past 72 bytes");
+
 static int64_t row_i64(const void *row, size_t off)
 {
 	int64_t v;

@@ -78,14 +78,17 @@ struct dc_node {
 	int64_t admin_version, admin_changed_at;
 	char *admin_changed_by;
 };
+/* 72 bytes, one 80-byte heap block: 190,000 of them are the model's
+ * largest table. No uuid: the console never shows it, and at 190,000 GPUs
+ * it was a fifth of the model. Counters saturate at the type's limit. */
 struct dc_gpu {
 	int64_t id, version, node_id, job_id; /* job_id 0 = free */
-	int idx, util_pct, mem_used_mib, mem_total_mib, temp_c, power_w;
-	int64_t ecc_sbe, ecc_dbe, last_xid_at;
+	int64_t last_xid_at;
+	int mem_used_mib, mem_total_mib, power_w;
+	int ecc_sbe, ecc_dbe;
 	int last_xid; /* 0 = none */
+	int16_t idx, util_pct, temp_c;
 	bool remap_pending;
-	/* no uuid: the console never shows it, and at 190,000 GPUs it was
-	 * a fifth of the model */
 };
 struct dc_tenant {
 	int64_t id, version;

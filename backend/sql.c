@@ -2,6 +2,7 @@
  * per model row so the SELECT list and the decoder cannot drift apart. */
 #include "sql.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #include "util.h"
 
 enum col_type {
-	C_I64, C_INT, C_DBL, C_BOOL, C_STR, C_TIME,
+	C_I64, C_INT, C_I16, C_DBL, C_BOOL, C_STR, C_TIME,
 	C_SCHED, C_ADMIN, C_HEALTH, C_JOB, C_INC, C_ACT,
 };
 
@@ -91,11 +92,11 @@ static const struct table_sql tables[DC_T_COUNT] = {
 	[DC_T_GPU] = { "gpu", sizeof(struct dc_gpu), COLS(
 		COL(dc_gpu, "id", C_I64, id), COL(dc_gpu, "version", C_I64, version),
 		COL(dc_gpu, "node_id", C_I64, node_id), COL(dc_gpu, "job_id", C_I64, job_id),
-		COL(dc_gpu, "idx", C_INT, idx), COL(dc_gpu, "util_pct", C_INT, util_pct),
+		COL(dc_gpu, "idx", C_I16, idx), COL(dc_gpu, "util_pct", C_I16, util_pct),
 		COL(dc_gpu, "mem_used_mib", C_INT, mem_used_mib),
 		COL(dc_gpu, "mem_total_mib", C_INT, mem_total_mib),
-		COL(dc_gpu, "temp_c", C_INT, temp_c), COL(dc_gpu, "power_w", C_INT, power_w),
-		COL(dc_gpu, "ecc_sbe", C_I64, ecc_sbe), COL(dc_gpu, "ecc_dbe", C_I64, ecc_dbe),
+		COL(dc_gpu, "temp_c", C_I16, temp_c), COL(dc_gpu, "power_w", C_INT, power_w),
+		COL(dc_gpu, "ecc_sbe", C_INT, ecc_sbe), COL(dc_gpu, "ecc_dbe", C_INT, ecc_dbe),
 		COL(dc_gpu, "last_xid_at", C_TIME, last_xid_at),
 		COL(dc_gpu, "last_xid", C_INT, last_xid),
 		COL(dc_gpu, "remap_pending", C_BOOL, remap_pending)), "" },
@@ -309,6 +310,13 @@ static int64_t val_i64(const PGresult *r, int i, int c)
 	return PQgetisnull(r, i, c) ? 0 : strtoll(PQgetvalue(r, i, c), NULL, 10);
 }
 
+/* An integer column into a narrower field: out-of-range values saturate. */
+static long long clamp_ll(const char *v, long long lo, long long hi)
+{
+	long long x = v ? strtoll(v, NULL, 10) : 0;
+	return x < lo ? lo : x > hi ? hi : x;
+}
+
 static void col_decode(const struct col *c, const PGresult *r, int i, int ci, char *row)
 {
 	const char *v = PQgetisnull(r, i, ci) ? NULL : PQgetvalue(r, i, ci);
@@ -321,7 +329,12 @@ static void col_decode(const struct col *c, const PGresult *r, int i, int ci, ch
 		break;
 	}
 	case C_INT: {
-		int x = v ? (int)strtol(v, NULL, 10) : 0;
+		int x = (int)clamp_ll(v, INT_MIN, INT_MAX);
+		memcpy(dst, &x, sizeof x);
+		break;
+	}
+	case C_I16: {
+		int16_t x = (int16_t)clamp_ll(v, INT16_MIN, INT16_MAX);
 		memcpy(dst, &x, sizeof x);
 		break;
 	}
