@@ -1,4 +1,11 @@
-/* view-nodes.c — the Nodes view: node table, rack map, node detail. */
+/* view-nodes.c — the Nodes view: node table, rack map, node detail.
+ *
+ * Both the node list and the rack map's (rack, slot) order are struct
+ * tables kept current from the model's change log (table_update): a batch
+ * of node changes costs the changed rows, not the fleet. They are rebuilt
+ * from all nodes when the log is out of reach, the batch is big, or
+ * partitions or racks changed (their names sort and group the list; they
+ * are few and rarely change). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +34,7 @@ enum group { G_NONE, G_PARTITION, G_RACK };
 
 struct map_cell {
 	int64_t rack;
-	size_t first, count;  /* range of by_rack */
+	size_t first, count;  /* range of by_rack.ids */
 };
 
 struct nodes {
@@ -41,8 +48,12 @@ struct nodes {
 	int rows;                 /* body height, for paging the detail */
 	int map_rows, map_cols, map_y, map_x;
 	struct map_cell *cells;   /* map_rows x map_cols */
-	int64_t *by_rack;         /* node ids by (rack, slot) */
-	size_t nby_rack, capby_rack;
+	struct table by_rack;     /* node ids by (rack, slot): an index, never drawn */
+	unsigned cells_gen;       /* by_rack.gen the cells' ranges were taken from */
+	uint64_t seq;             /* change log position the list and map have caught up to */
+	int64_t *chg;             /* node ids the log names: [0, nnode) changed nodes, */
+	size_t nchg, nnode, capchg; /* then nodes whose GPUs changed */
+	bool gpu_lost;            /* a changed GPU is gone: its node is unknown */
 	int64_t *pending;         /* drain/resume actions the adapter has not applied yet */
 	size_t npending, cappending;
 };
@@ -237,10 +248,29 @@ static void node_cell(const void *ud, int64_t id, int col, char *buf, size_t n, 
 	}
 }
 
+/* What the filter matches a node against. */
+static void node_hay(const struct dc_model *m, const struct dc_node *nd, char *buf, size_t n)
+{
+	char st[256];
+	state_text(nd, st, sizeof st);
+	snprintf(buf, n, "%s %s %s %s %s %s", nd->name, part_name(m, nd->partition_id),
+	         rack_name(m, nd->rack_id), st, dc_health_name(nd->health), nd->model ? nd->model : "");
+}
+
+static bool node_row(const void *ud, int64_t id, char *buf, size_t n)
+{
+	const struct nodes *v = ud;
+	const struct dc_node *nd = model_node(v->m, id);
+	if (nd && buf)
+		node_hay(v->m, nd, buf, n);
+	return nd != NULL;
+}
+
 static void *nodes_init(const struct view_ctx *c)
 {
 	struct nodes *v = xcalloc(1, sizeof *v);
 	table_init(&v->t, cols, C_COUNT, C_NAME, false);
+	table_init(&v->by_rack, NULL, 0, 0, false);
 	v->m = c->m;
 	return v;
 }
@@ -249,8 +279,9 @@ static void nodes_free(void *p)
 {
 	struct nodes *v = p;
 	table_free(&v->t);
+	table_free(&v->by_rack);
 	free(v->cells);
-	free(v->by_rack);
+	free(v->chg);
 	free(v->pending);
 	free(v);
 }
@@ -265,14 +296,16 @@ static void nodes_resize(void *p, int rows, int ncols)
 static int slot_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 {
 	(void)col;
-	const struct dc_model *m = ud;
-	const struct dc_node *a = model_node(m, ia), *b = model_node(m, ib);
+	const struct nodes *v = ud;
+	const struct dc_node *a = model_node(v->m, ia), *b = model_node(v->m, ib);
 	if (a->rack_id != b->rack_id)
 		return cmp_i64(a->rack_id, b->rack_id);
 	return cmp_i64(a->slot, b->slot);
 }
 
-static void build_map(struct nodes *v, const struct dc_model *m)
+/* The grid of racks by (row, position); map_order and map_ranges fill in
+ * the nodes. */
+static void map_grid(struct nodes *v, const struct dc_model *m)
 {
 	v->map_rows = v->map_cols = 0;
 	size_t nr = model_count(m, DC_T_RACK);
@@ -291,33 +324,50 @@ static void build_map(struct nodes *v, const struct dc_model *m)
 		    r->position <= v->map_cols)
 			v->cells[(r->row_no - 1) * v->map_cols + r->position - 1].rack = r->id;
 	}
-	size_t nn = model_count(m, DC_T_NODE);
-	v->nby_rack = 0;
-	v->by_rack = xgrow(v->by_rack, &v->capby_rack, nn + 1, sizeof *v->by_rack);
-	for (size_t i = 0; i < nn; i++)
-		v->by_rack[v->nby_rack++] = ((const struct dc_node *)model_row(m, DC_T_NODE, i))->id;
-	table_sort(v->by_rack, v->nby_rack, slot_cmp, m, 0, false);
-	for (int c = 0; c < v->map_rows * v->map_cols; c++) {
-		struct map_cell *cell = &v->cells[c];
-		size_t lo = 0, hi = v->nby_rack;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			if (model_node(m, v->by_rack[mid])->rack_id < cell->rack)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		cell->first = lo;
-		while (lo < v->nby_rack && model_node(m, v->by_rack[lo])->rack_id == cell->rack)
-			lo++;
-		cell->count = cell->rack ? lo - cell->first : 0;
-	}
 	if (v->map_y >= v->map_rows)
 		v->map_y = v->map_rows ? v->map_rows - 1 : 0;
 	if (v->map_x >= v->map_cols)
 		v->map_x = v->map_cols ? v->map_cols - 1 : 0;
 }
 
+static void map_order(struct nodes *v, const struct dc_model *m)
+{
+	table_begin(&v->by_rack);
+	size_t nn = model_count(m, DC_T_NODE);
+	for (size_t i = 0; i < nn; i++)
+		table_add(&v->by_rack, ((const struct dc_node *)model_row(m, DC_T_NODE, i))->id, "");
+	table_end(&v->by_rack, slot_cmp, v);
+}
+
+/* Each rack's run of by_rack, found again only when nodes moved in it:
+ * O(racks log nodes). */
+static void map_ranges(struct nodes *v, const struct dc_model *m)
+{
+	if (v->cells_gen == v->by_rack.gen)
+		return;
+	const int64_t *ids = v->by_rack.ids;
+	size_t n = v->by_rack.n;
+	for (int c = 0; c < v->map_rows * v->map_cols; c++) {
+		struct map_cell *cell = &v->cells[c];
+		size_t lo = 0, hi = n;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (model_node(m, ids[mid])->rack_id < cell->rack)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		cell->first = lo;
+		while (lo < n && model_node(m, ids[lo])->rack_id == cell->rack)
+			lo++;
+		cell->count = cell->rack ? lo - cell->first : 0;
+	}
+	v->cells_gen = v->by_rack.gen;
+}
+
+/* Rebuilds the list from all nodes. Called from key handlers too, between
+ * on_changes: it does not move v->seq, since replaying log entries the
+ * rebuild already reflects leaves a table as it is. */
 static void rebuild(struct nodes *v, const struct dc_model *m)
 {
 	table_begin(&v->t);
@@ -325,13 +375,8 @@ static void rebuild(struct nodes *v, const struct dc_model *m)
 	for (size_t i = 0; i < n; i++) {
 		const struct dc_node *nd = model_row(m, DC_T_NODE, i);
 		char hay[512] = "";
-		if (table_filtering(&v->t)) {
-			char st[256];
-			state_text(nd, st, sizeof st);
-			snprintf(hay, sizeof hay, "%s %s %s %s %s %s", nd->name,
-			         part_name(m, nd->partition_id), rack_name(m, nd->rack_id), st,
-			         dc_health_name(nd->health), nd->model ? nd->model : "");
-		}
+		if (table_filtering(&v->t))
+			node_hay(m, nd, hay, sizeof hay);
 		table_add(&v->t, nd->id, hay);
 	}
 	table_end(&v->t, node_cmp, v);
@@ -347,16 +392,72 @@ static bool sorted_by_gpu_column(const struct nodes *v)
 	return col == C_GPU || col == C_UTIL || col == C_TEMP || col == C_XID;
 }
 
+static void gather_one(void *ud, enum dc_table t, int64_t id)
+{
+	struct nodes *v = ud;
+	if (t == DC_T_GPU) {
+		const struct dc_gpu *g = model_get(v->m, DC_T_GPU, id);
+		if (!g) {
+			v->gpu_lost = true;
+			return;
+		}
+		id = g->node_id;
+	}
+	v->chg = xgrow(v->chg, &v->capchg, v->nchg + 1, sizeof *v->chg);
+	v->chg[v->nchg++] = id;
+}
+
+/* Fills v->chg from the log since v->seq: the changed nodes, then (gpus)
+ * the nodes of changed GPUs. False when the log no longer reaches back. */
+static bool gather(struct nodes *v, const struct dc_model *m, bool gpus)
+{
+	v->nchg = 0;
+	v->gpu_lost = false;
+	if (!model_log_since(m, v->seq, DC_MASK(DC_T_NODE), gather_one, v))
+		return false;
+	v->nnode = v->nchg;
+	return !gpus || model_log_since(m, v->seq, DC_MASK(DC_T_GPU), gather_one, v);
+}
+
+static void list_catch_up(struct nodes *v, const struct dc_model *m, unsigned mask, bool logged,
+                          bool gpus)
+{
+	if (mask & (DC_MASK(DC_T_PARTITION) | DC_MASK(DC_T_RACK))) {
+		rebuild(v, m);
+		return;
+	}
+	if (!(mask & DC_MASK(DC_T_NODE)) && !gpus)
+		return;
+	if (!logged || v->gpu_lost || !table_update(&v->t, v->chg, v->nchg, node_row, node_cmp, v))
+		rebuild(v, m);
+}
+
+/* The map reads states from the model when drawn: only a node that comes,
+ * goes or changes rack or slot moves anything. */
+static void map_catch_up(struct nodes *v, const struct dc_model *m, unsigned mask, bool logged)
+{
+	if (mask & DC_MASK(DC_T_RACK)) {
+		map_grid(v, m);
+		map_order(v, m);
+	} else if (mask & DC_MASK(DC_T_NODE)) {
+		if (!logged || !table_update(&v->by_rack, v->chg, v->nnode, node_row, slot_cmp, v))
+			map_order(v, m);
+	}
+	map_ranges(v, m);
+}
+
 static void nodes_on_change(void *p, unsigned mask, const struct view_ctx *c)
 {
 	struct nodes *v = p;
 	v->m = c->m;
 	v->now = c->now;
-	unsigned own = DC_MASK(DC_T_NODE) | DC_MASK(DC_T_PARTITION) | DC_MASK(DC_T_RACK);
-	if ((mask & own) || ((mask & DC_MASK(DC_T_GPU)) && sorted_by_gpu_column(v)))
-		rebuild(v, c->m);
-	if (mask & (DC_MASK(DC_T_NODE) | DC_MASK(DC_T_RACK)))
-		build_map(v, c->m);
+	bool gpus = (mask & DC_MASK(DC_T_GPU)) && sorted_by_gpu_column(v);
+	bool logged = false;
+	if ((mask & DC_MASK(DC_T_NODE)) || gpus)
+		logged = gather(v, c->m, gpus);
+	list_catch_up(v, c->m, mask, logged, gpus);
+	map_catch_up(v, c->m, mask, logged);
+	v->seq = model_log_seq(c->m);
 	if (mask & DC_MASK(DC_T_ACTION))
 		pending_rebuild(v, c->m);
 	if (v->detail && !model_node(c->m, v->detail))
@@ -429,7 +530,7 @@ static void draw_map(struct nodes *v, WINDOW *w)
 				draw_text(w, y, x, 1, sel ? THEME_SELECTION : THEME_NODE_EMPTY, ".");
 			for (size_t k = 0; k < cell->count && (int)k < cellw; k++) {
 				enum theme_el el;
-				char g[2] = { node_glyph(model_node(v->m, v->by_rack[cell->first + k]), &el) };
+				char g[2] = { node_glyph(model_node(v->m, v->by_rack.ids[cell->first + k]), &el) };
 				if ((int)k == cellw - 1 && cell->count > (size_t)cellw) {
 					g[0] = '>';
 					el = THEME_DIM;
@@ -466,7 +567,7 @@ static void draw_map(struct nodes *v, WINDOW *w)
 	dline_putf(&d, THEME_TITLE, "rack %s", rk ? rk->name : "?");
 	dline_putf(&d, THEME_DIM, " (%zu nodes%s)", cell->count, cell->count ? ", Enter: first node" : "");
 	for (size_t k = 0; k < cell->count && y + 3 + (int)k < rows; k++) {
-		const struct dc_node *nd = model_node(v->m, v->by_rack[cell->first + k]);
+		const struct dc_node *nd = model_node(v->m, v->by_rack.ids[cell->first + k]);
 		char st[256];
 		state_text(nd, st, sizeof st);
 		dline_start(&d, w, y + 3 + (int)k, 3);
@@ -666,7 +767,7 @@ static unsigned map_key(struct nodes *v, enum key_action a)
 		const struct map_cell *cell = v->cells ? &v->cells[y * v->map_cols + x] : NULL;
 		if (!cell || !cell->count)
 			return VIEW_HANDLED;
-		v->detail = v->by_rack[cell->first];
+		v->detail = v->by_rack.ids[cell->first];
 		v->skip = 0;
 		return VIEW_HANDLED | VIEW_DIRTY;
 	}
@@ -767,7 +868,7 @@ static int nodes_target(const void *p, enum key_action a, const struct view_ctx 
 	} else if (v->map) {
 		const struct map_cell *cell = v->cells ? &v->cells[v->map_y * v->map_cols + v->map_x] : NULL;
 		for (size_t i = 0; cell && i < cell->count; i++)
-			target_add(t, &cap, v->by_rack[cell->first + i]);
+			target_add(t, &cap, v->by_rack.ids[cell->first + i]);
 		if (cell && cell->count)
 			snprintf(t->scope, sizeof t->scope, "rack %s", rack_name(c->m, cell->rack));
 	} else if (v->t.nmarked) {

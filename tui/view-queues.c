@@ -1,4 +1,10 @@
-/* view-queues.c — the Queues view: partitions, a partition's jobs, a job. */
+/* view-queues.c — the Queues view: partitions, a partition's jobs, a job.
+ *
+ * A partition's job list (up to ~100,000 rows) follows the model's change
+ * log (table_update), so a batch of job changes costs the changed jobs; it
+ * is rebuilt when the log is out of reach, the batch is big, tenants
+ * changed (their names sort and filter it) or another partition is opened.
+ * Partitions are few and rebuilt on every change. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +54,9 @@ struct queues {
 	int skip, rows;
 	struct reasons *reasons;
 	size_t nreasons, capreasons;
+	uint64_t seq;          /* change log position the job list has caught up to */
+	int64_t *chg;          /* job ids the log names */
+	size_t nchg, capchg;
 };
 
 static const char *tenant_name(const struct dc_model *m, int64_t id)
@@ -151,6 +160,17 @@ static int64_t job_time(const struct dc_job *j, int64_t now)
 	return (j->end_at ? j->end_at : now) - j->start_at;
 }
 
+/* When a listed (pending or running) job's TIME started counting; a
+ * running job with no start shows 0, the shortest. Sorting by this instead
+ * of the time itself gives the same order at every clock, so rows that did
+ * not change keep their places (table_update relies on it). */
+static int64_t job_since(const struct dc_job *j)
+{
+	if (j->state == DC_JOB_PENDING)
+		return j->submit_at;
+	return j->start_at ? j->start_at : INT64_MAX;
+}
+
 static int job_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 {
 	const struct queues *v = ud;
@@ -161,7 +181,7 @@ static int job_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 	case J_USER: return text_natcmp(a->user_name, b->user_name);
 	case J_GPUS: return cmp_i64(a->gpus, b->gpus);
 	case J_STATE: return cmp_i64(a->state, b->state);
-	case J_ELAPSED: return cmp_i64(job_time(a, v->now), job_time(b, v->now));
+	case J_ELAPSED: return cmp_i64(job_since(b), job_since(a));
 	case J_NAME: return text_natcmp(a->name, b->name);
 	case J_REASON: return strcmp(a->reason ? a->reason : "", b->reason ? b->reason : "");
 	default: return 0;
@@ -248,23 +268,65 @@ static void rebuild_parts(struct queues *v, const struct dc_model *m)
 	table_end(&v->parts, part_cmp, v);
 }
 
+/* What the filter matches a job against. */
+static void job_hay(const struct dc_model *m, const struct dc_job *j, char *buf, size_t n)
+{
+	snprintf(buf, n, "%lld %s %s %s %s %s", (long long)j->id, tenant_name(m, j->tenant_id),
+	         j->user_name ? j->user_name : "", dc_job_state_name(j->state), j->name ? j->name : "",
+	         j->reason ? j->reason : "");
+}
+
+/* The list holds the partition's pending and running jobs. */
+static bool job_listed(const struct queues *v, const struct dc_job *j)
+{
+	return j && j->partition_id == v->part && job_active(j);
+}
+
+static bool job_row(const void *ud, int64_t id, char *buf, size_t n)
+{
+	const struct queues *v = ud;
+	const struct dc_job *j = model_get(v->m, DC_T_JOB, id);
+	if (!job_listed(v, j))
+		return false;
+	if (buf)
+		job_hay(v->m, j, buf, n);
+	return true;
+}
+
+/* Rebuilds the job list from all jobs. Like the Nodes view's rebuild it
+ * leaves v->seq alone: replaying changes it already reflects is harmless. */
 static void rebuild_jobs(struct queues *v, const struct dc_model *m)
 {
 	table_begin(&v->jobs);
 	size_t nj = model_count(m, DC_T_JOB);
 	for (size_t i = 0; i < nj; i++) {
 		const struct dc_job *j = model_row(m, DC_T_JOB, i);
-		if (j->partition_id != v->part || !job_active(j))
+		if (!job_listed(v, j))
 			continue;
 		char hay[768] = "";
 		if (table_filtering(&v->jobs))
-			snprintf(hay, sizeof hay, "%lld %s %s %s %s %s", (long long)j->id,
-			         tenant_name(m, j->tenant_id), j->user_name ? j->user_name : "",
-			         dc_job_state_name(j->state), j->name ? j->name : "",
-			         j->reason ? j->reason : "");
+			job_hay(m, j, hay, sizeof hay);
 		table_add(&v->jobs, j->id, hay);
 	}
 	table_end(&v->jobs, job_cmp, v);
+}
+
+static void gather_job(void *ud, enum dc_table t, int64_t id)
+{
+	(void)t;
+	struct queues *v = ud;
+	v->chg = xgrow(v->chg, &v->capchg, v->nchg + 1, sizeof *v->chg);
+	v->chg[v->nchg++] = id;
+}
+
+/* The jobs the log names since v->seq go through table_update; a rebuild
+ * when the log no longer reaches back or the batch is big. */
+static void catch_up_jobs(struct queues *v, const struct dc_model *m)
+{
+	v->nchg = 0;
+	if (!model_log_since(m, v->seq, DC_MASK(DC_T_JOB), gather_job, v) ||
+	    !table_update(&v->jobs, v->chg, v->nchg, job_row, job_cmp, v))
+		rebuild_jobs(v, m);
 }
 
 static void *queues_init(const struct view_ctx *c)
@@ -282,6 +344,7 @@ static void queues_free(void *p)
 	table_free(&v->parts);
 	table_free(&v->jobs);
 	free(v->reasons);
+	free(v->chg);
 	free(v);
 }
 
@@ -303,8 +366,11 @@ static void queues_on_change(void *p, unsigned mask, const struct view_ctx *c)
 		rebuild_parts(v, c->m);
 	if (v->part && !model_partition(c->m, v->part))
 		v->part = v->job = 0;
-	if (v->part && (mask & (DC_MASK(DC_T_JOB) | DC_MASK(DC_T_TENANT))))
+	if (v->part && (mask & DC_MASK(DC_T_TENANT)))
 		rebuild_jobs(v, c->m);
+	else if (v->part && (mask & DC_MASK(DC_T_JOB)))
+		catch_up_jobs(v, c->m);
+	v->seq = model_log_seq(c->m);
 }
 
 static void draw_job(struct queues *v, WINDOW *w, const struct view_ctx *c)

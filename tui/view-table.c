@@ -1,10 +1,116 @@
-/* view-table.c — the filtered, sorted id index behind every list (view.h). */
+/* view-table.c — the filtered, sorted id index behind every list (view.h).
+ *
+ * table_update first finds where the changed ids sit. Two ways:
+ *   - pos, a hash of visible id -> index: O(1) a row, but only while no
+ *     row has moved since it was filled (pos_stale says it no longer is);
+ *   - one pass over the ids with a bitmap of the changed ids in front of
+ *     a binary search: O(n) but a couple of ns a row, sequential.
+ * A stale pos is not refilled at once (a list whose rows move on every
+ * batch, sorted by state under churn, would pay n hash inserts each
+ * time) but after a batch that moved nothing, the common case (sorted by
+ * name, rows change in place): from then on a batch costs its k rows.
+ * Beside them, hidden holds the ids that belong but the filter hides; only
+ * they make `total` differ from `n`. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmdline.h"
 #include "draw.h"
 #include "view.h"
+
+/* ---- id hash: open addressing, linear probing, id 0 marks a free slot.
+ * Keys and values in two arrays: 12 bytes a slot, as the model's. ---- */
+
+static size_t ix_home(int64_t id, size_t cap)
+{
+	uint64_t x = (uint64_t)id * 0x9E3779B97F4A7C15ull;
+	return (size_t)(x ^ (x >> 29)) & (cap - 1);
+}
+
+/* The slot holding id, or SIZE_MAX. */
+static size_t ix_find(const struct table_ix *h, int64_t id)
+{
+	if (!h->cap || !id)
+		return SIZE_MAX;
+	for (size_t i = ix_home(id, h->cap);; i = (i + 1) & (h->cap - 1)) {
+		if (h->ids[i] == id)
+			return i;
+		if (!h->ids[i])
+			return SIZE_MAX;
+	}
+}
+
+static void ix_free(struct table_ix *h)
+{
+	free(h->ids);
+	free(h->vals);
+	memset(h, 0, sizeof *h);
+}
+
+/* Empties h, sized for about `want` entries (at most 3/4 full); with none
+ * wanted it lets go of its memory. */
+static void ix_reset(struct table_ix *h, size_t want)
+{
+	if (!want) {
+		ix_free(h);
+		return;
+	}
+	size_t cap = 16;
+	while (cap * 3 < want * 4)
+		cap *= 2;
+	if (h->cap < cap || h->cap > 4 * cap) {
+		ix_free(h);
+		h->ids = xcalloc(cap, sizeof *h->ids);
+		h->vals = xmalloc(cap * sizeof *h->vals);
+		h->cap = cap;
+	} else if (h->n) {
+		memset(h->ids, 0, h->cap * sizeof *h->ids);
+	}
+	h->n = 0;
+}
+
+/* Adds an id known not to be in h. */
+static void ix_add(struct table_ix *h, int64_t id, size_t val)
+{
+	if ((h->n + 1) * 4 > h->cap * 3) {
+		struct table_ix old = *h;
+		memset(h, 0, sizeof *h);
+		ix_reset(h, old.n + 1);
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.ids[i])
+				ix_add(h, old.ids[i], old.vals[i]);
+		ix_free(&old);
+	}
+	size_t i = ix_home(id, h->cap);
+	while (h->ids[i])
+		i = (i + 1) & (h->cap - 1);
+	h->ids[i] = id;
+	h->vals[i] = (uint32_t)val;
+	h->n++;
+}
+
+static void ix_del(struct table_ix *h, int64_t id)
+{
+	size_t i = ix_find(h, id);
+	if (i == SIZE_MAX)
+		return;
+	size_t mask = h->cap - 1;
+	h->ids[i] = 0;
+	h->n--;
+	/* backward shift: pull later members of the probe run into the hole */
+	for (size_t j = (i + 1) & mask; h->ids[j]; j = (j + 1) & mask) {
+		size_t home = ix_home(h->ids[j], h->cap);
+		bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+		if (!movable)
+			continue;
+		h->ids[i] = h->ids[j];
+		h->vals[i] = h->vals[j];
+		h->ids[j] = 0;
+		i = j;
+	}
+}
+
+/* ---- tables ---- */
 
 void table_init(struct table *t, const struct table_col *cols, int ncols, int sort_col,
                 bool sort_rev)
@@ -16,19 +122,24 @@ void table_init(struct table *t, const struct table_col *cols, int ncols, int so
 	t->sort_rev = sort_rev;
 	t->page = 10;
 	t->group_col = -1;
+	t->pos_stale = true;
 }
 
 void table_free(struct table *t)
 {
 	free(t->ids);
 	free(t->marked);
+	ix_free(&t->pos);
+	ix_free(&t->hidden);
 	t->ids = t->marked = NULL;
 	t->n = t->cap = t->nmarked = t->capmarked = 0;
+	t->pos_stale = true;
 }
 
 void table_begin(struct table *t)
 {
 	t->n = t->total = 0;
+	ix_reset(&t->hidden, t->hidden.n);
 }
 
 bool table_filtering(const struct table *t)
@@ -39,8 +150,11 @@ bool table_filtering(const struct table *t)
 void table_add(struct table *t, int64_t id, const char *filter_text)
 {
 	t->total++;
-	if (table_filtering(t) && !filter_match(t->filter, filter_text))
+	if (table_filtering(t) && !filter_match(t->filter, filter_text)) {
+		if (ix_find(&t->hidden, id) == SIZE_MAX)
+			ix_add(&t->hidden, id, 0);
 		return;
+	}
 	t->ids = xgrow(t->ids, &t->cap, t->n + 1, sizeof *t->ids);
 	t->ids[t->n++] = id;
 }
@@ -125,6 +239,246 @@ void table_end(struct table *t, table_cmp_fn cmp, const void *ud)
 		}
 	}
 	clamp(t);
+	t->pos_stale = true;
+	t->gen++;
+}
+
+/* ---- incremental updates ---- */
+
+/* A changed row that was visible, at pos; drop: it leaves its place. */
+struct seen {
+	size_t pos;
+	size_t next;   /* first unchanged position after pos */
+	bool drop;
+};
+
+static int id_order(const void *a, const void *b)
+{
+	return cmp_i64(*(const int64_t *)a, *(const int64_t *)b);
+}
+
+static int seen_order(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static size_t dedup(int64_t *v, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!w || v[w - 1] != v[i])
+			v[w++] = v[i];
+	return w;
+}
+
+static void pos_refresh(struct table *t)
+{
+	ix_reset(&t->pos, t->n);
+	for (size_t i = 0; i < t->n; i++)
+		ix_add(&t->pos, t->ids[i], i);
+	t->pos_stale = false;
+}
+
+/* at[j]: the position of changed[j] (sorted), SIZE_MAX when not visible;
+ * *cur: the cursor row's. Through pos while it is current, else a pass. */
+static void locate(const struct table *t, const int64_t *changed, size_t k, size_t *at,
+                   size_t *cur)
+{
+	if (!t->pos_stale) {
+		for (size_t j = 0; j < k; j++) {
+			size_t e = ix_find(&t->pos, changed[j]);
+			at[j] = e == SIZE_MAX ? SIZE_MAX : t->pos.vals[e];
+		}
+		size_t e = ix_find(&t->pos, t->cur_id);
+		*cur = e == SIZE_MAX ? SIZE_MAX : t->pos.vals[e];
+		return;
+	}
+	size_t bits = 1024;           /* about 1 in 16 unchanged rows goes to the search */
+	while (bits < 16 * k)
+		bits *= 2;
+	uint64_t *bm = xcalloc(bits / 64, sizeof *bm);
+	for (size_t j = 0; j < k; j++) {
+		size_t h = ix_home(changed[j], bits);
+		bm[h / 64] |= 1ull << (h % 64);
+		at[j] = SIZE_MAX;
+	}
+	*cur = SIZE_MAX;
+	for (size_t i = 0; i < t->n; i++) {
+		int64_t id = t->ids[i];
+		if (id == t->cur_id)
+			*cur = i;
+		size_t h = ix_home(id, bits);
+		if (!(bm[h / 64] >> (h % 64) & 1))
+			continue;
+		const int64_t *p = bsearch(&id, changed, k, sizeof *changed, id_order);
+		if (p)
+			at[p - changed] = i;
+	}
+	free(bm);
+}
+
+/* Sorts one changed row, visible at `at` (SIZE_MAX: not), into `seen` or
+ * `ins` (to insert), and keeps hidden and total right. */
+static void classify(struct table *t, int64_t id, size_t at, table_row_fn row, const void *ud,
+                     struct seen *seen, size_t *nseen, int64_t *ins, size_t *nins)
+{
+	char text[1024] = "";
+	bool filtering = table_filtering(t);
+	bool vis = at != SIZE_MAX;
+	bool hid = !vis && ix_find(&t->hidden, id) != SIZE_MAX;
+	bool belongs = row(ud, id, filtering ? text : NULL, sizeof text);
+	bool shown = belongs && (!filtering || filter_match(t->filter, text));
+	if (belongs && !vis && !hid)
+		t->total++;
+	else if (!belongs && (vis || hid))
+		t->total--;
+	if (belongs && !shown && !hid)
+		ix_add(&t->hidden, id, 0);
+	else if (hid && (shown || !belongs))
+		ix_del(&t->hidden, id);
+	if (vis)
+		seen[(*nseen)++] = (struct seen){ .pos = at, .drop = !shown };
+	else if (shown)
+		ins[(*nins)++] = id;
+}
+
+/* Marks the seen rows that no longer sort between their neighbours as
+ * dropped and queues them for insertion. Walks them by position: a row is
+ * checked against the nearest row before it that stays (unchanged, or
+ * changed and already found in order) and the nearest unchanged row after
+ * it; rows kept that way are in order with everything that stays. */
+static void check_order(struct table *t, const struct sort_ctx *s, struct seen *seen,
+                        size_t nseen, int64_t *ins, size_t *nins)
+{
+	for (size_t i = nseen; i-- > 0;)
+		seen[i].next = i + 1 < nseen && seen[i + 1].pos == seen[i].pos + 1 ? seen[i + 1].next
+		                                                                  : seen[i].pos + 1;
+	size_t prev = SIZE_MAX;
+	for (size_t i = 0; i < nseen; i++) {
+		size_t p = seen[i].pos;
+		if (i == 0 || seen[i - 1].pos + 1 != p)
+			prev = p ? p - 1 : SIZE_MAX;
+		if (!seen[i].drop) {
+			int64_t id = t->ids[p];
+			bool ok = (prev == SIZE_MAX || sort_cmp(s, t->ids[prev], id) < 0) &&
+			          (seen[i].next >= t->n || sort_cmp(s, id, t->ids[seen[i].next]) < 0);
+			if (!ok) {
+				seen[i].drop = true;
+				ins[(*nins)++] = id;
+			}
+		}
+		if (!seen[i].drop)
+			prev = p;
+	}
+}
+
+/* Removes the dropped rows in one pass from the first of them, and moves
+ * *cur along with the cursor's row (SIZE_MAX: not visible, or dropped). */
+static void compact(struct table *t, const struct seen *seen, size_t nseen, size_t *cur)
+{
+	size_t j = 0;
+	while (j < nseen && !seen[j].drop)
+		j++;
+	if (j == nseen)
+		return;
+	size_t w = seen[j].pos;
+	for (size_t r = w; r < t->n; r++) {
+		bool drop = false;
+		if (j < nseen && seen[j].pos == r)
+			drop = seen[j++].drop;
+		if (r == *cur)
+			*cur = drop ? SIZE_MAX : w;
+		if (!drop)
+			t->ids[w++] = t->ids[r];
+	}
+	t->n = w;
+}
+
+/* First index in [lo, n) whose row sorts after id. */
+static size_t lower_bound(const struct table *t, const struct sort_ctx *s, size_t lo, int64_t id)
+{
+	size_t hi = t->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sort_cmp(s, t->ids[mid], id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Merges the sorted ins into the ids, from the back, moving only the rows
+ * after the first insertion point; *cur follows the cursor's row, whether
+ * it stayed or is one of ins. */
+static void merge_in(struct table *t, const struct sort_ctx *s, const int64_t *ins, size_t nins,
+                     size_t *cur)
+{
+	size_t *at = xmalloc(nins * sizeof *at);
+	for (size_t j = 0, lo = 0; j < nins; j++)
+		lo = at[j] = lower_bound(t, s, lo, ins[j]);
+	t->ids = xgrow(t->ids, &t->cap, t->n + nins, sizeof *t->ids);
+	size_t i = t->n, w = t->n + nins, j = nins, was = *cur;
+	while (j > 0) {
+		if (i > at[j - 1]) {
+			t->ids[--w] = t->ids[--i];
+			if (i == was)
+				*cur = w;
+		} else {
+			t->ids[--w] = ins[--j];
+			if (ins[j] == t->cur_id)
+				*cur = w;
+		}
+	}
+	t->n += nins;
+	free(at);
+}
+
+bool table_update(struct table *t, const int64_t *ids, size_t k, table_row_fn row,
+                  table_cmp_fn cmp, const void *ud)
+{
+	if (!k)
+		return true;
+	int64_t *changed = xmalloc(k * sizeof *changed);
+	memcpy(changed, ids, k * sizeof *changed);
+	qsort(changed, k, sizeof *changed, id_order);
+	k = dedup(changed, k);
+	if (k > t->total / 8) {
+		free(changed);
+		return false;
+	}
+	size_t cur, *at = xmalloc(k * sizeof *at);
+	locate(t, changed, k, at, &cur);
+	struct seen *seen = xmalloc(k * sizeof *seen);
+	int64_t *ins = xmalloc(k * sizeof *ins);
+	size_t nseen = 0, nins = 0;
+	for (size_t i = 0; i < k; i++)
+		classify(t, changed[i], at[i], row, ud, seen, &nseen, ins, &nins);
+	qsort(seen, nseen, sizeof *seen, seen_order);
+	struct sort_ctx s = { cmp, ud, t->sort_col, t->sort_rev };
+	check_order(t, &s, seen, nseen, ins, &nins);
+	size_t n = t->n;
+	compact(t, seen, nseen, &cur);
+	if (nins) {
+		table_sort(ins, nins, cmp, ud, t->sort_col, t->sort_rev);
+		merge_in(t, &s, ins, nins, &cur);
+	}
+	if (t->n != n || nins) {
+		t->pos_stale = true;
+		t->gen++;
+	} else if (t->pos_stale) {
+		pos_refresh(t);
+	}
+	/* as table_end: the cursor follows its row, else keeps its index */
+	if (cur != SIZE_MAX)
+		t->cur = cur;
+	clamp(t);
+	free(changed);
+	free(at);
+	free(seen);
+	free(ins);
+	return true;
 }
 
 int64_t table_cur(const struct table *t)

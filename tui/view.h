@@ -8,14 +8,19 @@
  * state and returns VIEW_* flags; it never draws. Views read the model
  * through view_ctx and keep row ids, never row pointers, across calls.
  *
- * struct table is the id index behind every list: rebuilt in on_change
- * (filter + stable sort, O(n log n) per change batch), drawn a page at a
- * time so only visible rows are formatted. The cursor and the marks follow
- * row ids, so they survive re-sorting and data changes.
+ * struct table is the id index behind every list, drawn a page at a time
+ * so only visible rows are formatted. It is either rebuilt (table_begin/
+ * add/end: filter + stable sort, O(n log n)) or, for the big lists, brought
+ * up to date with the ids the model's change log names since the view last
+ * caught up (table_update: O(k log n) comparisons for k changed rows, plus
+ * memmove-class passes over the ids). Both give the same rows in the same
+ * order with the cursor in the same place. The cursor and the marks follow
+ * row ids, so they survive re-sorting and data changes. Row ids are
+ * nonzero (0 means "none" throughout).
  *
- * Ownership: a view's state is freed by its free(); a table's arrays by
- * table_free. Cell text from a view is raw model text; table_draw
- * sanitises it. */
+ * Ownership: a view's state is freed by its free(); a table's arrays and
+ * indexes by table_free. Cell text from a view is raw model text;
+ * table_draw sanitises it. */
 #ifndef DCOPS_VIEW_H
 #define DCOPS_VIEW_H
 
@@ -92,6 +97,17 @@ typedef int (*table_cmp_fn)(const void *ud, int64_t a, int64_t b, int col);
 /* Writes the raw text of one cell and picks its element. */
 typedef void (*table_cell_fn)(const void *ud, int64_t id, int col, char *buf, size_t n,
                               enum theme_el *el);
+/* For table_update: whether row id (still) belongs to the list, before the
+ * filter; when buf is non-NULL (the table is filtering) also writes the
+ * row's filter text, the same text the view gives table_add. */
+typedef bool (*table_row_fn)(const void *ud, int64_t id, char *buf, size_t n);
+
+/* An id -> position hash, private to view-table.c. */
+struct table_ix {
+	int64_t *ids;              /* 0: a free slot */
+	uint32_t *vals;
+	size_t cap, n;             /* cap is 0 or a power of two */
+};
 
 struct table {
 	const struct table_col *cols;
@@ -107,6 +123,13 @@ struct table {
 	int64_t *marked;           /* sorted ids */
 	size_t nmarked, capmarked;
 	int group_col;             /* column shown once per run of equal cells; -1 none */
+	unsigned gen;              /* bumped whenever rows are added, dropped or moved:
+	                            * whoever keeps positions into ids compares it */
+	/* table_update's state (view-table.c): the position of each visible
+	 * id, valid while !pos_stale, and the rows the filter hides (kept by
+	 * table_add and table_update, so total stays right). */
+	struct table_ix pos, hidden;
+	bool pos_stale;
 };
 
 void table_init(struct table *t, const struct table_col *cols, int ncols, int sort_col,
@@ -118,6 +141,20 @@ void table_begin(struct table *t);
 bool table_filtering(const struct table *t);
 void table_add(struct table *t, int64_t id, const char *filter_text);
 void table_end(struct table *t, table_cmp_fn cmp, const void *ud);
+/* Brings the table up to date after the rows ids[0..k) changed (were added,
+ * deleted, edited; repeats allowed), as if rebuilt with table_begin/add/end
+ * on the same data and cmp: same rows, order, total, cursor and top. Only
+ * the changed rows are looked at: one that still belongs, passes the filter
+ * and still sorts between its neighbours stays put; the rest are dropped
+ * and inserted by binary search. Returns false, changing nothing, when more
+ * than total/8 distinct rows changed (or the table is empty): a rebuild is
+ * then cheaper, and the caller does one. The caller's side of it: rows
+ * other than ids have not changed in ways cmp or the filter text can see;
+ * cmp orders rows the same at any time (never by the clock); the sort and
+ * filter are those of the last rebuild (TABLE_RESORT and a new filter
+ * call for a rebuild). */
+bool table_update(struct table *t, const int64_t *ids, size_t k, table_row_fn row,
+                  table_cmp_fn cmp, const void *ud);
 /* Stable merge sort of ids by (col, rev), ties by id. */
 void table_sort(int64_t *ids, size_t n, table_cmp_fn cmp, const void *ud, int col, bool rev);
 
