@@ -7,8 +7,10 @@
  *
  * Derived fields, all updated per changed row:
  *   node.gpus[]/gpus_used/util_mean/temp_max/last_xid: the node's GPU rows
- *     (gpu_slots pointers, the node's GPU count, scanned per GPU change; a
- *     GPU row replaced in place is one scan). gpus_used counts GPUs whose
+ *     (gpu_slots pointers, the node's GPU count). A GPU row replaced in
+ *     its slot moves the figures by the difference, scanning the node's
+ *     GPUs only when the old row may have held the max temperature or the
+ *     newest Xid; an attach or detach scans. gpus_used counts GPUs whose
  *     job_id is set.
  *   partition.nodes/gpus_total/nodes_draining/nodes_drained/nodes_down and
  *     gpus_used: each node's contribution (gpu rows, not job sizes, so the
@@ -467,6 +469,8 @@ static void node_aggregate(struct dc_node *n)
 		}
 	}
 	n->gpus_used = used;
+	n->gpus_known = count;
+	n->util_sum = util;
 	n->util_mean = count ? (util + count / 2) / count : 0;
 	n->temp_max = temp;
 	n->last_xid = xid;
@@ -503,9 +507,40 @@ static void gpu_attach(struct dc_model *m, struct dc_gpu *g, bool attach)
 		p->gpus_used += n->gpus_used - before;
 }
 
-static bool gpu_same_slot(const struct dc_gpu *a, const struct dc_gpu *b)
+/* A GPU row replaced in its slot (the bulk of the change feed): the node's
+ * figures move by the difference; a scan of its GPUs only when the old row
+ * may have set the hottest temperature or the newest Xid. Returns false,
+ * doing nothing, when it is not such a replace (the caller detaches and
+ * attaches). */
+static bool gpu_replace(struct dc_model *m, const struct dc_gpu *old, struct dc_gpu *g)
 {
-	return a && b && a->node_id == b->node_id && a->idx == b->idx;
+	if (old->node_id != g->node_id || old->idx != g->idx)
+		return false;
+	struct dc_node *n = row_get(m, DC_T_NODE, g->node_id);
+	if (!n || g->idx < 0 || g->idx >= n->gpu_slots || n->gpus[g->idx] != old)
+		return false;
+	n->gpus[g->idx] = g;
+	int before = n->gpus_used;
+	bool rescan = (old->temp_c == n->temp_max && g->temp_c < old->temp_c) ||
+	              (old->last_xid && old->last_xid_at == n->last_xid_at) ||
+	              (g->last_xid && g->last_xid_at == n->last_xid_at);
+	if (rescan) {
+		node_aggregate(n);
+	} else {
+		n->gpus_used += (g->job_id != 0) - (old->job_id != 0);
+		n->util_sum += g->util_pct - old->util_pct;
+		n->util_mean = n->gpus_known ? (n->util_sum + n->gpus_known / 2) / n->gpus_known : 0;
+		if (g->temp_c > n->temp_max)
+			n->temp_max = g->temp_c;
+		if (g->last_xid && g->last_xid_at > n->last_xid_at) {
+			n->last_xid = g->last_xid;
+			n->last_xid_at = g->last_xid_at;
+		}
+	}
+	struct dc_partition *p = row_get(m, DC_T_PARTITION, n->partition_id);
+	if (p)
+		p->gpus_used += n->gpus_used - before;
+	return true;
 }
 
 /* ---- derived: partitions and tenants from jobs ---- */
@@ -653,7 +688,7 @@ static void hook_before(struct dc_model *m, enum dc_table t, void *old, void *ro
 		}
 		break;
 	case DC_T_GPU:
-		if (old && !gpu_same_slot(old, row))
+		if (old)
 			gpu_attach(m, old, false);
 		break;
 	case DC_T_JOB:
@@ -751,13 +786,16 @@ void model_put(struct dc_model *m, enum dc_table t, void *row)
 	struct dc_job old_job;
 	if (old && t == DC_T_JOB)
 		old_job = *(struct dc_job *)old;
-	hook_before(m, t, old, row);
+	bool in_place = old && t == DC_T_GPU && gpu_replace(m, old, row);
+	if (!in_place)
+		hook_before(m, t, old, row);
 	if (slot)
 		tb->rows[*slot] = row;
 	else
 		table_insert(tb, id, true, row);
 	model_row_free(t, old);
-	hook_after(m, t, old && t == DC_T_JOB ? &old_job : NULL, row);
+	if (!in_place)
+		hook_after(m, t, old && t == DC_T_JOB ? &old_job : NULL, row);
 }
 
 void model_delete(struct dc_model *m, enum dc_table t, int64_t id)

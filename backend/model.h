@@ -74,6 +74,7 @@ struct dc_node {
 	int gpu_slots;
 	int gpus_used, util_mean, temp_max, last_xid;
 	int64_t last_xid_at;
+	int gpus_known, util_sum;  /* behind util_mean */
 	/* operator state (005_actions.sql): actions carry the version seen */
 	int64_t admin_version, admin_changed_at;
 	char *admin_changed_by;

@@ -305,15 +305,36 @@ const char *sql_tombstone_query(bool full)
 	              " WHERE version > $1::bigint OR txid >= $2::xid8";
 }
 
+/* A decimal integer as the server writes one (optional '-', digits),
+ * saturating; anything after the digits is ignored. strtoll's locale and
+ * base handling cost a tenth of a delta read at 25,000 nodes. */
+static int64_t dec_i64(const char *v)
+{
+	bool neg = *v == '-';
+	v += neg;
+	uint64_t x = 0;
+	for (; *v >= '0' && *v <= '9'; v++) {
+		unsigned d = (unsigned)(*v - '0');
+		if (x > (UINT64_MAX - d) / 10) {
+			x = UINT64_MAX;
+			break;
+		}
+		x = x * 10 + d;
+	}
+	if (neg)
+		return x > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)x;
+	return x > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)x;
+}
+
 static int64_t val_i64(const PGresult *r, int i, int c)
 {
-	return PQgetisnull(r, i, c) ? 0 : strtoll(PQgetvalue(r, i, c), NULL, 10);
+	return PQgetisnull(r, i, c) ? 0 : dec_i64(PQgetvalue(r, i, c));
 }
 
 /* An integer column into a narrower field: out-of-range values saturate. */
 static long long clamp_ll(const char *v, long long lo, long long hi)
 {
-	long long x = v ? strtoll(v, NULL, 10) : 0;
+	long long x = v ? dec_i64(v) : 0;
 	return x < lo ? lo : x > hi ? hi : x;
 }
 
@@ -324,7 +345,7 @@ static void col_decode(const struct col *c, const PGresult *r, int i, int ci, ch
 	switch (c->type) {
 	case C_I64:
 	case C_TIME: {
-		int64_t x = v ? strtoll(v, NULL, 10) : 0;
+		int64_t x = v ? dec_i64(v) : 0;
 		memcpy(dst, &x, sizeof x);
 		break;
 	}

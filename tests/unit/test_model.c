@@ -482,6 +482,58 @@ static void test_prune(void **state)
 	model_free(m);
 }
 
+/* GPU rows replaced in place move the node's figures by the difference;
+ * after every random change they equal a recomputation from the rows. */
+static void test_gpu_replace_random(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	put_partition(m, 1);
+	put_node(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	for (int i = 0; i < 8; i++)
+		put_gpu(m, 100 + i, 10, i, 0, 0, 40);
+	uint32_t seed = 12345;
+	for (int step = 0; step < 20000; step++) {
+		seed = seed * 1103515245u + 12345u;
+		int idx = (int)((seed >> 8) % 8);
+		struct dc_gpu g = *(const struct dc_gpu *)model_get(m, DC_T_GPU, 100 + idx);
+		g.version = next_version++;
+		g.util_pct = (int16_t)((seed >> 12) % 101);
+		g.temp_c = (int16_t)(30 + (seed >> 4) % 60);
+		g.job_id = (seed >> 20) % 3 ? 500 + (int64_t)((seed >> 22) % 4) : 0;
+		if ((seed >> 24) % 16 == 0) {
+			g.last_xid = (seed >> 26) % 2 ? 79 : 48;
+			g.last_xid_at = 1000 + (int64_t)((seed >> 3) % 50); /* ties happen */
+		} else if ((seed >> 24) % 16 == 1) {
+			g.last_xid = 0;
+			g.last_xid_at = 0;
+		}
+		put(m, DC_T_GPU, &g);
+
+		const struct dc_node *n = model_node(m, 10);
+		int used = 0, util = 0, temp = 0, xid = 0;
+		int64_t xid_at = 0;
+		for (int i = 0; i < 8; i++) {
+			const struct dc_gpu *x = model_node_gpu(n, i);
+			assert_ptr_equal(x, model_get(m, DC_T_GPU, 100 + i));
+			used += x->job_id != 0;
+			util += x->util_pct;
+			temp = x->temp_c > temp ? x->temp_c : temp;
+			if (x->last_xid && x->last_xid_at >= xid_at) {
+				xid = x->last_xid;
+				xid_at = x->last_xid_at;
+			}
+		}
+		assert_int_equal(n->gpus_used, used);
+		assert_int_equal(n->util_mean, (util + 4) / 8);
+		assert_int_equal(n->temp_max, temp);
+		assert_int_equal(n->last_xid, xid);
+		assert_int_equal(n->last_xid_at, xid_at);
+		assert_int_equal(model_partition(m, 1)->gpus_used, used);
+	}
+	model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_node_and_gpu_derived),
 		cmocka_unit_test(test_job_transitions),
 		cmocka_unit_test(test_job_counters_random),
+		cmocka_unit_test(test_gpu_replace_random),
 		cmocka_unit_test(test_row_pack),
 		cmocka_unit_test(test_change_log),
 		cmocka_unit_test(test_prune),
