@@ -60,6 +60,8 @@ struct sim_gpu {
 	struct sim_job *job;
 	int util, mem, mem_total, temp, power;
 	int w_util, w_mem, w_temp, w_power;   /* values last written */
+	long long w_job;                      /* job id last written (0: free) */
+	int w_xid;                            /* Xid last written */
 	long long sbe, dbe;
 	bool remap;
 	int xid;
@@ -186,6 +188,7 @@ void sim_node_set_drain(struct sim *s, struct sim_node *n, const char *reason, c
 /* sim-write.c */
 int sim_write_reserve_ids(struct sim *s, PGconn *c, struct dc_err *err);
 int sim_write_tick(struct sim *s, PGconn *c, struct dc_err *err);
+int sim_write_telemetry(struct sim *s, PGconn *c, struct dc_err *err);
 long sim_write_cmd(PGconn *c, struct dc_err *err, const char *sql, int n,
                    const char *const *p);
 

@@ -484,6 +484,8 @@ int sim_tick(struct sim *s, PGconn *c, struct sim_tick_stats *st, struct dc_err 
 		PQclear(PQexec(c, "ROLLBACK"));
 		return -1;
 	}
+	if (sim_write_telemetry(s, c, err) < 0)
+		return -1;
 	s->st.running = (int)s->run.n;
 	s->st.pending = (int)s->pend.n;
 	if (st)
