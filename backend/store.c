@@ -34,13 +34,14 @@
 enum st { ST_STOPPED, ST_CONNECTING, ST_SETUP, ST_READING, ST_IDLE, ST_BACKOFF };
 
 /* One expected result of the pipeline in flight. */
-enum step_kind { STEP_SETUP, STEP_LISTEN, STEP_SYNC, STEP_BEGIN, STEP_XMIN, STEP_TABLE,
+enum step_kind { STEP_SETUP, STEP_PREPARE, STEP_LISTEN, STEP_SYNC, STEP_BEGIN, STEP_XMIN, STEP_TABLE,
 	STEP_TOMB, STEP_COMMIT };
 struct step {
 	enum step_kind kind;
 	enum dc_table table;
 };
-#define MAX_STEPS (DC_T_COUNT + 8)
+#define MAX_STEPS (DC_T_COUNT + 12)
+#define TOMB_STMT DC_T_COUNT /* prepared statement number of the tombstone query */
 
 struct staged {
 	void **rows;
@@ -78,6 +79,7 @@ struct store {
 	/* the read in flight */
 	bool full;
 	bool listen_done;
+	int64_t read_started_ms;
 	char new_xmin[32];
 	int64_t new_version;
 	struct staged staged[DC_T_COUNT];
@@ -347,6 +349,24 @@ static void pipeline_send(struct store *s, int failed)
 	conn_flush(s);
 }
 
+/* The delta read's prepared statements: "dcops_d<table>", one per connection. */
+static void stmt_name(int t, char *buf, size_t n)
+{
+	snprintf(buf, n, "dcops_d%d", t);
+}
+
+/* One table (or, TOMB_STMT, the tombstones) of a read: a full load as
+ * text (rare, parameterless), a delta as its prepared statement. */
+static int send_table(struct store *s, int t, bool full, const char *const *params)
+{
+	if (full)
+		return send_params(s, t == TOMB_STMT ? sql_tombstone_query(true)
+		                                     : sql_read_query((enum dc_table)t, true), 0, NULL);
+	char name[16];
+	stmt_name(t, name, sizeof name);
+	return PQsendQueryPrepared(s->conn, name, 2, params, NULL, NULL, 0) ? 0 : -1;
+}
+
 static void setup_start(struct store *s)
 {
 	char st[32];
@@ -354,9 +374,18 @@ static void setup_start(struct store *s)
 	const char *vals[4] = { session_timeouts[0], session_timeouts[1], session_timeouts[2], st };
 	s->state = ST_SETUP;
 	pipeline_begin(s);
+	int failed = send_params(s, sql_session_query, 4, vals);
 	step_add(s, STEP_SETUP, 0);
+	for (int t = 0; t <= TOMB_STMT; t++) {
+		char name[16];
+		stmt_name(t, name, sizeof name);
+		const char *sql = t == TOMB_STMT ? sql_tombstone_query(false)
+		                                 : sql_read_query((enum dc_table)t, false);
+		failed |= !PQsendPrepare(s->conn, name, sql, 2, NULL);
+		step_add(s, STEP_PREPARE, 0);
+	}
 	step_add(s, STEP_SYNC, 0);
-	pipeline_send(s, send_params(s, sql_session_query, 4, vals));
+	pipeline_send(s, failed);
 }
 
 static void read_start(struct store *s, bool full)
@@ -365,6 +394,7 @@ static void read_start(struct store *s, bool full)
 	s->poll_timer = 0;
 	s->state = ST_READING;
 	s->full = full;
+	s->read_started_ms = dc_mono_ms();
 	s->read_pending = false;
 	s->new_version = full ? 0 : s->version;
 	s->new_xmin[0] = '\0';
@@ -373,7 +403,6 @@ static void read_start(struct store *s, bool full)
 	char ver[32];
 	snprintf(ver, sizeof ver, "%lld", (long long)s->version);
 	const char *params[2] = { ver, s->xmin };
-	int np = full ? 0 : 2;
 	int failed = 0;
 	if (!s->listen_done && !s->standby) {
 		failed |= send_params(s, sql_listen, 0, NULL);
@@ -385,11 +414,15 @@ static void read_start(struct store *s, bool full)
 	step_add(s, STEP_BEGIN, 0);
 	failed |= send_params(s, sql_xmin_query, 0, NULL);
 	step_add(s, STEP_XMIN, 0);
+	if (!full) {
+		failed |= send_params(s, sql_delta_plan, 0, NULL);
+		step_add(s, STEP_PREPARE, 0);
+	}
 	for (int t = 0; t < DC_T_COUNT; t++) {
-		failed |= send_params(s, sql_read_query((enum dc_table)t, full), np, params);
+		failed |= send_table(s, t, full, params);
 		step_add(s, STEP_TABLE, (enum dc_table)t);
 	}
-	failed |= send_params(s, sql_tombstone_query(full), np, params);
+	failed |= send_table(s, TOMB_STMT, full, params);
 	step_add(s, STEP_TOMB, 0);
 	failed |= send_params(s, sql_commit, 0, NULL);
 	step_add(s, STEP_COMMIT, 0);
@@ -471,6 +504,13 @@ static void read_done(struct store *s)
 	s->listen_done = true;
 	s->st.reads++;
 	s->st.rows_read += s->staged_rows;
+	if (!s->full) {
+		int64_t ms = dc_mono_ms() - s->read_started_ms;
+		if (ms > s->st.delta_ms_max)
+			s->st.delta_ms_max = ms;
+		if (s->staged_rows > s->st.delta_rows_max)
+			s->st.delta_rows_max = s->staged_rows;
+	}
 	s->staged_rows = 0;
 	s->st.last_ok_wall = (int64_t)dc_wall();
 	bool came_up = s->st.link != STORE_UP;
