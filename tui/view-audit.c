@@ -416,6 +416,7 @@ const struct view_ops view_audit = {
 	.name = "audit",
 	.title = "Audit",
 	.keys = NULL,
+	.draws = DC_MASK(DC_T_AUDIT),
 	.init = audit_init,
 	.free = audit_free,
 	.resize = audit_resize,

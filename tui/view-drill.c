@@ -365,6 +365,7 @@ const struct view_ops view_drill = {
 	.name = "drills",
 	.title = "Drills",
 	.keys = &drills_keys,
+	.draws = DC_MASK(DC_T_DRILL_RUN) | DC_MASK(DC_T_INCIDENT),
 	.init = drills_init,
 	.free = drills_free,
 	.resize = drills_resize,

@@ -335,6 +335,7 @@ const struct view_ops view_incidents = {
 	.name = "incidents",
 	.title = "Incidents",
 	.keys = &incidents_keys,
+	.draws = DC_MASK(DC_T_INCIDENT) | DC_MASK(DC_T_INCIDENT_EVENT),
 	.init = incidents_init,
 	.free = incidents_free,
 	.resize = incidents_resize,

@@ -59,6 +59,11 @@ struct view_ops {
 	const char *name;          /* "nodes": key table name, :commands */
 	const char *title;         /* "Nodes" */
 	const struct key_table *keys;
+	/* DC_MASK of the tables draw() reads, with the sources of any derived
+	 * field it shows (node <- gpu; partition <- node, gpu, job; tenant <-
+	 * job); 0 means all. A change to none of them, while this view is on
+	 * screen, draws no frame (it still reaches on_change later). */
+	unsigned draws;
 	void *(*init)(const struct view_ctx *c);
 	void (*free)(void *v);
 	void (*resize)(void *v, int rows, int cols);
