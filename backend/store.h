@@ -37,6 +37,8 @@ struct store_status {
 	char server[128];          /* host/socket and database, for the header */
 	bool readonly;             /* session is read-only */
 	uint64_t reads, rows_read; /* counters for benchmarks */
+	uint64_t delta_rows_max;   /* the largest delta read, in rows, */
+	int64_t delta_ms_max;      /* and the longest one, send to applied */
 };
 
 struct store_callbacks {
