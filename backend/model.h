@@ -218,7 +218,7 @@ unsigned model_prune(struct dc_model *m, int64_t job_cutoff, size_t keep_audit);
  * model_log_since returns false: rebuild from the whole table. Derived
  * fields are not logged: a node whose GPUs changed shows up as those GPU
  * ids (dc_gpu.node_id names the node). */
-#define DC_LOG_CAP 65536u /* ~3 s of a 25,000-node fleet's churn */
+#define DC_LOG_CAP 32768u /* over a second of a 25,000-node fleet's churn */
 uint64_t model_log_seq(const struct dc_model *m);
 /* Calls fn for each change after `since` to a table in mask, oldest first
  * (an id may repeat). Returns false, calling nothing, when out of reach. */

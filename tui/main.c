@@ -1,6 +1,9 @@
 /* main.c — parses the global options, then runs a script command or the console. */
 #include <getopt.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,13 @@
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+#ifdef __GLIBC__
+	/* Big arrays (id indexes, row arrays, a full load's staging) from
+	 * mmap, always: glibc otherwise raises this threshold after the first
+	 * big free and serves the next ones from the heap, where their pages
+	 * stay resident after they are freed. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 	struct dc_opts o = { .console = app_run };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
