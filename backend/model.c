@@ -1,8 +1,7 @@
 /* model.c — rows, id indexes and derived fields. See model.h.
  *
- * Each table is an unordered array of row pointers plus an open-addressing
- * id -> slot hash (linear probing, backward-shift deletion); a delete moves
- * the last row into the hole. Settings are keyed by text and few, so they
+ * Each table is an unordered array of row pointers plus an id -> slot
+ * hash (idmap.h); a delete moves the last row into the hole. Settings are keyed by text and few, so they
  * are found by a scan.
  *
  * Derived fields, all updated per changed row:
@@ -27,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idmap.h"
 #include "util.h"
 
 /* ---- enum names ---- */
@@ -177,98 +177,6 @@ void model_row_free(enum dc_table t, void *row)
 	if (t == DC_T_NODE)
 		free(((struct dc_node *)row)->gpus);
 	free(row);
-}
-
-/* ---- id -> value hash (open addressing, linear probing) ----
- * 12 bytes a slot (an id and a 32-bit row slot; IDMAP_EMPTY marks a free
- * slot), at most 3/4 full: 190,000 GPU ids take 3 MB. */
-
-#define IDMAP_EMPTY UINT32_MAX
-
-struct idmap {
-	int64_t *keys;
-	uint32_t *vals;
-	size_t cap, n; /* cap is 0 or a power of two */
-};
-
-static size_t id_hash(int64_t id, size_t cap)
-{
-	uint64_t x = (uint64_t)id * 0x9E3779B97F4A7C15ull;
-	return (size_t)(x ^ (x >> 29)) & (cap - 1);
-}
-
-static uint32_t *idmap_get(const struct idmap *h, int64_t id)
-{
-	if (h->cap == 0)
-		return NULL;
-	for (size_t i = id_hash(id, h->cap);; i = (i + 1) & (h->cap - 1)) {
-		if (h->vals[i] == IDMAP_EMPTY)
-			return NULL;
-		if (h->keys[i] == id)
-			return &h->vals[i];
-	}
-}
-
-static void idmap_put(struct idmap *h, int64_t id, size_t v);
-
-static void idmap_rehash(struct idmap *h, size_t cap)
-{
-	struct idmap old = *h;
-	h->cap = cap;
-	h->n = 0;
-	h->keys = xmalloc(cap * sizeof *h->keys);
-	h->vals = xmalloc(cap * sizeof *h->vals);
-	memset(h->vals, 0xff, cap * sizeof *h->vals); /* all IDMAP_EMPTY */
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.vals[i] != IDMAP_EMPTY)
-			idmap_put(h, old.keys[i], old.vals[i]);
-	free(old.keys);
-	free(old.vals);
-}
-
-static void idmap_put(struct idmap *h, int64_t id, size_t v)
-{
-	uint32_t *p = idmap_get(h, id);
-	if (p) {
-		*p = (uint32_t)v;
-		return;
-	}
-	if ((h->n + 1) * 4 > h->cap * 3)
-		idmap_rehash(h, h->cap ? h->cap * 2 : 64);
-	size_t i = id_hash(id, h->cap);
-	while (h->vals[i] != IDMAP_EMPTY)
-		i = (i + 1) & (h->cap - 1);
-	h->keys[i] = id;
-	h->vals[i] = (uint32_t)v;
-	h->n++;
-}
-
-static void idmap_del(struct idmap *h, int64_t id)
-{
-	uint32_t *p = idmap_get(h, id);
-	if (!p)
-		return;
-	size_t mask = h->cap - 1, i = (size_t)(p - h->vals);
-	h->vals[i] = IDMAP_EMPTY;
-	h->n--;
-	/* backward shift: pull later members of the probe run into the hole */
-	for (size_t j = (i + 1) & mask; h->vals[j] != IDMAP_EMPTY; j = (j + 1) & mask) {
-		size_t home = id_hash(h->keys[j], h->cap);
-		bool movable = (i <= j) ? (home <= i || home > j) : (home <= i && home > j);
-		if (!movable)
-			continue;
-		h->keys[i] = h->keys[j];
-		h->vals[i] = h->vals[j];
-		h->vals[j] = IDMAP_EMPTY;
-		i = j;
-	}
-}
-
-static void idmap_free(struct idmap *h)
-{
-	free(h->keys);
-	free(h->vals);
-	memset(h, 0, sizeof *h);
 }
 
 /* ---- pending-job heaps per partition ---- */
@@ -551,7 +459,7 @@ static struct pend_heap *pend_heap_of(struct dc_model *m, int64_t partition_id)
 	if (ix)
 		return &m->pends[*ix];
 	m->pends = xgrow(m->pends, &m->cappends, m->npends + 1, sizeof *m->pends);
-	idmap_put(&m->pend_ix, partition_id, m->npends);
+	idmap_put(&m->pend_ix, partition_id, (uint32_t)m->npends);
 	struct pend_heap *h = &m->pends[m->npends++];
 	*h = (struct pend_heap){ .partition_id = partition_id };
 	return h;
@@ -657,7 +565,7 @@ static void table_insert(struct table *tb, int64_t id, bool has_id, void *row)
 {
 	tb->rows = xgrow(tb->rows, &tb->cap, tb->n + 1, sizeof *tb->rows);
 	if (has_id)
-		idmap_put(&tb->ids, id, tb->n);
+		idmap_put(&tb->ids, id, (uint32_t)tb->n);
 	tb->rows[tb->n++] = row;
 }
 
@@ -667,7 +575,7 @@ static void table_remove_slot(struct table *tb, size_t slot, const struct table_
 		idmap_del(&tb->ids, row_i64(tb->rows[slot], d->id_off));
 	tb->rows[slot] = tb->rows[--tb->n];
 	if (slot < tb->n && d->has_id)
-		idmap_put(&tb->ids, row_i64(tb->rows[slot], d->id_off), slot);
+		idmap_put(&tb->ids, row_i64(tb->rows[slot], d->id_off), (uint32_t)slot);
 }
 
 /* Row-specific hooks around a replace: `old` may be NULL (insert) and `row`
@@ -856,9 +764,6 @@ void model_reserve(struct dc_model *m, enum dc_table t, size_t n)
 		tb->rows = xrealloc(tb->rows, n * sizeof *tb->rows);
 		tb->cap = n;
 	}
-	size_t cap = 64;
-	while (n * 4 > cap * 3)
-		cap *= 2;
-	if (tables[t].has_id && cap > tb->ids.cap)
-		idmap_rehash(&tb->ids, cap);
+	if (tables[t].has_id)
+		idmap_reserve(&tb->ids, n);
 }

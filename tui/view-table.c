@@ -18,98 +18,6 @@
 #include "draw.h"
 #include "view.h"
 
-/* ---- id hash: open addressing, linear probing, id 0 marks a free slot.
- * Keys and values in two arrays: 12 bytes a slot, as the model's. ---- */
-
-static size_t ix_home(int64_t id, size_t cap)
-{
-	uint64_t x = (uint64_t)id * 0x9E3779B97F4A7C15ull;
-	return (size_t)(x ^ (x >> 29)) & (cap - 1);
-}
-
-/* The slot holding id, or SIZE_MAX. */
-static size_t ix_find(const struct table_ix *h, int64_t id)
-{
-	if (!h->cap || !id)
-		return SIZE_MAX;
-	for (size_t i = ix_home(id, h->cap);; i = (i + 1) & (h->cap - 1)) {
-		if (h->ids[i] == id)
-			return i;
-		if (!h->ids[i])
-			return SIZE_MAX;
-	}
-}
-
-static void ix_free(struct table_ix *h)
-{
-	free(h->ids);
-	free(h->vals);
-	memset(h, 0, sizeof *h);
-}
-
-/* Empties h, sized for about `want` entries (at most 3/4 full); with none
- * wanted it lets go of its memory. */
-static void ix_reset(struct table_ix *h, size_t want)
-{
-	if (!want) {
-		ix_free(h);
-		return;
-	}
-	size_t cap = 16;
-	while (cap * 3 < want * 4)
-		cap *= 2;
-	if (h->cap < cap || h->cap > 4 * cap) {
-		ix_free(h);
-		h->ids = xcalloc(cap, sizeof *h->ids);
-		h->vals = xmalloc(cap * sizeof *h->vals);
-		h->cap = cap;
-	} else if (h->n) {
-		memset(h->ids, 0, h->cap * sizeof *h->ids);
-	}
-	h->n = 0;
-}
-
-/* Adds an id known not to be in h. */
-static void ix_add(struct table_ix *h, int64_t id, size_t val)
-{
-	if ((h->n + 1) * 4 > h->cap * 3) {
-		struct table_ix old = *h;
-		memset(h, 0, sizeof *h);
-		ix_reset(h, old.n + 1);
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.ids[i])
-				ix_add(h, old.ids[i], old.vals[i]);
-		ix_free(&old);
-	}
-	size_t i = ix_home(id, h->cap);
-	while (h->ids[i])
-		i = (i + 1) & (h->cap - 1);
-	h->ids[i] = id;
-	h->vals[i] = (uint32_t)val;
-	h->n++;
-}
-
-static void ix_del(struct table_ix *h, int64_t id)
-{
-	size_t i = ix_find(h, id);
-	if (i == SIZE_MAX)
-		return;
-	size_t mask = h->cap - 1;
-	h->ids[i] = 0;
-	h->n--;
-	/* backward shift: pull later members of the probe run into the hole */
-	for (size_t j = (i + 1) & mask; h->ids[j]; j = (j + 1) & mask) {
-		size_t home = ix_home(h->ids[j], h->cap);
-		bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
-		if (!movable)
-			continue;
-		h->ids[i] = h->ids[j];
-		h->vals[i] = h->vals[j];
-		h->ids[j] = 0;
-		i = j;
-	}
-}
-
 /* ---- tables ---- */
 
 void table_init(struct table *t, const struct table_col *cols, int ncols, int sort_col,
@@ -129,8 +37,8 @@ void table_free(struct table *t)
 {
 	free(t->ids);
 	free(t->marked);
-	ix_free(&t->pos);
-	ix_free(&t->hidden);
+	idmap_free(&t->pos);
+	idmap_free(&t->hidden);
 	t->ids = t->marked = NULL;
 	t->n = t->cap = t->nmarked = t->capmarked = 0;
 	t->pos_stale = true;
@@ -139,7 +47,7 @@ void table_free(struct table *t)
 void table_begin(struct table *t)
 {
 	t->n = t->total = 0;
-	ix_reset(&t->hidden, t->hidden.n);
+	idmap_reset(&t->hidden, t->hidden.n);
 }
 
 bool table_filtering(const struct table *t)
@@ -151,8 +59,7 @@ void table_add(struct table *t, int64_t id, const char *filter_text)
 {
 	t->total++;
 	if (table_filtering(t) && !filter_match(t->filter, filter_text)) {
-		if (ix_find(&t->hidden, id) == SIZE_MAX)
-			ix_add(&t->hidden, id, 0);
+		idmap_put(&t->hidden, id, 0);
 		return;
 	}
 	t->ids = xgrow(t->ids, &t->cap, t->n + 1, sizeof *t->ids);
@@ -274,9 +181,9 @@ static size_t dedup(int64_t *v, size_t n)
 
 static void pos_refresh(struct table *t)
 {
-	ix_reset(&t->pos, t->n);
+	idmap_reset(&t->pos, t->n);
 	for (size_t i = 0; i < t->n; i++)
-		ix_add(&t->pos, t->ids[i], i);
+		idmap_put(&t->pos, t->ids[i], (uint32_t)i);
 	t->pos_stale = false;
 }
 
@@ -287,11 +194,11 @@ static void locate(const struct table *t, const int64_t *changed, size_t k, size
 {
 	if (!t->pos_stale) {
 		for (size_t j = 0; j < k; j++) {
-			size_t e = ix_find(&t->pos, changed[j]);
-			at[j] = e == SIZE_MAX ? SIZE_MAX : t->pos.vals[e];
+			const uint32_t *e = idmap_get(&t->pos, changed[j]);
+			at[j] = e ? *e : SIZE_MAX;
 		}
-		size_t e = ix_find(&t->pos, t->cur_id);
-		*cur = e == SIZE_MAX ? SIZE_MAX : t->pos.vals[e];
+		const uint32_t *e = idmap_get(&t->pos, t->cur_id);
+		*cur = e ? *e : SIZE_MAX;
 		return;
 	}
 	size_t bits = 1024;           /* about 1 in 16 unchanged rows goes to the search */
@@ -299,7 +206,7 @@ static void locate(const struct table *t, const int64_t *changed, size_t k, size
 		bits *= 2;
 	uint64_t *bm = xcalloc(bits / 64, sizeof *bm);
 	for (size_t j = 0; j < k; j++) {
-		size_t h = ix_home(changed[j], bits);
+		size_t h = (size_t)idmap_hash(changed[j]) & (bits - 1);
 		bm[h / 64] |= 1ull << (h % 64);
 		at[j] = SIZE_MAX;
 	}
@@ -308,7 +215,7 @@ static void locate(const struct table *t, const int64_t *changed, size_t k, size
 		int64_t id = t->ids[i];
 		if (id == t->cur_id)
 			*cur = i;
-		size_t h = ix_home(id, bits);
+		size_t h = (size_t)idmap_hash(id) & (bits - 1);
 		if (!(bm[h / 64] >> (h % 64) & 1))
 			continue;
 		const int64_t *p = bsearch(&id, changed, k, sizeof *changed, id_order);
@@ -326,7 +233,7 @@ static void classify(struct table *t, int64_t id, size_t at, table_row_fn row, c
 	char text[1024] = "";
 	bool filtering = table_filtering(t);
 	bool vis = at != SIZE_MAX;
-	bool hid = !vis && ix_find(&t->hidden, id) != SIZE_MAX;
+	bool hid = !vis && idmap_get(&t->hidden, id);
 	bool belongs = row(ud, id, filtering ? text : NULL, sizeof text);
 	bool shown = belongs && (!filtering || filter_match(t->filter, text));
 	if (belongs && !vis && !hid)
@@ -334,9 +241,9 @@ static void classify(struct table *t, int64_t id, size_t at, table_row_fn row, c
 	else if (!belongs && (vis || hid))
 		t->total--;
 	if (belongs && !shown && !hid)
-		ix_add(&t->hidden, id, 0);
+		idmap_put(&t->hidden, id, 0);
 	else if (hid && (shown || !belongs))
-		ix_del(&t->hidden, id);
+		idmap_del(&t->hidden, id);
 	if (vis)
 		seen[(*nseen)++] = (struct seen){ .pos = at, .drop = !shown };
 	else if (shown)

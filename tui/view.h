@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "idmap.h"
 #include "keys.h"
 #include "model.h"
 #include "theme.h"
@@ -107,13 +108,6 @@ typedef void (*table_cell_fn)(const void *ud, int64_t id, int col, char *buf, si
  * row's filter text, the same text the view gives table_add. */
 typedef bool (*table_row_fn)(const void *ud, int64_t id, char *buf, size_t n);
 
-/* An id -> position hash, private to view-table.c. */
-struct table_ix {
-	int64_t *ids;              /* 0: a free slot */
-	uint32_t *vals;
-	size_t cap, n;             /* cap is 0 or a power of two */
-};
-
 struct table {
 	const struct table_col *cols;
 	int ncols;
@@ -133,7 +127,7 @@ struct table {
 	/* table_update's state (view-table.c): the position of each visible
 	 * id, valid while !pos_stale, and the rows the filter hides (kept by
 	 * table_add and table_update, so total stays right). */
-	struct table_ix pos, hidden;
+	struct idmap pos, hidden;
 	bool pos_stale;
 };
 
