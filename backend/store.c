@@ -362,7 +362,7 @@ static int send_table(struct store *s, int t, bool full, const char *const *para
 	if (full)
 		return send_params(s, t == TOMB_STMT ? sql_tombstone_query(true)
 		                                     : sql_read_query((enum dc_table)t, true), 0, NULL);
-	char name[16];
+	char name[24];
 	stmt_name(t, name, sizeof name);
 	return PQsendQueryPrepared(s->conn, name, 2, params, NULL, NULL, 0) ? 0 : -1;
 }
@@ -377,7 +377,7 @@ static void setup_start(struct store *s)
 	int failed = send_params(s, sql_session_query, 4, vals);
 	step_add(s, STEP_SETUP, 0);
 	for (int t = 0; t <= TOMB_STMT; t++) {
-		char name[16];
+		char name[24];
 		stmt_name(t, name, sizeof name);
 		const char *sql = t == TOMB_STMT ? sql_tombstone_query(false)
 		                                 : sql_read_query((enum dc_table)t, false);
