@@ -724,37 +724,74 @@ void model_delete(struct dc_model *m, enum dc_table t, int64_t id)
 	hook_after(m, t, t == DC_T_JOB ? &old_job : NULL, NULL);
 }
 
-static int cmp_id_desc(const void *a, const void *b)
+/* (time, id), newest first: the order in which rows are kept. */
+struct aged { int64_t at, id; };
+
+static int cmp_aged_desc(const void *a, const void *b)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x < y) - (x > y);
+	const struct aged *x = a, *y = b;
+	if (x->at != y->at)
+		return (x->at < y->at) - (x->at > y->at);
+	return (x->id < y->id) - (x->id > y->id);
 }
 
-unsigned model_prune(struct dc_model *m, int64_t job_cutoff, size_t keep_audit)
+/* Deletes the rows of table t beyond the keep newest of v[0..n) (sorted
+ * here); returns whether it deleted any. */
+static bool keep_newest(struct dc_model *m, enum dc_table t, struct aged *v, size_t n, size_t keep)
+{
+	if (n <= keep)
+		return false;
+	qsort(v, n, sizeof *v, cmp_aged_desc);
+	for (size_t i = keep; i < n; i++)
+		model_delete(m, t, v[i].id);
+	return true;
+}
+
+static bool job_ended(const struct dc_job *j)
+{
+	return j->state != DC_JOB_PENDING && j->state != DC_JOB_RUNNING;
+}
+
+unsigned model_prune(struct dc_model *m, const struct dc_keep *keep)
 {
 	unsigned mask = 0;
 	struct table *jt = &m->t[DC_T_JOB];
+	size_t ended = 0;
 	for (size_t i = jt->n; i-- > 0;) {
 		const struct dc_job *j = jt->rows[i];
-		if (j->end_at && j->end_at < job_cutoff && j->state != DC_JOB_PENDING &&
-		    j->state != DC_JOB_RUNNING) {
+		if (!job_ended(j))
+			continue;
+		if (j->end_at && j->end_at < keep->job_cutoff) {
 			model_delete(m, DC_T_JOB, j->id); /* moves the last row into slot i */
 			mask |= DC_MASK(DC_T_JOB);
+		} else {
+			ended++;
 		}
+	}
+	if (ended > keep->ended_jobs) {
+		struct aged *v = xmalloc(ended * sizeof *v);
+		size_t n = 0;
+		for (size_t i = 0; i < jt->n; i++) {
+			const struct dc_job *j = jt->rows[i];
+			if (job_ended(j))
+				v[n++] = (struct aged){ j->end_at, j->id };
+		}
+		if (keep_newest(m, DC_T_JOB, v, n, keep->ended_jobs))
+			mask |= DC_MASK(DC_T_JOB);
+		free(v);
 	}
 	/* audit rows arrive one per operator action: prune in bulk, rarely */
 	struct table *at = &m->t[DC_T_AUDIT];
-	if (at->n <= 2 * keep_audit)
-		return mask;
-	int64_t *ids = xmalloc(at->n * sizeof *ids);
-	size_t n = at->n;
-	for (size_t i = 0; i < n; i++)
-		ids[i] = ((const struct dc_audit *)at->rows[i])->id;
-	qsort(ids, n, sizeof *ids, cmp_id_desc);
-	for (size_t i = keep_audit; i < n; i++)
-		model_delete(m, DC_T_AUDIT, ids[i]);
-	free(ids);
-	return mask | DC_MASK(DC_T_AUDIT);
+	if (at->n > 2 * keep->audit) {
+		struct aged *v = xmalloc(at->n * sizeof *v);
+		size_t n = at->n;
+		for (size_t i = 0; i < n; i++)
+			v[i] = (struct aged){ 0, ((const struct dc_audit *)at->rows[i])->id };
+		if (keep_newest(m, DC_T_AUDIT, v, n, keep->audit))
+			mask |= DC_MASK(DC_T_AUDIT);
+		free(v);
+	}
+	return mask;
 }
 
 void model_reserve(struct dc_model *m, enum dc_table t, size_t n)

@@ -203,11 +203,17 @@ void model_row_free(enum dc_table t, void *row);
 void model_reserve(struct dc_model *m, enum dc_table t, size_t n);
 
 /* Drops what the console no longer shows, so a long session stays the
- * size of a fresh one: jobs that ended before cutoff (the full load reads
- * the last 24 h) and audit rows beyond the newest keep_audit. O(rows); the
- * store calls it about once a minute. Logged like any delete; returns the
- * DC_MASK of the tables it changed. */
-unsigned model_prune(struct dc_model *m, int64_t job_cutoff, size_t keep_audit);
+ * size of a fresh one (and its memory bounded whatever the job rate):
+ * ended jobs before job_cutoff, ended jobs beyond the ended_jobs newest
+ * (by end time), and audit rows beyond the audit newest (once there are
+ * twice as many). O(rows log rows) at worst; the store calls it about once
+ * a minute. Logged like any delete; returns the DC_MASK of the tables it
+ * changed. */
+struct dc_keep {
+	int64_t job_cutoff;
+	size_t ended_jobs, audit;
+};
+unsigned model_prune(struct dc_model *m, const struct dc_keep *keep);
 
 /* ---- change log ----
  * Every put and delete appends (table, id) to a ring of the last

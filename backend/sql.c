@@ -133,8 +133,10 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_job, "gpus", C_INT, gpus), COL(dc_job, "nodes", C_INT, nodes),
 		COL(dc_job, "state", C_JOB, state), COL(dc_job, "submit_at", C_TIME, submit_at),
 		COL(dc_job, "start_at", C_TIME, start_at), COL(dc_job, "end_at", C_TIME, end_at)),
-		" WHERE state IN ('pending', 'running') OR end_at > now() - make_interval(secs => "
-		SQL_XSTR(SQL_JOB_KEEP_S) ")" },
+		" WHERE state IN ('pending', 'running') OR id IN (SELECT id FROM dcops.job"
+		" WHERE end_at > now() - make_interval(secs => " SQL_XSTR(SQL_JOB_KEEP_S) ")"
+		" AND state NOT IN ('pending', 'running')"
+		" ORDER BY end_at DESC, id DESC LIMIT " SQL_XSTR(SQL_JOB_ENDED_MAX) ")" },
 	[DC_T_INCIDENT] = { "incident", sizeof(struct dc_incident), COLS(
 		COL(dc_incident, "id", C_I64, id), COL(dc_incident, "version", C_I64, version),
 		COL(dc_incident, "drill_id", C_I64, drill_id), COL(dc_incident, "sev", C_INT, sev),

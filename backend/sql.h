@@ -8,11 +8,12 @@
  *   $2 = the snapshot xmin of the last read (xid8, as text)
  * and return `version > $1 OR txid >= $2` (see 002_feed.sql). Full-load
  * queries take no parameters. What a full load keeps:
- *   job    pending and running jobs, and jobs that ended in the last
- *          SQL_JOB_KEEP_S (an hour: what on-call triages. A shift's history
- *          is `dcops report handover`'s, read from the database; holding
- *          24 h of a 25,000-node fleet's short jobs would grow without
- *          bound. model_prune drops them again as they age)
+ *   job    pending and running jobs, and the newest SQL_JOB_ENDED_MAX
+ *          of those that ended in the last SQL_JOB_KEEP_S (an hour: what
+ *          on-call triages. A shift's history is `dcops report
+ *          handover`'s, read from the database; a window in time alone
+ *          grows with the fleet's job rate. model_prune keeps both limits
+ *          as jobs end)
  *   audit  the newest SQL_AUDIT_LOAD rows; later ones arrive as deltas
  *   other  every row
  *
@@ -31,6 +32,7 @@
 
 #define SQL_AUDIT_LOAD 2000
 #define SQL_JOB_KEEP_S 3600
+#define SQL_JOB_ENDED_MAX 50000
 
 /* The table's name in schema dcops ("node", "actions", ...). */
 const char *sql_table_name(enum dc_table t);

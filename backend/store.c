@@ -16,8 +16,9 @@
  * hold a whole table's result (~70 MB of PGresult for 190,000 GPU rows in
  * text form) next to the decoded rows; row by row, the peak is the model.
  * About once a minute after a read, model_prune drops jobs that ended more
- * than SQL_JOB_KEEP_S ago and surplus audit rows, so a console left open
- * for a week is the size of a fresh one.
+ * than SQL_JOB_KEEP_S ago or beyond the SQL_JOB_ENDED_MAX newest, and
+ * surplus audit rows, so a console left open for a week is the size of a
+ * fresh one.
  * Deadline: while a connect or read is in flight, no bytes from the server
  * for deadline_ms drops the connection (PQcancel would block). */
 #include "store.h"
@@ -488,7 +489,8 @@ static unsigned prune_due(struct store *s)
 	if (now - s->pruned_wall < 60)
 		return 0;
 	s->pruned_wall = now;
-	return model_prune(s->model, now - SQL_JOB_KEEP_S, SQL_AUDIT_LOAD);
+	struct dc_keep keep = { now - SQL_JOB_KEEP_S, SQL_JOB_ENDED_MAX, SQL_AUDIT_LOAD };
+	return model_prune(s->model, &keep);
 }
 
 static void read_done(struct store *s)

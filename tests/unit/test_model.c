@@ -454,7 +454,8 @@ static void test_prune(void **state)
 	}
 	assert_int_equal(model_count(m, DC_T_JOB), 40);
 	uint64_t since = model_log_seq(m);
-	assert_int_equal(model_prune(m, 1021, 10), DC_MASK(DC_T_JOB)); /* ended 1002..1020 go */
+	struct dc_keep keep = { .job_cutoff = 1021, .ended_jobs = 1000, .audit = 10 };
+	assert_int_equal(model_prune(m, &keep), DC_MASK(DC_T_JOB)); /* ended 1002..1020 go */
 	size_t left = model_count(m, DC_T_JOB);
 	for (size_t i = 0; i < left; i++) {
 		const struct dc_job *j = model_row(m, DC_T_JOB, i);
@@ -472,12 +473,29 @@ static void test_prune(void **state)
 		struct dc_audit a = { .id = i, .version = next_version++, .actor = (char *)"kim" };
 		put(m, DC_T_AUDIT, &a);
 	}
-	assert_int_equal(model_prune(m, 0, 10), DC_MASK(DC_T_AUDIT));
+	keep.job_cutoff = 0;
+	assert_int_equal(model_prune(m, &keep), DC_MASK(DC_T_AUDIT));
 	assert_int_equal(model_count(m, DC_T_AUDIT), 10);
 	assert_non_null(model_get(m, DC_T_AUDIT, 25));
 	assert_non_null(model_get(m, DC_T_AUDIT, 16));
 	assert_null(model_get(m, DC_T_AUDIT, 15));
-	assert_int_equal(model_prune(m, 0, 10), 0); /* under twice the limit: nothing to do */
+	assert_int_equal(model_prune(m, &keep), 0); /* under twice the limit: nothing to do */
+
+	/* at most ended_jobs ended jobs, the newest by end time; live ones stay */
+	keep.ended_jobs = 4;
+	assert_int_equal(model_prune(m, &keep), DC_MASK(DC_T_JOB));
+	size_t ended = 0;
+	for (size_t i = 0; i < model_count(m, DC_T_JOB); i++) {
+		const struct dc_job *j = model_row(m, DC_T_JOB, i);
+		if (j->state == DC_JOB_COMPLETED) {
+			ended++;
+			assert_true(j->end_at >= 1034); /* ids 34 35 38 39: the newest four */
+		}
+	}
+	assert_int_equal(ended, 4);
+	assert_int_equal(model_partition(m, 1)->jobs_running, 10);
+	assert_int_equal(model_partition(m, 1)->jobs_pending, 10);
+	assert_int_equal(model_prune(m, &keep), 0);
 	assert_int_equal(model_count(m, DC_T_AUDIT), 10);
 	model_free(m);
 }
