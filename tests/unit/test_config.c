@@ -12,40 +12,21 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "tmpfiles.h"
 #include "util.h"
 
-static char dir[64];
-
-static char *write_file(const char *name, const char *text)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/dcops-test-config.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return tmpfiles_setup("config");
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-	free(cmd);
-	return rc;
-}
 
 static void test_good(void **state)
 {
 	(void)state;
-	char *path = write_file("good.json",
+	char *path = tmpfiles_write("good.json",
 		"{ \"default_profile\": \"prod\", \"theme\": \"light\",\n"
 		"  \"profiles\": {\n"
 		"    \"prod\": { \"db\": \"service=dcops-prod\", \"readonly\": true, \"production\": true,\n"
@@ -94,16 +75,16 @@ static void test_missing(void **state)
 	(void)state;
 	struct config c;
 	struct dc_err err = { { 0 } };
-	setenv("XDG_CONFIG_HOME", dir, 1);
+	setenv("XDG_CONFIG_HOME", tmpfiles_dir, 1);
 	assert_int_equal(config_load(NULL, &c, &err), 0);
 	assert_int_equal(c.nprofiles, 0);
 	assert_null(config_profile(&c, NULL));
-	char *want = xasprintf("%s/dcops/config.json", dir);
+	char *want = xasprintf("%s/dcops/config.json", tmpfiles_dir);
 	assert_string_equal(c.path, want);
 	free(want);
 	config_free(&c);
 
-	char *path = xasprintf("%s/absent.json", dir);
+	char *path = xasprintf("%s/absent.json", tmpfiles_dir);
 	assert_int_equal(config_load(path, &c, &err), -1);
 	char *msg = xasprintf("%s: No such file or directory", path);
 	assert_string_equal(err.msg, msg);
@@ -142,7 +123,7 @@ static void test_bad(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < DC_ARRAY_LEN(bad); i++) {
-		char *path = write_file("bad.json", bad[i].text);
+		char *path = tmpfiles_write("bad.json", bad[i].text);
 		struct config c;
 		struct dc_err err = { { 0 } };
 		assert_int_equal(config_load(path, &c, &err), -1);
@@ -165,7 +146,7 @@ static void test_too_big(void **state)
 	big[0] = '{';
 	big[CONFIG_MAX_BYTES + 6] = '}';
 	big[CONFIG_MAX_BYTES + 7] = '\0';
-	char *path = write_file("big.json", big);
+	char *path = tmpfiles_write("big.json", big);
 	free(big);
 	struct config c;
 	struct dc_err err = { { 0 } };
@@ -184,5 +165,5 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_too_big),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpfiles_teardown);
 }

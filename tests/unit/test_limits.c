@@ -18,22 +18,12 @@
 #include "config.h"
 #include "drill.h"
 #include "theme.h"
+#include "tmpfiles.h"
 #include "util.h"
 
 #define THEME_LIMIT (256 * 1024) /* THEME_MAX_BYTES in theme.c */
 #define DEEP 10000
 
-static char dir[64];
-
-static char *write_file(const char *name, const char *text, size_t len)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	fclose(f);
-	return path;
-}
 
 /* "{" + spaces + "}" of exactly len bytes: valid JSON, an empty object. */
 static char *padded_object(size_t len)
@@ -60,18 +50,9 @@ static char *nested(char open, char close, bool closed)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/dcops-test-limits.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return tmpfiles_setup("limits");
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-	free(cmd);
-	return rc;
-}
 
 static void assert_msg(const char *msg, const char *path, const char *what)
 {
@@ -124,7 +105,7 @@ static void test_size_limit(void **state)
 
 		char *text = padded_object(l->limit + 1);
 		snprintf(name, sizeof name, "%s-over.json", l->name);
-		char *path = write_file(name, text, l->limit + 1);
+		char *path = tmpfiles_write_n(name, text, l->limit + 1);
 		free(text);
 		assert_int_equal(l->load(path, &err), -1);
 		snprintf(what, sizeof what, "file is larger than the %zu-byte limit", l->limit);
@@ -134,7 +115,7 @@ static void test_size_limit(void **state)
 		/* at the limit the size is fine: any refusal is about content */
 		text = padded_object(l->limit);
 		snprintf(name, sizeof name, "%s-at.json", l->name);
-		path = write_file(name, text, l->limit);
+		path = tmpfiles_write_n(name, text, l->limit);
 		free(text);
 		memset(&err, 0, sizeof err);
 		if (l->load(path, &err) < 0)
@@ -157,7 +138,7 @@ static void test_deep_nesting(void **state)
 			char name[64];
 			snprintf(name, sizeof name, "%s-deep%zu.json", loaders[i].name, k);
 			char *text = nested(shapes[k].open, shapes[k].close, shapes[k].closed);
-			char *path = write_file(name, text, strlen(text));
+			char *path = tmpfiles_write_n(name, text, strlen(text));
 			free(text);
 			struct dc_err err = { { 0 } };
 			assert_int_equal(loaders[i].load(path, &err), -1);
@@ -177,7 +158,7 @@ static void test_brackets_in_strings(void **state)
 		sb_append(&sb, "[{\\\"");
 	sb_append(&sb, "\"}");
 	char *text = sb_take(&sb);
-	char *path = write_file("theme-strings.json", text, strlen(text));
+	char *path = tmpfiles_write_n("theme-strings.json", text, strlen(text));
 	free(text);
 	struct theme t;
 	struct dc_err err = { { 0 } };
@@ -198,7 +179,7 @@ static void test_depth_at_limit(void **state)
 		sb_append(&sb, "]");
 	sb_append(&sb, "}");
 	char *text = sb_take(&sb);
-	char *path = write_file("config-at-depth.json", text, strlen(text));
+	char *path = tmpfiles_write_n("config-at-depth.json", text, strlen(text));
 	free(text);
 	struct dc_err err = { { 0 } };
 	assert_int_equal(load_config(path, &err), -1);
@@ -211,12 +192,12 @@ static void test_huge_numbers(void **state)
 	(void)state;
 	static const char theme[] = "{\"elements\": {\"text\": {\"fg\": 1e999}}}";
 	static const char config[] = "{\"profiles\": {\"p\": {\"ssh\": {\"port\": -1e999}}}}";
-	char *path = write_file("theme-inf.json", theme, strlen(theme));
+	char *path = tmpfiles_write_n("theme-inf.json", theme, strlen(theme));
 	struct dc_err err = { { 0 } };
 	assert_int_equal(load_theme(path, &err), -1);
 	assert_msg(err.msg, path, "element \"text\": fg: colour inf is out of range 0-255");
 	free(path);
-	path = write_file("config-inf.json", config, strlen(config));
+	path = tmpfiles_write_n("config-inf.json", config, strlen(config));
 	assert_int_equal(load_config(path, &err), -1);
 	assert_msg(err.msg, path, "profiles.p.ssh.port: expected a whole number from 1 to 65535, got -inf");
 	free(path);
@@ -232,7 +213,7 @@ static void test_too_many_entries(void **state)
 	for (int i = 0; i < 600; i++)
 		sb_appendf(&sb, "%s\"nodes.a%d\": \"x\"", i ? "," : "", i);
 	sb_append(&sb, "}}");
-	char *path = write_file("many-keys.json", sb.buf, sb.len);
+	char *path = tmpfiles_write_n("many-keys.json", sb.buf, sb.len);
 	struct dc_err err = { { 0 } };
 	assert_int_equal(load_config(path, &err), -1);
 	assert_msg(err.msg, path, "keys: 600 entries, more than the 512 allowed");
@@ -242,7 +223,7 @@ static void test_too_many_entries(void **state)
 	for (int i = 0; i < 65; i++)
 		sb_appendf(&sb, "%s\"p%d\": {}", i ? "," : "", i);
 	sb_append(&sb, "}}");
-	path = write_file("many-profiles.json", sb.buf, sb.len);
+	path = tmpfiles_write_n("many-profiles.json", sb.buf, sb.len);
 	assert_int_equal(load_config(path, &err), -1);
 	assert_msg(err.msg, path, "profiles: 65 entries, more than the 64 allowed");
 	free(path);
@@ -259,5 +240,5 @@ int main(void)
 		cmocka_unit_test(test_huge_numbers),
 		cmocka_unit_test(test_too_many_entries),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpfiles_teardown);
 }

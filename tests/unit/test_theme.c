@@ -13,35 +13,16 @@
 #include <unistd.h>
 
 #include "theme.h"
+#include "tmpfiles.h"
 #include "util.h"
 
-static char dir[64];
-
-static char *write_file(const char *name, const char *text)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/dcops-test-theme.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return tmpfiles_setup("theme");
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-	free(cmd);
-	return rc;
-}
 
 static void test_names(void **state)
 {
@@ -75,7 +56,7 @@ static void test_default_and_mono(void **state)
 static void test_good_file(void **state)
 {
 	(void)state;
-	char *path = write_file("good.json",
+	char *path = tmpfiles_write("good.json",
 		"{ \"name\": \"sunrise\", \"colors\": 16,\n"
 		"  \"elements\": {\n"
 		"    \"node.drain\": { \"fg\": \"yellow\", \"bg\": \"color17\", \"attrs\": [\"bold\", \"underline\"] },\n"
@@ -138,7 +119,7 @@ static void test_bad_files(void **state)
 	struct theme d;
 	theme_default(&d);
 	for (size_t i = 0; i < DC_ARRAY_LEN(bad); i++) {
-		char *path = write_file("bad.json", bad[i].text);
+		char *path = tmpfiles_write("bad.json", bad[i].text);
 		struct theme t;
 		struct dc_err err = { { 0 } };
 		assert_int_equal(theme_load_file(path, &t, &err), -1);
@@ -154,13 +135,13 @@ static void test_bad_files(void **state)
 static void test_named(void **state)
 {
 	(void)state;
-	char *themes = xasprintf("%s/dcops", dir);
+	char *themes = xasprintf("%s/dcops", tmpfiles_dir);
 	mkdir(themes, 0700);
 	free(themes);
-	themes = xasprintf("%s/dcops/themes", dir);
+	themes = xasprintf("%s/dcops/themes", tmpfiles_dir);
 	mkdir(themes, 0700);
-	char *path = write_file("dcops/themes/night.json", "{\"name\": \"night\"}");
-	setenv("XDG_CONFIG_HOME", dir, 1);
+	char *path = tmpfiles_write("dcops/themes/night.json", "{\"name\": \"night\"}");
+	setenv("XDG_CONFIG_HOME", tmpfiles_dir, 1);
 	struct theme t;
 	struct dc_err err = { { 0 } };
 	assert_int_equal(theme_load_named("night", &t, &err), 0);
@@ -219,5 +200,5 @@ int main(void)
 		cmocka_unit_test(test_named),
 		cmocka_unit_test(test_downgrade),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpfiles_teardown);
 }
