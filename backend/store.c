@@ -35,7 +35,8 @@
 enum st { ST_STOPPED, ST_CONNECTING, ST_SETUP, ST_READING, ST_IDLE, ST_BACKOFF };
 
 /* One expected result of the pipeline in flight. */
-enum step_kind { STEP_SETUP, STEP_PREPARE, STEP_LISTEN, STEP_SYNC, STEP_BEGIN, STEP_XMIN, STEP_TABLE,
+/* STEP_QUIET: a statement whose result carries nothing (PREPARE, SET). */
+enum step_kind { STEP_SETUP, STEP_QUIET, STEP_LISTEN, STEP_SYNC, STEP_BEGIN, STEP_XMIN, STEP_TABLE,
 	STEP_TOMB, STEP_COMMIT };
 struct step {
 	enum step_kind kind;
@@ -356,13 +357,18 @@ static void stmt_name(int t, char *buf, size_t n)
 	snprintf(buf, n, "dcops_d%d", t);
 }
 
+/* The query of table t, or of the tombstones (TOMB_STMT). */
+static const char *read_sql(int t, bool full)
+{
+	return t == TOMB_STMT ? sql_tombstone_query(full) : sql_read_query((enum dc_table)t, full);
+}
+
 /* One table (or, TOMB_STMT, the tombstones) of a read: a full load as
  * text (rare, parameterless), a delta as its prepared statement. */
 static int send_table(struct store *s, int t, bool full, const char *const *params)
 {
 	if (full)
-		return send_params(s, t == TOMB_STMT ? sql_tombstone_query(true)
-		                                     : sql_read_query((enum dc_table)t, true), 0, NULL);
+		return send_params(s, read_sql(t, true), 0, NULL);
 	char name[24];
 	stmt_name(t, name, sizeof name);
 	return PQsendQueryPrepared(s->conn, name, 2, params, NULL, NULL, 0) ? 0 : -1;
@@ -380,10 +386,8 @@ static void setup_start(struct store *s)
 	for (int t = 0; t <= TOMB_STMT; t++) {
 		char name[24];
 		stmt_name(t, name, sizeof name);
-		const char *sql = t == TOMB_STMT ? sql_tombstone_query(false)
-		                                 : sql_read_query((enum dc_table)t, false);
-		failed |= !PQsendPrepare(s->conn, name, sql, 2, NULL);
-		step_add(s, STEP_PREPARE, 0);
+		failed |= !PQsendPrepare(s->conn, name, read_sql(t, false), 2, NULL);
+		step_add(s, STEP_QUIET, 0);
 	}
 	step_add(s, STEP_SYNC, 0);
 	pipeline_send(s, failed);
@@ -417,7 +421,7 @@ static void read_start(struct store *s, bool full)
 	step_add(s, STEP_XMIN, 0);
 	if (!full) {
 		failed |= send_params(s, sql_delta_plan, 0, NULL);
-		step_add(s, STEP_PREPARE, 0);
+		step_add(s, STEP_QUIET, 0);
 	}
 	for (int t = 0; t < DC_T_COUNT; t++) {
 		failed |= send_table(s, t, full, params);
