@@ -18,6 +18,20 @@ static size_t home(int64_t id, size_t cap)
 	return (size_t)idmap_hash(id) & (cap - 1);
 }
 
+/* The id of occupied slot i. */
+static int64_t key_at(const struct idmap *h, size_t i)
+{
+	return h->key_of ? h->key_of(h->ctx, h->vals[i]) : h->keys[i];
+}
+
+void idmap_keyless(struct idmap *h, int64_t (*key_of)(const void *ctx, uint32_t v),
+                   const void *ctx)
+{
+	idmap_free(h);
+	h->key_of = key_of;
+	h->ctx = ctx;
+}
+
 uint32_t *idmap_get(const struct idmap *h, int64_t id)
 {
 	if (h->cap == 0)
@@ -25,7 +39,7 @@ uint32_t *idmap_get(const struct idmap *h, int64_t id)
 	for (size_t i = home(id, h->cap);; i = (i + 1) & (h->cap - 1)) {
 		if (h->vals[i] == IDMAP_FREE)
 			return NULL;
-		if (h->keys[i] == id)
+		if (key_at(h, i) == id)
 			return &h->vals[i];
 	}
 }
@@ -38,18 +52,30 @@ static size_t cap_for(size_t n)
 	return cap;
 }
 
+/* Stores (id, v) in the first free slot of id's probe run; id is not in h. */
+static void place(struct idmap *h, int64_t id, uint32_t v)
+{
+	size_t i = home(id, h->cap);
+	while (h->vals[i] != IDMAP_FREE)
+		i = (i + 1) & (h->cap - 1);
+	if (h->keys)
+		h->keys[i] = id;
+	h->vals[i] = v;
+	h->n++;
+}
+
 /* Moves every entry into fresh arrays of cap slots. */
 static void rehash(struct idmap *h, size_t cap)
 {
 	struct idmap old = *h;
 	h->cap = cap;
 	h->n = 0;
-	h->keys = xmalloc(cap * sizeof *h->keys);
+	h->keys = h->key_of ? NULL : xmalloc(cap * sizeof *h->keys);
 	h->vals = xmalloc(cap * sizeof *h->vals);
 	memset(h->vals, 0xff, cap * sizeof *h->vals); /* all IDMAP_FREE */
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.vals[i] != IDMAP_FREE)
-			idmap_put(h, old.keys[i], old.vals[i]);
+			place(h, key_at(&old, i), old.vals[i]);
 	free(old.keys);
 	free(old.vals);
 }
@@ -63,12 +89,7 @@ void idmap_put(struct idmap *h, int64_t id, uint32_t v)
 	}
 	if ((h->n + 1) * 4 > h->cap * 3)
 		rehash(h, h->cap ? h->cap * 2 : 16);
-	size_t i = home(id, h->cap);
-	while (h->vals[i] != IDMAP_FREE)
-		i = (i + 1) & (h->cap - 1);
-	h->keys[i] = id;
-	h->vals[i] = v;
-	h->n++;
+	place(h, id, v);
 }
 
 void idmap_del(struct idmap *h, int64_t id)
@@ -81,11 +102,12 @@ void idmap_del(struct idmap *h, int64_t id)
 	h->n--;
 	/* backward shift: pull later members of the probe run into the hole */
 	for (size_t j = (i + 1) & mask; h->vals[j] != IDMAP_FREE; j = (j + 1) & mask) {
-		size_t hj = home(h->keys[j], h->cap);
+		size_t hj = home(key_at(h, j), h->cap);
 		bool movable = (i <= j) ? (hj <= i || hj > j) : (hj <= i && hj > j);
 		if (!movable)
 			continue;
-		h->keys[i] = h->keys[j];
+		if (h->keys)
+			h->keys[i] = h->keys[j];
 		h->vals[i] = h->vals[j];
 		h->vals[j] = IDMAP_FREE;
 		i = j;
@@ -117,5 +139,5 @@ void idmap_free(struct idmap *h)
 {
 	free(h->keys);
 	free(h->vals);
-	memset(h, 0, sizeof *h);
+	*h = (struct idmap){ .key_of = h->key_of, .ctx = h->ctx };
 }

@@ -1,13 +1,23 @@
 /* idmap.h — a hash from row id (int64) to a 32-bit value (a row's slot,
  * a position in a list): open addressing with linear probing and
- * backward-shift deletion, at most 3/4 full. Keys and values sit in two
- * arrays, 12 bytes a slot: the model indexes 190,000 GPU ids in 3 MB.
- * Every id is storable (a free slot is marked by its value, IDMAP_FREE,
- * which is therefore not a value one can store).
+ * backward-shift deletion, at most 3/4 full. Every id is storable (a free
+ * slot is marked by its value, IDMAP_FREE, which is therefore not a value
+ * one can store).
  *
- * Ownership: the map owns its two arrays; idmap_free releases them and
- * leaves an empty map. A zeroed struct idmap is an empty map. Pointers
- * from idmap_get are valid until the next put, del, reserve or reset. */
+ * Two kinds of map:
+ *  - keyed (a zeroed struct idmap): keys and values sit in two arrays,
+ *    12 bytes a slot;
+ *  - keyless (idmap_keyless): the value already leads to its id (a row
+ *    slot to the row, a list position to the list entry), so the map keeps
+ *    only values, 4 bytes a slot, and asks key_of(ctx, value) when it must
+ *    compare or move an entry. The model indexes 190,000 GPU ids in 1 MB
+ *    instead of 3. key_of must answer for every value stored (the owner
+ *    keeps its array current before it puts, and deletes an id while its
+ *    value still leads to it).
+ *
+ * Ownership: the map owns its arrays; idmap_free releases them and leaves
+ * an empty map of the same kind. Pointers from idmap_get are valid until
+ * the next put, del, reserve or reset. */
 #ifndef DCOPS_IDMAP_H
 #define DCOPS_IDMAP_H
 
@@ -17,11 +27,16 @@
 #define IDMAP_FREE UINT32_MAX
 
 struct idmap {
-	int64_t *keys;
+	int64_t *keys;   /* NULL in a keyless map */
 	uint32_t *vals;
-	size_t cap, n; /* cap is 0 or a power of two */
+	size_t cap, n;   /* cap is 0 or a power of two */
+	int64_t (*key_of)(const void *ctx, uint32_t v); /* set: keyless */
+	const void *ctx;
 };
 
+/* Makes h an empty keyless map whose ids come from key_of(ctx, value). */
+void idmap_keyless(struct idmap *h, int64_t (*key_of)(const void *ctx, uint32_t v),
+                   const void *ctx);
 /* The id's hash (all 64 bits mixed); a slot is hash & (cap - 1). */
 uint64_t idmap_hash(int64_t id);
 /* The value stored for id (writable), or NULL. */

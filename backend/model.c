@@ -1,8 +1,9 @@
 /* model.c — rows, id indexes and derived fields. See model.h.
  *
  * Each table is an unordered array of row pointers plus an id -> slot
- * hash (idmap.h); a delete moves the last row into the hole. Settings are keyed by text and few, so they
- * are found by a scan.
+ * hash (idmap.h, keyless: a slot leads to its row and the row holds its
+ * id); a delete moves the last row into the hole. Settings are keyed by
+ * text and few, so they are found by a scan.
  *
  * Derived fields, all updated per changed row:
  *   node.gpus[]/gpus_used/util_mean/temp_max/last_xid: the node's GPU rows
@@ -192,7 +193,8 @@ struct pend_heap {
 struct table {
 	void **rows;
 	size_t n, cap;
-	struct idmap ids;
+	struct idmap ids; /* keyless: id -> slot, the id read from rows[slot] */
+	size_t id_off;
 };
 
 struct dc_model {
@@ -236,9 +238,27 @@ bool model_log_since(const struct dc_model *m, uint64_t since, unsigned mask,
 	return true;
 }
 
+static int64_t slot_id(const void *ctx, uint32_t slot)
+{
+	const struct table *tb = ctx;
+	return row_i64(tb->rows[slot], tb->id_off);
+}
+
+/* An empty table t (its id index keyless, see idmap.h). */
+static void table_init(struct dc_model *m, enum dc_table t)
+{
+	struct table *tb = &m->t[t];
+	memset(tb, 0, sizeof *tb);
+	tb->id_off = tables[t].id_off;
+	idmap_keyless(&tb->ids, slot_id, tb);
+}
+
 struct dc_model *model_new(void)
 {
-	return xcalloc(1, sizeof(struct dc_model));
+	struct dc_model *m = xcalloc(1, sizeof(struct dc_model));
+	for (int t = 0; t < DC_T_COUNT; t++)
+		table_init(m, (enum dc_table)t);
+	return m;
 }
 
 static void pends_free(struct dc_model *m)
@@ -259,7 +279,7 @@ void model_clear(struct dc_model *m)
 			model_row_free((enum dc_table)t, tb->rows[i]);
 		free(tb->rows);
 		idmap_free(&tb->ids);
-		memset(tb, 0, sizeof *tb);
+		table_init(m, (enum dc_table)t);
 	}
 	pends_free(m);
 	m->version = 0;
@@ -564,9 +584,10 @@ static bool pend_same(const struct dc_job *a, const struct dc_job *b)
 static void table_insert(struct table *tb, int64_t id, bool has_id, void *row)
 {
 	tb->rows = xgrow(tb->rows, &tb->cap, tb->n + 1, sizeof *tb->rows);
+	tb->rows[tb->n] = row; /* first: the index reads the id through it */
 	if (has_id)
 		idmap_put(&tb->ids, id, (uint32_t)tb->n);
-	tb->rows[tb->n++] = row;
+	tb->n++;
 }
 
 static void table_remove_slot(struct table *tb, size_t slot, const struct table_def *d)

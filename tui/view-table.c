@@ -20,10 +20,17 @@
 
 /* ---- tables ---- */
 
+/* pos is keyless (idmap.h): position i leads to its id, ids[i]. */
+static int64_t pos_id(const void *ctx, uint32_t i)
+{
+	return ((const struct table *)ctx)->ids[i];
+}
+
 void table_init(struct table *t, const struct table_col *cols, int ncols, int sort_col,
                 bool sort_rev)
 {
 	memset(t, 0, sizeof *t);
+	idmap_keyless(&t->pos, pos_id, t);
 	t->cols = cols;
 	t->ncols = ncols;
 	t->sort_col = sort_col;
@@ -181,6 +188,7 @@ static size_t dedup(int64_t *v, size_t n)
 
 static void pos_refresh(struct table *t)
 {
+	t->pos.ctx = t;
 	idmap_reset(&t->pos, t->n);
 	for (size_t i = 0; i < t->n; i++)
 		idmap_put(&t->pos, t->ids[i], (uint32_t)i);
@@ -356,6 +364,7 @@ bool table_update(struct table *t, const int64_t *ids, size_t k, table_row_fn ro
 		return false;
 	}
 	size_t cur, *at = xmalloc(k * sizeof *at);
+	t->pos.ctx = t; /* the struct may have been copied since pos was filled */
 	locate(t, changed, k, at, &cur);
 	struct seen *seen = xmalloc(k * sizeof *seen);
 	int64_t *ins = xmalloc(k * sizeof *ins);
