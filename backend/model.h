@@ -79,9 +79,10 @@ struct dc_node {
 	int64_t admin_version, admin_changed_at;
 	char *admin_changed_by;
 };
-/* 72 bytes, one 80-byte heap block: 190,000 of them are the model's
- * largest table. No uuid: the console never shows it, and at 190,000 GPUs
- * it was a fifth of the model. Counters saturate at the type's limit. */
+/* 72 bytes, from a pool of slabs (model.c), not one heap block each:
+ * 190,000 of them are the model's largest table. No uuid: the console
+ * never shows it, and at 190,000 GPUs it was a fifth of the model.
+ * Counters saturate at the type's limit. */
 struct dc_gpu {
 	int64_t id, version, node_id, job_id; /* job_id 0 = free */
 	int64_t last_xid_at;
