@@ -764,25 +764,44 @@ static void version_seen(struct dc_model *m, enum dc_table t, const void *row)
 		m->newest_report = ((const struct dc_node *)row)->last_seen;
 }
 
-void model_put(struct dc_model *m, enum dc_table t, void *row)
+/* The row the model holds at this row's id (or key), and its slot. */
+static void *held(const struct dc_model *m, enum dc_table t, const void *row, uint32_t **slot,
+                  size_t *key_slot)
+{
+	const struct table_def *d = &tables[t];
+	const struct table *tb = &m->t[t];
+	if (!d->has_id) {
+		const struct dc_setting *s = setting_find(m, ((const struct dc_setting *)row)->key, key_slot);
+		return (void *)s;
+	}
+	*slot = idmap_get(&tb->ids, row_i64(row, d->id_off));
+	return *slot ? tb->rows[**slot] : NULL;
+}
+
+bool model_put(struct dc_model *m, enum dc_table t, void *row)
 {
 	const struct table_def *d = &tables[t];
 	struct table *tb = &m->t[t];
+	uint32_t *slot = NULL;
+	size_t key_slot = 0;
+	void *old = held(m, t, row, &slot, &key_slot);
+	int64_t v = row_i64(row, d->version_off);
+	if (old && v != 0 && row_i64(old, d->version_off) == v) {
+		model_row_free(t, row); /* read again (txid >= xmin): already held */
+		return false;
+	}
 	version_seen(m, t, row);
 	log_change(m, t, d->has_id ? row_i64(row, d->id_off) : 0);
 	if (!d->has_id) {
-		size_t slot;
-		if (setting_find(m, ((struct dc_setting *)row)->key, &slot)) {
-			model_row_free(t, tb->rows[slot]);
-			tb->rows[slot] = row;
+		if (old) {
+			model_row_free(t, old);
+			tb->rows[key_slot] = row;
 		} else {
 			table_insert(tb, 0, false, row);
 		}
-		return;
+		return true;
 	}
 	int64_t id = row_i64(row, d->id_off);
-	uint32_t *slot = idmap_get(&tb->ids, id);
-	void *old = slot ? tb->rows[*slot] : NULL;
 	/* the job hooks compare against the old row after it is freed */
 	struct dc_job old_job;
 	if (old && t == DC_T_JOB)
@@ -797,6 +816,7 @@ void model_put(struct dc_model *m, enum dc_table t, void *row)
 	model_row_free(t, old);
 	if (!in_place)
 		hook_after(m, t, old && t == DC_T_JOB ? &old_job : NULL, row);
+	return true;
 }
 
 void model_delete(struct dc_model *m, enum dc_table t, int64_t id)

@@ -193,9 +193,14 @@ int64_t model_version(const struct dc_model *m);
  * of one per string is what keeps 25,000 nodes and 100,000 jobs small.
  * model_put takes ownership of a packed row and replaces any row with the
  * same id (freeing it); model_delete frees. Both keep derived fields
- * current. model_row_free frees a packed row (and derived parts). */
+ * current. A row whose version the model already holds for that id (a
+ * delta read sees again the rows of transactions that were in flight at
+ * the last one) is freed and changes nothing: model_put returns false, and
+ * nothing is logged or redrawn. Version 0 (rows not from the change feed,
+ * in tests) always replaces. model_row_free frees a packed row (and
+ * derived parts). */
 void *model_row_pack(enum dc_table t, const void *tmpl);
-void model_put(struct dc_model *m, enum dc_table t, void *row);
+bool model_put(struct dc_model *m, enum dc_table t, void *row);
 void model_delete(struct dc_model *m, enum dc_table t, int64_t id);
 void model_clear(struct dc_model *m);
 void model_row_free(enum dc_table t, void *row);

@@ -197,9 +197,10 @@ static unsigned staged_apply(struct store *s)
 		struct staged *sg = &s->staged[t];
 		if (s->full)
 			model_reserve(s->model, (enum dc_table)t, sg->n);
+		bool changed = false;
 		for (size_t i = 0; i < sg->n; i++)
-			model_put(s->model, (enum dc_table)t, sg->rows[i]);
-		if (sg->n)
+			changed |= model_put(s->model, (enum dc_table)t, sg->rows[i]);
+		if (changed)
 			mask |= DC_MASK(t);
 		sg->n = 0;
 		if (sg->cap > STAGED_KEEP) { /* a full load's arrays: give them back */
