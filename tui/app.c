@@ -3,7 +3,8 @@
  * One thread, one poll loop (loop.h). Input, store callbacks, timers and
  * signals only change state and set `dirty`; after each loop turn
  * app_frame draws everything once (wnoutrefresh per window, one doupdate),
- * at most every FRAME_MS. An idle console draws nothing: a 1 s tick marks
+ * at most one frame per FRAME_MS sustained (a burst of FRAME_BURST may go
+ * at once: see app_frame). An idle console draws nothing: a 1 s tick marks
  * the screen dirty only when the clock, the data age or the coarse row
  * ages would show something different. */
 #include "app.h"
@@ -37,6 +38,7 @@
 #include "writer.h"
 
 #define FRAME_MS 33
+#define FRAME_BURST 2
 #define MIN_COLS 80
 #define MIN_ROWS 24
 #define HEADER_ROWS 2
@@ -78,7 +80,7 @@ struct app {
 	char filter_before[256];
 	char msg[512];
 	bool msg_err;
-	int64_t last_frame_ms;
+	int64_t frame_tat;       /* app_frame's schedule: the next frame's theoretical time */
 	uint64_t frame_timer;
 	char tick_sig[128];      /* what the last frame showed of clock and ages */
 	int idle_errs;           /* stdin readable but no key: the terminal is gone */
@@ -461,14 +463,20 @@ static void app_frame(struct app *a)
 {
 	if (!a->dirty || a->quit)
 		return;
-	int64_t now = dc_mono_ms(), since = now - a->last_frame_ms;
-	if (since < FRAME_MS) {
+	/* Paced as a virtual schedule (GCRA): each frame moves frame_tat one
+	 * FRAME_MS on from the later of now and frame_tat, and a frame may
+	 * draw while frame_tat is less than FRAME_BURST frames ahead. A
+	 * stream of changes draws 30 frames/s; a change that comes just after
+	 * a lone frame (a tick's redraw, then the change that matters) draws
+	 * at once instead of waiting out the rest of 33 ms. */
+	int64_t now = dc_mono_ms(), wait = a->frame_tat - (FRAME_BURST - 1) * FRAME_MS - now;
+	if (wait > 0) {
 		if (!a->frame_timer)
-			a->frame_timer = loop_timer_add(a->loop, FRAME_MS - since, frame_due, a);
+			a->frame_timer = loop_timer_add(a->loop, wait, frame_due, a);
 		return;
 	}
 	a->dirty = false;
-	a->last_frame_ms = now;
+	a->frame_tat = (a->frame_tat > now ? a->frame_tat : now) + FRAME_MS;
 	tick_signature(a, a->tick_sig, sizeof a->tick_sig);
 	int64_t cpu = dc_cpu_us();
 	app_draw(a);
