@@ -118,27 +118,28 @@ static void test_broken_files(void **state)
 static void test_size_limit(void **state)
 {
 	(void)state;
-	char path[] = "/tmp/dcops-scenario-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *f = fdopen(fd, "w");
+	char dir[] = "/tmp/dcops-scenario-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	/* a name with capitals: the name check comes before the size check
+	 * (mkstemp's random suffix has none about one time in 26) */
+	char *named = xasprintf("%s/Big-Scenario.json", dir);
+	FILE *f = fopen(named, "w");
+	assert_non_null(f);
 	fprintf(f, "{\"title\": \"");
 	for (int i = 0; i < DRILL_MAX_BYTES; i++)
 		fputc('x', f);
 	fprintf(f, "\"}");
-	fclose(f);
-	char *named = xasprintf("%s.json", path);
-	assert_int_equal(rename(path, named), 0);
+	assert_int_equal(fclose(f), 0);
 	struct drill_scenario s;
 	struct dc_err err = {{0}};
 	assert_int_equal(drill_scenario_load(named, &s, &err), -1);
-	/* mkstemp's suffix has capitals: the name check comes first */
 	assert_non_null(strstr(err.msg, "a scenario file is named"));
-	char *lower = xstrdup("/tmp/dcops-scenario-big.json");
+	char *lower = xasprintf("%s/big.json", dir);
 	assert_int_equal(rename(named, lower), 0);
 	assert_int_equal(drill_scenario_load(lower, &s, &err), -1);
 	assert_non_null(strstr(err.msg, "file is larger than the 65536-byte limit"));
 	unlink(lower);
+	rmdir(dir);
 	free(lower);
 	free(named);
 }
