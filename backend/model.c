@@ -69,12 +69,13 @@ ENUM_FNS(action_status, enum dc_action_status, action_status_names)
 /* ---- per-table layout: size, where the id and version live, owned strings ---- */
 
 #define S(type, f) offsetof(struct type, f)
+#define NO_VERSION SIZE_MAX
 #define STRS(...) (const size_t[]){ __VA_ARGS__ }, DC_ARRAY_LEN(((const size_t[]){ __VA_ARGS__ }))
 
 struct table_def {
 	size_t size;
 	bool has_id;
-	size_t id_off, version_off;
+	size_t id_off, version_off; /* version_off NO_VERSION: the row keeps none */
 	const size_t *strs;
 	size_t nstrs;
 };
@@ -89,8 +90,8 @@ static const struct table_def tables[DC_T_COUNT] = {
 	[DC_T_NODE] = { sizeof(struct dc_node), true, S(dc_node, id), S(dc_node, version),
 		STRS(S(dc_node, name), S(dc_node, model), S(dc_node, drain_reason),
 		     S(dc_node, drained_by), S(dc_node, health_detail), S(dc_node, admin_changed_by)) },
-	[DC_T_GPU] = { sizeof(struct dc_gpu), true, S(dc_gpu, id), S(dc_gpu, version),
-		NULL, 0 }, /* no text: the console shows no GPU uuids */
+	[DC_T_GPU] = { sizeof(struct dc_gpu), true, S(dc_gpu, id), NO_VERSION,
+		NULL, 0 }, /* no text (the console shows no GPU uuids), no version */
 	[DC_T_TENANT] = { sizeof(struct dc_tenant), true, S(dc_tenant, id), S(dc_tenant, version),
 		STRS(S(dc_tenant, name), S(dc_tenant, name_en), S(dc_tenant, kind)) },
 	[DC_T_PROJECT] = { sizeof(struct dc_project), true, S(dc_project, id), S(dc_project, version),
@@ -128,7 +129,7 @@ static const struct table_def tables[DC_T_COUNT] = {
 #undef STRS
 
 /* model.h's size note: every byte of a GPU row is paid 190,000 times at 25,000 nodes */
-_Static_assert(sizeof(struct dc_gpu) <= 72, "struct dc_gpu grew past 72 bytes");
+_Static_assert(sizeof(struct dc_gpu) <= 64, "struct dc_gpu grew past 64 bytes");
 
 static int64_t row_i64(const void *row, size_t off)
 {
@@ -755,9 +756,27 @@ static void hook_after(struct dc_model *m, enum dc_table t, const void *old_copy
 	}
 }
 
+/* The row's change-feed version; 0 for a table that keeps none. */
+static int64_t row_version(enum dc_table t, const void *row)
+{
+	size_t off = tables[t].version_off;
+	return off == NO_VERSION ? 0 : row_i64(row, off);
+}
+
+/* A re-read of what the model holds: the same version, or for a table
+ * without one, the same bytes (packed rows of such tables hold no
+ * pointers, and row_pack copies a zeroed template, padding included). */
+static bool same_row(enum dc_table t, const void *old, const void *row)
+{
+	if (tables[t].version_off == NO_VERSION)
+		return tables[t].nstrs == 0 && memcmp(old, row, tables[t].size) == 0;
+	int64_t v = row_version(t, row);
+	return v != 0 && row_version(t, old) == v;
+}
+
 static void version_seen(struct dc_model *m, enum dc_table t, const void *row)
 {
-	int64_t v = row_i64(row, tables[t].version_off);
+	int64_t v = row_version(t, row);
 	if (v > m->version)
 		m->version = v;
 	if (t == DC_T_NODE && ((const struct dc_node *)row)->last_seen > m->newest_report)
@@ -785,8 +804,7 @@ bool model_put(struct dc_model *m, enum dc_table t, void *row)
 	uint32_t *slot = NULL;
 	size_t key_slot = 0;
 	void *old = held(m, t, row, &slot, &key_slot);
-	int64_t v = row_i64(row, d->version_off);
-	if (old && v != 0 && row_i64(old, d->version_off) == v) {
+	if (old && same_row(t, old, row)) {
 		model_row_free(t, row); /* read again (txid >= xmin): already held */
 		return false;
 	}

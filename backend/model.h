@@ -79,12 +79,13 @@ struct dc_node {
 	int64_t admin_version, admin_changed_at;
 	char *admin_changed_by;
 };
-/* 72 bytes, from a pool of slabs (model.c), not one heap block each:
- * 190,000 of them are the model's largest table. No uuid: the console
- * never shows it, and at 190,000 GPUs it was a fifth of the model.
- * Counters saturate at the type's limit. */
+/* 64 bytes (one cache line), from a pool of slabs (model.c), not one heap
+ * block each: 190,000 of them are the model's largest table. No uuid (the
+ * console never shows it; at 190,000 GPUs it was a fifth of the model) and
+ * no version (the store keeps the read's watermark; a row read again is
+ * recognised by its content). Counters saturate at the type's limit. */
 struct dc_gpu {
-	int64_t id, version, node_id, job_id; /* job_id 0 = free */
+	int64_t id, node_id, job_id; /* job_id 0 = free */
 	int64_t last_xid_at;
 	int mem_used_mib, mem_total_mib, power_w;
 	int ecc_sbe, ecc_dbe;
@@ -197,7 +198,8 @@ int64_t model_version(const struct dc_model *m);
  * delta read sees again the rows of transactions that were in flight at
  * the last one) is freed and changes nothing: model_put returns false, and
  * nothing is logged or redrawn. Version 0 (rows not from the change feed,
- * in tests) always replaces. model_row_free frees a packed row (and
+ * in tests) always replaces. GPU rows keep no version: one equal to the
+ * held row, byte for byte, is such a re-read. model_row_free frees a packed row (and
  * derived parts). */
 void *model_row_pack(enum dc_table t, const void *tmpl);
 bool model_put(struct dc_model *m, enum dc_table t, void *row);

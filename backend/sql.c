@@ -11,6 +11,7 @@
 #include "util.h"
 
 enum col_type {
+	C_VERSION, /* the change feed's version: the store's watermark, and the row's if it keeps one */
 	C_I64, C_INT, C_I16, C_DBL, C_BOOL, C_STR, C_TIME,
 	C_SCHED, C_ADMIN, C_HEALTH, C_JOB, C_INC, C_ACT,
 };
@@ -18,8 +19,9 @@ enum col_type {
 struct col {
 	const char *name;
 	enum col_type type;
-	size_t off;
+	size_t off; /* NO_FIELD: decoded, not kept in the row */
 };
+#define NO_FIELD SIZE_MAX
 
 /* Enum columns: parser and the value an unknown word decodes to. */
 static const struct {
@@ -58,20 +60,20 @@ struct table_sql {
 
 static const struct table_sql tables[DC_T_COUNT] = {
 	[DC_T_SITE] = { "site", sizeof(struct dc_site), COLS(
-		COL(dc_site, "id", C_I64, id), COL(dc_site, "version", C_I64, version),
+		COL(dc_site, "id", C_I64, id), COL(dc_site, "version", C_VERSION, version),
 		COL(dc_site, "code", C_STR, code), COL(dc_site, "name", C_STR, name),
 		COL(dc_site, "timezone", C_STR, timezone)), "" },
 	[DC_T_RACK] = { "rack", sizeof(struct dc_rack), COLS(
-		COL(dc_rack, "id", C_I64, id), COL(dc_rack, "version", C_I64, version),
+		COL(dc_rack, "id", C_I64, id), COL(dc_rack, "version", C_VERSION, version),
 		COL(dc_rack, "name", C_STR, name), COL(dc_rack, "row_no", C_INT, row_no),
 		COL(dc_rack, "position", C_INT, position),
 		COL(dc_rack, "power_cap_kw", C_DBL, power_cap_kw)), "" },
 	[DC_T_PARTITION] = { "partition", sizeof(struct dc_partition), COLS(
-		COL(dc_partition, "id", C_I64, id), COL(dc_partition, "version", C_I64, version),
+		COL(dc_partition, "id", C_I64, id), COL(dc_partition, "version", C_VERSION, version),
 		COL(dc_partition, "name", C_STR, name),
 		COL(dc_partition, "gpu_model", C_STR, gpu_model)), "" },
 	[DC_T_NODE] = { "node", sizeof(struct dc_node), COLS(
-		COL(dc_node, "id", C_I64, id), COL(dc_node, "version", C_I64, version),
+		COL(dc_node, "id", C_I64, id), COL(dc_node, "version", C_VERSION, version),
 		COL(dc_node, "name", C_STR, name), COL(dc_node, "model", C_STR, model),
 		COL(dc_node, "drain_reason", C_STR, drain_reason),
 		COL(dc_node, "drained_by", C_STR, drained_by),
@@ -90,7 +92,7 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_node, "admin_changed_by", C_STR, admin_changed_by),
 		COL(dc_node, "admin_changed_at", C_TIME, admin_changed_at)), "" },
 	[DC_T_GPU] = { "gpu", sizeof(struct dc_gpu), COLS(
-		COL(dc_gpu, "id", C_I64, id), COL(dc_gpu, "version", C_I64, version),
+		COL(dc_gpu, "id", C_I64, id), { "version", C_VERSION, NO_FIELD },
 		COL(dc_gpu, "node_id", C_I64, node_id), COL(dc_gpu, "job_id", C_I64, job_id),
 		COL(dc_gpu, "idx", C_I16, idx), COL(dc_gpu, "util_pct", C_I16, util_pct),
 		COL(dc_gpu, "mem_used_mib", C_INT, mem_used_mib),
@@ -101,17 +103,17 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_gpu, "last_xid", C_INT, last_xid),
 		COL(dc_gpu, "remap_pending", C_BOOL, remap_pending)), "" },
 	[DC_T_TENANT] = { "tenant", sizeof(struct dc_tenant), COLS(
-		COL(dc_tenant, "id", C_I64, id), COL(dc_tenant, "version", C_I64, version),
+		COL(dc_tenant, "id", C_I64, id), COL(dc_tenant, "version", C_VERSION, version),
 		COL(dc_tenant, "name", C_STR, name), COL(dc_tenant, "name_en", C_STR, name_en),
 		COL(dc_tenant, "kind", C_STR, kind)), "" },
 	[DC_T_PROJECT] = { "project", sizeof(struct dc_project), COLS(
-		COL(dc_project, "id", C_I64, id), COL(dc_project, "version", C_I64, version),
+		COL(dc_project, "id", C_I64, id), COL(dc_project, "version", C_VERSION, version),
 		COL(dc_project, "tenant_id", C_I64, tenant_id),
 		COL(dc_project, "name", C_STR, name), COL(dc_project, "programme", C_STR, programme),
 		COL(dc_project, "term_start", C_TIME, term_start),
 		COL(dc_project, "term_end", C_TIME, term_end)), "" },
 	[DC_T_QUOTA] = { "quota", sizeof(struct dc_quota), COLS(
-		COL(dc_quota, "id", C_I64, id), COL(dc_quota, "version", C_I64, version),
+		COL(dc_quota, "id", C_I64, id), COL(dc_quota, "version", C_VERSION, version),
 		COL(dc_quota, "tenant_id", C_I64, tenant_id),
 		COL(dc_quota, "gpu_limit", C_INT, gpu_limit),
 		COL(dc_quota, "gpu_hours_budget", C_DBL, gpu_hours_budget),
@@ -125,7 +127,7 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_quota, "limits_changed_by", C_STR, limits_changed_by),
 		COL(dc_quota, "limits_changed_at", C_TIME, limits_changed_at)), "" },
 	[DC_T_JOB] = { "job", sizeof(struct dc_job), COLS(
-		COL(dc_job, "id", C_I64, id), COL(dc_job, "version", C_I64, version),
+		COL(dc_job, "id", C_I64, id), COL(dc_job, "version", C_VERSION, version),
 		COL(dc_job, "tenant_id", C_I64, tenant_id),
 		COL(dc_job, "partition_id", C_I64, partition_id),
 		COL(dc_job, "user_name", C_STR, user_name), COL(dc_job, "name", C_STR, name),
@@ -138,7 +140,7 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		" AND state NOT IN ('pending', 'running')"
 		" ORDER BY end_at DESC, id DESC LIMIT " SQL_XSTR(SQL_JOB_ENDED_MAX) ")" },
 	[DC_T_INCIDENT] = { "incident", sizeof(struct dc_incident), COLS(
-		COL(dc_incident, "id", C_I64, id), COL(dc_incident, "version", C_I64, version),
+		COL(dc_incident, "id", C_I64, id), COL(dc_incident, "version", C_VERSION, version),
 		COL(dc_incident, "drill_id", C_I64, drill_id), COL(dc_incident, "sev", C_INT, sev),
 		COL(dc_incident, "state", C_INC, state), COL(dc_incident, "title", C_STR, title),
 		COL(dc_incident, "impact", C_STR, impact),
@@ -161,14 +163,14 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		" WHERE version > $1::bigint OR txid >= $2::xid8))" },
 	[DC_T_INCIDENT_EVENT] = { "incident_event", sizeof(struct dc_incident_event), COLS(
 		COL(dc_incident_event, "id", C_I64, id),
-		COL(dc_incident_event, "version", C_I64, version),
+		COL(dc_incident_event, "version", C_VERSION, version),
 		COL(dc_incident_event, "incident_id", C_I64, incident_id),
 		COL(dc_incident_event, "ts", C_TIME, ts),
 		COL(dc_incident_event, "actor", C_STR, actor),
 		COL(dc_incident_event, "kind", C_STR, kind),
 		COL(dc_incident_event, "body", C_STR, body)), "" },
 	[DC_T_ACTION] = { "actions", sizeof(struct dc_action), COLS(
-		COL(dc_action, "id", C_I64, id), COL(dc_action, "version", C_I64, version),
+		COL(dc_action, "id", C_I64, id), COL(dc_action, "version", C_VERSION, version),
 		COL(dc_action, "incident_id", C_I64, incident_id),
 		COL(dc_action, "kind", C_STR, kind), COL(dc_action, "target", C_STR, target),
 		COL(dc_action, "params", C_STR, params), COL(dc_action, "reason", C_STR, reason),
@@ -177,22 +179,22 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_action, "requested_at", C_TIME, requested_at),
 		COL(dc_action, "applied_at", C_TIME, applied_at)), "" },
 	[DC_T_AUDIT] = { "audit", sizeof(struct dc_audit), COLS(
-		COL(dc_audit, "id", C_I64, id), COL(dc_audit, "version", C_I64, version),
+		COL(dc_audit, "id", C_I64, id), COL(dc_audit, "version", C_VERSION, version),
 		COL(dc_audit, "ts", C_TIME, ts), COL(dc_audit, "incident_id", C_I64, incident_id),
 		COL(dc_audit, "actor", C_STR, actor), COL(dc_audit, "action", C_STR, action),
 		COL(dc_audit, "target", C_STR, target), COL(dc_audit, "before", C_STR, before),
 		COL(dc_audit, "after", C_STR, after), COL(dc_audit, "reason", C_STR, reason)),
 		" ORDER BY id DESC LIMIT " SQL_XSTR(SQL_AUDIT_LOAD) },
 	[DC_T_SETTING] = { "setting", sizeof(struct dc_setting), COLS(
-		COL(dc_setting, "version", C_I64, version), COL(dc_setting, "key", C_STR, key),
+		COL(dc_setting, "version", C_VERSION, version), COL(dc_setting, "key", C_STR, key),
 		COL(dc_setting, "value", C_STR, value)), "" },
 	[DC_T_SHIFT] = { "shift", sizeof(struct dc_shift), COLS(
-		COL(dc_shift, "id", C_I64, id), COL(dc_shift, "version", C_I64, version),
+		COL(dc_shift, "id", C_I64, id), COL(dc_shift, "version", C_VERSION, version),
 		COL(dc_shift, "operator", C_STR, operator_),
 		COL(dc_shift, "started_at", C_TIME, started_at),
 		COL(dc_shift, "ended_at", C_TIME, ended_at)), "" },
 	[DC_T_HANDOVER_NOTE] = { "handover_note", sizeof(struct dc_handover_note), COLS(
-		COL(dc_handover_note, "id", C_I64, id), COL(dc_handover_note, "version", C_I64, version),
+		COL(dc_handover_note, "id", C_I64, id), COL(dc_handover_note, "version", C_VERSION, version),
 		COL(dc_handover_note, "shift_id", C_I64, shift_id),
 		COL(dc_handover_note, "author", C_STR, author),
 		COL(dc_handover_note, "body", C_STR, body),
@@ -201,7 +203,7 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_handover_note, "updated_at", C_TIME, updated_at),
 		COL(dc_handover_note, "signed_off_at", C_TIME, signed_off_at)), "" },
 	[DC_T_DRILL_RUN] = { "drill_run", sizeof(struct dc_drill_run), COLS(
-		COL(dc_drill_run, "id", C_I64, id), COL(dc_drill_run, "version", C_I64, version),
+		COL(dc_drill_run, "id", C_I64, id), COL(dc_drill_run, "version", C_VERSION, version),
 		COL(dc_drill_run, "seed", C_I64, seed),
 		COL(dc_drill_run, "scenario", C_STR, scenario), COL(dc_drill_run, "title", C_STR, title),
 		COL(dc_drill_run, "status", C_STR, status),
@@ -269,6 +271,7 @@ static void col_expr(struct sb *sb, const struct col *c)
 	case C_DBL:
 		sb_appendf(sb, "%s::float8", c->name);
 		break;
+	case C_VERSION:
 	case C_I64:
 	case C_INT:
 	case C_BOOL:
@@ -351,6 +354,8 @@ static void col_decode(const struct col *c, const PGresult *r, int i, int ci, ch
 	const char *v = PQgetisnull(r, i, ci) ? NULL : PQgetvalue(r, i, ci);
 	void *dst = row + c->off;
 	switch (c->type) {
+	case C_VERSION:
+		break; /* sql_decode_row's */
 	case C_I64:
 	case C_TIME: {
 		int64_t x = v ? dec_i64(v) : 0;
@@ -403,9 +408,15 @@ void *sql_decode_row(enum dc_table t, const PGresult *r, int i, int64_t *version
 	memset(tmpl, 0, d->size);
 	for (size_t c = 0; c < d->ncols; c++) {
 		const struct col *col = &d->cols[c];
-		col_decode(col, r, i, (int)c, tmpl);
-		if (version && col->type == C_I64 && strcmp(col->name, "version") == 0)
-			memcpy(version, tmpl + col->off, sizeof *version);
+		if (col->type != C_VERSION) {
+			col_decode(col, r, i, (int)c, tmpl);
+			continue;
+		}
+		int64_t v = val_i64(r, i, (int)c);
+		if (col->off != NO_FIELD)
+			memcpy(tmpl + col->off, &v, sizeof v);
+		if (version)
+			*version = v;
 	}
 	return model_row_pack(t, tmpl);
 }

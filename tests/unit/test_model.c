@@ -68,7 +68,6 @@ static void put_gpu(struct dc_model *m, int64_t id, int64_t node, int idx, int64
 {
 	struct dc_gpu g_[1] = { { 0 } }, *g = g_;
 	g->id = id;
-	g->version = next_version++;
 	g->node_id = node;
 	g->idx = idx;
 	g->job_id = job;
@@ -152,8 +151,7 @@ static void test_reread_same_version(void **state)
 	struct dc_node again_n = *n;
 	again_n.name = (char *)"renamed";     /* would show, were it applied */
 	assert_false(model_put(m, DC_T_NODE, model_row_pack(DC_T_NODE, &again_n)));
-	struct dc_gpu again_g = *g;
-	again_g.util_pct = 99;
+	struct dc_gpu again_g = *g;             /* GPU rows keep no version: the same bytes */
 	assert_false(model_put(m, DC_T_GPU, model_row_pack(DC_T_GPU, &again_g)));
 	struct dc_setting st = { .version = next_version++, .key = (char *)"site", .value = (char *)"gwangju" };
 	assert_true(model_put(m, DC_T_SETTING, model_row_pack(DC_T_SETTING, &st)));
@@ -169,8 +167,11 @@ static void test_reread_same_version(void **state)
 	assert_string_equal(held, "gwangju");
 	assert_int_equal(model_log_seq(m), seq + 1); /* only the first setting */
 
-	/* a newer version replaces as before */
-	again_g.version = next_version++;
+	/* a newer version (for a GPU: other bytes) replaces as before */
+	again_n.version = next_version++;
+	assert_true(model_put(m, DC_T_NODE, model_row_pack(DC_T_NODE, &again_n)));
+	assert_string_equal(model_node(m, 10)->name, "renamed");
+	again_g.util_pct = 99;
 	assert_true(model_put(m, DC_T_GPU, model_row_pack(DC_T_GPU, &again_g)));
 	assert_int_equal(model_node(m, 10)->util_mean, 99);
 	model_free(m);
@@ -264,7 +265,6 @@ static void test_node_and_gpu_derived(void **state)
 	/* a GPU changes: its job, temperature and an Xid */
 	struct dc_gpu g_[1] = { { 0 } }, *g = g_;
 	*g = *(const struct dc_gpu *)model_get(m, DC_T_GPU, 107);
-	g->version = next_version++;
 	g->job_id = 501;
 	g->temp_c = 90;
 	g->last_xid = 79;
@@ -558,7 +558,6 @@ static void test_gpu_replace_random(void **state)
 		seed = seed * 1103515245u + 12345u;
 		int idx = (int)((seed >> 8) % 8);
 		struct dc_gpu g = *(const struct dc_gpu *)model_get(m, DC_T_GPU, 100 + idx);
-		g.version = next_version++;
 		g.util_pct = (int16_t)((seed >> 12) % 101);
 		g.temp_c = (int16_t)(30 + (seed >> 4) % 60);
 		g.job_id = (seed >> 20) % 3 ? 500 + (int64_t)((seed >> 22) % 4) : 0;

@@ -412,7 +412,7 @@ static void put_node(struct dc_model *m, struct dc_rng *r, int64_t id)
 
 static void put_gpu(struct dc_model *m, struct dc_rng *r, int64_t node, int idx)
 {
-	struct dc_gpu g = { .id = node * 8 + idx, .version = next_version++, .node_id = node,
+	struct dc_gpu g = { .id = node * 8 + idx, .node_id = node,
 		.idx = idx, .util_pct = dc_rng_range(r, 0, 10) * 10, .temp_c = dc_rng_range(r, 30, 40),
 		.job_id = dc_rng_range(r, 0, 2) ? dc_rng_range(r, 1, 50) : 0 };
 	put(m, DC_T_GPU, &g);
