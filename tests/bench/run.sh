@@ -89,7 +89,7 @@ echo "# dcops bench — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r)
 echo
 echo "Console in a pty (tests/bench/console.c). Latency in ms, p50 / p99: floor = COMMIT → a bare"
 echo "libpq LISTEN client notified; console = COMMIT → the changed text's bytes on the pty (incidents"
-echo "view), quiet and with 100 GPU rows changed before each sample. Idle: the simulator stopped"
+echo "view, ${BENCH_SAMPLES:-300} samples each), quiet and with 100 GPU rows changed before each sample. Idle: the simulator stopped"
 echo "(SIGSTOP), nodes view. Churn: 1,000 GPU rows/s on top of the simulator, nodes view. Draw µs/frame:"
 echo "CPU time inside the console's draw per frame (DCOPS_STATS), over the whole run."
 echo
@@ -97,7 +97,7 @@ echo "| fleet | terminal | floor p50 / p99 | console p50 / p99 | under churn p50
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 fleet gj 1
 sim_start gj
-bench() { "$BENCH" --pause-pid "$SIM_PID" --stats "$WORK/stats" --samples 100 --churn 1000 --seconds 10 "$@"; }
+bench() { "$BENCH" --pause-pid "$SIM_PID" --stats "$WORK/stats" --samples "${BENCH_SAMPLES:-300}" --churn 1000 --seconds 10 "$@"; }
 bench --db "dbname=gj" --dcops "$DCOPS" --cols 200 --rows 60 --label "290 nodes" || echo "| 290 nodes | (bench failed) |"
 bench --db "dbname=gj" --dcops "$DCOPS" --cols 80 --rows 24 --label "290 nodes" || echo "| 290 nodes | (bench failed) |"
 sim_stop
