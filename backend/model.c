@@ -146,9 +146,9 @@ static const char *row_str(const void *row, size_t off)
 }
 
 /* ---- the GPU row pool ----
- * 190,000 GPU rows of 72 bytes each would pay malloc's header and rounding
- * (80-byte blocks, 1.5 MB in all), so they come from slabs of GPU_SLAB
- * rows with a free list through the unused ones. Slabs are kept while any
+ * 190,000 GPU rows of 64 bytes each would take 80-byte heap blocks
+ * (malloc's header and rounding: 3 MB in all), so they come from slabs of
+ * GPU_SLAB rows with a free list through the unused ones. Slabs are kept while any
  * GPU row lives (the fleet's GPU count does not swing) and all given back
  * when the last one is freed. Process-wide, like malloc: the console is
  * one thread. Sanitizer builds use malloc, so AddressSanitizer still sees
@@ -158,7 +158,7 @@ static const char *row_str(const void *row, size_t off)
 #else
 #define GPU_POOL 1
 #endif
-#define GPU_SLAB 4000 /* 288 kB, above the mmap threshold set in main.c */
+#define GPU_SLAB 4096 /* 256 kB and a pointer: over main.c's mmap threshold, so a freed slab leaves */
 
 union gpu_cell {
 	struct dc_gpu row;
@@ -764,8 +764,9 @@ static int64_t row_version(enum dc_table t, const void *row)
 }
 
 /* A re-read of what the model holds: the same version, or for a table
- * without one, the same bytes (packed rows of such tables hold no
- * pointers, and row_pack copies a zeroed template, padding included). */
+ * without one (GPU rows: no strings, no pointers) the same bytes. The
+ * decoder's template is zeroed, padding included; a row whose padding
+ * differs only counts as a change, which is safe. */
 static bool same_row(enum dc_table t, const void *old, const void *row)
 {
 	if (tables[t].version_off == NO_VERSION)
