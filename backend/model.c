@@ -692,6 +692,9 @@ static void hook_before(struct dc_model *m, enum dc_table t, void *old, void *ro
 	case DC_T_GPU:
 		if (old)
 			gpu_attach(m, old, false);
+		/* the node it leaves changed too, and no GPU id leads to it now */
+		if (old && (!row || ((struct dc_gpu *)row)->node_id != ((struct dc_gpu *)old)->node_id))
+			log_change(m, DC_T_NODE, ((struct dc_gpu *)old)->node_id);
 		break;
 	case DC_T_JOB:
 		if (old)

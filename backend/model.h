@@ -231,7 +231,8 @@ unsigned model_prune(struct dc_model *m, const struct dc_keep *keep);
  * no longer reaches back that far (or a model_clear came between),
  * model_log_since returns false: rebuild from the whole table. Derived
  * fields are not logged: a node whose GPUs changed shows up as those GPU
- * ids (dc_gpu.node_id names the node). */
+ * ids (dc_gpu.node_id names the node), except the node a GPU leaves
+ * (moved to another node, or deleted), which is logged as a node change. */
 #define DC_LOG_CAP 32768u /* over a second of a 25,000-node fleet's churn */
 uint64_t model_log_seq(const struct dc_model *m);
 /* Calls fn for each change after `since` to a table in mask, oldest first

@@ -460,6 +460,21 @@ static void test_change_log(void **state)
 	assert_true(model_log_since(m, model_log_seq(m), ~0u, note, &s));
 	assert_int_equal(s.n, 0);
 
+	/* a GPU that leaves a node (moved, then deleted) logs the node it left:
+	 * its id no longer leads there */
+	put_node(m, 12, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	uint64_t moved = model_log_seq(m);
+	put_gpu(m, 100, 12, 0, 0, 50, 40);
+	put_gpu(m, 100, 12, 0, 0, 60, 40);     /* stays: nothing more */
+	model_delete(m, DC_T_GPU, 100);
+	s.n = 0;
+	assert_true(model_log_since(m, moved, DC_MASK(DC_T_NODE), note, &s));
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ids[0], 10);
+	assert_int_equal(s.ids[1], 12);
+	assert_int_equal(model_node(m, 10)->gpus_known, 0);
+	assert_int_equal(model_node(m, 12)->gpus_known, 0);
+
 	/* a full load: whatever a reader saw is gone */
 	uint64_t before_clear = model_log_seq(m);
 	model_clear(m);
