@@ -84,7 +84,9 @@ echo "ok: GPU summary as a table, run recorded in the audit"
 # 3. escape sequences shown inert
 screen_keys ":" "diag tn-h100-001" Enter
 screen_wait "Diagnostics"
-screen_keys Right Tab y
+screen_keys Right
+screen_wait "< Hostile output >"             # the choice drawn before it is run
+screen_keys Tab y
 screen_wait "esc on tn-h100-001" 15
 screen_wait 'before^[[2J^[]0;pwned^Gafter' 15
 screen_wait "SSH UP"                        # the header was not cleared
@@ -94,7 +96,11 @@ echo "ok: escape sequences visible, not executed"
 # 4. a hung diagnostic is cut at its deadline (2 s here)
 screen_keys ":" "diag tn-h100-001" Enter
 screen_wait "Diagnostics"
-screen_keys Right Right Tab y
+screen_keys Right
+screen_wait "< Hostile output >"
+screen_keys Right
+screen_wait "< Hangs >"
+screen_keys Tab y
 screen_wait "hang on tn-h100-001" 15
 screen_wait "cut at its deadline" 15
 screen_keys q
