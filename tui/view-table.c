@@ -188,7 +188,6 @@ static size_t dedup(int64_t *v, size_t n)
 
 static void pos_refresh(struct table *t)
 {
-	t->pos.ctx = t;
 	idmap_reset(&t->pos, t->n);
 	for (size_t i = 0; i < t->n; i++)
 		idmap_put(&t->pos, t->ids[i], (uint32_t)i);
