@@ -14,9 +14,9 @@
 static int64_t next_version = 1;
 
 /* Rows go in packed, as the store's decoder makes them. */
-static void put(struct dc_model *m, enum dc_table t, const void *tmpl)
+static bool put(struct dc_model *m, enum dc_table t, const void *tmpl)
 {
-	model_put(m, t, model_row_pack(t, tmpl));
+	return model_put(m, t, model_row_pack(t, tmpl));
 }
 
 static void put_partition(struct dc_model *m, int64_t id)
@@ -150,14 +150,14 @@ static void test_reread_same_version(void **state)
 
 	struct dc_node again_n = *n;
 	again_n.name = (char *)"renamed";     /* would show, were it applied */
-	assert_false(model_put(m, DC_T_NODE, model_row_pack(DC_T_NODE, &again_n)));
+	assert_false(put(m, DC_T_NODE, &again_n));
 	struct dc_gpu again_g = *g;             /* GPU rows keep no version: the same bytes */
-	assert_false(model_put(m, DC_T_GPU, model_row_pack(DC_T_GPU, &again_g)));
+	assert_false(put(m, DC_T_GPU, &again_g));
 	struct dc_setting st = { .version = next_version++, .key = (char *)"site", .value = (char *)"gwangju" };
-	assert_true(model_put(m, DC_T_SETTING, model_row_pack(DC_T_SETTING, &st)));
+	assert_true(put(m, DC_T_SETTING, &st));
 	const char *held = model_setting(m, "site");
 	st.value = (char *)"elsewhere";
-	assert_false(model_put(m, DC_T_SETTING, model_row_pack(DC_T_SETTING, &st)));
+	assert_false(put(m, DC_T_SETTING, &st));
 
 	assert_ptr_equal(model_node(m, 10), n);
 	assert_string_equal(model_node(m, 10)->name, "n10");
@@ -169,10 +169,10 @@ static void test_reread_same_version(void **state)
 
 	/* a newer version (for a GPU: other bytes) replaces as before */
 	again_n.version = next_version++;
-	assert_true(model_put(m, DC_T_NODE, model_row_pack(DC_T_NODE, &again_n)));
+	assert_true(put(m, DC_T_NODE, &again_n));
 	assert_string_equal(model_node(m, 10)->name, "renamed");
 	again_g.util_pct = 99;
-	assert_true(model_put(m, DC_T_GPU, model_row_pack(DC_T_GPU, &again_g)));
+	assert_true(put(m, DC_T_GPU, &again_g));
 	assert_int_equal(model_node(m, 10)->util_mean, 99);
 	model_free(m);
 }
