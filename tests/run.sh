@@ -15,6 +15,9 @@
 #                                   its own cluster
 # Each test gets DCOPS, DCOPSD (binaries) and TEST_TMP (its own scratch dir).
 # A test passes when it exits 0; 77 means skipped.
+# TESTS='unit/* screen/hostile.sh' runs only the tests whose names (as
+# printed: unit/test_draw, integration/status.sh, ...) match one of the
+# shell patterns; unset, every test runs.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,8 +37,18 @@ trap 'exit 130' INT TERM
 
 pass=0 fail=0 skip=0
 failed=()
+selected() {
+	[ -z "${TESTS:-}" ] && return 0
+	local p
+	for p in $TESTS; do
+		# shellcheck disable=SC2053 # $p is a pattern on purpose
+		[[ $1 == $p ]] && return 0
+	done
+	return 1
+}
 run_one() {
 	local name=$1; shift
+	selected "$name" || return 0
 	local log="$WORK/logs/${name//\//_}.log"
 	mkdir -p "$WORK/logs" "$WORK/tmp/${name//\//_}"
 	local start=$SECONDS
