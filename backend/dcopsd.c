@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adapter/adapter-status.h"
 #include "db.h"
 #include "sim/sim.h"
 
@@ -198,7 +199,7 @@ static int run(const struct run_opts *ro, FILE *log)
 	struct totals t = { .t0 = dc_mono_us() };
 	PGconn *c = NULL;
 	int backoff = BACKOFF_MIN_MS;
-	int64_t next = dc_mono_ms(), next_summary = next + SUMMARY_EVERY_MS;
+	int64_t next = dc_mono_ms(), next_summary = next + SUMMARY_EVERY_MS, next_report = next;
 	bool reload = false;
 	long done = 0;
 	while (!stop_flag && (ro->ticks == 0 || done < ro->ticks)) {
@@ -241,6 +242,12 @@ static int run(const struct run_opts *ro, FILE *log)
 			       "%d actions; running %d pending %d\n", done, ms, st.rows, st.arrivals,
 			       st.starts, st.ends, st.faults, st.actions, st.running, st.pending);
 		int64_t now = dc_mono_ms();
+		if (now >= next_report) {
+			/* a failed heartbeat is the next tick's problem: it fails too */
+			if (adapter_report(c, "sim", ADAPTER_UP, NULL, ADAPTER_REPORT_S, &err) < 0)
+				fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
+			next_report = now + ADAPTER_REPORT_S * 1000;
+		}
 		if (now >= next_summary) {
 			summary(log, &t);
 			next_summary = now + SUMMARY_EVERY_MS;
@@ -254,8 +261,13 @@ static int run(const struct run_opts *ro, FILE *log)
 	summary(log, &t);
 	if (ro->stats)
 		summary(stdout, &t);
-	if (c)
+	if (c) {
+		/* the consoles say STOPPED at once instead of DOWN three intervals later */
+		struct dc_err err = {0};
+		if (adapter_report(c, "sim", ADAPTER_STOPPED, "dcopsd stopped", ADAPTER_REPORT_S, &err) < 0)
+			fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
 		PQfinish(c);
+	}
 	sim_free(s);
 	free(t.ms);
 	return 0;

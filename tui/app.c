@@ -157,14 +157,36 @@ static void fmt_clock(int64_t now, int offset, const char *zone, char *buf, size
 }
 
 /* The data age shown in the header, and whether it is stale. */
+/* What the adapter last said of its source (034_adapter_status.sql):
+ * "STOPPED" or "DOWN", or NULL while it is up or has never reported. An
+ * adapter that went quiet for 3 of its report intervals (and 5 s more,
+ * for the delivery) is DOWN too: it may have died without a word. */
+static const char *adapter_trouble(const struct dc_model *m, int64_t now)
+{
+	const char *state = model_setting(m, "adapter.state");
+	if (!state)
+		return NULL;
+	if (strcmp(state, "up") != 0)
+		return strcmp(state, "stopped") == 0 ? "STOPPED" : "DOWN";
+	const char *hb = model_setting(m, "adapter.heartbeat");
+	const char *iv = model_setting(m, "adapter.interval_s");
+	if (hb && iv && now - atoll(hb) > 3 * atoll(iv) + 5)
+		return "DOWN";
+	return NULL;
+}
+
 static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool *stale)
 {
 	const struct store_status *st = store_status(a->store);
 	int64_t newest = model_newest_report(a->m);
 	int64_t t = newest ? newest : st->last_ok_wall;
-	*stale = st->link != STORE_UP && t;
+	const char *adapter = adapter_trouble(a->m, now);
+	*stale = (st->link != STORE_UP || adapter) && t;
+	char what[32] = "";
+	if (adapter)
+		snprintf(what, sizeof what, "ADAPTER %s  ", adapter);
 	if (!t) {
-		snprintf(buf, n, "no data");
+		snprintf(buf, n, "%sno data", what);
 		return;
 	}
 	char age[16];
@@ -174,7 +196,7 @@ static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool
 		fmt_dur(now - t, age, sizeof age);
 	else
 		fmt_age(now - t, age, sizeof age);
-	snprintf(buf, n, "%s %s", *stale ? "STALE" : "data", age);
+	snprintf(buf, n, "%s%s %s", what, *stale ? "STALE" : "data", age);
 }
 
 /* Why operator actions are off now, or NULL when they are on. */
@@ -361,6 +383,12 @@ static void draw_footer(struct app *a)
 	} else if (st->link != STORE_UP && st->error[0]) {
 		dline_put(&d, THEME_ERROR, " database: ");
 		dline_put(&d, THEME_ERROR, st->error);
+		dline_put(&d, THEME_FOOTER, " ");
+	} else if (adapter_trouble(a->m, (int64_t)dc_wall())) {
+		const char *name = model_setting(a->m, "adapter.name");
+		const char *why = model_setting(a->m, "adapter.error");
+		dline_putf(&d, THEME_ERROR, " adapter %s: %s", name ? name : "?",
+		           why && *why ? why : "no report for 3 intervals");
 		dline_put(&d, THEME_FOOTER, " ");
 	}
 	if (a->help) {

@@ -9,7 +9,7 @@ bad=0
 if grep -nE '#\s*include\s*[<"](libpq-fe|libpq/|libssh/|db\.h|ssh-)' tui/*.c tui/*.h | grep -v '"ssh-ui\.h"'; then
 	echo "tui/ includes libpq or libssh (above)"; bad=1
 fi
-if grep -nE '#\s*include\s*[<"](n?curses|ncursesw/|app\.h|view|draw\.h|keys\.h|colors\.h)' backend/*.c backend/*.h backend/sim/*.[ch] 2>/dev/null; then
+if grep -rnE --include='*.[ch]' '#\s*include\s*[<"](n?curses|ncursesw/|app\.h|view|draw\.h|keys\.h|colors\.h)' backend; then
 	echo "backend/ includes curses or a tui header (above)"; bad=1
 fi
 exit $bad
