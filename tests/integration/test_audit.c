@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "migrate.h"
 #include "testdb.h"
 
 static int setup(void **state)
@@ -211,6 +212,53 @@ static void test_boundary_superuser_documented(void **state)
 	assert_unchanged(t->conn);
 }
 
+/* SECURITY.md's setup: the schema belongs to a NOLOGIN role, migrated by a
+ * NOINHERIT login that takes the owner's role for the run only; that login
+ * cannot touch the audit's triggers otherwise. */
+static void test_owner_not_a_login(void **state)
+{
+	struct testdb *t = *state;
+	assert_true(testdb_ok(t->conn,
+		"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'audit_owner') THEN "
+		"CREATE ROLE audit_owner NOLOGIN CREATEROLE; "
+		"CREATE ROLE audit_dba LOGIN NOINHERIT IN ROLE audit_owner; END IF; END $$"));
+	/* 003_roles.sql grants the group roles to each other (PostgreSQL 16
+	 * wants ADMIN OPTION on them for that, not only CREATEROLE). */
+	assert_true(testdb_ok(t->conn, "GRANT dcops_viewer, dcops_operator, dcops_admin, dcops_adapter "
+	                               "TO audit_owner WITH ADMIN OPTION"));
+	struct testdb own;
+	assert_int_equal(testdb_create(&own, true), 0);
+	char *sql = xasprintf("ALTER DATABASE %s OWNER TO audit_owner", own.name);
+	assert_true(testdb_ok(own.conn, sql));
+	free(sql);
+	char *ci = xasprintf("%s user=audit_dba options='-c role=audit_owner'", own.conninfo);
+	struct dc_err err = {{0}};
+	PGconn *m = db_connect_str(ci, "test-audit", &err);
+	free(ci);
+	if (!m)
+		fail_msg("connect as audit_dba: %s", err.msg);
+	struct migrate_result res;
+	if (migrate_apply(m, false, false, &res, &err) != 0)
+		fail_msg("migrate as audit_owner: %s", err.msg);
+	PQfinish(m);
+	char *v = testdb_value(own.conn,
+		"SELECT pg_get_userbyid(c.relowner) || ' ' || r.rolcanlogin || ' ' ||"
+		"       (SELECT string_agg(DISTINCT applied_by, ',') FROM dcops.schema_migrations)"
+		"  FROM pg_class c, pg_roles r WHERE c.oid = 'dcops.audit'::regclass AND r.oid = c.relowner",
+		0, NULL);
+	assert_string_equal(v, "audit_owner false audit_dba");
+	free(v);
+	ci = xasprintf("%s user=audit_dba", own.conninfo);
+	PGconn *dba = db_connect_str(ci, "test-audit", &err);
+	free(ci);
+	assert_non_null(dba);
+	char st[6];
+	testdb_fails(dba, "ALTER TABLE dcops.audit DISABLE TRIGGER audit_no_update", st, NULL, 0);
+	assert_string_equal(st, "42501");
+	PQfinish(dba);
+	testdb_drop(&own);
+}
+
 /* Appending under the harness's asynchronous commit: the audit row's
  * transaction commits synchronously; a write that appends no audit row
  * (telemetry, here a setting) keeps the session's setting. */
@@ -244,6 +292,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_adapter_record_stamped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boundary_non_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boundary_superuser_documented, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_not_a_login, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_commits_durably, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
