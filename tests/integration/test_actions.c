@@ -480,6 +480,109 @@ static void test_quota_revert_due(void **state)
 	                "FROM dcops.audit WHERE action = 'quota_revert'", "act_adapter 20->16");
 }
 
+/* Issue 12: 8 -> 12 -> 18 -> 27 -> 40 -> 60 used to pass step by step; the
+ * guard measures each step against the quota as it stood at the start of
+ * guard.quota_window too, so the walk stops where it passes 50% of 8. */
+static void test_quota_walk(void **state)
+{
+	struct fx *f = *state;
+	PGconn *op = as_role(f, "act_op");
+	want_ok(op, "SELECT dcops.quota_set('한빛랩', 12, NULL, NULL, 'a little more for the paper', NULL, NULL, "
+	              "'walk-key-12')");
+	static const char *const steps[] = { "18", "27", "40", "60" };
+	for (size_t i = 0; i < DC_ARRAY_LEN(steps); i++) {
+		char *sql = xasprintf("SELECT dcops.quota_set('한빛랩', %s, NULL, NULL, 'a little more for the paper', "
+		                      "NULL, NULL, 'walk-key-%s')", steps[i], steps[i]);
+		want_fail(op, sql, "42501", "changing gpu_limit of \"한빛랩\" by more than 50% needs dcops_admin");
+		free(sql);
+	}
+	want_fail(op, "SELECT dcops.quota_set('한빛랩', 18, NULL, NULL, 'a little more for the paper', NULL, NULL, "
+	                "'walk-key-18b')", "42501", "(within 1 hour: gpu_limit 8 -> 12 -> 18)");
+	/* Back within the window's bounds is fine. */
+	want_ok(op, "SELECT dcops.quota_set('한빛랩', 11, NULL, NULL, 'a little less for the paper', NULL, NULL, "
+	              "'walk-key-11')");
+	PGconn *c = f->db.conn;
+	want_value(c, "SELECT string_agg(params->>'gpu_limit', ' ' ORDER BY id) FROM dcops.actions", "12 11");
+	/* Once the window has passed, the next step is measured from 11. */
+	want_ok(c, "UPDATE dcops.actions SET requested_at = requested_at - interval '61 minutes'");
+	want_ok(op, "SELECT dcops.quota_set('한빛랩', 16, NULL, NULL, 'a little more for the paper', NULL, NULL, "
+	              "'walk-key-16')");
+	PQfinish(op);
+	PGconn *adm = as_role(f, "act_admin");
+	want_ok(adm, "SELECT dcops.quota_set('한빛랩', 60, NULL, NULL, 'the admin decides this one', NULL, NULL, "
+	               "'walk-key-60')");
+	PQfinish(adm);
+	want_value(c, "SELECT string_agg(params->>'gpu_limit', ' ' ORDER BY id) FROM dcops.actions", "12 11 16 60");
+}
+
+/* Issue 12: NaN, Infinity and absurd amounts were accepted. */
+static void test_quota_values(void **state)
+{
+	struct fx *f = *state;
+	PGconn *adm = as_role(f, "act_admin");
+	static const struct { const char *args, *msg; } bad[] = {
+		{ "NULL, 'NaN', NULL", "gpu_hours_budget must be a finite number from 0 to 100000000, not NaN" },
+		{ "NULL, 'Infinity', NULL", "gpu_hours_budget must be a finite number from 0 to 100000000, not Infinity" },
+		{ "NULL, '-Infinity', NULL", "gpu_hours_budget must be a finite number from 0 to 100000000, not -Infinity" },
+		{ "NULL, 9999999999999, NULL", "gpu_hours_budget must be a finite number from 0 to 100000000, not 9999999999999" },
+		{ "NULL, -1, NULL", "gpu_hours_budget must be a finite number from 0 to 100000000, not -1" },
+		{ "NULL, NULL, 'NaN'", "storage_tb must be a finite number from 0 to 1000000, not NaN" },
+		{ "NULL, NULL, 1e7", "storage_tb must be a finite number from 0 to 1000000, not 10000000" },
+		{ "100001, NULL, NULL", "gpu_limit must be a finite number from 0 to 100000, not 100001" },
+		{ "-1, NULL, NULL", "gpu_limit must be a finite number from 0 to 100000, not -1" },
+	};
+	for (size_t i = 0; i < DC_ARRAY_LEN(bad); i++) {
+		char *sql = xasprintf("SELECT dcops.quota_set('acme', %s, 'the tenant asked for this', NULL, NULL, "
+		                      "'value-key-%zu')", bad[i].args, i);
+		want_fail(adm, sql, "22023", bad[i].msg);
+		free(sql);
+	}
+	want_ok(adm, "SELECT dcops.quota_set('acme', 100000, 100000000, 1000000, 'the largest quota allowed', "
+	               "NULL, NULL, 'value-key-max')");
+	PQfinish(adm);
+	PGconn *c = f->db.conn;
+	want_value(c, "SELECT count(*) FROM dcops.actions", "1");
+	/* The table refuses a NaN from any writer, the adapter included. */
+	want_fail(c, "UPDATE dcops.quota SET gpu_hours_budget = 'NaN' WHERE tenant_id = 1", "23514",
+	          "quota_gpu_hours_budget_finite");
+}
+
+/* Every operator write commits synchronously, whatever the session asks. */
+static void test_actions_durable(void **state)
+{
+	struct fx *f = *state;
+	static const char *const calls[] = {
+		"SELECT dcops.drain('{gpu-005}', 'gpu fell off the bus', NULL, NULL, NULL, 'durable-key-1', false)",
+		"SELECT dcops.resume('{gpu-005}', 'gpu is back in service', NULL, 'durable-key-2')",
+		"SELECT dcops.quota_set('acme', 17, NULL, NULL, 'a little more for acme', NULL, NULL, 'durable-key-3')",
+		"SELECT dcops.incident_open(3, 'rack r1 down', '', NULL, NULL, 'durable-key-4')",
+		"SELECT dcops.incident_note(1, 'called the vendor', 'durable-key-5')",
+		"SELECT dcops.shift_start('durable-key-6')",
+		"SELECT dcops.diag_record('gpu-001', 'nvidia-smi', 0, 120, false, 'durable-key-7')",
+	};
+	PGconn *op = as_role(f, "act_op");
+	want_ok(op, "SET synchronous_commit = off");
+	for (size_t i = 0; i < DC_ARRAY_LEN(calls); i++) {
+		want_ok(op, "BEGIN");
+		want_ok(op, calls[i]);
+		char *v = testdb_value(op, "SHOW synchronous_commit", 0, NULL);
+		if (!v || strcmp(v, "on") != 0)
+			fail_msg("%s: commits with synchronous_commit = %s", calls[i], v ? v : "?");
+		free(v);
+		want_ok(op, "COMMIT");
+		want_value(op, "SHOW synchronous_commit", "off");
+	}
+	PQfinish(op);
+	/* Telemetry keeps the server's setting. */
+	PGconn *c = f->db.conn;
+	want_ok(c, "SET synchronous_commit = off");
+	want_ok(c, "BEGIN");
+	want_ok(c, "UPDATE dcops.gpu SET util_pct = 50");
+	want_ok(c, "UPDATE dcops.node SET power_w = 4000, last_seen = now()");
+	want_value(c, "SHOW synchronous_commit", "off");
+	want_ok(c, "COMMIT");
+}
+
 /* ---------------------------------------------------------------- incidents */
 
 static void test_incident_flow(void **state)
@@ -704,6 +807,9 @@ int main(void)
 		DB_TEST(test_guard_override),
 		DB_TEST(test_quota_guards),
 		DB_TEST(test_quota_revert_due),
+		DB_TEST(test_quota_walk),
+		DB_TEST(test_quota_values),
+		DB_TEST(test_actions_durable),
 		DB_TEST(test_incident_flow),
 		DB_TEST(test_drill_id_in_audit),
 		DB_TEST(test_hostile_names),

@@ -1,7 +1,9 @@
 /* test_roles.c — the console roles read but never write: dcops_viewer,
  * dcops_operator and dcops_admin may SELECT every table the feed follows,
  * and get SQLSTATE 42501 for INSERT, UPDATE, DELETE and TRUNCATE on every
- * table in schema dcops (writes go through functions only). */
+ * table in schema dcops (writes go through functions only). The adapter
+ * writes fleet state but neither the audit nor an incident's timeline
+ * history, and no role but the owner holds a right to. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,12 +113,40 @@ static void test_roles_exist_without_login(void **state)
 	free(v);
 }
 
+static void test_adapter_cannot_forge(void **state)
+{
+	struct testdb *t = *state;
+	assert_true(testdb_ok(t->conn, "SET ROLE dcops_adapter"));
+	static const char *const refused[] = {
+		"INSERT INTO dcops.audit (actor, client_addr, ts, action, target, reason) "
+		"VALUES ('o', '10.1.2.3', '2020-01-01Z', 'quota_set', 'acme', 'forged')",
+		"DELETE FROM dcops.incident_event",
+		"UPDATE dcops.incident_event SET body = body",
+		"TRUNCATE dcops.incident_event",
+	};
+	for (size_t i = 0; i < DC_ARRAY_LEN(refused); i++)
+		expect(t->conn, "dcops_adapter", refused[i], "42501");
+	/* It still appends timeline signals. */
+	expect(t->conn, "dcops_adapter", "INSERT INTO dcops.incident_event (incident_id, kind) "
+	                                 "SELECT id, 'signal' FROM dcops.incident WHERE false", "");
+	assert_true(testdb_ok(t->conn, "RESET ROLE"));
+	char *v = testdb_value(t->conn,
+		"SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a"
+		" WHERE c.oid IN ('dcops.audit'::regclass, 'dcops.incident_event'::regclass)"
+		"   AND a.grantee <> c.relowner"
+		"   AND (a.privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE')"
+		"        OR (c.oid = 'dcops.audit'::regclass AND a.privilege_type = 'INSERT'))", 0, NULL);
+	assert_string_equal(v, "0");
+	free(v);
+}
+
 int main(void)
 {
 	testdb_require();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_console_roles_cannot_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roles_exist_without_login, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adapter_cannot_forge, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
