@@ -91,6 +91,12 @@ for _ in $(seq 1 50); do
 done
 [ -z "$(demo_pids)" ] || fail "processes left after --stop: $(demo_pids)"
 "$D" demo --status >"$OUT" 2>&1 && fail "demo --status says running after --stop"
+echo "== a var/location others could have written is ignored"
+chmod 620 "$TREE/var/location"
+"$D" demo --status >"$OUT" 2>&1
+grep -qF "ignoring $TREE/var/location" "$OUT" && grep -qF "demo in $TREE/var" "$OUT" ||
+	fail "a group-writable var/location still steers root's demo"
+chmod 600 "$TREE/var/location"
 make --no-print-directory -C "$TREE" BUILD=build distclean >"$OUT" 2>&1 || fail "make distclean failed"
 [ ! -e "$LOC" ] || fail "make distclean left $LOC"
 [ ! -e "$TREE/var" ] || fail "make distclean left var/"
