@@ -341,7 +341,7 @@ static bool pointer_read(const char *file, char *out, size_t outsz)
 		        "that only you can write\n", file);
 		return false;
 	}
-	snprintf(out, outsz, "%s", buf);
+	memcpy(out, buf, strlen(buf) + 1);
 	return true;
 }
 
