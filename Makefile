@@ -120,8 +120,15 @@ uninstall:
 clean:
 	rm -rf build
 
-distclean: clean
-	-$(DCOPS) demo --stop 2>/dev/null
+# Stops the demo while dcops is still there to do it, then removes it: var/
+# and, for root's demo moved out of a tree PostgreSQL's user cannot reach,
+# the directory var/location names (only ever /var/lib/dcops/demo-*).
+distclean:
+	-@[ ! -x $(DCOPS) ] || $(DCOPS) demo --stop
+	@loc=$$(cat var/location 2>/dev/null); case "$$loc" in \
+	/var/lib/dcops/demo-*[!/]) case "$$loc" in */../*|*/..) ;; *) echo "rm -rf $$loc"; rm -rf "$$loc";; esac;; \
+	esac
+	@$(MAKE) --no-print-directory clean
 	rm -rf var
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

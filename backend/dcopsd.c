@@ -285,13 +285,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (ro.pidfile) {
-		FILE *pf = fopen(ro.pidfile, "w");
-		if (!pf) {
-			fprintf(stderr, "dcopsd: %s: %s\n", ro.pidfile, strerror(errno));
+		/* Run as root by the demo: never through a symlink planted there. */
+		char pid[32];
+		int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+		struct dc_err err;
+		if (dc_file_replace(ro.pidfile, pid, (size_t)n, 0644, (uid_t)-1, (gid_t)-1, &err) == -1) {
+			fprintf(stderr, "dcopsd: %s\n", err.msg);
 			return 1;
 		}
-		fprintf(pf, "%ld\n", (long)getpid());
-		fclose(pf);
 	}
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);

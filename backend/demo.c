@@ -27,6 +27,9 @@ extern char **environ;
 #define DEMO_PG_STOP_S 30
 #define DEMO_DCOPSD_STOP_MS 10000
 #define DEMO_DCOPSD_START_MS 10000
+/* Where root's demo goes when PostgreSQL's user cannot reach its own var/
+ * (a tree under /root): one directory per tree, named by a hash of it. */
+#define DEMO_MOVED_BASE "/var/lib/dcops"
 
 struct demo_paths {
 	char *var, *pg, *run, *log, *server_log, *dcopsd_log, *dcopsd_pid, *lock;
@@ -43,7 +46,8 @@ static int demo_paths_init(struct demo_paths *p, struct dc_err *err)
 	p->log = xasprintf("%s/log", var);
 	p->server_log = xasprintf("%s/log/server.log", var);
 	p->dcopsd_log = xasprintf("%s/log/dcopsd.log", var);
-	p->dcopsd_pid = xasprintf("%s/dcopsd.pid", p->run);
+	/* Not in run/, which belongs to PostgreSQL's user: root writes it. */
+	p->dcopsd_pid = xasprintf("%s/dcopsd.pid", var);
 	p->lock = xasprintf("%s/demo.lock", var);
 	return 0;
 }
@@ -73,10 +77,38 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* mkdir -p, mode 0755: PostgreSQL's user must be able to pass through. */
-static int make_dir(const char *path, struct dc_err *err)
+/* Creates dir with mode unless it is there; it must then be a real
+ * directory of the caller's that nobody else can write (what root writes in
+ * it is safe only then), and gets mode. */
+static int own_dir(const char *dir, mode_t mode, struct dc_err *err)
 {
-	char *p = xstrdup(path);
+	if (mkdir(dir, mode) == -1 && errno != EEXIST)
+		return dc_err_set(err, "cannot create %s: %s", dir, strerror(errno));
+	struct stat st;
+	if (lstat(dir, &st) == -1)
+		return dc_err_set(err, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return dc_err_set(err, "%s is not a directory%s", dir,
+		                  S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
+	if (st.st_uid != geteuid())
+		return dc_err_set(err, "%s belongs to uid %d, not to you (uid %d); give the demo a "
+		                  "directory of its own: DCOPS_VAR=...", dir, (int)st.st_uid,
+		                  (int)geteuid());
+	if (st.st_mode & 022)
+		return dc_err_set(err, "%s can be written by others (mode %04o); give the demo a "
+		                  "directory of its own: DCOPS_VAR=...", dir,
+		                  (unsigned)(st.st_mode & 07777));
+	if ((st.st_mode & 07777) != mode && chmod(dir, mode) == -1)
+		return dc_err_set(err, "cannot chmod %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+/* The demo's var/: private to the caller (0700), or, for root, 0711 so
+ * that PostgreSQL's user can pass through to pg/ and run/ but list and read
+ * nothing else. Missing parents are created 0755. */
+static int var_make(const char *var, struct dc_err *err)
+{
+	char *p = xstrdup(var);
 	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
 		*s = '\0';
 		if (mkdir(p, 0755) == -1 && errno != EEXIST)
@@ -84,15 +116,63 @@ static int make_dir(const char *path, struct dc_err *err)
 		*s = '/';
 	}
 	free(p);
-	if (mkdir(path, 0755) == -1 && errno != EEXIST)
-		return dc_err_set(err, "cannot create %s: %s", path, strerror(errno));
-	return is_dir(path) ? 0 : dc_err_set(err, "%s is not a directory", path);
+	return own_dir(var, geteuid() == 0 ? 0711 : 0700, err);
+}
+
+/* The nearest existing ancestor of path (path itself excluded). */
+static char *existing_parent(const char *path)
+{
+	char *p = xstrdup(path);
+	char *slash;
+	while ((slash = strrchr(p, '/')) != NULL) {
+		*(slash == p ? slash + 1 : slash) = '\0';
+		if (is_dir(p) || slash == p)
+			break;
+	}
+	return p;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Root in a tree PostgreSQL's user cannot reach (a clone under /root):
+ * the demo moves to DEMO_MOVED_BASE/demo-<hash of the tree's var/>, and the
+ * tree's var/location records it for every later dcops command. Nothing
+ * moves when DCOPS_VAR is set, when it has moved already, or when the
+ * tree's var/ is reachable. */
+static int var_locate(bool quiet, struct dc_err *err)
+{
+	const char *env = getenv("DCOPS_VAR");
+	if (geteuid() != 0 || (env && *env) || dc_vardir_pointer())
+		return 0;
+	const char *local = dc_vardir_local();
+	char *parent = existing_parent(local);
+	int reach = pgcluster_owner_can_enter(parent, NULL);
+	free(parent);
+	if (reach != 0)
+		return 0; /* reachable, or no such user: demo_up says so */
+	char *dir = xasprintf("%s/demo-%016llx", DEMO_MOVED_BASE,
+	                      (unsigned long long)fnv1a(local));
+	int rc = -1;
+	if (var_make(local, err) == 0 && own_dir(DEMO_MOVED_BASE, 0755, err) == 0 &&
+	    own_dir(dir, 0711, err) == 0 && dc_vardir_move(dir, err) == 0) {
+		info(quiet, "PostgreSQL's user cannot reach %s (a parent directory is closed to it): "
+		     "the demo lives in %s, recorded in %s", local, dir, dc_vardir_pointer());
+		rc = 0;
+	}
+	free(dir);
+	return rc;
 }
 
 /* Serialises demo starts and stops on one var/ (released by close). */
 static int lock_take(const struct demo_paths *p, struct dc_err *err)
 {
-	int fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open(p->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return dc_err_set(err, "cannot open %s: %s", p->lock, strerror(errno));
 	while (flock(fd, LOCK_EX) == -1) {
@@ -139,13 +219,9 @@ static char *dcopsd_path(struct dc_err *err)
 
 static int write_pidfile(const char *path, pid_t pid, struct dc_err *err)
 {
-	char *tmp = xasprintf("%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	int rc = 0;
-	if (!f || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f) != 0 || rename(tmp, path) == -1)
-		rc = dc_err_set(err, "cannot write %s: %s", path, strerror(errno));
-	free(tmp);
-	return rc;
+	char line[32];
+	int n = snprintf(line, sizeof line, "%d\n", (int)pid);
+	return dc_file_replace(path, line, (size_t)n, 0644, (uid_t)-1, (gid_t)-1, err);
 }
 
 /* Waits until dcopsd has written its pid file and is still alive half a
@@ -332,10 +408,10 @@ int demo_start(bool quiet, struct demo_state *st, struct dc_err *err)
 {
 	memset(st, 0, sizeof *st);
 	struct demo_paths p = {0};
-	if (demo_paths_init(&p, err) == -1)
+	if (var_locate(quiet, err) == -1 || demo_paths_init(&p, err) == -1)
 		return -1;
 	int rc = -1, lock = -1;
-	if (make_dir(p.var, err) == 0 && make_dir(p.log, err) == 0 &&
+	if (var_make(p.var, err) == 0 && own_dir(p.log, 0700, err) == 0 &&
 	    (lock = lock_take(&p, err)) != -1)
 		rc = demo_up(&p, quiet, st, err);
 	if (lock != -1)
@@ -403,6 +479,8 @@ static int demo_status(void)
 		return 1;
 	}
 	printf("demo in %s\n", p.var);
+	if (dc_vardir_pointer())
+		printf("  (moved there from %s, recorded in %s)\n", dc_vardir_local(), dc_vardir_pointer());
 	if (st.postgres)
 		printf("  PostgreSQL  running (pid %d), socket in %s, log %s\n", (int)st.postgres,
 		       p.run, p.server_log);

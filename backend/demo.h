@@ -1,13 +1,20 @@
 /* demo.h — the embedded Gwangju data center (`dcops demo`), kept under
- * <dc_vardir()>:
+ * <dc_vardir()> (mode 0700; 0711 for root, whose server runs as another
+ * user that must pass through):
  *   pg/                 the private PostgreSQL cluster (pgcluster.h)
- *   run/                its Unix socket (db_demo_sockdir()) and dcopsd.pid
- *   log/server.log      PostgreSQL's log
+ *   run/                its Unix socket (db_demo_sockdir())
+ *   log/server.log      PostgreSQL's log   (log/ 0700, logs 0600)
  *   log/dcopsd.log      the simulator's log
+ *   dcopsd.pid          the simulator's pid
  *   demo.lock           serialises concurrent starts and stops
+ * pg/ and run/ belong to the server's user; everything else is the
+ * caller's, so root never writes in a directory that user can write.
  * Database "dcops" on that socket, migrated and seeded, with the setting
  * environment = 'demo'; `dcopsd --adapter sim` writes to it in the
- * background. Nothing outside <dc_vardir()> is touched.
+ * background. Nothing outside <dc_vardir()> is touched, except that root
+ * whose <dc_vardir_local()> the server's user cannot reach (a tree under
+ * /root) first moves the demo to /var/lib/dcops/demo-<hash>, recorded in
+ * <dc_vardir_local()>/location (util.h).
  *
  * Ownership: struct demo_state is caller-owned plain data. demo_start and
  * demo_stop leave nothing allocated; the processes they start outlive the

@@ -163,7 +163,8 @@ static int child_setup(int logfd, const struct pgcluster_user *user)
 
 static int open_log(const char *logfile, struct dc_err *err)
 {
-	int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* Logs hold what the server and simulator saw: the caller's alone. */
+	int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return dc_err_set(err, "cannot open log %s: %s", logfile, strerror(errno));
 	return fd;
@@ -495,24 +496,34 @@ static void clean_env_free(struct clean_env *ce)
 		free(ce->vars[i]);
 }
 
-/* Can the server's user read, write and enter dir? Checked in a child that
- * has become that user, so every parent directory counts. */
-static bool owner_can_reach(const struct pgcluster *pc, const char *dir)
+/* Does access(dir, how) succeed for user u? Checked in a child that has
+ * become that user, so every parent directory counts. */
+static bool user_can_access(const struct pgcluster_user *u, const char *dir, int how)
 {
 	pid_t pid = fork();
 	if (pid == -1)
 		return false;
 	if (pid == 0) {
-		const struct pgcluster_user *u = &pc->owner;
 		if (setgid(u->gid) == -1 || initgroups(u->name, u->gid) == -1 || setuid(u->uid) == -1)
 			_exit(CHILD_SETUP_FAILED);
-		_exit(access(dir, R_OK | W_OK | X_OK) == 0 ? 0 : 1);
+		_exit(access(dir, how) == 0 ? 0 : 1);
 	}
 	int st;
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR)
 			return false;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+int pgcluster_owner_can_enter(const char *dir, struct dc_err *err)
+{
+	struct pgcluster_user u = {0};
+	if (find_owner(&u, err) == -1)
+		return -1;
+	int ok = !u.drop || user_can_access(&u, dir, X_OK);
+	free(u.name);
+	free(u.home);
+	return ok;
 }
 
 /* Creates dir (mode 0700) for the server's user; refuses one that belongs
@@ -522,8 +533,11 @@ static int prepare_dir(const struct pgcluster *pc, const char *dir, struct dc_er
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		return dc_err_set(err, "cannot create %s: %s", dir, strerror(errno));
 	struct stat st;
-	if (stat(dir, &st) == -1)
+	if (lstat(dir, &st) == -1)
 		return dc_err_set(err, "%s: %s", dir, strerror(errno));
+	/* chown and chmod would follow a symlink to wherever it points. */
+	if (S_ISLNK(st.st_mode))
+		return dc_err_set(err, "%s is a symbolic link; refusing to give it to the server", dir);
 	if (!S_ISDIR(st.st_mode))
 		return dc_err_set(err, "%s is not a directory", dir);
 	const struct pgcluster_user *u = &pc->owner;
@@ -538,31 +552,56 @@ static int prepare_dir(const struct pgcluster *pc, const char *dir, struct dc_er
 	}
 	if (chmod(dir, 0700) == -1)
 		return dc_err_set(err, "cannot chmod %s: %s", dir, strerror(errno));
-	if (u->drop && !owner_can_reach(pc, dir))
+	if (u->drop && !user_can_access(u, dir, R_OK | W_OK | X_OK))
 		return dc_err_set(err, "PostgreSQL's user %s cannot reach %s (a parent directory is "
 		                  "closed to it, e.g. /root); put the demo elsewhere: "
 		                  "DCOPS_VAR=/var/tmp/dcops dcops demo", u->name, dir);
 	return 0;
 }
 
+/* Reads all of a regular file that is not a symlink: the data directory
+ * belongs to the server's user, who could point a name in it anywhere. */
+static int read_nofollow(const char *path, struct sb *out, struct stat *st, struct dc_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, st) == -1) {
+		dc_err_set(err, "cannot read %s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return dc_err_set(err, "%s is not a regular file", path);
+	}
+	char buf[8192];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0 || (n == -1 && errno == EINTR))
+		if (n > 0)
+			sb_appendn(out, buf, (size_t)n);
+	int e = errno;
+	close(fd);
+	return n == -1 ? dc_err_set(err, "cannot read %s: %s", path, strerror(e)) : 0;
+}
+
 /* initdb leaves listen_addresses at localhost: make "no TCP" a property of
- * the cluster, not only of how dcops starts it. */
+ * the cluster, not only of how dcops starts it. Root writes the file in a
+ * directory the server's user owns: a new file, renamed over the old one
+ * with its mode and owner, never a write through a name that user chose. */
 static int conf_no_tcp(const struct pgcluster *pc, struct dc_err *err)
 {
 	char *conf = cluster_file(pc, "postgresql.conf");
-	FILE *f = fopen(conf, "a");
-	if (!f) {
-		dc_err_set(err, "cannot write %s: %s", conf, strerror(errno));
-		free(conf);
-		return -1;
+	struct sb text = {0};
+	struct stat st;
+	int rc = read_nofollow(conf, &text, &st, err);
+	if (rc == 0) {
+		sb_append(&text, "\n# dcops: a private cluster, reached only through its Unix socket.\n"
+		                 "listen_addresses = ''\n");
+		rc = dc_file_replace(conf, text.buf, text.len, st.st_mode, st.st_uid, st.st_gid, err);
 	}
-	fprintf(f, "\n# dcops: a private cluster, reached only through its Unix socket.\n"
-	           "listen_addresses = ''\n");
-	int bad = fclose(f);
-	if (bad)
-		dc_err_set(err, "cannot write %s: %s", conf, strerror(errno));
+	sb_free(&text);
 	free(conf);
-	return bad ? -1 : 0;
+	return rc;
 }
 
 /* The socket's path must fit in sockaddr_un, and the directory is passed

@@ -48,6 +48,10 @@ void pgcluster_open(struct pgcluster *pc, const char *datadir, const char *sockd
                     const char *logfile, int port);
 void pgcluster_free(struct pgcluster *pc);
 
+/* 1 when the user the server would run as can pass through dir (always,
+ * when the caller is not root), 0 when not, -1 (err) when that user does
+ * not exist. */
+int pgcluster_owner_can_enter(const char *dir, struct dc_err *err);
 /* True when datadir holds an initialised cluster. */
 bool pgcluster_exists(const struct pgcluster *pc);
 /* Creates datadir and sockdir and runs initdb unless the cluster exists.

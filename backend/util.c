@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -198,6 +199,49 @@ int dc_read_file(const char *path, size_t max, char **out, size_t *len, struct d
 	return 0;
 }
 
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int dc_file_replace(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,
+                    gid_t gid, struct dc_err *err)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	/* unlink removes a planted symlink itself; one planted again before
+	 * the open makes O_EXCL fail, never followed. */
+	if (unlink(tmp) == -1 && errno != ENOENT) {
+		dc_err_set(err, "cannot remove %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+	int rc = fd == -1 ? -1 : 0;
+	if (rc == 0 && (write_all(fd, data, len) == -1 || fchmod(fd, mode & 0777) == -1 ||
+	                ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) == -1)))
+		rc = -1;
+	if (fd != -1 && close(fd) == -1)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) == -1)
+		rc = -1;
+	if (rc == -1) {
+		dc_err_set(err, "cannot write %s: %s", path, strerror(errno));
+		if (fd != -1)
+			unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
 static bool is_file(const char *path)
 {
 	struct stat st;
@@ -247,12 +291,9 @@ const char *dc_datadir(void)
 	return root ? root : ".";
 }
 
-const char *dc_vardir(void)
+const char *dc_vardir_local(void)
 {
 	static char var[PATH_MAX + 32];
-	const char *env = getenv("DCOPS_VAR");
-	if (env && *env)
-		return env;
 	if (!var[0]) {
 		const char *root = tree_root();
 		const char *state = getenv("XDG_STATE_HOME");
@@ -265,6 +306,93 @@ const char *dc_vardir(void)
 			snprintf(var, sizeof var, "%s/.local/state/dcops", home ? home : "/tmp");
 	}
 	return var;
+}
+
+static struct {
+	bool done;
+	char pointer[PATH_MAX + 64];  /* "" when none is in effect */
+	char dir[PATH_MAX];
+} moved;
+
+/* The directory the pointer file names, into out; false when there is no
+ * pointer, or one that another user could have written (a tree of someone
+ * else's must not steer root's demo), or one that is not one absolute path. */
+static bool pointer_read(const char *file, char *out, size_t outsz)
+{
+	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		if (errno != ENOENT)
+			fprintf(stderr, "dcops: ignoring %s: %s\n", file, strerror(errno));
+		return false;
+	}
+	struct stat st;
+	char buf[PATH_MAX + 1];
+	ssize_t n = -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    !(st.st_mode & 022))
+		n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+	}
+	if (n <= 0 || buf[0] != '/' || strlen(buf) >= outsz) {
+		fprintf(stderr, "dcops: ignoring %s: not one absolute path in a file of yours "
+		        "that only you can write\n", file);
+		return false;
+	}
+	memcpy(out, buf, strlen(buf) + 1);
+	return true;
+}
+
+static void moved_load(void)
+{
+	if (moved.done)
+		return;
+	moved.done = true;
+	char file[sizeof moved.pointer];
+	snprintf(file, sizeof file, "%s/%s", dc_vardir_local(), DC_VAR_POINTER);
+	if (pointer_read(file, moved.dir, sizeof moved.dir))
+		snprintf(moved.pointer, sizeof moved.pointer, "%s", file);
+}
+
+static bool var_env_set(void)
+{
+	const char *env = getenv("DCOPS_VAR");
+	return env && *env;
+}
+
+const char *dc_vardir(void)
+{
+	if (var_env_set())
+		return getenv("DCOPS_VAR");
+	moved_load();
+	return moved.pointer[0] ? moved.dir : dc_vardir_local();
+}
+
+const char *dc_vardir_pointer(void)
+{
+	if (var_env_set())
+		return NULL;
+	moved_load();
+	return moved.pointer[0] ? moved.pointer : NULL;
+}
+
+int dc_vardir_move(const char *dir, struct dc_err *err)
+{
+	if (dir[0] != '/' || strchr(dir, '\n') || strlen(dir) >= sizeof moved.dir)
+		return dc_err_set(err, "cannot move the demo to '%s': not an absolute path", dir);
+	char file[sizeof moved.pointer];
+	snprintf(file, sizeof file, "%s/%s", dc_vardir_local(), DC_VAR_POINTER);
+	char *line = xasprintf("%s\n", dir);
+	int rc = dc_file_replace(file, line, strlen(line), 0600, (uid_t)-1, (gid_t)-1, err);
+	free(line);
+	if (rc == -1)
+		return -1;
+	moved.done = true;
+	snprintf(moved.dir, sizeof moved.dir, "%s", dir);
+	snprintf(moved.pointer, sizeof moved.pointer, "%s", file);
+	return 0;
 }
 
 void dc_rng_seed(struct dc_rng *r, uint64_t seed)

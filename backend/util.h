@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define DC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define DC_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -51,12 +52,32 @@ int64_t dc_cpu_us(void);   /* this process's CPU time (user + system) in microse
 /* Reads a whole file (NUL-terminated) up to max bytes; -1 with err naming
  * the path on failure or when the file is larger than max. */
 int dc_read_file(const char *path, size_t max, char **out, size_t *len, struct dc_err *err);
+/* Replaces path with data, never writing through a symlink: writes
+ * <path>.tmp (a leftover is removed first; O_CREAT|O_EXCL|O_NOFOLLOW), gives
+ * it mode and owner (uid/gid (uid_t)-1/(gid_t)-1: the caller's), then renames
+ * it over path, which replaces a symlink there instead of following it.
+ * Safe in a directory another user can write; -1 with err on failure. */
+int dc_file_replace(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,
+                    gid_t gid, struct dc_err *err);
 
 /* The directory holding backend/sql and themes: $DCOPS_DATADIR, else
  * <exe>/../share/dcops (installed), else the source tree above the binary. */
 const char *dc_datadir(void);
-/* The project's var/ for the demo cluster: $DCOPS_VAR, else <tree>/var. */
+/* The demo's own directory, unless moved: <tree>/var when run from the
+ * source tree, else $XDG_STATE_HOME/dcops or ~/.local/state/dcops. */
+const char *dc_vardir_local(void);
+/* Where the demo lives: $DCOPS_VAR; else the absolute path that
+ * <dc_vardir_local()>/DC_VAR_POINTER names, when that file is the caller's
+ * own and no one else can write it (dc_vardir_move wrote it); else
+ * dc_vardir_local(). Static strings, valid for the life of the process. */
+#define DC_VAR_POINTER "location"
 const char *dc_vardir(void);
+/* The pointer file in effect (<local>/location), or NULL. */
+const char *dc_vardir_pointer(void);
+/* Records dir (absolute) in <dc_vardir_local()>/DC_VAR_POINTER, which must
+ * be a directory of the caller's, so that every later dc_vardir() of any
+ * dcops process answers dir. -1 with err when it cannot be written. */
+int dc_vardir_move(const char *dir, struct dc_err *err);
 
 /* splitmix64: small, fast, deterministic for a given seed. */
 struct dc_rng {

@@ -37,6 +37,20 @@ trap 'exit 130' INT TERM
 
 pass=0 fail=0 skip=0
 failed=()
+# Screen tests name their tmux sockets with this prefix (tests/screen/lib.sh);
+# one still there after a test is a tmux server or socket it failed to clean up.
+export DCOPS_SCREEN_PREFIX="dcops-screen-$$-"
+TMUX_SOCKDIR="${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)"
+screen_leftovers() {
+	local s n=0
+	for s in "$TMUX_SOCKDIR/$DCOPS_SCREEN_PREFIX"*; do
+		[ -e "$s" ] || continue
+		n=$((n + 1))
+		tmux -S "$s" kill-server 2>/dev/null
+		rm -f "$s"
+	done
+	echo $n
+}
 selected() {
 	[ -z "${TESTS:-}" ] && return 0
 	local p
@@ -55,6 +69,12 @@ run_one() {
 	TEST_TMP="$WORK/tmp/${name//\//_}" timeout 600 "$@" >"$log" 2>&1
 	local rc=$?
 	local took=$((SECONDS - start))
+	local left
+	left=$(screen_leftovers)
+	if [ "$left" -gt 0 ] && [ $rc -ne 77 ]; then
+		echo "run.sh: the test left $left tmux server socket(s) $TMUX_SOCKDIR/$DCOPS_SCREEN_PREFIX*" >>"$log"
+		rc=1
+	fi
 	if [ $rc -eq 0 ]; then
 		pass=$((pass + 1)); printf 'PASS %-50s %3ds\n' "$name" "$took"
 	elif [ $rc -eq 77 ]; then

@@ -2,7 +2,9 @@
 # demo.sh — `dcops demo` end to end, in a private var/ ($TEST_TMP/var) so
 # the tree's own var/ is never touched: start; start again (nothing twice);
 # psql on the socket; `dcops status` finding the demo by itself; a living
-# simulator; stop; recovery after kill -9 of PostgreSQL and dcopsd.
+# simulator; stop; recovery after kill -9 of PostgreSQL and dcopsd; var/
+# private to its owner, and nothing root writes in a directory PostgreSQL's
+# user can write.
 set -u
 : "${TEST_TMP:?run through tests/run.sh}" "${DCOPS:?}"
 export DCOPS_VAR="$TEST_TMP/var"
@@ -10,6 +12,7 @@ export DCOPS_VAR="$TEST_TMP/var"
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGSERVICEFILE DCOPS_DB
 SOCK="$DCOPS_VAR/run"
 PGDIR="$DCOPS_VAR/pg"
+PIDFILE="$DCOPS_VAR/dcopsd.pid"
 OUT="$TEST_TMP/out"
 
 # Pids of this demo's processes: PostgreSQL's work in $PGDIR, dcopsd names
@@ -24,7 +27,7 @@ demo_pids() {
 		fi
 		[ "$(cat "$p/comm" 2>/dev/null)" = dcopsd ] || continue
 		cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
-		[[ $cmd == *"$SOCK/dcopsd.pid"* ]] && echo "${p#/proc/}"
+		[[ $cmd == *"$PIDFILE"* ]] && echo "${p#/proc/}"
 	done
 }
 
@@ -58,10 +61,33 @@ grep -q "psql -h $SOCK -d dcops" "$OUT" || fail "summary does not say how to con
 grep -q "demo --stop" "$OUT" || fail "summary does not say how to stop"
 demo --status || fail "demo --status says something is not running"
 pg1=$(head -n 1 "$PGDIR/postmaster.pid")
-d1=$(cat "$SOCK/dcopsd.pid")
+d1=$(cat "$PIDFILE")
 [ "$(dcopsd_count)" -eq 1 ] || fail "expected one dcopsd, found $(dcopsd_count)"
 if [ "$(id -u)" -ne 0 ]; then
 	[ "$(stat -c %a "$SOCK")" = 700 ] || fail "$SOCK is not mode 0700"
+fi
+
+echo "== var/ is private; root writes nowhere PostgreSQL's user can"
+# Root's var/ lets PostgreSQL's user pass through to pg/ and run/ only.
+want=700
+[ "$(id -u)" -eq 0 ] && want=711
+[ "$(stat -c %a "$DCOPS_VAR")" = $want ] || fail "$DCOPS_VAR is mode $(stat -c %a "$DCOPS_VAR"), not $want"
+[ "$(stat -c %a "$DCOPS_VAR/log")" = 700 ] || fail "$DCOPS_VAR/log is not mode 0700"
+for f in server.log dcopsd.log; do
+	[ "$(stat -c %a "$DCOPS_VAR/log/$f")" = 600 ] || fail "log/$f is mode $(stat -c %a "$DCOPS_VAR/log/$f"), not 0600"
+done
+# The pid file dcopsd was told to write, and its .tmp, go in a directory
+# only its owner can write: PostgreSQL's user cannot plant a symlink there.
+pidarg=$(tr '\0' '\n' <"/proc/$d1/cmdline" | sed -n '/^--pidfile$/{n;p}')
+[ "$pidarg" = "$PIDFILE" ] || fail "dcopsd writes its pid to '$pidarg', not $PIDFILE"
+piddir=$(dirname "$pidarg")
+[ "$(stat -c %u "$piddir")" = "$(id -u)" ] && [ $(( 0$(stat -c %a "$piddir") & 022 )) -eq 0 ] ||
+	fail "$piddir (holding dcopsd.pid) is not the caller's alone"
+if [ "$(id -u)" -eq 0 ]; then
+	pguser=${DCOPS_PG_USER:-postgres}
+	if runuser -u "$pguser" -- ln -s "$TEST_TMP/target" "$piddir/dcopsd.pid.tmp" 2>/dev/null; then
+		fail "$pguser could plant a symlink where dcopsd.pid.tmp goes"
+	fi
 fi
 
 echo "== second start reuses everything"
@@ -105,7 +131,7 @@ demo --no-console || fail "dcops demo after kill -9 failed"
 grep -q "stale postmaster.pid" "$OUT" || fail "no stale postmaster.pid cleaned up"
 grep -q "stale dcopsd.pid" "$OUT" || fail "no stale dcopsd.pid cleaned up"
 pg2=$(head -n 1 "$PGDIR/postmaster.pid")
-d2=$(cat "$SOCK/dcopsd.pid")
+d2=$(cat "$PIDFILE")
 [ "$pg2" != "$pg1" ] && [ "$d2" != "$d1" ] || fail "recovery did not start new processes"
 "$DCOPS" -q status >/dev/null 2>&1 || fail "dcops status after recovery failed"
 [ "$(dcopsd_count)" -eq 1 ] || fail "recovery left $(dcopsd_count) dcopsd processes"
@@ -120,7 +146,7 @@ for _ in $(seq 1 50); do
 done
 [ -z "$(demo_pids)" ] || fail "processes left after --stop: $(demo_pids)"
 [ ! -e "$PGDIR/postmaster.pid" ] || fail "postmaster.pid left after --stop"
-[ ! -e "$SOCK/dcopsd.pid" ] || fail "dcopsd.pid left after --stop"
+[ ! -e "$PIDFILE" ] || fail "dcopsd.pid left after --stop"
 demo --status && fail "demo --status says running after --stop"
 demo --stop || fail "a second --stop failed"
 "$DCOPS" status >"$OUT" 2>&1

@@ -17,10 +17,13 @@ pg_bindir() {
 	ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
 
-# Runs a PostgreSQL server tool as the cluster's owner.
+# Runs a PostgreSQL server tool as the cluster's owner, from / : the
+# caller's directory (a tree under /root) may be closed to that user, and
+# initdb and pg_ctl then say "could not change directory". Paths given to
+# these functions are absolute.
 pg_as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "${DCOPS_PG_USER:-postgres}" -- "$@"
+		(cd / && runuser -u "${DCOPS_PG_USER:-postgres}" -- "$@")
 	else
 		"$@"
 	fi

@@ -10,18 +10,26 @@
 #   screen_line N            line N (1-based) of the pane
 #   screen_resize W H
 #   screen_dump              the pane, for failure messages
-# The tmux server is killed on exit (trap set by screen_start).
+#   screen_stop              kill the tmux server and remove its socket
+# screen_stop runs on exit (trap set by screen_start; a test that sets its
+# own EXIT trap calls it there). tmux leaves its socket behind when killed,
+# so screen_stop removes it; tests/run.sh fails a test that leaves one.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	echo "lib.sh is sourced by the screen tests, not run"
 	exit 77
 fi
 set -u
-SCREEN_SOCK="dcops-screen-$$"
+# run.sh sets DCOPS_SCREEN_PREFIX to tell its tests' sockets from others'.
+SCREEN_SOCK="${DCOPS_SCREEN_PREFIX:-dcops-screen-}$$"
+SCREEN_SOCK_PATH="${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SCREEN_SOCK"
 unset TMUX
 
 screen_tmux() { tmux -L "$SCREEN_SOCK" "$@"; }
 
-screen_stop() { screen_tmux kill-server 2>/dev/null || true; }
+screen_stop() {
+	screen_tmux kill-server 2>/dev/null || true
+	rm -f "$SCREEN_SOCK_PATH"
+}
 
 screen_start() {
 	local w=$1 h=$2; shift 2
