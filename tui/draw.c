@@ -6,147 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
 
 #include "colors.h"
 
-#define REPLACEMENT 0xFFFDu
 #define ELLIPSIS "\xe2\x80\xa6"  /* U+2026 */
-
-size_t utf8_decode(const char *str, size_t n, uint32_t *cp)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	*cp = REPLACEMENT;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t len;
-	uint32_t c, min;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2; c = s[0] & 0x1F; min = 0x80;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3; c = s[0] & 0x0F; min = 0x800;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4; c = s[0] & 0x07; min = 0x10000;
-	} else {
-		return 1;
-	}
-	if (n < len)
-		return 1;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 1;
-	*cp = c;
-	return len;
-}
-
-size_t utf8_encode(uint32_t cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-static int cp_width(uint32_t cp)
-{
-	int w = wcwidth((wchar_t)cp);
-	return w < 0 ? 1 : w;
-}
-
-/* Bytes of the escape sequence starting at s[0] == ESC. */
-static size_t esc_len(const char *s, size_t n)
-{
-	if (n < 2)
-		return 1;
-	size_t i = 2;
-	switch (s[1]) {
-	case '[': /* CSI: parameters and intermediates up to a final byte */
-		while (i < n && !(s[i] >= 0x40 && s[i] <= 0x7E))
-			i++;
-		return i < n ? i + 1 : n;
-	case ']': case 'P': case 'X': case '^': case '_': /* strings up to BEL or ST */
-		for (; i < n; i++) {
-			if (s[i] == '\a')
-				return i + 1;
-			if (s[i] == 0x1B && i + 1 < n && s[i + 1] == '\\')
-				return i + 2;
-		}
-		return n;
-	default:
-		return (unsigned char)s[1] >= 0x20 && (unsigned char)s[1] < 0x7F ? 2 : 1;
-	}
-}
-
-static bool cp_dropped(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) ||
-	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
-	       cp == 0x200E || cp == 0x200F || cp == 0x061C;
-}
-
-size_t text_sanitize(const char *src, char *out, size_t outsz)
-{
-	size_t o = 0;
-	if (!src)
-		src = "";
-	size_t n = strlen(src);
-	for (size_t i = 0; i < n;) {
-		if (src[i] == 0x1B) {
-			i += esc_len(src + i, n - i);
-			continue;
-		}
-		uint32_t cp;
-		i += utf8_decode(src + i, n - i, &cp);
-		if (cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x2028 || cp == 0x2029)
-			cp = ' ';
-		else if (cp_dropped(cp))
-			continue;
-		else if (wcwidth((wchar_t)cp) < 0)
-			cp = REPLACEMENT;
-		char enc[4];
-		size_t len = utf8_encode(cp, enc);
-		if (o + len + 1 > outsz)
-			break;
-		memcpy(out + o, enc, len);
-		o += len;
-	}
-	out[o] = '\0';
-	return o;
-}
-
-int text_width(const char *s)
-{
-	int w = 0;
-	size_t n = strlen(s);
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		i += utf8_decode(s + i, n - i, &cp);
-		w += cp_width(cp);
-	}
-	return w;
-}
 
 static size_t put_spaces(char *out, size_t o, size_t outsz, int count)
 {
@@ -164,7 +27,7 @@ static size_t copy_cols(const char *s, int budget, char *out, size_t outsz, int 
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t len = utf8_decode(s + i, n - i, &cp);
-		int cw = cp_width(cp);
+		int cw = text_cp_width(cp);
 		if (*w + cw > budget || o + len + 1 > outsz)
 			break;
 		memcpy(out + o, s + i, len);
@@ -182,7 +45,7 @@ size_t text_wrap(const char *s, int width, const char **next)
 	while (i < n) {
 		uint32_t cp;
 		size_t len = utf8_decode(s + i, n - i, &cp);
-		int cw = cp_width(cp);
+		int cw = text_cp_width(cp);
 		if (w + cw > width && i > 0)
 			break;
 		if (cp == ' ')
