@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "text.h"
 
 const char actions_session_sql[] =
 	"SELECT set_config('statement_timeout', '10s', false),"
@@ -296,21 +297,13 @@ void actions_result_free(struct actions_result *res)
 	memset(res, 0, sizeof *res);
 }
 
-/* Server messages can quote operator input: keep them to one harmless line. */
-static void clean_line(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 void actions_error_from(struct actions_error *e, const PGconn *c, const PGresult *r)
 {
 	memset(e, 0, sizeof *e);
 	struct dc_err err = {{0}};
 	db_err_result(&err, c, r, NULL);
-	snprintf(e->msg, sizeof e->msg, "%s", err.msg);
-	clean_line(e->msg);
+	/* Server messages can quote operator input: one inert line. */
+	text_escape_buf(err.msg, e->msg, sizeof e->msg);
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
 	if (detail && strncmp(detail, "guard.", 6) == 0)
@@ -341,8 +334,7 @@ static int session_open(PGconn **conn, const struct dc_opts *o, struct actions_e
 	if (!*conn) {
 		memset(e, 0, sizeof *e);
 		e->kind = ACTIONS_E_LOST;
-		snprintf(e->msg, sizeof e->msg, "%s", err.msg);
-		clean_line(e->msg);
+		text_escape_buf(err.msg, e->msg, sizeof e->msg);
 		return -1;
 	}
 	PGresult *r = PQexec(*conn, actions_session_sql);
@@ -372,7 +364,7 @@ int actions_run(PGconn **conn, const struct dc_opts *o, const struct actions_cal
 			PQclear(r);
 			if (rc != 0) {
 				memset(e, 0, sizeof *e);
-				snprintf(e->msg, sizeof e->msg, "%s", err.msg);
+				text_escape_buf(err.msg, e->msg, sizeof e->msg);
 			}
 			return rc;
 		}
@@ -434,17 +426,18 @@ void actions_query_audit(struct actions_query *q, const struct actions_audit_fil
 
 /* ---------------------------------------------------------------- durations */
 
-/* The input as it may be shown back: at most 32 bytes, controls as '?'. */
-static void duration_show(char out[40], const char *s)
+/* The input as it may be shown back: at most 32 bytes, inert. */
+static void duration_show(char out[48], const char *s)
 {
+	char cut[40];
 	size_t n = strlen(s);
-	snprintf(out, 40, "%.32s%s", s, n > 32 ? "..." : "");
-	clean_line(out);
+	snprintf(cut, sizeof cut, "%.32s%s", s, n > 32 ? "..." : "");
+	text_escape_buf(cut, out, 48);
 }
 
 int actions_duration_parse(const char *s, int64_t *secs, struct dc_err *err)
 {
-	char shown[40];
+	char shown[48];
 	if (!s || !*s)
 		return dc_err_set(err, "empty duration (want e.g. 30m, 2h, 1d, 1h30m)");
 	duration_show(shown, s);

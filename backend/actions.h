@@ -130,7 +130,7 @@ struct actions_error {
 	enum actions_refusal kind;
 	char sqlstate[6];        /* "" when the server gave none */
 	char guard[48];          /* the guard setting that refused (DETAIL), or "" */
-	char msg[512];           /* one line, control characters replaced */
+	char msg[512];           /* one line, made inert by text_escape (text.h) */
 };
 
 /* Fills c->key with a fresh random key and clears the query. -1 when

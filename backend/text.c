@@ -286,6 +286,25 @@ void text_escape_md(struct sb *sb, const char *s)
 	escape(sb, s, "\\`*_[]<>|~!&#@");
 }
 
+size_t text_escape_buf(const char *s, char *out, size_t outsz)
+{
+	struct sb sb = {0};
+	text_escape(&sb, s);
+	size_t o = 0;
+	for (size_t i = 0; i < sb.len;) {
+		uint32_t cp;
+		size_t len = utf8_decode(sb.buf + i, sb.len - i, &cp);
+		if (o + len + 1 > outsz)
+			break;
+		memcpy(out + o, sb.buf + i, len);
+		o += len;
+		i += len;
+	}
+	out[o] = '\0';
+	sb_free(&sb);
+	return o;
+}
+
 void text_putline(FILE *f, const char *fmt, ...)
 {
 	va_list ap, cp;

@@ -54,6 +54,9 @@ int text_cp_width(uint32_t cp);
 /* Appends s (NULL reads as "") to sb as one visible, inert line. */
 void text_escape(struct sb *sb, const char *s);
 void text_escape_md(struct sb *sb, const char *s);
+/* text_escape into out (outsz >= 1), cut before a character that does
+ * not fit; returns the bytes written (without the NUL). */
+size_t text_escape_buf(const char *s, char *out, size_t outsz);
 
 /* j printed as indented JSON (cJSON_Print), with every character the rule
  * keeps out of a terminal \u-escaped. Never NULL (aborts on no memory). */
