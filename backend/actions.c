@@ -389,7 +389,8 @@ static const char list_sql[] =
 	" WHERE NOT $1::boolean OR a.status = 'pending'"
 	" ORDER BY a.id DESC LIMIT $2::integer";
 
-/* --node and --tenant also find the incident work on incidents linked to them. */
+/* --node finds the node's drains, resumes and diagnostic runs (020), and
+ * with --tenant the incident work on incidents linked to them. */
 static const char audit_sql[] =
 	"SELECT a.id, to_char(a.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), a.actor,"
 	"       coalesce(a.client_addr, ''), a.action, a.target, a.reason,"
@@ -397,7 +398,7 @@ static const char audit_sql[] =
 	"  FROM dcops.audit a"
 	" WHERE ($1::text IS NULL OR a.actor = $1)"
 	"   AND ($2::text IS NULL"
-	"        OR (a.action IN ('drain', 'resume') AND $2 = ANY (string_to_array(a.target, ',')))"
+	"        OR (a.action IN ('drain', 'resume', 'diag') AND $2 = ANY (string_to_array(a.target, ',')))"
 	"        OR EXISTS (SELECT 1 FROM dcops.incident_node i JOIN dcops.node n ON n.id = i.node_id"
 	"                    WHERE i.incident_id = a.incident_id AND n.name = $2))"
 	"   AND ($3::text IS NULL"

@@ -162,7 +162,7 @@ int actions_run(PGconn **conn, const struct dc_opts *o, const struct actions_cal
 void actions_query_list(struct actions_query *q, bool pending_only, int limit);
 struct actions_audit_filter {
 	const char *actor;       /* NULL: anyone */
-	const char *node;        /* drain/resume of it, or incidents linked to it */
+	const char *node;        /* drain/resume of it, diagnostics run on it, or incidents linked to it */
 	const char *tenant;      /* its quota changes, or incidents linked to it */
 	int64_t since_s;         /* 0: all time; else the last since_s seconds */
 	int limit;
