@@ -12,6 +12,7 @@
 #include <wchar.h>
 
 #define REPLACEMENT 0xFFFDu
+#define ELLIPSIS "\xe2\x80\xa6"  /* U+2026 */
 
 enum unit_kind {
 	U_CHAR,        /* shown as it is */
@@ -217,14 +218,6 @@ static int cp_width(uint32_t cp)
 	return w < 0 ? 1 : w;
 }
 
-int text_cp_width(uint32_t cp)
-{
-	locale_t old = ctype_enter();
-	int w = cp_width(cp);
-	ctype_leave(old);
-	return w;
-}
-
 int text_width(const char *s)
 {
 	int w = 0;
@@ -237,6 +230,95 @@ int text_width(const char *s)
 	}
 	ctype_leave(old);
 	return w;
+}
+
+/* ---------------------------------------------------------------- fitting */
+
+static size_t put_spaces(char *out, size_t o, size_t outsz, int count)
+{
+	for (; count > 0 && o + 2 <= outsz; count--)
+		out[o++] = ' ';
+	return o;
+}
+
+/* Copies whole characters of s while they fit in `budget` columns and the
+ * buffer; returns the bytes written, the columns in *w. */
+static size_t copy_cols(const char *s, int budget, char *out, size_t outsz, int *w)
+{
+	size_t n = strlen(s), o = 0;
+	*w = 0;
+	locale_t old = ctype_enter();
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, n - i, &cp);
+		int cw = cp_width(cp);
+		if (*w + cw > budget || o + len + 1 > outsz)
+			break;
+		memcpy(out + o, s + i, len);
+		o += len;
+		*w += cw;
+		i += len;
+	}
+	ctype_leave(old);
+	return o;
+}
+
+size_t text_wrap(const char *s, int width, const char **next)
+{
+	size_t n = strlen(s), i = 0, brk = 0;
+	int w = 0;
+	locale_t old = ctype_enter();
+	while (i < n) {
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, n - i, &cp);
+		int cw = cp_width(cp);
+		if (w + cw > width && i > 0)
+			break;
+		if (cp == ' ')
+			brk = i;
+		w += cw;
+		i += len;
+	}
+	ctype_leave(old);
+	size_t end = i < n && brk > 0 ? brk : i;
+	const char *rest = s + end;
+	while (*rest == ' ')
+		rest++;
+	*next = rest;
+	return end;
+}
+
+size_t text_fit(const char *s, int width, bool right, char *out, size_t outsz)
+{
+	size_t o = 0;
+	int w;
+	if (width < 0)
+		width = 0;
+	int total = text_width(s);
+	if (total <= width) {
+		if (right)
+			o = put_spaces(out, o, outsz, width - total);
+		o += copy_cols(s, width, out + o, outsz - o, &w);
+		if (!right)
+			o = put_spaces(out, o, outsz, width - w);
+		out[o] = '\0';
+		return o;
+	}
+	int ellw = text_width(ELLIPSIS);
+	int budget = width - ellw;
+	if (budget < 0) {
+		o = put_spaces(out, o, outsz, width);
+		out[o] = '\0';
+		return o;
+	}
+	o = copy_cols(s, budget, out, outsz, &w);
+	o = put_spaces(out, o, outsz, budget - w);
+	if (o + strlen(ELLIPSIS) + 1 <= outsz) {
+		memcpy(out + o, ELLIPSIS, strlen(ELLIPSIS));
+		o += strlen(ELLIPSIS);
+	}
+	out[o] = '\0';
+	return o;
 }
 
 /* ---------------------------------------------------------------- script text */

@@ -7,8 +7,9 @@
  * controls (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F, U+061C) never
  * reach the terminal; invalid UTF-8 (overlong, surrogate, cut, stray
  * bytes) and characters with no display width are not passed through.
- * Widths come from wcwidth under a UTF-8 LC_CTYPE whatever the process's
- * locale, so Hangul is two columns and stays Hangul under LANG=C too.
+ * Widths (text_width, text_fit, text_wrap) come from wcwidth under a
+ * UTF-8 LC_CTYPE whatever the process's locale, so Hangul is two columns
+ * and stays Hangul under LANG=C too.
  *
  * What each output does with what the rule keeps out:
  *   text_sanitize    the console: drops it (whole escape sequences), puts
@@ -28,6 +29,7 @@
 #ifndef DCOPS_TEXT_H
 #define DCOPS_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,10 +48,17 @@ size_t utf8_encode(uint32_t cp, char out[4]);
 /* Copies src into out (outsz >= 1) for display on one line, by the rule
  * above. NULL reads as "". Returns the bytes written (without the NUL). */
 size_t text_sanitize(const char *src, char *out, size_t outsz);
-/* Columns a (sanitised) UTF-8 string takes; one character's columns
- * (an unprintable one counts 1, as U+FFFD stands in for it). */
+/* Columns a (sanitised) UTF-8 string takes. */
 int text_width(const char *s);
-int text_cp_width(uint32_t cp);
+/* Writes s (already sanitised) into out as exactly `width` columns: padded
+ * with spaces (left- or right-aligned), or cut with an ellipsis; a wide
+ * character that would straddle the cut becomes a space. */
+size_t text_fit(const char *s, int width, bool right, char *out, size_t outsz);
+/* The length in bytes of the first line of s (already sanitised) when
+ * wrapped at `width` columns: up to the last space that fits, or a hard
+ * cut inside a word longer than the line (never inside a character). *next
+ * is where the following line starts (spaces at the break skipped). */
+size_t text_wrap(const char *s, int width, const char **next);
 
 /* Appends s (NULL reads as "") to sb as one visible, inert line. */
 void text_escape(struct sb *sb, const char *s);

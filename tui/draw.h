@@ -22,16 +22,6 @@
 #include "theme.h"
 #include "util.h"
 
-/* Writes s (already sanitised) into out as exactly `width` columns: padded
- * with spaces (left- or right-aligned), or cut with an ellipsis; a wide
- * character that would straddle the cut becomes a space. */
-size_t text_fit(const char *s, int width, bool right, char *out, size_t outsz);
-/* The length in bytes of the first line of s (already sanitised) when
- * wrapped at `width` columns: up to the last space that fits, or a hard
- * cut inside a word longer than the line (never inside a character). *next
- * is where the following line starts (spaces at the break skipped). */
-size_t text_wrap(const char *s, int width, const char **next);
-
 /* Natural, case-insensitive order: "gpu-a2" < "gpu-a10". */
 int text_natcmp(const char *a, const char *b);
 

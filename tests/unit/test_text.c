@@ -98,7 +98,12 @@ static void test_hangul_under_c_locale(void **state)
 	assert_string_equal(clean(HANBIT), HANBIT);
 	assert_int_equal(text_width(HANBIT), 6);
 	assert_int_equal(text_width(clean("GPU " HANBIT RLO)), 10);
-	assert_int_equal(text_cp_width(0xAC00), 2);     /* 가 */
+	char fit[64];
+	text_fit(HANBIT, 5, false, fit, sizeof fit);
+	assert_string_equal(fit, "\xed\x95\x9c\xeb\xb9\x9b\xe2\x80\xa6");   /* 한빛… */
+	const char *next;
+	assert_int_equal(text_wrap(HANBIT " ok", 7, &next), strlen(HANBIT));
+	assert_string_equal(next, "ok");
 	assert_string_equal(esc(HANBIT " ok"), HANBIT " ok");
 }
 
