@@ -24,11 +24,13 @@ BEGIN
         RAISE EXCEPTION 'drill scenario name: 1 to 64 characters of a-z, 0-9, _ and -, starting with a letter or digit, as a drill file is named (like xid79-h100-job)'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF jsonb_typeof(NEW.spec->'expectations') IS DISTINCT FROM 'array' THEN
+    IF NEW.spec ? 'expectations' AND jsonb_typeof(NEW.spec->'expectations') IS DISTINCT FROM 'array' THEN
         RAISE EXCEPTION 'drill spec: expectations must be a list'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    FOR x IN SELECT (o - 1)::integer AS i, e FROM jsonb_array_elements(NEW.spec->'expectations') WITH ORDINALITY t(e, o) LOOP
+    -- a row without a spec (the column's default, {}) has nothing to check
+    FOR x IN SELECT (o - 1)::integer AS i, e
+               FROM jsonb_array_elements(coalesce(NEW.spec->'expectations', '[]')) WITH ORDINALITY t(e, o) LOOP
         IF jsonb_typeof(x.e->'kind') IS DISTINCT FROM 'string' OR NOT (x.e->>'kind' = ANY (kinds)) THEN
             RAISE EXCEPTION 'drill spec: expectations[%].kind must be one of %', x.i, array_to_string(kinds, ', ')
                 USING ERRCODE = 'invalid_parameter_value';
