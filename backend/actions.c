@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "text.h"
 
 const char actions_session_sql[] =
 	"SELECT set_config('statement_timeout', '10s', false),"
@@ -296,21 +297,13 @@ void actions_result_free(struct actions_result *res)
 	memset(res, 0, sizeof *res);
 }
 
-/* Server messages can quote operator input: keep them to one harmless line. */
-static void clean_line(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 void actions_error_from(struct actions_error *e, const PGconn *c, const PGresult *r)
 {
 	memset(e, 0, sizeof *e);
 	struct dc_err err = {{0}};
 	db_err_result(&err, c, r, NULL);
-	snprintf(e->msg, sizeof e->msg, "%s", err.msg);
-	clean_line(e->msg);
+	/* Server messages can quote operator input: one inert line. */
+	text_escape_buf(err.msg, e->msg, sizeof e->msg);
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
 	if (detail && strncmp(detail, "guard.", 6) == 0)
@@ -341,8 +334,7 @@ static int session_open(PGconn **conn, const struct dc_opts *o, struct actions_e
 	if (!*conn) {
 		memset(e, 0, sizeof *e);
 		e->kind = ACTIONS_E_LOST;
-		snprintf(e->msg, sizeof e->msg, "%s", err.msg);
-		clean_line(e->msg);
+		text_escape_buf(err.msg, e->msg, sizeof e->msg);
 		return -1;
 	}
 	PGresult *r = PQexec(*conn, actions_session_sql);
@@ -372,7 +364,7 @@ int actions_run(PGconn **conn, const struct dc_opts *o, const struct actions_cal
 			PQclear(r);
 			if (rc != 0) {
 				memset(e, 0, sizeof *e);
-				snprintf(e->msg, sizeof e->msg, "%s", err.msg);
+				text_escape_buf(err.msg, e->msg, sizeof e->msg);
 			}
 			return rc;
 		}
@@ -397,7 +389,8 @@ static const char list_sql[] =
 	" WHERE NOT $1::boolean OR a.status = 'pending'"
 	" ORDER BY a.id DESC LIMIT $2::integer";
 
-/* --node and --tenant also find the incident work on incidents linked to them. */
+/* --node finds the node's drains, resumes and diagnostic runs (020), and
+ * with --tenant the incident work on incidents linked to them. */
 static const char audit_sql[] =
 	"SELECT a.id, to_char(a.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), a.actor,"
 	"       coalesce(a.client_addr, ''), a.action, a.target, a.reason,"
@@ -405,7 +398,7 @@ static const char audit_sql[] =
 	"  FROM dcops.audit a"
 	" WHERE ($1::text IS NULL OR a.actor = $1)"
 	"   AND ($2::text IS NULL"
-	"        OR (a.action IN ('drain', 'resume') AND $2 = ANY (string_to_array(a.target, ',')))"
+	"        OR (a.action IN ('drain', 'resume', 'diag') AND $2 = ANY (string_to_array(a.target, ',')))"
 	"        OR EXISTS (SELECT 1 FROM dcops.incident_node i JOIN dcops.node n ON n.id = i.node_id"
 	"                    WHERE i.incident_id = a.incident_id AND n.name = $2))"
 	"   AND ($3::text IS NULL"
@@ -434,17 +427,18 @@ void actions_query_audit(struct actions_query *q, const struct actions_audit_fil
 
 /* ---------------------------------------------------------------- durations */
 
-/* The input as it may be shown back: at most 32 bytes, controls as '?'. */
-static void duration_show(char out[40], const char *s)
+/* The input as it may be shown back: at most 32 bytes, inert. */
+static void duration_show(char out[48], const char *s)
 {
+	char cut[40];
 	size_t n = strlen(s);
-	snprintf(out, 40, "%.32s%s", s, n > 32 ? "..." : "");
-	clean_line(out);
+	snprintf(cut, sizeof cut, "%.32s%s", s, n > 32 ? "..." : "");
+	text_escape_buf(cut, out, 48);
 }
 
 int actions_duration_parse(const char *s, int64_t *secs, struct dc_err *err)
 {
-	char shown[40];
+	char shown[48];
 	if (!s || !*s)
 		return dc_err_set(err, "empty duration (want e.g. 30m, 2h, 1d, 1h30m)");
 	duration_show(shown, s);

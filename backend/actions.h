@@ -130,7 +130,7 @@ struct actions_error {
 	enum actions_refusal kind;
 	char sqlstate[6];        /* "" when the server gave none */
 	char guard[48];          /* the guard setting that refused (DETAIL), or "" */
-	char msg[512];           /* one line, control characters replaced */
+	char msg[512];           /* one line, made inert by text_escape (text.h) */
 };
 
 /* Fills c->key with a fresh random key and clears the query. -1 when
@@ -162,7 +162,7 @@ int actions_run(PGconn **conn, const struct dc_opts *o, const struct actions_cal
 void actions_query_list(struct actions_query *q, bool pending_only, int limit);
 struct actions_audit_filter {
 	const char *actor;       /* NULL: anyone */
-	const char *node;        /* drain/resume of it, or incidents linked to it */
+	const char *node;        /* drain/resume of it, diagnostics run on it, or incidents linked to it */
 	const char *tenant;      /* its quota changes, or incidents linked to it */
 	int64_t since_s;         /* 0: all time; else the last since_s seconds */
 	int limit;

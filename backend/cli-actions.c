@@ -19,6 +19,7 @@
 #include "actions.h"
 #include "commands.h"
 #include "db.h"
+#include "text.h"
 
 #define LIST_LIMIT_DEFAULT 50
 #define LIST_LIMIT_MAX 10000
@@ -99,16 +100,13 @@ static int usage(const struct cmd_def *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	for (char *p = msg; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	fprintf(stderr, "dcops %s: %s (usage: dcops %s)\n", d->name, msg, d->usage);
+	text_putline(stderr, "dcops %s: %s (usage: dcops %s)", d->name, msg, d->usage);
 	return 2;
 }
 
 static int refused(const struct cmd_def *d, const struct actions_error *e)
 {
-	fprintf(stderr, "dcops %s: %s: %s\n", d->name, refusal_words[e->kind], e->msg);
+	text_putline(stderr, "dcops %s: %s: %s", d->name, refusal_words[e->kind], e->msg);
 	return 1;
 }
 
@@ -235,7 +233,7 @@ static int call_init(const struct cmd_def *d, const struct cli_args *a, struct a
 	if (a->key && (strlen(a->key) < 8 || strlen(a->key) > ACTIONS_KEY_LEN))
 		return usage(d, "--idempotency-key: 8 to %d characters", ACTIONS_KEY_LEN);
 	if (actions_call_init(c, &err) != 0) {
-		fprintf(stderr, "dcops %s: failed: %s\n", d->name, err.msg);
+		text_putline(stderr, "dcops %s: failed: %s", d->name, err.msg);
 		return 1;
 	}
 	if (a->key)
@@ -261,8 +259,8 @@ static int run_call(const struct cmd_def *d, const struct dc_opts *o, const stru
 
 static void print_recorded(const struct actions_result *res, const char *what)
 {
-	printf("%s%s (audit %lld)\n", res->replayed ? "already recorded by an earlier try: " : "",
-	       what, (long long)res->audit_id);
+	text_putline(stdout, "%s%s (audit %lld)", res->replayed ? "already recorded by an earlier try: " : "",
+	             what, (long long)res->audit_id);
 }
 
 /* ---------------------------------------------------------------- drain, resume */
@@ -549,7 +547,7 @@ int actions_incident_cmd(const struct dc_opts *o, int argc, char **argv)
 	struct actions_result res;
 	struct dc_err err = {{0}};
 	if (rc == 0 && actions_call_init(&c, &err) != 0) {
-		fprintf(stderr, "dcops %s: failed: %s\n", s->def.name, err.msg);
+		text_putline(stderr, "dcops %s: failed: %s", s->def.name, err.msg);
 		rc = 1;
 	}
 	if (rc == 0) {
@@ -577,18 +575,21 @@ static const struct cmd_def audit_def = {
 	"audit", "OnTwl", "audit [--operator X] [--node N] [--tenant T] [--since DURATION] [--limit N]",
 };
 
-/* Prints each row as tab-separated fields, control characters as '?'. */
+/* Prints each row as tab-separated fields, each made inert (text.h):
+ * no field can hold a tab or a newline, so the columns stay columns. */
 static void print_rows(const PGresult *r)
 {
+	struct sb line = {0};
 	for (int i = 0; i < PQntuples(r); i++) {
+		sb_clear(&line);
 		for (int j = 0; j < PQnfields(r); j++) {
 			if (j)
-				putchar('\t');
-			for (const char *p = PQgetvalue(r, i, j); *p; p++)
-				putchar((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
+				sb_append(&line, "\t");
+			text_escape(&line, PQgetvalue(r, i, j));
 		}
-		putchar('\n');
+		printf("%s\n", line.buf);
 	}
+	sb_free(&line);
 }
 
 static int run_listing(const struct cmd_def *d, const struct dc_opts *o, const struct actions_query *q,
@@ -597,12 +598,12 @@ static int run_listing(const struct cmd_def *d, const struct dc_opts *o, const s
 	struct dc_err err = {{0}};
 	PGconn *c = db_connect(o, "dcops-actions", &err);
 	if (!c) {
-		fprintf(stderr, "dcops %s: no database: %s\n", d->name, err.msg);
+		text_putline(stderr, "dcops %s: no database: %s", d->name, err.msg);
 		return 1;
 	}
 	PGresult *r = db_exec(c, &err, q->sql, q->nparams, (const char *const *)q->params);
 	if (!r) {
-		fprintf(stderr, "dcops %s: failed: %s\n", d->name, err.msg);
+		text_putline(stderr, "dcops %s: failed: %s", d->name, err.msg);
 		PQfinish(c);
 		return 1;
 	}

@@ -17,19 +17,20 @@
 #include "commands.h"
 #include "db.h"
 #include "drill.h"
+#include "text.h"
 
 static const char drill_usage[] =
 	"drill list | start NAME [--speed N] | status | stop | report RUN [--format text|md|json]";
 
 static int usage(const char *msg)
 {
-	fprintf(stderr, "dcops drill: %s (usage: dcops %s)\n", msg, drill_usage);
+	text_putline(stderr, "dcops drill: %s (usage: dcops %s)", msg, drill_usage);
 	return 2;
 }
 
 static int fail(const char *sub, const char *msg)
 {
-	fprintf(stderr, "dcops drill %s: %s\n", sub, msg);
+	text_putline(stderr, "dcops drill %s: %s", sub, msg);
 	return 1;
 }
 
@@ -82,15 +83,12 @@ static int cmd_list(const struct dc_opts *o, int argc, char **argv)
 		struct drill_scenario s;
 		struct dc_err err = {{0}};
 		if (drill_scenario_load(names[i], &s, &err) == 0) {
-			struct sb line = {0};
-			report_text_escape(&line, s.title);
-			printf("%-28s %s (%d events, %d expectations, speed %g)\n", s.name, line.buf,
+			text_putline(stdout, "%-28s %s (%d events, %d expectations, speed %g)", s.name, s.title,
 			       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s.spec, "timeline")),
 			       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s.spec, "expectations")), s.speed);
-			sb_free(&line);
 			drill_scenario_free(&s);
 		} else {
-			fprintf(stderr, "dcops drill list: %s\n", err.msg);
+			text_putline(stderr, "dcops drill list: %s", err.msg);
 			rc = 1;
 		}
 		free(names[i]);
@@ -130,11 +128,9 @@ static int cmd_start(const struct dc_opts *o, int argc, char **argv)
 	else if (drill_start(c, &s, speed, &id, &err) != 0)
 		rc = fail("start", err.msg);
 	else {
-		struct sb brief = {0};
-		report_text_escape(&brief, s.briefing);
-		printf("drill %lld started: %s (speed %g)\nBriefing: %s\n", (long long)id, s.name,
-		       speed > 0 ? speed : s.speed, brief.buf);
-		sb_free(&brief);
+		text_putline(stdout, "drill %lld started: %s (speed %g)", (long long)id, s.name,
+		             speed > 0 ? speed : s.speed);
+		text_putline(stdout, "Briefing: %s", s.briefing);
 	}
 	PQfinish(c);
 	drill_scenario_free(&s);

@@ -15,12 +15,13 @@
 #include "commands.h"
 #include "db.h"
 #include "report.h"
+#include "text.h"
 
 #define NOTE_MAX_BYTES 8000
 
 static int usage(const char *cmd, const char *use, const char *msg)
 {
-	fprintf(stderr, "dcops %s: %s (usage: dcops %s)\n", cmd, msg, use);
+	text_putline(stderr, "dcops %s: %s (usage: dcops %s)", cmd, msg, use);
 	return 2;
 }
 
@@ -28,7 +29,7 @@ static int refused(const char *cmd, const PGconn *c, const PGresult *r)
 {
 	struct actions_error e;
 	actions_error_from(&e, c, r);
-	fprintf(stderr, "dcops %s: %s\n", cmd, e.msg);
+	text_putline(stderr, "dcops %s: %s", cmd, e.msg);
 	return 1;
 }
 
@@ -41,7 +42,7 @@ static PGconn *connect_for(const char *cmd, const struct dc_opts *o, bool writes
 	struct dc_err err = {{0}};
 	PGconn *c = db_connect(o, "dcops-handover", &err);
 	if (!c) {
-		fprintf(stderr, "dcops %s: %s\n", cmd, err.msg);
+		text_putline(stderr, "dcops %s: %s", cmd, err.msg);
 		return NULL;
 	}
 	PGresult *r = PQexec(c, actions_session_sql);
@@ -61,7 +62,7 @@ static int call(const char *cmd, const struct dc_opts *o, const char *sql, int n
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
 		rc = refused(cmd, c, r);
 	else
-		printf(done_fmt, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+		text_putline(stdout, done_fmt, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
 	PQclear(r);
 	PQfinish(c);
 	return rc;
@@ -84,10 +85,10 @@ int report_shift_cmd(const struct dc_opts *o, int argc, char **argv)
 		return usage("shift", use, "wrong number of arguments");
 	if (strcmp(argv[1], "start") == 0)
 		return call("shift start", o, "SELECT shift_id, audit_id FROM dcops.shift_start()", 0, NULL,
-		            "shift %s started (audit %s)\n");
+		            "shift %s started (audit %s)");
 	if (strcmp(argv[1], "end") == 0)
 		return call("shift end", o, "SELECT shift_id, audit_id FROM dcops.shift_end()", 0, NULL,
-		            "shift %s ended (audit %s)\n");
+		            "shift %s ended (audit %s)");
 	return usage("shift", use, "unknown sub-command");
 }
 
@@ -132,7 +133,7 @@ int report_handover_cmd(const struct dc_opts *o, int argc, char **argv)
 		const char *p[] = { argv[2] };
 		return call("handover sign-off", o,
 		            "SELECT shift_id, audit_id FROM dcops.handover_sign_off($1::bigint)", 1, p,
-		            "handover of shift %s signed off (audit %s)\n");
+		            "handover of shift %s signed off (audit %s)");
 	}
 	if (argc < 2 || strcmp(argv[1], "note") != 0)
 		return usage("handover", use, "unknown sub-command");
@@ -159,13 +160,13 @@ int report_handover_cmd(const struct dc_opts *o, int argc, char **argv)
 	struct dc_err err = {{0}};
 	char *text = note_text(rest, argv + 1 + optind, file, &err);
 	if (!text) {
-		fprintf(stderr, "dcops handover note: %s\n", err.msg);
+		text_putline(stderr, "dcops handover note: %s", err.msg);
 		return 1;
 	}
 	const char *p[] = { shift, text };
 	int rc = call("handover note", o,
 	              "SELECT shift_id, audit_id FROM dcops.handover_note_set($1::bigint, $2)", 2, p,
-	              "handover note of shift %s saved (audit %s)\n");
+	              "handover note of shift %s saved (audit %s)");
 	free(text);
 	return rc;
 }
@@ -192,7 +193,7 @@ int report_cmd(const struct dc_opts *o, int argc, char **argv)
 			break;
 		case 'w':
 			if (actions_duration_parse(optarg, &w.since_s, &err) != 0) {
-				fprintf(stderr, "dcops report handover: --since: %s (usage: dcops %s)\n", err.msg, use);
+				text_putline(stderr, "dcops report handover: --since: %s (usage: dcops %s)", err.msg, use);
 				return 2;
 			}
 			break;
@@ -214,7 +215,7 @@ int report_cmd(const struct dc_opts *o, int argc, char **argv)
 	cJSON *rep = report_build(c, &w, &err);
 	PQfinish(c);
 	if (!rep) {
-		fprintf(stderr, "dcops report handover: %s\n", err.msg);
+		text_putline(stderr, "dcops report handover: %s", err.msg);
 		return 1;
 	}
 	report_render(stdout, rep, fmt);

@@ -14,6 +14,7 @@
 #include "actions.h"
 #include "config.h"
 #include "db.h"
+#include "text.h"
 
 /* ---------------------------------------------------------------- kinds */
 
@@ -549,17 +550,15 @@ int drill_scorecard(PGconn *c, int64_t id, cJSON **out, struct dc_err *err)
 static void esc(struct sb *sb, enum report_format fmt, const char *s)
 {
 	if (fmt == REPORT_MD)
-		report_md_escape(sb, s);
+		text_escape_md(sb, s);
 	else
-		report_text_escape(sb, s);
+		text_escape(sb, s);
 }
 
 void drill_scorecard_print(FILE *f, const cJSON *card, enum report_format fmt)
 {
 	if (fmt == REPORT_JSON) {
-		char *s = cJSON_Print(card);
-		fprintf(f, "%s\n", s);
-		free(s);
+		text_json_print(f, card);
 		return;
 	}
 	bool md = fmt == REPORT_MD;
@@ -569,22 +568,26 @@ void drill_scorecard_print(FILE *f, const cJSON *card, enum report_format fmt)
 	esc(&sb, fmt, str(card, "title"));
 	sb_append(&sb, " (");
 	esc(&sb, fmt, str(card, "scenario"));
-	sb_appendf(&sb, ")\n%sResult: %s%s%s (%s); %.0f met, %.0f missed, %.0f pending\n", md ? "\n" : "",
-	           md ? "**" : "", strcmp(result, "pass") == 0 ? "PASS" : strcmp(result, "fail") == 0 ? "FAIL" : "PENDING",
-	           md ? "**" : "", str(card, "status") ? str(card, "status") : "?", num(card, "met", 0),
-	           num(card, "missed", 0), num(card, "pending", 0));
+	sb_appendf(&sb, ")\n%sResult: %s%s%s (", md ? "\n" : "", md ? "**" : "",
+	           strcmp(result, "pass") == 0 ? "PASS" : strcmp(result, "fail") == 0 ? "FAIL" : "PENDING",
+	           md ? "**" : "");
+	esc(&sb, fmt, str(card, "status") ? str(card, "status") : "?");
+	sb_appendf(&sb, "); %.0f met, %.0f missed, %.0f pending\n", num(card, "met", 0), num(card, "missed", 0),
+	           num(card, "pending", 0));
 	sb_append(&sb, md ? "\nStarted by " : "Started by ");
 	esc(&sb, fmt, str(card, "started_by"));
-	sb_appendf(&sb, " at %s, speed %gx, seed %.0f\n", str(card, "started_at") ? str(card, "started_at") : "?",
-	           num(card, "speed", 1), num(card, "seed", 0));
+	sb_append(&sb, " at ");
+	esc(&sb, fmt, str(card, "started_at") ? str(card, "started_at") : "?");
+	sb_appendf(&sb, ", speed %gx, seed %.0f\n", num(card, "speed", 1), num(card, "seed", 0));
 
 	sb_append(&sb, md ? "\n### Expectations\n\n" : "\nExpectations\n");
 	const cJSON *e;
 	char t[32];
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(card, "expectations")) {
-		const char *st = str(e, "status");
-		sb_appendf(&sb, md ? "- **%s** `%s`" : "  %-7s %s", strcmp(st, "met") == 0 ? "MET" : strcmp(st, "missed") == 0 ? "MISSED" : "PENDING",
-		           str(e, "kind"));
+		const char *st = str(e, "status") ? str(e, "status") : "";
+		sb_appendf(&sb, md ? "- **%s** " : "  %-7s ",
+		           strcmp(st, "met") == 0 ? "MET" : strcmp(st, "missed") == 0 ? "MISSED" : "PENDING");
+		esc(&sb, fmt, str(e, "kind"));
 		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "within_s"))) {
 			span(num(e, "within_s", 0), t, sizeof t);
 			sb_appendf(&sb, " within %s", t);

@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "db.h"
+#include "text.h"
 
 #define MIGRATE_MAX_FILE (16u << 20)
 /* 0x64636f7073 = "dcops": one key for every runner on a database. */
@@ -429,14 +430,14 @@ int migrate_cmd(const struct dc_opts *o, int argc, char **argv)
 	struct dc_err err = {{0}};
 	PGconn *c = db_connect(o, "dcops migrate", &err);
 	if (!c) {
-		fprintf(stderr, "dcops: migrate: %s\n", err.msg);
+		text_putline(stderr, "dcops: migrate: %s", err.msg);
 		return 1;
 	}
 	struct migrate_result res;
 	int rc = migrate_apply(c, dry_run, true, &res, &err);
 	PQfinish(c);
 	if (rc != 0) {
-		fprintf(stderr, "dcops: migrate: %s\n", err.msg);
+		text_putline(stderr, "dcops: migrate: %s", err.msg);
 		return 1;
 	}
 	if (dry_run)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "text.h"
 
 /* ---------------------------------------------------------------- queries
  * Every section query starts with W, the window: t0 and t1 (timestamptz),
@@ -324,72 +325,6 @@ int report_format_parse(const char *s, enum report_format *fmt)
 	return -1;
 }
 
-/* ---------------------------------------------------------------- escaping */
-
-/* Decodes one UTF-8 sequence at s; returns its length, or 0 when invalid. */
-static size_t utf8_next(const unsigned char *s, unsigned *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t n = s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
-	if (n == 0 || s[0] >= 0xf5)
-		return 0;
-	unsigned v = s[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) || (v >= 0xd800 && v < 0xe000))
-		return 0;
-	*cp = v;
-	return n;
-}
-
-static bool is_bidi(unsigned cp)
-{
-	return cp == 0x200e || cp == 0x200f || cp == 0x061c || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
-}
-
-static void escape(struct sb *sb, const char *str, const char *md_punct)
-{
-	const unsigned char *s = (const unsigned char *)(str ? str : "");
-	while (*s) {
-		unsigned cp;
-		size_t n = utf8_next(s, &cp);
-		if (n == 0) {
-			sb_appendf(sb, "\\x%02x", *s);
-			s++;
-			continue;
-		}
-		if (cp == '\n' || cp == '\t' || cp == '\r')
-			sb_append(sb, " ");
-		else if (cp < 0x20 || cp == 0x7f)
-			sb_appendf(sb, "\\x%02x", cp);
-		else if ((cp >= 0x80 && cp < 0xa0) || is_bidi(cp) || cp == 0x2028 || cp == 0x2029)
-			sb_appendf(sb, "<U+%04X>", cp);
-		else {
-			if (md_punct && cp < 0x80 && strchr(md_punct, (int)cp))
-				sb_append(sb, "\\");
-			sb_appendn(sb, (const char *)s, n);
-		}
-		s += n;
-	}
-}
-
-void report_text_escape(struct sb *sb, const char *s)
-{
-	escape(sb, s, NULL);
-}
-
-void report_md_escape(struct sb *sb, const char *s)
-{
-	escape(sb, s, "\\`*_[]<>|~!&#@");
-}
-
 /* ---------------------------------------------------------------- rendering */
 
 struct out {
@@ -438,9 +373,9 @@ static void fmt_span(long s, char *buf, size_t n)
 static void put_str(const struct out *o, struct sb *sb, const char *s)
 {
 	if (o->fmt == REPORT_MD)
-		report_md_escape(sb, s);
+		text_escape_md(sb, s);
 	else
-		report_text_escape(sb, s);
+		text_escape(sb, s);
 }
 
 static void put_num(struct sb *sb, const cJSON *v)
@@ -680,9 +615,7 @@ static void render_note(const struct out *o, const cJSON *rep)
 void report_render(FILE *f, const cJSON *rep, enum report_format fmt)
 {
 	if (fmt == REPORT_JSON) {
-		char *s = cJSON_Print(rep);
-		fprintf(f, "%s\n", s);
-		free(s);
+		text_json_print(f, rep);
 		return;
 	}
 	const cJSON *off = cJSON_GetObjectItemCaseSensitive(rep, "utc_offset_s");

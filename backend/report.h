@@ -52,9 +52,11 @@
  *            taken by shift_start); without a started shift, no ECC baseline
  *            ("ecc_baseline": false) and only Xids are watched.
  *
- * Untrusted strings (titles, notes, names) are escaped per format: control
- * characters and bidi overrides never reach a terminal; Markdown
- * punctuation is backslash-escaped so text cannot add structure.
+ * Untrusted strings (titles, notes, names) are escaped per format by
+ * text.h: in text and Markdown, control characters, escape sequences, C1
+ * and bidi controls are shown as \x1b or <U+202E>, never passed to a
+ * terminal, and Markdown punctuation is backslash-escaped so text cannot
+ * add structure; in JSON they are \u escapes.
  *
  * Ownership: report_build returns a cJSON tree the caller cJSON_Delete()s;
  * report_render writes to a caller FILE. The PGconn is borrowed, idle. */
@@ -82,11 +84,5 @@ struct cJSON *report_build(PGconn *c, const struct report_window *w, struct dc_e
 void report_render(FILE *f, const struct cJSON *report, enum report_format fmt);
 /* "text", "md", "json"; -1 when unknown. */
 int report_format_parse(const char *s, enum report_format *fmt);
-
-/* Shared with drill.c's scorecard: append s made safe for a terminal (one
- * line: control characters as \xNN, bidi controls as U+NNNN) or for
- * Markdown inline text (the same, plus punctuation backslash-escaped). */
-void report_text_escape(struct sb *sb, const char *s);
-void report_md_escape(struct sb *sb, const char *s);
 
 #endif

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db.h"
 #include "seed.h"
+#include "text.h"
 
 #define SEED_FILE_MAX (1 << 20)
 #define SEED_COPY_CHUNK (1 << 20)
@@ -1080,13 +1081,13 @@ int seed_cmd(const struct dc_opts *o, int argc, char **argv)
 		} else if ((v = arg_value(argc, argv, &i, "--seed")) != NULL) {
 			so.seed = strtoull(v, &end, 10);
 			if (*end || !*v || so.seed == 0) {
-				fprintf(stderr, "dcops: seed: --seed wants a positive integer, not '%s'\n", v);
+				text_putline(stderr, "dcops: seed: --seed wants a positive integer, not '%s'", v);
 				return 2;
 			}
 		} else if ((v = arg_value(argc, argv, &i, "--scale")) != NULL) {
 			so.scale = strtod(v, &end);
 			if (*end || !*v || !(so.scale > 0 && so.scale <= 1000)) {
-				fprintf(stderr, "dcops: seed: --scale wants a number in (0, 1000], not '%s'\n", v);
+				text_putline(stderr, "dcops: seed: --scale wants a number in (0, 1000], not '%s'", v);
 				return 2;
 			}
 		} else {
@@ -1096,14 +1097,14 @@ int seed_cmd(const struct dc_opts *o, int argc, char **argv)
 	struct dc_err err = {0};
 	PGconn *c = db_connect(o, "dcops seed", &err);
 	if (!c) {
-		fprintf(stderr, "dcops: seed: %s\n", err.msg);
+		text_putline(stderr, "dcops: seed: %s", err.msg);
 		return 1;
 	}
 	struct seed_result res = {0};
 	int rc = seed_load(c, &so, &res, &err);
 	PQfinish(c);
 	if (rc != 0) {
-		fprintf(stderr, "dcops: seed: %s\n", err.msg);
+		text_putline(stderr, "dcops: seed: %s", err.msg);
 		return 1;
 	}
 	if (!o->quiet)

@@ -18,6 +18,7 @@
 #include "nvsmi.h"
 #include "ssh-tunnel.h"
 #include "ssh-validate.h"
+#include "text.h"
 
 #define DEFAULT_DEADLINE_MS 30000
 #define DEFAULT_CAP (1u << 20)
@@ -294,10 +295,7 @@ const struct ssh_diag *ssh_diag_find(const struct ssh_diag *table, size_t n, con
 		sb_appendf(&known, "%s%s", i ? ", " : "", table[i].name);
 	}
 	char shown[40];
-	size_t k = 0;
-	for (const char *p = name ? name : ""; *p && k + 1 < sizeof shown; p++)
-		shown[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-	shown[k] = '\0';
+	text_escape_buf(name, shown, sizeof shown);
 	dc_err_set(err, "no diagnostic named \"%s\" (known: %s)", shown, known.len ? known.buf : "none");
 	sb_free(&known);
 	return NULL;

@@ -32,6 +32,7 @@
 
 #include "commands.h"
 #include "db.h"
+#include "text.h"
 
 static const char status_summary_sql[] =
 	"SELECT coalesce((SELECT value FROM dcops.setting WHERE key = 'site.name'),"
@@ -238,13 +239,20 @@ static void age_text(char *buf, size_t n, const struct status *st)
 		snprintf(buf, n, "%.0f days ago", a / 86400);
 }
 
+/* s made inert (text.h) in one of the caller's buffers. */
+static const char *shown(char *buf, size_t n, const char *s)
+{
+	text_escape_buf(s, buf, n);
+	return buf;
+}
+
 static void status_print(FILE *f, const struct status *st)
 {
-	char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32], age[48];
-	fprintf(f, "site          %s", st->site[0] ? st->site : "(not set)");
+	char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32], age[48], t1[512], t2[512];
+	fprintf(f, "site          %s", st->site[0] ? shown(t1, sizeof t1, st->site) : "(not set)");
 	if (st->environment[0])
-		fprintf(f, " [%s]", st->environment);
-	fprintf(f, ", as of %s\n", st->as_of);
+		fprintf(f, " [%s]", shown(t1, sizeof t1, st->environment));
+	fprintf(f, ", as of %s\n", shown(t1, sizeof t1, st->as_of));
 	fprintf(f, "nodes         %7s   idle %s, mixed %s, allocated %s, down %s, unknown %s\n",
 	        num(b1, st->nodes), num(b2, st->idle), num(b3, st->mixed), num(b4, st->allocated),
 	        num(b5, st->down), num(b6, st->unknown));
@@ -253,8 +261,8 @@ static void status_print(FILE *f, const struct status *st)
 	        num(b4, st->health_fail));
 	for (size_t i = 0; i < st->npartitions; i++) {
 		const struct status_partition *p = &st->partitions[i];
-		fprintf(f, "  %-12s%7s nodes, %s accelerators (%s)\n", p->name, num(b1, p->nodes),
-		        num(b2, p->accelerators), p->gpu_model);
+		fprintf(f, "  %-12s%7s nodes, %s accelerators (%s)\n", shown(t1, sizeof t1, p->name),
+		        num(b1, p->nodes), num(b2, p->accelerators), shown(t2, sizeof t2, p->gpu_model));
 	}
 	fprintf(f, "accelerators  %7s   %s in use\n", num(b1, st->accelerators),
 	        num(b2, st->accel_in_use));
@@ -288,25 +296,19 @@ int status_cmd(const struct dc_opts *o, int argc, char **argv)
 	struct dc_err err = {{0}};
 	PGconn *c = db_connect(o, "dcops status", &err);
 	if (!c) {
-		fprintf(stderr, "dcops: status: %s\n", err.msg);
+		text_putline(stderr, "dcops: status: %s", err.msg);
 		return 1;
 	}
 	struct status st;
 	int rc = status_load(c, &st, &err);
 	PQfinish(c);
 	if (rc != 0) {
-		fprintf(stderr, "dcops: status: %s\n", err.msg);
+		text_putline(stderr, "dcops: status: %s", err.msg);
 		return 1;
 	}
 	if (json) {
 		cJSON *root = status_json(&st);
-		char *text = cJSON_Print(root);
-		if (!text) {
-			fprintf(stderr, "dcops: out of memory printing JSON\n");
-			abort();
-		}
-		printf("%s\n", text);
-		cJSON_free(text);
+		text_json_print(stdout, root);
 		cJSON_Delete(root);
 	} else {
 		status_print(stdout, &st);

@@ -171,11 +171,34 @@ double dc_wall(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
+	     : S_ISCHR(m) || S_ISBLK(m) ? "a device" : "something else";
+}
+
 int dc_read_file(const char *path, size_t max, char **out, size_t *len, struct dc_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	/* O_NONBLOCK: opening a FIFO with no writer would wait for one
+	 * forever; then only a regular file is read. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return dc_err_set(err, "%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return dc_err_set(err, "%s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return dc_err_set(err, "%s: not a regular file (it is %s)", path, file_kind(st.st_mode));
+	}
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return dc_err_set(err, "%s: %s", path, strerror(errno));
+	}
 	struct sb sb = {0};
 	char buf[8192];
 	size_t n;

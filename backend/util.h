@@ -49,8 +49,9 @@ int64_t dc_mono_us(void);
 double dc_wall(void);      /* CLOCK_REALTIME in seconds */
 int64_t dc_cpu_us(void);   /* this process's CPU time (user + system) in microseconds */
 
-/* Reads a whole file (NUL-terminated) up to max bytes; -1 with err naming
- * the path on failure or when the file is larger than max. */
+/* Reads a whole regular file (NUL-terminated) up to max bytes; -1 with err
+ * naming the path on failure, when the file is larger than max, or when it
+ * is not a regular file (a FIFO is refused at once, never waited on). */
 int dc_read_file(const char *path, size_t max, char **out, size_t *len, struct dc_err *err);
 /* Replaces path with data, never writing through a symlink: writes
  * <path>.tmp (a leftover is removed first; O_CREAT|O_EXCL|O_NOFOLLOW), gives

@@ -1,9 +1,10 @@
 /* draw.h — width-aware, sanitised text, and the drawing helpers views use.
  *
  * Everything that comes from the database is untrusted: it goes through
- * text_sanitize (directly or via draw_text) before it reaches the terminal,
- * so a tenant name cannot carry an escape sequence, a bidi override or a
- * broken UTF-8 byte onto the operator's screen. Widths are terminal columns
+ * text_sanitize (backend/text.h, the one rule script commands use too;
+ * directly or via draw_text) before it reaches the terminal, so a tenant
+ * name cannot carry an escape sequence, a bidi override or a broken UTF-8
+ * byte onto the operator's screen. Widths are terminal columns
  * (wcwidth), never bytes: "(주)딥비전랩스" is 14 columns.
  *
  * Ownership: every function writes into caller-owned buffers (always
@@ -17,33 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "text.h"
 #include "theme.h"
 #include "util.h"
-
-/* Decodes one UTF-8 character from s (n bytes available, n >= 1). Returns
- * the bytes consumed (>= 1); an invalid, overlong or surrogate sequence
- * consumes one byte and yields U+FFFD. */
-size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
-/* Encodes cp (<= U+10FFFF) into out; returns 1..4. */
-size_t utf8_encode(uint32_t cp, char out[4]);
-
-/* Copies src into out (outsz >= 1) for display on one line: C0/C1 controls,
- * DEL, escape sequences (CSI, OSC, DCS, two-byte ESC x) and bidi controls
- * are dropped; tab, CR and LF become a space; invalid UTF-8 and characters
- * the locale cannot print become U+FFFD. NULL reads as "". Returns the
- * bytes written (without the NUL). */
-size_t text_sanitize(const char *src, char *out, size_t outsz);
-/* Columns a (sanitised) UTF-8 string takes. */
-int text_width(const char *s);
-/* Writes s (already sanitised) into out as exactly `width` columns: padded
- * with spaces (left- or right-aligned), or cut with an ellipsis; a wide
- * character that would straddle the cut becomes a space. */
-size_t text_fit(const char *s, int width, bool right, char *out, size_t outsz);
-/* The length in bytes of the first line of s (already sanitised) when
- * wrapped at `width` columns: up to the last space that fits, or a hard
- * cut inside a word longer than the line (never inside a character). *next
- * is where the following line starts (spaces at the break skipped). */
-size_t text_wrap(const char *s, int width, const char **next);
 
 /* Natural, case-insensitive order: "gpu-a2" < "gpu-a10". */
 int text_natcmp(const char *a, const char *b);
