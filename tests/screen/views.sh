@@ -51,6 +51,12 @@ screen_wait "PARTv"
 screen_keys m
 screen_wait "Rack map: 2 rows x 2 racks"
 screen_wait "allocated"
+# one glyph per node by precedence: drained and failed reads D, down X;
+# the legend wraps at 80 columns instead of losing its last entries
+screen_match "R01 +#D "
+screen_match "R02 +X( |$)"
+screen_wait "X down"
+screen_wait ". empty"
 screen_keys m
 screen_gone "Rack map"
 
