@@ -110,6 +110,10 @@ struct dc_quota {
 	int64_t term_start, term_end, expires_at;
 	int64_t limits_version, limits_changed_at;
 	char *limits_changed_by;
+	/* 033_tenant_burn.sql: mean GPUs in use over the usage samples of the
+	 * last 24 h × 24, and the window's oldest sample (0: no use in it) */
+	double burn_gpu_h_day;
+	int64_t burn_since;
 };
 struct dc_job {
 	int64_t id, version, tenant_id, partition_id;

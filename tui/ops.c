@@ -575,10 +575,10 @@ static void quota_body(void *ud, struct dialog *d)
 	dialog_body_addf(d, THEME_TEXT, "GPUs       %d → %.0f   running %d (%d jobs), pending %d jobs",
 	                 q->gpu_limit, g, t->gpus_running, t->jobs_running, t->jobs_pending);
 	double left = h - q->gpu_hours_used;
-	char burn[64] = "idle";
-	if (t->gpus_running > 0)
-		snprintf(burn, sizeof burn, "burn %d GPU-h/h: %.1f days left", t->gpus_running,
-		         left > 0 ? left / t->gpus_running / 24 : 0);
+	char burn[80] = "no use in 24 h";
+	if (q->burn_gpu_h_day > 0) /* the Tenants view's rate: the mean of the last 24 h */
+		snprintf(burn, sizeof burn, "burn %.0f GPU-h/day over 24 h: %.1f days left",
+		         q->burn_gpu_h_day, left > 0 ? left / q->burn_gpu_h_day : 0);
 	char oh[32], nh[32];
 	fmt_num(q->gpu_hours_budget, oh, sizeof oh);
 	fmt_num(h, nh, sizeof nh);

@@ -80,9 +80,17 @@ w1=$(screen_dump | grep -F "(주)딥비전랩스" | sed 's/ *$//' | wc -L)
 w2=$(screen_dump | grep -F "Acme Research" | sed 's/ *$//' | wc -L)
 [ "$w1" = "$w2" ] || { echo "misaligned tenant rows: $w1 vs $w2 columns"; screen_dump; exit 1; }
 screen_match "2/4 +\|+\.* +95%"
+# burn is the mean over the last 24 h of usage samples (5 GPUs), not the
+# 2 GPUs running now × 24 = 48; it arrives live with the samples
+screen_wait "BURN/24h"
+psql -q -d "$db" -c "INSERT INTO dcops.usage_sample (ts, tenant_id, partition_id, gpus_in_use, gpu_hours)
+  VALUES (now() - interval '2 hours', 1, 1, 5, 0.4), (now() - interval '1 hour', 1, 1, 5, 0.4)"
+screen_match "딥비전랩스 .* 120 "
 screen_keys : t e n a n t Space 딥비전 Enter
 screen_wait "Deepvision Labs"
 screen_wait "GPU-hours"
+screen_wait "burn 120 GPU-h/day"
+screen_wait "over the 24 h window: samples since"
 screen_keys Escape
 
 # incidents and a timeline
