@@ -111,8 +111,28 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- A quota made while the tenant's samples are in the window starts from
+-- them, not from 0.
+CREATE FUNCTION dcops.burn_on_quota() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, dcops AS $$
+DECLARE
+    ticks bigint;
+    since timestamptz;
+BEGIN
+    SELECT count(*), min(ts) INTO ticks, since FROM dcops.usage_tick;
+    SELECT coalesce(sum(u.gpus_in_use), 0) INTO NEW.burn_gpus_sum
+      FROM dcops.usage_sample u JOIN dcops.usage_tick t ON t.ts = u.ts
+     WHERE u.tenant_id = NEW.tenant_id;
+    NEW.burn_gpu_h_day := CASE WHEN ticks > 0 THEN round(24.0 * NEW.burn_gpus_sum / ticks, 1) ELSE 0 END;
+    NEW.burn_since := CASE WHEN NEW.burn_gpus_sum > 0 THEN since END;
+    RETURN NEW;
+END $$;
+
 REVOKE ALL ON FUNCTION dcops.burn_publish(), dcops.burn_on_insert(), dcops.burn_on_delete(),
-    dcops.burn_on_truncate() FROM PUBLIC;
+    dcops.burn_on_truncate(), dcops.burn_on_quota() FROM PUBLIC;
+
+CREATE TRIGGER quota_burn_start BEFORE INSERT ON dcops.quota
+    FOR EACH ROW EXECUTE FUNCTION dcops.burn_on_quota();
 
 CREATE TRIGGER usage_burn_insert AFTER INSERT ON dcops.usage_sample
     REFERENCING NEW TABLE AS fresh FOR EACH STATEMENT EXECUTE FUNCTION dcops.burn_on_insert();

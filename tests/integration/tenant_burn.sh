@@ -4,8 +4,9 @@
 # a day at 5 GPUs then one sample at 9 moves it from 120 to 120.3 GPU-h/day,
 # not to 216 (issue 17). The window slides with the newest sample, a tenant
 # missing from a sample counts 0, deletes and TRUNCATE take their samples
-# out, an idle tenant's quota row is never rewritten, and the adapter's role
-# can write samples.
+# out, an idle tenant's quota row is never rewritten, a quota made later
+# starts from the samples in the window, and the adapter's role can write
+# samples.
 set -eu
 [ -n "${DCOPS_TEST_TEMPLATE:-}" ] || { echo "skipped: run through tests/run.sh"; exit 77; }
 db=dcops_burn_$$
@@ -58,6 +59,14 @@ expect 2 "48.0 00:10" "steady use"
 [ "$(q "SELECT version FROM dcops.quota WHERE tenant_id = 3")" = "$v3" ] ||
 	fail "the idle tenant's quota row was rewritten by samples it is not in"
 expect 3 "0.0 -" "no use"
+
+# a quota made now starts from the tenant's samples in the window
+q "INSERT INTO dcops.tenant (name, name_en, kind) VALUES ('Late Co', 'Late Co', 'startup')"
+late=$(q "SELECT id FROM dcops.tenant WHERE name = 'Late Co'")
+sample 1445 "$late:6"
+q "INSERT INTO dcops.quota (tenant_id, gpu_limit, gpu_hours_budget, term_start, term_end)
+   VALUES ($late, 8, 1000, current_date, current_date + 30)"
+expect "$late" "0.5 00:10" "a quota made after its tenant's samples"
 
 # a late sample from before the window changes nothing
 sample 2 1:100
