@@ -63,6 +63,11 @@ screen_gone "Rack map"
 # queues: partitions, drill into jobs, job detail
 screen_keys 2
 screen_wait "2 partitions"
+# FREE counts only schedulable nodes; the drained (h100) and down (a100)
+# nodes' idle GPUs are OUT: GPU USE + FREE + OUT = all
+screen_match "GPU USE +FREE +OUT"
+screen_match "^ h100 .* 2/4 +0 +2 "
+screen_match "^ a100 .* 1/4 +1 +2 "
 screen_match "h100 .* Resources 1"
 screen_keys : j o b s Space h 1 0 0 Enter
 screen_wait "h100 > 2 of 2 active jobs"
