@@ -12,9 +12,11 @@
  *     GPUs only when the old row may have held the max temperature or the
  *     newest Xid; an attach or detach scans. gpus_used counts GPUs whose
  *     job_id is set.
- *   partition.nodes/gpus_total/nodes_draining/nodes_drained/nodes_down and
- *     gpus_used: each node's contribution (gpu rows, not job sizes, so the
- *     figure matches the node table) is subtracted then re-added.
+ *   partition.nodes/gpus_total/nodes_draining/nodes_drained/nodes_down,
+ *     gpus_used and gpus_free/gpus_out: each node's contribution (gpu rows,
+ *     not job sizes, so the figure matches the node table) is subtracted
+ *     then re-added; a GPU that takes or leaves a job moves its node's
+ *     partition by one.
  *   partition.jobs_running/jobs_pending/gpus_pending, tenant.gpus_running/
  *     jobs_running/jobs_pending: the same for each job.
  *   partition.oldest_pending_submit: a per-partition min-heap of
@@ -438,6 +440,18 @@ int64_t model_version(const struct dc_model *m)
 
 /* ---- derived: nodes from GPUs ---- */
 
+bool dc_node_schedulable(const struct dc_node *n)
+{
+	return n->admin == DC_ADMIN_ACTIVE && n->health != DC_HEALTH_FAIL &&
+	       (n->sched == DC_SCHED_IDLE || n->sched == DC_SCHED_MIXED || n->sched == DC_SCHED_ALLOCATED);
+}
+
+/* Where a node's unallocated GPUs count: free, or out of service. */
+static int *part_idle_slot(struct dc_partition *p, const struct dc_node *n)
+{
+	return dc_node_schedulable(n) ? &p->gpus_free : &p->gpus_out;
+}
+
 static void node_contrib(struct dc_model *m, const struct dc_node *n, int sign)
 {
 	struct dc_partition *p = row_get(m, DC_T_PARTITION, n->partition_id);
@@ -446,9 +460,20 @@ static void node_contrib(struct dc_model *m, const struct dc_node *n, int sign)
 	p->nodes += sign;
 	p->gpus_total += sign * n->gpu_count;
 	p->gpus_used += sign * n->gpus_used;
+	*part_idle_slot(p, n) += sign * (n->gpu_count - n->gpus_used);
 	p->nodes_draining += sign * (n->admin == DC_ADMIN_DRAINING);
 	p->nodes_drained += sign * (n->admin == DC_ADMIN_DRAINED);
 	p->nodes_down += sign * (n->sched == DC_SCHED_DOWN);
+}
+
+/* The node's GPUs in use went from `before` to n->gpus_used. */
+static void part_used_moved(struct dc_model *m, const struct dc_node *n, int before)
+{
+	struct dc_partition *p = row_get(m, DC_T_PARTITION, n->partition_id);
+	if (!p)
+		return;
+	p->gpus_used += n->gpus_used - before;
+	*part_idle_slot(p, n) -= n->gpus_used - before;
 }
 
 static void node_aggregate(struct dc_node *n)
@@ -503,9 +528,7 @@ static void gpu_attach(struct dc_model *m, struct dc_gpu *g, bool attach)
 	}
 	int before = n->gpus_used;
 	node_aggregate(n);
-	struct dc_partition *p = row_get(m, DC_T_PARTITION, n->partition_id);
-	if (p)
-		p->gpus_used += n->gpus_used - before;
+	part_used_moved(m, n, before);
 }
 
 /* A GPU row replaced in its slot (the bulk of the change feed): the node's
@@ -538,9 +561,7 @@ static bool gpu_replace(struct dc_model *m, const struct dc_gpu *old, struct dc_
 			n->last_xid_at = g->last_xid_at;
 		}
 	}
-	struct dc_partition *p = row_get(m, DC_T_PARTITION, n->partition_id);
-	if (p)
-		p->gpus_used += n->gpus_used - before;
+	part_used_moved(m, n, before);
 	return true;
 }
 
@@ -706,6 +727,8 @@ static void hook_before(struct dc_model *m, enum dc_table t, void *old, void *ro
 			n->nodes = o->nodes;
 			n->gpus_total = o->gpus_total;
 			n->gpus_used = o->gpus_used;
+			n->gpus_free = o->gpus_free;
+			n->gpus_out = o->gpus_out;
 			n->nodes_draining = o->nodes_draining;
 			n->nodes_drained = o->nodes_drained;
 			n->nodes_down = o->nodes_down;

@@ -56,6 +56,9 @@ struct dc_rack { int64_t id, version; char *name; int row_no, position; double p
 struct dc_partition { int64_t id, version; char *name, *gpu_model;
 	/* derived */
 	int nodes, gpus_total, gpus_used, nodes_draining, nodes_drained, nodes_down;
+	/* unallocated GPUs on nodes the scheduler can place on (dc_node_schedulable)
+	 * and on the others: gpus_used + gpus_free + gpus_out = gpus_total */
+	int gpus_free, gpus_out;
 	int jobs_running, jobs_pending, gpus_pending;
 	int64_t oldest_pending_submit; /* submit time of the oldest pending job, 0 if none */
 };
@@ -107,6 +110,10 @@ struct dc_quota {
 	int64_t term_start, term_end, expires_at;
 	int64_t limits_version, limits_changed_at;
 	char *limits_changed_by;
+	/* 033_tenant_burn.sql: mean GPUs in use over the usage samples of the
+	 * last 24 h × 24, and the window's oldest sample (0: no use in it) */
+	double burn_gpu_h_day;
+	int64_t burn_since;
 };
 struct dc_job {
 	int64_t id, version, tenant_id, partition_id;
@@ -152,6 +159,11 @@ struct dc_drill_run {
 	double speed;
 	int64_t started_at, ended_at;
 };
+
+/* Whether the scheduler can place a job on the node now: active (not
+ * draining or drained), not down or unknown, health not failed. The
+ * simulator's placement and the partitions' gpus_free use this test. */
+bool dc_node_schedulable(const struct dc_node *n);
 
 /* One table's rows: an unordered array of owned row pointers plus an id
  * index. Iterate with model_count/model_row; order is arbitrary and may

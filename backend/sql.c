@@ -125,7 +125,9 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_quota, "expires_at", C_TIME, expires_at),
 		COL(dc_quota, "limits_version", C_I64, limits_version),
 		COL(dc_quota, "limits_changed_by", C_STR, limits_changed_by),
-		COL(dc_quota, "limits_changed_at", C_TIME, limits_changed_at)), "" },
+		COL(dc_quota, "limits_changed_at", C_TIME, limits_changed_at),
+		COL(dc_quota, "burn_gpu_h_day", C_DBL, burn_gpu_h_day),
+		COL(dc_quota, "burn_since", C_TIME, burn_since)), "" },
 	[DC_T_JOB] = { "job", sizeof(struct dc_job), COLS(
 		COL(dc_job, "id", C_I64, id), COL(dc_job, "version", C_VERSION, version),
 		COL(dc_job, "tenant_id", C_I64, tenant_id),

@@ -16,7 +16,11 @@
  *   "partitions": [                               sorted by name
  *     { "name": "a100", "gpu_model": "A100", "nodes": 100, "accelerators": 796 }
  *   ],
- *   "accelerators": { "total": 2188, "in_use": 1900 },
+ *   "accelerators": { "total": 2188, "in_use": 1900,
+ *                     "free": 47, "out_of_service": 241 },   free: not held, on
+ *                                                 nodes the scheduler can place on
+ *                                                 (dc_node_schedulable); the rest
+ *                                                 not held is out_of_service
  *   "tenants": 200,
  *   "jobs": { "running": 412, "pending": 57,
  *             "gpus_running": 1900, "gpus_pending": 230 },
@@ -41,7 +45,7 @@ static const char status_summary_sql[] =
 	"                 WHERE key IN ('environment', 'site.environment') ORDER BY key LIMIT 1), ''),"
 	"       n.total, n.idle, n.mixed, n.allocated, n.down, n.unknown,"
 	"       n.draining, n.drained, n.warn, n.fail, n.accel,"
-	"       (SELECT count(*) FROM dcops.gpu WHERE job_id IS NOT NULL),"
+	"       (SELECT count(*) FROM dcops.gpu WHERE job_id IS NOT NULL), f.free, f.out,"
 	"       (SELECT count(*) FROM dcops.tenant),"
 	"       j.running, j.pending, j.gpus_running, j.gpus_pending,"
 	"       i.open, i.s1, i.s2, i.s3, i.s4, i.s5,"
@@ -61,6 +65,12 @@ static const char status_summary_sql[] =
 	"               coalesce(sum(gpu_count), 0) AS accel,"
 	"               max(last_seen) AS newest"
 	"          FROM dcops.node) n,"
+	"       (SELECT coalesce(sum(n.gpu_count - coalesce(u.used, 0)) FILTER (WHERE n.ok), 0) AS free,"
+	"               coalesce(sum(n.gpu_count - coalesce(u.used, 0)) FILTER (WHERE NOT n.ok), 0) AS out"
+	"          FROM (SELECT id, gpu_count, admin_state = 'active' AND health <> 'fail'"
+	"                       AND sched_state IN ('idle', 'mixed', 'allocated') AS ok FROM dcops.node) n"
+	"          LEFT JOIN (SELECT node_id, count(*) AS used FROM dcops.gpu WHERE job_id IS NOT NULL"
+	"                      GROUP BY node_id) u ON u.node_id = n.id) f,"
 	"       (SELECT count(*) FILTER (WHERE state = 'running') AS running,"
 	"               count(*) FILTER (WHERE state = 'pending') AS pending,"
 	"               coalesce(sum(gpus) FILTER (WHERE state = 'running'), 0) AS gpus_running,"
@@ -90,7 +100,7 @@ static void summary_decode(const PGresult *r, struct status *st)
 	long long *const counts[] = {
 		&st->nodes, &st->idle, &st->mixed, &st->allocated, &st->down, &st->unknown,
 		&st->draining, &st->drained, &st->health_warn, &st->health_fail, &st->accelerators,
-		&st->accel_in_use, &st->tenants,
+		&st->accel_in_use, &st->accel_free, &st->accel_out, &st->tenants,
 		&st->jobs_running, &st->jobs_pending, &st->gpus_running, &st->gpus_pending,
 		&st->incidents_open, &st->incidents_by_sev[0], &st->incidents_by_sev[1],
 		&st->incidents_by_sev[2], &st->incidents_by_sev[3], &st->incidents_by_sev[4],
@@ -185,6 +195,8 @@ cJSON *status_json(const struct status *st)
 	cJSON *a = cJSON_AddObjectToObject(root, "accelerators");
 	cJSON_AddNumberToObject(a, "total", (double)st->accelerators);
 	cJSON_AddNumberToObject(a, "in_use", (double)st->accel_in_use);
+	cJSON_AddNumberToObject(a, "free", (double)st->accel_free);
+	cJSON_AddNumberToObject(a, "out_of_service", (double)st->accel_out);
 	cJSON_AddNumberToObject(root, "tenants", (double)st->tenants);
 
 	cJSON *j = cJSON_AddObjectToObject(root, "jobs");
@@ -264,8 +276,9 @@ static void status_print(FILE *f, const struct status *st)
 		fprintf(f, "  %-12s%7s nodes, %s accelerators (%s)\n", shown(t1, sizeof t1, p->name),
 		        num(b1, p->nodes), num(b2, p->accelerators), shown(t2, sizeof t2, p->gpu_model));
 	}
-	fprintf(f, "accelerators  %7s   %s in use\n", num(b1, st->accelerators),
-	        num(b2, st->accel_in_use));
+	fprintf(f, "accelerators  %7s   %s in use, %s free, %s out of service\n",
+	        num(b1, st->accelerators), num(b2, st->accel_in_use), num(b3, st->accel_free),
+	        num(b4, st->accel_out));
 	fprintf(f, "tenants       %7s\n", num(b1, st->tenants));
 	fprintf(f, "jobs running  %7s   %s GPUs\n", num(b1, st->jobs_running),
 	        num(b2, st->gpus_running));

@@ -33,6 +33,8 @@ struct status {
 	size_t npartitions;
 	long long accelerators;   /* sum of node.gpu_count */
 	long long accel_in_use;   /* gpu rows held by a job */
+	long long accel_free;     /* not held, on schedulable nodes: what could start now */
+	long long accel_out;      /* not held, on drained/draining/down/failed nodes */
 	long long tenants;
 	long long jobs_running, jobs_pending;
 	long long gpus_running, gpus_pending;               /* GPUs held / requested */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drain-preview.h"
 #include "draw.h"
 #include "drill-list.h"
 
@@ -434,73 +435,38 @@ static struct dialog *op_dialog(struct ops *o, struct op *p, const char *title)
 
 /* ---- drain and resume ---- */
 
-struct job_tally {
-	int64_t tenant;
-	int jobs, gpus;
-};
-
-/* Running jobs on the nodes and their tenants: what a drain lets finish
- * but stops from being replaced. */
+/* What the drain takes out of service and whose running jobs are there:
+ * a drain lets them finish but stops them from being replaced. A job
+ * spanning nodes counts its GPUs on these nodes, and says what it holds
+ * elsewhere, so the tenants' figures add up to the GPUs out of service. */
 static void blast_radius(struct ops *o, struct op *p, struct dialog *d)
 {
 	const struct dc_model *m = o->m;
-	int64_t *jobs = NULL;
-	size_t nj = 0, capj = 0;
-	int gpus_out = 0, already = 0;
-	for (size_t i = 0; i < p->n; i++) {
-		const struct dc_node *nd = model_node(m, p->nodes[i]);
-		if (!nd)
-			continue;
-		if (nd->admin != DC_ADMIN_ACTIVE)
-			already++;
-		else
-			gpus_out += nd->gpu_count;
-		for (int g = 0; g < nd->gpu_slots; g++) {
-			const struct dc_gpu *gp = model_node_gpu(nd, g);
-			if (!gp || !gp->job_id)
-				continue;
-			bool seen = false;
-			for (size_t k = 0; k < nj && !seen; k++)
-				seen = jobs[k] == gp->job_id;
-			if (!seen) {
-				jobs = xgrow(jobs, &capj, nj + 1, sizeof *jobs);
-				jobs[nj++] = gp->job_id;
-			}
-		}
-	}
-	struct job_tally *t = NULL;
-	size_t nt = 0, capt = 0;
-	for (size_t k = 0; k < nj; k++) {
-		const struct dc_job *j = model_get(m, DC_T_JOB, jobs[k]);
-		if (!j)
-			continue;
-		size_t i = 0;
-		while (i < nt && t[i].tenant != j->tenant_id)
-			i++;
-		if (i == nt) {
-			t = xgrow(t, &capt, nt + 1, sizeof *t);
-			t[nt++] = (struct job_tally){ j->tenant_id, 0, 0 };
-		}
-		t[i].jobs++;
-		t[i].gpus += j->gpus;
-	}
-	dialog_body_addf(d, THEME_TEXT, "GPUs out of service: %d%s", gpus_out,
-	                 already ? " (some nodes already drained or draining)" : "");
-	if (nj == 0) {
+	struct drain_preview dp;
+	drain_preview_build(m, p->nodes, p->n, &dp);
+	char busy[48] = "";
+	if (dp.gpus_busy)
+		snprintf(busy, sizeof busy, ", %d of them in use", dp.gpus_busy);
+	dialog_body_addf(d, THEME_TEXT, "GPUs out of service: %d%s%s", dp.gpus_out, busy,
+	                 dp.already ? " (some nodes already drained or draining)" : "");
+	if (dp.jobs == 0) {
 		dialog_body_add(d, THEME_OK, "No running jobs: the node goes DRAINED at once.");
 	} else {
-		dialog_body_addf(d, THEME_WARN,
-		                 "%zu running job%s keep running (DRAINING until they end); tenants:", nj,
-		                 nj == 1 ? "" : "s");
-		for (size_t i = 0; i < nt && i < LIST_MAX; i++)
-			dialog_body_addf(d, THEME_TEXT, "  %s: %d job%s, %d GPUs",
-			                 tenant_name(m, t[i].tenant), t[i].jobs, t[i].jobs == 1 ? "" : "s",
-			                 t[i].gpus);
-		if (nt > LIST_MAX)
-			dialog_body_addf(d, THEME_DIM, "  and %zu more tenants", nt - LIST_MAX);
+		dialog_body_addf(d, THEME_WARN, "%zu running job%s keep%s running (DRAINING until they "
+		                 "end); tenants:", dp.jobs, dp.jobs == 1 ? "" : "s", dp.jobs == 1 ? "s" : "");
+		for (size_t i = 0; i < dp.ntenants && i < LIST_MAX; i++) {
+			const struct drain_tenant *t = &dp.tenants[i];
+			char more[64] = "";
+			if (t->gpus_elsewhere)
+				snprintf(more, sizeof more, " (and %d on other nodes)", t->gpus_elsewhere);
+			dialog_body_addf(d, THEME_TEXT, "  %s: %d job%s, %d GPU%s here%s",
+			                 tenant_name(m, t->tenant), t->jobs, t->jobs == 1 ? "" : "s",
+			                 t->gpus_here, t->gpus_here == 1 ? "" : "s", more);
+		}
+		if (dp.ntenants > LIST_MAX)
+			dialog_body_addf(d, THEME_DIM, "  and %zu more tenants", dp.ntenants - LIST_MAX);
 	}
-	free(jobs);
-	free(t);
+	drain_preview_free(&dp);
 }
 
 /* The share of each partition touched that is drained or draining, now
@@ -609,10 +575,10 @@ static void quota_body(void *ud, struct dialog *d)
 	dialog_body_addf(d, THEME_TEXT, "GPUs       %d → %.0f   running %d (%d jobs), pending %d jobs",
 	                 q->gpu_limit, g, t->gpus_running, t->jobs_running, t->jobs_pending);
 	double left = h - q->gpu_hours_used;
-	char burn[64] = "idle";
-	if (t->gpus_running > 0)
-		snprintf(burn, sizeof burn, "burn %d GPU-h/h: %.1f days left", t->gpus_running,
-		         left > 0 ? left / t->gpus_running / 24 : 0);
+	char burn[80] = "no use in 24 h";
+	if (q->burn_gpu_h_day > 0) /* the Tenants view's rate: the mean of the last 24 h */
+		snprintf(burn, sizeof burn, "burn %.0f GPU-h/day over 24 h: %.1f days left",
+		         q->burn_gpu_h_day, left > 0 ? left / q->burn_gpu_h_day : 0);
 	char oh[32], nh[32];
 	fmt_num(q->gpu_hours_budget, oh, sizeof oh);
 	fmt_num(h, nh, sizeof nh);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "node-glyph.h"
 #include "view.h"
 
 enum { C_NAME, C_PART, C_RACK, C_STATE, C_GPU, C_UTIL, C_TEMP, C_POWER, C_XID, C_HEALTH,
@@ -464,27 +465,20 @@ static void nodes_on_change(void *p, unsigned mask, const struct view_ctx *c)
 		v->detail = 0;
 }
 
-static char node_glyph(const struct dc_node *n, enum theme_el *el)
+/* The glyph table as a legend from line y, wrapped at the window's width
+ * so no entry is cut; returns the last line used. */
+static int draw_legend(WINDOW *w, int y, int width)
 {
-	*el = state_el(n);
-	if (n->health == DC_HEALTH_FAIL) {
-		*el = THEME_NODE_FAIL;
-		return '!';
+	struct dline d;
+	dline_start(&d, w, y, 1);
+	for (size_t i = 0; i < node_nglyphs; i++) {
+		int need = 4 + (int)strlen(node_glyphs[i].what);
+		if (d.x > 1 && d.x + need > width && y + 1 < getmaxy(w))
+			dline_start(&d, w, ++y, 1);
+		dline_putf(&d, node_glyphs[i].el, "%c", node_glyphs[i].glyph);
+		dline_putf(&d, THEME_DIM, " %s  ", node_glyphs[i].what);
 	}
-	if (n->sched == DC_SCHED_DOWN) {
-		*el = THEME_NODE_DOWN;
-		return 'X';
-	}
-	if (n->admin == DC_ADMIN_DRAINED)
-		return 'D';
-	if (n->admin == DC_ADMIN_DRAINING)
-		return 'd';
-	switch (n->sched) {
-	case DC_SCHED_ALLOCATED: return '#';
-	case DC_SCHED_MIXED: return '+';
-	case DC_SCHED_IDLE: return '-';
-	default: return '?';
-	}
+	return y;
 }
 
 static void draw_map(struct nodes *v, WINDOW *w)
@@ -526,11 +520,15 @@ static void draw_map(struct nodes *v, WINDOW *w)
 				draw_text(w, y, x, 1, sel ? THEME_SELECTION : THEME_NODE_EMPTY, " ");
 				continue;
 			}
-			if (!cell->count)
-				draw_text(w, y, x, 1, sel ? THEME_SELECTION : THEME_NODE_EMPTY, ".");
+			if (!cell->count) {
+				const struct node_glyph *e = node_glyph_empty();
+				draw_text(w, y, x, 1, sel ? THEME_SELECTION : e->el, (char[2]){ e->glyph });
+			}
 			for (size_t k = 0; k < cell->count && (int)k < cellw; k++) {
-				enum theme_el el;
-				char g[2] = { node_glyph(model_node(v->m, v->by_rack.ids[cell->first + k]), &el) };
+				const struct dc_node *nd = model_node(v->m, v->by_rack.ids[cell->first + k]);
+				const struct node_glyph *ng = node_glyph_of(nd);
+				enum theme_el el = ng->el;
+				char g[2] = { ng->glyph };
 				if ((int)k == cellw - 1 && cell->count > (size_t)cellw) {
 					g[0] = '>';
 					el = THEME_DIM;
@@ -544,17 +542,7 @@ static void draw_map(struct nodes *v, WINDOW *w)
 		draw_fill(w, yy, 0, width, THEME_TEXT);
 	if (y >= rows)
 		return;
-	static const struct { char g; enum theme_el el; const char *what; } legend[] = {
-		{ '#', THEME_NODE_ALLOC, "allocated" }, { '+', THEME_NODE_MIXED, "mixed" },
-		{ '-', THEME_NODE_IDLE, "idle" }, { 'd', THEME_NODE_DRAIN, "draining" },
-		{ 'D', THEME_NODE_DRAINED, "drained" }, { 'X', THEME_NODE_DOWN, "down" },
-		{ '!', THEME_NODE_FAIL, "failed" }, { '.', THEME_NODE_EMPTY, "empty" },
-	};
-	dline_start(&d, w, y, 1);
-	for (size_t i = 0; i < DC_ARRAY_LEN(legend); i++) {
-		dline_putf(&d, legend[i].el, "%c", legend[i].g);
-		dline_putf(&d, THEME_DIM, " %s  ", legend[i].what);
-	}
+	y = draw_legend(w, y, width);
 	if (y + 2 >= rows)
 		return;
 	const struct map_cell *cell = &v->cells[v->map_y * v->map_cols + v->map_x];

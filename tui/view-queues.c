@@ -13,14 +13,17 @@
 #include "draw.h"
 #include "view.h"
 
-enum { P_NAME, P_MODEL, P_NODES, P_GPUS, P_FREE, P_RUN, P_PEND, P_REQ, P_OLDEST, P_REASONS,
+enum { P_NAME, P_MODEL, P_NODES, P_GPUS, P_FREE, P_OUT, P_RUN, P_PEND, P_REQ, P_OLDEST, P_REASONS,
 	P_COUNT };
 static const struct table_col part_cols[P_COUNT] = {
 	[P_NAME] = { "PARTITION", 9, 0 },
 	[P_MODEL] = { "MODEL", 14, COL_WIDE },
 	[P_NODES] = { "NODES", 5, COL_RIGHT },
 	[P_GPUS] = { "GPU USE", 9, COL_RIGHT },
+	/* FREE is what the scheduler could place now; OUT the idle GPUs on
+	 * drained, draining, down or failed nodes: GPU USE + FREE + OUT = all */
 	[P_FREE] = { "FREE", 5, COL_RIGHT },
+	[P_OUT] = { "OUT", 5, COL_RIGHT },
 	[P_RUN] = { "RUN", 5, COL_RIGHT },
 	[P_PEND] = { "PEND", 5, COL_RIGHT },
 	[P_REQ] = { "REQ", 5, COL_RIGHT },
@@ -82,7 +85,8 @@ static int part_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 	case P_MODEL: return text_natcmp(a->gpu_model, b->gpu_model);
 	case P_NODES: return cmp_i64(a->nodes, b->nodes);
 	case P_GPUS: return cmp_i64(a->gpus_used, b->gpus_used);
-	case P_FREE: return cmp_i64(a->gpus_total - a->gpus_used, b->gpus_total - b->gpus_used);
+	case P_FREE: return cmp_i64(a->gpus_free, b->gpus_free);
+	case P_OUT: return cmp_i64(a->gpus_out, b->gpus_out);
 	case P_RUN: return cmp_i64(a->jobs_running, b->jobs_running);
 	case P_PEND: return cmp_i64(a->jobs_pending, b->jobs_pending);
 	case P_REQ: return cmp_i64(a->gpus_pending, b->gpus_pending);
@@ -98,7 +102,7 @@ static void part_cell(const void *ud, int64_t id, int col, char *buf, size_t n, 
 {
 	const struct queues *v = ud;
 	const struct dc_partition *p = model_partition(v->m, id);
-	int free_gpus = p->gpus_total - p->gpus_used;
+	int free_gpus = p->gpus_free;
 	switch (col) {
 	case P_NAME: snprintf(buf, n, "%s", p->name); break;
 	case P_MODEL: snprintf(buf, n, "%s", p->gpu_model); break;
@@ -111,6 +115,10 @@ static void part_cell(const void *ud, int64_t id, int col, char *buf, size_t n, 
 	case P_FREE:
 		snprintf(buf, n, "%d", free_gpus);
 		*el = free_gpus == 0 ? THEME_WARN : THEME_OK;
+		break;
+	case P_OUT:
+		snprintf(buf, n, "%d", p->gpus_out);
+		*el = p->gpus_out ? THEME_WARN : THEME_DIM;
 		break;
 	case P_RUN: snprintf(buf, n, "%d", p->jobs_running); *el = THEME_JOB_RUNNING; break;
 	case P_PEND:

@@ -1,4 +1,10 @@
-/* view-tenants.c — the Tenants view: quotas, budgets, burn rate, risk. */
+/* view-tenants.c — the Tenants view: quotas, budgets, burn rate, risk.
+ *
+ * The burn rate is the quota row's burn_gpu_h_day (033_tenant_burn.sql):
+ * the mean GPUs in use over the usage samples of the last 24 hours × 24,
+ * kept by the database as samples arrive, so it moves as use does over a
+ * day, not with every job that starts or ends. Run-out date and RISK
+ * follow it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +21,7 @@ static const struct table_col cols[T_COUNT] = {
 	[T_GPUS] = { "GPUS", 7, COL_RIGHT },
 	[T_BUDGET] = { "GPU-H BUDGET", 13, 0 },
 	[T_HOURS] = { "GPU-H USED", 15, COL_RIGHT | COL_WIDE },
-	[T_BURN] = { "BURN/D", 6, COL_RIGHT },
+	[T_BURN] = { "BURN/24h", 8, COL_RIGHT }, /* GPU-h a day, mean of the last 24 h */
 	[T_RUNOUT] = { "RUNS OUT", 10, 0 },
 	[T_TERM] = { "TERM END", 10, 0 },
 	[T_RISK] = { "RISK", 5, COL_RIGHT },
@@ -35,7 +41,7 @@ struct tenants {
 struct burn {
 	const struct dc_quota *q;
 	double used_frac;        /* gpu-hours used / budget */
-	double per_day;          /* GPU-h per day at the current allocation */
+	double per_day;          /* GPU-h per day, mean over the window (0 without a quota) */
 	int64_t runs_out;        /* when the budget is gone at this rate; 0 never */
 	double risk;             /* projected use at term end / budget, or GPU use / limit */
 };
@@ -43,10 +49,10 @@ struct burn {
 static struct burn burn_of(const struct dc_model *m, const struct dc_tenant *t, int64_t now)
 {
 	struct burn b = { .q = model_quota_of(m, t->id) };
-	b.per_day = t->gpus_running * 24.0;
 	if (!b.q)
 		return b;
 	const struct dc_quota *q = b.q;
+	b.per_day = q->burn_gpu_h_day;
 	double left = q->gpu_hours_budget - q->gpu_hours_used;
 	b.used_frac = q->gpu_hours_budget > 0 ? q->gpu_hours_used / q->gpu_hours_budget
 	              : q->gpu_hours_used > 0 ? 2.0 : 0.0;
@@ -118,7 +124,7 @@ static void tenant_cell(const void *ud, int64_t id, int col, char *buf, size_t n
 	struct burn b = burn_of(v->m, t, v->now);
 	const struct dc_quota *q = b.q;
 	char x[32], y[32];
-	if (!q && col != T_NAME && col != T_GPUS && col != T_BURN && col != T_KIND) {
+	if (!q && col != T_NAME && col != T_GPUS && col != T_KIND) {
 		snprintf(buf, n, col == T_BUDGET ? "no quota" : "-");
 		*el = THEME_DIM;
 		return;
@@ -233,6 +239,21 @@ static void quota_line(struct pane *p, const char *what, double used, double lim
 	dline_putf(&d, THEME_TEXT, "  %.1f of %.1f %s", used, limit, unit);
 }
 
+/* What the burn rate is the mean of: the last 24 h, or less while the
+ * samples do not reach back that far. */
+static void burn_window_line(struct dline *d, const struct dc_quota *q, int64_t now)
+{
+	if (!q->burn_since) {
+		dline_put(d, THEME_DIM, "  no GPU use in the usage samples of the last 24 h");
+		return;
+	}
+	char since[32], span[16];
+	fmt_time(q->burn_since, since, sizeof since);
+	fmt_dur(now - q->burn_since, span, sizeof span);
+	dline_putf(d, THEME_DIM, "  mean GPUs in use × 24 over the 24 h window: samples since %s (%s)",
+	           since, span);
+}
+
 static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
 {
 	const struct dc_tenant *t = model_tenant(c->m, v->detail);
@@ -268,6 +289,8 @@ static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
 			          b.runs_out ? y : "lasts at this rate");
 			dline_putf(&d, THEME_TEXT, "; risk %.0f%%", b.risk * 100);
 		}
+		if (pane_line(&p, &d))
+			burn_window_line(&d, b.q, c->now);
 		if (pane_line(&p, &d)) {
 			fmt_date(b.q->term_start, x, sizeof x);
 			fmt_date(b.q->term_end, y, sizeof y);

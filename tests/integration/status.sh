@@ -56,6 +56,23 @@ jq -e '.site == "Gwangju National AI Data Center" and .environment == "test"
        and .newest_report_age_s >= 0 and (.as_of | test("Z$"))' "$TEST_TMP/fleet.json" >/dev/null ||
 	fail "fleet: JSON $(cat "$TEST_TMP/fleet.json")"
 
+# Free GPUs are what the scheduler could place now: a 16-GPU job on g1 and
+# g2, g3 down, g4 draining, g5 failed; ipu1 (drained) is out too.
+psql -q -v ON_ERROR_STOP=1 -d "$db" <<'SQL'
+INSERT INTO dcops.gpu (node_id, idx, uuid, mem_total_mib, job_id)
+    SELECT n.id, i, n.name || '-' || i, 81920, 1 FROM dcops.node n, generate_series(0, 7) i
+     WHERE n.name IN ('g1', 'g2');
+UPDATE dcops.node SET sched_state = 'down' WHERE name = 'g3';
+UPDATE dcops.node SET admin_state = 'draining', drain_reason = 'ecc' WHERE name = 'g4';
+UPDATE dcops.node SET health = 'fail' WHERE name = 'g5';
+SQL
+out=$("$DCOPS" -q --db "dbname=$db" status)
+grep -Eq '^accelerators +8,804 +16 in use, 8,760 free, 28 out of service$' <<<"$out" ||
+	fail "free/out of service line: $(grep '^accelerators' <<<"$out")"
+"$DCOPS" -q --db "dbname=$db" status --json |
+	jq -e '.accelerators == {"total": 8804, "in_use": 16, "free": 8760, "out_of_service": 28}' >/dev/null ||
+	fail "free/out of service JSON"
+
 # Usage errors exit 2.
 set +e
 "$DCOPS" -q --db "dbname=$db" status --bogus 2>"$TEST_TMP/err"; rc=$?

@@ -31,7 +31,7 @@ screen_keys j j
 screen_match "^ tn-h100-001"
 screen_keys D
 screen_wait "Drain tn-h100-001"
-screen_wait "(주)딥비전랩스: 1 job, 2 GPUs"
+screen_wait "(주)딥비전랩스: 1 job, 2 GPUs here"
 screen_wait "GPUs out of service: 2"
 # Enter on an empty dialog lands on No; y there checks the reason first
 screen_keys Enter Enter Enter Enter y

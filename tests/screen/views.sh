@@ -51,12 +51,23 @@ screen_wait "PARTv"
 screen_keys m
 screen_wait "Rack map: 2 rows x 2 racks"
 screen_wait "allocated"
+# one glyph per node by precedence: drained and failed reads D, down X;
+# the legend wraps at 80 columns instead of losing its last entries
+screen_match "R01 +#D "
+screen_match "R02 +X( |$)"
+screen_wait "X down"
+screen_wait ". empty"
 screen_keys m
 screen_gone "Rack map"
 
 # queues: partitions, drill into jobs, job detail
 screen_keys 2
 screen_wait "2 partitions"
+# FREE counts only schedulable nodes; the drained (h100) and down (a100)
+# nodes' idle GPUs are OUT: GPU USE + FREE + OUT = all
+screen_match "GPU USE +FREE +OUT"
+screen_match "^ h100 .* 2/4 +0 +2 "
+screen_match "^ a100 .* 1/4 +1 +2 "
 screen_match "h100 .* Resources 1"
 screen_keys : j o b s Space h 1 0 0 Enter
 screen_wait "h100 > 2 of 2 active jobs"
@@ -74,9 +85,17 @@ w1=$(screen_dump | grep -F "(주)딥비전랩스" | sed 's/ *$//' | wc -L)
 w2=$(screen_dump | grep -F "Acme Research" | sed 's/ *$//' | wc -L)
 [ "$w1" = "$w2" ] || { echo "misaligned tenant rows: $w1 vs $w2 columns"; screen_dump; exit 1; }
 screen_match "2/4 +\|+\.* +95%"
+# burn is the mean over the last 24 h of usage samples (5 GPUs), not the
+# 2 GPUs running now × 24 = 48; it arrives live with the samples
+screen_wait "BURN/24h"
+psql -q -d "$db" -c "INSERT INTO dcops.usage_sample (ts, tenant_id, partition_id, gpus_in_use, gpu_hours)
+  VALUES (now() - interval '2 hours', 1, 1, 5, 0.4), (now() - interval '1 hour', 1, 1, 5, 0.4)"
+screen_match "딥비전랩스 .* 120 "
 screen_keys : t e n a n t Space 딥비전 Enter
 screen_wait "Deepvision Labs"
 screen_wait "GPU-hours"
+screen_wait "burn 120 GPU-h/day"
+screen_wait "over the 24 h window: samples since"
 screen_keys Escape
 
 # incidents and a timeline

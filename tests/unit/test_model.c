@@ -316,6 +316,77 @@ static void test_node_and_gpu_derived(void **state)
 	model_free(m);
 }
 
+/* Put node id again with new states, keeping its name and GPUs. */
+static void put_node_health(struct dc_model *m, int64_t id, int64_t part, int gpus, enum dc_admin a,
+                            enum dc_sched s, enum dc_health h)
+{
+	put_node(m, id, part, gpus, a, s);
+	struct dc_node n = *model_node(m, id);
+	n.version = next_version++;
+	n.health = h;
+	n.gpus = NULL;
+	n.gpu_slots = 0;
+	put(m, DC_T_NODE, &n);
+}
+
+/* FREE is what the scheduler could place now: idle GPUs on drained,
+ * draining, down, unknown or failed nodes are OUT, and the three figures
+ * add up to the partition's GPUs through every change. Issue 17: a100
+ * showed FREE 47 with 7 GPUs schedulable. */
+static void test_partition_free(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	put_partition(m, 1);
+	put_node(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_MIXED);
+	put_node(m, 11, 1, 8, DC_ADMIN_DRAINED, DC_SCHED_IDLE);
+	put_node(m, 12, 1, 8, DC_ADMIN_DRAINING, DC_SCHED_MIXED);
+	put_node(m, 13, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_DOWN);
+	put_node(m, 14, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_UNKNOWN);
+	put_node_health(m, 15, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE, DC_HEALTH_FAIL);
+	for (int i = 0; i < 8; i++) {
+		put_gpu(m, 100 + i, 10, i, i == 0 ? 500 : 0, 0, 40);
+		put_gpu(m, 120 + i, 12, i, i < 2 ? 501 : 0, 0, 40);
+	}
+	const struct dc_partition *p = model_partition(m, 1);
+	assert_int_equal(p->gpus_total, 48);
+	assert_int_equal(p->gpus_used, 3);
+	assert_int_equal(p->gpus_free, 7);
+	assert_int_equal(p->gpus_out, 38);
+
+	/* a job leaves the draining node: its GPU goes OUT, not FREE */
+	struct dc_gpu g = *(const struct dc_gpu *)model_get(m, DC_T_GPU, 120);
+	g.job_id = 0;
+	put(m, DC_T_GPU, &g);
+	p = model_partition(m, 1);
+	assert_int_equal(p->gpus_free, 7);
+	assert_int_equal(p->gpus_out, 39);
+	/* a job starts on the schedulable node */
+	g = *(const struct dc_gpu *)model_get(m, DC_T_GPU, 105);
+	g.job_id = 502;
+	put(m, DC_T_GPU, &g);
+	p = model_partition(m, 1);
+	assert_int_equal(p->gpus_free, 6);
+	assert_int_equal(p->gpus_used, 3);
+	/* resume the drained node, fail the active one */
+	put_node(m, 11, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	put_node_health(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_MIXED, DC_HEALTH_FAIL);
+	p = model_partition(m, 1);
+	assert_int_equal(p->gpus_free, 8);
+	assert_int_equal(p->gpus_out, 37);
+	assert_int_equal(p->gpus_used + p->gpus_free + p->gpus_out, p->gpus_total);
+	/* the partition row replaced keeps them; a node deleted takes its share */
+	put_partition(m, 1);
+	assert_int_equal(model_partition(m, 1)->gpus_free, 8);
+	model_delete(m, DC_T_NODE, 11);
+	p = model_partition(m, 1);
+	assert_int_equal(p->gpus_free, 0);
+	assert_int_equal(p->gpus_used + p->gpus_free + p->gpus_out, p->gpus_total);
+	assert_false(dc_node_schedulable(model_node(m, 12)));
+	assert_false(dc_node_schedulable(model_node(m, 13)));
+	model_free(m);
+}
+
 static void test_job_transitions(void **state)
 {
 	(void)state;
@@ -618,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_reread_same_version),
 		cmocka_unit_test(test_many_rows),
 		cmocka_unit_test(test_node_and_gpu_derived),
+		cmocka_unit_test(test_partition_free),
 		cmocka_unit_test(test_job_transitions),
 		cmocka_unit_test(test_job_counters_random),
 		cmocka_unit_test(test_gpu_replace_random),
