@@ -281,7 +281,7 @@ static void throttle_row(struct sim *s, const struct row_effect *e)
 		if (n->row != e->row || n->sched == SCHED_DOWN || n->ngpus == 0)
 			continue;
 		const struct sim_part *p = n->part >= 0 ? &s->parts[n->part] : NULL;
-		int tdp = p ? p->tdp_w : 300, idle = p ? p->idle_w : 40, host = p ? p->host_w : 800;
+		int tdp = p ? p->tdp_w : 300, idle = p ? p->idle_w : 40, host = p ? p->host_w : SIM_HOST_W;
 		/* a power cap shares the row's budget evenly; what is left after the host goes to the GPUs */
 		int cap = e->kw ? clampi((e->kw * 1000 / nodes - host) / n->ngpus, idle, tdp) : tdp;
 		for (int k = n->gpu0; k < n->gpu0 + n->ngpus; k++) {

@@ -18,6 +18,8 @@
 #define SIM_DB_TEMP 3
 #define SIM_DB_MEM_PCT 5
 #define SIM_DB_POWER_PCT 8
+/* Cold-aisle inlet temperature: what a powered-off GPU cools to. */
+#define SIM_INLET_C 25
 
 enum scope {
 	SCOPE_JOB,    /* one job on the node dies; the node is fine */
@@ -376,7 +378,7 @@ static void sample_gpu(struct sim *s, struct sim_gpu *g)
 		g->util = 0;
 		g->mem = 0;
 		g->power = 0;
-		g->temp = 25;
+		g->temp = SIM_INLET_C;
 		return;
 	}
 	/* noise stays inside the deadbands: rows change when the work does */
@@ -404,7 +406,8 @@ void sim_telemetry(struct sim *s)
 	int slot = (int)(s->tick % (uint64_t)s->telem_period);
 	for (int i = 0; i < s->ngpus; i++) {
 		struct sim_gpu *g = &s->gpus[i];
-		if (!g->dirty && i % s->telem_period != slot)
+		/* a down node's GPUs go dark at once, not at their next slot */
+		if (!g->dirty && i % s->telem_period != slot && s->nodes[g->node].sched != SCHED_DOWN)
 			continue;
 		sample_gpu(s, g);
 		if (g->dirty || moved(g)) {
@@ -420,11 +423,29 @@ void sim_telemetry(struct sim *s)
 		struct sim_node *n = &s->nodes[i];
 		if (n->sched == SCHED_DOWN || (!n->dirty && i % s->beat_period != beat))
 			continue;
-		int power = n->part >= 0 ? s->parts[n->part].host_w : 800;
-		for (int g = n->gpu0; g < n->gpu0 + n->ngpus; g++)
-			power += s->gpus[g].w_power;
-		n->power_w = power;
 		n->last_seen = s->wall_now;
 		n->dirty = true;
+	}
+}
+
+/* A node draws its host base (CPUs, fans, NICs: sim_part.host_w) plus
+ * what its GPUs report, from the values written, so the node row and its
+ * GPU rows always add up; a down node is powered off and draws nothing,
+ * like its GPUs. After every pass that may change GPU power (telemetry,
+ * a drill's throttling). */
+void sim_nodes_power(struct sim *s)
+{
+	for (int i = 0; i < s->nnodes; i++) {
+		struct sim_node *n = &s->nodes[i];
+		int power = 0;
+		if (n->sched != SCHED_DOWN) {
+			power = n->part >= 0 ? s->parts[n->part].host_w : SIM_HOST_W;
+			for (int g = n->gpu0; g < n->gpu0 + n->ngpus; g++)
+				power += s->gpus[g].w_power;
+		}
+		if (power != n->power_w) {
+			n->power_w = power;
+			n->dirty = true;
+		}
 	}
 }

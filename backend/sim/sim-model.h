@@ -22,6 +22,9 @@ extern const char *const sim_sched_names[];
 extern const char *const sim_jstate_names[];
 
 #define SIM_GPN_MAX 64
+/* Host base power (W) of a node in no known partition; partitions take
+ * theirs from the accelerator table of sim.c (sim_part.host_w). */
+#define SIM_HOST_W 800
 
 struct sim_part {
 	int id;
@@ -161,6 +164,7 @@ void sim_job_free(struct sim_job *j);
 void sim_faults_inject(struct sim *s);
 void sim_nodes_refresh(struct sim *s);
 void sim_telemetry(struct sim *s);
+void sim_nodes_power(struct sim *s);
 void sim_incident_free(struct sim_incident *in);
 /* What a named fault did: jobs and GPUs killed, tenant ids (caller frees). */
 struct sim_fault_hit {

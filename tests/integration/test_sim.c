@@ -199,6 +199,38 @@ static void test_reload(void **state)
 	check_allocation(f->c);
 }
 
+/* Node power is its host base plus its GPUs, one base per partition; a
+ * down node is off, like its GPUs (issue 17: a drained and down node
+ * showed 4.5 kW while each of its GPUs read 0 W). */
+static void test_node_power(void **state)
+{
+	struct fx *f = *state;
+	exec_ok(f->c, "UPDATE dcops.node SET sched_state = 'down', admin_state = 'drained', "
+	              "drain_reason = 'test: PSU failure', drained_by = 'test', drained_at = now(), "
+	              "health = 'fail', power_w = 4500 WHERE name = 'gj-h100-005'");
+	struct dc_err err = {0};
+	assert_int_equal(sim_load(f->s, f->c, &err), 0);
+	/* a telemetry period (5 s of 100 ms ticks) and then some */
+	ticks(f, 60);
+	assert_int_equal(num(f->c, "SELECT n.power_w + sum(g.power_w) FROM dcops.node n JOIN dcops.gpu g "
+	                           "ON g.node_id = n.id WHERE n.name = 'gj-h100-005' GROUP BY n.power_w"), 0);
+	assert_int_equal(num(f->c, "SELECT max(g.temp_c) FROM dcops.gpu g JOIN dcops.node n ON n.id = g.node_id "
+	                           "WHERE n.name = 'gj-h100-005'"), 25);
+	/* every down node: 0 W, and so are its GPUs */
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.node n WHERE n.sched_state = 'down' AND "
+	                           "(n.power_w > 0 OR EXISTS (SELECT 1 FROM dcops.gpu g WHERE g.node_id = n.id "
+	                           "AND g.power_w > 0))"), 0);
+	/* every other node: its GPUs plus one host base per partition (600-1,800 W) */
+	assert_int_equal(num(f->c, "SELECT count(*) FROM (SELECT n.partition_id, count(DISTINCT n.power_w - g.w) AS d, "
+	                           "min(n.power_w - g.w) AS lo, max(n.power_w - g.w) AS hi FROM dcops.node n "
+	                           "JOIN (SELECT node_id, sum(power_w) AS w FROM dcops.gpu GROUP BY 1) g "
+	                           "ON g.node_id = n.id WHERE n.sched_state <> 'down' GROUP BY 1) x "
+	                           "WHERE d <> 1 OR lo < 600 OR hi > 1800"), 0);
+	assert_true(num(f->c, "SELECT count(*) FROM dcops.node WHERE sched_state <> 'down'") > 250);
+	/* a GPU that draws nothing is at the inlet temperature; one that works is warmer */
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.gpu WHERE (power_w = 0) <> (temp_c <= 25)"), 0);
+}
+
 static void test_daemon(void **state)
 {
 	struct fx *f = *state;
@@ -226,6 +258,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_allocation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_and_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_power, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_daemon, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
