@@ -144,14 +144,17 @@ static void faults(struct sim *s, int xid, int gpu, const int *idx, int n, struc
 {
 	for (int i = 0; i < n; i++)
 		sim_fault_named(s, xid, idx[i], gpu, hit);
-	sb_appendf(what, "%d node%s hit; %d job%s killed (%d GPUs) of %d tenant%s", n, n == 1 ? "" : "s",
-	           hit->jobs, hit->jobs == 1 ? "" : "s", hit->gpus, hit->ntenants, hit->ntenants == 1 ? "" : "s");
+	char *impact = sim_impact_text(hit, n, "hit");
+	sb_append(what, impact);
+	free(impact);
 }
 
 /* Records what a fresh event did on its incident: a timeline entry and the
- * tenants whose jobs it killed. */
-static int tell(struct sim *s, PGconn *c, const char *incident, const struct sim_fault_hit *hit,
-                const char *what, struct dc_err *err)
+ * tenants whose jobs it killed; for a fault (scope not NULL) its impact in
+ * numbers and the severity they call for (dcops.incident_severity), never
+ * below the one it has (a scenario's or an operator's). */
+static int tell(struct sim *s, PGconn *c, const char *incident, const char *scope,
+                const struct sim_fault_hit *hit, const char *what, struct dc_err *err)
 {
 	struct sb ids = {0};
 	sb_append(&ids, "{");
@@ -166,6 +169,26 @@ static int tell(struct sim *s, PGconn *c, const char *incident, const struct sim
 		"INSERT INTO dcops.incident_event (incident_id, actor, kind, body) "
 		"VALUES ($1::bigint, 'dcopsd', 'signal', $3)", 3, p);
 	sb_free(&ids);
+	if (rows >= 0 && scope) {
+		char n[6][24];
+		snprintf(n[0], sizeof n[0], "%d", hit->jobs);
+		snprintf(n[1], sizeof n[1], "%d", hit->gpus);
+		snprintf(n[2], sizeof n[2], "%d", hit->largest);
+		snprintf(n[3], sizeof n[3], "%d", hit->gpus_out);
+		snprintf(n[4], sizeof n[4], "%.3f", sim_lost_pct(s));
+		const char *q[] = { incident, scope, n[0], n[1], n[2], n[3], n[4], what };
+		long up = sim_write_cmd(c, err,
+			"UPDATE dcops.incident i SET jobs_killed = x.jobs, gpus_killed = x.gpus, "
+			"largest_job_gpus = x.largest, gpus_out = x.gpus_out, tenants_hit = x.tenants, "
+			"impact = $8, sev = least(i.sev, dcops.incident_severity($2, x.tenants, x.gpus, x.largest, "
+			"$7::numeric)) "
+			"FROM (SELECT i.jobs_killed + $3::int AS jobs, i.gpus_killed + $4::int AS gpus, "
+			"  greatest(i.largest_job_gpus, $5::int) AS largest, i.gpus_out + $6::int AS gpus_out, "
+			"  (SELECT count(*)::int FROM dcops.incident_tenant t WHERE t.incident_id = i.id) AS tenants "
+			"  FROM dcops.incident i WHERE i.id = $1::bigint) x "
+			"WHERE i.id = $1::bigint", 8, q);
+		rows = up < 0 ? -1 : rows + up;
+	}
 	free(body);
 	if (rows < 0)
 		return -1;
@@ -196,9 +219,12 @@ static int apply_event(struct sim *s, PGconn *c, PGresult *r, int i, struct dc_e
 	if (fresh) {
 		struct sim_fault_hit hit = {0};
 		struct sb what = {0};
+		const char *scope = NULL;
 		if (strcmp(kind, "xid") == 0) {
+			scope = "node";
 			faults(s, param_int(p, "xid"), param_int(p, "gpu"), idx, n, &hit, &what);
 		} else if (strcmp(kind, "leaf_switch") == 0) {
+			scope = "leaf";
 			faults(s, 0, -1, idx, n, &hit, &what);
 		} else if (strcmp(kind, "storage_degraded") == 0) {
 			storage_slow(s, param_int(p, "pct"), &what);
@@ -224,7 +250,7 @@ static int apply_event(struct sim *s, PGconn *c, PGresult *r, int i, struct dc_e
 			sb_appendf(&what, "%s (%d nodes)", detail, n);
 		}
 		if (!PQgetisnull(r, i, 5))
-			rc = tell(s, c, PQgetvalue(r, i, 5), &hit, what.buf ? what.buf : kind, err);
+			rc = tell(s, c, PQgetvalue(r, i, 5), scope, &hit, what.buf ? what.buf : kind, err);
 		s->st.faults++;
 		free(hit.tenants);
 		sb_free(&what);
