@@ -1,7 +1,9 @@
 /* sim-drill.c — a drill's injected events on the simulated fleet, inside
  * the tick's transaction. dcops.drill_sim_events() injects what is due
  * (the database opens each event's tagged incident) and hands every event
- * of the running drill over, fresh the first time. Fresh events have their
+ * of the running drill over, fresh the first time. First, once per drill,
+ * its premise (running_jobs) is set up: the jobs its story starts from run
+ * on the nodes it names. Fresh events have their
  * one-time effect: an Xid or a leaf switch down goes through the fault
  * code of sim-faults.c; a storage degradation slows the running jobs; a
  * runaway tenant submits a burst. Cooling failures and power caps last
@@ -15,6 +17,8 @@
 #include "db.h"
 #include "sim/sim-model.h"
 
+/* A premise job has been running this long when the drill starts (simulated seconds). */
+#define SIM_PREMISE_RAN (6 * 3600.0)
 /* A burst holds its GPUs this long at this utilisation (simulated seconds, %). */
 #define SIM_BURST_HOLD (24 * 3600.0)
 #define SIM_BURST_UTIL_MAX 4
@@ -93,6 +97,14 @@ static void restore(struct sim *s)
 	d->nmarked = 0;
 	d->nrows = 0;
 	d->id = 0;
+}
+
+static int tenant_by_name(const struct sim *s, const char *name)
+{
+	for (int k = 0; k < s->ntenants; k++)
+		if (strcmp(s->tenants[k].name, name) == 0)
+			return k;
+	return -1;
 }
 
 /* A burst of whole-node jobs that hold their GPUs and barely use them. */
@@ -229,10 +241,7 @@ static int apply_event(struct sim *s, PGconn *c, PGresult *r, int i, struct dc_e
 		} else if (strcmp(kind, "storage_degraded") == 0) {
 			storage_slow(s, param_int(p, "pct"), &what);
 		} else if (strcmp(kind, "runaway_tenant") == 0) {
-			int ti = -1;
-			for (int k = 0; k < s->ntenants && ti < 0; k++)
-				if (strcmp(s->tenants[k].name, param_str(p, "tenant")) == 0)
-					ti = k;
+			int ti = tenant_by_name(s, param_str(p, "tenant"));
 			if (ti >= 0)
 				burst(s, ti, param_int(p, "gpus"), &what);
 			else
@@ -260,8 +269,59 @@ static int apply_event(struct sim *s, PGconn *c, PGresult *r, int i, struct dc_e
 	return rc;
 }
 
+/* One premise job of the spec's running_jobs. */
+static void premise_job(struct sim *s, const cJSON *job)
+{
+	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(job, "nodes");
+	int n = cJSON_GetArraySize(nodes), k = 0, ti = tenant_by_name(s, param_str(job, "tenant"));
+	if (ti < 0 || n < 1) {
+		sim_log(s, "drill premise: no tenant %s in the simulated fleet", param_str(job, "tenant"));
+		return;
+	}
+	int *idx = xcalloc((size_t)n + 1, sizeof *idx);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, nodes) {
+		int ix = cJSON_IsString(e) ? sim_node_by_name(s, e->valuestring) : -1;
+		if (ix >= 0)
+			idx[k++] = ix;
+	}
+	const char *name = param_str(job, "name")[0] ? param_str(job, "name") : "drill-premise";
+	int used = sim_jobs_premise(s, ti, idx, k, param_int(job, "gpus") / n, name, SIM_PREMISE_RAN);
+	sim_log(s, "drill premise: %s runs %s on %d of %d nodes", s->tenants[ti].name, name, used, n);
+	free(idx);
+}
+
+/* The running drill's premise, once: drill_run.premise_at marks it done
+ * (for a restarted adapter too). Read before written: an UPDATE that
+ * matched nothing would still wake every console. */
+static int premise(struct sim *s, PGconn *c, struct dc_err *err)
+{
+	PGresult *r = db_exec(c, err, "SELECT id, coalesce(spec->'running_jobs', '[]')::text FROM dcops.drill_run "
+	                      "WHERE status = 'running' AND premise_at IS NULL", 0, NULL);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+	cJSON *jobs = cJSON_Parse(PQgetvalue(r, 0, 1));
+	const cJSON *job;
+	cJSON_ArrayForEach(job, jobs)
+		premise_job(s, job);
+	cJSON_Delete(jobs);
+	const char *p[] = { PQgetvalue(r, 0, 0) };
+	long rows = sim_write_cmd(c, err, "UPDATE dcops.drill_run SET premise_at = now() WHERE id = $1::bigint", 1, p);
+	PQclear(r);
+	if (rows < 0)
+		return -1;
+	s->st.rows += rows;
+	return 0;
+}
+
 int sim_drill_apply(struct sim *s, PGconn *c, struct dc_err *err)
 {
+	if (premise(s, c, err) < 0)
+		return -1;
 	if (!s->drill)
 		s->drill = xcalloc(1, sizeof *s->drill);
 	PGresult *r = db_exec(c, err, "SELECT drill_id, seq, kind, params::text, nodes::text, incident_id, fresh "

@@ -95,6 +95,7 @@ struct sim_job {
 	int util, exit_code;
 	int *held, nheld;         /* GPU indices */
 	char *node_list;
+	char *name;               /* NULL: made up from the id when written */
 	int run_ix;               /* index in sim.run while running */
 	bool is_new, dirty;
 };
@@ -170,6 +171,13 @@ void sim_jobs_schedule(struct sim *s);
 void sim_jobs_warm(struct sim *s);
 void sim_jobs_accrue(struct sim *s);
 void sim_job_free(struct sim_job *j);
+/* A drill's premise: tenant ti runs a job of per_node GPUs on each of the
+ * nodes (indices), started ran_for simulated seconds ago. What held those
+ * GPUs is requeued, and so are the tenant's other jobs its quota would no
+ * longer hold; nodes that cannot run jobs (drained, failed, down) are left
+ * out. Returns the nodes used. */
+int sim_jobs_premise(struct sim *s, int ti, const int *nodes, int n, int per_node, const char *name,
+                     double ran_for);
 
 /* sim-faults.c */
 void sim_faults_inject(struct sim *s);

@@ -136,10 +136,13 @@ static int write_new_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 	for (size_t i = 0; i < s->fresh.n; i++) {
 		const struct sim_job *j = s->fresh.v[i];
 		const struct sim_tenant *t = &s->tenants[j->tenant];
-		char user[32], name[48];
+		char user[32], name[208];
 		snprintf(user, sizeof user, "t%04d-u%lld", t->id, j->id % 5 + 1);
-		snprintf(name, sizeof name, "%s-%lld", job_names[j->id % (long long)DC_ARRAY_LEN(job_names)],
-		         j->id);
+		if (j->name)
+			snprintf(name, sizeof name, "%s", j->name);
+		else
+			snprintf(name, sizeof name, "%s-%lld", job_names[j->id % (long long)DC_ARRAY_LEN(job_names)],
+			         j->id);
 		arr_ll(&a[0], j->id);
 		arr_ll(&a[1], t->id);
 		arr_ll0(&a[2], t->project);

@@ -12,6 +12,11 @@
 --   dcops.incident_severity(scope, tenants, gpus_killed, largest_job_gpus,
 --        lost_pct)   the most severe rule that matches; 4 when none does
 --   dcops.drill_event_incident   drill incidents open through it too
+--   drill_run.spec->'running_jobs'   a scenario's premise (backend/drill.h):
+--        jobs the sim adapter starts on the named nodes when the drill
+--        starts; drill_run.premise_at says when it did (once per drill,
+--        whichever adapter runs). A name the database lacks is refused
+--        at drill_start, like the timeline's.
 
 ALTER TABLE dcops.incident
     ADD COLUMN jobs_killed integer NOT NULL DEFAULT 0 CHECK (jobs_killed >= 0),
@@ -101,5 +106,32 @@ BEGIN
     sev := coalesce((p->>'sev')::integer, dcops.incident_severity(scope, 0, 0, 0, NULL));
 END $$;
 
+ALTER TABLE dcops.drill_run ADD COLUMN premise_at timestamptz;
+
+CREATE FUNCTION dcops.drill_premise_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, dcops, pg_temp AS $$
+DECLARE
+    j record;
+    missing text;
+BEGIN
+    FOR j IN SELECT (o - 1)::integer AS i, e FROM jsonb_array_elements(coalesce(NEW.spec->'running_jobs', '[]'))
+             WITH ORDINALITY z(e, o) LOOP
+        IF NOT EXISTS (SELECT 1 FROM dcops.tenant t WHERE t.name = j.e->>'tenant') THEN
+            RAISE EXCEPTION 'running_jobs[%].tenant: no tenant % in this database', j.i, to_json(j.e->>'tenant')
+                USING ERRCODE = 'undefined_object';
+        END IF;
+        SELECT min(x.name) INTO missing FROM jsonb_array_elements_text(j.e->'nodes') x(name)
+         WHERE NOT EXISTS (SELECT 1 FROM dcops.node n WHERE n.name = x.name);
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'running_jobs[%].nodes: no node % in this database', j.i, to_json(missing)
+                USING ERRCODE = 'undefined_object';
+        END IF;
+    END LOOP;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER drill_premise_check BEFORE INSERT ON dcops.drill_run
+    FOR EACH ROW EXECUTE FUNCTION dcops.drill_premise_check();
+
+REVOKE ALL ON FUNCTION dcops.drill_premise_check() FROM PUBLIC;
 REVOKE ALL ON FUNCTION dcops.incident_severity(text, integer, integer, integer, numeric) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcops.incident_severity(text, integer, integer, integer, numeric) TO dcops_viewer;
