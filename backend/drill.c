@@ -666,6 +666,8 @@ void drill_scorecard_print(FILE *f, const cJSON *card, enum report_format fmt)
 	esc(&sb, fmt, str(card, "started_by"));
 	sb_appendf(&sb, " at %s, speed %gx, seed %.0f\n", str(card, "started_at") ? str(card, "started_at") : "?",
 	           num(card, "speed", 1), num(card, "seed", 0));
+	sb_appendf(&sb, "%sTimes: wall clock since the drill started; its data center ran %gx faster.\n",
+	           md ? "\n" : "", num(card, "speed", 1));
 
 	sb_append(&sb, md ? "\n### Expectations\n\n" : "\nExpectations\n");
 	const cJSON *e;
@@ -703,7 +705,7 @@ void drill_scorecard_print(FILE *f, const cJSON *card, enum report_format fmt)
 		esc(&sb, fmt, str(e, "why"));
 		sb_append(&sb, "\n");
 	}
-	sb_append(&sb, md ? "\n### Timeline\n\n" : "\nTimeline (scenario time)\n");
+	sb_append(&sb, md ? "\n### Timeline\n\n" : "\nTimeline\n");
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(card, "timeline")) {
 		span(num(e, "at_s", 0), t, sizeof t);
 		sb_appendf(&sb, md ? "- +%s " : "  +%-9s ", t);

@@ -49,7 +49,8 @@
  * Times *_s are wall-clock seconds from the drill's start (or from the
  * event an expectation follows, for measured_s): the injected timeline runs
  * at the drill's speed, but expectation limits (within_s) are the
- * operator's own response time, never compressed.
+ * operator's own response time, never compressed. The wall clock is the
+ * one time base every drill screen and report shows, said once.
  *
  * Ownership: struct drill_scenario owns its strings and spec (drill_scenario_free).
  * cJSON trees returned through `out` parameters are the caller's to
