@@ -421,9 +421,12 @@ void sim_telemetry(struct sim *s)
 
 /* A node draws its host base (CPUs, fans, NICs: sim_part.host_w) plus
  * what its GPUs report, from the values written, so the node row and its
- * GPU rows always add up; a down node is powered off and draws nothing,
- * like its GPUs. After every pass that may change GPU power (telemetry,
- * a drill's throttling). */
+ * GPU rows add up; a down node is powered off and draws nothing, like its
+ * GPUs. After every pass that may change GPU power (telemetry, a drill's
+ * throttling). The node row takes the exact sum whenever it is written
+ * anyway (a heartbeat, a job or state change) and otherwise only when the
+ * sum moved past the power deadband: each GPU's jitter would else rewrite
+ * its node on every GPU row (measured: +46% rows at 290 nodes). */
 void sim_nodes_power(struct sim *s)
 {
 	for (int i = 0; i < s->nnodes; i++) {
@@ -434,9 +437,10 @@ void sim_nodes_power(struct sim *s)
 			for (int g = n->gpu0; g < n->gpu0 + n->ngpus; g++)
 				power += s->gpus[g].w_power;
 		}
-		if (power != n->power_w) {
-			n->power_w = power;
-			n->dirty = true;
-		}
+		int band = SIM_DB_POWER_PCT * (n->power_w > 50 ? n->power_w : 50);
+		if (power == n->power_w || (!n->dirty && power != 0 && abs(power - n->power_w) * 100 < band))
+			continue;
+		n->power_w = power;
+		n->dirty = true;
 	}
 }

@@ -220,12 +220,15 @@ static void test_node_power(void **state)
 	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.node n WHERE n.sched_state = 'down' AND "
 	                           "(n.power_w > 0 OR EXISTS (SELECT 1 FROM dcops.gpu g WHERE g.node_id = n.id "
 	                           "AND g.power_w > 0))"), 0);
-	/* every other node: its GPUs plus one host base per partition (600-1,800 W) */
-	assert_int_equal(num(f->c, "SELECT count(*) FROM (SELECT n.partition_id, count(DISTINCT n.power_w - g.w) AS d, "
-	                           "min(n.power_w - g.w) AS lo, max(n.power_w - g.w) AS hi FROM dcops.node n "
-	                           "JOIN (SELECT node_id, sum(power_w) AS w FROM dcops.gpu GROUP BY 1) g "
-	                           "ON g.node_id = n.id WHERE n.sched_state <> 'down' GROUP BY 1) x "
-	                           "WHERE d <> 1 OR lo < 600 OR hi > 1800"), 0);
+	/* every other node: its GPUs plus its partition's host base (README),
+	 * within the power deadband (8%) between heartbeats */
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.node n JOIN dcops.partition p ON p.id = n.partition_id "
+	                           "JOIN (VALUES ('h100', 1800), ('a100', 1500), ('t4', 600), ('ipu', 700)) b(part, w) "
+	                           "ON b.part = p.name "
+	                           "JOIN (SELECT node_id, sum(power_w) AS w FROM dcops.gpu GROUP BY 1) g ON g.node_id = n.id "
+	                           "WHERE n.sched_state <> 'down' AND abs(n.power_w - b.w - g.w) * 100 >= 8 * n.power_w"), 0);
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.node n JOIN dcops.partition p ON p.id = n.partition_id "
+	                           "WHERE p.name NOT IN ('h100', 'a100', 't4', 'ipu')"), 0);
 	assert_true(num(f->c, "SELECT count(*) FROM dcops.node WHERE sched_state <> 'down'") > 250);
 	/* a GPU that draws nothing is at the inlet temperature; one that works is warmer */
 	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.gpu WHERE (power_w = 0) <> (temp_c <= 25)"), 0);
