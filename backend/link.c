@@ -238,7 +238,7 @@ struct link *link_new(struct loop *l, const struct link_opts *o, link_changed_fn
 		.process_config = p && p->read_ssh_config,
 		.accept_new = o->accept_new,
 		.no_agent = o->no_agent,
-		.reconnect = true,
+		.reconnect = !o->once,
 		.keepalive_ms = o->keepalive_ms ? o->keepalive_ms : 2000,
 		.dead_ms = o->dead_ms ? o->dead_ms : 6000,
 	};
