@@ -374,6 +374,7 @@ static void question_of(struct ssh_conn *c, const char *who, struct link_questio
 	snprintf(q->type, sizeof q->type, "%s", hk->type);
 	snprintf(q->fingerprint, sizeof q->fingerprint, "%s", hk->fingerprint);
 	snprintf(q->file, sizeof q->file, "%s", hk->file);
+	snprintf(q->note, sizeof q->note, "%s", hk->note);
 	const char *pr = ssh_conn_prompt(c);
 	snprintf(q->prompt, sizeof q->prompt, "%s", pr ? pr : "");
 }

@@ -113,6 +113,7 @@ struct link_question {
 	char fingerprint[96];   /* "SHA256:..." */
 	char file[512];         /* the known_hosts file */
 	char prompt[256];       /* SECRET: what is asked */
+	char note[600];         /* HOSTKEY: "" or a @cert-authority line dcops ignores */
 };
 
 /* The open question (kind NONE when there is none). */

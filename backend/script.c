@@ -67,8 +67,8 @@ static int refusal(const struct link *k, struct dc_err *err)
 	case LINK_NEEDS_HOSTKEY:
 		return dc_err_set(err, "ssh: %s: unknown host key %s %s (not in %s); compare the fingerprint "
 		                  "with the one your site publishes, then run again with --ssh-accept-new "
-		                  "or accept it in the console", link_target(k), q.type, q.fingerprint,
-		                  q.file);
+		                  "or accept it in the console%s%s", link_target(k), q.type, q.fingerprint,
+		                  q.file, q.note[0] ? "; " : "", q.note);
 	case LINK_NEEDS_SECRET:
 		return dc_err_set(err, "ssh: %s: %s: a script command cannot ask; load the key into "
 		                  "ssh-agent", link_target(k), q.prompt);

@@ -95,6 +95,21 @@ done
 want "known_hosts after a changed key" "$(cat "$KH")" "[127.0.0.1]:$B $(cut -d' ' -f1-2 "$T/other.pub")"
 echo "$good" >"$KH"
 
+# a revoked key (issue 12 item 5): refused with or without --ssh-accept-new,
+# nothing appended; a @cert-authority line is named and trusts nothing
+revoked="@revoked * $(cut -d' ' -f1-2 "$DCOPS_SSH_BASTION_DIR/host_ed25519.pub")"
+echo "$revoked" >"$KH"
+for accept in "" --ssh-accept-new; do
+	# shellcheck disable=SC2086 # $accept: no word or one
+	check 1 "^dcops status: ssh: .*REVOKED HOST KEY.*known_hosts line 1 marks @revoked; refusing \(no override\)" \
+		-- --ssh "$SSH" $accept --db "$DBC" status
+	want "known_hosts after a revoked key ($accept)" "$(cat "$KH")" "$revoked"
+done
+echo "@cert-authority *.example,[127.0.0.1]:* $(cut -d' ' -f1-2 "$T/other.pub")" >"$KH"
+check 1 "unknown host key.*known_hosts line 1 is a @cert-authority line for this host: dcops does not check host certificates" \
+	-- --ssh "$SSH" --db "$DBC" status
+echo "$good" >"$KH"
+
 # a profile's ssh: read-only refuses a drain with one line, no action row
 cat >"$T/cfg.json" <<JSON
 { "profiles": {
