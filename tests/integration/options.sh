@@ -122,6 +122,8 @@ check 0 "^resume recorded: gpu-001" -- resume gpu-001 --reason "after the armed 
 check 2 "option '--db' needs a value" -- status --db
 check 2 "option '--readonly' takes no value" -- status --readonly=yes
 check 2 "usage" -- status --db "dbname=$DB" -- --readonly
+# seed keeps --config for its fleet file: its own error, not the config's
+check 1 "^dcops: seed: " -- seed --config "$TEST_TMP/nofleet.json" --db "dbname=$DB"
 
 # nothing above left a connection behind
 want_sql "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB' AND pid <> pg_backend_pid()" 0
