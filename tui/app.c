@@ -970,9 +970,8 @@ static void apply_config(struct app *a, const struct config *cfg, struct dc_opts
 	}
 	if (!eff->theme)
 		eff->theme = cfg->theme;
+	/* main has refused a --profile the config does not hold */
 	const struct config_profile *p = config_profile(cfg, eff->profile);
-	if (eff->profile && !p)
-		set_msg(a, true, "%s: no profile '%s'", cfg->path ? cfg->path : "config", eff->profile);
 	if (!p)
 		return;
 	if (!eff->db)
@@ -1016,18 +1015,15 @@ int app_run(const struct dc_opts *o)
 	}
 	struct app a = { .o = o, .write_minutes = 15 };
 	struct dc_opts eff = *o;
-	struct config cfg = { 0 };
+	/* main read the config, and stopped on one it could not read */
+	const struct config *cfg = o->cfg;
 	struct dc_err err;
-	if (config_load(o->config, &cfg, &err) == -1)
-		set_msg(&a, true, "%s", err.msg);
-	else
-		apply_config(&a, &cfg, &eff);
+	apply_config(&a, cfg, &eff);
 	a.readonly = eff.readonly;
 	char *conninfo = db_resolve(&eff, NULL);
 
 	if (screen_start(&a) == -1) {
 		free(conninfo);
-		config_free(&cfg);
 		return 1;
 	}
 	if (colors_init(eff.theme, &err) == -1)
@@ -1049,7 +1045,7 @@ int app_run(const struct dc_opts *o)
 	struct store_callbacks cb = { store_changed, store_status_changed, &a };
 	a.dialogs = dialog_host_new();
 	/* with SSH, the database (store and writer) is reached through its tunnel */
-	a.ssh = ssh_ui_new(a.loop, a.dialogs, &eff, &cfg, conninfo, ssh_changed, &a, &err);
+	a.ssh = ssh_ui_new(a.loop, a.dialogs, &eff, cfg, conninfo, ssh_changed, &a, &err);
 	if (a.ssh) {
 		free(conninfo);
 		conninfo = xstrdup(ssh_ui_conninfo(a.ssh));
@@ -1092,6 +1088,5 @@ int app_run(const struct dc_opts *o)
 	loop_free(a.loop);
 	free(a.help_text);
 	free(conninfo);
-	config_free(&cfg);
 	return 0;
 }
