@@ -4,13 +4,11 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 /* ---- shared JSON helpers ---- */
 
@@ -45,52 +43,11 @@ static int line_of(const char *text, const char *at)
 	return line;
 }
 
-/* Reads a regular file whole. The open does not wait (O_NONBLOCK), so a
- * FIFO or a device named as a config or theme is refused at once instead
- * of hanging dcops until a writer appears. */
-static int read_regular(const char *path, size_t max, char **out, size_t *len, struct dc_err *err)
-{
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return dc_err_set(err, "%s: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-		close(fd);
-		return dc_err_set(err, "%s: %s", path, strerror(e));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return dc_err_set(err, "%s: not a regular file (%s)", path,
-		                  S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO"
-		                                                                      : "a device or socket");
-	}
-	struct sb sb = {0};
-	char buf[8192];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		if (sb.len + (size_t)n > max) {
-			close(fd);
-			sb_free(&sb);
-			return dc_err_set(err, "%s: file is larger than the %zu-byte limit", path, max);
-		}
-		sb_appendn(&sb, buf, (size_t)n);
-	}
-	close(fd);
-	if (n < 0) {
-		sb_free(&sb);
-		return dc_err_set(err, "%s: %s", path, strerror(errno));
-	}
-	*len = sb.len;
-	*out = sb_take(&sb);
-	return 0;
-}
-
 cJSON *config_json_load(const char *path, size_t max, struct dc_err *err)
 {
 	char *text;
 	size_t len;
-	if (read_regular(path, max, &text, &len, err) < 0)
+	if (dc_read_file(path, max, &text, &len, err) < 0)
 		return NULL;
 	if (json_depth(text) > CONFIG_MAX_DEPTH) {
 		free(text);

@@ -65,9 +65,9 @@ want_sql "SELECT count(*) FROM dcops.actions" 0
 
 # 11. a FIFO as --config: refused at once, not a hang
 mkfifo "$TEST_TMP/fifo"
-check 1 "fifo: not a regular file \(a FIFO\)" -- --config "$TEST_TMP/fifo" --db "dbname=$DB" status
-check 1 "fifo: not a regular file \(a FIFO\)" -- --config "$TEST_TMP/fifo"
-check 1 "options.*: not a regular file \(a directory\)" -- --config "$TEST_TMP" status
+check 1 "fifo: not a regular file \(it is a FIFO\)" -- --config "$TEST_TMP/fifo" --db "dbname=$DB" status
+check 1 "fifo: not a regular file \(it is a FIFO\)" -- --config "$TEST_TMP/fifo"
+check 1 "options.*: not a regular file \(it is a directory\)" -- --config "$TEST_TMP" status
 
 # 7. a missing --config, an unknown profile
 check 1 "nope.json: No such file or directory; nothing was started" -- --config "$TEST_TMP/nope.json" \
