@@ -478,7 +478,7 @@ int slurm_parse_nodes(const char *text, size_t len, struct slurm_node_set *out, 
 	struct slurm_node_set s = { 0 };
 	cJSON *root;
 	const cJSON *list, *item;
-	const char *src = "nodes";
+	const char *src = "nodes JSON";
 	if (open_doc(src, text, len, "nodes", &root, &list, &s.version, err) < 0)
 		return -1;
 	struct pctx c = { src, err, &s.arena, s.version.shape, "" };
@@ -652,7 +652,7 @@ int slurm_parse_partitions(const char *text, size_t len, struct slurm_part_set *
 	}
 	cJSON *root;
 	const cJSON *list, *item;
-	const char *src = "partitions";
+	const char *src = "partitions JSON";
 	if (open_doc(src, text, len, "partitions", &root, &list, &s.version, err) < 0)
 		return -1;
 	struct pctx c = { src, err, &s.arena, s.version.shape, "" };

@@ -43,11 +43,20 @@ struct hl {
 	struct dc_err *err;
 };
 
-static int hl_fail(struct hl *h, const char *why, const char *detail)
+/* detail: the len bytes at p that are wrong (none when len is 0). */
+static int hl_failn(struct hl *h, const char *why, const char *p, size_t len)
 {
 	char q[QUOTE_MAX * 4 + 8], d[QUOTE_MAX * 4 + 8];
-	return dc_err_set(h->err, "hostlist \"%s\": %s%s", slurm_quote(h->whole, q, sizeof q), why,
+	char *detail = xstrndup(p, len);
+	dc_err_set(h->err, "hostlist \"%s\": %s%s", slurm_quote(h->whole, q, sizeof q), why,
 		slurm_quote(detail, d, sizeof d));
+	free(detail);
+	return -1;
+}
+
+static int hl_fail(struct hl *h, const char *why, const char *detail)
+{
+	return hl_failn(h, why, detail, strlen(detail));
 }
 
 static int hl_emit(struct hl *h, const char *name, size_t len)
@@ -65,11 +74,12 @@ static int hl_emit(struct hl *h, const char *name, size_t len)
 static int hl_bound(struct hl *h, const char *p, size_t len, int64_t *v)
 {
 	if (len == 0 || len > SLURM_HOSTLIST_DIGITS)
-		return hl_fail(h, "range bound must be 1 to 9 digits: ", len ? p : "(empty)");
+		return len ? hl_failn(h, "range bound must be 1 to 9 digits: ", p, len)
+		           : hl_fail(h, "range bound must be 1 to 9 digits: ", "(empty)");
 	int64_t x = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (!isdigit((unsigned char)p[i]))
-			return hl_fail(h, "range bound is not a number: ", p);
+			return hl_failn(h, "range bound is not a number: ", p, len);
 		x = x * 10 + (p[i] - '0');
 	}
 	*v = x;
@@ -102,7 +112,7 @@ static int hl_ranges(struct hl *h, char *buf, size_t blen, const char *r, size_t
 			return hl_fail(h, "range goes down: ", m);
 		}
 		if ((uint64_t)(hi - lo) >= h->max)
-			return hl_fail(h, "range too large: ", r);
+			return hl_failn(h, "range too large: ", r + s, e - s);
 		for (int64_t v = lo; v <= hi; v++) {
 			int w = snprintf(buf + blen, NAME_MAX_LEN - blen, "%0*lld", (int)lolen, (long long)v);
 			if (w < 0 || blen + (size_t)w >= NAME_MAX_LEN)
@@ -323,6 +333,8 @@ static int gpu_fields(struct gpu_sum *g, const char *p, size_t len, const char *
 				return tres_fail(g->err, g->what, whole, wlen);
 			count = v;
 		} else if (flen > 0 && !(flen == 10 && memcmp(f, "no_consume", 10) == 0)) {
+			if (type) /* one type per entry: "gpu:h100:x" is not two */
+				return tres_fail(g->err, g->what, whole, wlen);
 			type = f;
 			tlen = flen;
 		} else if (flen == 0) {
