@@ -159,7 +159,7 @@ fuzz:
 	@$(MAKE) --no-print-directory fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BIN)
 
--include $(wildcard $(FUZZ_BUILD)/backend/*.d $(FUZZ_BUILD)/backend/*/*.d)
+-include $(wildcard $(FUZZ_BUILD)/backend/*.d $(FUZZ_BUILD)/backend/*/*.d $(FUZZ_BUILD)/backend/*/*/*.d)
 
 # ---- reliability: valgrind session and soak (issue 7) ----
 #   make valgrind                 the console under valgrind for a few hundred
