@@ -1032,21 +1032,7 @@ static int parse_account_json(struct pctx *c, const cJSON *item, struct slurm_ac
 	return 0;
 }
 
-/* Splits one -P line at '|' into at most max fields (the last keeps any
- * further '|'); returns the count. */
-static size_t split_bar(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-	f[n++] = line;
-	for (char *p = line; *p && n < max; p++)
-		if (*p == '|') {
-			*p = '\0';
-			f[n++] = p + 1;
-		}
-	return n;
-}
-
-/* Runs fn on each non-empty line of a -P -n listing. */
+/* Runs fn on each non-empty line (CR LF too) of a listing. */
 static int each_line(struct pctx *c, const char *text, size_t len,
 		int (*fn)(struct pctx *, char *, size_t, void *), void *arg)
 {
@@ -1055,7 +1041,7 @@ static int each_line(struct pctx *c, const char *text, size_t len,
 			SLURM_INPUT_MAX);
 	if (memchr(text, '\0', len))
 		return dc_err_set(c->err, "%s: output holds a NUL byte", c->src);
-	char *copy = xstrndup(text, len), *save = NULL;
+	char *copy = xstrndup(text, len);
 	size_t lineno = 0;
 	int rc = 0;
 	for (char *p = copy; rc == 0 && p; lineno++) {
@@ -1070,61 +1056,153 @@ static int each_line(struct pctx *c, const char *text, size_t len,
 			rc = fn(c, p, lineno + 1, arg);
 		p = nl ? nl + 1 : NULL;
 	}
-	(void)save;
 	free(copy);
 	return rc;
 }
 
-static int assoc_line(struct pctx *c, char *line, size_t lineno, void *arg)
+/* sacctmgr and sshare -P (or -p) listings. A header line names the
+ * columns ("Par Name" is ParentName, "Descr" the description); without one
+ * (-n) the columns are in the FORMAT order of slurm-parse.h. */
+enum col { COL_ACCOUNT, COL_USER, COL_PARTITION, COL_PARENT, COL_GRPTRES, COL_GRPTRESMINS,
+	COL_GRPTRESRUNMINS, COL_DESCR, COL_ORG, COL_RAW, COL_N };
+static const char *const col_headers[COL_N] = {
+	[COL_ACCOUNT] = "Account", [COL_USER] = "User", [COL_PARTITION] = "Partition",
+	[COL_PARENT] = "Par Name", [COL_GRPTRES] = "GrpTRES", [COL_GRPTRESMINS] = "GrpTRESMins",
+	[COL_GRPTRESRUNMINS] = "GrpTRESRunMins", [COL_DESCR] = "Descr", [COL_ORG] = "Org",
+	[COL_RAW] = "GrpTRESRaw",
+};
+#define FIELDS_MAX 64
+
+struct listing {
+	int idx[COL_N];          /* field of each column, -1 when absent */
+	size_t ncols;
+	bool started;            /* past the header, or first line had none */
+	int free_text;           /* the column that may itself hold '|', -1 none */
+	struct grow rows;
+	int (*row)(struct pctx *, struct listing *, char **f);
+};
+
+static const char *field(const struct listing *l, char **f, enum col c)
 {
-	char *f[7];
+	return l->idx[c] >= 0 ? f[l->idx[c]] : "";
+}
+
+static int listing_line(struct pctx *c, char *line, size_t lineno, void *arg)
+{
+	struct listing *l = arg;
+	char *f[FIELDS_MAX + 1];
+	size_t n = 0;
 	(void)lineno;
-	struct slurm_assoc *a = grow_next(arg);
-	if (!a)
-		return fail_at(c, "", "too many lines");
-	size_t n = split_bar(line, f, 7);
-	if (n != 7) {
-		char m[160];
-		snprintf(m, sizeof m, "expected 7 fields separated by '|' (%s), got %zu", SLURM_ASSOC_FORMAT, n);
+	f[n++] = line;
+	for (char *p = line; *p; p++)
+		if (*p == '|') {
+			if (n > FIELDS_MAX)
+				return fail_at(c, "", "more than 64 fields");
+			*p = '\0';
+			f[n++] = p + 1;
+		}
+	if (!l->started) {
+		l->started = true;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(f[i], "Account") == 0) {
+				for (int k = 0; k < COL_N; k++)
+					l->idx[k] = -1;
+				for (size_t h = 0; h < n; h++)
+					for (int k = 0; k < COL_N; k++)
+						if (strcmp(f[h], col_headers[k]) == 0)
+							l->idx[k] = (int)h;
+				l->ncols = n - (n > 1 && !f[n - 1][0]);
+				return 0;
+			}
+	}
+	if (n == l->ncols + 1 && !f[n - 1][0])
+		n--;  /* -p ends each line with '|' */
+	int ft = l->free_text >= 0 ? l->idx[l->free_text] : -1;
+	if (n > l->ncols && ft >= 0) {
+		/* rejoin the free text's own '|'s */
+		size_t extra = n - l->ncols;
+		for (size_t k = 1; k <= extra; k++)
+			f[ft + (int)k][-1] = '|';
+		for (size_t k = (size_t)ft + 1; k + extra < n; k++)
+			f[k] = f[k + extra];
+		n = l->ncols;
+	}
+	if (n != l->ncols) {
+		char m[96];
+		snprintf(m, sizeof m, "expected %zu fields separated by '|', got %zu", l->ncols, n);
 		return fail_at(c, "", m);
 	}
-	/* -P ends each line with a '|' after the last field */
-	size_t l = strlen(f[6]);
-	if (l && f[6][l - 1] == '|')
-		f[6][l - 1] = '\0';
-	if (strchr(f[6], '|'))
-		return fail_at(c, "", "more than 7 fields");
-	a->account = slurm_arena_strdup(c->a, f[0]);
-	a->user = slurm_arena_strdup(c->a, f[1]);
-	a->partition = slurm_arena_strdup(c->a, f[2]);
-	a->parent_account = slurm_arena_strdup(c->a, f[3]);
+	return l->row(c, l, f);
+}
+
+static int listing_parse(struct pctx *c, const char *text, size_t len, struct listing *l)
+{
+	return each_line(c, text, len, listing_line, l);
+}
+
+static int assoc_row(struct pctx *c, struct listing *l, char **f)
+{
+	struct slurm_assoc *a = grow_next(&l->rows);
+	if (!a)
+		return fail_at(c, "", "too many lines");
+	a->account = slurm_arena_strdup(c->a, field(l, f, COL_ACCOUNT));
+	a->user = slurm_arena_strdup(c->a, field(l, f, COL_USER));
+	a->partition = slurm_arena_strdup(c->a, field(l, f, COL_PARTITION));
+	a->parent_account = slurm_arena_strdup(c->a, field(l, f, COL_PARENT));
 	if (!a->account[0])
 		return fail_at(c, "Account", "empty");
-	if (limit_gpus(c, "GrpTRES", f[4], &a->grp_gpus) < 0 ||
-	    limit_gpus(c, "GrpTRESMins", f[5], &a->grp_gpu_mins) < 0 ||
-	    limit_gpus(c, "GrpTRESRunMins", f[6], &a->grp_gpu_run_mins) < 0)
+	if (limit_gpus(c, "GrpTRES", field(l, f, COL_GRPTRES), &a->grp_gpus) < 0 ||
+	    limit_gpus(c, "GrpTRESMins", field(l, f, COL_GRPTRESMINS), &a->grp_gpu_mins) < 0 ||
+	    limit_gpus(c, "GrpTRESRunMins", field(l, f, COL_GRPTRESRUNMINS), &a->grp_gpu_run_mins) < 0)
 		return -1;
 	return 0;
 }
 
-static int account_line(struct pctx *c, char *line, size_t lineno, void *arg)
+static int account_row(struct pctx *c, struct listing *l, char **f)
 {
-	char *f[3];
-	(void)lineno;
-	struct slurm_account *a = grow_next(arg);
+	struct slurm_account *a = grow_next(&l->rows);
 	if (!a)
 		return fail_at(c, "", "too many lines");
-	if (split_bar(line, f, 3) != 3)
-		return fail_at(c, "", "expected 3 fields separated by '|' (" SLURM_ACCOUNT_FORMAT ")");
-	size_t l = strlen(f[2]);
-	if (l && f[2][l - 1] == '|')
-		f[2][l - 1] = '\0';
-	a->name = slurm_arena_strdup(c->a, f[0]);
-	a->organization = slurm_arena_strdup(c->a, f[1]);
-	a->description = slurm_arena_strdup(c->a, f[2]);
+	a->name = slurm_arena_strdup(c->a, field(l, f, COL_ACCOUNT));
+	a->organization = slurm_arena_strdup(c->a, field(l, f, COL_ORG));
+	a->description = slurm_arena_strdup(c->a, field(l, f, COL_DESCR));
 	if (!a->name[0])
 		return fail_at(c, "Account", "empty");
 	return 0;
+}
+
+/* sshare: account rows (no user) with the GPU-minutes used. */
+struct usage_row {
+	char *account;
+	int64_t gpu_mins;
+};
+
+static int usage_row(struct pctx *c, struct listing *l, char **f)
+{
+	const char *user = field(l, f, COL_USER), *acct = field(l, f, COL_ACCOUNT);
+	if (user[0])
+		return 0;
+	while (*acct == ' ')
+		acct++;   /* sshare indents accounts by depth */
+	struct usage_row *u = grow_next(&l->rows);
+	if (!u)
+		return fail_at(c, "", "too many lines");
+	u->account = slurm_arena_strdup(c->a, acct);
+	return limit_gpus(c, "GrpTRESRaw", field(l, f, COL_RAW), &u->gpu_mins);
+}
+
+static void listing_init(struct listing *l, void **items, size_t size, const int *order, size_t n,
+		int free_text, int (*row)(struct pctx *, struct listing *, char **))
+{
+	memset(l, 0, sizeof *l);
+	for (int k = 0; k < COL_N; k++)
+		l->idx[k] = -1;
+	for (size_t i = 0; i < n; i++)
+		l->idx[order[i]] = (int)i;
+	l->ncols = n;
+	l->free_text = free_text;
+	l->rows = (struct grow){ items, 0, 0, size };
+	l->row = row;
 }
 
 static int assocs_json(struct pctx *c, const char *text, size_t len, struct slurm_assoc_set *s)
@@ -1176,11 +1254,14 @@ static int assocs_fill(const char *assocs, size_t alen, const char *accounts, si
 		if (assocs_json(&c, assocs, alen, s) < 0)
 			return -1;
 	} else {
+		static const int order[] = { COL_ACCOUNT, COL_USER, COL_PARTITION, COL_PARENT, COL_GRPTRES,
+			COL_GRPTRESMINS, COL_GRPTRESRUNMINS };
 		struct slurm_assoc *items = NULL;
-		struct grow g = { (void **)&items, 0, 0, sizeof *items };
-		int rc = each_line(&c, assocs, alen, assoc_line, &g);
-		s->items = to_arena(&s->arena, items, g.n, sizeof *items);
-		s->n = g.n;
+		struct listing l;
+		listing_init(&l, (void **)&items, sizeof *items, order, DC_ARRAY_LEN(order), -1, assoc_row);
+		int rc = listing_parse(&c, assocs, alen, &l);
+		s->items = to_arena(&s->arena, items, l.rows.n, sizeof *items);
+		s->n = l.rows.n;
 		if (rc < 0)
 			return -1;
 	}
@@ -1192,11 +1273,13 @@ static int assocs_fill(const char *assocs, size_t alen, const char *accounts, si
 		if (accounts_json(&c, accounts, aclen, s) < 0)
 			return -1;
 	} else {
+		static const int order[] = { COL_ACCOUNT, COL_ORG, COL_DESCR };
 		struct slurm_account *items = NULL;
-		struct grow g = { (void **)&items, 0, 0, sizeof *items };
-		int rc = each_line(&c, accounts, aclen, account_line, &g);
-		s->accounts = to_arena(&s->arena, items, g.n, sizeof *items);
-		s->n_accounts = g.n;
+		struct listing l;
+		listing_init(&l, (void **)&items, sizeof *items, order, DC_ARRAY_LEN(order), COL_DESCR, account_row);
+		int rc = listing_parse(&c, accounts, aclen, &l);
+		s->accounts = to_arena(&s->arena, items, l.rows.n, sizeof *items);
+		s->n_accounts = l.rows.n;
 		if (rc < 0)
 			return -1;
 	}
@@ -1216,6 +1299,28 @@ int slurm_parse_assocs(const char *assocs, size_t assocs_len, const char *accoun
 	}
 	*out = s;
 	return 0;
+}
+
+int slurm_parse_sshare(const char *text, size_t len, struct slurm_assoc_set *set, struct dc_err *err)
+{
+	static const int order[] = { COL_ACCOUNT, COL_USER, COL_RAW };
+	struct slurm_arena scratch = { 0 };
+	struct pctx c = { "sshare", err, &scratch, SLURM_SHAPE_NONE, "" };
+	struct usage_row *rows = NULL;
+	struct listing l;
+	listing_init(&l, (void **)&rows, sizeof *rows, order, DC_ARRAY_LEN(order), -1, usage_row);
+	int rc = listing_parse(&c, text, len, &l);
+	if (rc == 0 && l.idx[COL_RAW] < 0)
+		rc = dc_err_set(err, "sshare: no GrpTRESRaw column");
+	for (size_t i = 0; rc == 0 && i < set->n_accounts; i++) {
+		set->gpu_mins_used[i] = -1;
+		for (size_t k = 0; k < l.rows.n; k++)
+			if (strcmp(rows[k].account, set->accounts[i].name) == 0)
+				set->gpu_mins_used[i] = rows[k].gpu_mins;
+	}
+	free(rows);
+	slurm_arena_free(&scratch);
+	return rc;
 }
 
 int slurm_parse_version(const char *text, size_t len, struct slurm_version *v, struct dc_err *err)

@@ -9,7 +9,10 @@
  *   jobs        `squeue --json`; ended jobs `sacct --json` (all releases)
  *   accounting  22.05: `sacctmgr -P -n show assoc format=` SLURM_ASSOC_FORMAT
  *               and `... show account format=` SLURM_ACCOUNT_FORMAT;
- *               23.02+: `sacctmgr show assoc --json`, `... show account --json`
+ *               23.02+: `sacctmgr show assoc --json`, `... show account --json`;
+ *               the usage: `sshare -a -P -o` SLURM_SSHARE_FORMAT (no JSON)
+ * The -P listings may carry their header line (columns are then found by
+ * name, in any order, among others) or not (-n: the FORMAT order below).
  * JSON documents carry "meta" with the release (22.05/23.02 "Slurm", 23.11+
  * "slurm"; numbers or strings); it is read first and decides the shape
  * (slurm-snap.h enum slurm_shape). Releases before 22.05 are refused;
@@ -39,6 +42,7 @@
 #define SLURM_ASSOC_FORMAT "Account,User,Partition,ParentName,GrpTRES,GrpTRESMins,GrpTRESRunMins"
 /* Description last: it is free text and may itself hold '|'. */
 #define SLURM_ACCOUNT_FORMAT "Account,Organization,Description"
+#define SLURM_SSHARE_FORMAT "Account,User,GrpTRESRaw"
 
 /* The release in a JSON document's meta (exposed for tests and the
  * adapter's log line). */
@@ -54,5 +58,10 @@ int slurm_parse_sacct(const char *text, size_t len, struct slurm_job_set *out, s
  * above). accounts may be NULL (descriptions then stay unknown). */
 int slurm_parse_assocs(const char *assocs, size_t assocs_len, const char *accounts, size_t accounts_len,
 		struct slurm_assoc_set *out, struct dc_err *err);
+/* `sshare -a -P -o Account,User,GrpTRESRaw` (SLURM_SSHARE_FORMAT; other
+ * columns may come too): the GPU-minutes each account has used, into
+ * set->gpu_mins_used (-1 for accounts sshare does not list). On failure
+ * the set is untouched. */
+int slurm_parse_sshare(const char *text, size_t len, struct slurm_assoc_set *set, struct dc_err *err);
 
 #endif
