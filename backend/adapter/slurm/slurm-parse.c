@@ -19,13 +19,65 @@
 #define INFINITE32 4294967295.0
 #define NUM_MAX 9.0e15 /* exact in a double */
 
+/* Each item's keys are hashed once: a job object has over 100 keys and ~40
+ * are read, which cJSON would find by walking the list each time. */
+#define IX_SLOTS 256
+struct ix_slot {
+	const char *key;
+	const cJSON *val;
+	unsigned gen;
+};
+
 struct pctx {
 	const char *src;           /* "squeue", for messages */
 	struct dc_err *err;
 	struct slurm_arena *a;
 	enum slurm_shape shape;
 	char where[64];            /* "jobs[12]" */
+	const cJSON *ix_obj;       /* the object ix holds, NULL when none */
+	unsigned ix_gen;           /* slots of other generations are empty */
+	struct ix_slot ix[IX_SLOTS];
 };
+
+static uint32_t key_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h & (IX_SLOTS - 1);
+}
+
+static void index_object(struct pctx *c, const cJSON *obj)
+{
+	c->ix_obj = NULL;
+	if (!cJSON_IsObject(obj))
+		return;
+	if (++c->ix_gen == 0) {
+		memset(c->ix, 0, sizeof c->ix);
+		c->ix_gen = 1;
+	}
+	size_t n = 0;
+	for (const cJSON *e = obj->child; e; e = e->next) {
+		if (++n > IX_SLOTS * 3 / 4 || !e->string)
+			return;   /* unusually wide: plain lookups */
+		uint32_t h = key_hash(e->string);
+		while (c->ix[h].gen == c->ix_gen && strcmp(c->ix[h].key, e->string) != 0)
+			h = (h + 1) & (IX_SLOTS - 1);
+		if (c->ix[h].gen != c->ix_gen)   /* the first of duplicate keys wins, as in cJSON */
+			c->ix[h] = (struct ix_slot){ e->string, e, c->ix_gen };
+	}
+	c->ix_obj = obj;
+}
+
+static const cJSON *lookup(const struct pctx *c, const cJSON *obj, const char *key)
+{
+	if (!obj || obj != c->ix_obj)
+		return cJSON_GetObjectItemCaseSensitive(obj, key);
+	for (uint32_t h = key_hash(key); c->ix[h].gen == c->ix_gen; h = (h + 1) & (IX_SLOTS - 1))
+		if (strcmp(c->ix[h].key, key) == 0)
+			return c->ix[h].val;
+	return NULL;
+}
 
 static const char *type_name(const cJSON *j)
 {
@@ -77,7 +129,7 @@ static int member(struct pctx *c, const cJSON *obj, const char *path, const cJSO
 			snprintf(prefix, sizeof prefix, "%.*s", (int)(p - path ? p - path - 1 : 0), path);
 			return fail_type(c, prefix, "object", j);
 		}
-		j = cJSON_GetObjectItemCaseSensitive(j, key);
+		j = lookup(c, j, key);
 		p = dot ? dot + 1 : p + n;
 	}
 	*out = cJSON_IsNull(j) ? NULL : j;
@@ -382,9 +434,10 @@ static int open_doc(const char *src, const char *text, size_t len, const char *l
 	return 0;
 }
 
-static void ctx_item(struct pctx *c, const char *list, size_t i)
+static void ctx_item(struct pctx *c, const char *list, size_t i, const cJSON *item)
 {
 	snprintf(c->where, sizeof c->where, "%s[%zu]", list, i);
+	index_object(c, item);
 }
 
 static int want_object(struct pctx *c, const cJSON *item)
@@ -410,7 +463,7 @@ static void state_text_add(struct sb *sb, const char *w)
  * ["IDLE", "DRAIN"]. Either is accepted on any release. */
 static int node_state(struct pctx *c, const cJSON *item, struct slurm_node *n)
 {
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(item, "state");
+	const cJSON *st = lookup(c, item, "state");
 	char **words = NULL, **flags = NULL;
 	size_t nw = 0, nf = 0;
 	if (st && !cJSON_IsString(st) && !cJSON_IsArray(st))
@@ -481,11 +534,11 @@ int slurm_parse_nodes(const char *text, size_t len, struct slurm_node_set *out, 
 	const char *src = "nodes JSON";
 	if (open_doc(src, text, len, "nodes", &root, &list, &s.version, err) < 0)
 		return -1;
-	struct pctx c = { src, err, &s.arena, s.version.shape, "" };
+	struct pctx c = { .src = src, .err = err, .a = &s.arena, .shape = s.version.shape };
 	size_t cnt = (size_t)cJSON_GetArraySize(list);
 	s.items = slurm_arena_alloc(&s.arena, (cnt ? cnt : 1) * sizeof *s.items);
 	cJSON_ArrayForEach(item, list) {
-		ctx_item(&c, "nodes", s.n);
+		ctx_item(&c, "nodes", s.n, item);
 		if (parse_node(&c, item, &s.items[s.n]) < 0) {
 			cJSON_Delete(root);
 			slurm_node_set_free(&s);
@@ -590,7 +643,7 @@ static void part_kv_set(struct kv *kv, const char *key, const char *val)
 
 static int parse_parts_text(const char *text, size_t len, struct slurm_part_set *s, struct dc_err *err)
 {
-	struct pctx c = { "scontrol show partition", err, &s->arena, SLURM_SHAPE_NONE, "" };
+	struct pctx c = { .src = "scontrol show partition", .err = err, .a = &s->arena, .shape = SLURM_SHAPE_NONE };
 	if (len > SLURM_INPUT_MAX)
 		return dc_err_set(err, "%s: output is %zu bytes, more than the %zu allowed", c.src, len,
 			SLURM_INPUT_MAX);
@@ -655,11 +708,11 @@ int slurm_parse_partitions(const char *text, size_t len, struct slurm_part_set *
 	const char *src = "partitions JSON";
 	if (open_doc(src, text, len, "partitions", &root, &list, &s.version, err) < 0)
 		return -1;
-	struct pctx c = { src, err, &s.arena, s.version.shape, "" };
+	struct pctx c = { .src = src, .err = err, .a = &s.arena, .shape = s.version.shape };
 	size_t cnt = (size_t)cJSON_GetArraySize(list);
 	s.items = slurm_arena_alloc(&s.arena, (cnt ? cnt : 1) * sizeof *s.items);
 	cJSON_ArrayForEach(item, list) {
-		ctx_item(&c, "partitions", s.n);
+		ctx_item(&c, "partitions", s.n, item);
 		if (parse_part_json(&c, item, &s.items[s.n]) < 0) {
 			cJSON_Delete(root);
 			slurm_part_set_free(&s);
@@ -967,11 +1020,11 @@ static int parse_jobs(const char *src, const char *text, size_t len, struct slur
 	const cJSON *list, *item;
 	if (open_doc(src, text, len, "jobs", &root, &list, &s.version, err) < 0)
 		return -1;
-	struct pctx c = { src, err, &s.arena, s.version.shape, "" };
+	struct pctx c = { .src = src, .err = err, .a = &s.arena, .shape = s.version.shape };
 	size_t cnt = (size_t)cJSON_GetArraySize(list);
 	s.items = slurm_arena_alloc(&s.arena, (cnt ? cnt : 1) * sizeof *s.items);
 	cJSON_ArrayForEach(item, list) {
-		ctx_item(&c, "jobs", s.n);
+		ctx_item(&c, "jobs", s.n, item);
 		if (one(&c, item, &s.items[s.n]) < 0) {
 			cJSON_Delete(root);
 			slurm_job_set_free(&s);
@@ -1214,7 +1267,7 @@ static int assocs_json(struct pctx *c, const char *text, size_t len, struct slur
 	size_t cnt = (size_t)cJSON_GetArraySize(list);
 	s->items = slurm_arena_alloc(c->a, (cnt ? cnt : 1) * sizeof *s->items);
 	cJSON_ArrayForEach(item, list) {
-		ctx_item(c, "associations", s->n);
+		ctx_item(c, "associations", s->n, item);
 		if (parse_assoc_json(c, item, &s->items[s->n]) < 0) {
 			cJSON_Delete(root);
 			return -1;
@@ -1235,7 +1288,7 @@ static int accounts_json(struct pctx *c, const char *text, size_t len, struct sl
 	size_t cnt = (size_t)cJSON_GetArraySize(list);
 	s->accounts = slurm_arena_alloc(c->a, (cnt ? cnt : 1) * sizeof *s->accounts);
 	cJSON_ArrayForEach(item, list) {
-		ctx_item(c, "accounts", s->n_accounts);
+		ctx_item(c, "accounts", s->n_accounts, item);
 		if (parse_account_json(c, item, &s->accounts[s->n_accounts]) < 0) {
 			cJSON_Delete(root);
 			return -1;
@@ -1249,7 +1302,7 @@ static int accounts_json(struct pctx *c, const char *text, size_t len, struct sl
 static int assocs_fill(const char *assocs, size_t alen, const char *accounts, size_t aclen,
 		struct slurm_assoc_set *s, struct dc_err *err)
 {
-	struct pctx c = { "sacctmgr show assoc", err, &s->arena, SLURM_SHAPE_NONE, "" };
+	struct pctx c = { .src = "sacctmgr show assoc", .err = err, .a = &s->arena, .shape = SLURM_SHAPE_NONE };
 	if (looks_json(assocs, alen)) {
 		if (assocs_json(&c, assocs, alen, s) < 0)
 			return -1;
@@ -1305,7 +1358,7 @@ int slurm_parse_sshare(const char *text, size_t len, struct slurm_assoc_set *set
 {
 	static const int order[] = { COL_ACCOUNT, COL_USER, COL_RAW };
 	struct slurm_arena scratch = { 0 };
-	struct pctx c = { "sshare", err, &scratch, SLURM_SHAPE_NONE, "" };
+	struct pctx c = { .src = "sshare", .err = err, .a = &scratch, .shape = SLURM_SHAPE_NONE };
 	struct usage_row *rows = NULL;
 	struct listing l;
 	listing_init(&l, (void **)&rows, sizeof *rows, order, DC_ARRAY_LEN(order), -1, usage_row);
