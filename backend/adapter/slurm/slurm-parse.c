@@ -126,7 +126,7 @@ static int member(struct pctx *c, const cJSON *obj, const char *path, const cJSO
 		key[n] = '\0';
 		if (!cJSON_IsObject(j)) {
 			char prefix[96];
-			snprintf(prefix, sizeof prefix, "%.*s", (int)(p - path ? p - path - 1 : 0), path);
+			snprintf(prefix, sizeof prefix, "%.*s", p > path ? (int)(p - path - 1) : 0, path);
 			return fail_type(c, prefix, "object", j);
 		}
 		j = lookup(c, j, key);
