@@ -523,6 +523,11 @@ static int parse_node(struct pctx *c, const cJSON *item, struct slurm_node *n)
 	    get_str(c, item, "comment", &n->comment) < 0 ||
 	    get_str(c, item, "reservation", &n->reservation) < 0)
 		return -1;
+	/* 22.05 names uid 0 ("root") as the setter of a reason never set */
+	if (!n->reason[0]) {
+		n->reason_set_by_user[0] = '\0';
+		n->reason_time = 0;
+	}
 	return 0;
 }
 
@@ -804,6 +809,12 @@ static int job_exit(struct pctx *c, const cJSON *obj, struct slurm_job *j)
 	bool pending = ns > 0 && strcmp(status[0], "PENDING") == 0;
 	if (!pending && !j->exit_signal && rcj)
 		j->exit_code = rc == SLURM_INFINITE ? -1 : (int)(rc & 0xff);
+	/* 22.05's sacct writes SUCCESS and 0 for every normal exit (exit 3
+	 * included: it tests WIFEXITED only, seen live), so its 0 only means 0
+	 * where the state says so */
+	if (c->shape == SLURM_SHAPE_2205 && j->exit_code == 0 && j->state != DC_JOB_COMPLETED &&
+	    j->state != DC_JOB_RUNNING && j->state != DC_JOB_PENDING)
+		j->exit_code = -1;
 	return 0;
 }
 

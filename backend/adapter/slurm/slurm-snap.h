@@ -153,7 +153,9 @@ struct slurm_job {
 	int64_t submit_time, eligible_time, start_time, end_time;
 	int64_t time_limit_min;    /* -1 unset, SLURM_INFINITE unlimited */
 	int64_t priority;          /* -1 unset */
-	int exit_code;             /* -1 unknown or pending */
+	int exit_code;             /* -1 unknown or pending; 22.05's sacct --json
+	                            * prints 0 for any normal exit, so there a
+	                            * failed job's code is -1 (squeue has it) */
 	int exit_signal;           /* 0 none */
 	bool held;                 /* priority 0 while pending, or a Held reason */
 };
