@@ -849,6 +849,15 @@ static void test_explain(void **state)
 	expect_explain(&c, 1003, "waiting for free GPUs in partition gpu-h100: it needs 8 GPUs on 1 node; "
 		"11 of 48 GPUs are free, on 2 of 6 nodes (at most 8 on one node); out of service: 1 drained, 1 down, "
 		"1 draining");
+	/* a job pending in two partitions counts the nodes of both */
+	j->partition = "gpu-a100,gpu-h100";
+	expect_explain(&c, 1003, "waiting for free GPUs in partition gpu-a100,gpu-h100: it needs 8 GPUs on 1 node; "
+		"11 of 56 GPUs are free, on 2 of 8 nodes (at most 8 on one node); out of service: 1 drained, 1 down, "
+		"1 draining, 1 maint");
+	j->reason = "PartitionDown";
+	j->partition = "gpu-h100,debug";
+	expect_explain(&c, 1003, "partition debug is DOWN: no job starts there until an administrator sets it UP");
+	j->partition = "gpu-h100";
 	j->reason = "Priority";
 	j->priority = 4000;
 	expect_explain(&c, 1003, "2 pending jobs in partition gpu-h100 have higher priority (this job: 4000); "

@@ -180,11 +180,36 @@ static void explain_qos_user(struct sb *sb, const struct slurm_snap *s, const st
 
 /* ---- nodes ---- */
 
-static bool in_partition(const struct slurm_node *n, const char *part)
+/* Is word one of the comma-separated list? (A pending job may name several
+ * partitions: "gpu-h100,debug".) */
+static bool in_list(const char *list, const char *word, size_t wlen)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == wlen && strncmp(p, word, n) == 0)
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+static bool in_partition(const struct slurm_node *n, const char *parts)
 {
 	for (size_t i = 0; i < n->n_partitions; i++)
-		if (strcmp(n->partitions[i], part) == 0)
+		if (in_list(parts, n->partitions[i], strlen(n->partitions[i])))
 			return true;
+	return false;
+}
+
+/* Do two partition lists share one? */
+static bool share_partition(const char *a, const char *b)
+{
+	for (const char *p = a; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n && in_list(b, p, n))
+			return true;
+		p += n + (p[n] == ',');
+	}
 	return false;
 }
 
@@ -251,7 +276,7 @@ static void explain_priority(struct sb *sb, const struct slurm_snap *s, const st
 	int64_t ahead = 0, gpus = 0;
 	for (size_t i = 0; s->jobs && i < s->jobs->n; i++) {
 		const struct slurm_job *o = &s->jobs->items[i];
-		if (o != j && o->state == DC_JOB_PENDING && strcmp(o->partition, j->partition) == 0 &&
+		if (o != j && o->state == DC_JOB_PENDING && share_partition(o->partition, j->partition) &&
 		    o->priority > j->priority) {
 			ahead++;
 			gpus += o->gpus;
@@ -372,9 +397,15 @@ static void explain_begin(struct sb *sb, const struct slurm_snap *s, const struc
 static void explain_partition(struct sb *sb, const struct slurm_snap *s, const struct slurm_job *j, int64_t now)
 {
 	(void)now;
-	const struct slurm_partition *p = slurm_find_part(s->parts, j->partition);
-	sb_appendf(sb, "partition %s is %s: no job starts there until an administrator sets it UP", j->partition,
-		p ? slurm_part_state_name(p->state) : "not accepting jobs");
+	/* the first of its partitions that is not UP */
+	const struct slurm_partition *p = NULL;
+	for (size_t i = 0; s->parts && i < s->parts->n && !p; i++) {
+		const struct slurm_partition *q = &s->parts->items[i];
+		if (q->state != SLURM_PART_UP && in_list(j->partition, q->name, strlen(q->name)))
+			p = q;
+	}
+	sb_appendf(sb, "partition %s is %s: no job starts there until an administrator sets it UP",
+		p ? p->name : j->partition, p ? slurm_part_state_name(p->state) : "not accepting jobs");
 }
 
 typedef void explain_fn(struct sb *, const struct slurm_snap *, const struct slurm_job *, int64_t);
