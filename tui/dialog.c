@@ -382,8 +382,8 @@ static const struct key_rule {
 } key_rules[] = {
 	{ Z_ANY, K_ESC, A_NO },
 	{ Z_FIELD, K_ENTER, A_NEXT_FIELD },
-	{ Z_FIELD | Z_BUTTONS, K_NEXT, A_NEXT },
-	{ Z_FIELD | Z_BUTTONS, K_PREV, A_PREV },
+	{ Z_ANY, K_NEXT, A_NEXT },
+	{ Z_ANY, K_PREV, A_PREV },
 	{ Z_BUTTONS, K_SWAP, A_SWAP },
 	{ Z_BUTTONS, K_Y, A_YES },
 	{ Z_BUTTONS, K_N, A_NO },
@@ -392,8 +392,6 @@ static const struct key_rule {
 	{ Z_ONLY, K_ENTER, A_YES },
 	{ Z_ONLY, K_Y, A_YES },
 	{ Z_ONLY, K_N, A_YES },
-	{ Z_ONLY, K_NEXT, A_NEXT },
-	{ Z_ONLY, K_PREV, A_PREV },
 };
 
 /* The footer hint of each zone says the same rule. */
