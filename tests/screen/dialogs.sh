@@ -2,9 +2,10 @@
 # dialogs.sh — dialogs behave the same everywhere (issue 17): Tab to the
 # action button then Enter does not submit, y does, and the border's hint
 # says so; no dialog offers what the server refuses (acknowledging an
-# acknowledged incident, assigning it to its owner); the end-of-shift
-# dialog asks for a note only when there is none; a note moves "next update
-# due"; Backspace on an empty filter keeps the filter line open.
+# acknowledged incident, assigning it to its owner, a severity it has);
+# the end-of-shift dialog asks for a note only when there is none; a note
+# moves "next update due"; Backspace on an empty filter keeps the filter
+# line open.
 . "$(dirname "$0")/lib.sh"
 set -e
 db="screen_dialogs_$$"
@@ -38,6 +39,13 @@ screen_keys "$me" Enter y
 screen_wait "$me owns it already: name another operator"
 screen_keys Escape
 screen_wait "Assign incident #1: cancelled, nothing sent"
+# a severity change to the one it has is refused in the dialog too
+screen_keys v
+screen_wait "Change severity of incident #1"
+screen_keys Enter "the whole rack is affected now" Enter y
+screen_wait "sev 2 already: pick another severity"
+screen_keys Escape
+screen_wait "cancelled, nothing sent"
 
 # a note: Tab to Add then Enter does not send it; y does
 screen_keys Enter
