@@ -282,10 +282,45 @@ static int incident_unchanged(struct ops *o, struct op *p, const struct dialog *
 	return 0;
 }
 
+/* The server's guard.reason_min_words / _chars, counted as
+ * dcops.act_reason_check counts them: spaces trimmed, pieces between runs
+ * of white space, characters not bytes. */
+static bool reason_short(const struct dc_model *m, const char *s, int *min_words, int *min_chars)
+{
+	const char *w = model_setting(m, "guard.reason_min_words"), *c = model_setting(m, "guard.reason_min_chars");
+	*min_words = w ? atoi(w) : 0;
+	*min_chars = c ? atoi(c) : 0;
+	size_t len = strlen(s);
+	while (*s == ' ')
+		s++, len--;
+	while (len && s[len - 1] == ' ')
+		len--;
+	int words = len ? 1 : 0, chars = 0;
+	for (size_t i = 0; i < len; i++) {
+		bool ws = strchr(" \t\n\r\f\v", s[i]) != NULL;
+		words += ws && (i == 0 || !strchr(" \t\n\r\f\v", s[i - 1]));
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+	}
+	return words < *min_words || chars < *min_chars;
+}
+
+/* The field holding a reason the server measures, or -1. */
+static int reason_field(const struct op *p)
+{
+	if (p->f_reason >= 0)
+		return p->f_reason;
+	return p->act == KA_INC_SEV || p->act == KA_INC_RESOLVE ? p->f_text : -1;
+}
+
 static int op_check(void *ud, const struct dialog *d, int *field, struct dc_err *err)
 {
 	struct ops *o = ud;
 	struct op *p = o->open;
+	int rf = reason_field(p), min_words, min_chars;
+	if (rf >= 0 && reason_short(o->m, dialog_value(d, rf), &min_words, &min_chars)) {
+		*field = rf;
+		return dc_err_set(err, "too short: %d words and %d characters at least", min_words, min_chars);
+	}
 	int64_t secs;
 	int fs[] = { p->f_resume, p->f_expires };
 	for (size_t i = 0; i < DC_ARRAY_LEN(fs); i++) {

@@ -2,7 +2,8 @@
 # dialogs.sh — dialogs behave the same everywhere (issue 17): Tab to the
 # action button then Enter does not submit, y does, and the border's hint
 # says so; no dialog offers what the server refuses (acknowledging an
-# acknowledged incident, assigning it to its owner, a severity it has);
+# acknowledged incident, assigning it to its owner, a severity it has, a
+# reason shorter than the guard rail's minimum);
 # the end-of-shift dialog asks for a note only when there is none; a note
 # moves "next update due"; Backspace on an empty filter keeps the filter
 # line open.
@@ -39,10 +40,13 @@ screen_keys "$me" Enter y
 screen_wait "$me owns it already: name another operator"
 screen_keys Escape
 screen_wait "Assign incident #1: cancelled, nothing sent"
-# a severity change to the one it has is refused in the dialog too
+# a reason under the guard rail's minimum, and a severity change to the
+# one it has, are refused in the dialog too
 screen_keys v
 screen_wait "Change severity of incident #1"
-screen_keys Enter "the whole rack is affected now" Enter y
+screen_keys Enter "rack" Enter y
+screen_wait "too short: 3 words and 15 characters at least"
+screen_keys " r01-01 is affected now" Enter y
 screen_wait "sev 2 already: pick another severity"
 screen_keys Escape
 screen_wait "cancelled, nothing sent"
