@@ -287,7 +287,8 @@ static int incident_unchanged(struct ops *o, struct op *p, const struct dialog *
  * of white space, characters not bytes. */
 static bool reason_short(const struct dc_model *m, const char *s, int *min_words, int *min_chars)
 {
-	const char *w = model_setting(m, "guard.reason_min_words"), *c = model_setting(m, "guard.reason_min_chars");
+	const char *w = model_setting(m, "guard.reason_min_words");
+	const char *c = model_setting(m, "guard.reason_min_chars");
 	*min_words = w ? atoi(w) : 0;
 	*min_chars = c ? atoi(c) : 0;
 	size_t len = strlen(s);
