@@ -77,7 +77,6 @@ struct app {
 	char *help_text;
 	enum input input;
 	struct line line;
-	char filter_before[256];
 	char msg[512];
 	bool msg_err;
 	int64_t frame_tat;       /* app_frame's schedule: the next frame's theoretical time */
@@ -693,10 +692,12 @@ static void line_key(struct app *a, int key)
 			run_command(a, a->line.buf);
 		return;
 	}
-	if (key == KEYS_ESC || (is_backspace(key) && a->line.len == 0)) {
+	/* Backspace on an empty `:` line closes it, as in vi; an empty filter
+	 * line stays open, so digits typed next filter instead of switching views */
+	if (key == KEYS_ESC || (is_backspace(key) && a->line.len == 0 && !filter)) {
 		a->input = IN_KEYS;
 		if (filter)
-			apply_filter(a, key == KEYS_ESC ? "" : a->filter_before);
+			apply_filter(a, "");
 		return;
 	}
 	if (key == '\t' && !filter) {
@@ -844,7 +845,6 @@ static void on_key(struct app *a, int key)
 		const char *f = v->filter(a->view[a->cur]);
 		if (!f)
 			return;
-		snprintf(a->filter_before, sizeof a->filter_before, "%s", f);
 		line_set(&a->line, f);
 		a->input = IN_FILTER;
 		a->dirty = true;
