@@ -4,7 +4,8 @@
 # accounts carry their GPU limits, a 2-GPU job runs on the real slurmd under
 # its account, a job over the account's limit pends on AssocGrpGRES, a drain
 # shows in sinfo -R; then the stop leaves no process behind, also when the
-# command run inside the cluster fails with jobs still running.
+# command run inside the cluster fails with jobs still running, and when a
+# daemon fails to start.
 set -u
 lib=$(cd "$(dirname "$0")/../lib" && pwd)/slurm.sh
 # shellcheck source=../lib/slurm.sh
@@ -103,4 +104,15 @@ rc=$?
 left=$(slurm_leftovers "$dir2")
 [ -z "$left" ] || fail "with-cluster left running: $(ps -o pid,args -p "${left//$'\n'/,}")"
 pgrep -f "$dir2" >/dev/null && fail "a process still names $dir2: $(pgrep -af "$dir2")"
+step "failed start"
+# A daemon that does not start: slurm_start says which, stops the others.
+dir3=$top/slurm3
+mkdir -p "$top/bin"
+printf '#!/bin/sh\necho "slurmctld: refusing to start (test)" >&2\nexit 1\n' >"$top/bin/slurmctld"
+chmod +x "$top/bin/slurmctld"
+PATH="$top/bin:$PATH" slurm_start "$dir3" 2>start3.err && fail "slurm_start succeeded with a broken slurmctld"
+grep -q 'slurmctld did not come up' start3.err && grep -q 'refusing to start (test)' start3.err ||
+	fail "slurm_start's message: $(cat start3.err)"
+left=$(slurm_leftovers "$dir3")
+[ -z "$left" ] || fail "failed start left running: $(ps -o pid,args -p "${left//$'\n'/,}")"
 step "ok"

@@ -82,9 +82,8 @@ slurm_wait() {
 	shift 3
 	pid=$(cat "$dir/pids/$name")
 	local end=$((SECONDS + secs))
-	while [ $SECONDS -lt $end ]; do
+	while [ $SECONDS -lt $end ] && kill -0 "$pid" 2>/dev/null; do
 		"$@" >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.2
 	done
 	echo "slurm.sh: $name did not come up (pid $pid); its log:" >&2
@@ -214,9 +213,10 @@ slurm_munge_start() {
 	slurm_wait "$dir" munge 20 slurm_munge_ok "$dir"
 }
 
-# Probes for slurm_wait; a client that hangs counts as a failed try.
+# Probes for slurm_wait; a client that hangs (Slurm's retry connecting for
+# up to MessageTimeout, 10 s) counts as a failed try.
 slurm_munge_ok() { timeout 10 munge -n -S "$1/munge/munge.socket" | timeout 10 unmunge -S "$1/munge/munge.socket"; }
-slurm_dbd_up() { timeout 10 sacctmgr -n show cluster; }
+slurm_dbd_up() { timeout 3 sacctmgr -n show cluster; }
 
 # The cluster, its accounts and users; slurmdbd must be up.
 slurm_accounts() {
@@ -243,8 +243,16 @@ slurm_limits() {
 	done
 }
 
-slurm_ctld_up() { timeout 10 scontrol ping | grep -q 'is UP'; }
-slurm_node_idle() { [ "$(timeout 10 sinfo -h -n "$1" -o %T)" = idle ]; }
+# Runs a sacctmgr step into DIR/log/sacctmgr.log; shows the log if it fails.
+slurm_logged() {
+	local dir=$1; shift
+	"$@" >>"$dir/log/sacctmgr.log" 2>&1 && return 0
+	echo "slurm.sh: $1 failed:" >&2; tail -n 20 "$dir/log/sacctmgr.log" >&2
+	return 1
+}
+
+slurm_ctld_up() { timeout 3 scontrol ping | grep -q 'is UP'; }
+slurm_node_idle() { [ "$(timeout 3 sinfo -h -n "$1" -o %T)" = idle ]; }
 
 # A slurmd for a node of slurm.conf, on that node's port (-N: several
 # slurmd on one host, each its own spool, log and pid file by %n).
@@ -276,12 +284,12 @@ slurm_start() {
 		slurm_munge_start "$dir" &&
 		slurm_spawn "$dir" slurmdbd slurmdbd -D &&
 		slurm_wait "$dir" slurmdbd 60 slurm_dbd_up &&
-		slurm_accounts "$me" >"$dir/log/sacctmgr.log" 2>&1 &&
+		slurm_logged "$dir" slurm_accounts "$me" &&
 		slurm_spawn "$dir" slurmctld slurmctld -D -i &&
 		slurm_wait "$dir" slurmctld 60 slurm_ctld_up &&
-		slurm_limits >>"$dir/log/sacctmgr.log" 2>&1 &&
+		slurm_logged "$dir" slurm_limits &&
 		slurm_node_start "$dir" "$SLURM_REAL_NODE" ||
-		{ cat "$dir/log/sacctmgr.log" >&2 2>/dev/null; slurm_stop "$dir"; return 1; }
+		{ slurm_stop "$dir"; return 1; }
 	echo $((($(date +%s%N) - t0) / 1000000)) >"$dir/startup_ms"
 }
 
