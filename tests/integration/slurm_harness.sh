@@ -90,13 +90,15 @@ step "stopped"
 left=$(slurm_leftovers "$dir")
 [ -z "$left" ] || fail "left running after stop: $(ps -o pid,args -p "${left//$'\n'/,}")"
 pgrep -f "$dir" >/dev/null && fail "a process still names $dir: $(pgrep -af "$dir")"
+[ ! -e "$(cat "$dir/short")" ] || fail "socket directory $(cat "$dir/short") left"
 for p in $(pgrep -f 'slurmstepd|sleep 60'); do
 	grep -qaF "$dir" "/proc/$p/environ" 2>/dev/null && fail "job process $p left: $(ps -o args= -p "$p")"
 done
 
 step "with-cluster"
 # with-cluster: the command fails with a job running; the stop still runs.
-dir2=$top/slurm2
+# A DIR too long for Unix socket paths below it (108 bytes) works the same.
+dir2=$top/slurm2-$(printf 'long%.0s' $(seq 1 20))
 bash "$lib" with-cluster "$dir2" \
 	bash -c 'sbatch -o /dev/null -A saebyeol --gres=gpu:1 --wrap "sleep 60" && sleep 3 && squeue -h -t R | grep -q . && exit 3'
 rc=$?

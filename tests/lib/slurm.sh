@@ -36,7 +36,11 @@
 #
 # Every daemon is started with DCOPS_SLURM_DIR=DIR in its environment and
 # its pid in DIR/pids; job steps (slurmstepd, which ignores SIGTERM and
-# outlives slurmd) are found by the sockets they listen on in DIR/spool.
+# outlives slurmd) are found by the sockets they listen on in the spool.
+# Unix socket paths must fit in 108 bytes, and a test's DIR can be long:
+# the sockets (MariaDB's, munge's, slurmd's spool) live in a short
+# /tmp/dcops-slurm.* directory, named in DIR/short, linked as DIR/munge and
+# DIR/spool, and removed by slurm_stop.
 
 SLURM_CLUSTER=gwangju-test
 SLURM_REAL_NODE=gwj-h100-001
@@ -93,7 +97,9 @@ slurm_wait() {
 
 slurm_write_conf() {
 	local dir=$1 me=$2 host=$3 ctld=$4 slurmd=$5 dbd=$6 mysql=$7
-	local auth="AuthInfo=socket=$dir/munge/munge.socket"
+	local short auth
+	short=$(slurm_short "$dir")
+	auth="AuthInfo=socket=$short/munge/munge.socket"
 	{
 		echo "ClusterName=$SLURM_CLUSTER"
 		echo "SlurmctldHost=$host(127.0.0.1)"
@@ -105,7 +111,7 @@ slurm_write_conf() {
 		echo "CredType=cred/munge"
 		echo "$auth"
 		echo "StateSaveLocation=$dir/state"
-		echo "SlurmdSpoolDir=$dir/spool/%n"
+		echo "SlurmdSpoolDir=$short/spool/%n"
 		echo "SlurmctldPidFile=$dir/run/slurmctld.pid"
 		echo "SlurmdPidFile=$dir/run/slurmd-%n.pid"
 		echo "SlurmctldLogFile=$dir/log/slurmctld.log"
@@ -126,7 +132,7 @@ slurm_write_conf() {
 		echo "AccountingStorageHost=127.0.0.1"
 		echo "AccountingStoragePort=$dbd"
 		# Connections to slurmdbd take their munge socket from here, not AuthInfo.
-		echo "AccountingStoragePass=$dir/munge/munge.socket"
+		echo "AccountingStoragePass=$short/munge/munge.socket"
 		echo "AccountingStorageEnforce=associations,limits,safe"
 		echo "AccountingStorageTRES=gres/gpu"
 		echo "JobCompType=jobcomp/none"
@@ -189,33 +195,36 @@ slurm_mysql_start() {
 		--skip-test-db --skip-name-resolve >"$dir/log/mysql-install.log" 2>&1 ||
 		{ tail -n 20 "$dir/log/mysql-install.log" >&2; return 1; }
 	slurm_spawn "$dir" mysql mariadbd --no-defaults --datadir="$dir/mysql/data" "${asroot[@]}" \
-		--socket="$dir/mysql/sock" --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
+		--socket="$(slurm_short "$dir")/mysql.sock" --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
 		--pid-file="$dir/run/mysql.pid" --log-error="$dir/log/mysql.log" --skip-log-bin \
 		--innodb-buffer-pool-size=64M --innodb-log-file-size=16M --innodb-flush-log-at-trx-commit=0 \
 		--max-connections=50 --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
 		--skip-character-set-client-handshake
-	slurm_wait "$dir" mysql 60 timeout 10 mariadb-admin --no-defaults -S "$dir/mysql/sock" -u "$me" ping || return 1
-	mariadb --no-defaults -S "$dir/mysql/sock" -u "$me" -e "
+	slurm_wait "$dir" mysql 60 timeout 10 mariadb-admin --no-defaults -S "$(slurm_short "$dir")/mysql.sock" -u "$me" ping || return 1
+	mariadb --no-defaults -S "$(slurm_short "$dir")/mysql.sock" -u "$me" -e "
 		CREATE USER 'slurm'@'127.0.0.1' IDENTIFIED BY 'dcops-test';
 		GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';" ||
 		{ echo "slurm.sh: could not create the slurm database user" >&2; return 1; }
 }
 
 slurm_munge_start() {
-	local dir=$1 force=()
+	local dir=$1 m force=()
+	m=$(slurm_short "$dir")/munge
 	[ "$(id -u)" -eq 0 ] && force=(--force)
 	# munged wants its socket directory searchable by all, writable by none.
-	mkdir -p "$dir/munge" && chmod 755 "$dir/munge"
-	dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none && chmod 400 "$dir/munge/munge.key"
-	slurm_spawn "$dir" munge munged -F "${force[@]}" --socket="$dir/munge/munge.socket" \
-		--key-file="$dir/munge/munge.key" --pid-file="$dir/run/munged.pid" \
-		--log-file="$dir/log/munge.log" --seed-file="$dir/munge/seed" --num-threads=4
-	slurm_wait "$dir" munge 20 slurm_munge_ok "$dir"
+	mkdir -p "$m" && chmod 755 "$m"
+	dd if=/dev/urandom of="$m/munge.key" bs=1024 count=1 status=none && chmod 400 "$m/munge.key"
+	slurm_spawn "$dir" munge munged -F "${force[@]}" --socket="$m/munge.socket" \
+		--key-file="$m/munge.key" --pid-file="$dir/run/munged.pid" \
+		--log-file="$dir/log/munge.log" --seed-file="$m/seed" --num-threads=4
+	slurm_wait "$dir" munge 20 slurm_munge_ok "$m/munge.socket"
 }
+
+slurm_short() { cat "$1/short" 2>/dev/null; }
 
 # Probes for slurm_wait; a client that hangs (Slurm's retry connecting for
 # up to MessageTimeout, 10 s) counts as a failed try.
-slurm_munge_ok() { timeout 10 munge -n -S "$1/munge/munge.socket" | timeout 10 unmunge -S "$1/munge/munge.socket"; }
+slurm_munge_ok() { timeout 10 munge -n -S "$1" | timeout 10 unmunge -S "$1"; }
 slurm_dbd_up() { timeout 3 sacctmgr -n show cluster; }
 
 # The cluster, its accounts and users; slurmdbd must be up.
@@ -258,7 +267,7 @@ slurm_node_idle() { [ "$(timeout 3 sinfo -h -n "$1" -o %T)" = idle ]; }
 # slurmd on one host, each its own spool, log and pid file by %n).
 slurm_node_start() {
 	local dir=$1 node=$2
-	mkdir -p "$dir/spool/$node"
+	mkdir -p "$(slurm_short "$dir")/spool/$node"
 	slurm_spawn "$dir" "slurmd-$node" slurmd -D -N "$node" &&
 		slurm_wait "$dir" "slurmd-$node" 60 slurm_node_idle "$node"
 }
@@ -269,11 +278,14 @@ slurm_start() {
 	if [ -n "$why" ]; then echo "slurm.sh: $why" >&2; return 77; fi
 	PATH="$PATH:/usr/sbin:/sbin"
 	mkdir -p "$dir" && dir=$(cd "$dir" && pwd)
-	local t0 me host mport cport dport sport
+	local t0 me host mport cport dport sport short
 	t0=$(date +%s%N)
 	me=$(id -un)
 	host=$(hostname -s)
-	mkdir -p "$dir"/{etc,log,run,pids,state,spool,mysql}
+	mkdir -p "$dir"/{etc,log,run,pids,state,mysql}
+	short=$(mktemp -d /tmp/dcops-slurm.XXXXXX) && chmod 755 "$short" && echo "$short" >"$dir/short" &&
+		mkdir -p "$short/spool" && ln -sfn "$short/spool" "$dir/spool" && ln -sfn "$short/munge" "$dir/munge" ||
+		return 1
 	SLURM_PORTS_TAKEN="$dir/ports" && : >"$SLURM_PORTS_TAKEN"
 	mport=$(slurm_free_port) && cport=$(slurm_free_port) && dport=$(slurm_free_port) &&
 		sport=$(slurm_free_port) || return 1
@@ -296,7 +308,10 @@ slurm_start() {
 # Pids of processes listening on a Unix socket under DIR/spool: the job
 # steps (ss is in iproute2, which mariadb-server depends on).
 slurm_step_pids() {
-	ss -xlpn 2>/dev/null | awk -v d="$1/spool/" 'index($5, d) == 1' |
+	local short
+	short=$(slurm_short "$1")
+	[ -n "$short" ] || return 0
+	ss -xlpn 2>/dev/null | awk -v d="$short/spool/" 'index($5, d) == 1' |
 		grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u
 }
 
@@ -367,6 +382,9 @@ slurm_stop() {
 		[ -z "$(slurm_leftovers "$dir")" ] && break
 		sleep 0.1
 	done
+	local short
+	short=$(slurm_short "$dir")
+	case "$short" in /tmp/dcops-slurm.??????) rm -rf "$short" ;; esac
 	return 0
 }
 
