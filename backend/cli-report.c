@@ -13,6 +13,7 @@
 
 #include "actions.h"
 #include "commands.h"
+#include "config.h"
 #include "db.h"
 #include "report.h"
 #include "text.h"
@@ -209,6 +210,14 @@ int report_cmd(const struct dc_opts *o, int argc, char **argv)
 		return usage("report handover", use, "unexpected argument");
 	if (w.shift_id && w.since_s)
 		return usage("report handover", use, "give --shift or --since, not both");
+	/* times are shown in the operator's zone (config "timezone") */
+	struct config cfg;
+	if (config_load(o->config, &cfg, &err) == -1) {
+		text_putline(stderr, "dcops report handover: %s", err.msg);
+		return 2;
+	}
+	text_zone_set(cfg.zone);
+	config_free(&cfg);
 	PGconn *c = connect_for("report handover", o, false);
 	if (!c)
 		return 1;

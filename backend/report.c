@@ -176,7 +176,7 @@ enum col_kind {
 	C_ID,       /* #14 */
 	C_SEV,      /* SEV-2 */
 	C_OWNER,    /* a role, or UNOWNED */
-	C_TIME,     /* UTC text shown in the site's time zone */
+	C_TIME,     /* UTC text shown in the operator's zone, labelled (text.h) */
 	C_AGE,      /* seconds as 3h10m */
 	C_DUE,      /* a time, shown as "in 12m" or "OVERDUE 5m" */
 	C_VS,       /* key and key_at_start: "12 (was 5)" */
@@ -362,7 +362,6 @@ int report_format_parse(const char *s, enum report_format *fmt)
 struct out {
 	FILE *f;
 	enum report_format fmt;
-	long utc_off;        /* seconds */
 	time_t now;
 };
 
@@ -377,17 +376,9 @@ static time_t parse_utc(const char *s)
 	return timegm(&tm);
 }
 
-static void fmt_local(const struct out *o, const char *utc, char *buf, size_t n)
+static void fmt_local(const char *utc, char *buf, size_t n)
 {
-	time_t t = parse_utc(utc);
-	if (!t) {
-		snprintf(buf, n, "-");
-		return;
-	}
-	t += o->utc_off;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%m-%d %H:%M", &tm);
+	text_time(parse_utc(utc), "%m-%d %H:%M", buf, n);
 }
 
 static void fmt_span(long s, char *buf, size_t n)
@@ -479,7 +470,7 @@ static void put_cell(const struct out *o, struct sb *sb, const cJSON *row, const
 			sb_append(sb, o->fmt == REPORT_MD ? "**UNOWNED**" : "UNOWNED");
 		return;
 	case C_TIME:
-		fmt_local(o, cJSON_IsString(v) ? v->valuestring : NULL, buf, sizeof buf);
+		fmt_local(cJSON_IsString(v) ? v->valuestring : NULL, buf, sizeof buf);
 		sb_append(sb, buf);
 		return;
 	case C_AGE:
@@ -598,8 +589,8 @@ static void render_header(const struct out *o, const cJSON *rep)
 	const cJSON *shift = cJSON_GetObjectItemCaseSensitive(rep, "shift");
 	struct sb sb = {0};
 	char from[32], to[32], len[32];
-	fmt_local(o, jstr(w, "start"), from, sizeof from);
-	fmt_local(o, jstr(w, "end"), to, sizeof to);
+	fmt_local(jstr(w, "start"), from, sizeof from);
+	fmt_local(jstr(w, "end"), to, sizeof to);
 	fmt_span((long)(parse_utc(jstr(w, "end")) - parse_utc(jstr(w, "start"))), len, sizeof len);
 	sb_append(&sb, o->fmt == REPORT_MD ? "## Shift handover" : "SHIFT HANDOVER");
 	if (cJSON_IsObject(shift)) {
@@ -609,9 +600,7 @@ static void render_header(const struct out *o, const cJSON *rep)
 		sb_appendf(&sb, ": %s", strcmp(jstr(w, "source") ? jstr(w, "source") : "", "rota") == 0
 		                           ? "no shift started (rota slot)" : "time window");
 	}
-	sb_appendf(&sb, "\n%sWindow: %s to %s ", o->fmt == REPORT_MD ? "\n" : "", from, to);
-	put_str(o, &sb, jstr(rep, "timezone"));
-	sb_appendf(&sb, " (%s)", len);
+	sb_appendf(&sb, "\n%sWindow: %s to %s (%s)", o->fmt == REPORT_MD ? "\n" : "", from, to, len);
 	put_window_start(&sb, w);
 	sb_appendf(&sb, "%s\nOn call: ", o->fmt == REPORT_MD ? "  " : "");
 	const cJSON *e;
@@ -637,7 +626,7 @@ static void render_note(const struct out *o, const cJSON *rep)
 		sb_append(&sb, o->fmt == REPORT_MD ? "_no note written_\n" : "  no note written\n");
 	} else {
 		char when[32];
-		fmt_local(o, jstr(note, "updated_at"), when, sizeof when);
+		fmt_local(jstr(note, "updated_at"), when, sizeof when);
 		const char *body = jstr(note, "body");
 		/* One escaped line per line of the body. */
 		for (const char *p = body ? body : ""; ; ) {
@@ -656,7 +645,7 @@ static void render_note(const struct out *o, const cJSON *rep)
 		put_str(o, &sb, jstr(note, "author"));
 		sb_appendf(&sb, " at %s; ", when);
 		if (jstr(note, "signed_off_by")) {
-			fmt_local(o, jstr(note, "signed_off_at"), when, sizeof when);
+			fmt_local(jstr(note, "signed_off_at"), when, sizeof when);
 			sb_append(&sb, "signed off by ");
 			put_str(o, &sb, jstr(note, "signed_off_by"));
 			sb_appendf(&sb, " at %s\n", when);
@@ -674,9 +663,7 @@ void report_render(FILE *f, const cJSON *rep, enum report_format fmt)
 		text_json_print(f, rep);
 		return;
 	}
-	const cJSON *off = cJSON_GetObjectItemCaseSensitive(rep, "utc_offset_s");
-	struct out o = { .f = f, .fmt = fmt, .utc_off = cJSON_IsNumber(off) ? (long)off->valuedouble : 0,
-	                 .now = parse_utc(jstr(rep, "generated_at")) };
+	struct out o = { .f = f, .fmt = fmt, .now = parse_utc(jstr(rep, "generated_at")) };
 	render_header(&o, rep);
 	for (size_t i = 0; i < DC_ARRAY_LEN(sections); i++)
 		render_section(&o, rep, &sections[i]);

@@ -970,6 +970,7 @@ static void apply_config(struct app *a, const struct config *cfg, struct dc_opts
 	}
 	if (!eff->theme)
 		eff->theme = cfg->theme;
+	text_zone_set(cfg->zone);
 	const struct config_profile *p = config_profile(cfg, eff->profile);
 	if (eff->profile && !p)
 		set_msg(a, true, "%s: no profile '%s'", cfg->path ? cfg->path : "config", eff->profile);

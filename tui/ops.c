@@ -452,16 +452,17 @@ static void blast_radius(struct ops *o, struct op *p, struct dialog *d)
 	if (dp.jobs == 0) {
 		dialog_body_add(d, THEME_OK, "No running jobs: the node goes DRAINED at once.");
 	} else {
-		dialog_body_addf(d, THEME_WARN, "%zu running job%s keep%s running (DRAINING until they "
-		                 "end); tenants:", dp.jobs, dp.jobs == 1 ? "" : "s", dp.jobs == 1 ? "s" : "");
+		dialog_body_addf(d, THEME_WARN, "%zu running %s running (DRAINING until %s); tenants:", dp.jobs,
+		                 text_plural((long)dp.jobs, "job keeps", "jobs keep"),
+		                 text_plural((long)dp.jobs, "it ends", "they end"));
 		for (size_t i = 0; i < dp.ntenants && i < LIST_MAX; i++) {
 			const struct drain_tenant *t = &dp.tenants[i];
 			char more[64] = "";
 			if (t->gpus_elsewhere)
 				snprintf(more, sizeof more, " (and %d on other nodes)", t->gpus_elsewhere);
-			dialog_body_addf(d, THEME_TEXT, "  %s: %d job%s, %d GPU%s here%s",
-			                 tenant_name(m, t->tenant), t->jobs, t->jobs == 1 ? "" : "s",
-			                 t->gpus_here, t->gpus_here == 1 ? "" : "s", more);
+			dialog_body_addf(d, THEME_TEXT, "  %s: %d %s, %d %s here%s", tenant_name(m, t->tenant), t->jobs,
+			                 text_plural(t->jobs, "job", "jobs"), t->gpus_here,
+			                 text_plural(t->gpus_here, "GPU", "GPUs"), more);
 		}
 		if (dp.ntenants > LIST_MAX)
 			dialog_body_addf(d, THEME_DIM, "  and %zu more tenants", dp.ntenants - LIST_MAX);
@@ -572,8 +573,10 @@ static void quota_body(void *ud, struct dialog *d)
 	dialog_number(d, p->f_gpus, &g);
 	dialog_number(d, p->f_hours, &h);
 	dialog_number(d, p->f_storage, &s);
-	dialog_body_addf(d, THEME_TEXT, "GPUs       %d → %.0f   running %d (%d jobs), pending %d jobs",
-	                 q->gpu_limit, g, t->gpus_running, t->jobs_running, t->jobs_pending);
+	dialog_body_addf(d, THEME_TEXT, "GPUs       %d → %.0f   running %d (%d %s), pending %d %s",
+	                 q->gpu_limit, g, t->gpus_running, t->jobs_running,
+	                 text_plural(t->jobs_running, "job", "jobs"), t->jobs_pending,
+	                 text_plural(t->jobs_pending, "job", "jobs"));
 	double left = h - q->gpu_hours_used;
 	char burn[80] = "no use in 24 h";
 	if (q->burn_gpu_h_day > 0) /* the Tenants view's rate: the mean of the last 24 h */
@@ -594,8 +597,9 @@ static void quota_body(void *ud, struct dialog *d)
 		                 (long long)((q->expires_at - o->now) / 60));
 	if ((int)g < t->gpus_running)
 		dialog_body_addf(d, THEME_QUOTA_OVER,
-		                 "Below current use (%d GPUs running): running jobs keep running; new"
-		                 " ones wait with QuotaExceeded", t->gpus_running);
+		                 "Below current use (%d %s running): running jobs keep running; new"
+		                 " ones wait with QuotaExceeded", t->gpus_running,
+		                 text_plural(t->gpus_running, "GPU", "GPUs"));
 	if (h < q->gpu_hours_used)
 		dialog_body_add(d, THEME_QUOTA_OVER,
 		                "Budget below GPU-hours already used: pending jobs wait with QuotaExceeded");
@@ -768,7 +772,7 @@ static int open_handover(struct ops *o, struct op *p, struct dc_err *err)
 		d = op_dialog(o, p, mine ? "End your shift" : "Start a shift");
 		if (mine) {
 			fmt_time(mine->started_at, when, sizeof when);
-			dialog_body_addf(d, THEME_TEXT, "Shift %lld of %s, since %s UTC.", (long long)mine->id,
+			dialog_body_addf(d, THEME_TEXT, "Shift %lld of %s, since %s.", (long long)mine->id,
 			                 mine->operator_, when);
 			dialog_body_add(d, THEME_DIM, "Write the handover note (n) before you go.");
 			dialog_buttons(d, "End shift", "No");

@@ -158,10 +158,10 @@ static void draw_shift(struct pane *p, const struct dc_model *m, const struct wi
 	if (pane_line(p, &d)) {
 		dline_put(&d, THEME_TITLE, "Shift ");
 		if (w->shift)
-			dline_putf(&d, THEME_TEXT, "%lld of %s  %s → %s UTC", (long long)w->shift->id, w->shift->operator_, a,
+			dline_putf(&d, THEME_TEXT, "%lld of %s  %s → %s", (long long)w->shift->id, w->shift->operator_, a,
 			           w->shift->ended_at ? b : "now");
 		else
-			dline_putf(&d, THEME_WARN, "none started: the last %d h (%s → now UTC)",
+			dline_putf(&d, THEME_WARN, "none started: the last %d h (%s → now)",
 			           ROTA_FALLBACK_S / 3600, a);
 	}
 	if (!pane_line(p, &d))
@@ -172,9 +172,9 @@ static void draw_shift(struct pane *p, const struct dc_model *m, const struct wi
 		const struct dc_shift *s = model_row(m, DC_T_SHIFT, i);
 		if (s->ended_at)
 			continue;
-		char since[16];
-		fmt_age(now - s->started_at, since, sizeof since);
-		dline_putf(&d, THEME_TEXT, "%s%s (since %s)", on++ ? ", " : "", s->operator_, since);
+		char since[24];
+		fmt_ago(now - s->started_at, since, sizeof since);
+		dline_putf(&d, THEME_TEXT, "%s%s (started %s)", on++ ? ", " : "", s->operator_, since);
 	}
 	if (!on)
 		dline_put(&d, THEME_WARN, "nobody on shift");
@@ -253,9 +253,9 @@ static void draw_nodes_out(struct pane *p, const struct dc_model *m, const struc
 		dline_putf(&d, down ? THEME_NODE_DOWN : THEME_NODE_DRAINED, "  %-14s %-9s ", nd->name,
 		           down && nd->admin == DC_ADMIN_ACTIVE ? "down" : dc_admin_name(nd->admin));
 		if (nd->drained_at) {
-			char since[16];
-			fmt_age(now - nd->drained_at, since, sizeof since);
-			dline_putf(&d, THEME_DIM, "%s ago ", since);
+			char since[24];
+			fmt_ago(now - nd->drained_at, since, sizeof since);
+			dline_putf(&d, THEME_DIM, "%s ", since);
 		}
 		if (nd->drained_by && nd->drained_by[0])
 			dline_putf(&d, THEME_DIM, "by %s ", nd->drained_by);
@@ -277,8 +277,8 @@ static void draw_actions(struct pane *p, const struct dc_model *m, const struct 
 		if (!pane_line(p, &d))
 			continue;
 		char at[32];
-		fmt_time(a->requested_at, at, sizeof at);
-		dline_putf(&d, THEME_DIM, "  %s ", at + 11);
+		text_time(a->requested_at, "%H:%M", at, sizeof at);
+		dline_putf(&d, THEME_DIM, "  %s ", at);
 		dline_putf(&d, THEME_TEXT, "%-10s %-14s ", a->kind, a->target);
 		dline_putf(&d, a->status == DC_ACT_FAILED ? THEME_ACTION_FAILED
 		               : a->status == DC_ACT_PENDING ? THEME_ACTION_PENDING : THEME_ACTION_APPLIED,
@@ -335,7 +335,7 @@ static void draw_note(struct pane *p, const struct dc_model *m)
 	char at[32];
 	fmt_time(n->updated_at, at, sizeof at);
 	if (pane_line(p, &d))
-		dline_putf(&d, THEME_DIM, "  shift %lld, by %s at %s UTC", (long long)n->shift_id, n->author, at);
+		dline_putf(&d, THEME_DIM, "  shift %lld, by %s at %s", (long long)n->shift_id, n->author, at);
 	if (pane_line(p, &d)) {
 		dline_put(&d, THEME_TEXT, "  ");
 		dline_put(&d, THEME_TEXT, n->body);
@@ -344,7 +344,7 @@ static void draw_note(struct pane *p, const struct dc_model *m)
 		return;
 	if (n->signed_off_at) {
 		fmt_time(n->signed_off_at, at, sizeof at);
-		dline_putf(&d, THEME_OK, "  Signed off by %s at %s UTC", n->signed_off_by, at);
+		dline_putf(&d, THEME_OK, "  Signed off by %s at %s", n->signed_off_by, at);
 	} else {
 		dline_put(&d, THEME_WARN, "  Not signed off: the incoming operator signs it off (o)");
 	}

@@ -702,8 +702,8 @@ static void draw_detail(struct nodes *v, WINDOW *w, const struct view_ctx *c)
 		fmt_dur(j->start_at ? c->now - j->start_at : 0, el, sizeof el);
 		dline_putf(&d, THEME_JOB_RUNNING, "  %-8lld ", (long long)j->id);
 		dline_put(&d, THEME_TEXT, t ? t->name : "?");
-		dline_putf(&d, THEME_TEXT, "  %s  %d GPUs  %s  ", j->user_name ? j->user_name : "",
-		           j->gpus, el);
+		dline_putf(&d, THEME_TEXT, "  %s  %d %s  %s  ", j->user_name ? j->user_name : "",
+		           j->gpus, text_plural(j->gpus, "GPU", "GPUs"), el);
 		dline_put(&d, THEME_DIM, j->name ? j->name : "");
 	}
 	pane_line(&p, &d);

@@ -270,8 +270,9 @@ static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
 		dline_putf(&d, THEME_DIM, "  (%s)", t->kind ? t->kind : "?");
 	}
 	if (pane_line(&p, &d))
-		dline_putf(&d, THEME_TEXT, "%d GPUs in use; jobs: %d running, %d pending",
-		           t->gpus_running, t->jobs_running, t->jobs_pending);
+		dline_putf(&d, THEME_TEXT, "%d %s in use; jobs: %d running, %d pending",
+		           t->gpus_running, text_plural(t->gpus_running, "GPU", "GPUs"), t->jobs_running,
+		           t->jobs_pending);
 	pane_line(&p, &d);
 	if (!b.q) {
 		if (pane_line(&p, &d))

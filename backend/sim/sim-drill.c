@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "sim/sim-model.h"
+#include "text.h"
 
 /* A burst holds its GPUs this long at this utilisation (simulated seconds, %). */
 #define SIM_BURST_HOLD (24 * 3600.0)
@@ -122,8 +123,9 @@ static void burst(struct sim *s, int ti, int gpus, struct sb *what)
 		s->st.arrivals++;
 		jobs++;
 	}
-	sb_appendf(what, "%s submitted %d job%s (%d GPUs) in partition %s", t->name, jobs, jobs == 1 ? "" : "s",
-	           gpus, s->nparts ? s->parts[p].name : "?");
+	sb_appendf(what, "%s submitted %d %s (%d %s) in partition %s", t->name, jobs,
+	           text_plural(jobs, "job", "jobs"), gpus, text_plural(gpus, "GPU", "GPUs"),
+	           s->nparts ? s->parts[p].name : "?");
 }
 
 /* Jobs wait on the file system: they run slower and use their GPUs less. */
@@ -144,8 +146,9 @@ static void faults(struct sim *s, int xid, int gpu, const int *idx, int n, struc
 {
 	for (int i = 0; i < n; i++)
 		sim_fault_named(s, xid, idx[i], gpu, hit);
-	sb_appendf(what, "%d node%s hit; %d job%s killed (%d GPUs) of %d tenant%s", n, n == 1 ? "" : "s",
-	           hit->jobs, hit->jobs == 1 ? "" : "s", hit->gpus, hit->ntenants, hit->ntenants == 1 ? "" : "s");
+	sb_appendf(what, "%d %s hit; %d %s killed (%d %s) of %d %s", n, text_plural(n, "node", "nodes"),
+	           hit->jobs, text_plural(hit->jobs, "job", "jobs"), hit->gpus, text_plural(hit->gpus, "GPU", "GPUs"),
+	           hit->ntenants, text_plural(hit->ntenants, "tenant", "tenants"));
 }
 
 /* Records what a fresh event did on its incident: a timeline entry and the

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/sim-model.h"
+#include "text.h"
 
 /* Interruptions per node-day (reference: 4-7 per 1,000 node-days). */
 #define SIM_HAZARD (5.5 / 1000.0 / 86400.0)
@@ -202,10 +203,10 @@ static void raise_incident(struct sim *s, const struct fault_cause *fc, const st
 	                ? xasprintf("row %d (%s): %s, %d nodes cut off", n->row,
 	                            s->parts[n->part].name, fc->what, b->nnodes)
 	                : xasprintf("%s: %s", n->name, label);
-	in->impact = xasprintf("%d job%s killed (%d GPUs) of %d tenant%s; %d node%s %s",
-	                       b->jobs, b->jobs == 1 ? "" : "s", b->gpus, b->ntenants,
-	                       b->ntenants == 1 ? "" : "s", b->nnodes, b->nnodes == 1 ? "" : "s",
-	                       fc->drain ? "auto-drained" : "degraded");
+	in->impact = xasprintf("%d %s killed (%d %s) of %d %s; %d %s %s", b->jobs,
+	                       text_plural(b->jobs, "job", "jobs"), b->gpus, text_plural(b->gpus, "GPU", "GPUs"),
+	                       b->ntenants, text_plural(b->ntenants, "tenant", "tenants"), b->nnodes,
+	                       text_plural(b->nnodes, "node", "nodes"), fc->drain ? "auto-drained" : "degraded");
 	in->body = xasprintf("dcopsd: %s on %s (partition %s, row %d)%s", label, n->name,
 	                     s->parts[n->part].name, n->row, n->lemon ? "; node has a fault history" : "");
 	in->nodes = b->nodes;

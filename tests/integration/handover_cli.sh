@@ -114,7 +114,7 @@ got=$(grep -E '^[A-Z][A-Za-z ]+(\(now vs shift start\) )?\([0-9]+\)$' "$OUT" | t
 want='Open incidents (3);Incidents opened this shift (3);Incidents resolved this shift (1);Nodes drained or down (0);Actions this shift (2);Temporary quotas in effect (1);Tenants at quota risk (2);Queue health (now vs shift start) (2);Watch list (1);'
 [ "$got" = "$want" ] || { failures=$((failures + 1)); printf 'FAIL: text sections\n  want %s\n  got  %s\n' "$want" "$got"; }
 want_out '^  #4  sev: SEV-3  state: triggered  owner: UNOWNED  age: 0m  next update: -  title: evil \\x1b\[31mred\\x1b\[0m \| \*bold\* \[link\]\(http://x\) <U\+202E>gnp.exe'
-want_out 'action: quota_set  target: acme  change: gpu_limit 16 -> 20  status: pending  until: [0-9-]+ [0-9:]+  reason: paper deadline next week$'
+want_out 'action: quota_set  target: acme  change: gpu_limit 16 -> 20  status: pending  until: [0-9-]+ [0-9:]+ KST  reason: paper deadline next week$'
 want_out '^  p1  pending: 1 \(was 1\)  oldest wait: 2h00m \(was 2h00m\)  blocked >=16 GPUs: 1 \(was 1\)$'
 want_out '^  gpu-002  2 Xid incidents this shift \(Xid 63, 64\)$'
 want_out '^  한빛랩  change: gpu_limit 8 -> 12  expires: [0-9-]+ [0-9:]+'

@@ -62,5 +62,27 @@ want_json '[.window.start_kind, (.window.start <= .shift.started_at)]' '["rota_s
 run act_viewer report handover
 want_out '^Window: .*, from the start of the rota slot$'
 
+# one time zone, labelled: KST unless the operator's config says UTC
+run act_viewer report handover --shift 2
+want_out '^Window: [0-9-]+ [0-9:]+ KST to [0-9-]+ [0-9:]+ KST \('
+printf '{ "timezone": "UTC" }\n' >"$TEST_TMP/utc.json"
+run act_viewer --config "$TEST_TMP/utc.json" report handover --shift 2
+want_out '^Window: [0-9-]+ [0-9:]+ UTC to [0-9-]+ [0-9:]+ UTC \('
+checks=$((checks + 1))
+kst=$(date -u -d '+9 hours' +%H); utc=$(date -u +%H)
+"$DCOPS" -q --db "dbname=$DB user=act_viewer" --config "$TEST_TMP/utc.json" report handover --shift 2 >"$OUT"
+grep -Eq "to [0-9-]+ ($utc|$(date -u -d '+1 minute' +%H)):[0-9]+ UTC" "$OUT" ||
+	{ failures=$((failures + 1)); echo "FAIL: UTC window end is not UTC now ($utc)"; cat "$OUT"; }
+checks=$((checks + 1))
+"$DCOPS" -q --db "dbname=$DB user=act_viewer" report handover --shift 2 >"$OUT"
+grep -Eq "to [0-9-]+ ($kst|$(date -u -d '+9 hours 1 minute' +%H)):[0-9]+ KST" "$OUT" ||
+	{ failures=$((failures + 1)); echo "FAIL: KST window end is not KST now ($kst)"; cat "$OUT"; }
+printf '{ "timezone": "PST" }\n' >"$TEST_TMP/bad.json"
+checks=$((checks + 1))
+"$DCOPS" -q --db "dbname=$DB user=act_viewer" --config "$TEST_TMP/bad.json" report handover >"$OUT" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q 'bad.json: timezone: expected "KST" or "UTC", got "PST"' "$OUT" ||
+	{ failures=$((failures + 1)); echo "FAIL: a bad timezone (rc $rc):"; cat "$OUT"; }
+
 echo "$checks checks, $failures failures"
 [ "$failures" -eq 0 ]
