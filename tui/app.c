@@ -50,7 +50,7 @@ static const struct view_ops *const views[] = { &view_nodes, &view_queues, &view
 #define VIEW_DRILLS 6
 #define NVIEWS ((int)DC_ARRAY_LEN(views))
 /* The tabs' titles under 100 columns: shorter, never dropped. */
-static const char *const short_titles[] = { "Node", "Queue", "Tenant", "Inc", "Audit", "Hand", "Drill" };
+static const char *const short_titles[] = { "Node", "Que", "Ten", "Inc", "Aud", "Hand", "Drill" };
 _Static_assert(DC_ARRAY_LEN(short_titles) == DC_ARRAY_LEN(views), "a short title per view");
 
 enum input { IN_KEYS, IN_COMMAND, IN_FILTER };
@@ -307,8 +307,8 @@ static void draw_header(struct app *a, int64_t now)
 	for (int i = 0; i < NVIEWS; i++) {
 		if (!narrow)
 			dline_put(&d, THEME_HEADER, " ");
-		/* under 100 columns the tabs are abbreviated, the current one too */
-		const char *title = COLS < 100 ? short_titles[i] : views[i]->title;
+		/* under 100 columns the other tabs are abbreviated */
+		const char *title = COLS < 100 && i != a->cur ? short_titles[i] : views[i]->title;
 		dline_putf(&d, i == a->cur ? THEME_SELECTION : THEME_HEADER, narrow ? " %d %s" : " %d %s ",
 		           i + 1, title);
 	}

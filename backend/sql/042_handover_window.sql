@@ -52,3 +52,11 @@ END $$;
 
 REVOKE ALL ON FUNCTION dcops.handover_span(bigint, interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcops.handover_span(bigint, interval) TO dcops_viewer;
+
+-- Lists of tenant names are joined with ' · ' (incident tenants, sql.c):
+-- names have spaces ("Acme Research", "(주)딥 비전"), so a space cannot
+-- separate them. The separator is kept out of names; '·' alone, as in
+-- "산·학·연", stays allowed. NOT VALID: rows already stored are not
+-- rechecked (no stored name is expected to hold it; a new one cannot).
+ALTER TABLE dcops.tenant ADD CONSTRAINT tenant_name_no_separator
+    CHECK (position(' · ' IN name) = 0) NOT VALID;

@@ -10,14 +10,16 @@ set -e
 db="screen_small_$$"
 screen_db "$db"
 cleanup() { screen_stop; dropdb --if-exists "$db"; }
+psql -q -d "$db" -c "INSERT INTO dcops.incident_tenant (incident_id, tenant_id) VALUES (1, 1), (1, 2)" >/dev/null
 trap cleanup EXIT
 SCREEN_ENV="DCOPS_DRILLS=$DCOPS_ROOT/drills" screen_start 80 24 --readonly --db "dbname=$db"
 trap cleanup EXIT
 screen_wait "DB UP"
-screen_wait " 1 Node 2 Queue 3 Tenant 4 Inc 5 Audit 6 Hand 7 Drill"
+screen_wait " 1 Nodes 2 Que 3 Ten 4 Inc 5 Aud 6 Hand 7 Drill"
 
 # Incidents: IMPACT is hidden at 80 columns until it is the sort key
 screen_keys 4
+screen_wait " 1 Node 2 Que 3 Ten 4 Incidents 5 Aud 6 Hand 7 Drill"
 screen_wait "Xid 79 on tn-h100-002"
 screen_gone "IMPACT"
 for _ in 1 2 3 4 5 6 7; do
@@ -28,6 +30,16 @@ done
 screen_wait "IMPACT"
 screen_wait "tn-h100-002 dr"
 screen_wait "Xid 79 on tn-h100"   # the title keeps its room
+
+# tenant names have spaces: an incident's tenants are joined by " · ",
+# which a name cannot hold
+screen_keys Enter
+screen_wait "tenants (주)딥비전랩스 · Acme Research"
+screen_keys Escape
+if psql -q -d "$db" -c "INSERT INTO dcops.tenant (name, kind) VALUES ('Acme · Research', 'startup')" 2>/dev/null; then
+	echo "FAIL: a tenant name holding the separator was stored"; exit 1
+fi
+psql -q -d "$db" -c "INSERT INTO dcops.tenant (name, kind) VALUES ('산·학·연 센터', 'university')" >/dev/null
 
 # help: this view's keys first
 screen_keys '?'
