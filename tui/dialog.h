@@ -45,6 +45,8 @@ enum dialog_kind {
 	DIALOG_SECRET,      /* text shown as '*' (a passphrase), wiped on free */
 	DIALOG_NUMBER,      /* digits; with DIALOG_DECIMAL one '.' too */
 	DIALOG_CHOICE,      /* one of a fixed list: Left/Right or Space cycles */
+	DIALOG_TEXTAREA,    /* several lines (a handover note): Enter starts a new
+	                     * line, Tab leaves; shown as its last rows, wrapped */
 };
 
 /* Field flags. */
@@ -84,6 +86,9 @@ int dialog_add_number(struct dialog *d, const char *label, const char *initial, 
                       const char *hint);
 int dialog_add_choice(struct dialog *d, const char *label, const char *const *choices, size_t n,
                       size_t initial);
+/* A multi-line field of `rows` screen rows holding up to max_bytes. */
+int dialog_add_textarea(struct dialog *d, const char *label, const char *initial, unsigned flags,
+                        const char *hint, int rows, size_t max_bytes);
 
 /* Button labels (defaults "Yes" / "No"); no_label NULL leaves one button
  * (an information box), which answers DIALOG_YES. */

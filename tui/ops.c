@@ -790,8 +790,9 @@ static int open_handover(struct ops *o, struct op *p, struct dc_err *err)
 			                 (long long)mine->id, mine->operator_);
 		else
 			dialog_body_add(d, THEME_WARN, "You have no open shift: the rota's slot becomes yours.");
-		p->f_text = dialog_add_text(d, "Note", n ? n->body : "", DIALOG_REQUIRED,
-		                            "open work, risks, what to watch");
+		/* several lines: Enter starts a new one, Tab goes to Save */
+		p->f_text = dialog_add_textarea(d, "Note", n ? n->body : "", DIALOG_REQUIRED,
+		                                "open work, risks, what to watch (Enter: new line)", 6, 8000);
 		dialog_buttons(d, "Save", "No");
 	} else {
 		const struct dc_handover_note *n = note_of(o->m, p->shift);
@@ -801,7 +802,13 @@ static int open_handover(struct ops *o, struct op *p, struct dc_err *err)
 			return dc_err_set(err, "already signed off by %s", n->signed_off_by);
 		d = op_dialog(o, p, "Sign off the handover");
 		dialog_body_addf(d, THEME_TEXT, "Shift %lld, note by %s:", (long long)p->shift, n->author);
-		dialog_body_add(d, THEME_DIM, n->body);
+		for (const char *s = n->body; s;) {
+			const char *nl = strchr(s, '\n');
+			char *line = nl ? xstrndup(s, (size_t)(nl - s)) : xstrdup(s);
+			dialog_body_add(d, THEME_DIM, line);
+			free(line);
+			s = nl ? nl + 1 : NULL;
+		}
 		dialog_body_addf(d, THEME_WARN, "You (%s) take over the open work.", o->user[0] ? o->user : "?");
 		dialog_buttons(d, "Sign off", "No");
 	}

@@ -3,7 +3,9 @@
  *
  * Computed from the model on every draw (it is live), in the sections and
  * wording of the handover report (backend/report.h); the window is the
- * latest shift (start to end, or now), else the last ROTA_FALLBACK_S.
+ * report's default: from the previous handover (the end of the shift that
+ * ended in the day before the latest one started, else that start) to the
+ * latest shift's end or now; with no shift, the last ROTA_FALLBACK_S.
  * The handover shown for sign-off is the latest shift that has a note.
  * Unowned open incidents are drawn in the warn element until taken. */
 #include <stdio.h>
@@ -22,6 +24,7 @@ struct handover {
 
 struct window {
 	const struct dc_shift *shift;   /* NULL: no shift recorded */
+	const struct dc_shift *prev;    /* the handover it starts at, or NULL */
 	int64_t start, end;
 };
 
@@ -47,12 +50,29 @@ static const struct dc_shift *latest_shift(const struct dc_model *m)
 	return best;
 }
 
+/* The shift that ended last in the day before s started (dcops.handover_span). */
+static const struct dc_shift *previous_shift(const struct dc_model *m, const struct dc_shift *s)
+{
+	const struct dc_shift *best = NULL;
+	for (size_t i = 0; i < model_count(m, DC_T_SHIFT); i++) {
+		const struct dc_shift *x = model_row(m, DC_T_SHIFT, i);
+		if (x == s || !x->ended_at || x->ended_at > s->started_at || x->ended_at < s->started_at - 86400)
+			continue;
+		if (!best || x->ended_at > best->ended_at || (x->ended_at == best->ended_at && x->id > best->id))
+			best = x;
+	}
+	return best;
+}
+
 static struct window window_of(const struct dc_model *m, int64_t now)
 {
 	struct window w = { .shift = latest_shift(m), .end = now };
 	if (w.shift) {
 		w.start = w.shift->started_at;
 		w.end = w.shift->ended_at ? w.shift->ended_at : now;
+		w.prev = previous_shift(m, w.shift);
+		if (w.prev)
+			w.start = w.prev->ended_at;
 	} else {
 		w.start = now - ROTA_FALLBACK_S;
 	}
@@ -164,6 +184,8 @@ static void draw_shift(struct pane *p, const struct dc_model *m, const struct wi
 			dline_putf(&d, THEME_WARN, "none started: the last %d h (%s → now)",
 			           ROTA_FALLBACK_S / 3600, a);
 	}
+	if (w->prev && pane_line(p, &d))
+		dline_putf(&d, THEME_DIM, "      from the previous handover (the end of shift %lld)", (long long)w->prev->id);
 	if (!pane_line(p, &d))
 		return;
 	dline_put(&d, THEME_DIM, "On call: ");
@@ -321,6 +343,30 @@ static void draw_quota(struct pane *p, const struct dc_model *m)
 	}
 }
 
+/* The note whole: each of its lines, wrapped to the pane's width. */
+static void draw_body(struct pane *p, const char *body)
+{
+	int width = getmaxx(p->w) - 4;
+	for (const char *s = body ? body : ""; s;) {
+		const char *nl = strchr(s, '\n');
+		char *raw = nl ? xstrndup(s, (size_t)(nl - s)) : xstrdup(s);
+		char *clean = xmalloc(strlen(raw) * 3 + 1);
+		text_sanitize(raw, clean, strlen(raw) * 3 + 1);
+		const char *q = clean;
+		do {
+			const char *next;
+			size_t len = text_wrap(q, width > 10 ? width : 10, &next);
+			struct dline d;
+			if (pane_line(p, &d))
+				dline_putf(&d, THEME_TEXT, "  │ %.*s", (int)len, q);
+			q = next;
+		} while (*q);
+		free(clean);
+		free(raw);
+		s = nl ? nl + 1 : NULL;
+	}
+}
+
 static void draw_note(struct pane *p, const struct dc_model *m)
 {
 	const struct dc_handover_note *n = latest_note(m);
@@ -336,10 +382,7 @@ static void draw_note(struct pane *p, const struct dc_model *m)
 	fmt_time(n->updated_at, at, sizeof at);
 	if (pane_line(p, &d))
 		dline_putf(&d, THEME_DIM, "  shift %lld, by %s at %s", (long long)n->shift_id, n->author, at);
-	if (pane_line(p, &d)) {
-		dline_put(&d, THEME_TEXT, "  ");
-		dline_put(&d, THEME_TEXT, n->body);
-	}
+	draw_body(p, n->body);
 	if (!pane_line(p, &d))
 		return;
 	if (n->signed_off_at) {
