@@ -17,6 +17,7 @@
 
 #define ROTA_FALLBACK_S (12 * 3600)
 #define QUOTA_RISK_PCT 90.0
+#define QUOTA_RISK_DAYS 7.0
 
 struct handover {
 	int skip, rows;
@@ -311,35 +312,95 @@ static void draw_actions(struct pane *p, const struct dc_model *m, const struct 
 	free(v);
 }
 
-static void draw_quota(struct pane *p, const struct dc_model *m)
+/* A tenant at quota risk, as the report says it (backend/report.h):
+ * pending jobs held by the GPU limit, the budget over 90% used, or run
+ * out within a week at the last 24 h's burn. At the limit with nothing
+ * waiting is not a risk. */
+struct risk {
+	int blocked, blocked_gpus;
+	double hpct, days;          /* days < 0: no burn */
+};
+
+static bool at_risk(const struct dc_model *m, const struct dc_tenant *t, const struct dc_quota *q,
+                    struct risk *r)
+{
+	*r = (struct risk){ .days = -1 };
+	for (size_t i = 0; i < model_count(m, DC_T_JOB); i++) {
+		const struct dc_job *j = model_row(m, DC_T_JOB, i);
+		if (j->tenant_id == t->id && j->state == DC_JOB_PENDING && t->gpus_running + j->gpus > q->gpu_limit) {
+			r->blocked++;
+			r->blocked_gpus += j->gpus;
+		}
+	}
+	r->hpct = q->gpu_hours_budget > 0 ? 100.0 * q->gpu_hours_used / q->gpu_hours_budget : 0;
+	if (q->burn_gpu_h_day > 0) {
+		double left = q->gpu_hours_budget - q->gpu_hours_used;
+		r->days = (left > 0 ? left : 0) / q->burn_gpu_h_day;
+	}
+	return r->blocked > 0 || r->hpct > QUOTA_RISK_PCT || (r->days >= 0 && r->days < QUOTA_RISK_DAYS);
+}
+
+/* A tenant's name in 20 columns (Hangul is two a character), then a space. */
+static void name_cell(struct dline *d, enum theme_el el, const char *name)
+{
+	char clean[256], fit[512];
+	text_sanitize(name, clean, sizeof clean);
+	text_fit(clean, 20, false, fit, sizeof fit);
+	dline_put(d, el, fit);
+	dline_put(d, THEME_TEXT, " ");
+}
+
+static void risk_line(struct pane *p, const struct dc_tenant *t, const struct dc_quota *q, const struct risk *r)
 {
 	struct dline d;
-	size_t shown = 0, n = model_count(m, DC_T_TENANT);
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1 && !shown)
-			break;
-		for (size_t i = 0; i < n; i++) {
-			const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
-			const struct dc_quota *q = model_quota_of(m, t->id);
-			if (!q)
-				continue;
-			double gpct = q->gpu_limit > 0 ? 100.0 * t->gpus_running / q->gpu_limit : 0;
-			double hpct = q->gpu_hours_budget > 0 ? 100.0 * q->gpu_hours_used / q->gpu_hours_budget : 0;
-			if (gpct <= QUOTA_RISK_PCT && hpct <= QUOTA_RISK_PCT)
-				continue;
-			if (pass == 0) {
-				shown++;
-				continue;
-			}
-			if (!pane_line(p, &d))
-				continue;
-			dline_putf(&d, gpct > 100 || hpct > 100 ? THEME_QUOTA_OVER : THEME_QUOTA_WARN, "  %-20s ",
-			           t->name);
-			dline_putf(&d, THEME_TEXT, "GPUs %d/%d (%.0f%%)  GPU-hours %.0f/%.0f (%.0f%%)",
-			           t->gpus_running, q->gpu_limit, gpct, q->gpu_hours_used, q->gpu_hours_budget, hpct);
-		}
-		if (pass == 0 && !heading(p, "Tenants above 90% of a quota", shown))
-			none_line(p);
+	if (!pane_line(p, &d))
+		return;
+	dline_put(&d, THEME_TEXT, "  ");
+	name_cell(&d, r->hpct > 100 || (r->days >= 0 && r->days < 1) ? THEME_QUOTA_OVER : THEME_QUOTA_WARN, t->name);
+	dline_putf(&d, THEME_TEXT, "GPUs %d/%d", t->gpus_running, q->gpu_limit);
+	if (r->hpct > QUOTA_RISK_PCT || (r->days >= 0 && r->days < QUOTA_RISK_DAYS))
+		dline_putf(&d, THEME_TEXT, "  GPU-hours %.0f/%.0f (%.0f%%)", q->gpu_hours_used, q->gpu_hours_budget,
+		           r->hpct);
+	if (r->days >= 0 && r->days < QUOTA_RISK_DAYS)
+		dline_putf(&d, THEME_WARN, "  runs out in %.1f days at %.0f GPU-h/day (24 h)", r->days,
+		           q->burn_gpu_h_day);
+	if (r->blocked)
+		dline_putf(&d, THEME_WARN, "  %d pending %s (%d %s) held by the limit", r->blocked,
+		           text_plural(r->blocked, "job", "jobs"), r->blocked_gpus,
+		           text_plural(r->blocked_gpus, "GPU", "GPUs"));
+}
+
+static void draw_quota(struct pane *p, const struct dc_model *m, int64_t now)
+{
+	size_t n = model_count(m, DC_T_TENANT), risky = 0, temp = 0;
+	struct risk r;
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
+		const struct dc_quota *q = model_quota_of(m, t->id);
+		risky += q && at_risk(m, t, q, &r);
+		temp += q && q->expires_at > now;
+	}
+	if (!heading(p, "Tenants at quota risk", risky))
+		none_line(p);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
+		const struct dc_quota *q = model_quota_of(m, t->id);
+		if (q && at_risk(m, t, q, &r))
+			risk_line(p, t, q, &r);
+	}
+	if (!heading(p, "Temporary quotas in effect", temp))
+		none_line(p);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
+		const struct dc_quota *q = model_quota_of(m, t->id);
+		struct dline d;
+		if (!q || q->expires_at <= now || !pane_line(p, &d))
+			continue;
+		char until[40];
+		fmt_time(q->expires_at, until, sizeof until);
+		dline_put(&d, THEME_TEXT, "  ");
+		name_cell(&d, THEME_TEXT, t->name);
+		dline_putf(&d, THEME_TEXT, "GPUs %d  GPU-hours %.0f  until %s", q->gpu_limit, q->gpu_hours_budget, until);
 	}
 }
 
@@ -418,7 +479,7 @@ static void handover_draw(void *vp, WINDOW *w, const struct view_ctx *c)
 	blank(&p);
 	draw_actions(&p, c->m, &win);
 	blank(&p);
-	draw_quota(&p, c->m);
+	draw_quota(&p, c->m, c->now);
 	blank(&p);
 	draw_note(&p, c->m);
 	if (pane_end(&p, &v->skip))

@@ -23,6 +23,9 @@ psql -q -d "$db" -c "CREATE ROLE $out LOGIN IN ROLE dcops_operator" -c "CREATE R
 psql -q -d "$db" -v ON_ERROR_STOP=1 >/dev/null <<SQL
 INSERT INTO dcops.shift (operator, started_at, ended_at) VALUES ('$prev', now() - interval '11 hours', now() - interval '3 hours');
 INSERT INTO dcops.incident (sev, title, opened_at) VALUES (3, 'PDU-B breaker tripped in row 2', now() - interval '2 hours');
+INSERT INTO dcops.job (tenant_id, partition_id, user_name, name, gpus, state, reason, submit_at)
+VALUES (2, 1, 'park', 'big', 16, 'pending', 'QOSMaxGRESPerUser', now() - interval '1 hour');
+UPDATE dcops.quota SET expires_at = now() + interval '1 day' WHERE tenant_id = 2;
 SQL
 
 screen_start 100 40 --db "'dbname=$db user=$out'"
@@ -38,6 +41,11 @@ screen_wait "from the previous handover (the end of shift 1)"
 screen_match "Shift 2 of $out  [0-9-]+ [0-9:]+ KST → now"
 screen_wait "Opened this shift (2)"
 screen_wait "PDU-B breaker tripped in row 2"
+# at risk: the budget 95% used, and a 16-GPU job held by an 8-GPU limit
+screen_wait "Tenants at quota risk (2)"
+screen_wait "1 pending job (16 GPUs) held by the limit"
+screen_wait "Temporary quotas in effect (1)"
+screen_match "Acme Research +GPUs 8  GPU-hours 50000  until [0-9-]+ [0-9:]+ KST"
 
 screen_keys n
 screen_wait "For the incoming operator"
