@@ -89,7 +89,7 @@ static const char sql_quota_risk[] = W
 	"     CASE WHEN b.hours_pct > 90 THEN format('used %s%% of the GPU-hour budget', b.hours_pct) END,"
 	"     CASE WHEN b.days_left < 7 THEN format('budget runs out in %s days at %s GPU-hours a day (last 24 h)',"
 	"                                           b.days_left, b.burn) END], NULL))"
-	"   ORDER BY b.days_left NULLS LAST, b.blocked DESC, b.name), '[]')"
+	"   ORDER BY b.days_left NULLS LAST, b.hours_pct DESC NULLS LAST, b.blocked DESC, b.name), '[]')"
 	" FROM (SELECT t.name, q.gpu_limit, coalesce(r.gpus, 0) AS running, q.gpu_hours_used, q.gpu_hours_budget,"
 	"         q.burn_gpu_h_day AS burn, q.burn_since,"
 	"         coalesce(p.n, 0) AS blocked, coalesce(p.gpus, 0) AS blocked_gpus,"
