@@ -67,10 +67,12 @@ static const struct dc_shift *previous_shift(const struct dc_model *m, const str
 
 static struct window window_of(const struct dc_model *m, int64_t now)
 {
-	struct window w = { .shift = latest_shift(m), .end = now };
+	/* an open window has no upper bound: a row the database stamped a
+	 * moment after the console's clock (skew, a coarse tick) is still in it */
+	struct window w = { .shift = latest_shift(m), .end = INT64_MAX };
 	if (w.shift) {
 		w.start = w.shift->started_at;
-		w.end = w.shift->ended_at ? w.shift->ended_at : now;
+		w.end = w.shift->ended_at ? w.shift->ended_at : INT64_MAX;
 		w.prev = previous_shift(m, w.shift);
 		if (w.prev)
 			w.start = w.prev->ended_at;
@@ -173,14 +175,14 @@ static void none_line(struct pane *p)
 static void draw_shift(struct pane *p, const struct dc_model *m, const struct window *w, int64_t now)
 {
 	struct dline d;
-	char a[32], b[32];
+	char a[32], b[32] = "now";
 	fmt_time(w->start, a, sizeof a);
-	fmt_time(w->end, b, sizeof b);
+	if (w->end != INT64_MAX)
+		fmt_time(w->end, b, sizeof b);
 	if (pane_line(p, &d)) {
 		dline_put(&d, THEME_TITLE, "Shift ");
 		if (w->shift)
-			dline_putf(&d, THEME_TEXT, "%lld of %s  %s → %s", (long long)w->shift->id, w->shift->operator_, a,
-			           w->shift->ended_at ? b : "now");
+			dline_putf(&d, THEME_TEXT, "%lld of %s  %s → %s", (long long)w->shift->id, w->shift->operator_, a, b);
 		else
 			dline_putf(&d, THEME_WARN, "none started: the last %d h (%s → now)",
 			           ROTA_FALLBACK_S / 3600, a);
