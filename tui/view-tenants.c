@@ -396,7 +396,7 @@ static void tenants_crumbs(const void *p, const struct view_ctx *c, char *buf, s
 	else if (v->t.n != v->t.total)
 		snprintf(buf, n, "%zu of %zu tenants", v->t.n, v->t.total);
 	else
-		snprintf(buf, n, "%zu tenants", v->t.n);
+		snprintf(buf, n, "%zu %s", v->t.n, text_plural((long)v->t.n, "tenant", "tenants"));
 }
 
 /* :tenant NAME — exact name (or English name), else the one that contains it. */
