@@ -30,7 +30,7 @@ CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-BACKEND_SRC := $(filter-out backend/dcopsd.c,$(wildcard backend/*.c backend/sim/*.c backend/adapter/*.c))
+BACKEND_SRC := $(filter-out backend/dcopsd.c,$(wildcard backend/*.c backend/sim/*.c backend/adapter/*.c backend/adapter/slurm/*.c))
 TUI_SRC     := $(filter-out tui/main.c,$(wildcard tui/*.c))
 BACKEND_OBJ := $(BACKEND_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ     := $(TUI_SRC:%.c=$(BUILD)/%.o)
@@ -166,7 +166,7 @@ fuzz:
 	@$(MAKE) --no-print-directory fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BIN)
 
--include $(wildcard $(FUZZ_BUILD)/backend/*.d $(FUZZ_BUILD)/backend/*/*.d)
+-include $(wildcard $(FUZZ_BUILD)/backend/*.d $(FUZZ_BUILD)/backend/*/*.d $(FUZZ_BUILD)/backend/*/*/*.d)
 
 # ---- reliability: valgrind session and soak (issue 7) ----
 #   make valgrind                 the console under valgrind for a few hundred

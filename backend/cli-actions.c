@@ -247,7 +247,7 @@ static int run_call(const struct cmd_def *d, const struct dc_opts *o, const stru
                     struct actions_result *res)
 {
 	if (o->readonly) {
-		fprintf(stderr, "dcops %s: read-only: --readonly is set\n", d->name);
+		fprintf(stderr, "dcops %s: read-only: %s\n", d->name, dc_readonly_why(o));
 		return 1;
 	}
 	PGconn *conn = NULL;

@@ -13,7 +13,6 @@
 
 #include "actions.h"
 #include "commands.h"
-#include "config.h"
 #include "db.h"
 #include "report.h"
 #include "text.h"
@@ -37,7 +36,7 @@ static int refused(const char *cmd, const PGconn *c, const PGresult *r)
 static PGconn *connect_for(const char *cmd, const struct dc_opts *o, bool writes)
 {
 	if (writes && o->readonly) {
-		fprintf(stderr, "dcops %s: read-only: --readonly is set\n", cmd);
+		fprintf(stderr, "dcops %s: read-only: %s\n", cmd, dc_readonly_why(o));
 		return NULL;
 	}
 	struct dc_err err = {{0}};
@@ -210,14 +209,6 @@ int report_cmd(const struct dc_opts *o, int argc, char **argv)
 		return usage("report handover", use, "unexpected argument");
 	if (w.shift_id && w.since_s)
 		return usage("report handover", use, "give --shift or --since, not both");
-	/* times are shown in the operator's zone (config "timezone") */
-	struct config cfg;
-	if (config_load(o->config, &cfg, &err) == -1) {
-		text_putline(stderr, "dcops report handover: %s", err.msg);
-		return 2;
-	}
-	text_zone_set(cfg.zone);
-	config_free(&cfg);
 	PGconn *c = connect_for("report handover", o, false);
 	if (!c)
 		return 1;

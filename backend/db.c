@@ -118,6 +118,16 @@ PGconn *db_connect(const struct dc_opts *o, const char *application_name, struct
 	char *conninfo = db_resolve(o, NULL);
 	PGconn *c = db_connect_str(conninfo, application_name, err);
 	free(conninfo);
+	if (!c || !o || !o->readonly)
+		return c;
+	/* The commands refuse writes themselves; the server refuses any write
+	 * one of them might miss. */
+	PGresult *r = db_exec(c, err, "SELECT set_config('default_transaction_read_only', 'on', false)", 0, NULL);
+	if (!r) {
+		PQfinish(c);
+		return NULL;
+	}
+	PQclear(r);
 	return c;
 }
 

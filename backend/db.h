@@ -22,7 +22,8 @@
 #include "util.h"
 
 /* Connects, sets application_name, client_encoding UTF8, TimeZone UTC and
- * search_path to pg_catalog, dcops. */
+ * search_path to pg_catalog, dcops; o->readonly: default_transaction_read_only
+ * too, so the server refuses whatever write a command would attempt. */
 PGconn *db_connect(const struct dc_opts *o, const char *application_name, struct dc_err *err);
 PGconn *db_connect_str(const char *conninfo, const char *application_name, struct dc_err *err);
 

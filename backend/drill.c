@@ -66,6 +66,13 @@ static const struct fspec f_drain[] = {
 static const struct fspec f_none[] = { { "note", FT_TEXT, false, 0, 0 } };
 static const struct fspec f_note[] = { { "within", FT_DUR, true, 0, 0 } };
 
+/* running_jobs: the scenario's premise, jobs the simulated fleet runs from
+ * the drill's start (an entry has no kind: one table of fields). */
+static const struct fspec f_job[] = {
+	{ "tenant", FT_TEXT, true, 0, 0 }, { "gpus", FT_INT, true, 1, 4096 }, { "nodes", FT_NODES, true, 0, 0 },
+	{ "name", FT_TEXT, false, 0, 0 },
+};
+
 static const struct ekind expect_kinds[] = {
 	KIND("ack_incident", f_ack),
 	KIND("drain_nodes", f_drain),
@@ -345,9 +352,81 @@ static cJSON *list_check(struct vctx *v, const cJSON *root, const char *key, int
 	return out;
 }
 
+/* One running_jobs entry: the fields of f_job, gpus split evenly over the nodes. */
+static cJSON *job_check(struct vctx *v, const char *base, const cJSON *e)
+{
+	char path[160];
+	if (!cJSON_IsObject(e)) {
+		vfail(v, base, e, "expected an object");
+		return NULL;
+	}
+	const cJSON *f;
+	cJSON_ArrayForEach(f, e) {
+		bool known = false;
+		for (size_t i = 0; i < DC_ARRAY_LEN(f_job); i++)
+			known |= strcmp(f_job[i].name, f->string) == 0;
+		if (!known) {
+			snprintf(path, sizeof path, "%s.%s", base, f->string);
+			vfail(v, path, NULL, "unknown key (one of tenant, gpus, nodes, name)");
+			return NULL;
+		}
+	}
+	cJSON *out = cJSON_CreateObject();
+	for (size_t i = 0; i < DC_ARRAY_LEN(f_job); i++) {
+		const cJSON *val = cJSON_GetObjectItemCaseSensitive(e, f_job[i].name);
+		snprintf(path, sizeof path, "%s.%s", base, f_job[i].name);
+		if (!val && f_job[i].required) {
+			vfail(v, path, NULL, "missing");
+			goto bad;
+		}
+		if (val && field_check(v, path, &f_job[i], val, out) != 0)
+			goto bad;
+	}
+	int gpus = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(out, "gpus"));
+	int nodes = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "nodes"));
+	if (gpus % nodes != 0) {
+		snprintf(path, sizeof path, "%s.gpus", base);
+		vfail(v, path, NULL, "%d GPUs do not split evenly over %d nodes", gpus, nodes);
+		goto bad;
+	}
+	return out;
+bad:
+	cJSON_Delete(out);
+	return NULL;
+}
+
+/* running_jobs is optional; NULL with *bad set when it is wrong. */
+static cJSON *jobs_check(struct vctx *v, const cJSON *root, bool *bad)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "running_jobs");
+	*bad = false;
+	if (!arr)
+		return NULL;
+	int n = cJSON_GetArraySize(arr);
+	if (!cJSON_IsArray(arr) || n < 1 || n > DRILL_MAX_JOBS) {
+		vfail(v, "running_jobs", arr, "expected a list of 1 to %d jobs", DRILL_MAX_JOBS);
+		*bad = true;
+		return NULL;
+	}
+	cJSON *out = cJSON_CreateArray();
+	for (int i = 0; i < n; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "running_jobs[%d]", i);
+		cJSON *j = job_check(v, path, cJSON_GetArrayItem(arr, i));
+		if (!j) {
+			cJSON_Delete(out);
+			*bad = true;
+			return NULL;
+		}
+		cJSON_AddItemToArray(out, j);
+	}
+	return out;
+}
+
 static int spec_check(struct vctx *v, const cJSON *root, struct drill_scenario *s)
 {
-	static const char *const top[] = { "title", "briefing", "seed", "speed", "timeline", "expectations" };
+	static const char *const top[] = { "title", "briefing", "seed", "speed", "running_jobs", "timeline",
+	                                   "expectations" };
 	if (!cJSON_IsObject(root))
 		return vfail(v, "", root, "expected a JSON object");
 	if (json_depth(root) > DRILL_MAX_DEPTH)
@@ -358,7 +437,8 @@ static int spec_check(struct vctx *v, const cJSON *root, struct drill_scenario *
 		for (size_t i = 0; i < DC_ARRAY_LEN(top); i++)
 			known |= strcmp(f->string, top[i]) == 0;
 		if (!known)
-			return vfail(v, f->string, NULL, "unknown key (one of title, briefing, seed, speed, timeline, expectations)");
+			return vfail(v, f->string, NULL, "unknown key (one of title, briefing, seed, speed, running_jobs, "
+			             "timeline, expectations)");
 	}
 	const cJSON *title = cJSON_GetObjectItemCaseSensitive(root, "title");
 	const cJSON *brief = cJSON_GetObjectItemCaseSensitive(root, "briefing");
@@ -373,9 +453,15 @@ static int spec_check(struct vctx *v, const cJSON *root, struct drill_scenario *
 		return vfail(v, "seed", seed, "expected a whole number >= 0");
 	if (speed && (!cJSON_IsNumber(speed) || speed->valuedouble <= 0 || speed->valuedouble > 10000))
 		return vfail(v, "speed", speed, "expected a number above 0 and at most 10000");
-	cJSON *tl = list_check(v, root, "timeline", DRILL_MAX_EVENTS, event_kinds, DC_ARRAY_LEN(event_kinds), true);
-	if (!tl)
+	bool bad_jobs;
+	cJSON *jobs = jobs_check(v, root, &bad_jobs);
+	if (bad_jobs)
 		return -1;
+	cJSON *tl = list_check(v, root, "timeline", DRILL_MAX_EVENTS, event_kinds, DC_ARRAY_LEN(event_kinds), true);
+	if (!tl) {
+		cJSON_Delete(jobs);
+		return -1;
+	}
 	cJSON *ex = list_check(v, root, "expectations", DRILL_MAX_EXPECTATIONS, expect_kinds,
 	                       DC_ARRAY_LEN(expect_kinds), false);
 	for (int i = 0; ex && i < cJSON_GetArraySize(ex); i++) {
@@ -387,6 +473,7 @@ static int spec_check(struct vctx *v, const cJSON *root, struct drill_scenario *
 		}
 	}
 	if (!ex) {
+		cJSON_Delete(jobs);
 		cJSON_Delete(tl);
 		return -1;
 	}
@@ -397,6 +484,8 @@ static int spec_check(struct vctx *v, const cJSON *root, struct drill_scenario *
 	s->spec = cJSON_CreateObject();
 	cJSON_AddStringToObject(s->spec, "title", s->title);
 	cJSON_AddStringToObject(s->spec, "briefing", s->briefing);
+	if (jobs)
+		cJSON_AddItemToObject(s->spec, "running_jobs", jobs);
 	cJSON_AddItemToObject(s->spec, "timeline", tl);
 	cJSON_AddItemToObject(s->spec, "expectations", ex);
 	return 0;
@@ -579,6 +668,8 @@ void drill_scorecard_print(FILE *f, const cJSON *card, enum report_format fmt)
 	sb_append(&sb, " at ");
 	esc(&sb, fmt, str(card, "started_at") ? str(card, "started_at") : "?");
 	sb_appendf(&sb, ", speed %gx, seed %.0f\n", num(card, "speed", 1), num(card, "seed", 0));
+	sb_appendf(&sb, "%sTimes: wall clock since the drill started; its data center ran %gx faster.\n",
+	           md ? "\n" : "", num(card, "speed", 1));
 
 	sb_append(&sb, md ? "\n### Expectations\n\n" : "\nExpectations\n");
 	const cJSON *e;
@@ -617,7 +708,7 @@ void drill_scorecard_print(FILE *f, const cJSON *card, enum report_format fmt)
 		esc(&sb, fmt, str(e, "why"));
 		sb_append(&sb, "\n");
 	}
-	sb_append(&sb, md ? "\n### Timeline\n\n" : "\nTimeline (scenario time)\n");
+	sb_append(&sb, md ? "\n### Timeline\n\n" : "\nTimeline\n");
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(card, "timeline")) {
 		span(num(e, "at_s", 0), t, sizeof t);
 		sb_appendf(&sb, md ? "- +%s " : "  +%-9s ", t);

@@ -3,12 +3,20 @@
  *
  * A scenario is drills/NAME.json:
  *   { "title": "...", "briefing": "...", "seed": 79, "speed": 60,
+ *     "running_jobs": [ { "tenant": "...", "gpus": 64, "name": "pretrain-ko-70b",
+ *                         "nodes": ["gj-h100-017", ..., "gj-h100-024"] } ],
  *     "timeline": [ { "at": "2m", "kind": "xid", "node": "gj-h100-017",
- *                     "gpu": 3, "xid": 79, "sev": 2 }, ... ],
+ *                     "gpu": 3, "xid": 79 }, ... ],
  *     "expectations": [ { "kind": "ack_incident", "event": 0, "within": "5m" }, ... ] }
  * Durations are whole seconds (a number) or "90s", "5m", "1h30m" (scenario
  * time; speed N runs it N times faster than the wall clock).
- * Event kinds and their fields (sev 1-5 is optional on every event):
+ * running_jobs (optional, at most DRILL_MAX_JOBS) is the story's premise:
+ * the sim adapter starts each job on its nodes (gpus split evenly) when the
+ * drill starts, requeueing what held them, so an event kills what the
+ * briefing says it does.
+ * Event kinds and their fields (sev 1-5 is optional on every event; without
+ * it the severity table rates the incident, and the sim raises it by the
+ * jobs an event killed):
  *   xid {node, gpu, xid}   leaf_switch {row}   cooling {row, throttle_pct}
  *   storage_degraded {pct} runaway_tenant {tenant, gpus}   power_cap {row, kw}
  * Expectation kinds:
@@ -41,7 +49,8 @@
  * Times *_s are wall-clock seconds from the drill's start (or from the
  * event an expectation follows, for measured_s): the injected timeline runs
  * at the drill's speed, but expectation limits (within_s) are the
- * operator's own response time, never compressed.
+ * operator's own response time, never compressed. The wall clock is the
+ * one time base every drill screen and report shows, said once.
  *
  * Ownership: struct drill_scenario owns its strings and spec (drill_scenario_free).
  * cJSON trees returned through `out` parameters are the caller's to
@@ -61,6 +70,7 @@
 #define DRILL_MAX_DEPTH 6
 #define DRILL_MAX_EVENTS 100
 #define DRILL_MAX_EXPECTATIONS 50
+#define DRILL_MAX_JOBS 8
 
 struct cJSON;
 

@@ -238,7 +238,7 @@ struct link *link_new(struct loop *l, const struct link_opts *o, link_changed_fn
 		.process_config = p && p->read_ssh_config,
 		.accept_new = o->accept_new,
 		.no_agent = o->no_agent,
-		.reconnect = true,
+		.reconnect = !o->once,
 		.keepalive_ms = o->keepalive_ms ? o->keepalive_ms : 2000,
 		.dead_ms = o->dead_ms ? o->dead_ms : 6000,
 	};
@@ -374,6 +374,7 @@ static void question_of(struct ssh_conn *c, const char *who, struct link_questio
 	snprintf(q->type, sizeof q->type, "%s", hk->type);
 	snprintf(q->fingerprint, sizeof q->fingerprint, "%s", hk->fingerprint);
 	snprintf(q->file, sizeof q->file, "%s", hk->file);
+	snprintf(q->note, sizeof q->note, "%s", hk->note);
 	const char *pr = ssh_conn_prompt(c);
 	snprintf(q->prompt, sizeof q->prompt, "%s", pr ? pr : "");
 }

@@ -67,6 +67,7 @@ struct link_opts {
 	size_t ndiags;
 	bool accept_new;                 /* --ssh-accept-new: record unknown host keys, logged */
 	bool no_agent;                   /* tests: skip ssh-agent */
+	bool once;                       /* script commands: DOWN is the end, no reconnect */
 	int keepalive_ms;                /* 0: 2000 */
 	int dead_ms;                     /* 0: 6000, so SSH DOWN shows within 10 s */
 	int diag_deadline_ms;            /* 0: 30000 */
@@ -112,6 +113,7 @@ struct link_question {
 	char fingerprint[96];   /* "SHA256:..." */
 	char file[512];         /* the known_hosts file */
 	char prompt[256];       /* SECRET: what is asked */
+	char note[600];         /* HOSTKEY: "" or a @cert-authority line dcops ignores */
 };
 
 /* The open question (kind NONE when there is none). */

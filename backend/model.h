@@ -127,6 +127,10 @@ struct dc_incident {
 	int sev;
 	enum dc_inc_state state;
 	char *title, *impact, *summary, *source, *owner;
+	/* impact in numbers (032_incident_impact.sql): jobs killed, the
+	 * tenants they belonged to, the GPUs they held, the largest of them,
+	 * and the GPUs on the nodes taken out of service */
+	int jobs_killed, tenants_hit, gpus_killed, largest_job_gpus, gpus_out;
 	int64_t opened_at, acknowledged_at, resolved_at, next_update_at;
 	int64_t op_version, op_changed_at;
 	char *op_changed_by;

@@ -7,20 +7,34 @@
 
 #include <stdbool.h>
 
+struct config;
+
 struct dc_opts {
 	const char *db;       /* --db CONNINFO (NULL: DCOPS_DB, PG*, demo, libpq defaults) */
 	const char *ssh;      /* --ssh user@host[:port] */
 	const char *theme;    /* --theme NAME */
 	const char *profile;  /* --profile NAME */
 	const char *config;   /* --config FILE (default $XDG_CONFIG_HOME/dcops/config.json) */
-	bool readonly;        /* --readonly */
+	bool readonly;        /* --readonly, or (script commands) what the profile makes of it */
+	const char *readonly_why; /* why readonly is set, for refusal lines; NULL: "--readonly is set" */
+	bool write;           /* --write: a script command may write under a production profile
+	                       * (what W arms in the console) */
 	bool ssh_accept_new;  /* --ssh-accept-new: record an unknown host key without asking (logged) */
 	bool quiet;           /* -q: no informational lines on stderr */
+	/* The config file, read by main() before anything connects (a file
+	 * that cannot be read stops dcops); never NULL in a command. */
+	const struct config *cfg;
 	/* Opens the console with these options (tui's app_run, set by main);
 	 * lets a backend command such as `demo` end in the console without
 	 * backend/ including tui/. */
 	int (*console)(const struct dc_opts *o);
 };
+
+/* Why writes are refused, for a refusal line. */
+static inline const char *dc_readonly_why(const struct dc_opts *o)
+{
+	return o->readonly_why ? o->readonly_why : "--readonly is set";
+}
 
 /* A script command: returns the process exit status (0 ok, 1 refused or
  * failed with a one-line reason on stderr, 2 usage error). argv[0] is the

@@ -81,6 +81,7 @@ struct ssh_conn {
 	char msg[1024];
 	char prompt[600];
 	struct ssh_conn_hostkey hk;
+	char hk_key[8192];   /* the server's key, base64, for the @revoked lines */
 };
 
 static void conn_step(struct ssh_conn *c);
@@ -374,7 +375,14 @@ static int read_hostkey(struct ssh_conn *c)
 	if (ssh_get_server_publickey(c->s, &key) < 0)
 		return -1;
 	snprintf(c->hk.type, sizeof c->hk.type, "%s", ssh_key_type_to_char(ssh_key_type(key)));
-	int rc = ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen);
+	c->hk_key[0] = '\0';
+	char *b64 = NULL;
+	int rc = ssh_pki_export_pubkey_base64(key, &b64);
+	if (rc == SSH_OK)
+		snprintf(c->hk_key, sizeof c->hk_key, "%s", b64);
+	ssh_string_free_char(b64);
+	if (rc == SSH_OK)
+		rc = ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen);
 	ssh_key_free(key);
 	if (rc < 0)
 		return -1;
@@ -385,6 +393,69 @@ static int read_hostkey(struct ssh_conn *c)
 	snprintf(c->hk.fingerprint, sizeof c->hk.fingerprint, "%s", fp);
 	ssh_string_free_char(fp);
 	return 0;
+}
+
+/* snprintf where a long path may cut the text: a cut message still says
+ * what happened, and gcc's truncation check has no say over vsnprintf. */
+static void fmt_into(char *buf, size_t n, const char *fmt, ...) DC_PRINTF(3, 4);
+static void fmt_into(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+}
+
+/* What known_hosts files say of this host beyond what libssh reads. */
+struct kh_marks {
+	char revoked_file[512];
+	int revoked_line;
+	char ca_file[512];
+	int ca_line;
+};
+
+static void marks_scan(const struct ssh_conn *c, const char *file, struct kh_marks *m)
+{
+	char *text = NULL;
+	if (dc_read_file(file, 64u << 20, &text, NULL, NULL) < 0)
+		return;  /* absent or unreadable: libssh's verdict stands alone */
+	int lineno = 0;
+	for (char *p = text; p && *p && !m->revoked_line;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		struct ssh_kh_entry e;
+		if (ssh_kh_parse(p, &e) == 1 && e.marker != SSH_KH_NONE && ssh_kh_match(&e, c->hk.host)) {
+			/* the key's blob names its type: comparing it alone is exact */
+			if (e.marker == SSH_KH_REVOKED && strcmp(e.key, c->hk_key) == 0) {
+				snprintf(m->revoked_file, sizeof m->revoked_file, "%s", file);
+				m->revoked_line = lineno;
+			} else if (e.marker == SSH_KH_CERT_AUTHORITY && !m->ca_line) {
+				snprintf(m->ca_file, sizeof m->ca_file, "%s", file);
+				m->ca_line = lineno;
+			}
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	free(text);
+}
+
+/* The operator's file, then the global one libssh also trusts. */
+static void marks_check(struct ssh_conn *c, struct kh_marks *m)
+{
+	memset(m, 0, sizeof *m);
+	marks_scan(c, c->known_hosts, m);
+	char *global = NULL;
+	if (ssh_options_get(c->s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, &global) != SSH_OK)
+		global = NULL;
+	if (!m->revoked_line)
+		marks_scan(c, global ? global : "/etc/ssh/ssh_known_hosts", m);
+	ssh_string_free_char(global);
+	if (m->ca_line)
+		fmt_into(c->hk.note, sizeof c->hk.note,
+		         "%s line %d is a @cert-authority line for this host: dcops does not check host "
+		         "certificates, so it vouches for nothing here", m->ca_file, m->ca_line);
 }
 
 static void begin_auth(struct ssh_conn *c)
@@ -399,6 +470,17 @@ static void check_hostkey(struct ssh_conn *c)
 {
 	if (read_hostkey(c) < 0) {
 		finish(c, SSH_CONN_DOWN, "%s: cannot read the server's host key: %s", c->target, lib_error(c));
+		return;
+	}
+	struct kh_marks m;
+	marks_check(c, &m);
+	if (m.revoked_line) {
+		snprintf(c->hk.file, sizeof c->hk.file, "%s", m.revoked_file);
+		c->hk.line = m.revoked_line;
+		finish(c, SSH_CONN_FAILED,
+		       "%s: REVOKED HOST KEY — the server offers %s %s, which %s line %d marks @revoked; "
+		       "refusing (no override)", c->target, c->hk.type, c->hk.fingerprint, m.revoked_file,
+		       m.revoked_line);
 		return;
 	}
 	enum ssh_known_hosts_e k = ssh_session_is_known_server(c->s);
@@ -429,16 +511,17 @@ static void check_hostkey(struct ssh_conn *c)
 				return;
 			}
 			begin_auth(c);
-			snprintf(c->msg, sizeof c->msg, "%s: accepted new host key %s %s into %s (--ssh-accept-new)",
-				 c->target, c->hk.type, c->hk.fingerprint, c->hk.file);
+			fmt_into(c->msg, sizeof c->msg, "%s: accepted new host key %s %s into %s (--ssh-accept-new)%s%s",
+				 c->target, c->hk.type, c->hk.fingerprint, c->hk.file, c->hk.note[0] ? "; " : "",
+				 c->hk.note);
 			if (c->cb)
 				c->cb(c, c->state, c->msg, c->ud);
 			return;
 		}
 		loop_timer_cancel(c->loop, c->t_connect);
 		c->t_connect = 0;
-		set_state(c, SSH_CONN_NEEDS_HOSTKEY, "%s: unknown host key %s %s — record it in %s?", c->target,
-			  c->hk.type, c->hk.fingerprint, c->hk.file);
+		set_state(c, SSH_CONN_NEEDS_HOSTKEY, "%s: unknown host key %s %s — record it in %s?%s%s", c->target,
+			  c->hk.type, c->hk.fingerprint, c->hk.file, c->hk.note[0] ? " Note: " : "", c->hk.note);
 		watch_fd(c);
 		return;
 	case SSH_KNOWN_HOSTS_ERROR:

@@ -66,6 +66,9 @@ struct ssh_conn_hostkey {
 	char fingerprint[96];  /* "SHA256:..." */
 	char file[512];        /* the known_hosts file checked */
 	int line;              /* for a refused key: the line to inspect; 0 when unknown */
+	/* "" or what the operator should know beside the question: a
+	 * @cert-authority line for this host, which dcops does not honour */
+	char note[600];
 };
 
 struct ssh_conn;
@@ -87,7 +90,14 @@ void ssh_conn_start(struct ssh_conn *c);     /* from IDLE, DOWN or FAILED: conne
 void ssh_conn_reconnect(struct ssh_conn *c); /* drop whatever is there and connect now */
 void ssh_conn_close(struct ssh_conn *c);     /* to IDLE; no reconnect */
 
-/* NEEDS_HOSTKEY: yes records the key in the known_hosts file and goes on;
+/* Before libssh's verdict the known_hosts file and the global one
+ * (/etc/ssh/ssh_known_hosts) are read for the markers libssh skips
+ * (ssh-validate.h): a key a matching "@revoked" line names ends in FAILED
+ * ("REVOKED HOST KEY", file and line), never asked, never recorded, even
+ * with accept_new; a matching "@cert-authority" line is named in the
+ * hostkey's note and trusts nothing.
+ *
+ * NEEDS_HOSTKEY: yes records the key in the known_hosts file and goes on;
  * no ends in FAILED with the file untouched. */
 void ssh_conn_answer_hostkey(struct ssh_conn *c, bool yes);
 /* NEEDS_PASSPHRASE: the secret for ssh_conn_prompt(); NULL skips that key

@@ -1,6 +1,8 @@
 /* ssh-validate.c — see ssh-validate.h. */
 #include "ssh-validate.h"
 
+#include <ctype.h>
+#include <libssh/libssh.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -125,4 +127,101 @@ int ssh_target_parse(const char *spec, struct ssh_target *out, struct dc_err *er
 		return -1;
 	*out = t;
 	return 0;
+}
+
+/* ---- known_hosts lines ---- */
+
+/* Copies the next blank-separated field of *p into out; -1 when there is
+ * none or it does not fit. */
+static int kh_field(const char **p, char *out, size_t cap)
+{
+	const char *s = *p + strspn(*p, " \t");
+	size_t n = strcspn(s, " \t\r\n");
+	if (n == 0 || n >= cap)
+		return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	*p = s + n;
+	return 0;
+}
+
+int ssh_kh_parse(const char *line, struct ssh_kh_entry *e)
+{
+	static const struct { const char *word; enum ssh_kh_marker m; } markers[] = {
+		{ "@revoked", SSH_KH_REVOKED },
+		{ "@cert-authority", SSH_KH_CERT_AUTHORITY },
+	};
+	memset(e, 0, sizeof *e);
+	const char *p = line + strspn(line, " \t");
+	if (*p == '\0' || *p == '#' || *p == '\n' || *p == '\r')
+		return 0;
+	if (*p == '@') {
+		char word[32];
+		if (kh_field(&p, word, sizeof word) < 0)
+			return -1;
+		size_t i = 0;
+		while (i < DC_ARRAY_LEN(markers) && strcmp(word, markers[i].word) != 0)
+			i++;
+		if (i == DC_ARRAY_LEN(markers))
+			return -1;
+		e->marker = markers[i].m;
+	}
+	if (kh_field(&p, e->hosts, sizeof e->hosts) < 0 || kh_field(&p, e->type, sizeof e->type) < 0 ||
+	    kh_field(&p, e->key, sizeof e->key) < 0)
+		return -1;
+	return 1;
+}
+
+/* '*' any run, '?' any one character; case-insensitive. */
+static bool glob_match(const char *pat, size_t plen, const char *s)
+{
+	size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
+	size_t slen = strlen(s);
+	while (si < slen) {
+		if (pi < plen && (pat[pi] == '?' ||
+		                  tolower((unsigned char)pat[pi]) == tolower((unsigned char)s[si]))) {
+			pi++;
+			si++;
+		} else if (pi < plen && pat[pi] == '*') {
+			star = pi++;
+			mark = si;
+		} else if (star != (size_t)-1) {
+			pi = star + 1;
+			si = ++mark;
+		} else {
+			return false;
+		}
+	}
+	while (pi < plen && pat[pi] == '*')
+		pi++;
+	return pi == plen;
+}
+
+/* A hashed name: libssh knows the HMAC, and answers for a whole line. */
+static bool hashed_match(const struct ssh_kh_entry *e, const char *host)
+{
+	char line[sizeof e->hosts + sizeof e->type + sizeof e->key + 4];
+	snprintf(line, sizeof line, "%s %s %s", e->hosts, e->type, e->key);
+	struct ssh_knownhosts_entry *k = NULL;
+	bool yes = ssh_known_hosts_parse_line(host, line, &k) == SSH_OK;
+	SSH_KNOWNHOSTS_ENTRY_FREE(k);
+	return yes;
+}
+
+bool ssh_kh_match(const struct ssh_kh_entry *e, const char *host)
+{
+	if (e->hosts[0] == '|')
+		return hashed_match(e, host);
+	bool yes = false;
+	for (const char *p = e->hosts; *p;) {
+		size_t n = strcspn(p, ",");
+		bool neg = *p == '!';
+		if (glob_match(p + neg, n - neg, host)) {
+			if (neg)
+				return false;
+			yes = true;
+		}
+		p += n + (p[n] == ',');
+	}
+	return yes;
 }

@@ -5,11 +5,15 @@
  * reach libssh (or a remote command line) before passing these checks, so a
  * node called `-oProxyCommand=...` or `a;b` is refused, not interpreted.
  *
- * Ownership: pure functions, no allocation, no global state. Each returns 0
- * when the value is acceptable, or -1 with err (when non-NULL) naming the
- * value (control bytes shown as \xNN) and the rule it broke. */
+ * Ownership: pure functions, no global state, nothing allocated that
+ * outlives a call (a hashed known_hosts name is checked by libssh, which
+ * allocates and frees inside). The validators return 0 when the value is
+ * acceptable, or -1 with err (when non-NULL) naming the value (control
+ * bytes shown as \xNN) and the rule it broke. */
 #ifndef DCOPS_SSH_VALIDATE_H
 #define DCOPS_SSH_VALIDATE_H
+
+#include <stdbool.h>
 
 #include "util.h"
 
@@ -35,5 +39,31 @@ struct ssh_target {
 
 /* Parses "[user@]host[:port]" and validates each part. */
 int ssh_target_parse(const char *spec, struct ssh_target *out, struct dc_err *err);
+
+/* ---- known_hosts lines, for the markers libssh ignores ----
+ * libssh reads "hosts type key" lines only: it skips "@revoked" (so a
+ * revoked key looks merely unknown, and --ssh-accept-new would record it)
+ * and "@cert-authority" (dcops does not check host certificates). These
+ * read them the way OpenSSH does, so ssh-session.c can refuse a revoked
+ * key before libssh's verdict and name the CA lines it ignores. */
+enum ssh_kh_marker { SSH_KH_NONE, SSH_KH_REVOKED, SSH_KH_CERT_AUTHORITY };
+
+struct ssh_kh_entry {
+	enum ssh_kh_marker marker;
+	char hosts[1024];   /* "a,b*,!c,[d]:2222" or "|1|salt|hash" */
+	char type[64];      /* "ssh-ed25519" */
+	char key[8192];     /* base64, as written */
+};
+
+/* Splits "[@marker] hosts type key [comment]". 1 for an entry, 0 for a
+ * blank or comment line, -1 for one that is malformed (an unknown marker,
+ * a missing field, a field longer than its buffer). */
+int ssh_kh_parse(const char *line, struct ssh_kh_entry *e);
+
+/* Whether e's hosts name host ("name", or "[name]:port" off port 22), by
+ * OpenSSH's rules: comma-separated patterns with '*' and '?', compared
+ * without case; a matching "!pattern" excludes the host whatever else
+ * matches; "|1|salt|hash" is a hashed name (HMAC-SHA1, checked by libssh). */
+bool ssh_kh_match(const struct ssh_kh_entry *e, const char *host);
 
 #endif

@@ -180,8 +180,9 @@ static const char *file_kind(mode_t m)
 int dc_read_file(const char *path, size_t max, char **out, size_t *len, struct dc_err *err)
 {
 	/* O_NONBLOCK: opening a FIFO with no writer would wait for one
-	 * forever; then only a regular file is read. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	 * forever; then only a regular file is read. A terminal device named
+	 * here never becomes the controlling one (O_NOCTTY). */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return dc_err_set(err, "%s: %s", path, strerror(errno));
 	struct stat st;

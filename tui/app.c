@@ -80,7 +80,6 @@ struct app {
 	char *help_text;
 	enum input input;
 	struct line line;
-	char filter_before[256];
 	char msg[512];
 	bool msg_err;
 	int64_t frame_tat;       /* app_frame's schedule: the next frame's theoretical time */
@@ -699,10 +698,12 @@ static void line_key(struct app *a, int key)
 			run_command(a, a->line.buf);
 		return;
 	}
-	if (key == KEYS_ESC || (is_backspace(key) && a->line.len == 0)) {
+	/* Backspace on an empty `:` line closes it, as in vi; an empty filter
+	 * line stays open, so digits typed next filter instead of switching views */
+	if (key == KEYS_ESC || (is_backspace(key) && a->line.len == 0 && !filter)) {
 		a->input = IN_KEYS;
 		if (filter)
-			apply_filter(a, key == KEYS_ESC ? "" : a->filter_before);
+			apply_filter(a, "");
 		return;
 	}
 	if (key == '\t' && !filter) {
@@ -850,7 +851,6 @@ static void on_key(struct app *a, int key)
 		const char *f = v->filter(a->view[a->cur]);
 		if (!f)
 			return;
-		snprintf(a->filter_before, sizeof a->filter_before, "%s", f);
 		line_set(&a->line, f);
 		a->input = IN_FILTER;
 		a->dirty = true;
@@ -976,10 +976,8 @@ static void apply_config(struct app *a, const struct config *cfg, struct dc_opts
 	}
 	if (!eff->theme)
 		eff->theme = cfg->theme;
-	text_zone_set(cfg->zone);
+	/* main has refused a --profile the config does not hold */
 	const struct config_profile *p = config_profile(cfg, eff->profile);
-	if (eff->profile && !p)
-		set_msg(a, true, "%s: no profile '%s'", cfg->path ? cfg->path : "config", eff->profile);
 	if (!p)
 		return;
 	if (!eff->db)
@@ -1023,18 +1021,15 @@ int app_run(const struct dc_opts *o)
 	}
 	struct app a = { .o = o, .write_minutes = 15 };
 	struct dc_opts eff = *o;
-	struct config cfg = { 0 };
+	/* main read the config, and stopped on one it could not read */
+	const struct config *cfg = o->cfg;
 	struct dc_err err;
-	if (config_load(o->config, &cfg, &err) == -1)
-		set_msg(&a, true, "%s", err.msg);
-	else
-		apply_config(&a, &cfg, &eff);
+	apply_config(&a, cfg, &eff);
 	a.readonly = eff.readonly;
 	char *conninfo = db_resolve(&eff, NULL);
 
 	if (screen_start(&a) == -1) {
 		free(conninfo);
-		config_free(&cfg);
 		return 1;
 	}
 	if (colors_init(eff.theme, &err) == -1)
@@ -1056,7 +1051,7 @@ int app_run(const struct dc_opts *o)
 	struct store_callbacks cb = { store_changed, store_status_changed, &a };
 	a.dialogs = dialog_host_new();
 	/* with SSH, the database (store and writer) is reached through its tunnel */
-	a.ssh = ssh_ui_new(a.loop, a.dialogs, &eff, &cfg, conninfo, ssh_changed, &a, &err);
+	a.ssh = ssh_ui_new(a.loop, a.dialogs, &eff, cfg, conninfo, ssh_changed, &a, &err);
 	if (a.ssh) {
 		free(conninfo);
 		conninfo = xstrdup(ssh_ui_conninfo(a.ssh));
@@ -1099,6 +1094,5 @@ int app_run(const struct dc_opts *o)
 	loop_free(a.loop);
 	free(a.help_text);
 	free(conninfo);
-	config_free(&cfg);
 	return 0;
 }

@@ -1,17 +1,51 @@
+/* cli.c — the script commands' table, the global options, and the
+ * command's run inside its profile and tunnel (script.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "script.h"
+
+const struct option cli_global_opts[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "ssh", required_argument, NULL, 's' },
+	{ "ssh-accept-new", no_argument, NULL, 'A' },
+	{ "theme", required_argument, NULL, 't' },
+	{ "profile", required_argument, NULL, 'p' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "readonly", no_argument, NULL, 'r' },
+	{ "write", no_argument, NULL, 'w' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+void cli_global_set(struct dc_opts *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'd': o->db = arg; break;
+	case 's': o->ssh = arg; break;
+	case 'A': o->ssh_accept_new = true; break;
+	case 't': o->theme = arg; break;
+	case 'p': o->profile = arg; break;
+	case 'c': o->config = arg; break;
+	case 'r': o->readonly = true; break;
+	case 'w': o->write = true; break;
+	case 'q': o->quiet = true; break;
+	}
+}
+
+static const char *const migrate_read[] = { "--dry-run", "-n", NULL };
 
 static const struct cli_cmd cli_cmds[] = {
-	{ .name = "demo", .run = demo_cmd,
+	{ .name = "demo", .run = demo_cmd, .local = true,
 	  .usage = "demo [--stop | --status | --no-console]",
 	  .help = "start the embedded Gwangju data center and open the console" },
-	{ .name = "db", .sub = "migrate", .run = migrate_cmd,
+	{ .name = "db", .sub = "migrate", .run = migrate_cmd, .writes = true, .read_flags = migrate_read,
 	  .usage = "db migrate [--dry-run]",
 	  .help = "apply pending schema migrations, each in one transaction" },
-	{ .name = "seed", .run = seed_cmd,
+	{ .name = "seed", .run = seed_cmd, .writes = true, .own = "config",
 	  .usage = "seed [--config FILE] [--seed N] [--scale X] [--force]",
 	  .help = "load the fleet, tenants and quotas into an empty database" },
 	{ .name = "status", .run = status_cmd,
@@ -49,28 +83,119 @@ static const struct cli_cmd cli_cmds[] = {
 	  .help = "run incident drills against a drill, staging or demo database; print scorecards" },
 };
 
-int cli_run(const struct dc_opts *o, int argc, char **argv)
+const struct cli_cmd *cli_find(int argc, char **argv, bool *usage)
 {
+	*usage = false;
 	for (size_t i = 0; i < sizeof cli_cmds / sizeof cli_cmds[0]; i++) {
 		const struct cli_cmd *c = &cli_cmds[i];
 		if (strcmp(argv[0], c->name) != 0)
 			continue;
-		if (!c->sub)
-			return c->run(o, argc, argv);
-		if (argc < 2 || strcmp(argv[1], c->sub) != 0) {
+		if (c->sub && (argc < 2 || strcmp(argv[1], c->sub) != 0)) {
 			fprintf(stderr, "dcops: usage: dcops %s\n", c->usage);
+			*usage = true;
+			return NULL;
+		}
+		return c;
+	}
+	return NULL;
+}
+
+/* The global option word w is ("--db", "--db=X"), unless c keeps the name
+ * for itself; *val: the text after '=', or NULL. */
+static const struct option *global_of(const struct cli_cmd *c, const char *w, const char **val)
+{
+	*val = NULL;
+	if (strncmp(w, "--", 2) != 0)
+		return NULL;
+	for (const struct option *g = cli_global_opts; g->name; g++) {
+		size_t n = strlen(g->name);
+		if (strncmp(w + 2, g->name, n) != 0 || (w[2 + n] != '\0' && w[2 + n] != '='))
+			continue;
+		/* --help after a command is the command's own */
+		if (g->val == 'h' || (c->own && strcmp(c->own, g->name) == 0))
+			return NULL;
+		if (w[2 + n] == '=')
+			*val = w + 3 + n;
+		return g;
+	}
+	return NULL;
+}
+
+int cli_take_globals(const struct cli_cmd *c, struct dc_opts *o, int *argc, char **argv)
+{
+	int out = 1;
+	bool rest = false;
+	for (int i = 1; i < *argc; i++) {
+		const char *val;
+		const struct option *g = rest ? NULL : global_of(c, argv[i], &val);
+		rest = rest || strcmp(argv[i], "--") == 0;
+		if (!g) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (g->has_arg == no_argument && val) {
+			fprintf(stderr, "dcops: option '--%s' takes no value (usage: dcops %s)\n", g->name, c->usage);
 			return 2;
 		}
-		return c->run(o, argc - 1, argv + 1);
+		if (g->has_arg == required_argument && !val) {
+			if (i + 1 >= *argc) {
+				fprintf(stderr, "dcops: option '--%s' needs a value (usage: dcops %s)\n", g->name,
+				        c->usage);
+				return 2;
+			}
+			val = argv[++i];
+		}
+		cli_global_set(o, g->val, val);
 	}
-	return -1;
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
+static bool has_flag(int argc, char **argv, const char *const *flags)
+{
+	for (int i = 1; flags && i < argc && strcmp(argv[i], "--") != 0; i++)
+		for (const char *const *f = flags; *f; f++)
+			if (strcmp(argv[i], *f) == 0)
+				return true;
+	return false;
+}
+
+int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **argv)
+{
+	if (c->sub) {
+		argc--;
+		argv++;
+	}
+	if (c->local)
+		return c->run(o, argc, argv);
+	char name[32];
+	snprintf(name, sizeof name, "%s%s%s", c->name, c->sub ? " " : "", c->sub ? c->sub : "");
+	struct dc_err err = {{0}};
+	struct script *s = script_open(o, &err);
+	if (!s) {
+		fprintf(stderr, "dcops %s: %s\n", name, err.msg);
+		return 1;
+	}
+	const struct dc_opts *eff = script_opts(s);
+	int rc;
+	if (c->writes && eff->readonly && !has_flag(argc, argv, c->read_flags)) {
+		fprintf(stderr, "dcops %s: read-only: %s\n", name, dc_readonly_why(eff));
+		rc = 1;
+	} else {
+		rc = c->run(eff, argc, argv);
+	}
+	script_close(s);
+	return rc;
 }
 
 void cli_usage(FILE *f)
 {
 	fprintf(f, "usage: dcops [--db CONNINFO] [--ssh USER@HOST[:PORT]] [--ssh-accept-new] [--theme NAME]\n"
-	           "             [--profile NAME] [--config FILE] [--readonly] [COMMAND ...]\n\n"
-	           "With no command, opens the console.\n\nCommands:\n");
+	           "             [--profile NAME] [--config FILE] [--readonly] [--write] [COMMAND ...]\n\n"
+	           "With no command, opens the console. The options may also follow the command;\n"
+	           "--write arms writes for one command under a production profile (W in the console).\n\n"
+	           "Commands:\n");
 	for (size_t i = 0; i < sizeof cli_cmds / sizeof cli_cmds[0]; i++)
 		fprintf(f, "  dcops %s\n      %s\n", cli_cmds[i].usage, cli_cmds[i].help);
 }

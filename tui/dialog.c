@@ -413,15 +413,128 @@ static int field_key(struct field *f, int key)
 	return 1;
 }
 
+/* The one rule of every dialog (dialog.h): where the focus is and which key
+ * came decide what happens, in this table and nowhere else. */
+enum zone {
+	Z_FIELD = 1,     /* a field (what it does not take as an edit) */
+	Z_YES = 2,       /* the action button of a question */
+	Z_NO = 4,        /* its No button */
+	Z_ONLY = 8,      /* the one button of an information box */
+};
+#define Z_BUTTONS (Z_YES | Z_NO)
+#define Z_ANY (Z_FIELD | Z_BUTTONS | Z_ONLY)
+
+enum key_class { K_OTHER, K_ENTER, K_NEXT, K_PREV, K_SWAP, K_Y, K_N, K_ESC };
+
+enum dialog_act {
+	A_NONE,
+	A_NEXT_FIELD,    /* the next field; from the last one, No: never an answer */
+	A_NEXT,          /* the next field or button, around */
+	A_PREV,
+	A_SWAP,          /* the other button */
+	A_YES,           /* the checks, then Yes */
+	A_NO,            /* No; an information box closes */
+	A_PRESS_Y,       /* Enter on the action button: says y is the answer */
+};
+
+static const struct key_rule {
+	unsigned zones;
+	enum key_class key;
+	enum dialog_act act;
+} key_rules[] = {
+	{ Z_ANY, K_ESC, A_NO },
+	{ Z_FIELD, K_ENTER, A_NEXT_FIELD },
+	{ Z_ANY, K_NEXT, A_NEXT },
+	{ Z_ANY, K_PREV, A_PREV },
+	{ Z_BUTTONS, K_SWAP, A_SWAP },
+	{ Z_BUTTONS, K_Y, A_YES },
+	{ Z_BUTTONS, K_N, A_NO },
+	{ Z_NO, K_ENTER, A_NO },
+	{ Z_YES, K_ENTER, A_PRESS_Y },
+	{ Z_ONLY, K_ENTER, A_YES },
+	{ Z_ONLY, K_Y, A_YES },
+	{ Z_ONLY, K_N, A_YES },
+};
+
+/* The footer hint of each zone says the same rule. */
+static const struct {
+	enum zone zone;
+	const char *hint;
+} zone_hints[] = {
+	{ Z_FIELD, "Enter next field  Esc cancel" },
+	{ Z_YES, "y confirm  n/Esc cancel" },
+	{ Z_NO, "y confirm  Enter/n/Esc cancel" },
+	{ Z_ONLY, "Enter close" },
+};
+
+static enum zone zone_of(const struct dialog *d)
+{
+	if (d->focus >= 0)
+		return Z_FIELD;
+	if (!d->no)
+		return Z_ONLY;
+	return d->focus == FOCUS_YES ? Z_YES : Z_NO;
+}
+
+static const char *zone_hint(const struct dialog *d)
+{
+	enum zone z = zone_of(d);
+	for (size_t i = 0; i < DC_ARRAY_LEN(zone_hints); i++)
+		if (zone_hints[i].zone == z)
+			return zone_hints[i].hint;
+	return "";
+}
+
+static enum key_class key_class(int key)
+{
+	if (is_enter(key))
+		return K_ENTER;
+	switch (key) {
+	case KEYS_ESC: return K_ESC;
+	case '\t': case KEYS_FN(KEY_DOWN): return K_NEXT;
+	case KEYS_FN(KEY_BTAB): case KEYS_FN(KEY_UP): return K_PREV;
+	case KEYS_FN(KEY_LEFT): case KEYS_FN(KEY_RIGHT): return K_SWAP;
+	case 'y': case 'Y': return K_Y;
+	case 'n': case 'N': return K_N;
+	default: return K_OTHER;
+	}
+}
+
+static enum dialog_act key_act(const struct dialog *d, int key)
+{
+	enum zone z = zone_of(d);
+	enum key_class k = key_class(key);
+	for (size_t i = 0; i < DC_ARRAY_LEN(key_rules); i++)
+		if ((key_rules[i].zones & z) && key_rules[i].key == k)
+			return key_rules[i].act;
+	return A_NONE;
+}
+
+static void run_act(struct dialog *d, enum dialog_act act)
+{
+	switch (act) {
+	case A_NEXT_FIELD: {
+		int next = focus_next(d, 1);
+		d->focus = next == FOCUS_YES && d->no ? FOCUS_NO : next;
+		break;
+	}
+	case A_NEXT: d->focus = focus_next(d, 1); break;
+	case A_PREV: d->focus = focus_next(d, -1); break;
+	case A_SWAP: d->focus = d->focus == FOCUS_YES ? FOCUS_NO : FOCUS_YES; break;
+	case A_YES: try_yes(d); break;
+	case A_NO: answer(d, d->no ? DIALOG_NO : DIALOG_YES); break;
+	case A_PRESS_Y:
+		snprintf(d->err, sizeof d->err, "press y to %s (Enter here does not confirm)", d->yes);
+		break;
+	case A_NONE: break;
+	}
+}
+
 unsigned dialog_key(struct dialog *d, int key)
 {
 	if (d->answered)
 		return 0;
 	unsigned r = DIALOG_HANDLED | DIALOG_DIRTY;
-	if (key == KEYS_ESC) {
-		answer(d, d->no ? DIALOG_NO : DIALOG_YES);
-		return r | DIALOG_CLOSED;
-	}
 	if (d->focus >= 0) {
 		struct field *f = &d->f[d->focus];
 		int e = field_key(f, key);
@@ -434,31 +547,10 @@ unsigned dialog_key(struct dialog *d, int key)
 			return e > 0 ? r : DIALOG_HANDLED;
 		}
 	}
-	if (key == '\t' || key == KEYS_FN(KEY_DOWN) || (d->focus >= 0 && is_enter(key))) {
-		/* Enter in the last field lands on No: confirming is a separate step */
-		int next = focus_next(d, 1);
-		d->focus = d->focus >= 0 && is_enter(key) && next == FOCUS_YES && d->no ? FOCUS_NO : next;
-		return r;
-	}
-	if (key == KEYS_FN(KEY_BTAB) || key == KEYS_FN(KEY_UP)) {
-		d->focus = focus_next(d, -1);
-		return r;
-	}
-	if (d->focus >= 0)
+	enum dialog_act act = key_act(d, key);
+	if (act == A_NONE)
 		return DIALOG_HANDLED;
-	/* the buttons row */
-	if ((key == KEYS_FN(KEY_LEFT) || key == KEYS_FN(KEY_RIGHT)) && d->no) {
-		d->focus = d->focus == FOCUS_YES ? FOCUS_NO : FOCUS_YES;
-		return r;
-	}
-	if (key == 'y' || key == 'Y' || (is_enter(key) && d->focus == FOCUS_YES))
-		try_yes(d);
-	else if ((key == 'n' || key == 'N' || is_enter(key)) && d->no)
-		answer(d, DIALOG_NO);
-	else if (is_enter(key))
-		try_yes(d);
-	else
-		return DIALOG_HANDLED;
+	run_act(d, act);
 	return d->answered ? r | DIALOG_CLOSED : r;
 }
 
@@ -621,11 +713,12 @@ static void draw_buttons(struct dialog *d, int y, int width)
 	if (d->no)
 		draw_text(d->win, y, x + 3, text_width(no),
 		          d->focus == FOCUS_NO ? THEME_SELECTION : THEME_TEXT, no);
-	const char *hint = d->focus >= 0 ? "Tab next  Esc cancel" : d->no ? "y confirm  n/Esc cancel"
-	                                                                   : "Enter close";
-	int hx = width - 2 - text_width(hint), end = x + 3 + (d->no ? text_width(no) : 0);
-	if (hx > end)
-		draw_text(d->win, y, hx, text_width(hint), THEME_DIM, hint);
+	/* the rule's hint sits in the bottom border: it never competes with long button labels */
+	char hint[80];
+	snprintf(hint, sizeof hint, " %s ", zone_hint(d));
+	int hw = text_width(hint);
+	if (hw <= width - 4)
+		draw_text(d->win, y + 1, width - 2 - hw, hw, THEME_DIM, hint);
 }
 
 /* Box-drawing characters as text: capture-pane and every UTF-8 terminal

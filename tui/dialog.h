@@ -2,12 +2,23 @@
  *
  * A dialog has a title, an info body (lines of untrusted text, each in a
  * theme element, sanitised when drawn), fields (text, secret, number,
- * choice) and two buttons. The default answer is the No button: Enter on
- * a fresh dialog with no fields answers No; Enter in a field moves to the
- * next one; Tab / S-Tab / Up / Down move between fields and buttons;
- * Left / Right switch the buttons; Esc answers No. In the buttons row, y
- * and n pick Yes and No. A dialog may require a typed confirmation (the
+ * choice) and two buttons. A dialog may require a typed confirmation (the
  * node count, "yes"): Yes is refused until the operator types it exactly.
+ *
+ * One rule for the keys of every dialog (a table in dialog.c, not per
+ * dialog; the hint in the bottom border says it): a dialog answers No
+ * unless you press y.
+ *   - Esc answers No anywhere.
+ *   - In a field, Enter moves to the next field, and from the last one to
+ *     No: Enter never submits from a field. Characters, y and n included,
+ *     are typed; Space and Left / Right cycle a choice.
+ *   - Tab / Down and S-Tab / Up move between fields and buttons (around).
+ *   - In the buttons row, y answers Yes (after the checks) and n answers
+ *     No, whichever button has the focus; Left / Right switch the buttons;
+ *     Enter on No answers No, and Enter on the action button does not
+ *     confirm: it says to press y. A fresh dialog with no fields has the
+ *     focus on No, so Enter there answers No.
+ *   - An information box (one button) closes on Enter, y, n or Esc.
  *
  * Yes runs the checks — required fields, then the dialog's check
  * callback — and on a failure keeps the dialog open with the message on

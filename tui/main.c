@@ -1,4 +1,5 @@
-/* main.c — parses the global options, then runs a script command or the console. */
+/* main.c — parses the global options, reads the config, then runs a script
+ * command or the console. */
 #include <getopt.h>
 #include <locale.h>
 #ifdef __GLIBC__
@@ -7,9 +8,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "cli.h"
+#include "config.h"
+
+/* The config file, read before anything connects: one that cannot be
+ * read, or a --profile it does not hold, stops dcops here rather than
+ * leaving a console or a command without the protection the profile
+ * promised (a read-only or production profile). 0, or 1 after the error. */
+static int config_read(const struct dc_opts *o, struct config *cfg)
+{
+	struct dc_err err;
+	if (config_load(o->config, cfg, &err) != 0) {
+		fprintf(stderr, "dcops: %s; nothing was started\n", err.msg);
+		return 1;
+	}
+	if (o->profile && !config_profile(cfg, o->profile)) {
+		fprintf(stderr, "dcops: --profile %s: no such profile in %s%s; nothing was started\n", o->profile,
+		        cfg->path ? cfg->path : "the config (no $HOME or $XDG_CONFIG_HOME)",
+		        cfg->path && access(cfg->path, F_OK) != 0 ? " (the file does not exist)" : "");
+		config_free(cfg);
+		return 1;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -22,40 +46,41 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
 	struct dc_opts o = { .console = app_run };
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "ssh", required_argument, NULL, 's' },
-		{ "ssh-accept-new", no_argument, NULL, 'A' },
-		{ "theme", required_argument, NULL, 't' },
-		{ "profile", required_argument, NULL, 'p' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "readonly", no_argument, NULL, 'r' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	int ch;
-	/* '+': stop at the first word so commands parse their own options. */
-	while ((ch = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': o.db = optarg; break;
-		case 's': o.ssh = optarg; break;
-		case 'A': o.ssh_accept_new = true; break;
-		case 't': o.theme = optarg; break;
-		case 'p': o.profile = optarg; break;
-		case 'c': o.config = optarg; break;
-		case 'r': o.readonly = true; break;
-		case 'q': o.quiet = true; break;
-		case 'h': cli_usage(stdout); return 0;
-		default: cli_usage(stderr); return 2;
+	/* '+': stop at the first word; cli_take_globals finds the global
+	 * options after it, the command parses its own. */
+	while ((ch = getopt_long(argc, argv, "+qh", cli_global_opts, NULL)) != -1) {
+		if (ch == 'h') {
+			cli_usage(stdout);
+			return 0;
 		}
+		if (ch == '?' || ch == ':') {
+			cli_usage(stderr);
+			return 2;
+		}
+		cli_global_set(&o, ch, optarg);
 	}
-	if (optind >= argc)
-		return app_run(&o);
-	int rc = cli_run(&o, argc - optind, argv + optind);
-	if (rc == -1) {
-		fprintf(stderr, "dcops: unknown command '%s' (dcops --help lists them)\n", argv[optind]);
+	const struct cli_cmd *cmd = NULL;
+	int cargc = argc - optind;
+	char **cargv = argv + optind;
+	if (cargc > 0) {
+		bool usage;
+		cmd = cli_find(cargc, cargv, &usage);
+		if (!cmd && !usage)
+			fprintf(stderr, "dcops: unknown command '%s' (dcops --help lists them)\n", cargv[0]);
+		if (!cmd || cli_take_globals(cmd, &o, &cargc, cargv) != 0)
+			return 2;
+	} else if (o.write) {
+		fprintf(stderr, "dcops: --write arms writes for one script command; in the console, W arms them\n");
 		return 2;
 	}
+	struct config cfg;
+	if (config_read(&o, &cfg) != 0)
+		return 1;
+	o.cfg = &cfg;
+	/* one time zone for every time shown, console and commands (text.h) */
+	text_zone_set(cfg.zone);
+	int rc = cmd ? cli_run(cmd, &o, cargc, cargv) : app_run(&o);
+	config_free(&cfg);
 	return rc;
 }

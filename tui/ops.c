@@ -263,10 +263,65 @@ static int parse_duration_field(const struct dialog *d, int f, int64_t *secs, st
 	return 0;
 }
 
+/* What the server refuses as "no change": assigning the incident to its
+ * owner, a severity it already has. Said in the dialog, before sending. */
+static int incident_unchanged(struct ops *o, struct op *p, const struct dialog *d, int *field,
+                              struct dc_err *err)
+{
+	const struct dc_incident *inc = model_get(o->m, DC_T_INCIDENT, p->incident);
+	if (!inc)
+		return 0;
+	if (p->act == KA_INC_ASSIGN && inc->owner && strcmp(dialog_value(d, p->f_owner), inc->owner) == 0) {
+		*field = p->f_owner;
+		return dc_err_set(err, "%s owns it already: name another operator", inc->owner);
+	}
+	if (p->act == KA_INC_SEV && (int)dialog_choice(d, p->f_sev) + 1 == inc->sev) {
+		*field = p->f_sev;
+		return dc_err_set(err, "sev %d already: pick another severity", inc->sev);
+	}
+	return 0;
+}
+
+/* The server's guard.reason_min_words / _chars, counted as
+ * dcops.act_reason_check counts them: spaces trimmed, pieces between runs
+ * of white space, characters not bytes. */
+static bool reason_short(const struct dc_model *m, const char *s, int *min_words, int *min_chars)
+{
+	const char *w = model_setting(m, "guard.reason_min_words");
+	const char *c = model_setting(m, "guard.reason_min_chars");
+	*min_words = w ? atoi(w) : 0;
+	*min_chars = c ? atoi(c) : 0;
+	size_t len = strlen(s);
+	while (*s == ' ')
+		s++, len--;
+	while (len && s[len - 1] == ' ')
+		len--;
+	int words = len ? 1 : 0, chars = 0;
+	for (size_t i = 0; i < len; i++) {
+		bool ws = strchr(" \t\n\r\f\v", s[i]) != NULL;
+		words += ws && (i == 0 || !strchr(" \t\n\r\f\v", s[i - 1]));
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+	}
+	return words < *min_words || chars < *min_chars;
+}
+
+/* The field holding a reason the server measures, or -1. */
+static int reason_field(const struct op *p)
+{
+	if (p->f_reason >= 0)
+		return p->f_reason;
+	return p->act == KA_INC_SEV || p->act == KA_INC_RESOLVE ? p->f_text : -1;
+}
+
 static int op_check(void *ud, const struct dialog *d, int *field, struct dc_err *err)
 {
 	struct ops *o = ud;
 	struct op *p = o->open;
+	int rf = reason_field(p), min_words, min_chars;
+	if (rf >= 0 && reason_short(o->m, dialog_value(d, rf), &min_words, &min_chars)) {
+		*field = rf;
+		return dc_err_set(err, "too short: %d words and %d characters at least", min_words, min_chars);
+	}
 	int64_t secs;
 	int fs[] = { p->f_resume, p->f_expires };
 	for (size_t i = 0; i < DC_ARRAY_LEN(fs); i++) {
@@ -292,6 +347,8 @@ static int op_check(void *ud, const struct dialog *d, int *field, struct dc_err 
 			return dc_err_set(err, "nothing changes: edit a limit first");
 		}
 	}
+	if (incident_unchanged(o, p, d, field, err) == -1)
+		return -1;
 	if (p->act == KA_INC_LINK && !dialog_value(d, p->f_nodes)[0] &&
 	    !dialog_value(d, p->f_tenants)[0]) {
 		*field = p->f_nodes;
@@ -653,6 +710,9 @@ static int open_incident(struct ops *o, struct op *p, struct dc_err *err)
 		return dc_err_set(err, "no incident under the cursor");
 	if (inc && inc->state == DC_INC_RESOLVED && p->act != KA_INC_NOTE)
 		return dc_err_set(err, "incident #%lld is resolved", (long long)inc->id);
+	if (inc && p->act == KA_INC_ACK && inc->state != DC_INC_TRIGGERED)
+		return dc_err_set(err, "incident #%lld is %s already (owner %s): A assigns it", (long long)inc->id,
+		                  dc_inc_state_name(inc->state), inc->owner && inc->owner[0] ? inc->owner : "nobody");
 	if (inc)
 		p->version = inc->op_version;
 	char title[200];
@@ -686,10 +746,14 @@ static int open_incident(struct ops *o, struct op *p, struct dc_err *err)
 		dialog_body_addf(d, THEME_WARN, "You (%s) become the owner.", o->user[0] ? o->user : "?");
 		dialog_buttons(d, "Acknowledge", "No");
 		break;
-	case KA_INC_ASSIGN:
-		p->f_owner = dialog_add_text(d, "Owner", o->user, DIALOG_REQUIRED, "a database role");
+	case KA_INC_ASSIGN: {
+		/* never offer the owner it has: the server refuses that */
+		bool mine = inc->owner && strcmp(inc->owner, o->user) == 0;
+		p->f_owner = dialog_add_text(d, "Owner", mine ? "" : o->user, DIALOG_REQUIRED,
+		                             inc->owner && inc->owner[0] ? "another operator's role" : "a database role");
 		dialog_buttons(d, "Assign", "No");
 		break;
+	}
 	case KA_INC_SEV:
 		p->f_sev = dialog_add_choice(d, "Severity", sevs, DC_ARRAY_LEN(sevs),
 		                             inc->sev >= 1 && inc->sev <= 5 ? (size_t)inc->sev - 1 : 2);
@@ -762,6 +826,22 @@ static const struct dc_handover_note *note_of(const struct dc_model *m, int64_t 
 	return NULL;
 }
 
+/* What the end-of-shift dialog says about the note: ask for one only when
+ * there is none. */
+static void shift_note_line(struct ops *o, struct dialog *d, const struct dc_shift *mine)
+{
+	const struct dc_handover_note *n = note_of(o->m, mine->id);
+	char when[32];
+	if (!n) {
+		dialog_body_add(d, THEME_WARN, "No handover note yet: write it (n) before you go.");
+	} else if (n->signed_off_at) {
+		dialog_body_addf(d, THEME_OK, "Your handover note is signed off by %s.", n->signed_off_by);
+	} else {
+		fmt_time(n->updated_at, when, sizeof when);
+		dialog_body_addf(d, THEME_OK, "Your handover note is written (%s); n edits it.", when);
+	}
+}
+
 static int open_handover(struct ops *o, struct op *p, struct dc_err *err)
 {
 	const struct dc_shift *mine = open_shift_of(o->m, o->user);
@@ -774,7 +854,7 @@ static int open_handover(struct ops *o, struct op *p, struct dc_err *err)
 			fmt_time(mine->started_at, when, sizeof when);
 			dialog_body_addf(d, THEME_TEXT, "Shift %lld of %s, since %s.", (long long)mine->id,
 			                 mine->operator_, when);
-			dialog_body_add(d, THEME_DIM, "Write the handover note (n) before you go.");
+			shift_note_line(o, d, mine);
 			dialog_buttons(d, "End shift", "No");
 		} else {
 			dialog_body_addf(d, THEME_TEXT, "You (%s) go on call from now.", o->user[0] ? o->user : "?");
@@ -784,6 +864,9 @@ static int open_handover(struct ops *o, struct op *p, struct dc_err *err)
 	} else if (p->act == KA_HANDOVER_NOTE) {
 		p->shift = mine ? mine->id : 0;
 		const struct dc_handover_note *n = mine ? note_of(o->m, mine->id) : NULL;
+		if (n && n->signed_off_at)
+			return dc_err_set(err, "%s signed off the handover of shift %lld: its note is final",
+			                  n->signed_off_by, (long long)mine->id);
 		d = op_dialog(o, p, "Handover note");
 		if (mine)
 			dialog_body_addf(d, THEME_TEXT, "For the incoming operator: shift %lld of %s.",
@@ -800,14 +883,18 @@ static int open_handover(struct ops *o, struct op *p, struct dc_err *err)
 			return dc_err_set(err, "no handover note to sign off yet");
 		if (n->signed_off_at)
 			return dc_err_set(err, "already signed off by %s", n->signed_off_by);
+		const struct dc_shift *s = model_get(o->m, DC_T_SHIFT, p->shift);
+		if (strcmp(n->author, o->user) == 0 || (s && strcmp(s->operator_, o->user) == 0))
+			return dc_err_set(err, "you handed shift %lld over: the incoming operator signs it off",
+			                  (long long)p->shift);
 		d = op_dialog(o, p, "Sign off the handover");
 		dialog_body_addf(d, THEME_TEXT, "Shift %lld, note by %s:", (long long)p->shift, n->author);
-		for (const char *s = n->body; s;) {
-			const char *nl = strchr(s, '\n');
-			char *line = nl ? xstrndup(s, (size_t)(nl - s)) : xstrdup(s);
+		for (const char *b = n->body; b;) {
+			const char *nl = strchr(b, '\n');
+			char *line = nl ? xstrndup(b, (size_t)(nl - b)) : xstrdup(b);
 			dialog_body_add(d, THEME_DIM, line);
 			free(line);
-			s = nl ? nl + 1 : NULL;
+			b = nl ? nl + 1 : NULL;
 		}
 		dialog_body_addf(d, THEME_WARN, "You (%s) take over the open work.", o->user[0] ? o->user : "?");
 		dialog_buttons(d, "Sign off", "No");

@@ -73,6 +73,10 @@ static void ask(struct ssh_ui *ui, const struct link_question *q)
 		dialog_body_addf(d, THEME_TEXT, "  host         %s", q->host);
 		dialog_body_addf(d, THEME_TEXT, "  key          %s", q->type);
 		dialog_body_addf(d, THEME_WARN, "  fingerprint  %s", q->fingerprint);
+		if (q->note[0]) {
+			dialog_body_add(d, THEME_TEXT, "");
+			dialog_body_addf(d, THEME_WARN, "%s.", q->note);
+		}
 		dialog_body_add(d, THEME_TEXT, "");
 		dialog_body_add(d, THEME_TEXT, "Compare the fingerprint with the one your site publishes.");
 		dialog_body_add(d, THEME_TEXT, "Yes records the key and connects; No leaves the file unchanged.");

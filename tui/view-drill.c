@@ -6,7 +6,12 @@
  * progress is read from the model (incidents tagged with its drill_id;
  * acknowledgement times); the verdict is the server's scorecard
  * (drill_run.scorecard, dcops.drill_score), arriving through the feed
- * when the drill ends. Nothing here waits on the database. */
+ * when the drill ends. Nothing here waits on the database.
+ *
+ * One time base, said once under the drill's title: the operator's wall
+ * clock since the drill started. The scorecard counts in it (response
+ * limits are never compressed); the scenario's data center runs `speed`
+ * times faster, which that line says instead of converting. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,7 +93,7 @@ static void draw_list(struct drills *v, WINDOW *w, int rows)
 	}
 }
 
-/* "1h02m" of scenario seconds. */
+/* "1h02m" of wall-clock seconds. */
 static void span(double s, char *buf, size_t n)
 {
 	if (s < 0)
@@ -121,10 +126,9 @@ static void draw_running(struct pane *p, const struct dc_model *m, const struct 
 {
 	struct dline d;
 	char el[24];
-	span((double)(now > r->started_at ? now - r->started_at : 0) * (r->speed > 0 ? r->speed : 1), el, sizeof el);
+	span((double)(now > r->started_at ? now - r->started_at : 0), el, sizeof el);
 	if (pane_line(p, &d))
-		dline_putf(&d, THEME_DIM, "running for %s of scenario time (speed %g), started by %s",
-		           el, r->speed, r->started_by);
+		dline_putf(&d, THEME_DIM, "running for %s, started by %s", el, r->started_by);
 	if (pane_line(p, &d))
 		dline_put(&d, THEME_TITLE, "Injected incidents");
 	size_t shown = 0;
@@ -136,7 +140,7 @@ static void draw_running(struct pane *p, const struct dc_model *m, const struct 
 		dline_putf(&d, THEME_TEXT, "  #%-5lld SEV-%d %-12s ", (long long)inc->id, inc->sev,
 		           dc_inc_state_name(inc->state));
 		if (inc->acknowledged_at) {
-			span((double)(inc->acknowledged_at - inc->opened_at) * r->speed, el, sizeof el);
+			span((double)(inc->acknowledged_at - inc->opened_at), el, sizeof el);
 			dline_putf(&d, THEME_OK, "acked after %s by %s  ", el, inc->owner);
 		} else {
 			dline_put(&d, THEME_WARN, "not acknowledged  ");
@@ -233,6 +237,9 @@ static void draw_drill(struct drills *v, WINDOW *w, int y0, const struct view_ct
 		dline_put(&d, THEME_TITLE, r->title);
 		dline_putf(&d, THEME_DIM, "  (%s)", r->scenario);
 	}
+	if (pane_line(&p, &d))
+		dline_putf(&d, THEME_DIM, "Times: wall clock since the drill started; its data center runs %gx faster.",
+		           r->speed > 0 ? r->speed : 1);
 	cJSON *card = r->scorecard[0] ? cJSON_Parse(r->scorecard) : NULL;
 	if (running(r) || !cJSON_IsObject(card))
 		draw_running(&p, c->m, r, c->now);

@@ -49,6 +49,19 @@ static int64_t inc_age(const struct dc_incident *i, int64_t now)
 	return (i->resolved_at ? i->resolved_at : now) - i->opened_at;
 }
 
+/* Worst first, as SEV sorts: the GPUs of the jobs killed, then the
+ * tenants hit, then the GPUs out of service; never the text, where
+ * "(16 GPUs)" sorts below "(8 GPUs)". */
+static int impact_cmp(const struct dc_incident *a, const struct dc_incident *b)
+{
+	int c = cmp_i64(b->gpus_killed, a->gpus_killed);
+	if (!c)
+		c = cmp_i64(b->tenants_hit, a->tenants_hit);
+	if (!c)
+		c = cmp_i64(b->gpus_out, a->gpus_out);
+	return c ? c : cmp_i64(b->opened_at, a->opened_at);
+}
+
 static int inc_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 {
 	const struct incidents *v = ud;
@@ -64,7 +77,7 @@ static int inc_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 	case I_AGE: return cmp_i64(inc_age(a, v->now), inc_age(b, v->now));
 	case I_OWNER: return strcmp(a->owner ? a->owner : "", b->owner ? b->owner : "");
 	case I_TITLE: return strcmp(a->title ? a->title : "", b->title ? b->title : "");
-	case I_IMPACT: return strcmp(a->impact ? a->impact : "", b->impact ? b->impact : "");
+	case I_IMPACT: return impact_cmp(a, b);
 	default: return 0;
 	}
 }

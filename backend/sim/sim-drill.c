@@ -1,7 +1,9 @@
 /* sim-drill.c — a drill's injected events on the simulated fleet, inside
  * the tick's transaction. dcops.drill_sim_events() injects what is due
  * (the database opens each event's tagged incident) and hands every event
- * of the running drill over, fresh the first time. Fresh events have their
+ * of the running drill over, fresh the first time. First, once per drill,
+ * its premise (running_jobs) is set up: the jobs its story starts from run
+ * on the nodes it names. Fresh events have their
  * one-time effect: an Xid or a leaf switch down goes through the fault
  * code of sim-faults.c; a storage degradation slows the running jobs; a
  * runaway tenant submits a burst. Cooling failures and power caps last
@@ -14,8 +16,9 @@
 
 #include "db.h"
 #include "sim/sim-model.h"
-#include "text.h"
 
+/* A premise job has been running this long when the drill starts (simulated seconds). */
+#define SIM_PREMISE_RAN (6 * 3600.0)
 /* A burst holds its GPUs this long at this utilisation (simulated seconds, %). */
 #define SIM_BURST_HOLD (24 * 3600.0)
 #define SIM_BURST_UTIL_MAX 4
@@ -96,6 +99,14 @@ static void restore(struct sim *s)
 	d->id = 0;
 }
 
+static int tenant_by_name(const struct sim *s, const char *name)
+{
+	for (int k = 0; k < s->ntenants; k++)
+		if (strcmp(s->tenants[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
 /* A burst of whole-node jobs that hold their GPUs and barely use them. */
 static void burst(struct sim *s, int ti, int gpus, struct sb *what)
 {
@@ -123,9 +134,8 @@ static void burst(struct sim *s, int ti, int gpus, struct sb *what)
 		s->st.arrivals++;
 		jobs++;
 	}
-	sb_appendf(what, "%s submitted %d %s (%d %s) in partition %s", t->name, jobs,
-	           text_plural(jobs, "job", "jobs"), gpus, text_plural(gpus, "GPU", "GPUs"),
-	           s->nparts ? s->parts[p].name : "?");
+	sb_appendf(what, "%s submitted %d job%s (%d GPUs) in partition %s", t->name, jobs, jobs == 1 ? "" : "s",
+	           gpus, s->nparts ? s->parts[p].name : "?");
 }
 
 /* Jobs wait on the file system: they run slower and use their GPUs less. */
@@ -146,15 +156,17 @@ static void faults(struct sim *s, int xid, int gpu, const int *idx, int n, struc
 {
 	for (int i = 0; i < n; i++)
 		sim_fault_named(s, xid, idx[i], gpu, hit);
-	sb_appendf(what, "%d %s hit; %d %s killed (%d %s) of %d %s", n, text_plural(n, "node", "nodes"),
-	           hit->jobs, text_plural(hit->jobs, "job", "jobs"), hit->gpus, text_plural(hit->gpus, "GPU", "GPUs"),
-	           hit->ntenants, text_plural(hit->ntenants, "tenant", "tenants"));
+	char *impact = sim_impact_text(hit, n, "hit");
+	sb_append(what, impact);
+	free(impact);
 }
 
 /* Records what a fresh event did on its incident: a timeline entry and the
- * tenants whose jobs it killed. */
-static int tell(struct sim *s, PGconn *c, const char *incident, const struct sim_fault_hit *hit,
-                const char *what, struct dc_err *err)
+ * tenants whose jobs it killed; for a fault (scope not NULL) its impact in
+ * numbers and the severity they call for (dcops.incident_severity), never
+ * below the one it has (a scenario's or an operator's). */
+static int tell(struct sim *s, PGconn *c, const char *incident, const char *scope,
+                const struct sim_fault_hit *hit, const char *what, struct dc_err *err)
 {
 	struct sb ids = {0};
 	sb_append(&ids, "{");
@@ -169,6 +181,26 @@ static int tell(struct sim *s, PGconn *c, const char *incident, const struct sim
 		"INSERT INTO dcops.incident_event (incident_id, actor, kind, body) "
 		"VALUES ($1::bigint, 'dcopsd', 'signal', $3)", 3, p);
 	sb_free(&ids);
+	if (rows >= 0 && scope) {
+		char n[6][24];
+		snprintf(n[0], sizeof n[0], "%d", hit->jobs);
+		snprintf(n[1], sizeof n[1], "%d", hit->gpus);
+		snprintf(n[2], sizeof n[2], "%d", hit->largest);
+		snprintf(n[3], sizeof n[3], "%d", hit->gpus_out);
+		snprintf(n[4], sizeof n[4], "%.3f", sim_lost_pct(s));
+		const char *q[] = { incident, scope, n[0], n[1], n[2], n[3], n[4], what };
+		long up = sim_write_cmd(c, err,
+			"UPDATE dcops.incident i SET jobs_killed = x.jobs, gpus_killed = x.gpus, "
+			"largest_job_gpus = x.largest, gpus_out = x.gpus_out, tenants_hit = x.tenants, "
+			"impact = $8, sev = least(i.sev, dcops.incident_severity($2, x.tenants, x.gpus, x.largest, "
+			"$7::numeric)) "
+			"FROM (SELECT i.jobs_killed + $3::int AS jobs, i.gpus_killed + $4::int AS gpus, "
+			"  greatest(i.largest_job_gpus, $5::int) AS largest, i.gpus_out + $6::int AS gpus_out, "
+			"  (SELECT count(*)::int FROM dcops.incident_tenant t WHERE t.incident_id = i.id) AS tenants "
+			"  FROM dcops.incident i WHERE i.id = $1::bigint) x "
+			"WHERE i.id = $1::bigint", 8, q);
+		rows = up < 0 ? -1 : rows + up;
+	}
 	free(body);
 	if (rows < 0)
 		return -1;
@@ -199,17 +231,17 @@ static int apply_event(struct sim *s, PGconn *c, PGresult *r, int i, struct dc_e
 	if (fresh) {
 		struct sim_fault_hit hit = {0};
 		struct sb what = {0};
+		const char *scope = NULL;
 		if (strcmp(kind, "xid") == 0) {
+			scope = "node";
 			faults(s, param_int(p, "xid"), param_int(p, "gpu"), idx, n, &hit, &what);
 		} else if (strcmp(kind, "leaf_switch") == 0) {
+			scope = "leaf";
 			faults(s, 0, -1, idx, n, &hit, &what);
 		} else if (strcmp(kind, "storage_degraded") == 0) {
 			storage_slow(s, param_int(p, "pct"), &what);
 		} else if (strcmp(kind, "runaway_tenant") == 0) {
-			int ti = -1;
-			for (int k = 0; k < s->ntenants && ti < 0; k++)
-				if (strcmp(s->tenants[k].name, param_str(p, "tenant")) == 0)
-					ti = k;
+			int ti = tenant_by_name(s, param_str(p, "tenant"));
 			if (ti >= 0)
 				burst(s, ti, param_int(p, "gpus"), &what);
 			else
@@ -227,7 +259,7 @@ static int apply_event(struct sim *s, PGconn *c, PGresult *r, int i, struct dc_e
 			sb_appendf(&what, "%s (%d nodes)", detail, n);
 		}
 		if (!PQgetisnull(r, i, 5))
-			rc = tell(s, c, PQgetvalue(r, i, 5), &hit, what.buf ? what.buf : kind, err);
+			rc = tell(s, c, PQgetvalue(r, i, 5), scope, &hit, what.buf ? what.buf : kind, err);
 		s->st.faults++;
 		free(hit.tenants);
 		sb_free(&what);
@@ -237,8 +269,59 @@ static int apply_event(struct sim *s, PGconn *c, PGresult *r, int i, struct dc_e
 	return rc;
 }
 
+/* One premise job of the spec's running_jobs. */
+static void premise_job(struct sim *s, const cJSON *job)
+{
+	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(job, "nodes");
+	int n = cJSON_GetArraySize(nodes), k = 0, ti = tenant_by_name(s, param_str(job, "tenant"));
+	if (ti < 0 || n < 1) {
+		sim_log(s, "drill premise: no tenant %s in the simulated fleet", param_str(job, "tenant"));
+		return;
+	}
+	int *idx = xcalloc((size_t)n + 1, sizeof *idx);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, nodes) {
+		int ix = cJSON_IsString(e) ? sim_node_by_name(s, e->valuestring) : -1;
+		if (ix >= 0)
+			idx[k++] = ix;
+	}
+	const char *name = param_str(job, "name")[0] ? param_str(job, "name") : "drill-premise";
+	int used = sim_jobs_premise(s, ti, idx, k, param_int(job, "gpus") / n, name, SIM_PREMISE_RAN);
+	sim_log(s, "drill premise: %s runs %s on %d of %d nodes", s->tenants[ti].name, name, used, n);
+	free(idx);
+}
+
+/* The running drill's premise, once: drill_run.premise_at marks it done
+ * (for a restarted adapter too). Read before written: an UPDATE that
+ * matched nothing would still wake every console. */
+static int premise(struct sim *s, PGconn *c, struct dc_err *err)
+{
+	PGresult *r = db_exec(c, err, "SELECT id, coalesce(spec->'running_jobs', '[]')::text FROM dcops.drill_run "
+	                      "WHERE status = 'running' AND premise_at IS NULL", 0, NULL);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+	cJSON *jobs = cJSON_Parse(PQgetvalue(r, 0, 1));
+	const cJSON *job;
+	cJSON_ArrayForEach(job, jobs)
+		premise_job(s, job);
+	cJSON_Delete(jobs);
+	const char *p[] = { PQgetvalue(r, 0, 0) };
+	long rows = sim_write_cmd(c, err, "UPDATE dcops.drill_run SET premise_at = now() WHERE id = $1::bigint", 1, p);
+	PQclear(r);
+	if (rows < 0)
+		return -1;
+	s->st.rows += rows;
+	return 0;
+}
+
 int sim_drill_apply(struct sim *s, PGconn *c, struct dc_err *err)
 {
+	if (premise(s, c, err) < 0)
+		return -1;
 	if (!s->drill)
 		s->drill = xcalloc(1, sizeof *s->drill);
 	PGresult *r = db_exec(c, err, "SELECT drill_id, seq, kind, params::text, nodes::text, incident_id, fresh "
@@ -284,7 +367,7 @@ static void throttle_row(struct sim *s, const struct row_effect *e)
 		if (n->row != e->row || n->sched == SCHED_DOWN || n->ngpus == 0)
 			continue;
 		const struct sim_part *p = n->part >= 0 ? &s->parts[n->part] : NULL;
-		int tdp = p ? p->tdp_w : 300, idle = p ? p->idle_w : 40, host = p ? p->host_w : 800;
+		int tdp = p ? p->tdp_w : 300, idle = p ? p->idle_w : 40, host = p ? p->host_w : SIM_HOST_W;
 		/* a power cap shares the row's budget evenly; what is left after the host goes to the GPUs */
 		int cap = e->kw ? clampi((e->kw * 1000 / nodes - host) / n->ngpus, idle, tdp) : tdp;
 		for (int k = n->gpu0; k < n->gpu0 + n->ngpus; k++) {

@@ -1,13 +1,13 @@
 /* sim-faults.c — hardware and software faults at the reference hazard, in
  * the Llama 3 cause mix, each as the Xid or signal an operator would see;
- * auto-drain, killed jobs and incidents with the severity table; node
+ * auto-drain, killed jobs and incidents with their impact in numbers (the
+ * database's severity table rates them, 032_incident_impact.sql); node
  * states; GPU telemetry with a deadband so the change feed stays small. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/sim-model.h"
-#include "text.h"
 
 /* Interruptions per node-day (reference: 4-7 per 1,000 node-days). */
 #define SIM_HAZARD (5.5 / 1000.0 / 86400.0)
@@ -19,6 +19,8 @@
 #define SIM_DB_TEMP 3
 #define SIM_DB_MEM_PCT 5
 #define SIM_DB_POWER_PCT 8
+/* Cold-aisle inlet temperature: what a powered-off GPU cools to. */
+#define SIM_INLET_C 25
 
 enum scope {
 	SCOPE_JOB,    /* one job on the node dies; the node is fine */
@@ -68,7 +70,7 @@ void sim_incident_free(struct sim_incident *in)
 	free(in->impact);
 	free(in->body);
 	free(in->nodes);
-	free(in->tenants);
+	free(in->hit.tenants);
 	free(in);
 }
 
@@ -102,34 +104,41 @@ void sim_node_set_drain(struct sim *s, struct sim_node *n, const char *reason, c
 /* What a fault did, for the incident. */
 struct blast {
 	int *nodes, nnodes;
-	int *tenants, ntenants;
-	int jobs, gpus, max_job_gpus;
+	struct sim_fault_hit hit;
 };
 
-static void blast_tenant(struct blast *b, int id)
+static void hit_tenant(struct sim_fault_hit *h, int id)
 {
-	for (int i = 0; i < b->ntenants; i++)
-		if (b->tenants[i] == id)
+	for (int i = 0; i < h->ntenants; i++)
+		if (h->tenants[i] == id)
 			return;
-	b->tenants[b->ntenants++] = id;
+	h->tenants = xrealloc(h->tenants, (size_t)(h->ntenants + 1) * sizeof *h->tenants);
+	h->tenants[h->ntenants++] = id;
 }
 
-/* Kills the jobs on a node (each once, multi-node jobs included). */
-/* reason must be a static string: the job keeps the pointer. */
-static void kill_jobs(struct sim *s, struct sim_node *n, const char *reason, struct blast *b)
+/* Kills the jobs on a node (each once, multi-node jobs included).
+ * reason must be a static string: the job keeps the pointer. */
+static void kill_jobs(struct sim *s, struct sim_node *n, const char *reason, struct sim_fault_hit *h)
 {
 	for (int g = n->gpu0; g < n->gpu0 + n->ngpus; g++) {
 		struct sim_job *j = s->gpus[g].job;
 		if (!j)
 			continue;
-		b->jobs++;
-		b->gpus += j->gpus;
-		if (j->gpus > b->max_job_gpus)
-			b->max_job_gpus = j->gpus;
-		b->tenants = xrealloc(b->tenants, (size_t)(b->ntenants + 1) * sizeof *b->tenants);
-		blast_tenant(b, s->tenants[j->tenant].id);
+		h->jobs++;
+		h->gpus += j->gpus;
+		if (j->gpus > h->largest)
+			h->largest = j->gpus;
+		hit_tenant(h, s->tenants[j->tenant].id);
 		sim_jobs_finish(s, j, JOB_NODE_FAIL, reason, 137);
 	}
+}
+
+char *sim_impact_text(const struct sim_fault_hit *h, int nodes, const char *verb)
+{
+	return xasprintf("%d job%s killed (%d GPU%s) of %d tenant%s; %d node%s %s (%d GPU%s)", h->jobs,
+	                 h->jobs == 1 ? "" : "s", h->gpus, h->gpus == 1 ? "" : "s", h->ntenants,
+	                 h->ntenants == 1 ? "" : "s", nodes, nodes == 1 ? "" : "s", verb, h->gpus_out,
+	                 h->gpus_out == 1 ? "" : "s");
 }
 
 /* gpu: the node's GPU the Xid names, < 0: any. */
@@ -153,7 +162,9 @@ static void hit_node(struct sim *s, struct sim_node *n, const struct fault_cause
 	if (fc->health == HEALTH_FAIL || fc->drain)
 		n->repair_at = s->sim_now + dc_rng_lognormal(&s->rng, SIM_REPAIR_MEDIAN, 0.8);
 	if (fc->kill)
-		kill_jobs(s, n, fc->what, b);
+		kill_jobs(s, n, fc->what, &b->hit);
+	if (fc->drain || fc->down || fc->health == HEALTH_FAIL)
+		b->hit.gpus_out += n->ngpus;
 	/* an operator's drain keeps its reason */
 	if (fc->drain && n->admin == ADMIN_ACTIVE)
 		sim_node_set_drain(s, n, label, "dcopsd");
@@ -161,7 +172,7 @@ static void hit_node(struct sim *s, struct sim_node *n, const struct fault_cause
 	b->nodes[b->nnodes++] = n->id;
 }
 
-static double lost_share(const struct sim *s)
+double sim_lost_pct(const struct sim *s)
 {
 	long lost = 0, all = 0;
 	for (int i = 0; i < s->nnodes; i++) {
@@ -169,7 +180,7 @@ static double lost_share(const struct sim *s)
 		if (s->nodes[i].health == HEALTH_FAIL || s->nodes[i].sched == SCHED_DOWN)
 			lost += s->nodes[i].ngpus;
 	}
-	return all ? (double)lost / (double)all : 0;
+	return all ? 100.0 * (double)lost / (double)all : 0;
 }
 
 static bool partition_down(const struct sim *s, int part)
@@ -182,42 +193,34 @@ static bool partition_down(const struct sim *s, int part)
 	return true;
 }
 
-/* The severity table of the reference, most severe first. */
-static int severity(const struct sim *s, const struct fault_cause *fc, int part, const struct blast *b)
+/* The severity table's scopes (dcops.severity_rule) a fault can have. */
+static const char *fault_scope(const struct sim *s, const struct fault_cause *fc, int part)
 {
-	if (lost_share(s) > 0.25)
-		return 1;
-	if (b->max_job_gpus >= 64 || partition_down(s, part))
-		return 2;
-	if (fc->scope == SCOPE_ROW || b->nnodes > 1)
-		return 3;
-	return 4;
+	if (partition_down(s, part))
+		return "partition";
+	return fc->scope == SCOPE_ROW ? "leaf" : "node";
 }
 
 static void raise_incident(struct sim *s, const struct fault_cause *fc, const struct sim_node *n,
                            const char *label, struct blast *b)
 {
 	struct sim_incident *in = xcalloc(1, sizeof *in);
-	in->sev = severity(s, fc, n->part, b);
+	in->scope = fault_scope(s, fc, n->part);
+	in->lost_pct = sim_lost_pct(s);
 	in->title = fc->scope == SCOPE_ROW
 	                ? xasprintf("row %d (%s): %s, %d nodes cut off", n->row,
 	                            s->parts[n->part].name, fc->what, b->nnodes)
 	                : xasprintf("%s: %s", n->name, label);
-	in->impact = xasprintf("%d %s killed (%d %s) of %d %s; %d %s %s", b->jobs,
-	                       text_plural(b->jobs, "job", "jobs"), b->gpus, text_plural(b->gpus, "GPU", "GPUs"),
-	                       b->ntenants, text_plural(b->ntenants, "tenant", "tenants"), b->nnodes,
-	                       text_plural(b->nnodes, "node", "nodes"), fc->drain ? "auto-drained" : "degraded");
+	in->impact = sim_impact_text(&b->hit, b->nnodes, fc->drain ? "auto-drained" : "degraded");
 	in->body = xasprintf("dcopsd: %s on %s (partition %s, row %d)%s", label, n->name,
 	                     s->parts[n->part].name, n->row, n->lemon ? "; node has a fault history" : "");
 	in->nodes = b->nodes;
 	in->nnodes = b->nnodes;
-	in->tenants = b->tenants;
-	in->ntenants = b->ntenants;
+	in->hit = b->hit;
 	b->nodes = NULL;
-	b->tenants = NULL;
+	b->hit.tenants = NULL;
 	sim_vec_push(&s->incidents, in);
 	s->st.incidents++;
-	sim_log(s, "incident sev %d: %s (%s)", in->sev, in->title, in->impact);
 }
 
 static void fail_one_job(struct sim *s, struct sim_node *n, const struct fault_cause *fc)
@@ -264,10 +267,10 @@ static void fault(struct sim *s, int node)
 	} else {
 		hit_node(s, n, fc, label, -1, &b);
 	}
-	if (fc->drain || b.jobs > 0)
+	if (fc->drain || b.hit.jobs > 0)
 		raise_incident(s, fc, n, label, &b);
 	free(b.nodes);
-	free(b.tenants);
+	free(b.hit.tenants);
 }
 
 void sim_fault_named(struct sim *s, int xid, int node, int gpu, struct sim_fault_hit *hit)
@@ -287,21 +290,10 @@ void sim_fault_named(struct sim *s, int xid, int node, int gpu, struct sim_fault
 		snprintf(label, sizeof label, "Xid %d: %s", xid, c.what);
 	else
 		snprintf(label, sizeof label, "%s", c.what);
-	struct blast b = { .nodes = xcalloc(2, sizeof *b.nodes) };
+	struct blast b = { .nodes = xcalloc(2, sizeof *b.nodes), .hit = *hit };
 	hit_node(s, &s->nodes[node], &c, label, gpu, &b);
-	hit->jobs += b.jobs;
-	hit->gpus += b.gpus;
-	for (int i = 0; i < b.ntenants; i++) {
-		bool seen = false;
-		for (int k = 0; k < hit->ntenants; k++)
-			seen |= hit->tenants[k] == b.tenants[i];
-		if (seen)
-			continue;
-		hit->tenants = xrealloc(hit->tenants, (size_t)(hit->ntenants + 1) * sizeof *hit->tenants);
-		hit->tenants[hit->ntenants++] = b.tenants[i];
-	}
+	*hit = b.hit;
 	free(b.nodes);
-	free(b.tenants);
 }
 
 void sim_faults_inject(struct sim *s)
@@ -377,7 +369,7 @@ static void sample_gpu(struct sim *s, struct sim_gpu *g)
 		g->util = 0;
 		g->mem = 0;
 		g->power = 0;
-		g->temp = 25;
+		g->temp = SIM_INLET_C;
 		return;
 	}
 	/* noise stays inside the deadbands: rows change when the work does */
@@ -405,7 +397,8 @@ void sim_telemetry(struct sim *s)
 	int slot = (int)(s->tick % (uint64_t)s->telem_period);
 	for (int i = 0; i < s->ngpus; i++) {
 		struct sim_gpu *g = &s->gpus[i];
-		if (!g->dirty && i % s->telem_period != slot)
+		/* a down node's GPUs go dark at once, not at their next slot */
+		if (!g->dirty && i % s->telem_period != slot && s->nodes[g->node].sched != SCHED_DOWN)
 			continue;
 		sample_gpu(s, g);
 		if (g->dirty || moved(g)) {
@@ -421,11 +414,33 @@ void sim_telemetry(struct sim *s)
 		struct sim_node *n = &s->nodes[i];
 		if (n->sched == SCHED_DOWN || (!n->dirty && i % s->beat_period != beat))
 			continue;
-		int power = n->part >= 0 ? s->parts[n->part].host_w : 800;
-		for (int g = n->gpu0; g < n->gpu0 + n->ngpus; g++)
-			power += s->gpus[g].w_power;
-		n->power_w = power;
 		n->last_seen = s->wall_now;
+		n->dirty = true;
+	}
+}
+
+/* A node draws its host base (CPUs, fans, NICs: sim_part.host_w) plus
+ * what its GPUs report, from the values written, so the node row and its
+ * GPU rows add up; a down node is powered off and draws nothing, like its
+ * GPUs. After every pass that may change GPU power (telemetry, a drill's
+ * throttling). The node row takes the exact sum whenever it is written
+ * anyway (a heartbeat, a job or state change) and otherwise only when the
+ * sum moved past the power deadband: each GPU's jitter would else rewrite
+ * its node on every GPU row (measured: +46% rows at 290 nodes). */
+void sim_nodes_power(struct sim *s)
+{
+	for (int i = 0; i < s->nnodes; i++) {
+		struct sim_node *n = &s->nodes[i];
+		int power = 0;
+		if (n->sched != SCHED_DOWN) {
+			power = n->part >= 0 ? s->parts[n->part].host_w : SIM_HOST_W;
+			for (int g = n->gpu0; g < n->gpu0 + n->ngpus; g++)
+				power += s->gpus[g].w_power;
+		}
+		int band = SIM_DB_POWER_PCT * (n->power_w > 50 ? n->power_w : 50);
+		if (power == n->power_w || (!n->dirty && power != 0 && abs(power - n->power_w) * 100 < band))
+			continue;
+		n->power_w = power;
 		n->dirty = true;
 	}
 }

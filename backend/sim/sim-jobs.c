@@ -67,6 +67,7 @@ void sim_job_free(struct sim_job *j)
 		return;
 	free(j->held);
 	free(j->node_list);
+	free(j->name);
 	free(j);
 }
 
@@ -446,6 +447,70 @@ void sim_jobs_schedule(struct sim *s)
 			s->pend.v[keep++] = j;
 	}
 	s->pend.n = keep;
+}
+
+/* Slurm's requeue: the job gives its GPUs back and waits again. */
+static void requeue(struct sim *s, struct sim_job *j)
+{
+	release(s, j);
+	struct sim_job *last = s->run.v[s->run.n - 1];
+	s->run.v[j->run_ix] = last;
+	last->run_ix = j->run_ix;
+	s->run.n--;
+	s->tenants[j->tenant].running -= j->gpus;
+	s->tenants[j->tenant].pending++;
+	j->state = JOB_PENDING;
+	j->reason = "Requeued";
+	free(j->node_list);
+	j->node_list = xstrdup("");
+	mark_changed(s, j);
+	sim_vec_push(&s->pend, j);
+}
+
+int sim_jobs_premise(struct sim *s, int ti, const int *nodes, int n, int per_node, const char *name,
+                     double ran_for)
+{
+	struct sim_tenant *t = &s->tenants[ti];
+	int *use = xcalloc((size_t)n + 1, sizeof *use), nuse = 0;
+	for (int i = 0; i < n; i++) {
+		struct sim_node *nd = &s->nodes[nodes[i]];
+		if (!schedulable(nd) || nd->ngpus < per_node)
+			continue;
+		use[nuse++] = nodes[i];
+		for (int g = nd->gpu0; g < nd->gpu0 + nd->ngpus; g++)
+			if (s->gpus[g].job)
+				requeue(s, s->gpus[g].job);
+	}
+	if (nuse == 0) {
+		free(use);
+		return 0;
+	}
+	int gpus = per_node * nuse;
+	for (size_t i = s->run.n; i-- > 0 && t->running + gpus > t->limit;)
+		if (((struct sim_job *)s->run.v[i])->tenant == ti)
+			requeue(s, s->run.v[i]);
+	struct sim_job *j = xcalloc(1, sizeof *j);
+	j->tenant = ti;
+	j->part = s->nodes[use[0]].part;
+	j->gpus = gpus;
+	j->nnodes = nuse;
+	j->duration = SIM_WALL_LIMIT - ran_for;
+	j->outcome = JOB_COMPLETED;
+	j->util = 95;
+	j->name = xstrdup(name);
+	j->held = xcalloc((size_t)gpus + 1, sizeof *j->held);
+	j->is_new = true;
+	struct sb names = {0};
+	for (int i = 0; i < nuse; i++)
+		hold(s, j, use[i], per_node, &names);
+	j->node_list = sb_take(&names);
+	t->pending++;
+	sim_vec_push(&s->fresh, j);
+	start(s, j);
+	j->start_wall = s->wall_now - ran_for / s->o.speed;
+	j->submit_wall = j->start_wall - 600.0 / s->o.speed;
+	free(use);
+	return nuse;
 }
 
 /* An empty fleet starts as if it had been running: jobs in progress are

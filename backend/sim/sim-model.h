@@ -22,6 +22,9 @@ extern const char *const sim_sched_names[];
 extern const char *const sim_jstate_names[];
 
 #define SIM_GPN_MAX 64
+/* Host base power (W) of a node in no known partition; partitions take
+ * theirs from the accelerator table of sim.c (sim_part.host_w). */
+#define SIM_HOST_W 800
 
 struct sim_part {
 	int id;
@@ -92,15 +95,27 @@ struct sim_job {
 	int util, exit_code;
 	int *held, nheld;         /* GPU indices */
 	char *node_list;
+	char *name;               /* NULL: made up from the id when written */
 	int run_ix;               /* index in sim.run while running */
 	bool is_new, dirty;
 };
 
+/* What a fault did: the jobs it killed (each once), the GPUs they held,
+ * the largest of them, the tenant ids they belonged to, and the GPUs on
+ * the nodes it took out of service. */
+struct sim_fault_hit {
+	int jobs, gpus, largest, gpus_out;
+	int *tenants, ntenants;
+};
+
+/* A fault's incident; its severity comes from the database's table
+ * (dcops.incident_severity, 032_incident_impact.sql) when it is written. */
 struct sim_incident {
-	int sev;
+	const char *scope;        /* node, leaf, partition: a severity_rule scope */
+	double lost_pct;          /* share of the fleet's GPUs out of service */
+	struct sim_fault_hit hit; /* owns hit.tenants */
 	char *title, *impact, *body;
 	int *nodes, nnodes;       /* node ids */
-	int *tenants, ntenants;   /* tenant ids */
 };
 
 struct sim_action_result {
@@ -156,23 +171,31 @@ void sim_jobs_schedule(struct sim *s);
 void sim_jobs_warm(struct sim *s);
 void sim_jobs_accrue(struct sim *s);
 void sim_job_free(struct sim_job *j);
+/* A drill's premise: tenant ti runs a job of per_node GPUs on each of the
+ * nodes (indices), started ran_for simulated seconds ago. What held those
+ * GPUs is requeued, and so are the tenant's other jobs its quota would no
+ * longer hold; nodes that cannot run jobs (drained, failed, down) are left
+ * out. Returns the nodes used. */
+int sim_jobs_premise(struct sim *s, int ti, const int *nodes, int n, int per_node, const char *name,
+                     double ran_for);
 
 /* sim-faults.c */
 void sim_faults_inject(struct sim *s);
 void sim_nodes_refresh(struct sim *s);
 void sim_telemetry(struct sim *s);
+void sim_nodes_power(struct sim *s);
 void sim_incident_free(struct sim_incident *in);
-/* What a named fault did: jobs and GPUs killed, tenant ids (caller frees). */
-struct sim_fault_hit {
-	int jobs, gpus;
-	int *tenants, ntenants;
-};
 /* A fault a drill names: the cause of Xid xid (0: the row's leaf switch
  * down) on node, GPU gpu (< 0: any), with the effects a random fault of
  * that cause has on the GPU, the node and its jobs; adds to hit. The drill
  * opened the incident and expects the operator to drain, so neither
  * happens here. */
 void sim_fault_named(struct sim *s, int xid, int node, int gpu, struct sim_fault_hit *hit);
+/* "2 jobs killed (16 GPUs) of 2 tenants; 1 node auto-drained (8 GPUs)"
+ * (caller frees); verb says what became of the nodes. */
+char *sim_impact_text(const struct sim_fault_hit *hit, int nodes, const char *verb);
+/* The share of the fleet's GPUs on failed or down nodes, in percent. */
+double sim_lost_pct(const struct sim *s);
 
 /* sim-drill.c: the running drill's events, inside the tick's transaction
  * (dcops.drill_sim_events). apply: before jobs are reserved ids (a burst

@@ -136,10 +136,13 @@ static int write_new_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 	for (size_t i = 0; i < s->fresh.n; i++) {
 		const struct sim_job *j = s->fresh.v[i];
 		const struct sim_tenant *t = &s->tenants[j->tenant];
-		char user[32], name[48];
+		char user[32], name[208];
 		snprintf(user, sizeof user, "t%04d-u%lld", t->id, j->id % 5 + 1);
-		snprintf(name, sizeof name, "%s-%lld", job_names[j->id % (long long)DC_ARRAY_LEN(job_names)],
-		         j->id);
+		if (j->name)
+			snprintf(name, sizeof name, "%s", j->name);
+		else
+			snprintf(name, sizeof name, "%s-%lld", job_names[j->id % (long long)DC_ARRAY_LEN(job_names)],
+			         j->id);
 		arr_ll(&a[0], j->id);
 		arr_ll(&a[1], t->id);
 		arr_ll0(&a[2], t->project);
@@ -323,32 +326,46 @@ static int write_usage(struct sim *s, PGconn *c, struct dc_err *err)
 		"AS u(t, h) WHERE q.tenant_id = u.t", q, 2);
 }
 
+/* The severity is the database's, from the impact numbers (one table
+ * for every source of incidents: dcops.incident_severity). */
 static int write_incidents(struct sim *s, PGconn *c, struct dc_err *err)
 {
 	for (size_t i = 0; i < s->incidents.n; i++) {
 		const struct sim_incident *in = s->incidents.v[i];
+		const struct sim_fault_hit *h = &in->hit;
 		struct arr a[2] = {0};
 		for (int k = 0; k < in->nnodes; k++)
 			arr_ll(&a[0], in->nodes[k]);
-		for (int k = 0; k < in->ntenants; k++)
-			arr_ll(&a[1], in->tenants[k]);
-		char sev[8];
-		snprintf(sev, sizeof sev, "%d", in->sev);
-		const char *p[] = { sev, in->title, in->impact, in->body, arr_done(&a[0]), arr_done(&a[1]) };
-		long rows = sim_write_cmd(c, err,
-			"WITH i AS (INSERT INTO dcops.incident (sev, title, impact, source, next_update_at) "
-			"VALUES ($1::smallint, $2, $3, 'dcopsd', now() + interval '30 minutes') RETURNING id), "
+		for (int k = 0; k < h->ntenants; k++)
+			arr_ll(&a[1], h->tenants[k]);
+		char n[6][24];
+		snprintf(n[0], sizeof n[0], "%d", h->jobs);
+		snprintf(n[1], sizeof n[1], "%d", h->ntenants);
+		snprintf(n[2], sizeof n[2], "%d", h->gpus);
+		snprintf(n[3], sizeof n[3], "%d", h->largest);
+		snprintf(n[4], sizeof n[4], "%d", h->gpus_out);
+		snprintf(n[5], sizeof n[5], "%.3f", in->lost_pct);
+		const char *p[] = { in->title, in->impact, in->body, arr_done(&a[0]), arr_done(&a[1]), in->scope,
+		                    n[0], n[1], n[2], n[3], n[4], n[5] };
+		PGresult *r = db_exec(c, err,
+			"WITH i AS (INSERT INTO dcops.incident (sev, title, impact, source, next_update_at, "
+			"jobs_killed, tenants_hit, gpus_killed, largest_job_gpus, gpus_out) "
+			"VALUES (dcops.incident_severity($6, $8::int, $9::int, $10::int, $12::numeric), $1, $2, "
+			"'dcopsd', now() + interval '30 minutes', $7::int, $8::int, $9::int, $10::int, $11::int) "
+			"RETURNING id, sev), "
 			"e AS (INSERT INTO dcops.incident_event (incident_id, actor, kind, body) "
-			"SELECT id, 'dcopsd', 'opened', $4 FROM i), "
+			"SELECT id, 'dcopsd', 'opened', $3 FROM i), "
 			"n AS (INSERT INTO dcops.incident_node (incident_id, node_id) "
-			"SELECT DISTINCT i.id, x FROM i, unnest($5::int[]) AS x), "
+			"SELECT DISTINCT i.id, x FROM i, unnest($4::int[]) AS x), "
 			"t AS (INSERT INTO dcops.incident_tenant (incident_id, tenant_id) "
-			"SELECT DISTINCT i.id, x FROM i, unnest($6::int[]) AS x) "
-			"SELECT id FROM i", 6, p);
+			"SELECT DISTINCT i.id, x FROM i, unnest($5::int[]) AS x) "
+			"SELECT sev FROM i", 12, p);
 		arrs_free(a, 2);
-		if (rows < 0)
+		if (!r)
 			return -1;
-		s->st.rows += 2 + in->nnodes + in->ntenants;
+		sim_log(s, "incident sev %s: %s (%s)", PQgetvalue(r, 0, 0), in->title, in->impact);
+		PQclear(r);
+		s->st.rows += 2 + in->nnodes + h->ntenants;
 	}
 	return 0;
 }

@@ -153,7 +153,8 @@ void sim_free(struct sim *s)
 	free(s);
 }
 
-/* Power and heat by accelerator model; the first substring match wins. */
+/* Power and heat by accelerator model; the first substring match wins.
+ * host_w is the node's base draw beside its GPUs (sim_nodes_power). */
 static const struct gpu_spec {
 	const char *match;
 	int tdp_w, idle_w, host_w;
@@ -476,6 +477,7 @@ int sim_tick(struct sim *s, PGconn *c, struct sim_tick_stats *st, struct dc_err 
 		sim_jobs_accrue(s);
 		sim_telemetry(s);
 		sim_drill_telemetry(s);
+		sim_nodes_power(s);
 		rc = sim_write_tick(s, c, err);
 	}
 	if (rc == 0)

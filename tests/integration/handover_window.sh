@@ -81,7 +81,7 @@ printf '{ "timezone": "PST" }\n' >"$TEST_TMP/bad.json"
 checks=$((checks + 1))
 "$DCOPS" -q --db "dbname=$DB user=act_viewer" --config "$TEST_TMP/bad.json" report handover >"$OUT" 2>&1
 rc=$?
-[ "$rc" = 2 ] && grep -q 'bad.json: timezone: expected "KST" or "UTC", got "PST"' "$OUT" ||
+[ "$rc" = 1 ] && grep -q 'bad.json: timezone: expected "KST" or "UTC", got "PST"' "$OUT" ||
 	{ failures=$((failures + 1)); echo "FAIL: a bad timezone (rc $rc):"; cat "$OUT"; }
 
 echo "$checks checks, $failures failures"

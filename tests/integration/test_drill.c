@@ -177,6 +177,24 @@ static void test_scripted_xid79_meets(void **state)
 	want_value(f->db.conn, "SELECT count(*) FROM dcops.incident WHERE drill_id = 1", "1");
 	want_value(f->db.conn, "SELECT count(*) FROM dcops.incident_event WHERE actor = 'dcopsd' AND kind = 'signal'",
 	           "1");
+	/* what the briefing says (issue 17): the tenant's one 64-GPU job ran on
+	 * gj-h100-017 to 024, and the Xid killed it on all eight */
+	want_value(f->db.conn, "SELECT j.gpus || ' ' || j.nodes || ' ' || j.state || ' ' || j.node_list || ' ' || t.name "
+	                       "FROM dcops.job j JOIN dcops.tenant t ON t.id = j.tenant_id WHERE j.name = 'pretrain-ko-70b'",
+	           "64 8 node_fail gj-h100-017,gj-h100-018,gj-h100-019,gj-h100-020,gj-h100-021,gj-h100-022,"
+	           "gj-h100-023,gj-h100-024 한국광기술원 데이터분석팀");
+	want_value(f->db.conn, "SELECT count(*) FROM dcops.gpu g JOIN dcops.node n ON n.id = g.node_id "
+	                       "WHERE n.name BETWEEN 'gj-h100-017' AND 'gj-h100-024' AND g.job_id = "
+	                       "(SELECT id FROM dcops.job WHERE name = 'pretrain-ko-70b')", "0");
+	/* its incident: the impact in numbers, which the table rates SEV-2 (a
+	 * 64-GPU job killed) as the scenario says, and the tenant linked */
+	want_value(f->db.conn, "SELECT sev || ' ' || dcops.incident_severity('node', tenants_hit, gpus_killed, "
+	                       "largest_job_gpus, NULL) || ' ' || jobs_killed || ' ' || gpus_killed || ' ' || "
+	                       "largest_job_gpus || ' ' || tenants_hit || ' ' || gpus_out || ' ' || impact "
+	                       "FROM dcops.incident WHERE drill_id = 1",
+	           "2 2 1 64 64 1 8 1 job killed (64 GPUs) of 1 tenant; 1 node hit (8 GPUs)");
+	want_value(f->db.conn, "SELECT t.name FROM dcops.incident_tenant x JOIN dcops.tenant t ON t.id = x.tenant_id",
+	           "한국광기술원 데이터분석팀");
 	char *inc = value(f->db.conn, "SELECT incident_id FROM dcops.drill_event WHERE drill_id = 1");
 	assert_int_equal(run(f, "DCOPS", "incident ack %s", inc), 0);
 	assert_int_equal(run(f, "DCOPS", "drain gj-h100-017 --reason 'Xid 79: GPU 3 fell off the bus' --incident %s",
@@ -200,6 +218,42 @@ static void test_scripted_xid79_meets(void **state)
 	cJSON_Delete(read);
 	want_value(f->db.conn, "SELECT count(*) FROM dcops.audit WHERE drill_id = 1 AND action = 'drill_end' "
 	                       "AND after->>'result' = 'pass'", "1");
+}
+
+/* A scenario that leaves the severity to the table: the incident opens at
+ * SEV-4 (one node) and the sim raises it to SEV-3 when the Xid kills the
+ * premise's 16-GPU job. */
+static void test_drill_severity_from_impact(void **state)
+{
+	struct fx *f = *state;
+	char path[512];
+	snprintf(path, sizeof path, "%s/sev-from-impact.json", getenv("TEST_TMP") ? getenv("TEST_TMP") : "/tmp");
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("{ \"title\": \"t\", \"briefing\": \"b\", \"speed\": 60, \"running_jobs\": [ { \"tenant\": "
+	      "\"한국광기술원 데이터분석팀\", \"gpus\": 16, \"nodes\": [\"gj-h100-030\", \"gj-h100-031\"] } ], "
+	      "\"timeline\": [ { \"at\": \"0s\", \"kind\": \"xid\", \"node\": \"gj-h100-031\", \"gpu\": 0, "
+	      "\"xid\": 79 } ], \"expectations\": [ { \"kind\": \"no_drain_healthy\" } ] }", fp);
+	fclose(fp);
+	/* a premise the database cannot run is refused at the start, naming it */
+	char bad[512];
+	snprintf(bad, sizeof bad, "%s/no-such-tenant.json", getenv("TEST_TMP") ? getenv("TEST_TMP") : "/tmp");
+	fp = fopen(bad, "w");
+	assert_non_null(fp);
+	fputs("{ \"title\": \"t\", \"briefing\": \"b\", \"running_jobs\": [ { \"tenant\": \"없는 회사\", "
+	      "\"gpus\": 8, \"nodes\": [\"gj-h100-030\"] } ], \"timeline\": [ { \"at\": \"0s\", \"kind\": "
+	      "\"xid\", \"node\": \"gj-h100-030\", \"gpu\": 0, \"xid\": 79 } ], \"expectations\": "
+	      "[ { \"kind\": \"no_drain_healthy\" } ] }", fp);
+	fclose(fp);
+	struct dc_err err = {{0}};
+	assert_int_equal(start(f->op, bad, 60, &err), -1);
+	assert_non_null(strstr(err.msg, "running_jobs[0].tenant: no tenant \"없는 회사\" in this database"));
+	assert_true(start(f->op, path, 60, &err) > 0);
+	assert_int_equal(run(f, "DCOPSD", "--ticks 3 --tick-ms 250 --speed 60"), 0);
+	want_value(f->db.conn, "SELECT sev || ' ' || jobs_killed || ' ' || gpus_killed || ' ' || tenants_hit "
+	                       "FROM dcops.incident", "3 1 16 1");
+	want_value(f->db.conn, "SELECT count(*) FROM dcops.job WHERE name = 'drill-premise' AND state = 'node_fail' "
+	                       "AND node_list = 'gj-h100-030,gj-h100-031'", "1");
 }
 
 /* Nobody responds: the time limits pass and the scorecard says so. */
@@ -264,7 +318,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_every_scenario_starts), T(test_production_refused), T(test_scripted_xid79_meets),
-		T(test_idle_run_misses), T(test_forged_scorecard_not_stored),
+		T(test_drill_severity_from_impact), T(test_idle_run_misses), T(test_forged_scorecard_not_stored),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

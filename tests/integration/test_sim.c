@@ -199,6 +199,105 @@ static void test_reload(void **state)
 	check_allocation(f->c);
 }
 
+/* Node power is its host base plus its GPUs, one base per partition; a
+ * down node is off, like its GPUs (issue 17: a drained and down node
+ * showed 4.5 kW while each of its GPUs read 0 W). */
+static void test_node_power(void **state)
+{
+	struct fx *f = *state;
+	exec_ok(f->c, "UPDATE dcops.node SET sched_state = 'down', admin_state = 'drained', "
+	              "drain_reason = 'test: PSU failure', drained_by = 'test', drained_at = now(), "
+	              "health = 'fail', power_w = 4500 WHERE name = 'gj-h100-005'");
+	struct dc_err err = {0};
+	assert_int_equal(sim_load(f->s, f->c, &err), 0);
+	/* a telemetry period (5 s of 100 ms ticks) and then some */
+	ticks(f, 60);
+	assert_int_equal(num(f->c, "SELECT n.power_w + sum(g.power_w) FROM dcops.node n JOIN dcops.gpu g "
+	                           "ON g.node_id = n.id WHERE n.name = 'gj-h100-005' GROUP BY n.power_w"), 0);
+	assert_int_equal(num(f->c, "SELECT max(g.temp_c) FROM dcops.gpu g JOIN dcops.node n ON n.id = g.node_id "
+	                           "WHERE n.name = 'gj-h100-005'"), 25);
+	/* every down node: 0 W, and so are its GPUs */
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.node n WHERE n.sched_state = 'down' AND "
+	                           "(n.power_w > 0 OR EXISTS (SELECT 1 FROM dcops.gpu g WHERE g.node_id = n.id "
+	                           "AND g.power_w > 0))"), 0);
+	/* every other node: its GPUs plus its partition's host base (README),
+	 * within the power deadband (8%) between heartbeats */
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.node n JOIN dcops.partition p ON p.id = n.partition_id "
+	                           "JOIN (VALUES ('h100', 1800), ('a100', 1500), ('t4', 600), ('ipu', 700)) b(part, w) "
+	                           "ON b.part = p.name "
+	                           "JOIN (SELECT node_id, sum(power_w) AS w FROM dcops.gpu GROUP BY 1) g ON g.node_id = n.id "
+	                           "WHERE n.sched_state <> 'down' AND abs(n.power_w - b.w - g.w) * 100 >= 8 * n.power_w"), 0);
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.node n JOIN dcops.partition p ON p.id = n.partition_id "
+	                           "WHERE p.name NOT IN ('h100', 'a100', 't4', 'ipu')"), 0);
+	assert_true(num(f->c, "SELECT count(*) FROM dcops.node WHERE sched_state <> 'down'") > 250);
+	/* a GPU that draws nothing is at the inlet temperature; one that works is warmer */
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.gpu WHERE (power_w = 0) <> (temp_c <= 25)"), 0);
+}
+
+/* The reference's severity table, one row a case (issue 17: a fault that
+ * killed 5 jobs of 4 tenants opened as SEV-4). */
+static void test_severity_table(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *args; /* scope, tenants, GPUs killed, largest job, lost % */
+		long sev;
+	} cases[] = {
+		{ "'node', 1, 8, 8, 1", 4 },        /* one node, one tenant's job */
+		{ "'node', 0, 0, 0, NULL", 4 },     /* an idle node auto-drained */
+		{ "'node', 4, 20, 8, 1", 3 },       /* 5 jobs of 4 tenants */
+		{ "'node', 2, 2, 1, 1", 3 },        /* jobs of 2 tenants */
+		{ "'node', 1, 16, 16, 1", 3 },      /* one 16-GPU job */
+		{ "'node', 1, 15, 8, 1", 4 },
+		{ "'leaf', 0, 0, 0, 5", 3 },
+		{ "'rack', 0, 0, 0, 1", 3 },
+		{ "'node', 5, 5, 1, 1", 2 },        /* jobs of 5 tenants */
+		{ "'node', 1, 64, 64, 1", 2 },      /* a 64-GPU job */
+		{ "'partition', 0, 0, 0, 10", 2 },
+		{ "'node', 1, 8, 8, 25", 4 },       /* 25% is not more than 25% */
+		{ "'node', 1, 8, 8, 25.1", 1 },
+		{ "'storage', 0, 0, 0, NULL", 1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char sql[160];
+		snprintf(sql, sizeof sql, "SELECT dcops.incident_severity(%s)", cases[i].args);
+		long got = num(f->c, sql);
+		if (got != cases[i].sev)
+			fail_msg("%s: SEV-%ld, want SEV-%ld", sql, got, cases[i].sev);
+	}
+}
+
+/* Faults at a high rate on a busy fleet: each incident carries its impact
+ * in numbers and the severity the table gives them. */
+static void test_fault_severity(void **state)
+{
+	struct fx *f = *state;
+	ticks(f, 20);
+	struct sim_opts o = { .seed = 17, .speed = 600, .tick_ms = 100, .fault_x = 400 };
+	struct sim *s2 = sim_new(&o);
+	struct dc_err err = {0};
+	assert_int_equal(sim_load(s2, f->c, &err), 0);
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(sim_tick(s2, f->c, NULL, &err), 0);
+	sim_free(s2);
+	long n = num(f->c, "SELECT count(*) FROM dcops.incident WHERE source = 'dcopsd'");
+	long multi = num(f->c, "SELECT count(*) FROM dcops.incident WHERE source = 'dcopsd' AND tenants_hit >= 2");
+	print_message("  %ld incidents, %ld of them killed jobs of 2+ tenants\n", n, multi);
+	assert_true(multi > 0);
+	/* the tenants counted are the tenants linked */
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.incident i WHERE i.source = 'dcopsd' AND i.tenants_hit <> "
+	                           "(SELECT count(*) FROM dcops.incident_tenant t WHERE t.incident_id = i.id)"), 0);
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.incident WHERE source = 'dcopsd' AND "
+	                           "(gpus_killed < jobs_killed OR largest_job_gpus > gpus_killed OR "
+	                           "(jobs_killed > 0) <> (tenants_hit > 0))"), 0);
+	/* no severity milder than its numbers call for */
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.incident WHERE source = 'dcopsd' AND sev > "
+	                           "dcops.incident_severity(CASE WHEN title LIKE 'row %' THEN 'leaf' ELSE 'node' END, "
+	                           "tenants_hit, gpus_killed, largest_job_gpus, NULL)"), 0);
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.incident WHERE source = 'dcopsd' AND sev = 4 AND "
+	                           "(tenants_hit > 1 OR gpus_killed >= 16)"), 0);
+}
+
 static void test_daemon(void **state)
 {
 	struct fx *f = *state;
@@ -226,6 +325,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_allocation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_and_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_power, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_severity_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_severity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_daemon, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

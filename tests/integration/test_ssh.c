@@ -318,6 +318,109 @@ static void test_changed_key_refused_with_line(void **state)
 	free(other);
 }
 
+/* The bastion's key, "ssh-ed25519 AAAA..." without its comment. */
+static char *bastion_key(void)
+{
+	char *line = known_line(bastion_dir, bastion_port);
+	char *hkey = xstrdup(strchr(line, ' ') + 1);
+	hkey[strcspn(hkey, "\n")] = '\0';
+	free(line);
+	return hkey;
+}
+
+/* OpenSSH refuses a key a @revoked line names ("REVOKED HOST KEY
+ * DETECTED"); libssh skips such lines, so the key looked merely unknown
+ * and --ssh-accept-new recorded it. Refused before libssh's verdict, with
+ * accept_new or without, whatever pattern names the host; nothing
+ * appended. */
+static void test_revoked_key_refused(void **state)
+{
+	(void)state;
+	char *hkey = bastion_key();
+	char *host = xasprintf("[127.0.0.1]:%d", bastion_port);
+	char hashed[256];
+	char *cmd = xasprintf("f=$(mktemp) && echo '%s %s' >$f && ssh-keygen -H -f $f >/dev/null 2>&1 && "
+	                      "cut -d' ' -f1 $f; rm -f $f $f.old", host, hkey);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(hashed, sizeof hashed, p));
+	pclose(p);
+	hashed[strcspn(hashed, "\n")] = '\0';
+	assert_int_equal(strncmp(hashed, "|1|", 3), 0);
+	/* the patterns that name this host: any, wildcards with the port, the
+	 * exact [host]:port, in a list, hashed; the trusted line beside it
+	 * does not win */
+	const char *const pats[] = { "*", "[127.0.0.1]:*", host, "other,[127.0.0.?]:*", hashed };
+	for (size_t i = 0; i < DC_ARRAY_LEN(pats); i++) {
+		for (int accept = 0; accept < 2; accept++) {
+			char *kh = path_in_top("known_revoked");
+			char *text = i == 2 ? xasprintf("# ops\n@revoked %s %s old bastion\n%s %s\n", pats[i], hkey, host, hkey)
+			                    : xasprintf("# ops\n@revoked %s %s old bastion\n", pats[i], hkey);
+			write_file(kh, text);
+			struct rec r = { 0 };
+			struct ssh_conn *c = bastion(&r, kh, accept);
+			print_message("  pattern %s, accept_new %d: %s\n", pats[i], accept, r.msg);
+			assert_int_equal(r.st, SSH_CONN_FAILED);
+			assert_non_null(strstr(r.msg, "REVOKED HOST KEY"));
+			assert_non_null(strstr(r.msg, kh));
+			assert_non_null(strstr(r.msg, "line 2"));
+			assert_int_equal(ssh_conn_hostkey(c)->line, 2);
+			ssh_conn_answer_hostkey(c, true);   /* no question to answer */
+			assert_int_equal(r.st, SSH_CONN_FAILED);
+			char *after = slurp(kh);
+			assert_string_equal(text, after);
+			ssh_conn_free(c);
+			free(after);
+			free(text);
+			free(kh);
+		}
+	}
+	/* patterns that do not name it: the key is only unknown */
+	const char *const miss[] = { "127.0.0.1", "*,![127.0.0.1]:*", "other" };
+	for (size_t i = 0; i < DC_ARRAY_LEN(miss); i++) {
+		char *kh = path_in_top("known_revoked_other");
+		char *text = xasprintf("@revoked %s %s\n", miss[i], hkey);
+		write_file(kh, text);
+		struct rec r = { 0 };
+		struct ssh_conn *c = bastion(&r, kh, false);
+		assert_int_equal(r.st, SSH_CONN_NEEDS_HOSTKEY);
+		ssh_conn_free(c);
+		free(text);
+		free(kh);
+	}
+	free(cmd);
+	free(host);
+	free(hkey);
+}
+
+/* A @cert-authority line for the host vouches for nothing (dcops does not
+ * check host certificates): the key is asked about as unknown, and the
+ * question names the line. */
+static void test_cert_authority_named_not_trusted(void **state)
+{
+	(void)state;
+	char *hkey = bastion_key();
+	char *kh = path_in_top("known_ca");
+	char *text = xasprintf("@cert-authority * %s site CA\n", hkey);
+	write_file(kh, text);
+	struct rec r = { 0 };
+	struct ssh_conn *c = bastion(&r, kh, false);
+	assert_int_equal(r.st, SSH_CONN_NEEDS_HOSTKEY);
+	const char *note = ssh_conn_hostkey(c)->note;
+	assert_non_null(strstr(note, kh));
+	assert_non_null(strstr(note, "line 1 is a @cert-authority line"));
+	assert_non_null(strstr(note, "does not check host certificates"));
+	assert_non_null(strstr(r.msg, "@cert-authority"));
+	ssh_conn_answer_hostkey(c, false);
+	char *after = slurp(kh);
+	assert_string_equal(text, after);
+	ssh_conn_free(c);
+	free(after);
+	free(text);
+	free(kh);
+	free(hkey);
+}
+
 static void test_passphrase_asked_through_the_api(void **state)
 {
 	(void)state;
@@ -860,6 +963,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unknown_key_recorded_on_yes),
 		cmocka_unit_test(test_accept_new_records_and_says_so),
 		cmocka_unit_test(test_changed_key_refused_with_line),
+		cmocka_unit_test(test_revoked_key_refused),
+		cmocka_unit_test(test_cert_authority_named_not_trusted),
 		cmocka_unit_test(test_passphrase_asked_through_the_api),
 		cmocka_unit_test(test_tunnel_query_matches_direct),
 		cmocka_unit_test(test_forward_outside_permitopen),

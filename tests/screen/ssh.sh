@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ssh.sh — the console through a real OpenSSH bastion on 127.0.0.1 (issue 5),
 # in tmux: the nodes view over the tunnel equals the direct one; an unknown
-# host key answered No leaves known_hosts unchanged; a changed key is refused
-# with the file and line; a forward outside PermitOpen is a clear error on
+# host key answered No leaves known_hosts unchanged; a changed or revoked key
+# is refused with the file and line (a @cert-authority line is named, not
+# trusted); a forward outside PermitOpen is a clear error on
 # screen; killing the bastion shows SSH DOWN and STALE within 10 s and the
 # console recovers after a restart; diagnostics: the GPU table, output with
 # escape sequences shown inert, a hung one cut at its deadline, hostile node
@@ -155,8 +156,33 @@ screen_wait "HOST KEY CHANGED" 15
 screen_wait "Inspect $changed line 2"
 screen_gone "Unknown SSH host key" 1
 screen_stop
-rm -rf "$khdir"
 echo "ok: changed host key refused with file and line"
+
+# 8b. a revoked host key (issue 12 item 5): refused like a changed one, with
+# or without --ssh-accept-new, no dialog, nothing appended; a
+# @cert-authority line is named in the question and trusts nothing
+revoked=$khdir/r
+echo "@revoked * $(cut -d' ' -f1-2 "$DCOPS_SSH_BASTION_DIR/host_ed25519.pub")" >"$revoked"
+sum=$(md5sum <"$revoked")
+config "$revoked" "$DCOPS_PGTCP_PORT"
+for accept in "" --ssh-accept-new; do
+	screen_start 250 30 --config "$T/config.json" --profile t $accept
+	screen_wait "REVOKED HOST KEY" 15
+	screen_wait "$revoked line 1 marks @revoked; refusing (no override)"
+	screen_gone "Unknown SSH host key" 1
+	screen_stop
+	[ "$(md5sum <"$revoked")" = "$sum" ] || { echo "FAIL: known_hosts changed ($accept)"; exit 1; }
+done
+echo "@cert-authority * $(cut -d' ' -f1-2 "$T/other_key.pub")" >"$revoked"
+screen_start 120 40 --config "$T/config.json" --profile t
+screen_wait "Unknown SSH host key" 15
+screen_wait "@cert-authority line for this host"
+screen_wait "vouches for nothing here"
+screen_keys Enter
+screen_wait "not accepted" 10
+screen_stop
+rm -rf "$khdir"
+echo "ok: revoked host key refused with and without --ssh-accept-new; @cert-authority named"
 
 # 9. a forward outside PermitOpen: a clear error on screen
 config "$trusted" 1

@@ -1,6 +1,7 @@
 /* test_dialog.c — dialogs without a screen: field editing (text, number,
  * choice, secret), focus order, the default No, required fields, typed
- * confirmation, the check callback, and the host's stack. */
+ * confirmation, the check callback, the one key rule of every dialog
+ * (answers No unless y is pressed), and the host's stack. */
 #include <curses.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,7 +55,11 @@ static void test_default_no(void **state)
 	dialog_on_done(d, done, &s);
 	dialog_key(d, KEYS_FN(KEY_LEFT));                       /* to Yes */
 	assert_int_equal(dialog_focus(d), -1);
-	dialog_key(d, '\n');
+	dialog_key(d, '\n');                                    /* Enter there is not an answer */
+	assert_int_equal(s.calls, 1);
+	assert_string_equal(dialog_error(d), "press y to Yes (Enter here does not confirm)");
+	dialog_key(d, 'y');
+	assert_int_equal(s.calls, 2);
 	assert_int_equal(s.ans, DIALOG_YES);
 	dialog_free(d);
 
@@ -171,7 +176,9 @@ static void test_typed_confirmation(void **state)
 	type(d, "2");
 	dialog_key(d, '\t');                     /* Tab goes to Yes */
 	assert_int_equal(dialog_focus(d), -1);
-	dialog_key(d, '\n');
+	dialog_key(d, '\n');                     /* Enter on it does not confirm */
+	assert_int_equal(s.calls, 0);
+	dialog_key(d, 'y');
 	assert_int_equal(s.calls, 1);
 	assert_int_equal(s.ans, DIALOG_YES);
 	dialog_free(d);
@@ -239,6 +246,8 @@ static void test_secret(void **state)
 	assert_string_equal(dialog_value(d, f), "hunter2");
 	dialog_key(d, '\t');
 	dialog_key(d, '\n');
+	assert_int_equal(s.calls, 0);
+	dialog_key(d, 'y');
 	assert_int_equal(s.ans, DIALOG_YES);
 	assert_string_equal(s.value, "hunter2");
 	dialog_free(d);
@@ -250,6 +259,99 @@ static void test_secret(void **state)
 	dialog_key(d, KEYS_ESC);
 	assert_int_equal(s.ans, DIALOG_YES);
 	dialog_free(d);
+}
+
+/* The shapes of dialog dcops opens: none of them submits on Enter from a
+ * field or on the action button, all of them answer Yes on y at the buttons
+ * and No on n or Esc. */
+static struct dialog *shaped(int shape, struct seen *s)
+{
+	static const char *const yn[] = { "no", "yes" };
+	struct dialog *d = dialog_new("shape");
+	switch (shape) {
+	case 0:                                  /* acknowledge, sign off: no fields */
+		break;
+	case 1:                                  /* a note */
+		dialog_add_text(d, "Note", "", DIALOG_REQUIRED, NULL);
+		break;
+	case 2:                                  /* a drain: text, number, text, choice */
+		dialog_add_text(d, "Reason", "fan failure on gpu 3", DIALOG_REQUIRED, NULL);
+		dialog_add_number(d, "Incident #", "", 0, NULL);
+		dialog_add_text(d, "Resume after", "", 0, NULL);
+		dialog_add_choice(d, "Override", yn, 2, 0);
+		break;
+	default:                                 /* a rack drain: typed confirmation */
+		dialog_add_text(d, "Reason", "rack power work", 0, NULL);
+		dialog_require_typed(d, "Type 2 to confirm", "2");
+		break;
+	}
+	dialog_buttons(d, "Drain", "No");
+	dialog_on_done(d, done, s);
+	return d;
+}
+
+static void test_one_rule(void **state)
+{
+	(void)state;
+	for (int shape = 0; shape < 4; shape++) {
+		struct seen s = { 0 };
+		struct dialog *d = shaped(shape, &s);
+		int nf = (int)dialog_nfields(d);
+		if (nf)
+			type(d, shape == 3 ? "" : "y");  /* y in a field is typed, not an answer */
+		if (shape == 1)
+			assert_string_equal(dialog_value(d, 0), "y");
+		if (shape == 3) {
+			dialog_key(d, '\n');
+			type(d, "2");
+		}
+		/* Enter walks the fields and stops on No, never answering */
+		for (int i = 0; i < nf + 3; i++) {
+			int before = dialog_focus(d);
+			if (before == -2)
+				break;
+			dialog_key(d, '\n');
+			assert_int_equal(s.calls, 0);
+			assert_true(dialog_focus(d) == before + 1 || dialog_focus(d) == -2);
+		}
+		assert_int_equal(dialog_focus(d), -2);
+		/* Tab to the action button, Enter: still no answer */
+		dialog_key(d, KEYS_FN(KEY_LEFT));
+		assert_int_equal(dialog_focus(d), -1);
+		dialog_key(d, '\n');
+		assert_int_equal(s.calls, 0);
+		assert_false(dialog_answered(d));
+		dialog_key(d, KEYS_FN(KEY_BTAB));        /* back into the fields, Tab to Drain */
+		if (nf) {
+			assert_int_equal(dialog_focus(d), nf - 1);
+			dialog_key(d, '\t');
+			assert_int_equal(dialog_focus(d), -1);
+			dialog_key(d, KEYS_FN(KEY_ENTER));
+			assert_int_equal(s.calls, 0);
+		}
+		/* y answers Yes from either button */
+		dialog_key(d, KEYS_FN(KEY_RIGHT));
+		assert_int_equal(dialog_focus(d), nf ? -2 : -1);
+		dialog_key(d, 'y');
+		assert_int_equal(s.calls, 1);
+		assert_int_equal(s.ans, DIALOG_YES);
+		dialog_free(d);
+
+		/* n at the buttons and Esc anywhere answer No */
+		s.calls = 0;
+		d = shaped(shape, &s);
+		dialog_key(d, KEYS_FN(KEY_UP));          /* around to No */
+		dialog_key(d, KEYS_FN(KEY_LEFT));        /* Drain */
+		dialog_key(d, 'N');
+		assert_int_equal(s.calls, 1);
+		assert_int_equal(s.ans, DIALOG_NO);
+		dialog_free(d);
+		s.calls = 0;
+		d = shaped(shape, &s);
+		dialog_key(d, KEYS_ESC);
+		assert_int_equal(s.ans, DIALOG_NO);
+		dialog_free(d);
+	}
 }
 
 static void push_second(void *ud, const struct dialog *d, enum dialog_answer ans)
@@ -305,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_typed_confirmation),
 		cmocka_unit_test(test_check_and_update),
 		cmocka_unit_test(test_secret),
+		cmocka_unit_test(test_one_rule),
 		cmocka_unit_test(test_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

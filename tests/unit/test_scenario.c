@@ -66,6 +66,12 @@ static void test_xid79_normalised(void **state)
 	char *j = cJSON_PrintUnformatted(cJSON_GetObjectItem(s.spec, "timeline"));
 	assert_string_equal(j, "[{\"kind\":\"xid\",\"at_s\":60,\"node\":\"gj-h100-017\",\"gpu\":3,\"xid\":79,\"sev\":2}]");
 	free(j);
+	/* the premise: the 64-GPU job the briefing speaks of */
+	j = cJSON_PrintUnformatted(cJSON_GetObjectItem(s.spec, "running_jobs"));
+	assert_string_equal(j, "[{\"tenant\":\"한국광기술원 데이터분석팀\",\"gpus\":64,\"nodes\":[\"gj-h100-017\","
+	                       "\"gj-h100-018\",\"gj-h100-019\",\"gj-h100-020\",\"gj-h100-021\",\"gj-h100-022\","
+	                       "\"gj-h100-023\",\"gj-h100-024\"],\"name\":\"pretrain-ko-70b\"}]");
+	free(j);
 	j = cJSON_PrintUnformatted(cJSON_GetArrayItem(cJSON_GetObjectItem(s.spec, "expectations"), 1));
 	assert_string_equal(j, "{\"kind\":\"drain_nodes\",\"within_s\":900,\"from_event\":0}");
 	free(j);
@@ -84,7 +90,11 @@ static const struct {
 	{ "missing-node.json", "timeline[0].node: missing (kind xid needs it)" },
 	{ "gpu-range.json", "timeline[0].gpu: expected a whole number from 0 to 63, got 99" },
 	{ "repeated-key.json", "timeline[0].node: repeated key" },
-	{ "unknown-key.json", "titel: unknown key (one of title, briefing, seed, speed, timeline, expectations)" },
+	{ "unknown-key.json", "titel: unknown key (one of title, briefing, seed, speed, running_jobs, timeline, "
+	                      "expectations)" },
+	{ "premise-split.json", "running_jobs[0].gpus: 60 GPUs do not split evenly over 8 nodes" },
+	{ "premise-key.json", "running_jobs[0].user: unknown key (one of tenant, gpus, nodes, name)" },
+	{ "premise-node.json", "running_jobs[0].nodes[1]: expected a node name like gj-h100-017, got \"GJ 2\"" },
 	{ "bad-event-ref.json", "expectations[0].event: no such event: the timeline has 1 (0 to 0), got 3" },
 	{ "drain-both.json", "expectations[0]: drain_nodes needs exactly one of nodes or from_event" },
 	{ "drain-no-nodes.json", "expectations[0].from_event: event 0 (storage_degraded) affects no nodes, got 0" },

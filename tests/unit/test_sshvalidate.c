@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ssh-validate.h"
@@ -110,6 +112,76 @@ static void test_target(void **state)
 	assert_int_equal(ssh_target_parse(NULL, &t, &err), -1);
 }
 
+/* ---- known_hosts markers ---- */
+
+#define KEY "AAAAC3NzaC1lZDI1NTE5AAAAIOthOvO8NpGobcpzhW3qm7pHtsiT2UL6hYT0/M7gKbmL"
+
+static void test_kh_parse(void **state)
+{
+	(void)state;
+	struct ssh_kh_entry e;
+	assert_int_equal(ssh_kh_parse("@revoked * ssh-ed25519 " KEY " old bastion key\n", &e), 1);
+	assert_int_equal(e.marker, SSH_KH_REVOKED);
+	assert_string_equal(e.hosts, "*");
+	assert_string_equal(e.type, "ssh-ed25519");
+	assert_string_equal(e.key, KEY);
+	assert_int_equal(ssh_kh_parse("  @cert-authority\t*.mgmt,!x.mgmt ssh-ed25519 " KEY, &e), 1);
+	assert_int_equal(e.marker, SSH_KH_CERT_AUTHORITY);
+	assert_string_equal(e.hosts, "*.mgmt,!x.mgmt");
+	assert_int_equal(ssh_kh_parse("bastion,10.0.0.1 ssh-ed25519 " KEY, &e), 1);
+	assert_int_equal(e.marker, SSH_KH_NONE);
+	assert_string_equal(e.hosts, "bastion,10.0.0.1");
+	/* not entries */
+	assert_int_equal(ssh_kh_parse("", &e), 0);
+	assert_int_equal(ssh_kh_parse("   \n", &e), 0);
+	assert_int_equal(ssh_kh_parse("# @revoked * ssh-ed25519 " KEY, &e), 0);
+	/* malformed: an unknown marker, missing fields */
+	assert_int_equal(ssh_kh_parse("@revoke * ssh-ed25519 " KEY, &e), -1);
+	assert_int_equal(ssh_kh_parse("@revoked", &e), -1);
+	assert_int_equal(ssh_kh_parse("@revoked * ssh-ed25519", &e), -1);
+	assert_int_equal(ssh_kh_parse("bastion", &e), -1);
+}
+
+static bool matches(const char *hosts, const char *host)
+{
+	struct ssh_kh_entry e;
+	char line[2048];
+	snprintf(line, sizeof line, "@revoked %s ssh-ed25519 %s", hosts, KEY);
+	assert_int_equal(ssh_kh_parse(line, &e), 1);
+	return ssh_kh_match(&e, host);
+}
+
+static void test_kh_match(void **state)
+{
+	(void)state;
+	assert_true(matches("*", "bastion"));
+	assert_true(matches("*", "[127.0.0.1]:2222"));
+	assert_true(matches("bastion", "bastion"));
+	assert_true(matches("BASTION", "bastion"));
+	assert_false(matches("bastion", "bastion2"));
+	assert_true(matches("other,bastion", "bastion"));
+	assert_true(matches("bast?on", "bastion"));
+	assert_false(matches("bast?on", "bastn"));
+	assert_true(matches("*.mgmt", "gpu-1.mgmt"));
+	assert_false(matches("*.mgmt", "gpu-1.mgmt.evil"));
+	assert_true(matches("10.0.*.1?", "10.0.3.17"));
+	/* a non-standard port: only the [host]:port form names it */
+	assert_true(matches("[127.0.0.1]:2222", "[127.0.0.1]:2222"));
+	assert_false(matches("127.0.0.1", "[127.0.0.1]:2222"));
+	assert_false(matches("[127.0.0.1]:2222", "127.0.0.1"));
+	assert_true(matches("[127.0.0.1]:*", "[127.0.0.1]:2222"));
+	/* negation excludes, wherever it stands in the list */
+	assert_false(matches("*,!bastion", "bastion"));
+	assert_false(matches("!bastion,*", "bastion"));
+	assert_true(matches("*,!bastion", "other"));
+	assert_false(matches("!bastion", "other"));
+	/* hashed names (ssh-keygen -H): salt 00 01 .. 13 */
+	assert_true(matches("|1|AAECAwQFBgcICQoLDA0ODxAREhM=|zKYaAqmSav3Qxr2sffNqWFIcbe4=", "[127.0.0.1]:2222"));
+	assert_false(matches("|1|AAECAwQFBgcICQoLDA0ODxAREhM=|zKYaAqmSav3Qxr2sffNqWFIcbe4=", "bastion"));
+	assert_true(matches("|1|AAECAwQFBgcICQoLDA0ODxAREhM=|aHu1wtxpsAMJDlmjXnZ+iFj/SUE=", "bastion"));
+	assert_false(matches("|1|AAECAwQFBgcICQoLDA0ODxAREhM=|garbage", "bastion"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +191,8 @@ int main(void)
 		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_port),
 		cmocka_unit_test(test_target),
+		cmocka_unit_test(test_kh_parse),
+		cmocka_unit_test(test_kh_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
