@@ -478,6 +478,9 @@ static enum zone zone_of(const struct dialog *d)
 
 static const char *zone_hint(const struct dialog *d)
 {
+	/* a textarea takes Enter as a new line (field_key): Tab leaves it */
+	if (d->focus >= 0 && d->f[d->focus].kind == DIALOG_TEXTAREA)
+		return "Enter new line  Tab next  Esc cancel";
 	enum zone z = zone_of(d);
 	for (size_t i = 0; i < DC_ARRAY_LEN(zone_hints); i++)
 		if (zone_hints[i].zone == z)

@@ -65,10 +65,20 @@ screen_wait "2. PDU-B in row 2: watch the breaker"
 screen_keys Escape
 screen_gone "For the incoming operator"
 
-# the sign-off dialog shows the lines too
+screen_keys q
+screen_stop
+sleep 0.5
+
+# the incoming operator's sign-off dialog shows the lines too
+screen_start 100 40 --db "'dbname=$db user=$prev'"
+trap cleanup EXIT
+screen_wait "operator $prev"
+screen_keys 6
+screen_wait "│ 3. (주)딥비전랩스 asked for 8 more GPUs"
 screen_keys o
 screen_wait "Sign off the handover"
 screen_wait "2. PDU-B in row 2: watch the breaker"
+screen_wait "3. (주)딥비전랩스 asked for 8 more GPUs"
 screen_keys Escape
 screen_keys q
 echo "handover_note: ok"
