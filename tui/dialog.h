@@ -2,7 +2,7 @@
  *
  * A dialog has a title, an info body (lines of untrusted text, each in a
  * theme element, sanitised when drawn), fields (text, secret, number,
- * choice) and two buttons. A dialog may require a typed confirmation (the
+ * choice, textarea) and two buttons. A dialog may require a typed confirmation (the
  * node count, "yes"): Yes is refused until the operator types it exactly.
  *
  * One rule for the keys of every dialog (a table in dialog.c, not per
@@ -11,7 +11,9 @@
  *   - Esc answers No anywhere.
  *   - In a field, Enter moves to the next field, and from the last one to
  *     No: Enter never submits from a field. Characters, y and n included,
- *     are typed; Space and Left / Right cycle a choice.
+ *     are typed; Space and Left / Right cycle a choice. A textarea (the
+ *     handover note) is the one exception: Enter there starts a new line,
+ *     and Tab leaves it.
  *   - Tab / Down and S-Tab / Up move between fields and buttons (around).
  *   - In the buttons row, y answers Yes (after the checks) and n answers
  *     No, whichever button has the focus; Left / Right switch the buttons;
