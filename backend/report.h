@@ -63,6 +63,11 @@
  *            taken by shift_start); without a started shift, no ECC baseline
  *            ("ecc_baseline": false) and only Xids are watched.
  *
+ * Times in text and Markdown are in the operator's zone (config
+ * "timezone", text.h: KST or UTC), labelled ("12-02 21:04 KST"); JSON
+ * keeps UTC, and its "timezone" / "utc_offset_s" stay the site's rota
+ * zone (rota.timezone), as in version 1.
+ *
  * Untrusted strings (titles, notes, names) are escaped per format by
  * text.h: in text and Markdown, control characters, escape sequences, C1
  * and bidi controls are shown as \x1b or <U+202E>, never passed to a
