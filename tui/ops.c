@@ -148,6 +148,48 @@ static size_t split_words(const char *s, char ***out)
 	return n;
 }
 
+/* The longest tenant name s starts with, ending at the end, a space or a
+ * comma; 0 when none. */
+static size_t known_tenant(const struct dc_model *m, const char *s)
+{
+	size_t best = 0;
+	for (size_t i = 0; i < model_count(m, DC_T_TENANT); i++) {
+		const char *name = ((const struct dc_tenant *)model_row(m, DC_T_TENANT, i))->name;
+		size_t l = strlen(name);
+		if (l > best && strncmp(s, name, l) == 0 && (!s[l] || s[l] == ' ' || s[l] == ','))
+			best = l;
+	}
+	return best;
+}
+
+/* Splits typed tenant names into owned words. Names have spaces and commas
+ * ("Acme Research", "(주)딥 비전"): a known name is taken whole where it
+ * starts; anything else is a word up to a space or comma, for the server
+ * to refuse by name. " · ", how the console joins them, separates too. */
+static size_t split_tenants(const struct dc_model *m, const char *s, char ***out)
+{
+	static const char dot[] = "\u00b7";
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+	while (s && *s) {
+		s += strspn(s, " ,");
+		if (strncmp(s, dot, sizeof dot - 1) == 0) {
+			s += sizeof dot - 1;
+			continue;
+		}
+		size_t len = known_tenant(m, s);
+		if (!len)
+			len = strcspn(s, " ,");
+		if (!len)
+			break;
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n++] = xstrndup(s, len);
+		s += len;
+	}
+	*out = v;
+	return n;
+}
+
 static void words_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -404,7 +446,7 @@ static void done_incident(struct ops *o, struct op *p, const struct dialog *d)
 	};
 	char **nodes = NULL, **tenants = NULL;
 	size_t nn = p->f_nodes >= 0 ? split_words(dialog_value(d, p->f_nodes), &nodes) : 0;
-	size_t nt = p->f_tenants >= 0 ? split_words(dialog_value(d, p->f_tenants), &tenants) : 0;
+	size_t nt = p->f_tenants >= 0 ? split_tenants(o->m, dialog_value(d, p->f_tenants), &tenants) : 0;
 	struct writer_req r = { .verb = verbs[p->act], .id = p->incident, .version = p->version,
 		.nodes = (const char *const *)nodes, .n_nodes = nn,
 		.tenants = (const char *const *)tenants, .n_tenants = nt,
@@ -739,7 +781,7 @@ static int open_incident(struct ops *o, struct op *p, struct dc_err *err)
 		                             "what is wrong");
 		p->f_impact = dialog_add_text(d, "Impact", "", 0, "optional");
 		p->f_nodes = dialog_add_text(d, "Nodes", names, 0, "optional, space-separated");
-		p->f_tenants = dialog_add_text(d, "Tenants", "", 0, "optional");
+		p->f_tenants = dialog_add_text(d, "Tenants", "", 0, "optional, names as they are");
 		dialog_buttons(d, "Open", "No");
 		break;
 	case KA_INC_ACK:
@@ -766,7 +808,7 @@ static int open_incident(struct ops *o, struct op *p, struct dc_err *err)
 		break;
 	case KA_INC_LINK:
 		p->f_nodes = dialog_add_text(d, "Nodes", names, 0, "space-separated");
-		p->f_tenants = dialog_add_text(d, "Tenants", "", 0, "space-separated");
+		p->f_tenants = dialog_add_text(d, "Tenants", "", 0, "names as they are, e.g. Acme Research");
 		dialog_buttons(d, "Link", "No");
 		break;
 	default:

@@ -60,3 +60,34 @@ GRANT EXECUTE ON FUNCTION dcops.handover_span(bigint, interval) TO dcops_viewer;
 -- rechecked (no stored name is expected to hold it; a new one cannot).
 ALTER TABLE dcops.tenant ADD CONSTRAINT tenant_name_no_separator
     CHECK (position(' · ' IN name) = 0) NOT VALID;
+
+-- Linking tenants to an incident: the timeline's entry names them joined by
+-- ' · ' as well (it joined them with spaces: "linked Acme Research
+-- (주)딥비전랩스" read as three names), and the incident row is touched so
+-- consoles, which read changed rows, show its new links.
+CREATE OR REPLACE FUNCTION dcops.incident_link(id bigint, nodes text[], tenants text[], idem_key text DEFAULT NULL)
+RETURNS dcops.action_result
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, dcops, pg_temp SET lock_timeout = '2s' AS $$
+DECLARE
+    stored jsonb;
+    inc dcops.incident;
+    links jsonb;
+BEGIN
+    stored := dcops.act_begin('incident_link', idem_key, jsonb_build_object(
+        'id', id, 'nodes', nodes, 'tenants', tenants));
+    IF stored IS NOT NULL THEN
+        RETURN dcops.act_replay(stored);
+    END IF;
+    IF coalesce(cardinality(nodes), 0) + coalesce(cardinality(tenants), 0) = 0 THEN
+        RAISE EXCEPTION 'nothing to link: give nodes or tenants' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    inc := dcops.act_incident_lock(id, NULL, false);
+    links := dcops.act_incident_link(inc.id, nodes, tenants);
+    IF jsonb_array_length(links->'nodes') + jsonb_array_length(links->'tenants') > 0 THEN
+        UPDATE dcops.incident i SET title = i.title WHERE i.id = inc.id;
+    END IF;
+    PERFORM dcops.act_incident_event(inc.id, 'link', format('linked %s',
+        concat_ws(', ', nullif(array_to_string(nodes, ' '), ''), nullif(array_to_string(tenants, ' · '), ''))));
+    RETURN dcops.act_incident_done('incident_link', inc, NULL, links, '', idem_key);
+END $$;
