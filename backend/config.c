@@ -138,6 +138,7 @@ static const struct field profile_fields[] = {
 static const struct field top_fields[] = {
 	F_S("default_profile", offsetof(struct config, default_profile)),
 	F_S("theme", offsetof(struct config, theme)),
+	F_S("timezone", offsetof(struct config, timezone_name)),
 };
 #define DIAG(f) offsetof(struct config_diag, f)
 static const struct field diag_fields[] = {
@@ -383,6 +384,9 @@ static int root_read(struct ctx *x, const cJSON *root, struct config *c)
 	if (c->default_profile && !config_profile(c, c->default_profile))
 		return dc_err_set(x->err, "%s: default_profile: no profile named \"%s\"", x->file,
 		                  c->default_profile);
+	if (c->timezone_name && text_zone_parse(c->timezone_name, &c->zone) == -1)
+		return bad(x, "timezone", "expected \"KST\" or \"UTC\"",
+		           cJSON_GetObjectItemCaseSensitive(root, "timezone"));
 	return 0;
 }
 
@@ -444,6 +448,7 @@ void config_free(struct config *c)
 	free(c->keys);
 	free(c->default_profile);
 	free(c->theme);
+	free(c->timezone_name);
 	free(c->path);
 	memset(c, 0, sizeof *c);
 }

@@ -1,7 +1,7 @@
 /* config.h — the operator's config file, $XDG_CONFIG_HOME/dcops/config.json
  * (else ~/.config/dcops/config.json, or --config FILE):
  *
- *   { "default_profile": "prod", "theme": "default",
+ *   { "default_profile": "prod", "theme": "default", "timezone": "KST",
  *     "profiles": { "prod": { "db": "service=dcops-prod", "readonly": true,
  *                             "production": true, "write_window_minutes": 15,
  *                             "ssh": { "host": "bastion", "port": 22, "user": "kim",
@@ -13,6 +13,9 @@
  *     "keys": { "nodes.drain": "D", "global.quit": "q" },
  *     "diagnostics": [ { "name": "gpu", "label": "GPU summary", "nvsmi_csv": true,
  *                        "command": "nvidia-smi --query-gpu=... --format=csv,noheader,nounits" } ] }
+ *
+ * "timezone" is the zone every time is shown in, console and reports:
+ * "KST" (the default, the Gwangju site's) or "UTC" (text.h).
  *
  * "diagnostics" replaces the built-in table (ssh_diag_defaults) as a
  * whole: only these commands ever run on a node. "node_host" is how the
@@ -34,6 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "text.h"
 #include "util.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -70,6 +74,8 @@ struct config_diag {
 struct config {
 	char *path;          /* the file read (or looked for) */
 	char *default_profile, *theme;
+	char *timezone_name;      /* as written; NULL: not set */
+	enum text_zone zone;      /* from timezone_name, else KST */
 	struct config_profile *profiles;
 	size_t nprofiles;
 	struct config_key *keys;

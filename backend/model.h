@@ -134,7 +134,8 @@ struct dc_incident {
 	int64_t opened_at, acknowledged_at, resolved_at, next_update_at;
 	int64_t op_version, op_changed_at;
 	char *op_changed_by;
-	char *nodes, *tenants;    /* linked names (incident_node/_tenant), space-separated */
+	char *nodes, *tenants;    /* linked names (incident_node/_tenant): nodes joined by
+	                           * " ", tenants by " · " (never in a tenant's name) */
 };
 struct dc_incident_event { int64_t id, version, incident_id, ts; char *actor, *kind, *body; };
 struct dc_action {

@@ -73,25 +73,50 @@ static const char sql_actions[] = W
 	"   'incident_id', a.incident_id, 'drill_id', a.drill_id) ORDER BY a.id), '[]')"
 	" FROM dcops.actions a, w WHERE a.requested_at >= w.t0 AND a.requested_at < w.t1";
 
+/* At risk: the budget runs out within a week at the burn rate of the last
+ * 24 h (quota.burn_gpu_h_day, 033_tenant_burn.sql) or is over 90% used, or
+ * pending jobs wait on the tenant's GPU limit (running + the job's GPUs >
+ * limit). A tenant merely at its limit with nothing waiting is not at risk. */
 static const char sql_quota_risk[] = W
 	" SELECT coalesce(jsonb_agg(jsonb_build_object('tenant', b.name, 'gpu_limit', b.gpu_limit,"
 	"   'gpus_running', b.running, 'gpu_pct', b.gpu_pct, 'gpu_hours_used', b.gpu_hours_used,"
-	"   'gpu_hours_budget', b.gpu_hours_budget, 'hours_pct', b.hours_pct, 'burn_gpu_hours_per_day', b.running * 24,"
-	"   'days_left', b.days_left, 'why', array_remove(ARRAY["
-	"     CASE WHEN b.gpu_pct > 90 THEN format('running %s of %s GPUs (%s%%)', b.running, b.gpu_limit, b.gpu_pct) END,"
+	"   'gpu_hours_budget', b.gpu_hours_budget, 'hours_pct', b.hours_pct, 'burn_gpu_hours_per_day', b.burn,"
+	"   'burn_since', dcops.report_ts(b.burn_since), 'pending_blocked', b.blocked,"
+	"   'pending_blocked_gpus', b.blocked_gpus, 'days_left', b.days_left, 'why', array_remove(ARRAY["
+	"     CASE WHEN b.blocked > 0 THEN format('%s pending %s (%s GPUs) on the limit of %s GPUs (%s running)',"
+	"                                        b.blocked, CASE WHEN b.blocked = 1 THEN 'job waits' ELSE 'jobs wait' END,"
+	"                                        b.blocked_gpus, b.gpu_limit, b.running) END,"
 	"     CASE WHEN b.hours_pct > 90 THEN format('used %s%% of the GPU-hour budget', b.hours_pct) END,"
-	"     CASE WHEN b.days_left < 7 THEN format('budget runs out in %s days at %s GPU-hours a day',"
-	"                                           b.days_left, b.running * 24) END], NULL))"
-	"   ORDER BY b.days_left NULLS LAST, b.gpu_pct DESC NULLS LAST, b.name), '[]')"
+	"     CASE WHEN b.days_left < 7 THEN format('budget runs out in %s days at %s GPU-hours a day (last 24 h)',"
+	"                                           b.days_left, b.burn) END], NULL))"
+	"   ORDER BY b.days_left NULLS LAST, b.hours_pct DESC NULLS LAST, b.blocked DESC, b.name), '[]')"
 	" FROM (SELECT t.name, q.gpu_limit, coalesce(r.gpus, 0) AS running, q.gpu_hours_used, q.gpu_hours_budget,"
+	"         q.burn_gpu_h_day AS burn, q.burn_since,"
+	"         coalesce(p.n, 0) AS blocked, coalesce(p.gpus, 0) AS blocked_gpus,"
 	"         CASE WHEN q.gpu_limit > 0 THEN round(coalesce(r.gpus, 0) * 100.0 / q.gpu_limit, 1) END AS gpu_pct,"
 	"         CASE WHEN q.gpu_hours_budget > 0 THEN round(q.gpu_hours_used * 100 / q.gpu_hours_budget, 1) END AS hours_pct,"
-	"         CASE WHEN coalesce(r.gpus, 0) > 0"
-	"              THEN round(greatest(q.gpu_hours_budget - q.gpu_hours_used, 0) / (r.gpus * 24.0), 1) END AS days_left"
+	"         CASE WHEN q.burn_gpu_h_day > 0"
+	"              THEN round(greatest(q.gpu_hours_budget - q.gpu_hours_used, 0) / q.burn_gpu_h_day, 1) END AS days_left"
 	"       FROM dcops.quota q JOIN dcops.tenant t ON t.id = q.tenant_id"
 	"       LEFT JOIN (SELECT j.tenant_id, sum(j.gpus) AS gpus FROM dcops.job j WHERE j.state = 'running'"
-	"                  GROUP BY j.tenant_id) r ON r.tenant_id = q.tenant_id) b"
-	" WHERE b.gpu_pct > 90 OR b.hours_pct > 90 OR b.days_left < 7";
+	"                  GROUP BY j.tenant_id) r ON r.tenant_id = q.tenant_id"
+	"       LEFT JOIN LATERAL (SELECT count(*) AS n, sum(j.gpus) AS gpus FROM dcops.job j"
+	"                  WHERE j.tenant_id = q.tenant_id AND j.state = 'pending'"
+	"                    AND coalesce(r.gpus, 0) + j.gpus > q.gpu_limit) p ON true) b"
+	" WHERE b.blocked > 0 OR b.hours_pct > 90 OR b.days_left < 7";
+
+/* Time-boxed quotas in effect: the limits before (prev_values, else the
+ * applied quota_set that set this expiry) and now, until when. */
+static const char sql_temp_quotas[] = W
+	" SELECT coalesce(jsonb_agg(jsonb_build_object('tenant', t.name, 'expires_at', dcops.report_ts(q.expires_at),"
+	"   'before', coalesce(q.prev_values, (SELECT a.params->'previous' FROM dcops.actions a"
+	"                       WHERE a.status = 'applied' AND a.kind = 'quota_set'"
+	"                         AND a.params->>'tenant_id' = q.tenant_id::text"
+	"                         AND (a.params->>'expires_at')::timestamptz = q.expires_at"
+	"                       ORDER BY a.id DESC LIMIT 1)) - 'expires_at',"
+	"   'after', jsonb_build_object('gpu_limit', q.gpu_limit, 'gpu_hours_budget', q.gpu_hours_budget,"
+	"                               'storage_tb', q.storage_tb)) ORDER BY q.expires_at, t.name), '[]')"
+	" FROM dcops.quota q JOIN dcops.tenant t ON t.id = q.tenant_id WHERE q.expires_at > now()";
 
 /* Pending at T: submitted by T, neither started nor ended by T (report.h). */
 static const char sql_queues[] = W
@@ -146,11 +171,12 @@ static const char sql_note[] = W
 
 enum col_kind {
 	C_STR,      /* text as is (escaped) */
+	C_TAGGED,   /* text, "[DRILL] " first when the row has a drill_id */
 	C_NUM,      /* a number */
 	C_ID,       /* #14 */
 	C_SEV,      /* SEV-2 */
 	C_OWNER,    /* a role, or UNOWNED */
-	C_TIME,     /* UTC text shown in the site's time zone */
+	C_TIME,     /* UTC text shown in the operator's zone, labelled (text.h) */
 	C_AGE,      /* seconds as 3h10m */
 	C_DUE,      /* a time, shown as "in 12m" or "OVERDUE 5m" */
 	C_VS,       /* key and key_at_start: "12 (was 5)" */
@@ -176,15 +202,15 @@ struct section {
 static const struct col cols_open[] = {
 	{ "id", "id", C_ID }, { "sev", "sev", C_SEV }, { "state", "state", C_STR },
 	{ "owner", "owner", C_OWNER }, { "age_s", "age", C_AGE }, { "next_update_at", "next update", C_DUE },
-	{ "title", "title", C_STR }, { "last_note", "last note", C_STR },
+	{ "title", "title", C_TAGGED }, { "last_note", "last note", C_STR },
 };
 static const struct col cols_opened[] = {
 	{ "id", "id", C_ID }, { "sev", "sev", C_SEV }, { "state", "state now", C_STR },
-	{ "opened_at", "opened", C_TIME }, { "title", "title", C_STR },
+	{ "opened_at", "opened", C_TIME }, { "title", "title", C_TAGGED },
 };
 static const struct col cols_resolved[] = {
 	{ "id", "id", C_ID }, { "sev", "sev", C_SEV }, { "owner", "owner", C_OWNER },
-	{ "resolved_at", "resolved", C_TIME }, { "title", "title", C_STR }, { "summary", "summary", C_STR },
+	{ "resolved_at", "resolved", C_TIME }, { "title", "title", C_TAGGED }, { "summary", "summary", C_STR },
 };
 static const struct col cols_nodes[] = {
 	{ "node", "node", C_STR }, { "partition", "partition", C_STR }, { "admin_state", "admin", C_STR },
@@ -192,14 +218,18 @@ static const struct col cols_nodes[] = {
 	{ "incident_id", "incident", C_ID }, { "reason", "reason", C_STR },
 };
 static const struct col cols_actions[] = {
-	{ "at", "at", C_TIME }, { "actor", "by", C_STR }, { "kind", "action", C_STR },
+	{ "at", "at", C_TIME }, { "actor", "by", C_STR }, { "kind", "action", C_TAGGED },
 	{ "target", "target", C_STR }, { "after", "change", C_CHANGE }, { "status", "status", C_STR },
 	{ "expires_at", "until", C_TIME }, { "reason", "reason", C_STR },
 };
 static const struct col cols_quota[] = {
 	{ "tenant", "tenant", C_STR }, { "gpus_running", "GPUs running", C_NUM },
 	{ "gpu_limit", "limit", C_NUM }, { "hours_pct", "budget used %", C_NUM },
-	{ "days_left", "days left", C_NUM }, { "why", "why", C_LIST },
+	{ "burn_gpu_hours_per_day", "GPU-h/day (24 h)", C_NUM }, { "days_left", "days left", C_NUM },
+	{ "why", "why", C_LIST },
+};
+static const struct col cols_temp[] = {
+	{ "tenant", "tenant", C_STR }, { "after", "change", C_CHANGE }, { "expires_at", "expires", C_TIME },
 };
 static const struct col cols_queues[] = {
 	{ "partition", "partition", C_STR }, { "pending", "pending", C_VS },
@@ -216,7 +246,8 @@ static const struct section sections[] = {
 	SECTION("incidents_resolved", "Incidents resolved this shift", sql_resolved, cols_resolved, "none"),
 	SECTION("nodes_out", "Nodes drained or down", sql_nodes_out, cols_nodes, "none"),
 	SECTION("actions", "Actions this shift", sql_actions, cols_actions, "none"),
-	SECTION("quota_risk", "Tenants near a quota limit", sql_quota_risk, cols_quota, "none"),
+	SECTION("quota_temp", "Temporary quotas in effect", sql_temp_quotas, cols_temp, "none"),
+	SECTION("quota_risk", "Tenants at quota risk", sql_quota_risk, cols_quota, "none"),
 	SECTION("queues", "Queue health (now vs shift start)", sql_queues, cols_queues, "no partitions"),
 	SECTION("watch", "Watch list", sql_watch, cols_watch, "nothing to watch"),
 };
@@ -241,13 +272,14 @@ static const char sql_header[] =
 	"  'timezone', z.tz, 'utc_offset_s',"
 	"  floor(extract(epoch FROM (now() AT TIME ZONE z.tz) - (now() AT TIME ZONE 'UTC')))::int,"
 	"  'window', jsonb_build_object('start', dcops.report_ts(w.started_at), 'end', dcops.report_ts(w.ended_at),"
-	"                               'source', w.source),"
+	"                               'source', w.source, 'start_kind', w.start_kind,"
+	"                               'prev_shift_id', w.prev_shift_id),"
 	"  'shift', (SELECT jsonb_build_object('id', s.id, 'operator', s.operator,"
 	"                 'started_at', dcops.report_ts(s.started_at), 'ended_at', dcops.report_ts(s.ended_at))"
 	"            FROM dcops.shift s WHERE s.id = w.shift_id),"
 	"  'ecc_baseline', w.shift_id IS NOT NULL,"
 	"  '_start', w.started_at::text, '_end', w.ended_at::text, '_shift', w.shift_id)"
-	" FROM dcops.handover_window($1::bigint, make_interval(secs => $2::bigint)) w,"
+	" FROM dcops.handover_span($1::bigint, make_interval(secs => $2::bigint)) w,"
 	"  (SELECT coalesce((SELECT s.value FROM dcops.setting s WHERE s.key = 'rota.timezone'),"
 	"                   (SELECT x.timezone FROM dcops.site x ORDER BY x.id LIMIT 1), 'UTC') AS tz) z";
 
@@ -330,7 +362,6 @@ int report_format_parse(const char *s, enum report_format *fmt)
 struct out {
 	FILE *f;
 	enum report_format fmt;
-	long utc_off;        /* seconds */
 	time_t now;
 };
 
@@ -345,17 +376,9 @@ static time_t parse_utc(const char *s)
 	return timegm(&tm);
 }
 
-static void fmt_local(const struct out *o, const char *utc, char *buf, size_t n)
+static void fmt_local(const char *utc, char *buf, size_t n)
 {
-	time_t t = parse_utc(utc);
-	if (!t) {
-		snprintf(buf, n, "-");
-		return;
-	}
-	t += o->utc_off;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%m-%d %H:%M", &tm);
+	text_time(parse_utc(utc), "%m-%d %H:%M", buf, n);
 }
 
 static void fmt_span(long s, char *buf, size_t n)
@@ -418,6 +441,10 @@ static void put_cell(const struct out *o, struct sb *sb, const cJSON *row, const
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, c->key);
 	char buf[64];
 	switch (c->kind) {
+	case C_TAGGED:
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(row, "drill_id")))
+			sb_append(sb, o->fmt == REPORT_MD ? "\\[DRILL\\] " : "[DRILL] ");
+		/* fall through */
 	case C_STR:
 		if (cJSON_IsString(v))
 			put_str(o, sb, v->valuestring);
@@ -443,7 +470,7 @@ static void put_cell(const struct out *o, struct sb *sb, const cJSON *row, const
 			sb_append(sb, o->fmt == REPORT_MD ? "**UNOWNED**" : "UNOWNED");
 		return;
 	case C_TIME:
-		fmt_local(o, cJSON_IsString(v) ? v->valuestring : NULL, buf, sizeof buf);
+		fmt_local(cJSON_IsString(v) ? v->valuestring : NULL, buf, sizeof buf);
 		sb_append(sb, buf);
 		return;
 	case C_AGE:
@@ -538,14 +565,32 @@ static const char *jstr(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Why the window starts where it does (dcops.handover_span). */
+static void put_window_start(struct sb *sb, const cJSON *w)
+{
+	static const struct { const char *kind, *words; } starts[] = {
+		{ "previous_shift", "from the previous handover (the end of shift %.0f)" },
+		{ "rota_slot", "from the start of the rota slot" },
+		{ "shift", "the shift, start to end" },
+		{ "since", "the last --since" },
+	};
+	const char *kind = jstr(w, "start_kind");
+	const cJSON *prev = cJSON_GetObjectItemCaseSensitive(w, "prev_shift_id");
+	for (size_t i = 0; kind && i < DC_ARRAY_LEN(starts); i++)
+		if (strcmp(kind, starts[i].kind) == 0) {
+			sb_append(sb, ", ");
+			sb_appendf(sb, starts[i].words, cJSON_IsNumber(prev) ? prev->valuedouble : 0.0);
+		}
+}
+
 static void render_header(const struct out *o, const cJSON *rep)
 {
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(rep, "window");
 	const cJSON *shift = cJSON_GetObjectItemCaseSensitive(rep, "shift");
 	struct sb sb = {0};
 	char from[32], to[32], len[32];
-	fmt_local(o, jstr(w, "start"), from, sizeof from);
-	fmt_local(o, jstr(w, "end"), to, sizeof to);
+	fmt_local(jstr(w, "start"), from, sizeof from);
+	fmt_local(jstr(w, "end"), to, sizeof to);
 	fmt_span((long)(parse_utc(jstr(w, "end")) - parse_utc(jstr(w, "start"))), len, sizeof len);
 	sb_append(&sb, o->fmt == REPORT_MD ? "## Shift handover" : "SHIFT HANDOVER");
 	if (cJSON_IsObject(shift)) {
@@ -555,9 +600,9 @@ static void render_header(const struct out *o, const cJSON *rep)
 		sb_appendf(&sb, ": %s", strcmp(jstr(w, "source") ? jstr(w, "source") : "", "rota") == 0
 		                           ? "no shift started (rota slot)" : "time window");
 	}
-	sb_appendf(&sb, "\n%sWindow: %s to %s ", o->fmt == REPORT_MD ? "\n" : "", from, to);
-	put_str(o, &sb, jstr(rep, "timezone"));
-	sb_appendf(&sb, " (%s)%s\nOn call: ", len, o->fmt == REPORT_MD ? "  " : "");
+	sb_appendf(&sb, "\n%sWindow: %s to %s (%s)", o->fmt == REPORT_MD ? "\n" : "", from, to, len);
+	put_window_start(&sb, w);
+	sb_appendf(&sb, "%s\nOn call: ", o->fmt == REPORT_MD ? "  " : "");
 	const cJSON *e;
 	const char *sep = "";
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rep, "on_call")) {
@@ -581,7 +626,7 @@ static void render_note(const struct out *o, const cJSON *rep)
 		sb_append(&sb, o->fmt == REPORT_MD ? "_no note written_\n" : "  no note written\n");
 	} else {
 		char when[32];
-		fmt_local(o, jstr(note, "updated_at"), when, sizeof when);
+		fmt_local(jstr(note, "updated_at"), when, sizeof when);
 		const char *body = jstr(note, "body");
 		/* One escaped line per line of the body. */
 		for (const char *p = body ? body : ""; ; ) {
@@ -600,7 +645,7 @@ static void render_note(const struct out *o, const cJSON *rep)
 		put_str(o, &sb, jstr(note, "author"));
 		sb_appendf(&sb, " at %s; ", when);
 		if (jstr(note, "signed_off_by")) {
-			fmt_local(o, jstr(note, "signed_off_at"), when, sizeof when);
+			fmt_local(jstr(note, "signed_off_at"), when, sizeof when);
 			sb_append(&sb, "signed off by ");
 			put_str(o, &sb, jstr(note, "signed_off_by"));
 			sb_appendf(&sb, " at %s\n", when);
@@ -618,9 +663,7 @@ void report_render(FILE *f, const cJSON *rep, enum report_format fmt)
 		text_json_print(f, rep);
 		return;
 	}
-	const cJSON *off = cJSON_GetObjectItemCaseSensitive(rep, "utc_offset_s");
-	struct out o = { .f = f, .fmt = fmt, .utc_off = cJSON_IsNumber(off) ? (long)off->valuedouble : 0,
-	                 .now = parse_utc(jstr(rep, "generated_at")) };
+	struct out o = { .f = f, .fmt = fmt, .now = parse_utc(jstr(rep, "generated_at")) };
 	render_header(&o, rep);
 	for (size_t i = 0; i < DC_ARRAY_LEN(sections); i++)
 		render_section(&o, rep, &sections[i]);

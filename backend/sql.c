@@ -53,9 +53,12 @@ struct table_sql {
 	const char *delta_more; /* OR-ed onto the delta's WHERE, or NULL */
 };
 
-/* An incident's linked node or tenant names, space-separated, as a column. */
-#define INCIDENT_LINKS(tbl, what) \
-	"(SELECT coalesce(string_agg(x.name, ' ' ORDER BY x.name), '') FROM dcops.incident_" tbl \
+/* An incident's linked node or tenant names as a column, joined by sep:
+ * nodes by ' ' (a node name has no space), tenants by ' · ' (a tenant name
+ * cannot hold it: 042_handover_window.sql), since tenant names do have
+ * spaces ("Acme Research", "(주)딥 비전"). */
+#define INCIDENT_LINKS(tbl, what, sep) \
+	"(SELECT coalesce(string_agg(x.name, '" sep "' ORDER BY x.name), '') FROM dcops.incident_" tbl \
 	" l JOIN dcops." what " x ON x.id = l." what "_id WHERE l.incident_id = incident.id)"
 
 static const struct table_sql tables[DC_T_COUNT] = {
@@ -160,8 +163,8 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_incident, "op_version", C_I64, op_version),
 		COL(dc_incident, "op_changed_by", C_STR, op_changed_by),
 		COL(dc_incident, "op_changed_at", C_TIME, op_changed_at),
-		COL(dc_incident, INCIDENT_LINKS("node", "node"), C_STR, nodes),
-		COL(dc_incident, INCIDENT_LINKS("tenant", "tenant"), C_STR, tenants)), "",
+		COL(dc_incident, INCIDENT_LINKS("node", "node", " "), C_STR, nodes),
+		COL(dc_incident, INCIDENT_LINKS("tenant", "tenant", " · "), C_STR, tenants)), "",
 		/* links and timeline entries do not touch the incident row: follow
 		 * them. = ANY (ARRAY(..)) rather than IN (..): an index condition,
 		 * so the cached delta plan stays an index scan (IN made it a

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <wchar.h>
 
 #define REPLACEMENT 0xFFFDu
@@ -404,6 +406,62 @@ void text_putline(FILE *f, const char *fmt, ...)
 	free(raw);
 	fprintf(f, "%s\n", sb.buf);
 	sb_free(&sb);
+}
+
+/* ---------------------------------------------------------------- words */
+
+const char *text_plural(long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static const struct {
+	const char *name;
+	long offset;
+} zones[] = {
+	[TEXT_ZONE_KST] = { "KST", 9 * 3600 },
+	[TEXT_ZONE_UTC] = { "UTC", 0 },
+};
+static enum text_zone zone = TEXT_ZONE_KST;
+
+void text_zone_set(enum text_zone z)
+{
+	zone = z;
+}
+
+int text_zone_parse(const char *s, enum text_zone *z)
+{
+	for (size_t i = 0; s && i < DC_ARRAY_LEN(zones); i++)
+		if (strcasecmp(s, zones[i].name) == 0) {
+			*z = (enum text_zone)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *text_zone_name(void)
+{
+	return zones[zone].name;
+}
+
+long text_zone_offset(void)
+{
+	return zones[zone].offset;
+}
+
+void text_time(int64_t t, const char *fmt, char *buf, size_t n)
+{
+	if (t <= 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	time_t tt = (time_t)(t + zones[zone].offset);
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	size_t len = n ? strftime(buf, n, fmt, &tm) : 0;
+	if (len == 0 && n)
+		buf[0] = '\0';
+	snprintf(buf + len, n - len, " %s", zones[zone].name);
 }
 
 /* ---------------------------------------------------------------- JSON */

@@ -77,4 +77,24 @@ void text_json_print(FILE *f, const struct cJSON *j);
  * newline: for messages that carry server or file text. */
 void text_putline(FILE *f, const char *fmt, ...) DC_PRINTF(2, 3);
 
+/* ---- words and times shown to the operator (console and reports) ----
+ * One plural rule: text_plural(n, "GPU", "GPUs") is `one` for n == 1, else
+ * `many` ("1 GPU", "0 GPUs", "1 running job keeps running").
+ *
+ * One time zone for every time shown, console and reports alike: KST
+ * (UTC+9, no daylight saving) or UTC, chosen once at start from the
+ * operator's config ("timezone"), default KST, the Gwangju site's. This
+ * is the one piece of process state here. text_time writes t (UTC
+ * seconds) with a strftime format in that zone followed by its label:
+ * "2025-03-01 21:04 KST"; "-" for t <= 0. */
+const char *text_plural(long n, const char *one, const char *many);
+
+enum text_zone { TEXT_ZONE_KST, TEXT_ZONE_UTC };
+void text_zone_set(enum text_zone z);
+/* "KST" / "UTC" (any case); -1 when neither. */
+int text_zone_parse(const char *s, enum text_zone *z);
+const char *text_zone_name(void);
+long text_zone_offset(void);        /* seconds east of UTC */
+void text_time(int64_t t, const char *fmt, char *buf, size_t n);
+
 #endif

@@ -49,6 +49,9 @@ static const struct view_ops *const views[] = { &view_nodes, &view_queues, &view
 #define VIEW_HANDOVER 5
 #define VIEW_DRILLS 6
 #define NVIEWS ((int)DC_ARRAY_LEN(views))
+/* The tabs' titles under 100 columns: shorter, never dropped. */
+static const char *const short_titles[] = { "Node", "Que", "Ten", "Inc", "Aud", "Hand", "Drill" };
+_Static_assert(DC_ARRAY_LEN(short_titles) == DC_ARRAY_LEN(views), "a short title per view");
 
 enum input { IN_KEYS, IN_COMMAND, IN_FILTER };
 
@@ -303,8 +306,8 @@ static void draw_header(struct app *a, int64_t now)
 	for (int i = 0; i < NVIEWS; i++) {
 		if (!narrow)
 			dline_put(&d, THEME_HEADER, " ");
-		/* under 100 columns the shift and drill tabs are numbers unless shown */
-		const char *title = COLS < 100 && i >= VIEW_HANDOVER && i != a->cur ? "" : views[i]->title;
+		/* under 100 columns the other tabs are abbreviated */
+		const char *title = COLS < 100 && i != a->cur ? short_titles[i] : views[i]->title;
 		dline_putf(&d, i == a->cur ? THEME_SELECTION : THEME_HEADER, narrow ? " %d %s" : " %d %s ",
 		           i + 1, title);
 	}
@@ -564,10 +567,13 @@ static void open_help(struct app *a)
 {
 	const struct key_table *tables[2 + DC_ARRAY_LEN(views)];
 	size_t n = 0;
+	/* the keys of the view the operator is in come first */
+	if (views[a->cur]->keys)
+		tables[n++] = views[a->cur]->keys;
 	tables[n++] = &keys_global;
 	tables[n++] = &keys_nav;
 	for (int i = 0; i < NVIEWS; i++)
-		if (views[i]->keys)
+		if (views[i]->keys && i != a->cur)
 			tables[n++] = views[i]->keys;
 	struct sb sb = { 0 };
 	help_build(tables, n, &sb);

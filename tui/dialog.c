@@ -22,6 +22,9 @@ struct field {
 	unsigned flags;
 	bool typed;            /* the typed-confirmation field */
 	struct line val;
+	struct sb area;        /* DIALOG_TEXTAREA's text */
+	int rows;              /* DIALOG_TEXTAREA: screen rows; else 1 */
+	size_t max;            /* DIALOG_TEXTAREA: bytes */
 	char **choices;
 	size_t nchoices, choice;
 };
@@ -77,6 +80,7 @@ void dialog_free(struct dialog *d)
 			wipe(f->val.buf, sizeof f->val.buf);
 		free(f->label);
 		free(f->hint);
+		sb_free(&f->area);
 		for (size_t c = 0; c < f->nchoices; c++)
 			free(f->choices[c]);
 		free(f->choices);
@@ -126,6 +130,7 @@ static int add_field(struct dialog *d, enum dialog_kind kind, const char *label,
 	f->label = xstrdup(label ? label : "");
 	f->hint = hint ? xstrdup(hint) : NULL;
 	f->flags = flags;
+	f->rows = 1;
 	line_set(&f->val, initial ? initial : "");
 	/* the first field takes the cursor; the typed confirmation is always last */
 	if (d->nf == 0)
@@ -167,6 +172,18 @@ int dialog_add_choice(struct dialog *d, const char *label, const char *const *ch
 		f->choices[c] = xstrdup(choices[c]);
 	f->nchoices = n;
 	f->choice = initial < n ? initial : 0;
+	return i;
+}
+
+int dialog_add_textarea(struct dialog *d, const char *label, const char *initial, unsigned flags,
+                        const char *hint, int rows, size_t max_bytes)
+{
+	int i = add_field(d, DIALOG_TEXTAREA, label, "", flags, hint);
+	struct field *f = &d->f[i];
+	f->rows = rows > 1 ? rows : 1;
+	f->max = max_bytes;
+	size_t n = initial ? strlen(initial) : 0;
+	sb_appendn(&f->area, initial ? initial : "", n < max_bytes ? n : max_bytes);
 	return i;
 }
 
@@ -218,6 +235,13 @@ bool dialog_answered(const struct dialog *d) { return d->answered; }
 const char *dialog_title(const struct dialog *d) { return d->title; }
 void *dialog_ud(const struct dialog *d) { return d->ud; }
 
+static const char *field_text(const struct field *f)
+{
+	if (f->kind == DIALOG_TEXTAREA)
+		return f->area.buf ? f->area.buf : "";
+	return f->val.buf;
+}
+
 const char *dialog_value(const struct dialog *d, int field)
 {
 	if (field < 0 || (size_t)field >= d->nf)
@@ -225,7 +249,7 @@ const char *dialog_value(const struct dialog *d, int field)
 	const struct field *f = &d->f[field];
 	if (f->kind == DIALOG_CHOICE)
 		return f->nchoices ? f->choices[f->choice] : "";
-	return f->val.buf;
+	return field_text(f);
 }
 
 size_t dialog_choice(const struct dialog *d, int field)
@@ -251,7 +275,7 @@ bool dialog_number(const struct dialog *d, int field, double *out)
 static bool blank(const char *s)
 {
 	for (; *s; s++)
-		if (*s != ' ')
+		if (*s != ' ' && *s != '\n')
 			return false;
 	return true;
 }
@@ -272,7 +296,7 @@ static void try_yes(struct dialog *d)
 			d->focus = (int)i;
 			return;
 		}
-		if ((f->flags & DIALOG_REQUIRED) && f->kind != DIALOG_CHOICE && blank(f->val.buf)) {
+		if ((f->flags & DIALOG_REQUIRED) && f->kind != DIALOG_CHOICE && blank(field_text(f))) {
 			snprintf(d->err, sizeof d->err, "%s is required", f->label);
 			d->focus = (int)i;
 			return;
@@ -324,9 +348,47 @@ static bool accepts(const struct field *f, int key)
 	return key == '.' && (f->flags & DIALOG_DECIMAL) && !strchr(f->val.buf, '.');
 }
 
+/* Removes the last character of the area (a newline is one). */
+static void area_backspace(struct sb *a)
+{
+	while (a->len > 0) {
+		unsigned char c = (unsigned char)a->buf[--a->len];
+		if ((c & 0xC0) != 0x80)
+			break;
+	}
+	if (a->buf)
+		a->buf[a->len] = '\0';
+}
+
+/* The textarea's keys: text appends, Enter starts a line, Backspace and
+ * C-u (the current line) delete; others (Tab, arrows) are not edits. */
+static int area_key(struct field *f, int key)
+{
+	struct sb *a = &f->area;
+	if (is_enter(key))
+		key = '\n';
+	if (is_backspace(key)) {
+		area_backspace(a);
+	} else if (key == KEYS_CTRL('u')) {
+		while (a->len > 0 && a->buf[a->len - 1] != '\n')
+			area_backspace(a);
+	} else if (key == '\n' || (key >= 0x20 && key < 0x110000 && key != 0x7F)) {
+		char enc[4];
+		size_t n = key == '\n' ? 1 : utf8_encode((uint32_t)key, enc);
+		if (a->len + n > f->max)
+			return 0;
+		sb_appendn(a, key == '\n' ? "\n" : enc, n);
+	} else {
+		return -1;
+	}
+	return 1;
+}
+
 /* Editing keys of a field; -1 when the key is not an edit. */
 static int field_key(struct field *f, int key)
 {
+	if (f->kind == DIALOG_TEXTAREA)
+		return area_key(f, key);
 	if (f->kind == DIALOG_CHOICE) {
 		if (!f->nchoices)
 			return -1;
@@ -416,6 +478,9 @@ static enum zone zone_of(const struct dialog *d)
 
 static const char *zone_hint(const struct dialog *d)
 {
+	/* a textarea takes Enter as a new line (field_key): Tab leaves it */
+	if (d->focus >= 0 && d->f[d->focus].kind == DIALOG_TEXTAREA)
+		return "Enter new line  Tab next  Esc cancel";
 	enum zone z = zone_of(d);
 	for (size_t i = 0; i < DC_ARRAY_LEN(zone_hints); i++)
 		if (zone_hints[i].zone == z)
@@ -557,12 +622,62 @@ static const char *value_tail(const char *s, int width)
 	return s;
 }
 
+/* The textarea's lines wrapped at width, the last f->rows of them drawn
+ * from row y (the end, where typing goes, stays in sight); the cursor
+ * goes after the text. */
+static void draw_area(WINDOW *w, const struct field *f, enum theme_el el, int y, int vx, int vw,
+                      int *cy, int *cx)
+{
+	const char *text = field_text(f);
+	char (*ring)[512] = xcalloc((size_t)f->rows, sizeof *ring);
+	int total = 0;
+	for (const char *s = text;;) {
+		size_t len = strcspn(s, "\n");
+		char raw[2048], clean[2048];
+		snprintf(raw, sizeof raw, "%.*s", (int)len, s);
+		text_sanitize(raw, clean, sizeof clean);
+		const char *p = clean;
+		do {
+			const char *next;
+			size_t l = text_wrap(p, vw - 1, &next);
+			snprintf(ring[total++ % f->rows], sizeof ring[0], "%.*s", (int)l, p);
+			p = next;
+		} while (*p);
+		if (!s[len])
+			break;
+		s += len + 1;
+	}
+	int first = total > f->rows ? total - f->rows : 0;
+	for (int r = 0; r < f->rows; r++) {
+		draw_fill(w, y + r, vx, vw, el);
+		if (first + r >= total)
+			continue;
+		int x = draw_text(w, y + r, vx, vw, el, ring[(first + r) % f->rows]);
+		if (first + r == total - 1) {
+			*cy = y + r;
+			*cx = x - vw + text_width(ring[(first + r) % f->rows]);
+		}
+	}
+	if (!text[0] && f->hint)
+		draw_text(w, y, vx + 1, vw - 1, THEME_DIM, f->hint);
+	free(ring);
+}
+
 static void draw_field(struct dialog *d, const struct field *f, bool focused, int y, int lx,
                        int vx, int vw, int *cy, int *cx)
 {
 	WINDOW *w = d->win;
 	draw_text(w, y, lx, vx - lx, focused ? THEME_TITLE : THEME_TEXT, f->label);
 	enum theme_el el = focused ? THEME_SELECTION : THEME_CMDLINE;
+	if (f->kind == DIALOG_TEXTAREA) {
+		int ay = -1, ax = -1;
+		draw_area(w, f, el, y, vx, vw, &ay, &ax);
+		if (focused) {
+			*cy = ay;
+			*cx = ax;
+		}
+		return;
+	}
 	char shown[sizeof f->val.buf * 3];
 	if (f->kind == DIALOG_CHOICE) {
 		snprintf(shown, sizeof shown, "< %s >", f->nchoices ? f->choices[f->choice] : "");
@@ -634,7 +749,10 @@ bool dialog_draw(struct dialog *d, int lines, int cols)
 	int width = wanted_width(d);
 	if (width > cols - 2)
 		width = cols - 2;
-	int fixed = 2 + (int)d->nf + 2 + (d->nf ? 1 : 0);   /* borders, fields, error, buttons, gap */
+	int frows = 0;
+	for (size_t i = 0; i < d->nf; i++)
+		frows += d->f[i].rows;
+	int fixed = 2 + frows + 2 + (d->nf ? 1 : 0);   /* borders, fields, error, buttons, gap */
 	int room = lines - 2 - fixed;
 	int wanted = body_lines(d, NULL, 0, width - 4, 0);
 	int nbody = wanted < room ? wanted : room > 0 ? room : 0;
@@ -676,7 +794,7 @@ bool dialog_draw(struct dialog *d, int lines, int cols)
 	if (lw > (width - 4) / 2)
 		lw = (width - 4) / 2;
 	int cy = -1, cx = -1;
-	for (size_t i = 0; i < d->nf && y < height - 3; i++, y++)
+	for (size_t i = 0; i < d->nf && y + d->f[i].rows <= height - 3; y += d->f[i].rows, i++)
 		draw_field(d, &d->f[i], d->focus == (int)i, y, 2, 2 + lw, width - 4 - lw, &cy, &cx);
 	if (d->err[0])
 		draw_text(w, height - 3, 2, width - 4, THEME_ERROR, d->err);

@@ -2,7 +2,7 @@
  *
  * A dialog has a title, an info body (lines of untrusted text, each in a
  * theme element, sanitised when drawn), fields (text, secret, number,
- * choice) and two buttons. A dialog may require a typed confirmation (the
+ * choice, textarea) and two buttons. A dialog may require a typed confirmation (the
  * node count, "yes"): Yes is refused until the operator types it exactly.
  *
  * One rule for the keys of every dialog (a table in dialog.c, not per
@@ -11,7 +11,9 @@
  *   - Esc answers No anywhere.
  *   - In a field, Enter moves to the next field, and from the last one to
  *     No: Enter never submits from a field. Characters, y and n included,
- *     are typed; Space and Left / Right cycle a choice.
+ *     are typed; Space and Left / Right cycle a choice. A textarea (the
+ *     handover note) is the one exception: Enter there starts a new line,
+ *     and Tab leaves it.
  *   - Tab / Down and S-Tab / Up move between fields and buttons (around).
  *   - In the buttons row, y answers Yes (after the checks) and n answers
  *     No, whichever button has the focus; Left / Right switch the buttons;
@@ -56,6 +58,8 @@ enum dialog_kind {
 	DIALOG_SECRET,      /* text shown as '*' (a passphrase), wiped on free */
 	DIALOG_NUMBER,      /* digits; with DIALOG_DECIMAL one '.' too */
 	DIALOG_CHOICE,      /* one of a fixed list: Left/Right or Space cycles */
+	DIALOG_TEXTAREA,    /* several lines (a handover note): Enter starts a new
+	                     * line, Tab leaves; shown as its last rows, wrapped */
 };
 
 /* Field flags. */
@@ -95,6 +99,9 @@ int dialog_add_number(struct dialog *d, const char *label, const char *initial, 
                       const char *hint);
 int dialog_add_choice(struct dialog *d, const char *label, const char *const *choices, size_t n,
                       size_t initial);
+/* A multi-line field of `rows` screen rows holding up to max_bytes. */
+int dialog_add_textarea(struct dialog *d, const char *label, const char *initial, unsigned flags,
+                        const char *hint, int rows, size_t max_bytes);
 
 /* Button labels (defaults "Yes" / "No"); no_label NULL leaves one button
  * (an information box), which answers DIALOG_YES. */

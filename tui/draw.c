@@ -51,6 +51,13 @@ void fmt_age(int64_t secs, char *buf, size_t n)
 		snprintf(buf, n, "%dd", (int)(secs / 86400));
 }
 
+void fmt_ago(int64_t secs, char *buf, size_t n)
+{
+	char age[16];
+	fmt_age(secs, age, sizeof age);
+	snprintf(buf, n, secs < 60 ? "just now" : "%s ago", age);
+}
+
 void fmt_dur(int64_t secs, char *buf, size_t n)
 {
 	if (secs < 0)
@@ -65,26 +72,19 @@ void fmt_dur(int64_t secs, char *buf, size_t n)
 		snprintf(buf, n, "%dd%02dh", (int)(secs / 86400), (int)(secs % 86400 / 3600));
 }
 
-static void fmt_tm(int64_t t, const char *f, char *buf, size_t n)
-{
-	if (t <= 0) {
-		snprintf(buf, n, "-");
-		return;
-	}
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, n, f, &tm);
-}
-
+/* A date is the day in the operator's zone, unlabelled: a column of dates
+ * (budget run-out, term end) would only repeat the label. */
 void fmt_date(int64_t t, char *buf, size_t n)
 {
-	fmt_tm(t, "%Y-%m-%d", buf, n);
+	text_time(t, "%Y-%m-%d", buf, n);
+	char *label = t > 0 ? strrchr(buf, ' ') : NULL;
+	if (label)
+		*label = '\0';
 }
 
 void fmt_time(int64_t t, char *buf, size_t n)
 {
-	fmt_tm(t, "%Y-%m-%d %H:%M", buf, n);
+	text_time(t, "%Y-%m-%d %H:%M", buf, n);
 }
 
 static int draw_fitted(WINDOW *w, int y, int x, int width, enum theme_el el, const char *s,

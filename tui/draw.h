@@ -29,8 +29,12 @@ int text_natcmp(const char *a, const char *b);
  * an idle screen changes rarely and writes nothing in between. */
 void fmt_age(int64_t secs, char *buf, size_t n);
 void fmt_dur(int64_t secs, char *buf, size_t n);     /* 2h13m, 3d04h, 45s */
-void fmt_date(int64_t t, char *buf, size_t n);       /* 2025-03-01 (UTC), "-" for 0 */
-void fmt_time(int64_t t, char *buf, size_t n);       /* 2025-03-01 12:04 (UTC) */
+/* An age as a phrase: "just now" under a minute, else "5m ago". */
+void fmt_ago(int64_t secs, char *buf, size_t n);
+/* Times in the operator's zone (text.h: KST or UTC, from the config),
+ * labelled: "2025-03-01 21:04 KST"; "-" for 0. Dates are unlabelled. */
+void fmt_date(int64_t t, char *buf, size_t n);       /* 2025-03-01 */
+void fmt_time(int64_t t, char *buf, size_t n);       /* 2025-03-01 21:04 KST */
 
 /* Draws raw (untrusted) text at y,x sanitised and fitted to width columns
  * in element el. Returns the column after it. */

@@ -29,13 +29,35 @@ void help_build(const struct key_table *const *tables, size_t n, struct sb *out)
 	sb_append(out, "\nFilter line: type to filter, Enter keeps it, Esc clears it\n");
 }
 
+#define KEYS_MIN 18
+
+/* The widest KEYS entry of the block of lines from text to the next
+ * heading, at least KEYS_MIN, at most half of cols. */
+static int keys_width(const char *text, int cols)
+{
+	int wmax = KEYS_MIN;
+	for (const char *s = text; *s == '\t';) {
+		size_t len = strcspn(s, "\n");
+		char keys[512], clean[512];
+		snprintf(keys, sizeof keys, "%.*s", (int)strcspn(s + 1, "\t\n"), s + 1);
+		text_sanitize(keys, clean, sizeof clean);
+		if (text_width(clean) > wmax)
+			wmax = text_width(clean);
+		s += len + (s[len] == '\n');
+	}
+	return wmax < cols / 2 ? wmax : cols / 2;
+}
+
 int help_draw(WINDOW *w, const char *text, int top)
 {
 	struct pane p;
 	pane_start(&p, w, 0, top);
 	int cols = getmaxx(w);
+	int kw = KEYS_MIN;
 	for (const char *s = text; *s;) {
 		size_t len = strcspn(s, "\n");
+		if (*s != '\t')
+			kw = keys_width(s + len + (s[len] == '\n'), cols);
 		char line[512];
 		snprintf(line, sizeof line, "%.*s", (int)len, s);
 		s += len + (s[len] == '\n');
@@ -51,7 +73,7 @@ int help_draw(WINDOW *w, const char *text, int top)
 		if (what)
 			*what++ = '\0';
 		d.x = 3;
-		int kx = draw_text(w, d.y, d.x, 18, THEME_HELP_KEY, line + 1);
+		int kx = draw_text(w, d.y, d.x, kw, THEME_HELP_KEY, line + 1);
 		d.x = kx + 1;
 		dline_put(&d, THEME_TEXT, what ? what : "");
 	}

@@ -78,6 +78,8 @@ int main(int argc, char **argv)
 	if (config_read(&o, &cfg) != 0)
 		return 1;
 	o.cfg = &cfg;
+	/* one time zone for every time shown, console and commands (text.h) */
+	text_zone_set(cfg.zone);
 	int rc = cmd ? cli_run(cmd, &o, cargc, cargv) : app_run(&o);
 	config_free(&cfg);
 	return rc;

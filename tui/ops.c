@@ -148,6 +148,48 @@ static size_t split_words(const char *s, char ***out)
 	return n;
 }
 
+/* The longest tenant name s starts with, ending at the end, a space or a
+ * comma; 0 when none. */
+static size_t known_tenant(const struct dc_model *m, const char *s)
+{
+	size_t best = 0;
+	for (size_t i = 0; i < model_count(m, DC_T_TENANT); i++) {
+		const char *name = ((const struct dc_tenant *)model_row(m, DC_T_TENANT, i))->name;
+		size_t l = strlen(name);
+		if (l > best && strncmp(s, name, l) == 0 && (!s[l] || s[l] == ' ' || s[l] == ','))
+			best = l;
+	}
+	return best;
+}
+
+/* Splits typed tenant names into owned words. Names have spaces and commas
+ * ("Acme Research", "(주)딥 비전"): a known name is taken whole where it
+ * starts; anything else is a word up to a space or comma, for the server
+ * to refuse by name. " · ", how the console joins them, separates too. */
+static size_t split_tenants(const struct dc_model *m, const char *s, char ***out)
+{
+	static const char dot[] = "\u00b7";
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+	while (s && *s) {
+		s += strspn(s, " ,");
+		if (strncmp(s, dot, sizeof dot - 1) == 0) {
+			s += sizeof dot - 1;
+			continue;
+		}
+		size_t len = known_tenant(m, s);
+		if (!len)
+			len = strcspn(s, " ,");
+		if (!len)
+			break;
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n++] = xstrndup(s, len);
+		s += len;
+	}
+	*out = v;
+	return n;
+}
+
 static void words_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -404,7 +446,7 @@ static void done_incident(struct ops *o, struct op *p, const struct dialog *d)
 	};
 	char **nodes = NULL, **tenants = NULL;
 	size_t nn = p->f_nodes >= 0 ? split_words(dialog_value(d, p->f_nodes), &nodes) : 0;
-	size_t nt = p->f_tenants >= 0 ? split_words(dialog_value(d, p->f_tenants), &tenants) : 0;
+	size_t nt = p->f_tenants >= 0 ? split_tenants(o->m, dialog_value(d, p->f_tenants), &tenants) : 0;
 	struct writer_req r = { .verb = verbs[p->act], .id = p->incident, .version = p->version,
 		.nodes = (const char *const *)nodes, .n_nodes = nn,
 		.tenants = (const char *const *)tenants, .n_tenants = nt,
@@ -509,16 +551,17 @@ static void blast_radius(struct ops *o, struct op *p, struct dialog *d)
 	if (dp.jobs == 0) {
 		dialog_body_add(d, THEME_OK, "No running jobs: the node goes DRAINED at once.");
 	} else {
-		dialog_body_addf(d, THEME_WARN, "%zu running job%s keep%s running (DRAINING until they "
-		                 "end); tenants:", dp.jobs, dp.jobs == 1 ? "" : "s", dp.jobs == 1 ? "s" : "");
+		dialog_body_addf(d, THEME_WARN, "%zu running %s running (DRAINING until %s); tenants:", dp.jobs,
+		                 text_plural((long)dp.jobs, "job keeps", "jobs keep"),
+		                 text_plural((long)dp.jobs, "it ends", "they end"));
 		for (size_t i = 0; i < dp.ntenants && i < LIST_MAX; i++) {
 			const struct drain_tenant *t = &dp.tenants[i];
 			char more[64] = "";
 			if (t->gpus_elsewhere)
 				snprintf(more, sizeof more, " (and %d on other nodes)", t->gpus_elsewhere);
-			dialog_body_addf(d, THEME_TEXT, "  %s: %d job%s, %d GPU%s here%s",
-			                 tenant_name(m, t->tenant), t->jobs, t->jobs == 1 ? "" : "s",
-			                 t->gpus_here, t->gpus_here == 1 ? "" : "s", more);
+			dialog_body_addf(d, THEME_TEXT, "  %s: %d %s, %d %s here%s", tenant_name(m, t->tenant), t->jobs,
+			                 text_plural(t->jobs, "job", "jobs"), t->gpus_here,
+			                 text_plural(t->gpus_here, "GPU", "GPUs"), more);
 		}
 		if (dp.ntenants > LIST_MAX)
 			dialog_body_addf(d, THEME_DIM, "  and %zu more tenants", dp.ntenants - LIST_MAX);
@@ -629,8 +672,10 @@ static void quota_body(void *ud, struct dialog *d)
 	dialog_number(d, p->f_gpus, &g);
 	dialog_number(d, p->f_hours, &h);
 	dialog_number(d, p->f_storage, &s);
-	dialog_body_addf(d, THEME_TEXT, "GPUs       %d → %.0f   running %d (%d jobs), pending %d jobs",
-	                 q->gpu_limit, g, t->gpus_running, t->jobs_running, t->jobs_pending);
+	dialog_body_addf(d, THEME_TEXT, "GPUs       %d → %.0f   running %d (%d %s), pending %d %s",
+	                 q->gpu_limit, g, t->gpus_running, t->jobs_running,
+	                 text_plural(t->jobs_running, "job", "jobs"), t->jobs_pending,
+	                 text_plural(t->jobs_pending, "job", "jobs"));
 	double left = h - q->gpu_hours_used;
 	char burn[80] = "no use in 24 h";
 	if (q->burn_gpu_h_day > 0) /* the Tenants view's rate: the mean of the last 24 h */
@@ -651,8 +696,9 @@ static void quota_body(void *ud, struct dialog *d)
 		                 (long long)((q->expires_at - o->now) / 60));
 	if ((int)g < t->gpus_running)
 		dialog_body_addf(d, THEME_QUOTA_OVER,
-		                 "Below current use (%d GPUs running): running jobs keep running; new"
-		                 " ones wait with QuotaExceeded", t->gpus_running);
+		                 "Below current use (%d %s running): running jobs keep running; new"
+		                 " ones wait with QuotaExceeded", t->gpus_running,
+		                 text_plural(t->gpus_running, "GPU", "GPUs"));
 	if (h < q->gpu_hours_used)
 		dialog_body_add(d, THEME_QUOTA_OVER,
 		                "Budget below GPU-hours already used: pending jobs wait with QuotaExceeded");
@@ -735,7 +781,7 @@ static int open_incident(struct ops *o, struct op *p, struct dc_err *err)
 		                             "what is wrong");
 		p->f_impact = dialog_add_text(d, "Impact", "", 0, "optional");
 		p->f_nodes = dialog_add_text(d, "Nodes", names, 0, "optional, space-separated");
-		p->f_tenants = dialog_add_text(d, "Tenants", "", 0, "optional");
+		p->f_tenants = dialog_add_text(d, "Tenants", "", 0, "optional, names as they are");
 		dialog_buttons(d, "Open", "No");
 		break;
 	case KA_INC_ACK:
@@ -762,7 +808,7 @@ static int open_incident(struct ops *o, struct op *p, struct dc_err *err)
 		break;
 	case KA_INC_LINK:
 		p->f_nodes = dialog_add_text(d, "Nodes", names, 0, "space-separated");
-		p->f_tenants = dialog_add_text(d, "Tenants", "", 0, "space-separated");
+		p->f_tenants = dialog_add_text(d, "Tenants", "", 0, "names as they are, e.g. Acme Research");
 		dialog_buttons(d, "Link", "No");
 		break;
 	default:
@@ -834,7 +880,7 @@ static void shift_note_line(struct ops *o, struct dialog *d, const struct dc_shi
 		dialog_body_addf(d, THEME_OK, "Your handover note is signed off by %s.", n->signed_off_by);
 	} else {
 		fmt_time(n->updated_at, when, sizeof when);
-		dialog_body_addf(d, THEME_OK, "Your handover note is written (%s UTC); n edits it.", when);
+		dialog_body_addf(d, THEME_OK, "Your handover note is written (%s); n edits it.", when);
 	}
 }
 
@@ -848,7 +894,7 @@ static int open_handover(struct ops *o, struct op *p, struct dc_err *err)
 		d = op_dialog(o, p, mine ? "End your shift" : "Start a shift");
 		if (mine) {
 			fmt_time(mine->started_at, when, sizeof when);
-			dialog_body_addf(d, THEME_TEXT, "Shift %lld of %s, since %s UTC.", (long long)mine->id,
+			dialog_body_addf(d, THEME_TEXT, "Shift %lld of %s, since %s.", (long long)mine->id,
 			                 mine->operator_, when);
 			shift_note_line(o, d, mine);
 			dialog_buttons(d, "End shift", "No");
@@ -869,8 +915,9 @@ static int open_handover(struct ops *o, struct op *p, struct dc_err *err)
 			                 (long long)mine->id, mine->operator_);
 		else
 			dialog_body_add(d, THEME_WARN, "You have no open shift: the rota's slot becomes yours.");
-		p->f_text = dialog_add_text(d, "Note", n ? n->body : "", DIALOG_REQUIRED,
-		                            "open work, risks, what to watch");
+		/* several lines: Enter starts a new one, Tab goes to Save */
+		p->f_text = dialog_add_textarea(d, "Note", n ? n->body : "", DIALOG_REQUIRED,
+		                                "open work, risks, what to watch (Enter: new line)", 6, 8000);
 		dialog_buttons(d, "Save", "No");
 	} else {
 		const struct dc_handover_note *n = note_of(o->m, p->shift);
@@ -884,7 +931,13 @@ static int open_handover(struct ops *o, struct op *p, struct dc_err *err)
 			                  (long long)p->shift);
 		d = op_dialog(o, p, "Sign off the handover");
 		dialog_body_addf(d, THEME_TEXT, "Shift %lld, note by %s:", (long long)p->shift, n->author);
-		dialog_body_add(d, THEME_DIM, n->body);
+		for (const char *b = n->body; b;) {
+			const char *nl = strchr(b, '\n');
+			char *line = nl ? xstrndup(b, (size_t)(nl - b)) : xstrdup(b);
+			dialog_body_add(d, THEME_DIM, line);
+			free(line);
+			b = nl ? nl + 1 : NULL;
+		}
 		dialog_body_addf(d, THEME_WARN, "You (%s) take over the open work.", o->user[0] ? o->user : "?");
 		dialog_buttons(d, "Sign off", "No");
 	}

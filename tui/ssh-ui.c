@@ -10,6 +10,7 @@
 #include "nvsmi.h"
 #include "pager.h"
 #include "store.h"
+#include "text.h"
 
 #define RAW_KEEP (1u << 20) /* output kept for parsing: the run's own cap */
 
@@ -270,8 +271,8 @@ static void show_table(struct ssh_ui *ui)
 	for (size_t i = 0; i < n; i++)
 		bad += g[i].problems != 0;
 	pager_set_gpus(ui->pager, g, n);
-	pager_note(ui->pager, bad ? THEME_WARN : THEME_DIM, "-- %zu GPUs, %zu with problems (t: table/raw) --", n,
-		   bad);
+	pager_note(ui->pager, bad ? THEME_WARN : THEME_DIM, "-- %zu %s, %zu with problems (t: table/raw) --", n,
+		   text_plural((long)n, "GPU", "GPUs"), bad);
 	free(g);
 }
 

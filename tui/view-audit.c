@@ -19,7 +19,7 @@
 
 enum { A_TIME, A_ACTOR, A_ACTION, A_TARGET, A_REASON, A_CHANGE, A_COUNT };
 static const struct table_col cols[A_COUNT] = {
-	[A_TIME] = { "TIME (UTC)", 16, 0 },
+	[A_TIME] = { "TIME", 20, 0 },
 	[A_ACTOR] = { "ACTOR", 10, 0 },
 	[A_ACTION] = { "ACTION", 16, 0 },
 	[A_TARGET] = { "TARGET", 12, 0 },

@@ -68,6 +68,12 @@ static void draw_list(struct drills *v, WINDOW *w, int rows)
 		v->top = v->cur;
 	if (page > 0 && v->cur >= v->top + (size_t)page)
 		v->top = v->cur - (size_t)page + 1;
+	/* a list taller than its rows says so, and which way the rest is */
+	if (page > 0 && v->n > (size_t)page) {
+		size_t last = v->top + (size_t)page < v->n ? v->top + (size_t)page : v->n;
+		dline_putf(&d, THEME_DIM, "   %zu-%zu of %zu%s%s", v->top + 1, last, v->n,
+		           v->top > 0 ? " ↑ more above" : "", last < v->n ? " ↓ more below" : "");
+	}
 	for (int y = 1; y < rows; y++) {
 		size_t i = v->top + (size_t)(y - 1);
 		draw_fill(w, y, 0, getmaxx(w), THEME_TEXT);
@@ -81,7 +87,9 @@ static void draw_list(struct drills *v, WINDOW *w, int rows)
 		if (e->error)
 			dline_put(&d, i == v->cur ? el : THEME_ERROR, e->error);
 		else
-			dline_putf(&d, el, "%s  (%d events, %d expectations)", e->title, e->events, e->expectations);
+			dline_putf(&d, el, "%s  (%d %s, %d %s)", e->title, e->events,
+			           text_plural(e->events, "event", "events"), e->expectations,
+			           text_plural(e->expectations, "expectation", "expectations"));
 	}
 }
 

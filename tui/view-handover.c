@@ -3,7 +3,9 @@
  *
  * Computed from the model on every draw (it is live), in the sections and
  * wording of the handover report (backend/report.h); the window is the
- * latest shift (start to end, or now), else the last ROTA_FALLBACK_S.
+ * report's default: from the previous handover (the end of the shift that
+ * ended in the day before the latest one started, else that start) to the
+ * latest shift's end or now; with no shift, the last ROTA_FALLBACK_S.
  * The handover shown for sign-off is the latest shift that has a note.
  * Unowned open incidents are drawn in the warn element until taken. */
 #include <stdio.h>
@@ -15,6 +17,7 @@
 
 #define ROTA_FALLBACK_S (12 * 3600)
 #define QUOTA_RISK_PCT 90.0
+#define QUOTA_RISK_DAYS 7.0
 
 struct handover {
 	int skip, rows;
@@ -22,6 +25,7 @@ struct handover {
 
 struct window {
 	const struct dc_shift *shift;   /* NULL: no shift recorded */
+	const struct dc_shift *prev;    /* the handover it starts at, or NULL */
 	int64_t start, end;
 };
 
@@ -47,12 +51,31 @@ static const struct dc_shift *latest_shift(const struct dc_model *m)
 	return best;
 }
 
+/* The shift that ended last in the day before s started (dcops.handover_span). */
+static const struct dc_shift *previous_shift(const struct dc_model *m, const struct dc_shift *s)
+{
+	const struct dc_shift *best = NULL;
+	for (size_t i = 0; i < model_count(m, DC_T_SHIFT); i++) {
+		const struct dc_shift *x = model_row(m, DC_T_SHIFT, i);
+		if (x == s || !x->ended_at || x->ended_at > s->started_at || x->ended_at < s->started_at - 86400)
+			continue;
+		if (!best || x->ended_at > best->ended_at || (x->ended_at == best->ended_at && x->id > best->id))
+			best = x;
+	}
+	return best;
+}
+
 static struct window window_of(const struct dc_model *m, int64_t now)
 {
-	struct window w = { .shift = latest_shift(m), .end = now };
+	/* an open window has no upper bound: a row the database stamped a
+	 * moment after the console's clock (skew, a coarse tick) is still in it */
+	struct window w = { .shift = latest_shift(m), .end = INT64_MAX };
 	if (w.shift) {
 		w.start = w.shift->started_at;
-		w.end = w.shift->ended_at ? w.shift->ended_at : now;
+		w.end = w.shift->ended_at ? w.shift->ended_at : INT64_MAX;
+		w.prev = previous_shift(m, w.shift);
+		if (w.prev)
+			w.start = w.prev->ended_at;
 	} else {
 		w.start = now - ROTA_FALLBACK_S;
 	}
@@ -152,18 +175,20 @@ static void none_line(struct pane *p)
 static void draw_shift(struct pane *p, const struct dc_model *m, const struct window *w, int64_t now)
 {
 	struct dline d;
-	char a[32], b[32];
+	char a[32], b[32] = "now";
 	fmt_time(w->start, a, sizeof a);
-	fmt_time(w->end, b, sizeof b);
+	if (w->end != INT64_MAX)
+		fmt_time(w->end, b, sizeof b);
 	if (pane_line(p, &d)) {
 		dline_put(&d, THEME_TITLE, "Shift ");
 		if (w->shift)
-			dline_putf(&d, THEME_TEXT, "%lld of %s  %s → %s UTC", (long long)w->shift->id, w->shift->operator_, a,
-			           w->shift->ended_at ? b : "now");
+			dline_putf(&d, THEME_TEXT, "%lld of %s  %s → %s", (long long)w->shift->id, w->shift->operator_, a, b);
 		else
-			dline_putf(&d, THEME_WARN, "none started: the last %d h (%s → now UTC)",
+			dline_putf(&d, THEME_WARN, "none started: the last %d h (%s → now)",
 			           ROTA_FALLBACK_S / 3600, a);
 	}
+	if (w->prev && pane_line(p, &d))
+		dline_putf(&d, THEME_DIM, "      from the previous handover (the end of shift %lld)", (long long)w->prev->id);
 	if (!pane_line(p, &d))
 		return;
 	dline_put(&d, THEME_DIM, "On call: ");
@@ -172,9 +197,9 @@ static void draw_shift(struct pane *p, const struct dc_model *m, const struct wi
 		const struct dc_shift *s = model_row(m, DC_T_SHIFT, i);
 		if (s->ended_at)
 			continue;
-		char since[16];
-		fmt_age(now - s->started_at, since, sizeof since);
-		dline_putf(&d, THEME_TEXT, "%s%s (since %s)", on++ ? ", " : "", s->operator_, since);
+		char since[24];
+		fmt_ago(now - s->started_at, since, sizeof since);
+		dline_putf(&d, THEME_TEXT, "%s%s (started %s)", on++ ? ", " : "", s->operator_, since);
 	}
 	if (!on)
 		dline_put(&d, THEME_WARN, "nobody on shift");
@@ -253,9 +278,9 @@ static void draw_nodes_out(struct pane *p, const struct dc_model *m, const struc
 		dline_putf(&d, down ? THEME_NODE_DOWN : THEME_NODE_DRAINED, "  %-14s %-9s ", nd->name,
 		           down && nd->admin == DC_ADMIN_ACTIVE ? "down" : dc_admin_name(nd->admin));
 		if (nd->drained_at) {
-			char since[16];
-			fmt_age(now - nd->drained_at, since, sizeof since);
-			dline_putf(&d, THEME_DIM, "%s ago ", since);
+			char since[24];
+			fmt_ago(now - nd->drained_at, since, sizeof since);
+			dline_putf(&d, THEME_DIM, "%s ", since);
 		}
 		if (nd->drained_by && nd->drained_by[0])
 			dline_putf(&d, THEME_DIM, "by %s ", nd->drained_by);
@@ -277,8 +302,8 @@ static void draw_actions(struct pane *p, const struct dc_model *m, const struct 
 		if (!pane_line(p, &d))
 			continue;
 		char at[32];
-		fmt_time(a->requested_at, at, sizeof at);
-		dline_putf(&d, THEME_DIM, "  %s ", at + 11);
+		text_time(a->requested_at, "%H:%M", at, sizeof at);
+		dline_putf(&d, THEME_DIM, "  %s ", at);
 		dline_putf(&d, THEME_TEXT, "%-10s %-14s ", a->kind, a->target);
 		dline_putf(&d, a->status == DC_ACT_FAILED ? THEME_ACTION_FAILED
 		               : a->status == DC_ACT_PENDING ? THEME_ACTION_PENDING : THEME_ACTION_APPLIED,
@@ -289,35 +314,119 @@ static void draw_actions(struct pane *p, const struct dc_model *m, const struct 
 	free(v);
 }
 
-static void draw_quota(struct pane *p, const struct dc_model *m)
+/* A tenant at quota risk, as the report says it (backend/report.h):
+ * pending jobs held by the GPU limit, the budget over 90% used, or run
+ * out within a week at the last 24 h's burn. At the limit with nothing
+ * waiting is not a risk. */
+struct risk {
+	int blocked, blocked_gpus;
+	double hpct, days;          /* days < 0: no burn */
+};
+
+static bool at_risk(const struct dc_model *m, const struct dc_tenant *t, const struct dc_quota *q,
+                    struct risk *r)
+{
+	*r = (struct risk){ .days = -1 };
+	for (size_t i = 0; i < model_count(m, DC_T_JOB); i++) {
+		const struct dc_job *j = model_row(m, DC_T_JOB, i);
+		if (j->tenant_id == t->id && j->state == DC_JOB_PENDING && t->gpus_running + j->gpus > q->gpu_limit) {
+			r->blocked++;
+			r->blocked_gpus += j->gpus;
+		}
+	}
+	r->hpct = q->gpu_hours_budget > 0 ? 100.0 * q->gpu_hours_used / q->gpu_hours_budget : 0;
+	if (q->burn_gpu_h_day > 0) {
+		double left = q->gpu_hours_budget - q->gpu_hours_used;
+		r->days = (left > 0 ? left : 0) / q->burn_gpu_h_day;
+	}
+	return r->blocked > 0 || r->hpct > QUOTA_RISK_PCT || (r->days >= 0 && r->days < QUOTA_RISK_DAYS);
+}
+
+/* A tenant's name in 20 columns (Hangul is two a character), then a space. */
+static void name_cell(struct dline *d, enum theme_el el, const char *name)
+{
+	char clean[256], fit[512];
+	text_sanitize(name, clean, sizeof clean);
+	text_fit(clean, 20, false, fit, sizeof fit);
+	dline_put(d, el, fit);
+	dline_put(d, THEME_TEXT, " ");
+}
+
+static void risk_line(struct pane *p, const struct dc_tenant *t, const struct dc_quota *q, const struct risk *r)
 {
 	struct dline d;
-	size_t shown = 0, n = model_count(m, DC_T_TENANT);
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1 && !shown)
-			break;
-		for (size_t i = 0; i < n; i++) {
-			const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
-			const struct dc_quota *q = model_quota_of(m, t->id);
-			if (!q)
-				continue;
-			double gpct = q->gpu_limit > 0 ? 100.0 * t->gpus_running / q->gpu_limit : 0;
-			double hpct = q->gpu_hours_budget > 0 ? 100.0 * q->gpu_hours_used / q->gpu_hours_budget : 0;
-			if (gpct <= QUOTA_RISK_PCT && hpct <= QUOTA_RISK_PCT)
-				continue;
-			if (pass == 0) {
-				shown++;
-				continue;
-			}
-			if (!pane_line(p, &d))
-				continue;
-			dline_putf(&d, gpct > 100 || hpct > 100 ? THEME_QUOTA_OVER : THEME_QUOTA_WARN, "  %-20s ",
-			           t->name);
-			dline_putf(&d, THEME_TEXT, "GPUs %d/%d (%.0f%%)  GPU-hours %.0f/%.0f (%.0f%%)",
-			           t->gpus_running, q->gpu_limit, gpct, q->gpu_hours_used, q->gpu_hours_budget, hpct);
-		}
-		if (pass == 0 && !heading(p, "Tenants above 90% of a quota", shown))
-			none_line(p);
+	if (!pane_line(p, &d))
+		return;
+	dline_put(&d, THEME_TEXT, "  ");
+	name_cell(&d, r->hpct > 100 || (r->days >= 0 && r->days < 1) ? THEME_QUOTA_OVER : THEME_QUOTA_WARN, t->name);
+	dline_putf(&d, THEME_TEXT, "GPUs %d/%d", t->gpus_running, q->gpu_limit);
+	if (r->hpct > QUOTA_RISK_PCT || (r->days >= 0 && r->days < QUOTA_RISK_DAYS))
+		dline_putf(&d, THEME_TEXT, "  GPU-hours %.0f/%.0f (%.0f%%)", q->gpu_hours_used, q->gpu_hours_budget,
+		           r->hpct);
+	if (r->days >= 0 && r->days < QUOTA_RISK_DAYS)
+		dline_putf(&d, THEME_WARN, "  runs out in %.1f days at %.0f GPU-h/day (24 h)", r->days,
+		           q->burn_gpu_h_day);
+	if (r->blocked)
+		dline_putf(&d, THEME_WARN, "  %d pending %s (%d %s) held by the limit", r->blocked,
+		           text_plural(r->blocked, "job", "jobs"), r->blocked_gpus,
+		           text_plural(r->blocked_gpus, "GPU", "GPUs"));
+}
+
+static void draw_quota(struct pane *p, const struct dc_model *m, int64_t now)
+{
+	size_t n = model_count(m, DC_T_TENANT), risky = 0, temp = 0;
+	struct risk r;
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
+		const struct dc_quota *q = model_quota_of(m, t->id);
+		risky += q && at_risk(m, t, q, &r);
+		temp += q && q->expires_at > now;
+	}
+	if (!heading(p, "Tenants at quota risk", risky))
+		none_line(p);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
+		const struct dc_quota *q = model_quota_of(m, t->id);
+		if (q && at_risk(m, t, q, &r))
+			risk_line(p, t, q, &r);
+	}
+	if (!heading(p, "Temporary quotas in effect", temp))
+		none_line(p);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
+		const struct dc_quota *q = model_quota_of(m, t->id);
+		struct dline d;
+		if (!q || q->expires_at <= now || !pane_line(p, &d))
+			continue;
+		char until[40];
+		fmt_time(q->expires_at, until, sizeof until);
+		dline_put(&d, THEME_TEXT, "  ");
+		name_cell(&d, THEME_TEXT, t->name);
+		dline_putf(&d, THEME_TEXT, "GPUs %d  GPU-hours %.0f  until %s", q->gpu_limit, q->gpu_hours_budget, until);
+	}
+}
+
+/* The note whole: each of its lines, wrapped to the pane's width. */
+static void draw_body(struct pane *p, const char *body)
+{
+	int width = getmaxx(p->w) - 4;
+	for (const char *s = body ? body : ""; s;) {
+		const char *nl = strchr(s, '\n');
+		char *raw = nl ? xstrndup(s, (size_t)(nl - s)) : xstrdup(s);
+		char *clean = xmalloc(strlen(raw) * 3 + 1);
+		text_sanitize(raw, clean, strlen(raw) * 3 + 1);
+		const char *q = clean;
+		do {
+			const char *next;
+			size_t len = text_wrap(q, width > 10 ? width : 10, &next);
+			struct dline d;
+			if (pane_line(p, &d))
+				dline_putf(&d, THEME_TEXT, "  │ %.*s", (int)len, q);
+			q = next;
+		} while (*q);
+		free(clean);
+		free(raw);
+		s = nl ? nl + 1 : NULL;
 	}
 }
 
@@ -335,16 +444,13 @@ static void draw_note(struct pane *p, const struct dc_model *m)
 	char at[32];
 	fmt_time(n->updated_at, at, sizeof at);
 	if (pane_line(p, &d))
-		dline_putf(&d, THEME_DIM, "  shift %lld, by %s at %s UTC", (long long)n->shift_id, n->author, at);
-	if (pane_line(p, &d)) {
-		dline_put(&d, THEME_TEXT, "  ");
-		dline_put(&d, THEME_TEXT, n->body);
-	}
+		dline_putf(&d, THEME_DIM, "  shift %lld, by %s at %s", (long long)n->shift_id, n->author, at);
+	draw_body(p, n->body);
 	if (!pane_line(p, &d))
 		return;
 	if (n->signed_off_at) {
 		fmt_time(n->signed_off_at, at, sizeof at);
-		dline_putf(&d, THEME_OK, "  Signed off by %s at %s UTC", n->signed_off_by, at);
+		dline_putf(&d, THEME_OK, "  Signed off by %s at %s", n->signed_off_by, at);
 	} else {
 		dline_put(&d, THEME_WARN, "  Not signed off: the incoming operator signs it off (o)");
 	}
@@ -375,7 +481,7 @@ static void handover_draw(void *vp, WINDOW *w, const struct view_ctx *c)
 	blank(&p);
 	draw_actions(&p, c->m, &win);
 	blank(&p);
-	draw_quota(&p, c->m);
+	draw_quota(&p, c->m, c->now);
 	blank(&p);
 	draw_note(&p, c->m);
 	if (pane_end(&p, &v->skip))

@@ -231,7 +231,7 @@ static void draw_detail(struct incidents *v, WINDOW *w, const struct view_ctx *c
 	}
 	table_sort(ids, n, event_cmp, c->m, 0, false);
 	if (pane_line(&p, &d))
-		dline_putf(&d, THEME_TITLE, "Timeline (%zu events)", n);
+		dline_putf(&d, THEME_TITLE, "Timeline (%zu %s)", n, text_plural((long)n, "event", "events"));
 	for (size_t k = 0; k < n; k++) {
 		const struct dc_incident_event *e = model_get(c->m, DC_T_INCIDENT_EVENT, ids[k]);
 		if (!pane_line(&p, &d))

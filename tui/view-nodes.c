@@ -553,7 +553,8 @@ static void draw_map(struct nodes *v, WINDOW *w)
 	}
 	const struct dc_rack *rk = model_rack(v->m, cell->rack);
 	dline_putf(&d, THEME_TITLE, "rack %s", rk ? rk->name : "?");
-	dline_putf(&d, THEME_DIM, " (%zu nodes%s)", cell->count, cell->count ? ", Enter: first node" : "");
+	dline_putf(&d, THEME_DIM, " (%zu %s%s)", cell->count, text_plural((long)cell->count, "node", "nodes"),
+	           cell->count ? ", Enter: first node" : "");
 	for (size_t k = 0; k < cell->count && y + 3 + (int)k < rows; k++) {
 		const struct dc_node *nd = model_node(v->m, v->by_rack.ids[cell->first + k]);
 		char st[256];
@@ -702,8 +703,8 @@ static void draw_detail(struct nodes *v, WINDOW *w, const struct view_ctx *c)
 		fmt_dur(j->start_at ? c->now - j->start_at : 0, el, sizeof el);
 		dline_putf(&d, THEME_JOB_RUNNING, "  %-8lld ", (long long)j->id);
 		dline_put(&d, THEME_TEXT, t ? t->name : "?");
-		dline_putf(&d, THEME_TEXT, "  %s  %d GPUs  %s  ", j->user_name ? j->user_name : "",
-		           j->gpus, el);
+		dline_putf(&d, THEME_TEXT, "  %s  %d %s  %s  ", j->user_name ? j->user_name : "",
+		           j->gpus, text_plural(j->gpus, "GPU", "GPUs"), el);
 		dline_put(&d, THEME_DIM, j->name ? j->name : "");
 	}
 	pane_line(&p, &d);
@@ -834,7 +835,7 @@ static void nodes_crumbs(const void *p, const struct view_ctx *c, char *buf, siz
 	else if (v->t.n != v->t.total)
 		snprintf(buf, n, "%zu of %zu nodes%s", v->t.n, v->t.total, groups[v->group]);
 	else
-		snprintf(buf, n, "%zu nodes%s", v->t.n, groups[v->group]);
+		snprintf(buf, n, "%zu %s%s", v->t.n, text_plural((long)v->t.n, "node", "nodes"), groups[v->group]);
 }
 
 static void target_add(struct view_target *t, size_t *cap, int64_t id)

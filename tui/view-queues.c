@@ -409,8 +409,8 @@ static void draw_job(struct queues *v, WINDOW *w, const struct view_ctx *c)
 	}
 	if (pane_line(&p, &d)) {
 		const struct dc_partition *pt = model_partition(c->m, j->partition_id);
-		dline_putf(&d, THEME_TEXT, "partition %s  %d GPUs on %d node%s", pt ? pt->name : "?",
-		           j->gpus, j->nodes, j->nodes == 1 ? "" : "s");
+		dline_putf(&d, THEME_TEXT, "partition %s  %d %s on %d %s", pt ? pt->name : "?",
+		           j->gpus, text_plural(j->gpus, "GPU", "GPUs"), j->nodes, text_plural(j->nodes, "node", "nodes"));
 	}
 	if (pane_line(&p, &d)) {
 		dline_put(&d, THEME_DIM, "nodes ");

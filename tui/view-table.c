@@ -496,8 +496,26 @@ unsigned table_key(struct table *t, enum key_action a)
 
 #define FLEX_MAX 48
 
-/* Column widths for the window: hide COL_WIDE columns from the right
- * until the minimums fit, then give the rest to the flex column. */
+#define SORT_MIN 12
+
+/* Columns dropped, from the right, while the minimums do not fit: the
+ * wide ones first, then any but the first, the flex and the sort column.
+ * The column the rows are sorted by is never hidden (the operator would
+ * see an order with no reason): a wide one is narrowed to SORT_MIN (or
+ * its title) before the others go. */
+static int drop_pass(const struct table *t, int *w, int used, int cols, unsigned need)
+{
+	for (int c = t->ncols - 1; c > 0 && used - 1 > cols; c--) {
+		if (c == t->sort_col || !w[c] || (t->cols[c].flags & COL_FLEX) || (t->cols[c].flags & need) != need)
+			continue;
+		used -= w[c] + 1;
+		w[c] = 0;
+	}
+	return used;
+}
+
+/* Column widths for the window (see drop_pass), then the rest goes to the
+ * flex column. */
 static void layout(const struct table *t, int cols, int *w)
 {
 	int used = 0, flex = -1;
@@ -507,12 +525,17 @@ static void layout(const struct table *t, int cols, int *w)
 		if (t->cols[c].flags & COL_FLEX)
 			flex = c;
 	}
-	for (int c = t->ncols - 1; c >= 0 && used - 1 > cols; c--) {
-		if (t->cols[c].flags & COL_WIDE) {
-			used -= w[c] + 1;
-			w[c] = 0;
+	used = drop_pass(t, w, used, cols, COL_WIDE);
+	int s = t->sort_col;
+	if (used - 1 > cols && s >= 0 && s < t->ncols && (t->cols[s].flags & COL_WIDE)) {
+		int least = (int)strlen(t->cols[s].title) + 1 > SORT_MIN ? (int)strlen(t->cols[s].title) + 1 : SORT_MIN;
+		int cut = used - 1 - cols < w[s] - least ? used - 1 - cols : w[s] - least;
+		if (cut > 0) {
+			w[s] -= cut;
+			used -= cut;
 		}
 	}
+	used = drop_pass(t, w, used, cols, 0);
 	/* past FLEX_MAX the flex column stops growing: a 200-column terminal
 	 * keeps its numbers next to the names */
 	if (flex >= 0 && used - 1 < cols)

@@ -270,8 +270,9 @@ static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
 		dline_putf(&d, THEME_DIM, "  (%s)", t->kind ? t->kind : "?");
 	}
 	if (pane_line(&p, &d))
-		dline_putf(&d, THEME_TEXT, "%d GPUs in use; jobs: %d running, %d pending",
-		           t->gpus_running, t->jobs_running, t->jobs_pending);
+		dline_putf(&d, THEME_TEXT, "%d %s in use; jobs: %d running, %d pending",
+		           t->gpus_running, text_plural(t->gpus_running, "GPU", "GPUs"), t->jobs_running,
+		           t->jobs_pending);
 	pane_line(&p, &d);
 	if (!b.q) {
 		if (pane_line(&p, &d))
@@ -395,7 +396,7 @@ static void tenants_crumbs(const void *p, const struct view_ctx *c, char *buf, s
 	else if (v->t.n != v->t.total)
 		snprintf(buf, n, "%zu of %zu tenants", v->t.n, v->t.total);
 	else
-		snprintf(buf, n, "%zu tenants", v->t.n);
+		snprintf(buf, n, "%zu %s", v->t.n, text_plural((long)v->t.n, "tenant", "tenants"));
 }
 
 /* :tenant NAME — exact name (or English name), else the one that contains it. */

@@ -48,7 +48,16 @@ check act_op 1 'unknown shift 7' -- report handover --shift 7
 # --- the history: a pending 16-GPU job from before the shift, a budget nearly spent
 sql "INSERT INTO dcops.job (tenant_id, partition_id, user_name, gpus, nodes, state, submit_at)
      VALUES (2, 1, 'park', 16, 2, 'pending', now() - interval '2 hours');
-     UPDATE dcops.quota SET gpu_hours_used = 950 WHERE tenant_id = 1"
+     UPDATE dcops.quota SET gpu_hours_used = 950 WHERE tenant_id = 1;
+     INSERT INTO dcops.usage_sample (ts, tenant_id, partition_id, gpus_in_use, gpu_hours)
+     VALUES (now() - interval '1 hour', 1, 1, 12, 1);
+     INSERT INTO dcops.tenant (name, name_en, kind) VALUES ('full house', 'Full', 'startup');
+     INSERT INTO dcops.quota (tenant_id, gpu_limit, gpu_hours_budget, storage_tb, term_start, term_end)
+     VALUES (3, 8, 100000, 10, current_date, current_date + 90);
+     INSERT INTO dcops.job (tenant_id, partition_id, user_name, gpus, state, start_at, submit_at)
+     VALUES (3, 2, 'choi', 8, 'running', now(), now());
+     UPDATE dcops.quota SET gpu_limit = 12, expires_at = now() + interval '2 days',
+            prev_values = '{\"gpu_limit\": 8, \"gpu_hours_budget\": 500, \"storage_tb\": 10}' WHERE tenant_id = 2"
 check act_op 0 '^shift 1 started \(audit [0-9]+\)$' -- shift start
 check act_op 1 'you are already on shift 1' -- shift start
 check act_op 0 '^incident 1 acknowledged' -- incident ack 1
@@ -88,7 +97,11 @@ want_json '[.incidents_resolved[] | [.id, .owner, .summary]]' '[[3,"act_op","GPU
 want_json '[.actions[] | [.kind, .target, .status]]' '[["drain","gpu-001","pending"],["quota_set","acme","pending"]]'
 want_json '.actions[1] | [.before.gpu_limit, .after.gpu_limit, (.expires_at != null)]' '[16,20,true]'
 want_json '.nodes_out' '[]'
-want_json '[.quota_risk[] | [.tenant, .gpus_running, .hours_pct, .days_left]]' '[["acme",12,95,0.2]]'
+# at risk: acme by its budget at the last 24 h's burn (12 GPUs = 288 GPU-h a day, 50 left); 한빛랩's
+# 16-GPU job waits on its 12-GPU limit; "full house" at 8 of 8 GPUs with nothing waiting is not listed
+want_json '[.quota_risk[] | [.tenant, .gpus_running, .hours_pct, .days_left]]' '[["acme",12,95,0.2],["한빛랩",0,0,null]]'
+want_json '[.quota_risk[] | [.burn_gpu_hours_per_day, .pending_blocked, .pending_blocked_gpus]]' '[[288,0,0],[0,1,16]]'
+want_json '[.quota_temp[] | [.tenant, .before.gpu_limit, .after.gpu_limit, (.expires_at != null)]]' '[["한빛랩",8,12,true]]'
 want_json '[.queues[] | [.partition, .pending, .pending_at_start, .blocked_large, .blocked_large_at_start]]' \
 	'[["p1",1,1,1,1],["p2",0,0,0,0]]'
 want_json '[.watch[] | [.node, .xid_incidents, .xids]]' '[["gpu-002",2,[63,64]]]'
@@ -98,12 +111,14 @@ want_json '[.note.author, .note.body, .note.signed_off_by]' '["act_op","line one
 check act_viewer 0 '^SHIFT HANDOVER: shift 1, act_op$' -- report handover --shift 1
 checks=$((checks + 1))
 got=$(grep -E '^[A-Z][A-Za-z ]+(\(now vs shift start\) )?\([0-9]+\)$' "$OUT" | tr '\n' ';')
-want='Open incidents (3);Incidents opened this shift (3);Incidents resolved this shift (1);Nodes drained or down (0);Actions this shift (2);Tenants near a quota limit (1);Queue health (now vs shift start) (2);Watch list (1);'
+want='Open incidents (3);Incidents opened this shift (3);Incidents resolved this shift (1);Nodes drained or down (0);Actions this shift (2);Temporary quotas in effect (1);Tenants at quota risk (2);Queue health (now vs shift start) (2);Watch list (1);'
 [ "$got" = "$want" ] || { failures=$((failures + 1)); printf 'FAIL: text sections\n  want %s\n  got  %s\n' "$want" "$got"; }
 want_out '^  #4  sev: SEV-3  state: triggered  owner: UNOWNED  age: 0m  next update: -  title: evil \\x1b\[31mred\\x1b\[0m \| \*bold\* \[link\]\(http://x\) <U\+202E>gnp.exe'
-want_out 'action: quota_set  target: acme  change: gpu_limit 16 -> 20  status: pending  until: [0-9-]+ [0-9:]+  reason: paper deadline next week$'
+want_out 'action: quota_set  target: acme  change: gpu_limit 16 -> 20  status: pending  until: [0-9-]+ [0-9:]+ KST  reason: paper deadline next week$'
 want_out '^  p1  pending: 1 \(was 1\)  oldest wait: 2h00m \(was 2h00m\)  blocked >=16 GPUs: 1 \(was 1\)$'
 want_out '^  gpu-002  2 Xid incidents this shift \(Xid 63, 64\)$'
+want_out '^  한빛랩  change: gpu_limit 8 -> 12  expires: [0-9-]+ [0-9:]+'
+want_out 'why: 1 pending job waits \(16 GPUs\) on the limit of 12 GPUs \(0 running\)$'
 want_out '^  \| line two \| \*x\*$'
 want_out 'written by act_op at .*; signed off by act_op2 at '
 checks=$((checks + 1))
@@ -123,7 +138,7 @@ createdb -T "$DCOPS_TEST_TEMPLATE" "${DB}_empty" || exit 1
 checks=$((checks + 1))
 "$DCOPS" -q --db "dbname=${DB}_empty" report handover --since 8h >"$OUT" 2>"$ERR" || { failures=$((failures + 1)); cat "$ERR"; }
 lines=$(wc -l <"$OUT")
-[ "$lines" -le 30 ] && grep -q '^Open incidents (0)$' "$OUT" && grep -q '^  no note written$' "$OUT" &&
+[ "$lines" -le 33 ] && grep -q '^Open incidents (0)$' "$OUT" && grep -q '^  no note written$' "$OUT" &&
 	grep -q '^On call: nobody recorded$' "$OUT" || { failures=$((failures + 1)); echo "FAIL: empty report ($lines lines)"; cat "$OUT"; }
 "$DCOPS" -q --db "dbname=${DB}_empty" report handover --since 8h --format json >"$OUT"
 want_json '[.window.source, .open_incidents, .actions, .queues, .watch, .note, .ecc_baseline]' '["since",[],[],[],[],null,false]'

@@ -188,11 +188,15 @@ static void test_fixture_report(void **state)
 	want_str(rep, "actions.0.target", "gpu-001");
 	want_str(rep, "actions.0.status", "pending");
 	want_num(rep, "actions.0.incident_id", 1);
-	assert_int_equal(count(rep, "quota_risk"), 1);
+	/* at risk: acme's budget, and tenant 2's 16-GPU job that its 8-GPU limit holds (issue 17) */
+	assert_int_equal(count(rep, "quota_risk"), 2);
 	want_str(rep, "quota_risk.0.tenant", "acme");
 	want_num(rep, "quota_risk.0.gpus_running", 12);
 	want_num(rep, "quota_risk.0.gpu_limit", 16);
 	want_num(rep, "quota_risk.0.hours_pct", 95);
+	want_num(rep, "quota_risk.1.gpu_limit", 8);
+	want_num(rep, "quota_risk.1.pending_blocked", 1);
+	want_num(rep, "quota_risk.1.pending_blocked_gpus", 16);
 	assert_int_equal(count(rep, "queues"), 2);
 	want_str(rep, "queues.0.partition", "p1");
 	want_num(rep, "queues.0.pending", 1);
@@ -207,7 +211,8 @@ static void test_fixture_report(void **state)
 	char *text = render(rep, REPORT_TEXT);
 	char *h = headings(text, "");
 	assert_string_equal(h, "Open incidents (2)\nIncidents opened this shift (1)\nIncidents resolved this shift (0)\n"
-	                       "Nodes drained or down (0)\nActions this shift (1)\nTenants near a quota limit (1)\n"
+	                       "Nodes drained or down (0)\nActions this shift (1)\nTemporary quotas in effect (0)\n"
+	                       "Tenants at quota risk (2)\n"
 	                       "Queue health (now vs shift start) (2)\nWatch list (0)\nHandover note\n");
 	assert_non_null(strstr(text, "SHIFT HANDOVER: shift 1, act_op\n"));
 	assert_non_null(strstr(text, "owner: UNOWNED"));
@@ -219,7 +224,8 @@ static void test_fixture_report(void **state)
 	char *md = render(rep, REPORT_MD);
 	h = headings(md, "### ");
 	assert_string_equal(h, "Open incidents (2)\nIncidents opened this shift (1)\nIncidents resolved this shift (0)\n"
-	                       "Nodes drained or down (0)\nActions this shift (1)\nTenants near a quota limit (1)\n"
+	                       "Nodes drained or down (0)\nActions this shift (1)\nTemporary quotas in effect (0)\n"
+	                       "Tenants at quota risk (2)\n"
 	                       "Queue health (now vs shift start) (2)\nWatch list (0)\nHandover note\n");
 	assert_true(strncmp(md, "## Shift handover: shift 1, act\\_op\n", 36) == 0);
 	free(h);
@@ -277,7 +283,7 @@ static void test_empty_shift(void **state)
 	int lines = 0;
 	for (const char *p = text; *p; p++)
 		lines += *p == '\n';
-	assert_true(lines < 32);
+	assert_true(lines < 35);   /* 32 before the temporary quotas' section (3 lines) */
 	assert_non_null(strstr(text, "Open incidents (0)\n  none\n"));
 	free(text);
 	cJSON_Delete(rep);

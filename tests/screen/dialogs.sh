@@ -83,7 +83,7 @@ screen_wait "End your shift"
 screen_wait "No handover note yet: write it (n)"
 screen_keys Escape n
 screen_wait "For the incoming operator"
-screen_keys "Watch tn-h100-001" Enter y
+screen_keys "Watch tn-h100-001" Tab y   # the note is multi-line: Enter is a new line, Tab leaves
 screen_wait "handover note: done"
 screen_wait "Not signed off"              # the note is in the view's model too
 screen_keys s

@@ -30,7 +30,7 @@ screen_wait "On call: $out"
 
 screen_keys n
 screen_wait "For the incoming operator"
-screen_keys "Watch tn-h100-001: Xid 79 twice" Enter y
+screen_keys "Watch tn-h100-001: Xid 79 twice" Tab y   # the note is multi-line: Enter is a new line
 screen_wait "Watch tn-h100-001: Xid 79 twice"
 screen_wait "Not signed off"
 # the author cannot sign off their own handover: said before any dialog opens

@@ -109,6 +109,7 @@ screen_keys Escape
 # help is generated from the key tables
 screen_keys '?'
 screen_wait "Global keys"
+screen_keys NPage   # this view's keys come first: the next page has the rest
 screen_wait "Moving around"
 screen_keys Escape
 screen_gone "Global keys"

@@ -27,7 +27,7 @@ static void test_good(void **state)
 {
 	(void)state;
 	char *path = tmpfiles_write("good.json",
-		"{ \"default_profile\": \"prod\", \"theme\": \"light\",\n"
+		"{ \"default_profile\": \"prod\", \"theme\": \"light\", \"timezone\": \"utc\",\n"
 		"  \"profiles\": {\n"
 		"    \"prod\": { \"db\": \"service=dcops-prod\", \"readonly\": true, \"production\": true,\n"
 		"              \"write_window_minutes\": 30,\n"
@@ -41,6 +41,7 @@ static void test_good(void **state)
 	struct dc_err err = { { 0 } };
 	assert_int_equal(config_load(path, &c, &err), 0);
 	assert_string_equal(c.theme, "light");
+	assert_int_equal(c.zone, TEXT_ZONE_UTC);
 	assert_int_equal(c.nprofiles, 2);
 	const struct config_profile *p = config_profile(&c, NULL);
 	assert_non_null(p);
@@ -101,6 +102,7 @@ static const struct {
 	  "profiles.prod.readonlly: unknown key" },
 	{ "{\"colour\": 1}", "colour: unknown key" },
 	{ "{\"theme\": 5}", "theme: expected a string, got 5" },
+	{ "{\"timezone\": \"Asia/Seoul\"}", "timezone: expected \"KST\" or \"UTC\", got \"Asia/Seoul\"" },
 	{ "{\"profiles\": {\"prod\": {\"ssh\": {\"port\": 70000}}}}",
 	  "profiles.prod.ssh.port: expected a whole number from 1 to 65535, got 70000" },
 	{ "{\"profiles\": {\"prod\": {\"write_window_minutes\": 2.5}}}",

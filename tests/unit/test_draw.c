@@ -153,6 +153,15 @@ static void test_formats(void **state)
 	assert_string_equal(b, "-");
 	fmt_date(1740787200, b, sizeof b);
 	assert_string_equal(b, "2025-03-01");
+	/* times carry their zone; an age under a minute is "just now", not "now ago" */
+	fmt_time(1740787200 + 15 * 3600, b, sizeof b);
+	assert_string_equal(b, "2025-03-02 00:00 KST");
+	fmt_date(1740787200 + 15 * 3600, b, sizeof b);
+	assert_string_equal(b, "2025-03-02");
+	fmt_ago(20, b, sizeof b);
+	assert_string_equal(b, "just now");
+	fmt_ago(600, b, sizeof b);
+	assert_string_equal(b, "10m ago");
 }
 
 /* Wrapping breaks at spaces by display width; Hangul counts two columns;

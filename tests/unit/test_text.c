@@ -170,6 +170,33 @@ static void test_putline(void **state)
 	assert_string_equal(buf, "dcops drill start: drill 1 (x\\x1b]2;x\\x07\\x1b[2J<U+202E> ) is running\n");
 }
 
+/* One plural rule, and one labelled time zone for every time shown. */
+static void test_words_and_zone(void **state)
+{
+	(void)state;
+	assert_string_equal(text_plural(1, "GPU", "GPUs"), "GPU");
+	assert_string_equal(text_plural(0, "GPU", "GPUs"), "GPUs");
+	assert_string_equal(text_plural(16, "job keeps", "jobs keep"), "jobs keep");
+	enum text_zone z = TEXT_ZONE_KST;
+	assert_int_equal(text_zone_parse("utc", &z), 0);
+	assert_int_equal(z, TEXT_ZONE_UTC);
+	assert_int_equal(text_zone_parse("Asia/Seoul", &z), -1);
+	assert_int_equal(text_zone_parse(NULL, &z), -1);
+	char b[32];
+	assert_string_equal(text_zone_name(), "KST");     /* the default: the Gwangju site */
+	text_time(1740787200 + 15 * 3600 + 4 * 60, "%Y-%m-%d %H:%M", b, sizeof b);
+	assert_string_equal(b, "2025-03-02 00:04 KST");
+	text_time(0, "%H:%M", b, sizeof b);
+	assert_string_equal(b, "-");
+	text_zone_set(TEXT_ZONE_UTC);
+	assert_int_equal(text_zone_offset(), 0);
+	text_time(1740787200 + 15 * 3600 + 4 * 60, "%Y-%m-%d %H:%M", b, sizeof b);
+	assert_string_equal(b, "2025-03-01 15:04 UTC");
+	text_time(1740787200, "%H:%M", b, 4);      /* too small: cut, still terminated */
+	assert_true(strlen(b) < 4);
+	text_zone_set(TEXT_ZONE_KST);
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C");
@@ -182,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_escape_visible),
 		cmocka_unit_test(test_json_escaped_and_valid),
 		cmocka_unit_test(test_putline),
+		cmocka_unit_test(test_words_and_zone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
