@@ -45,6 +45,9 @@ static const char *const verb_sql[] = {
 		"dcops.incident_link($1::bigint, $2::text[], $3::text[], $4)",
 	[ACTIONS_INCIDENT_RESOLVE] = RESULT_COLS
 		"dcops.incident_resolve($1::bigint, $2, $3::bigint, $4)",
+	[ACTIONS_JOB_CANCEL] = RESULT_COLS "dcops.job_cancel($1::bigint, $2, $3)",
+	[ACTIONS_JOB_HOLD] = RESULT_COLS "dcops.job_hold($1::bigint, $2, $3)",
+	[ACTIONS_JOB_RELEASE] = RESULT_COLS "dcops.job_release($1::bigint, $2, $3)",
 };
 
 /* SQLSTATE -> refusal kind; a code ending in "*" matches its class. */
@@ -238,6 +241,14 @@ void actions_call_incident(struct actions_call *c, enum actions_verb verb,
 	if (verb != ACTIONS_INCIDENT_NOTE && verb != ACTIONS_INCIDENT_LINK)
 		param_i64(q, r->expected, ACTIONS_NO_VERSION);
 	param_str(q, c->key);
+}
+
+void actions_call_job(struct actions_call *c, enum actions_verb verb, const struct actions_job_req *r)
+{
+	call_start(c, verb);
+	param_i64(&c->q, r->job, 0);
+	param_str(&c->q, r->reason);
+	param_str(&c->q, c->key);
 }
 
 void actions_query_free(struct actions_query *q)

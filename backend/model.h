@@ -121,6 +121,8 @@ struct dc_job {
 	int gpus, nodes;
 	enum dc_job_state state;
 	int64_t submit_at, start_at, end_at;
+	int64_t time_limit_s;     /* the wall limit asked for, seconds */
+	int64_t priority;         /* 040_job_actions.sql: higher starts first; 0 while held */
 };
 struct dc_incident {
 	int64_t id, version, drill_id;
