@@ -162,6 +162,10 @@ struct dc_drill_run {
 	int64_t started_at, ended_at;
 };
 
+/* Whether a job is held, as Slurm reports it (040_job_actions.sql):
+ * pending with reason JobHeldAdmin or JobHeldUser. */
+bool dc_job_held(const struct dc_job *j);
+
 /* Whether the scheduler can place a job on the node now: active (not
  * draining or drained), not down or unknown, health not failed. The
  * simulator's placement and the partitions' gpus_free use this test. */

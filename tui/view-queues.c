@@ -31,16 +31,20 @@ static const struct table_col part_cols[P_COUNT] = {
 	[P_REASONS] = { "PENDING REASONS", 10, COL_FLEX },
 };
 
-enum { J_ID, J_TENANT, J_USER, J_GPUS, J_STATE, J_ELAPSED, J_NAME, J_REASON, J_COUNT };
+/* At 80 columns everything but NAME fits; REASON/NODES is squeue's
+ * NODELIST(REASON): why a pending job waits, where a running one runs. */
+enum { J_ID, J_TENANT, J_USER, J_GPUS, J_STATE, J_ELAPSED, J_LIMIT, J_PRIO, J_NAME, J_WHERE, J_COUNT };
 static const struct table_col job_cols[J_COUNT] = {
-	[J_ID] = { "JOB", 8, COL_RIGHT },
-	[J_TENANT] = { "TENANT", 16, 0 },
-	[J_USER] = { "USER", 10, 0 },
+	[J_ID] = { "JOB", 7, COL_RIGHT },
+	[J_TENANT] = { "TENANT", 14, 0 },
+	[J_USER] = { "USER", 8, 0 },
 	[J_GPUS] = { "GPUS", 5, COL_RIGHT },
-	[J_STATE] = { "STATE", 9, 0 },
-	[J_ELAPSED] = { "TIME", 7, COL_RIGHT },
+	[J_STATE] = { "STATE", 8, 0 },
+	[J_ELAPSED] = { "TIME", 6, COL_RIGHT },
+	[J_LIMIT] = { "LIMIT", 6, COL_RIGHT },
+	[J_PRIO] = { "PRIO", 5, COL_RIGHT },
 	[J_NAME] = { "NAME", 16, COL_WIDE },
-	[J_REASON] = { "REASON", 10, COL_FLEX },
+	[J_WHERE] = { "REASON/NODES", 10, COL_FLEX },
 };
 
 struct reasons {
@@ -179,6 +183,13 @@ static int64_t job_since(const struct dc_job *j)
 	return j->start_at ? j->start_at : INT64_MAX;
 }
 
+/* A pending job's reason, else the nodes it runs (or ran) on. */
+static const char *job_where(const struct dc_job *j)
+{
+	const char *r = j->reason ? j->reason : "", *nodes = j->node_list ? j->node_list : "";
+	return j->state == DC_JOB_PENDING || !nodes[0] ? r : nodes;
+}
+
 static int job_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 {
 	const struct queues *v = ud;
@@ -190,8 +201,10 @@ static int job_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 	case J_GPUS: return cmp_i64(a->gpus, b->gpus);
 	case J_STATE: return cmp_i64(a->state, b->state);
 	case J_ELAPSED: return cmp_i64(job_since(b), job_since(a));
+	case J_LIMIT: return cmp_i64(a->time_limit_s, b->time_limit_s);
+	case J_PRIO: return cmp_i64(a->priority, b->priority);
 	case J_NAME: return text_natcmp(a->name, b->name);
-	case J_REASON: return strcmp(a->reason ? a->reason : "", b->reason ? b->reason : "");
+	case J_WHERE: return strcmp(job_where(a), job_where(b));
 	default: return 0;
 	}
 }
@@ -207,8 +220,13 @@ static void job_cell(const void *ud, int64_t id, int col, char *buf, size_t n, e
 	case J_GPUS: snprintf(buf, n, "%d", j->gpus); break;
 	case J_STATE: snprintf(buf, n, "%s", dc_job_state_name(j->state)); *el = job_el(j->state); break;
 	case J_ELAPSED: fmt_dur(job_time(j, v->now), buf, n); break;
+	case J_LIMIT: fmt_dur(j->time_limit_s, buf, n); *el = THEME_DIM; break;
+	case J_PRIO: snprintf(buf, n, "%lld", (long long)j->priority); *el = THEME_DIM; break;
 	case J_NAME: snprintf(buf, n, "%s", j->name ? j->name : ""); *el = THEME_DIM; break;
-	case J_REASON: snprintf(buf, n, "%s", j->reason ? j->reason : ""); *el = THEME_DIM; break;
+	case J_WHERE:
+		snprintf(buf, n, "%s", job_where(j));
+		*el = dc_job_held(j) ? THEME_WARN : THEME_DIM;
+		break;
 	default: break;
 	}
 }
@@ -422,6 +440,11 @@ static void draw_job(struct queues *v, WINDOW *w, const struct view_ctx *c)
 		dline_putf(&d, THEME_TEXT, "submitted %s  started %s", a, b);
 	}
 	if (pane_line(&p, &d)) {
+		fmt_dur(j->time_limit_s, dur, sizeof dur);
+		dline_putf(&d, THEME_TEXT, "time limit %s  priority %lld%s", dur, (long long)j->priority,
+		           dc_job_held(j) ? "  (held: it will not start until released)" : "");
+	}
+	if (pane_line(&p, &d)) {
 		fmt_time(j->end_at, a, sizeof a);
 		fmt_dur(job_time(j, c->now), dur, sizeof dur);
 		dline_putf(&d, THEME_TEXT, "ended %s  %s %s", a,
@@ -542,10 +565,35 @@ static int queues_open(void *p, const char *arg, const struct view_ctx *c, struc
 	return -1;
 }
 
+/* The job in the detail pane, else the one under the cursor of a
+ * partition's job list. */
+static int queues_target(const void *p, enum key_action a, const struct view_ctx *c,
+                         struct view_target *t, struct dc_err *err)
+{
+	(void)a;
+	const struct queues *v = p;
+	t->job = v->job ? v->job : v->part ? table_cur(&v->jobs) : 0;
+	const struct dc_job *j = t->job ? model_get(c->m, DC_T_JOB, t->job) : NULL;
+	if (!j)
+		return dc_err_set(err, v->part ? "no job under the cursor" : "open a partition's jobs first (Enter)");
+	t->tenant = j->tenant_id;
+	snprintf(t->scope, sizeof t->scope, "job %lld", (long long)j->id);
+	return 0;
+}
+
+/* KM_DETAIL: a partition's job list (list and detail at once) and a job's pane. */
+static const struct key_binding queues_b[] = {
+	{ 'C', KA_JOB_CANCEL, KM_DETAIL, true },
+	{ 'H', KA_JOB_HOLD, KM_DETAIL, true },
+	{ 'U', KA_JOB_RELEASE, KM_DETAIL, true },
+};
+static const struct key_table queues_keys = { "queues", "Queues view: jobs", queues_b,
+	DC_ARRAY_LEN(queues_b) };
+
 const struct view_ops view_queues = {
 	.name = "queues",
 	.title = "Queues",
-	.keys = NULL,
+	.keys = &queues_keys,
 	.init = queues_init,
 	.free = queues_free,
 	.resize = queues_resize,
@@ -557,4 +605,5 @@ const struct view_ops view_queues = {
 	.set_filter = queues_set_filter,
 	.crumbs = queues_crumbs,
 	.open = queues_open,
+	.target = queues_target,
 };

@@ -497,7 +497,8 @@ unsigned table_key(struct table *t, enum key_action a)
 #define FLEX_MAX 48
 
 /* Column widths for the window: hide COL_WIDE columns from the right
- * until the minimums fit, then give the rest to the flex column. */
+ * until the minimums fit, never the sort column (what the order means
+ * stays on screen), then give the rest to the flex column. */
 static void layout(const struct table *t, int cols, int *w)
 {
 	int used = 0, flex = -1;
@@ -508,7 +509,7 @@ static void layout(const struct table *t, int cols, int *w)
 			flex = c;
 	}
 	for (int c = t->ncols - 1; c >= 0 && used - 1 > cols; c--) {
-		if (t->cols[c].flags & COL_WIDE) {
+		if ((t->cols[c].flags & COL_WIDE) && c != t->sort_col) {
 			used -= w[c] + 1;
 			w[c] = 0;
 		}
