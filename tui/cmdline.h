@@ -26,8 +26,6 @@ bool line_insert(struct line *l, uint32_t cp);   /* false when full or a control
 void line_backspace(struct line *l);             /* one character */
 void line_kill_word(struct line *l);             /* C-w */
 
-/* Empty pattern matches everything. */
-bool filter_match(const char *pattern, const char *text);
 
 enum cmd_verb { CMD_NODES, CMD_JOBS, CMD_QUEUES, CMD_TENANTS, CMD_TENANT, CMD_INCIDENTS,
 	CMD_THEME, CMD_QUIT, CMD_HELP, CMD_DIAG, CMD_AUDIT, CMD_HANDOVER, CMD_DRILL };

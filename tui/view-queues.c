@@ -280,15 +280,110 @@ static void build_reasons(struct queues *v, const struct dc_model *m)
 	free(rc);
 }
 
+/* ---- filter fields (filter.h) ---- */
+
+static void part_f_name(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	filter_put(ft, "part", ((const struct dc_partition *)row)->name);
+}
+
+static void part_f_model(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	filter_put(ft, "model", ((const struct dc_partition *)row)->gpu_model);
+}
+
+/* A partition is "blocked" while jobs wait and no GPU is free for them. */
+static void part_f_state(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	const struct dc_partition *p = row;
+	filter_put(ft, "state", p->jobs_pending && p->gpus_free == 0 ? "blocked" : p->jobs_pending ? "queued" : "idle");
+}
+
+static const struct filter_field part_fields[] = {
+	{ "part", "the partition's name", part_f_name },
+	{ "model", "its GPU model", part_f_model },
+	{ "state", "blocked (jobs wait, nothing free), queued, idle", part_f_state },
+};
+
+static void job_f_id(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)((const struct dc_job *)row)->id);
+	filter_put(ft, "id", id);
+}
+
+/* Held jobs are "held" as well as "pending", as squeue's reason says. */
+static void job_f_state(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	const struct dc_job *j = row;
+	filter_put(ft, "state", dc_job_state_name(j->state));
+	if (dc_job_held(j))
+		filter_put(ft, "state", "held");
+}
+
+static void job_f_tenant(struct filter_text *ft, const void *ud, const void *row)
+{
+	const struct dc_job *j = row;
+	char id[24];
+	filter_put(ft, "tenant", tenant_name(ud, j->tenant_id));
+	snprintf(id, sizeof id, "%lld", (long long)j->tenant_id);
+	filter_put(ft, "account", id);
+}
+
+static void job_f_user(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	filter_put(ft, "user", ((const struct dc_job *)row)->user_name);
+}
+
+static void job_f_reason(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	filter_put(ft, "reason", ((const struct dc_job *)row)->reason);
+}
+
+/* One field per node of the job's node list ("a,b"). */
+static void job_f_node(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	const char *nl = ((const struct dc_job *)row)->node_list;
+	for (const char *p = nl ? nl : ""; *p;) {
+		size_t len = strcspn(p, ",");
+		char name[128];
+		if (len < sizeof name) {
+			memcpy(name, p, len);
+			name[len] = '\0';
+			filter_put(ft, "node", name);
+		}
+		p += len + (p[len] == ',');
+	}
+}
+
+static const struct filter_field job_fields[] = {
+	{ "id", "the job id", job_f_id },
+	{ "state", "pending, running, held, completed, failed, cancelled, timeout, node_fail", job_f_state },
+	{ "tenant", "the tenant's name (account: its id)", job_f_tenant },
+	{ "user", "the submitting user", job_f_user },
+	{ "reason", "why it waits: Resources, Priority, QuotaExceeded, JobHeldAdmin ...", job_f_reason },
+	{ "node", "a node it runs on", job_f_node },
+};
+
 static void rebuild_parts(struct queues *v, const struct dc_model *m)
 {
 	table_begin(&v->parts);
 	size_t np = model_count(m, DC_T_PARTITION);
 	for (size_t i = 0; i < np; i++) {
 		const struct dc_partition *p = model_row(m, DC_T_PARTITION, i);
-		char hay[512] = "";
-		if (table_filtering(&v->parts))
-			snprintf(hay, sizeof hay, "%s %s %s", p->name, p->gpu_model, reasons_of(v, p->id));
+		char hay[640] = "", words[512];
+		if (table_filtering(&v->parts)) {
+			snprintf(words, sizeof words, "%s %s %s", p->name, p->gpu_model, reasons_of(v, p->id));
+			filter_row_text(hay, sizeof hay, words, part_fields, DC_ARRAY_LEN(part_fields), m, p);
+		}
 		table_add(&v->parts, p->id, hay);
 	}
 	table_end(&v->parts, part_cmp, v);
@@ -297,9 +392,11 @@ static void rebuild_parts(struct queues *v, const struct dc_model *m)
 /* What the filter matches a job against. */
 static void job_hay(const struct dc_model *m, const struct dc_job *j, char *buf, size_t n)
 {
-	snprintf(buf, n, "%lld %s %s %s %s %s", (long long)j->id, tenant_name(m, j->tenant_id),
+	char words[512];
+	snprintf(words, sizeof words, "%lld %s %s %s %s %s %s", (long long)j->id, tenant_name(m, j->tenant_id),
 	         j->user_name ? j->user_name : "", dc_job_state_name(j->state), j->name ? j->name : "",
-	         j->reason ? j->reason : "");
+	         j->reason ? j->reason : "", j->node_list ? j->node_list : "");
+	filter_row_text(buf, n, words, job_fields, DC_ARRAY_LEN(job_fields), m, j);
 }
 
 /* The list holds the partition's pending and running jobs. */
@@ -329,7 +426,7 @@ static void rebuild_jobs(struct queues *v, const struct dc_model *m)
 		const struct dc_job *j = model_row(m, DC_T_JOB, i);
 		if (!job_listed(v, j))
 			continue;
-		char hay[768] = "";
+		char hay[1024] = "";
 		if (table_filtering(&v->jobs))
 			job_hay(m, j, hay, sizeof hay);
 		table_add(&v->jobs, j->id, hay);

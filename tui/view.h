@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "filter.h"
 #include "idmap.h"
 #include "keys.h"
 #include "model.h"

@@ -37,6 +37,33 @@ screen_match "NAME\^"
 screen_keys s s s s s s
 screen_match "STATE\^"
 
+# filter by state, the same way on every list
+screen_keys / s t a t e : p e n d i n g Enter
+screen_match "^ +2 Acme Research"
+screen_gone "tn-h100-001"
+screen_keys / C-u ! s t a t e : p e n d i n g Enter
+screen_match "^ +1 \(주\)딥비전랩스"
+screen_gone "Resources"
+screen_keys / C-u Enter
+screen_keys 1
+screen_keys / s t a t e : d r a i n e d Enter
+screen_match "^ tn-h100-002 "
+screen_gone "tn-h100-001"
+screen_keys 3
+screen_keys / i d : 2 Enter
+screen_match "^ Acme Research"
+screen_gone "딥비전랩스"
+screen_keys / C-u a c c o u n t : 1 Enter
+screen_match "^ \(주\)딥비전랩스"
+screen_gone "Acme Research"
+screen_keys 4
+screen_keys / s t a t e : t r i g g e r e d Enter
+screen_wait "Xid 79 on tn-h100-002"
+screen_keys / C-u s t a t e : r e s o l v e d Enter
+screen_gone "Xid 79 on tn-h100-002"
+screen_keys 2
+screen_match "h100 > "
+
 # hold the pending job: the dialog names it; n answers No
 screen_keys / s w e e p Enter
 screen_match "^ +2 Acme Research"
