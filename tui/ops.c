@@ -578,6 +578,83 @@ static void fmt_num(double v, char *buf, size_t n)
 		snprintf(buf, n, "%.2f", v);
 }
 
+static int by_submit(const void *pa, const void *pb)
+{
+	const struct dc_job *a = *(const struct dc_job *const *)pa, *b = *(const struct dc_job *const *)pb;
+	if (a->submit_at != b->submit_at)
+		return a->submit_at < b->submit_at ? -1 : 1;
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Which of the tenant's pending jobs the new limit would let start: in
+ * submit order, each that fits in the limit minus the GPUs running (and
+ * those taken before it). Held jobs and a spent budget start nothing. The
+ * quota is not the only gate: placement needs free GPUs, so the free GPUs
+ * of their partitions are said beside them. */
+static void quota_starts(struct ops *o, const struct dc_tenant *t, const struct dc_quota *q, double g,
+                         double h, struct dialog *d)
+{
+	if (!t->jobs_pending)
+		return;
+	size_t nj = model_count(o->m, DC_T_JOB), n = 0, held = 0;
+	const struct dc_job **pend = xcalloc((size_t)t->jobs_pending + 1, sizeof *pend);
+	for (size_t i = 0; i < nj && n < (size_t)t->jobs_pending; i++) {
+		const struct dc_job *j = model_row(o->m, DC_T_JOB, i);
+		if (j->tenant_id != t->id || j->state != DC_JOB_PENDING)
+			continue;
+		if (dc_job_held(j))
+			held++;
+		else
+			pend[n++] = j;
+	}
+	qsort(pend, n, sizeof *pend, by_submit);
+	int limit = g > 0 ? (int)g : 0, room = limit - t->gpus_running, gpus = 0;
+	size_t fit = 0;
+	char list[256] = "", parts[160] = "";
+	int64_t seen_part[LIST_MAX] = { 0 };
+	size_t nparts = 0;
+	bool spent = h > 0 && q->gpu_hours_used >= h; /* 0: no budget, as the scheduler reads it */
+	for (size_t i = 0; i < n && !spent; i++) {
+		if (pend[i]->gpus > room)
+			continue;
+		room -= pend[i]->gpus;
+		gpus += pend[i]->gpus;
+		if (fit++ < LIST_MAX) {
+			size_t len = strlen(list);
+			snprintf(list + len, sizeof list - len, "%s#%lld %d GPU%s", len ? ", " : "",
+			         (long long)pend[i]->id, pend[i]->gpus, pend[i]->gpus == 1 ? "" : "s");
+		}
+		size_t k = 0;
+		while (k < nparts && seen_part[k] != pend[i]->partition_id)
+			k++;
+		const struct dc_partition *pt = model_partition(o->m, pend[i]->partition_id);
+		if (k == nparts && nparts < LIST_MAX && pt) {
+			seen_part[nparts++] = pt->id;
+			size_t len = strlen(parts);
+			snprintf(parts + len, sizeof parts - len, "%s%s %d", len ? ", " : "", pt->name, pt->gpus_free);
+		}
+	}
+	free(pend);
+	char heldw[80] = "";
+	if (held)
+		snprintf(heldw, sizeof heldw, " (%zu held: they wait for a release)", held);
+	if (spent) {
+		dialog_body_addf(d, THEME_WARN, "At %d GPUs: no pending job starts: the GPU-hour budget is spent%s",
+		                 limit, heldw);
+		return;
+	}
+	if (!fit) {
+		dialog_body_addf(d, THEME_DIM, "At %d GPUs: none of %zu pending job%s fits (%d GPU%s running)%s",
+		                 limit, n, n == 1 ? "" : "s", t->gpus_running, t->gpus_running == 1 ? "" : "s",
+		                 heldw);
+		return;
+	}
+	dialog_body_addf(d, THEME_OK, "At %d GPUs: %zu pending job%s (%d GPU%s) could start: %s%s", limit, fit,
+	                 fit == 1 ? "" : "s", gpus, gpus == 1 ? "" : "s", list,
+	                 fit > LIST_MAX ? " …" : "");
+	dialog_body_addf(d, THEME_DIM, "if the scheduler finds free GPUs for them (free now: %s)%s", parts, heldw);
+}
+
 static void quota_body(void *ud, struct dialog *d)
 {
 	struct ops *o = ud;
@@ -611,6 +688,7 @@ static void quota_body(void *ud, struct dialog *d)
 	if (q->expires_at)
 		dialog_body_addf(d, THEME_DIM, "The current limits are time-boxed: they revert in %lld min",
 		                 (long long)((q->expires_at - o->now) / 60));
+	quota_starts(o, t, q, g, h, d);
 	if ((int)g < t->gpus_running)
 		dialog_body_addf(d, THEME_QUOTA_OVER,
 		                 "Below current use (%d GPUs running): running jobs keep running; new"

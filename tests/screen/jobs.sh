@@ -3,7 +3,9 @@
 # limit, priority and where each job runs or why it waits, readable at 80
 # columns, and the sort column never hidden; hold a pending job and cancel
 # a running one from the console (reason, answers No unless y), with the
-# simulator applying both; a hold of a running job is refused up front.
+# simulator applying both; a hold of a running job is refused up front;
+# lists filter by state (and tenants by account id); the quota dialog says
+# which pending jobs a new limit would let start.
 . "$(dirname "$0")/lib.sh"
 set -e
 db="screen_jobs_$$"
@@ -61,6 +63,18 @@ screen_keys / s t a t e : t r i g g e r e d Enter
 screen_wait "Xid 79 on tn-h100-002"
 screen_keys / C-u s t a t e : r e s o l v e d Enter
 screen_gone "Xid 79 on tn-h100-002"
+# the quota dialog says which pending jobs a new limit lets start
+screen_keys 3
+screen_keys / C-u i d : 2 Enter
+screen_match "^ Acme Research"
+screen_keys Q
+screen_wait "Adjust quota of Acme Research"
+screen_wait "At 8 GPUs: 1 pending job (4 GPUs) could start: #2 4 GPUs"
+screen_wait "if the scheduler finds free GPUs for them (free now: h100 0)"
+screen_keys BSpace 4
+screen_wait "At 4 GPUs: none of 1 pending job fits (1 GPU running)"
+screen_keys Escape
+screen_wait "cancelled, nothing sent"
 screen_keys 2
 screen_match "h100 > "
 
