@@ -459,7 +459,8 @@ static int by_priority(const void *pa, const void *pb)
 void sim_jobs_schedule(struct sim *s)
 {
 	build_buckets(s);
-	qsort(s->pend.v, s->pend.n, sizeof *s->pend.v, by_priority);
+	if (s->pend.n > 1) /* v is NULL while the queue has never held a job */
+		qsort(s->pend.v, s->pend.n, sizeof *s->pend.v, by_priority);
 	size_t keep = 0;
 	for (size_t i = 0; i < s->pend.n; i++) {
 		struct sim_job *j = s->pend.v[i];

@@ -91,11 +91,16 @@ long sim_write_cmd(PGconn *c, struct dc_err *err, const char *sql, int n, const 
 	return rows;
 }
 
+/* The most arrays one statement takes (new jobs: 17). */
+#define SIM_WRITE_MAX_ARRAYS 24
+
 /* Runs sql over n arrays; adds the rows to the tick's count. */
 static int run_arrays(struct sim *s, PGconn *c, struct dc_err *err, const char *sql,
                       struct arr *a, int n)
 {
-	const char *p[16] = { 0 };
+	const char *p[SIM_WRITE_MAX_ARRAYS] = { 0 };
+	if (n > SIM_WRITE_MAX_ARRAYS)
+		abort(); /* a statement outgrew the parameter list: a bug */
 	for (int i = 0; i < n; i++)
 		p[i] = arr_done(&a[i]);
 	long rows = sim_write_cmd(c, err, sql, n, p);
