@@ -112,4 +112,16 @@ screen_gone "train-llm" 10
 [ "$(psql -qAt -d "$db" -c "SELECT state FROM dcops.job WHERE id = 1")" = cancelled ]
 [ "$(psql -qAt -d "$db" -c "SELECT count(*) FROM dcops.gpu WHERE job_id = 1")" = 0 ]
 [ "$(psql -qAt -d "$db" -c "SELECT count(*) FROM dcops.audit WHERE action IN ('job_hold', 'job_cancel')")" = 2 ]
+
+# read-only: the job keys leave the footer and say why
+screen_stop
+screen_start 80 24 --readonly --db "dbname=$db"
+trap cleanup EXIT
+screen_wait "READ-ONLY"
+screen_keys : j o b s Space h 1 0 0 Enter
+screen_match "^ +2 Acme Research"
+screen_gone "C cancel"
+screen_keys C
+screen_wait "cancel: read-only session"
+screen_gone "Cancel job"
 echo "jobs: ok"
