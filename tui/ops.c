@@ -637,10 +637,10 @@ static void quota_starts(struct ops *o, const struct dc_tenant *t, const struct 
 	free(pend);
 	char heldw[80] = "";
 	if (held)
-		snprintf(heldw, sizeof heldw, " (%zu held: they wait for a release)", held);
-	if (spent) {
-		dialog_body_addf(d, THEME_WARN, "At %d GPUs: no pending job starts: the GPU-hour budget is spent%s",
-		                 limit, heldw);
+		snprintf(heldw, sizeof heldw, "; %zu held, waiting for a release", held);
+	if (spent || !n) {
+		dialog_body_addf(d, spent ? THEME_WARN : THEME_DIM, "At %d GPUs: no pending job starts%s%s", limit,
+		                 spent ? ": the GPU-hour budget is spent" : "", heldw);
 		return;
 	}
 	if (!fit) {

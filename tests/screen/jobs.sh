@@ -91,6 +91,13 @@ screen_wait "Hold job 2"
 screen_keys "waiting on the dataset fix" Enter y
 screen_match "hold job 2: (requested|sending)"
 screen_match "^ +2 Acme Research .* 0 JobHeldAdmin" 20
+# a held job is not one a quota change would start
+screen_keys 3 Q
+screen_wait "Adjust quota of Acme Research"
+screen_wait "At 8 GPUs: no pending job starts; 1 held, waiting for a release"
+screen_keys Escape
+screen_wait "cancelled, nothing sent"
+screen_keys 2
 screen_keys U
 screen_wait "Release job 2"
 screen_keys Escape
