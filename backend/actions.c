@@ -401,7 +401,9 @@ static const char list_sql[] =
 	" ORDER BY a.id DESC LIMIT $2::integer";
 
 /* --node finds the node's drains, resumes and diagnostic runs (020), and
- * with --tenant the incident work on incidents linked to them. */
+ * with --tenant the incident work on incidents linked to them; both find
+ * the cancels, holds and releases of the jobs that ran there or were
+ * theirs (040: the audit's before names the job's tenant and nodes). */
 static const char audit_sql[] =
 	"SELECT a.id, to_char(a.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), a.actor,"
 	"       coalesce(a.client_addr, ''), a.action, a.target, a.reason,"
@@ -410,10 +412,14 @@ static const char audit_sql[] =
 	" WHERE ($1::text IS NULL OR a.actor = $1)"
 	"   AND ($2::text IS NULL"
 	"        OR (a.action IN ('drain', 'resume', 'diag') AND $2 = ANY (string_to_array(a.target, ',')))"
+	"        OR (a.action IN ('job_cancel', 'job_hold', 'job_release')"
+	"            AND $2 = ANY (string_to_array(a.before->>'node_list', ',')))"
 	"        OR EXISTS (SELECT 1 FROM dcops.incident_node i JOIN dcops.node n ON n.id = i.node_id"
 	"                    WHERE i.incident_id = a.incident_id AND n.name = $2))"
 	"   AND ($3::text IS NULL"
 	"        OR (a.action IN ('quota_set', 'quota_revert') AND a.target = $3)"
+	"        OR (a.action IN ('job_cancel', 'job_hold', 'job_release')"
+	"            AND a.before->>'tenant_id' = (SELECT t.id::text FROM dcops.tenant t WHERE t.name = $3))"
 	"        OR EXISTS (SELECT 1 FROM dcops.incident_tenant i JOIN dcops.tenant t ON t.id = i.tenant_id"
 	"                    WHERE i.incident_id = a.incident_id AND t.name = $3))"
 	"   AND ($4::bigint IS NULL OR a.ts >= now() - make_interval(secs => $4::bigint))"

@@ -88,6 +88,14 @@ want "$DB" "SELECT string_agg(kind || ':' || target || ':' || requested_by, ',' 
 want "$DB" "SELECT (before->>'state') || '/' || (after->>'intent') || '/' || reason FROM dcops.audit WHERE action = 'job_hold'" \
 	"pending/held/$R"
 
+# an operator's audit of a tenant finds its jobs' actions
+check act_op 0 'job_release[[:space:]]+job 3' -- audit --tenant acme
+check act_op 0 'job_hold[[:space:]]+job 3' -- audit --tenant acme
+checks=$((checks + 1))
+"$DCOPS" -q --db "dbname=$DB user=act_op" audit --tenant 한빛랩 | grep -q 'job 3' &&
+	{ failures=$((failures + 1)); echo "FAIL: acme's job 3 listed under 한빛랩"; }
+check act_op 0 'job_cancel[[:space:]]+job 5' -- audit --tenant 한빛랩
+
 # --- the simulator applies them
 S() { psql -q -X -A -t -v ON_ERROR_STOP=1 -d "$SIMDB" -c "$1"; }
 tick() { "$DCOPSD" --adapter sim --db "dbname=$SIMDB" --speed 600 --ticks "${1:-1}" --log "$TEST_TMP/sim.log" ||
@@ -101,6 +109,7 @@ want "$SIMDB" "SELECT count(*) FROM dcops.job WHERE start_at IS NOT NULL AND tim
 pend=$(S "SELECT id FROM dcops.job WHERE state = 'pending' ORDER BY gpus, id LIMIT 1")
 run=$(S "SELECT id FROM dcops.job WHERE state = 'running' ORDER BY gpus DESC, id LIMIT 1")
 gpus=$(S "SELECT gpus FROM dcops.job WHERE id = $run")
+node=$(S "SELECT split_part(node_list, ',', 1) FROM dcops.job WHERE id = $run")
 [ -n "$pend" ] && [ -n "$run" ] || { echo "FAIL: no pending or running job after 3 ticks"; exit 1; }
 "$DCOPS" -q --db "dbname=$SIMDB" job hold "$pend" --reason "$R" >/dev/null || failures=$((failures + 1))
 "$DCOPS" -q --db "dbname=$SIMDB" job cancel "$run" --reason "$R" >/dev/null || failures=$((failures + 1))
@@ -118,6 +127,10 @@ want "$SIMDB" "SELECT string_agg(kind || '=' || status, ',' ORDER BY id) FROM dc
 want "$SIMDB" "SELECT error FROM dcops.actions WHERE idempotency_key = 'late-hold-$run'" \
 	"job $run is not pending or running (it ended, or never existed)"
 [ "$gpus" -gt 0 ] || failures=$((failures + 1))
+# the node's audit names the cancel of the job that ran on it
+checks=$((checks + 1))
+"$DCOPS" -q --db "dbname=$SIMDB" audit --node "$node" | grep -Eq "job_cancel[[:space:]]+job $run" ||
+	{ failures=$((failures + 1)); echo "FAIL: dcops audit --node $node does not list the cancel of job $run"; }
 
 # a hold reaching a running job: the adapter refuses with the reason
 run2=$(S "SELECT id FROM dcops.job WHERE state = 'running' ORDER BY id LIMIT 1")
