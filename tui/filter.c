@@ -35,8 +35,24 @@ void filter_keys(const struct filter_field *fs, size_t nf, char *buf, size_t n)
 {
 	size_t len = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < nf && len < n; i++)
-		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", fs[i].key);
+	for (size_t i = 0; i < nf; i++)
+		for (const char *k = fs[i].keys; *k && len < n;) {
+			size_t kl = strcspn(k, " ");
+			len += (size_t)snprintf(buf + len, n - len, "%s%.*s", len ? ", " : "", (int)kl, k);
+			k += kl + (k[kl] == ' ');
+		}
+}
+
+static bool has_key(const struct filter_field *fs, size_t nf, const char *key, size_t kl)
+{
+	for (size_t i = 0; i < nf; i++)
+		for (const char *k = fs[i].keys; *k;) {
+			size_t len = strcspn(k, " ");
+			if (len == kl && memcmp(k, key, kl) == 0)
+				return true;
+			k += len + (k[len] == ' ');
+		}
+	return false;
 }
 
 /* Case-insensitive (ASCII) substring of hay[0..hl); Hangul has no case. */
@@ -103,6 +119,33 @@ static size_t field_term(const char *w, size_t wl)
 	while (k < wl && ((w[k] >= 'a' && w[k] <= 'z') || w[k] == '_'))
 		k++;
 	return k > 0 && k + 1 < wl && w[k] == ':' ? k : 0;
+}
+
+bool filter_unknown_key(const char *pattern, const struct filter_field *fs, size_t nf, char *key,
+                        size_t n)
+{
+	for (const char *p = pattern; *p;) {
+		p += strspn(p, " ");
+		size_t wl = strcspn(p, " ");
+		bool neg = p[0] == '!';
+		size_t kl = wl ? field_term(p + neg, wl - neg) : 0;
+		if (kl && !has_key(fs, nf, p + neg, kl)) {
+			snprintf(key, n, "%.*s", (int)kl, p + neg);
+			return true;
+		}
+		p += wl;
+	}
+	return false;
+}
+
+void filter_hint(char *buf, size_t n, const char *pattern, const struct filter_field *fs, size_t nf)
+{
+	char key[64], keys[256];
+	size_t len = strlen(buf);
+	if (len >= n || !filter_unknown_key(pattern, fs, nf, key, sizeof key))
+		return;
+	filter_keys(fs, nf, keys, sizeof keys);
+	snprintf(buf + len, n - len, " · no field '%s': %s", key, keys);
 }
 
 bool filter_match(const char *pattern, const char *text)

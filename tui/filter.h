@@ -32,8 +32,8 @@ struct filter_text {
 };
 
 struct filter_field {
-	const char *key;    /* "state" */
-	const char *help;   /* its values, for README and help: "pending, running, held, ..." */
+	const char *keys;   /* the keys put writes, space-separated: "part rack model" */
+	const char *values; /* what they hold, for the reader: "pending, running, held, ..." */
 	/* adds the row's value(s) with filter_put; ud is the view's, row its row */
 	void (*put)(struct filter_text *ft, const void *ud, const void *row);
 };
@@ -49,5 +49,13 @@ bool filter_match(const char *pattern, const char *text);
 
 /* "state, part, rack": the keys of fs, for messages. */
 void filter_keys(const struct filter_field *fs, size_t nf, char *buf, size_t n);
+/* The first key:value word of pattern whose key no field of fs has,
+ * copied to key; false when there is none. Such a word matches as plain
+ * text: a list says so, naming its keys, so a typo does not just empty it. */
+bool filter_unknown_key(const char *pattern, const struct filter_field *fs, size_t nf, char *key,
+                        size_t n);
+/* Appends to buf, when pattern has such a word: " · no field 'stat':
+ * state, part, ..." (the list's crumbs say it). */
+void filter_hint(char *buf, size_t n, const char *pattern, const struct filter_field *fs, size_t nf);
 
 #endif

@@ -128,9 +128,9 @@ static void inc_f_links(struct filter_text *ft, const void *ud, const void *row)
 }
 
 static const struct filter_field inc_fields[] = {
-	{ "state", "triggered, acknowledged, mitigated, resolved (also sev: 1-5, owner: a role or none)",
+	{ "state sev owner", "triggered, acknowledged, mitigated, resolved; 1-5; a role or none",
 	  inc_f_state },
-	{ "node", "a linked node (also tenant: a linked tenant)", inc_f_links },
+	{ "node tenant", "a linked node or tenant", inc_f_links },
 };
 
 static void rebuild(struct incidents *v, const struct dc_model *m)

@@ -273,7 +273,7 @@ static void node_f_place(struct filter_text *ft, const void *ud, const void *row
 
 static const struct filter_field node_fields[] = {
 	{ "state", "active, draining, drained, idle, mixed, allocated, down, failed, warn", node_f_state },
-	{ "part", "partition (also rack, model, health)", node_f_place },
+	{ "part rack model health", "where it is, what it is, its health", node_f_place },
 };
 
 /* What the filter matches a node against. */

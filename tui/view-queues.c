@@ -367,7 +367,7 @@ static void job_f_node(struct filter_text *ft, const void *ud, const void *row)
 static const struct filter_field job_fields[] = {
 	{ "id", "the job id", job_f_id },
 	{ "state", "pending, running, held, completed, failed, cancelled, timeout, node_fail", job_f_state },
-	{ "tenant", "the tenant's name (account: its id)", job_f_tenant },
+	{ "tenant account", "the tenant's name; its account id", job_f_tenant },
 	{ "user", "the submitting user", job_f_user },
 	{ "reason", "why it waits: Resources, Priority, QuotaExceeded, JobHeldAdmin ...", job_f_reason },
 	{ "node", "a node it runs on", job_f_node },
@@ -634,6 +634,10 @@ static void queues_crumbs(const void *p, const struct view_ctx *c, char *buf, si
 		snprintf(buf, n, "%s > %zu of %zu active jobs", pt->name, v->jobs.n, v->jobs.total);
 	else
 		snprintf(buf, n, "%zu partitions", v->parts.n);
+	if (!v->job && pt)
+		filter_hint(buf, n, v->jobs.filter, job_fields, DC_ARRAY_LEN(job_fields));
+	else if (!v->job)
+		filter_hint(buf, n, v->parts.filter, part_fields, DC_ARRAY_LEN(part_fields));
 }
 
 static int queues_open(void *p, const char *arg, const struct view_ctx *c, struct dc_err *err)

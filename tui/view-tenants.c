@@ -208,7 +208,7 @@ static void tenant_f_state(struct filter_text *ft, const void *ud, const void *r
 }
 
 static const struct filter_field tenant_fields[] = {
-	{ "id", "the account id (also account:, kind: startup, sme, enterprise, university, institute)",
+	{ "id account kind", "the account id (both); startup, sme, enterprise, university, institute",
 	  tenant_f_id },
 	{ "state", "over, full, pending, idle", tenant_f_state },
 };
@@ -435,6 +435,8 @@ static void tenants_crumbs(const void *p, const struct view_ctx *c, char *buf, s
 		snprintf(buf, n, "%zu of %zu tenants", v->t.n, v->t.total);
 	else
 		snprintf(buf, n, "%zu tenants", v->t.n);
+	if (!t)
+		filter_hint(buf, n, v->t.filter, tenant_fields, DC_ARRAY_LEN(tenant_fields));
 }
 
 /* :tenant NAME — exact name (or English name), else the one that contains it. */

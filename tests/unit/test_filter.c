@@ -55,7 +55,7 @@ static void f_id(struct filter_text *ft, const void *ud, const void *row)
 }
 
 static const struct filter_field ffields[] = {
-	{ "state", "", f_state }, { "id", "", f_id },
+	{ "state", "", f_state }, { "id account", "", f_id },
 };
 
 static void fields_text(char *buf, size_t n, const char *words, const struct frow *r)
@@ -107,7 +107,21 @@ static void test_filter_fields(void **state)
 	assert_false(filter_match("state:a-very*", small));
 	char keys[64];
 	filter_keys(ffields, DC_ARRAY_LEN(ffields), keys, sizeof keys);
-	assert_string_equal(keys, "state, id");
+	assert_string_equal(keys, "state, id, account");
+	/* a key no field has is named, so the list can say so */
+	char bad[32];
+	assert_false(filter_unknown_key("state:idle !account:4 deep vision", ffields, DC_ARRAY_LEN(ffields),
+	                                bad, sizeof bad));
+	assert_true(filter_unknown_key("state:idle !stat:drained", ffields, DC_ARRAY_LEN(ffields), bad,
+	                               sizeof bad));
+	assert_string_equal(bad, "stat");
+	char crumb[128] = "3 of 9 nodes";
+	filter_hint(crumb, sizeof crumb, "stat:drained", ffields, DC_ARRAY_LEN(ffields));
+	assert_string_equal(crumb, "3 of 9 nodes · no field 'stat': state, id, account");
+	filter_hint(crumb + 12, 1, "stat:drained", ffields, DC_ARRAY_LEN(ffields)); /* no room: unchanged */
+	crumb[12] = '\0';
+	filter_hint(crumb, sizeof crumb, "state:drained", ffields, DC_ARRAY_LEN(ffields));
+	assert_string_equal(crumb, "3 of 9 nodes");
 }
 
 /* Rows for the table tests: id -> (name, value). */
