@@ -7,14 +7,18 @@
 
 void filter_put(struct filter_text *ft, const char *key, const char *value)
 {
-	if (!value || !value[0] || ft->len + 1 >= ft->n)
+	if (!value || !value[0])
 		return;
-	int w = snprintf(ft->buf + ft->len, ft->n - ft->len, "%c%s=%s", FILTER_SEP, key, value);
-	/* a value cut short would match wrongly: drop it whole */
-	if (w < 0 || (size_t)w >= ft->n - ft->len)
-		ft->buf[ft->len] = '\0';
-	else
-		ft->len += (size_t)w;
+	size_t kl = strlen(key), vl = strlen(value);
+	/* a value cut short would match wrongly: one that does not fit is left out */
+	if (ft->len + 2 + kl + vl >= ft->n)
+		return;
+	char *p = ft->buf + ft->len;
+	*p++ = FILTER_SEP;
+	memcpy(p, key, kl);
+	p[kl] = '=';
+	memcpy(p + kl + 1, value, vl + 1);
+	ft->len += 2 + kl + vl;
 }
 
 void filter_row_text(char *buf, size_t n, const char *words, const struct filter_field *fs, size_t nf,
