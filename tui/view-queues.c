@@ -496,6 +496,33 @@ static void queues_on_change(void *p, unsigned mask, const struct view_ctx *c)
 	v->seq = model_log_seq(c->m);
 }
 
+/* The operators' cancels, holds and releases of the job, oldest first,
+ * with what the adapter made of them. */
+static void draw_job_actions(struct pane *p, const struct dc_model *m, const struct dc_job *j)
+{
+	char id[24], when[32];
+	snprintf(id, sizeof id, "%lld", (long long)j->id);
+	size_t na = model_count(m, DC_T_ACTION);
+	struct dline d;
+	bool first = true;
+	for (size_t i = 0; i < na; i++) {
+		const struct dc_action *a = model_row(m, DC_T_ACTION, i);
+		if (strncmp(a->kind, "job_", 4) != 0 || strcmp(a->target, id) != 0)
+			continue;
+		if (first && pane_line(p, &d))
+			dline_put(&d, THEME_TITLE, "operator actions");
+		first = false;
+		if (!pane_line(p, &d))
+			continue;
+		fmt_time(a->requested_at, when, sizeof when);
+		dline_putf(&d, THEME_TEXT, "  %s by %s at %s: ", a->kind + 4, a->requested_by, when);
+		dline_put(&d, a->status == DC_ACT_FAILED ? THEME_WARN : THEME_DIM, dc_action_status_name(a->status));
+		if (a->status == DC_ACT_FAILED && a->error)
+			dline_putf(&d, THEME_WARN, " (%s)", a->error);
+		dline_putf(&d, THEME_DIM, " — %s", a->reason);
+	}
+}
+
 static void draw_job(struct queues *v, WINDOW *w, const struct view_ctx *c)
 {
 	const struct dc_job *j = model_get(c->m, DC_T_JOB, v->job);
@@ -547,6 +574,7 @@ static void draw_job(struct queues *v, WINDOW *w, const struct view_ctx *c)
 		dline_putf(&d, THEME_TEXT, "ended %s  %s %s", a,
 		           j->state == DC_JOB_PENDING ? "waiting" : "ran", dur);
 	}
+	draw_job_actions(&p, c->m, j);
 	if (pane_end(&p, &v->skip))
 		draw_job(v, w, c);
 }

@@ -89,8 +89,13 @@ screen_wait "cancelled, nothing sent"
 screen_keys H
 screen_wait "Hold job 2"
 screen_keys "waiting on the dataset fix" Enter y
-screen_match "hold job 2: (requested|sending)"
+screen_match "hold job 2: (requested|sending)|job_hold 2 applied by the adapter"
 screen_match "^ +2 Acme Research .* 0 JobHeldAdmin" 20
+# the job's detail keeps who held it, why, and what the adapter did
+screen_keys Enter
+screen_wait "job 2"
+screen_match "hold by root at .*: applied — waiting on the dataset fix"
+screen_keys Escape
 # a held job is not one a quota change would start
 screen_keys 3 Q
 screen_wait "Adjust quota of Acme Research"
@@ -113,7 +118,7 @@ screen_keys C
 screen_wait "Cancel job 1"
 screen_wait "Ends the job now and frees its GPUs"
 screen_keys "user asked to stop the run" Enter y
-screen_match "cancel job 1: (requested|sending)"
+screen_match "cancel job 1: (requested|sending)|job_cancel 1 applied by the adapter"
 screen_wait "job_cancel 1 applied by the adapter" 20
 screen_gone "train-llm" 10
 [ "$(psql -qAt -d "$db" -c "SELECT state FROM dcops.job WHERE id = 1")" = cancelled ]
