@@ -86,6 +86,14 @@ static void mark_changed(struct sim *s, struct sim_job *j)
 	sim_vec_push(&s->changed, j);
 }
 
+/* A live job whose row holds another priority (one written before 040,
+ * or before a hold) is written again. */
+static void priority_sync(struct sim *s, struct sim_job *j)
+{
+	if (j->priority != j->w_priority)
+		mark_changed(s, j);
+}
+
 static int plan_size(struct dc_rng *r)
 {
 	double x = dc_rng_unit(r);
@@ -335,6 +343,7 @@ void sim_jobs_end_due(struct sim *s)
 {
 	for (size_t i = s->run.n; i-- > 0;) {
 		struct sim_job *j = s->run.v[i];
+		priority_sync(s, j);
 		if (j->end_sim > s->sim_now)
 			continue;
 		const char *reason = j->outcome == JOB_TIMEOUT ? "TimeLimit" :
@@ -467,6 +476,7 @@ void sim_jobs_schedule(struct sim *s)
 		struct sim_tenant *t = &s->tenants[j->tenant];
 		struct sim_part *p = &s->parts[j->part];
 		bool started = false;
+		priority_sync(s, j);
 		if (j->on_hold)
 			set_reason(s, j, "JobHeldAdmin");
 		else if (t->budget > 0 && t->used >= t->budget)

@@ -94,6 +94,7 @@ struct sim_job {
 	char *node_list;
 	double time_limit;        /* the wall limit asked for, simulated seconds */
 	long long priority;       /* higher starts first; 0 while on hold */
+	long long w_priority;     /* priority last written (a job loaded from before 040 has 0) */
 	long long seq;            /* submission order, the tie-break between equal priorities */
 	bool on_hold;             /* held by an operator (reason JobHeldAdmin) */
 	int run_ix;               /* index in sim.run while running */

@@ -161,6 +161,7 @@ static int write_new_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 		arr_f0(&a[13], j->state >= JOB_COMPLETED ? j->end_wall : 0);
 		arr_ll0(&a[14], j->state >= JOB_COMPLETED ? j->exit_code : 0);
 		arr_ll(&a[15], j->priority);
+		((struct sim_job *)s->fresh.v[i])->w_priority = j->priority;
 		arr_ll(&a[16], (long long)j->time_limit);
 	}
 	return run_arrays(s, c, err,
@@ -192,6 +193,7 @@ static int write_changed_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 		arr_f0(&a[5], j->state >= JOB_COMPLETED ? j->end_wall : 0);
 		arr_ll0(&a[6], j->state >= JOB_COMPLETED ? j->exit_code : 0);
 		arr_ll(&a[7], j->priority);
+		j->w_priority = j->priority;
 	}
 	return run_arrays(s, c, err,
 		"UPDATE dcops.job j SET state = u.st::dcops.job_state, reason = u.rs, node_list = u.nl, "

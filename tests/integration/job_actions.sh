@@ -104,6 +104,10 @@ tick() { "$DCOPSD" --adapter sim --db "dbname=$SIMDB" --speed 600 --ticks "${1:-
 tick 3
 want "$SIMDB" "SELECT count(*) > 0 FROM dcops.job WHERE state IN ('pending', 'running') AND priority = 0" f
 want "$SIMDB" "SELECT count(DISTINCT time_limit) > 2 FROM dcops.job" t
+# rows written before 040 (priority 0) get their priority on the next tick
+S "UPDATE dcops.job SET priority = 0 WHERE state IN ('pending', 'running')" >/dev/null
+tick 1
+want "$SIMDB" "SELECT count(*) FROM dcops.job WHERE state IN ('pending', 'running') AND priority = 0" 0
 want "$SIMDB" "SELECT count(*) FROM dcops.job WHERE start_at IS NOT NULL AND time_limit < end_at - start_at" 0
 
 pend=$(S "SELECT id FROM dcops.job WHERE state = 'pending' ORDER BY gpus, id LIMIT 1")
