@@ -45,6 +45,9 @@ static const char *const verb_sql[] = {
 		"dcops.incident_link($1::bigint, $2::text[], $3::text[], $4)",
 	[ACTIONS_INCIDENT_RESOLVE] = RESULT_COLS
 		"dcops.incident_resolve($1::bigint, $2, $3::bigint, $4)",
+	[ACTIONS_JOB_CANCEL] = RESULT_COLS "dcops.job_cancel($1::bigint, $2, $3)",
+	[ACTIONS_JOB_HOLD] = RESULT_COLS "dcops.job_hold($1::bigint, $2, $3)",
+	[ACTIONS_JOB_RELEASE] = RESULT_COLS "dcops.job_release($1::bigint, $2, $3)",
 };
 
 /* SQLSTATE -> refusal kind; a code ending in "*" matches its class. */
@@ -240,6 +243,14 @@ void actions_call_incident(struct actions_call *c, enum actions_verb verb,
 	param_str(q, c->key);
 }
 
+void actions_call_job(struct actions_call *c, enum actions_verb verb, const struct actions_job_req *r)
+{
+	call_start(c, verb);
+	param_i64(&c->q, r->job, 0);
+	param_str(&c->q, r->reason);
+	param_str(&c->q, c->key);
+}
+
 void actions_query_free(struct actions_query *q)
 {
 	for (int i = 0; i < q->nparams; i++)
@@ -390,7 +401,9 @@ static const char list_sql[] =
 	" ORDER BY a.id DESC LIMIT $2::integer";
 
 /* --node finds the node's drains, resumes and diagnostic runs (020), and
- * with --tenant the incident work on incidents linked to them. */
+ * with --tenant the incident work on incidents linked to them; both find
+ * the cancels, holds and releases of the jobs that ran there or were
+ * theirs (040: the audit's before names the job's tenant and nodes). */
 static const char audit_sql[] =
 	"SELECT a.id, to_char(a.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), a.actor,"
 	"       coalesce(a.client_addr, ''), a.action, a.target, a.reason,"
@@ -399,10 +412,14 @@ static const char audit_sql[] =
 	" WHERE ($1::text IS NULL OR a.actor = $1)"
 	"   AND ($2::text IS NULL"
 	"        OR (a.action IN ('drain', 'resume', 'diag') AND $2 = ANY (string_to_array(a.target, ',')))"
+	"        OR (a.action IN ('job_cancel', 'job_hold', 'job_release')"
+	"            AND $2 = ANY (string_to_array(a.before->>'node_list', ',')))"
 	"        OR EXISTS (SELECT 1 FROM dcops.incident_node i JOIN dcops.node n ON n.id = i.node_id"
 	"                    WHERE i.incident_id = a.incident_id AND n.name = $2))"
 	"   AND ($3::text IS NULL"
 	"        OR (a.action IN ('quota_set', 'quota_revert') AND a.target = $3)"
+	"        OR (a.action IN ('job_cancel', 'job_hold', 'job_release')"
+	"            AND a.before->>'tenant_id' = (SELECT t.id::text FROM dcops.tenant t WHERE t.name = $3))"
 	"        OR EXISTS (SELECT 1 FROM dcops.incident_tenant i JOIN dcops.tenant t ON t.id = i.tenant_id"
 	"                    WHERE i.incident_id = a.incident_id AND t.name = $3))"
 	"   AND ($4::bigint IS NULL OR a.ts >= now() - make_interval(secs => $4::bigint))"

@@ -1,6 +1,7 @@
 /* actions.h — operator actions: calls to the SQL functions of
  * backend/sql/005_actions.sql (dcops.drain, dcops.resume, dcops.quota_set,
- * dcops.incident_*), their results and refusals, and the audit/outbox
+ * dcops.incident_*) and 040_job_actions.sql (dcops.job_cancel, _hold,
+ * _release), their results and refusals, and the audit/outbox
  * queries. Shared by the script commands (cli-actions.c, synchronous) and
  * the console (which sends the same text and parameters asynchronously).
  *
@@ -54,6 +55,9 @@ enum actions_verb {
 	ACTIONS_INCIDENT_NOTE,
 	ACTIONS_INCIDENT_LINK,
 	ACTIONS_INCIDENT_RESOLVE,
+	ACTIONS_JOB_CANCEL,
+	ACTIONS_JOB_HOLD,
+	ACTIONS_JOB_RELEASE,
 };
 
 struct actions_query {
@@ -103,6 +107,12 @@ struct actions_incident_req {
 	int64_t expected;        /* incident.op_version seen (ack, assign, sev, resolve) */
 };
 
+/* job cancel, hold and release (040_job_actions.sql). */
+struct actions_job_req {
+	int64_t job;
+	const char *reason;
+};
+
 struct actions_result {
 	int64_t *action_ids;     /* dcops.actions rows written (drain/resume/quota) */
 	size_t n_action_ids;
@@ -142,6 +152,8 @@ void actions_call_quota(struct actions_call *c, const struct actions_quota_req *
 /* verb is one of ACTIONS_INCIDENT_*. */
 void actions_call_incident(struct actions_call *c, enum actions_verb verb,
                            const struct actions_incident_req *r);
+/* verb is one of ACTIONS_JOB_*. */
+void actions_call_job(struct actions_call *c, enum actions_verb verb, const struct actions_job_req *r);
 void actions_call_free(struct actions_call *c);
 
 /* Decodes the one-row result of a call. -1 with err when it is not one. */

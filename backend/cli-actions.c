@@ -5,6 +5,7 @@
  *   dcops quota set TENANT gpus=N|gpu_hours=N|storage_tb=N... --reason TEXT
  *                       [--expires DUR] [--expect-version N]
  *   dcops incident open|ack|assign|sev|note|link|resolve ...
+ *   dcops job cancel|hold|release JOBID --reason TEXT
  *   dcops actions [--pending] [--limit N]
  *   dcops audit [--operator X] [--node N] [--tenant T] [--since DUR] [--limit N]
  * Exit 0 with what was recorded on stdout; 1 with one line on stderr when
@@ -562,6 +563,60 @@ int actions_incident_cmd(const struct dc_opts *o, int argc, char **argv)
 	}
 	actions_call_free(&c);
 	sb_free(&note);
+	args_free(&a);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static const struct job_sub {
+	struct cmd_def def;
+	enum actions_verb verb;
+	const char *done;   /* printed as "job N <done> = action M" */
+} job_subs[] = {
+	{ { "job cancel", "rK", "job cancel JOBID --reason TEXT" }, ACTIONS_JOB_CANCEL, "cancel recorded" },
+	{ { "job hold", "rK", "job hold JOBID --reason TEXT" }, ACTIONS_JOB_HOLD, "hold recorded" },
+	{ { "job release", "rK", "job release JOBID --reason TEXT" }, ACTIONS_JOB_RELEASE, "release recorded" },
+};
+
+static const struct cmd_def job_def = { "job", "", "job cancel|hold|release JOBID --reason TEXT" };
+
+int actions_job_cmd(const struct dc_opts *o, int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(&job_def, "name a sub-command");
+	const struct job_sub *s = NULL;
+	for (size_t i = 0; i < DC_ARRAY_LEN(job_subs); i++)
+		if (strcmp(argv[1], job_subs[i].def.name + strlen("job ")) == 0)
+			s = &job_subs[i];
+	if (!s)
+		return usage(&job_def, "unknown sub-command '%.40s'", argv[1]);
+	struct cli_args a;
+	struct actions_job_req req = {0};
+	int rc = args_parse(&s->def, argc - 1, argv + 1, &a);
+	if (rc == 0 && a.n_pos != 1)
+		rc = usage(&s->def, "name one job id");
+	if (rc == 0 && parse_int(a.pos[0], 1, INT64_MAX, &req.job) != 0)
+		rc = usage(&s->def, "'%.40s' is not a job id", a.pos[0]);
+	if (rc == 0 && !a.reason)
+		rc = usage(&s->def, "--reason is required");
+	req.reason = a.reason;
+	struct actions_call c = {0};
+	struct actions_result res;
+	if (rc == 0)
+		rc = call_init(&s->def, &a, &c);
+	if (rc == 0) {
+		actions_call_job(&c, s->verb, &req);
+		rc = run_call(&s->def, o, &c, &res);
+	}
+	if (rc == 0) {
+		char what[128];
+		snprintf(what, sizeof what, "job %lld %s = action %lld; pending until the adapter applies it",
+		         (long long)req.job, s->done, (long long)(res.n_action_ids ? res.action_ids[0] : 0));
+		print_recorded(&res, what);
+		actions_result_free(&res);
+	}
+	actions_call_free(&c);
 	args_free(&a);
 	return rc;
 }

@@ -14,6 +14,7 @@ int actions_drain_cmd(const struct dc_opts *o, int argc, char **argv);    /* dra
 int actions_resume_cmd(const struct dc_opts *o, int argc, char **argv);   /* resume */
 int actions_quota_cmd(const struct dc_opts *o, int argc, char **argv);    /* quota set */
 int actions_incident_cmd(const struct dc_opts *o, int argc, char **argv); /* incident ... */
+int actions_job_cmd(const struct dc_opts *o, int argc, char **argv);      /* job cancel|hold|release */
 int actions_list_cmd(const struct dc_opts *o, int argc, char **argv);     /* actions */
 int actions_audit_cmd(const struct dc_opts *o, int argc, char **argv);    /* audit */
 /* cli-report.c: shifts and the handover report */

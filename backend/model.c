@@ -64,6 +64,11 @@ ENUM_FNS(sched, enum dc_sched, sched_names)
 ENUM_FNS(admin, enum dc_admin, admin_names)
 ENUM_FNS(health, enum dc_health, health_names)
 ENUM_FNS(job_state, enum dc_job_state, job_state_names)
+
+bool dc_job_held(const struct dc_job *j)
+{
+	return j->state == DC_JOB_PENDING && j->reason && strncmp(j->reason, "JobHeld", 7) == 0;
+}
 ENUM_FNS(inc_state, enum dc_inc_state, inc_state_names)
 ENUM_FNS(action_status, enum dc_action_status, action_status_names)
 #undef ENUM_FNS

@@ -121,6 +121,8 @@ struct dc_job {
 	int gpus, nodes;
 	enum dc_job_state state;
 	int64_t submit_at, start_at, end_at;
+	int64_t time_limit_s;     /* the wall limit asked for, seconds */
+	int64_t priority;         /* 040_job_actions.sql: higher starts first; 0 while held */
 };
 struct dc_incident {
 	int64_t id, version, drill_id;
@@ -164,6 +166,10 @@ struct dc_drill_run {
 	double speed;
 	int64_t started_at, ended_at;
 };
+
+/* Whether a job is held, as Slurm reports it (040_job_actions.sql):
+ * pending with reason JobHeldAdmin or JobHeldUser. */
+bool dc_job_held(const struct dc_job *j);
 
 /* Whether the scheduler can place a job on the node now: active (not
  * draining or drained), not down or unknown, health not failed. The

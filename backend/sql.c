@@ -139,7 +139,9 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_job, "node_list", C_STR, node_list), COL(dc_job, "reason", C_STR, reason),
 		COL(dc_job, "gpus", C_INT, gpus), COL(dc_job, "nodes", C_INT, nodes),
 		COL(dc_job, "state", C_JOB, state), COL(dc_job, "submit_at", C_TIME, submit_at),
-		COL(dc_job, "start_at", C_TIME, start_at), COL(dc_job, "end_at", C_TIME, end_at)),
+		COL(dc_job, "start_at", C_TIME, start_at), COL(dc_job, "end_at", C_TIME, end_at),
+		COL(dc_job, "extract(epoch FROM time_limit)::bigint", C_I64, time_limit_s),
+		COL(dc_job, "priority", C_I64, priority)),
 		" WHERE state IN ('pending', 'running') OR id IN (SELECT id FROM dcops.job"
 		" WHERE end_at > now() - make_interval(secs => " SQL_XSTR(SQL_JOB_KEEP_S) ")"
 		" AND state NOT IN ('pending', 'running')"

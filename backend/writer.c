@@ -50,6 +50,8 @@ static const enum actions_verb verb_map[] = {
 	[WRITER_INC_ACK] = ACTIONS_INCIDENT_ACK, [WRITER_INC_ASSIGN] = ACTIONS_INCIDENT_ASSIGN,
 	[WRITER_INC_SEV] = ACTIONS_INCIDENT_SEV, [WRITER_INC_NOTE] = ACTIONS_INCIDENT_NOTE,
 	[WRITER_INC_LINK] = ACTIONS_INCIDENT_LINK, [WRITER_INC_RESOLVE] = ACTIONS_INCIDENT_RESOLVE,
+	[WRITER_JOB_CANCEL] = ACTIONS_JOB_CANCEL, [WRITER_JOB_HOLD] = ACTIONS_JOB_HOLD,
+	[WRITER_JOB_RELEASE] = ACTIONS_JOB_RELEASE,
 };
 
 const char *writer_refusal_name(enum writer_refusal r)
@@ -442,6 +444,11 @@ static void build(struct actions_call *c, const struct writer_req *r)
 			.gpu_hours = r->gpu_hours, .storage_tb = r->storage_tb, .reason = r->reason,
 			.expires_at = r->expires_at, .expected = r->version };
 		actions_call_quota(c, &q);
+		return;
+	}
+	if (r->verb >= WRITER_JOB_CANCEL && r->verb <= WRITER_JOB_RELEASE) {
+		struct actions_job_req q = { .job = r->id, .reason = r->reason };
+		actions_call_job(c, verb_map[r->verb], &q);
 		return;
 	}
 	struct actions_incident_req q = { .id = r->id, .sev = r->sev, .text = r->text,

@@ -42,6 +42,7 @@ enum writer_verb {
 	WRITER_DRAIN, WRITER_RESUME, WRITER_QUOTA,
 	WRITER_INC_OPEN, WRITER_INC_ACK, WRITER_INC_ASSIGN, WRITER_INC_SEV,
 	WRITER_INC_NOTE, WRITER_INC_LINK, WRITER_INC_RESOLVE,
+	WRITER_JOB_CANCEL, WRITER_JOB_HOLD, WRITER_JOB_RELEASE,
 	WRITER_SHIFT_START, WRITER_SHIFT_END, WRITER_NOTE_SET, WRITER_SIGN_OFF,
 	WRITER_DRILL_START, WRITER_DRILL_STOP,
 };
@@ -59,6 +60,7 @@ enum writer_verb {
  *   inc_note  id, text
  *   inc_link  id, nodes, tenants
  *   inc_resolve id, text (summary), version
+ *   job_cancel, job_hold, job_release  id (the job), reason
  *   shift_start, shift_end  (nothing: the caller's own shift)
  *   note_set  id (shift; 0: the caller's open shift or the rota's), text (body)
  *   sign_off  id (shift; 0: the latest)

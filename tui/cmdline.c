@@ -83,16 +83,6 @@ static bool prefix_ci(const char *s, const char *prefix)
 	return true;
 }
 
-bool filter_match(const char *pattern, const char *text)
-{
-	bool negate = pattern[0] == '!';
-	if (negate)
-		pattern++;
-	if (!pattern[0])
-		return true;
-	return contains_ci(text ? text : "", pattern) != negate;
-}
-
 static const struct command {
 	const char *name;
 	const char *aliases[3];

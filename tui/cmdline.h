@@ -4,8 +4,8 @@
  * parsed against a const command table (names, aliases, argument kind)
  * into a verb the app executes; Tab completes command names and, after a
  * command, its argument (partitions, tenants, themes) from a lister the
- * app supplies. Filters are case-insensitive substrings; a leading `!`
- * keeps the rows that do NOT match.
+ * app supplies. What a filter line matches is filter.h's (substrings,
+ * `!`, and key:value fields).
  *
  * Ownership: all buffers are the caller's; the command table is const. */
 #ifndef DCOPS_CMDLINE_H
@@ -25,9 +25,6 @@ void line_set(struct line *l, const char *s);
 bool line_insert(struct line *l, uint32_t cp);   /* false when full or a control */
 void line_backspace(struct line *l);             /* one character */
 void line_kill_word(struct line *l);             /* C-w */
-
-/* Empty pattern matches everything. */
-bool filter_match(const char *pattern, const char *text);
 
 enum cmd_verb { CMD_NODES, CMD_JOBS, CMD_QUEUES, CMD_TENANTS, CMD_TENANT, CMD_INCIDENTS,
 	CMD_THEME, CMD_QUIT, CMD_HELP, CMD_DIAG, CMD_AUDIT, CMD_HANDOVER, CMD_DRILL };

@@ -62,6 +62,9 @@
 	X(DRAIN, "drain", "drain the node, the marked nodes or the rack: reason, blast radius, confirm", "drain") \
 	X(RESUME, "resume", "resume drained nodes (reason, confirm)", "resume") \
 	X(QUOTA, "quota", "adjust the tenant's quota: GPUs, GPU-hours, storage, optional expiry", "quota") \
+	X(JOB_CANCEL, "job.cancel", "cancel the job: it ends now and frees its GPUs (reason, confirm)", "cancel") \
+	X(JOB_HOLD, "job.hold", "hold a pending job: it will not start until released (reason, confirm)", "hold") \
+	X(JOB_RELEASE, "job.release", "release a held job: it may start again (reason, confirm)", "release") \
 	X(INC_OPEN, "incident.open", "open an incident (from a node: linked to it)", "open") \
 	X(INC_ACK, "incident.ack", "acknowledge the incident: take ownership", "ack") \
 	X(INC_ASSIGN, "incident.assign", "assign the incident to an operator", NULL) \

@@ -21,7 +21,7 @@ struct op {
 	char **names;              /* their names */
 	int64_t *versions;         /* their admin_version */
 	size_t n;
-	int64_t tenant, incident, version;
+	int64_t tenant, incident, version, job;
 	char scope[96];
 	/* field indexes (-1 when absent) */
 	int f_reason, f_incident, f_resume, f_gpus, f_hours, f_storage, f_expires;
@@ -219,6 +219,7 @@ static struct op *op_new(enum key_action a, const struct view_target *t)
 	p->act = a;
 	p->tenant = t->tenant;
 	p->incident = t->incident;
+	p->job = t->job;
 	p->shift = t->shift;
 	p->drill = t->drill;
 	snprintf(p->scope, sizeof p->scope, "%s", t->scope);
@@ -469,6 +470,22 @@ static void done_incident(struct ops *o, struct op *p, const struct dialog *d)
 	words_free(tenants, nt);
 }
 
+static bool is_job_act(enum key_action a)
+{
+	return a == KA_JOB_CANCEL || a == KA_JOB_HOLD || a == KA_JOB_RELEASE;
+}
+
+static void done_job(struct ops *o, struct op *p, const struct dialog *d)
+{
+	struct writer_req r = { .id = p->job, .reason = dialog_value(d, p->f_reason),
+		.verb = p->act == KA_JOB_CANCEL ? WRITER_JOB_CANCEL
+		        : p->act == KA_JOB_HOLD ? WRITER_JOB_HOLD : WRITER_JOB_RELEASE };
+	char what[96];
+	snprintf(what, sizeof what, "%s job %lld", keys_action_name(p->act) + strlen("job."),
+	         (long long)p->job);
+	send(o, &r, what);
+}
+
 static void done_shift_drill(struct ops *o, struct op *p, const struct dialog *d)
 {
 	struct writer_req r = { .id = p->act == KA_DRILL_STOP ? p->drill : p->shift };
@@ -513,6 +530,8 @@ static void op_done(void *ud, const struct dialog *d, enum dialog_answer ans)
 			done_nodes(o, p, d);
 		else if (p->act == KA_QUOTA)
 			done_quota(o, p, d);
+		else if (is_job_act(p->act))
+			done_job(o, p, d);
 		else if (p->act >= KA_SHIFT && p->act <= KA_DRILL_STOP)
 			done_shift_drill(o, p, d);
 		else
@@ -659,6 +678,83 @@ static void fmt_num(double v, char *buf, size_t n)
 		snprintf(buf, n, "%.2f", v);
 }
 
+static int by_submit(const void *pa, const void *pb)
+{
+	const struct dc_job *a = *(const struct dc_job *const *)pa, *b = *(const struct dc_job *const *)pb;
+	if (a->submit_at != b->submit_at)
+		return a->submit_at < b->submit_at ? -1 : 1;
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Which of the tenant's pending jobs the new limit would let start: in
+ * submit order, each that fits in the limit minus the GPUs running (and
+ * those taken before it). Held jobs and a spent budget start nothing. The
+ * quota is not the only gate: placement needs free GPUs, so the free GPUs
+ * of their partitions are said beside them. */
+static void quota_starts(struct ops *o, const struct dc_tenant *t, const struct dc_quota *q, double g,
+                         double h, struct dialog *d)
+{
+	if (!t->jobs_pending)
+		return;
+	size_t nj = model_count(o->m, DC_T_JOB), n = 0, held = 0;
+	const struct dc_job **pend = xcalloc((size_t)t->jobs_pending + 1, sizeof *pend);
+	for (size_t i = 0; i < nj && n < (size_t)t->jobs_pending; i++) {
+		const struct dc_job *j = model_row(o->m, DC_T_JOB, i);
+		if (j->tenant_id != t->id || j->state != DC_JOB_PENDING)
+			continue;
+		if (dc_job_held(j))
+			held++;
+		else
+			pend[n++] = j;
+	}
+	qsort(pend, n, sizeof *pend, by_submit);
+	int limit = g > 0 ? (int)g : 0, room = limit - t->gpus_running, gpus = 0;
+	size_t fit = 0;
+	char list[256] = "", parts[160] = "";
+	int64_t seen_part[LIST_MAX] = { 0 };
+	size_t nparts = 0;
+	bool spent = h > 0 && q->gpu_hours_used >= h; /* 0: no budget, as the scheduler reads it */
+	for (size_t i = 0; i < n && !spent; i++) {
+		if (pend[i]->gpus > room)
+			continue;
+		room -= pend[i]->gpus;
+		gpus += pend[i]->gpus;
+		if (fit++ < LIST_MAX) {
+			size_t len = strlen(list);
+			snprintf(list + len, sizeof list - len, "%s#%lld %d GPU%s", len ? ", " : "",
+			         (long long)pend[i]->id, pend[i]->gpus, pend[i]->gpus == 1 ? "" : "s");
+		}
+		size_t k = 0;
+		while (k < nparts && seen_part[k] != pend[i]->partition_id)
+			k++;
+		const struct dc_partition *pt = model_partition(o->m, pend[i]->partition_id);
+		if (k == nparts && nparts < LIST_MAX && pt) {
+			seen_part[nparts++] = pt->id;
+			size_t len = strlen(parts);
+			snprintf(parts + len, sizeof parts - len, "%s%s %d", len ? ", " : "", pt->name, pt->gpus_free);
+		}
+	}
+	free(pend);
+	char heldw[80] = "";
+	if (held)
+		snprintf(heldw, sizeof heldw, "; %zu held, waiting for a release", held);
+	if (spent || !n) {
+		dialog_body_addf(d, spent ? THEME_WARN : THEME_DIM, "At %d GPUs: no pending job starts%s%s", limit,
+		                 spent ? ": the GPU-hour budget is spent" : "", heldw);
+		return;
+	}
+	if (!fit) {
+		dialog_body_addf(d, THEME_DIM, "At %d GPUs: none of %zu pending job%s fits (%d GPU%s running)%s",
+		                 limit, n, n == 1 ? "" : "s", t->gpus_running, t->gpus_running == 1 ? "" : "s",
+		                 heldw);
+		return;
+	}
+	dialog_body_addf(d, THEME_OK, "At %d GPUs: %zu pending job%s (%d GPU%s) could start: %s%s", limit, fit,
+	                 fit == 1 ? "" : "s", gpus, gpus == 1 ? "" : "s", list,
+	                 fit > LIST_MAX ? " …" : "");
+	dialog_body_addf(d, THEME_DIM, "if the scheduler finds free GPUs for them (free now: %s)%s", parts, heldw);
+}
+
 static void quota_body(void *ud, struct dialog *d)
 {
 	struct ops *o = ud;
@@ -694,6 +790,7 @@ static void quota_body(void *ud, struct dialog *d)
 	if (q->expires_at)
 		dialog_body_addf(d, THEME_DIM, "The current limits are time-boxed: they revert in %lld min",
 		                 (long long)((q->expires_at - o->now) / 60));
+	quota_starts(o, t, q, g, h, d);
 	if ((int)g < t->gpus_running)
 		dialog_body_addf(d, THEME_QUOTA_OVER,
 		                 "Below current use (%d %s running): running jobs keep running; new"
@@ -737,6 +834,71 @@ static int open_quota(struct ops *o, struct op *p, struct dc_err *err)
 	dialog_buttons(d, "Apply", "No");
 	dialog_on_update(d, quota_body);
 	quota_body(o, d);
+	dialog_host_push(o->host, d);
+	return 0;
+}
+
+/* ---- jobs ---- */
+
+/* What the server would refuse, said before the dialog opens: an ended
+ * job, holding a running or held job, releasing one that is not held, a
+ * big running job cancelled without dcops_admin (guard.job_cancel_gpus). */
+static int job_refusal(struct ops *o, const struct op *p, const struct dc_job *j, struct dc_err *err)
+{
+	long long id = (long long)j->id;
+	if (j->state != DC_JOB_PENDING && j->state != DC_JOB_RUNNING)
+		return dc_err_set(err, "job %lld has ended (%s): nothing to %s", id, dc_job_state_name(j->state),
+		                  keys_action_name(p->act) + strlen("job."));
+	if (p->act == KA_JOB_HOLD && j->state == DC_JOB_RUNNING)
+		return dc_err_set(err, "job %lld is running: only a pending job can be held (C cancels it)", id);
+	if (p->act == KA_JOB_HOLD && dc_job_held(j))
+		return dc_err_set(err, "job %lld is already held (U releases it)", id);
+	if (p->act == KA_JOB_RELEASE && !dc_job_held(j))
+		return dc_err_set(err, "job %lld is not held: nothing to release", id);
+	const char *g = model_setting(o->m, "guard.job_cancel_gpus");
+	int big = g ? atoi(g) : 64;
+	if (p->act == KA_JOB_CANCEL && j->state == DC_JOB_RUNNING && j->gpus >= big && !o->admin)
+		return dc_err_set(err, "job %lld runs on %d GPUs: cancelling a running job of %d or more needs "
+		                  "dcops_admin", id, j->gpus, big);
+	return 0;
+}
+
+static int open_job(struct ops *o, struct op *p, struct dc_err *err)
+{
+	const struct dc_job *j = p->job ? model_get(o->m, DC_T_JOB, p->job) : NULL;
+	if (!j)
+		return dc_err_set(err, "no job under the cursor");
+	if (job_refusal(o, p, j, err) == -1)
+		return -1;
+	static const char *const verbs[] = { [KA_JOB_CANCEL] = "Cancel", [KA_JOB_HOLD] = "Hold",
+	                                     [KA_JOB_RELEASE] = "Release" };
+	char title[96], dur[16];
+	snprintf(title, sizeof title, "%s job %lld", verbs[p->act], (long long)j->id);
+	struct dialog *d = op_dialog(o, p, title);
+	dialog_body_addf(d, THEME_TEXT, "%s  tenant %s  user %s", j->name ? j->name : "",
+	                 tenant_name(o->m, j->tenant_id), j->user_name ? j->user_name : "");
+	bool running = j->state == DC_JOB_RUNNING;
+	fmt_dur(o->now - (running ? j->start_at : j->submit_at), dur, sizeof dur);
+	dialog_body_addf(d, THEME_TEXT, "%d GPU%s, %s for %s%s%s", j->gpus, j->gpus == 1 ? "" : "s",
+	                 running ? "running" : dc_job_held(j) ? "held" : "pending", dur,
+	                 running ? " on " : j->reason && j->reason[0] ? ", reason " : "",
+	                 running ? j->node_list : j->reason ? j->reason : "");
+	switch (p->act) {
+	case KA_JOB_CANCEL:
+		dialog_body_add(d, THEME_WARN, running ? "Ends the job now and frees its GPUs; work since its last "
+		                "checkpoint is lost." : "Removes the job from the queue: it never starts.");
+		dialog_buttons(d, "Cancel job", "No");
+		break;
+	case KA_JOB_HOLD:
+		dialog_body_add(d, THEME_TEXT, "The job stays pending (JobHeldAdmin) and does not start until released.");
+		dialog_buttons(d, "Hold", "No");
+		break;
+	default:
+		dialog_body_add(d, THEME_TEXT, "The job may start again when GPUs and its tenant's quota allow.");
+		dialog_buttons(d, "Release", "No");
+		break;
+	}
+	p->f_reason = dialog_add_text(d, "Reason", "", DIALOG_REQUIRED, "a few words: why");
 	dialog_host_push(o->host, d);
 	return 0;
 }
@@ -1003,6 +1165,8 @@ int ops_start(struct ops *o, enum key_action a, const struct view_target *t, int
 			rc = open_drain(o, p, err);
 	} else if (a == KA_QUOTA) {
 		rc = open_quota(o, p, err);
+	} else if (is_job_act(a)) {
+		rc = open_job(o, p, err);
 	} else if (a == KA_SHIFT || a == KA_HANDOVER_NOTE || a == KA_SIGN_OFF) {
 		rc = open_handover(o, p, err);
 	} else if (a == KA_DRILL_START || a == KA_DRILL_STOP) {

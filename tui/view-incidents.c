@@ -108,6 +108,44 @@ static void inc_cell(const void *ud, int64_t id, int col, char *buf, size_t n, e
 	}
 }
 
+/* ---- filter fields (filter.h) ---- */
+
+static void inc_f_state(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	const struct dc_incident *i = row;
+	char sev[8];
+	filter_put(ft, "state", dc_inc_state_name(i->state));
+	snprintf(sev, sizeof sev, "%d", i->sev);
+	filter_put(ft, "sev", sev);
+	filter_put(ft, "owner", i->owner && i->owner[0] ? i->owner : "none");
+}
+
+static void inc_f_links(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	const struct dc_incident *i = row;
+	const char *lists[][2] = { { "node", i->nodes }, { "tenant", i->tenants } };
+	for (size_t k = 0; k < DC_ARRAY_LEN(lists); k++) {
+		for (const char *p = lists[k][1] ? lists[k][1] : ""; *p;) {
+			size_t len = strcspn(p, " ");
+			char name[256];
+			if (len && len < sizeof name) {
+				memcpy(name, p, len);
+				name[len] = '\0';
+				filter_put(ft, lists[k][0], name);
+			}
+			p += len + (p[len] == ' ');
+		}
+	}
+}
+
+static const struct filter_field inc_fields[] = {
+	{ "state sev owner", "triggered, acknowledged, mitigated, resolved; 1-5; a role or none",
+	  inc_f_state },
+	{ "node tenant", "a linked node or tenant", inc_f_links },
+};
+
 static void rebuild(struct incidents *v, const struct dc_model *m)
 {
 	table_begin(&v->t);
@@ -116,11 +154,13 @@ static void rebuild(struct incidents *v, const struct dc_model *m)
 		const struct dc_incident *i = model_row(m, DC_T_INCIDENT, k);
 		if (i->state == DC_INC_RESOLVED && !v->resolved)
 			continue;
-		char hay[1024] = "";
-		if (table_filtering(&v->t))
-			snprintf(hay, sizeof hay, "#%lld S%d %s %s %s %s %s", (long long)i->id, i->sev,
+		char hay[1024] = "", words[896];
+		if (table_filtering(&v->t)) {
+			snprintf(words, sizeof words, "#%lld S%d %s %s %s %s %s", (long long)i->id, i->sev,
 			         dc_inc_state_name(i->state), i->owner ? i->owner : "",
 			         i->title ? i->title : "", i->impact ? i->impact : "", i->drill_id ? "drill" : "");
+			filter_row_text(hay, sizeof hay, words, inc_fields, DC_ARRAY_LEN(inc_fields), NULL, i);
+		}
 		table_add(&v->t, i->id, hay);
 	}
 	table_end(&v->t, inc_cmp, v);

@@ -249,13 +249,41 @@ static void node_cell(const void *ud, int64_t id, int col, char *buf, size_t n, 
 	}
 }
 
+/* A node has an admin, a scheduler and a health state at once: state:
+ * matches any of them (drained, draining, down, idle, mixed, allocated,
+ * failed, warn), active when not draining or drained. */
+static void node_f_state(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	const struct dc_node *nd = row;
+	filter_put(ft, "state", dc_admin_name(nd->admin));
+	filter_put(ft, "state", dc_sched_name(nd->sched));
+	if (nd->health != DC_HEALTH_OK)
+		filter_put(ft, "state", nd->health == DC_HEALTH_FAIL ? "failed" : "warn");
+}
+
+static void node_f_place(struct filter_text *ft, const void *ud, const void *row)
+{
+	const struct dc_node *nd = row;
+	filter_put(ft, "part", part_name(ud, nd->partition_id));
+	filter_put(ft, "rack", rack_name(ud, nd->rack_id));
+	filter_put(ft, "model", nd->model);
+	filter_put(ft, "health", dc_health_name(nd->health));
+}
+
+static const struct filter_field node_fields[] = {
+	{ "state", "active, draining, drained, idle, mixed, allocated, down, failed, warn", node_f_state },
+	{ "part rack model health", "where it is, what it is, its health", node_f_place },
+};
+
 /* What the filter matches a node against. */
 static void node_hay(const struct dc_model *m, const struct dc_node *nd, char *buf, size_t n)
 {
-	char st[256];
+	char st[256], words[512];
 	state_text(nd, st, sizeof st);
-	snprintf(buf, n, "%s %s %s %s %s %s", nd->name, part_name(m, nd->partition_id),
+	snprintf(words, sizeof words, "%s %s %s %s %s %s", nd->name, part_name(m, nd->partition_id),
 	         rack_name(m, nd->rack_id), st, dc_health_name(nd->health), nd->model ? nd->model : "");
+	filter_row_text(buf, n, words, node_fields, DC_ARRAY_LEN(node_fields), m, nd);
 }
 
 static bool node_row(const void *ud, int64_t id, char *buf, size_t n)
@@ -375,7 +403,7 @@ static void rebuild(struct nodes *v, const struct dc_model *m)
 	size_t n = model_count(m, DC_T_NODE);
 	for (size_t i = 0; i < n; i++) {
 		const struct dc_node *nd = model_row(m, DC_T_NODE, i);
-		char hay[512] = "";
+		char hay[768] = "";
 		if (table_filtering(&v->t))
 			node_hay(m, nd, hay, sizeof hay);
 		table_add(&v->t, nd->id, hay);

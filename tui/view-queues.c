@@ -31,16 +31,20 @@ static const struct table_col part_cols[P_COUNT] = {
 	[P_REASONS] = { "PENDING REASONS", 10, COL_FLEX },
 };
 
-enum { J_ID, J_TENANT, J_USER, J_GPUS, J_STATE, J_ELAPSED, J_NAME, J_REASON, J_COUNT };
+/* At 80 columns everything but NAME fits; REASON/NODES is squeue's
+ * NODELIST(REASON): why a pending job waits, where a running one runs. */
+enum { J_ID, J_TENANT, J_USER, J_GPUS, J_STATE, J_ELAPSED, J_LIMIT, J_PRIO, J_NAME, J_WHERE, J_COUNT };
 static const struct table_col job_cols[J_COUNT] = {
-	[J_ID] = { "JOB", 8, COL_RIGHT },
-	[J_TENANT] = { "TENANT", 16, 0 },
-	[J_USER] = { "USER", 10, 0 },
+	[J_ID] = { "JOB", 7, COL_RIGHT },
+	[J_TENANT] = { "TENANT", 14, 0 },
+	[J_USER] = { "USER", 8, 0 },
 	[J_GPUS] = { "GPUS", 5, COL_RIGHT },
-	[J_STATE] = { "STATE", 9, 0 },
-	[J_ELAPSED] = { "TIME", 7, COL_RIGHT },
+	[J_STATE] = { "STATE", 8, 0 },
+	[J_ELAPSED] = { "TIME", 6, COL_RIGHT },
+	[J_LIMIT] = { "LIMIT", 6, COL_RIGHT },
+	[J_PRIO] = { "PRIO", 5, COL_RIGHT },
 	[J_NAME] = { "NAME", 16, COL_WIDE },
-	[J_REASON] = { "REASON", 10, COL_FLEX },
+	[J_WHERE] = { "REASON/NODES", 10, COL_FLEX },
 };
 
 struct reasons {
@@ -179,6 +183,13 @@ static int64_t job_since(const struct dc_job *j)
 	return j->start_at ? j->start_at : INT64_MAX;
 }
 
+/* A pending job's reason, else the nodes it runs (or ran) on. */
+static const char *job_where(const struct dc_job *j)
+{
+	const char *r = j->reason ? j->reason : "", *nodes = j->node_list ? j->node_list : "";
+	return j->state == DC_JOB_PENDING || !nodes[0] ? r : nodes;
+}
+
 static int job_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 {
 	const struct queues *v = ud;
@@ -190,8 +201,10 @@ static int job_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 	case J_GPUS: return cmp_i64(a->gpus, b->gpus);
 	case J_STATE: return cmp_i64(a->state, b->state);
 	case J_ELAPSED: return cmp_i64(job_since(b), job_since(a));
+	case J_LIMIT: return cmp_i64(a->time_limit_s, b->time_limit_s);
+	case J_PRIO: return cmp_i64(a->priority, b->priority);
 	case J_NAME: return text_natcmp(a->name, b->name);
-	case J_REASON: return strcmp(a->reason ? a->reason : "", b->reason ? b->reason : "");
+	case J_WHERE: return strcmp(job_where(a), job_where(b));
 	default: return 0;
 	}
 }
@@ -207,8 +220,13 @@ static void job_cell(const void *ud, int64_t id, int col, char *buf, size_t n, e
 	case J_GPUS: snprintf(buf, n, "%d", j->gpus); break;
 	case J_STATE: snprintf(buf, n, "%s", dc_job_state_name(j->state)); *el = job_el(j->state); break;
 	case J_ELAPSED: fmt_dur(job_time(j, v->now), buf, n); break;
+	case J_LIMIT: fmt_dur(j->time_limit_s, buf, n); *el = THEME_DIM; break;
+	case J_PRIO: snprintf(buf, n, "%lld", (long long)j->priority); *el = THEME_DIM; break;
 	case J_NAME: snprintf(buf, n, "%s", j->name ? j->name : ""); *el = THEME_DIM; break;
-	case J_REASON: snprintf(buf, n, "%s", j->reason ? j->reason : ""); *el = THEME_DIM; break;
+	case J_WHERE:
+		snprintf(buf, n, "%s", job_where(j));
+		*el = dc_job_held(j) ? THEME_WARN : THEME_DIM;
+		break;
 	default: break;
 	}
 }
@@ -262,15 +280,110 @@ static void build_reasons(struct queues *v, const struct dc_model *m)
 	free(rc);
 }
 
+/* ---- filter fields (filter.h) ---- */
+
+static void part_f_name(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	filter_put(ft, "part", ((const struct dc_partition *)row)->name);
+}
+
+static void part_f_model(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	filter_put(ft, "model", ((const struct dc_partition *)row)->gpu_model);
+}
+
+/* A partition is "blocked" while jobs wait and no GPU is free for them. */
+static void part_f_state(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	const struct dc_partition *p = row;
+	filter_put(ft, "state", p->jobs_pending && p->gpus_free == 0 ? "blocked" : p->jobs_pending ? "queued" : "idle");
+}
+
+static const struct filter_field part_fields[] = {
+	{ "part", "the partition's name", part_f_name },
+	{ "model", "its GPU model", part_f_model },
+	{ "state", "blocked (jobs wait, nothing free), queued, idle", part_f_state },
+};
+
+static void job_f_id(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)((const struct dc_job *)row)->id);
+	filter_put(ft, "id", id);
+}
+
+/* Held jobs are "held" as well as "pending", as squeue's reason says. */
+static void job_f_state(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	const struct dc_job *j = row;
+	filter_put(ft, "state", dc_job_state_name(j->state));
+	if (dc_job_held(j))
+		filter_put(ft, "state", "held");
+}
+
+static void job_f_tenant(struct filter_text *ft, const void *ud, const void *row)
+{
+	const struct dc_job *j = row;
+	char id[24];
+	filter_put(ft, "tenant", tenant_name(ud, j->tenant_id));
+	snprintf(id, sizeof id, "%lld", (long long)j->tenant_id);
+	filter_put(ft, "account", id);
+}
+
+static void job_f_user(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	filter_put(ft, "user", ((const struct dc_job *)row)->user_name);
+}
+
+static void job_f_reason(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	filter_put(ft, "reason", ((const struct dc_job *)row)->reason);
+}
+
+/* One field per node of the job's node list ("a,b"). */
+static void job_f_node(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	const char *nl = ((const struct dc_job *)row)->node_list;
+	for (const char *p = nl ? nl : ""; *p;) {
+		size_t len = strcspn(p, ",");
+		char name[128];
+		if (len < sizeof name) {
+			memcpy(name, p, len);
+			name[len] = '\0';
+			filter_put(ft, "node", name);
+		}
+		p += len + (p[len] == ',');
+	}
+}
+
+static const struct filter_field job_fields[] = {
+	{ "id", "the job id", job_f_id },
+	{ "state", "pending, running, held, completed, failed, cancelled, timeout, node_fail", job_f_state },
+	{ "tenant account", "the tenant's name; its account id", job_f_tenant },
+	{ "user", "the submitting user", job_f_user },
+	{ "reason", "why it waits: Resources, Priority, QuotaExceeded, JobHeldAdmin ...", job_f_reason },
+	{ "node", "a node it runs on", job_f_node },
+};
+
 static void rebuild_parts(struct queues *v, const struct dc_model *m)
 {
 	table_begin(&v->parts);
 	size_t np = model_count(m, DC_T_PARTITION);
 	for (size_t i = 0; i < np; i++) {
 		const struct dc_partition *p = model_row(m, DC_T_PARTITION, i);
-		char hay[512] = "";
-		if (table_filtering(&v->parts))
-			snprintf(hay, sizeof hay, "%s %s %s", p->name, p->gpu_model, reasons_of(v, p->id));
+		char hay[640] = "", words[512];
+		if (table_filtering(&v->parts)) {
+			snprintf(words, sizeof words, "%s %s %s", p->name, p->gpu_model, reasons_of(v, p->id));
+			filter_row_text(hay, sizeof hay, words, part_fields, DC_ARRAY_LEN(part_fields), m, p);
+		}
 		table_add(&v->parts, p->id, hay);
 	}
 	table_end(&v->parts, part_cmp, v);
@@ -279,9 +392,11 @@ static void rebuild_parts(struct queues *v, const struct dc_model *m)
 /* What the filter matches a job against. */
 static void job_hay(const struct dc_model *m, const struct dc_job *j, char *buf, size_t n)
 {
-	snprintf(buf, n, "%lld %s %s %s %s %s", (long long)j->id, tenant_name(m, j->tenant_id),
+	char words[512];
+	snprintf(words, sizeof words, "%lld %s %s %s %s %s %s", (long long)j->id, tenant_name(m, j->tenant_id),
 	         j->user_name ? j->user_name : "", dc_job_state_name(j->state), j->name ? j->name : "",
-	         j->reason ? j->reason : "");
+	         j->reason ? j->reason : "", j->node_list ? j->node_list : "");
+	filter_row_text(buf, n, words, job_fields, DC_ARRAY_LEN(job_fields), m, j);
 }
 
 /* The list holds the partition's pending and running jobs. */
@@ -311,7 +426,7 @@ static void rebuild_jobs(struct queues *v, const struct dc_model *m)
 		const struct dc_job *j = model_row(m, DC_T_JOB, i);
 		if (!job_listed(v, j))
 			continue;
-		char hay[768] = "";
+		char hay[1024] = "";
 		if (table_filtering(&v->jobs))
 			job_hay(m, j, hay, sizeof hay);
 		table_add(&v->jobs, j->id, hay);
@@ -381,6 +496,33 @@ static void queues_on_change(void *p, unsigned mask, const struct view_ctx *c)
 	v->seq = model_log_seq(c->m);
 }
 
+/* The operators' cancels, holds and releases of the job, oldest first,
+ * with what the adapter made of them. */
+static void draw_job_actions(struct pane *p, const struct dc_model *m, const struct dc_job *j)
+{
+	char id[24], when[32];
+	snprintf(id, sizeof id, "%lld", (long long)j->id);
+	size_t na = model_count(m, DC_T_ACTION);
+	struct dline d;
+	bool first = true;
+	for (size_t i = 0; i < na; i++) {
+		const struct dc_action *a = model_row(m, DC_T_ACTION, i);
+		if (strncmp(a->kind, "job_", 4) != 0 || strcmp(a->target, id) != 0)
+			continue;
+		if (first && pane_line(p, &d))
+			dline_put(&d, THEME_TITLE, "operator actions");
+		first = false;
+		if (!pane_line(p, &d))
+			continue;
+		fmt_time(a->requested_at, when, sizeof when);
+		dline_putf(&d, THEME_TEXT, "  %s by %s at %s: ", a->kind + 4, a->requested_by, when);
+		dline_put(&d, a->status == DC_ACT_FAILED ? THEME_WARN : THEME_DIM, dc_action_status_name(a->status));
+		if (a->status == DC_ACT_FAILED && a->error)
+			dline_putf(&d, THEME_WARN, " (%s)", a->error);
+		dline_putf(&d, THEME_DIM, " — %s", a->reason);
+	}
+}
+
 static void draw_job(struct queues *v, WINDOW *w, const struct view_ctx *c)
 {
 	const struct dc_job *j = model_get(c->m, DC_T_JOB, v->job);
@@ -422,11 +564,17 @@ static void draw_job(struct queues *v, WINDOW *w, const struct view_ctx *c)
 		dline_putf(&d, THEME_TEXT, "submitted %s  started %s", a, b);
 	}
 	if (pane_line(&p, &d)) {
+		fmt_dur(j->time_limit_s, dur, sizeof dur);
+		dline_putf(&d, THEME_TEXT, "time limit %s  priority %lld%s", dur, (long long)j->priority,
+		           dc_job_held(j) ? "  (held: it will not start until released)" : "");
+	}
+	if (pane_line(&p, &d)) {
 		fmt_time(j->end_at, a, sizeof a);
 		fmt_dur(job_time(j, c->now), dur, sizeof dur);
 		dline_putf(&d, THEME_TEXT, "ended %s  %s %s", a,
 		           j->state == DC_JOB_PENDING ? "waiting" : "ran", dur);
 	}
+	draw_job_actions(&p, c->m, j);
 	if (pane_end(&p, &v->skip))
 		draw_job(v, w, c);
 }
@@ -514,6 +662,10 @@ static void queues_crumbs(const void *p, const struct view_ctx *c, char *buf, si
 		snprintf(buf, n, "%s > %zu of %zu active jobs", pt->name, v->jobs.n, v->jobs.total);
 	else
 		snprintf(buf, n, "%zu partitions", v->parts.n);
+	if (!v->job && pt)
+		filter_hint(buf, n, v->jobs.filter, job_fields, DC_ARRAY_LEN(job_fields));
+	else if (!v->job)
+		filter_hint(buf, n, v->parts.filter, part_fields, DC_ARRAY_LEN(part_fields));
 }
 
 static int queues_open(void *p, const char *arg, const struct view_ctx *c, struct dc_err *err)
@@ -542,10 +694,35 @@ static int queues_open(void *p, const char *arg, const struct view_ctx *c, struc
 	return -1;
 }
 
+/* The job in the detail pane, else the one under the cursor of a
+ * partition's job list. */
+static int queues_target(const void *p, enum key_action a, const struct view_ctx *c,
+                         struct view_target *t, struct dc_err *err)
+{
+	(void)a;
+	const struct queues *v = p;
+	t->job = v->job ? v->job : v->part ? table_cur(&v->jobs) : 0;
+	const struct dc_job *j = t->job ? model_get(c->m, DC_T_JOB, t->job) : NULL;
+	if (!j)
+		return dc_err_set(err, v->part ? "no job under the cursor" : "open a partition's jobs first (Enter)");
+	t->tenant = j->tenant_id;
+	snprintf(t->scope, sizeof t->scope, "job %lld", (long long)j->id);
+	return 0;
+}
+
+/* KM_DETAIL: a partition's job list (list and detail at once) and a job's pane. */
+static const struct key_binding queues_b[] = {
+	{ 'C', KA_JOB_CANCEL, KM_DETAIL, true },
+	{ 'H', KA_JOB_HOLD, KM_DETAIL, true },
+	{ 'U', KA_JOB_RELEASE, KM_DETAIL, true },
+};
+static const struct key_table queues_keys = { "queues", "Queues view: jobs", queues_b,
+	DC_ARRAY_LEN(queues_b) };
+
 const struct view_ops view_queues = {
 	.name = "queues",
 	.title = "Queues",
-	.keys = NULL,
+	.keys = &queues_keys,
 	.init = queues_init,
 	.free = queues_free,
 	.resize = queues_resize,
@@ -557,4 +734,5 @@ const struct view_ops view_queues = {
 	.set_filter = queues_set_filter,
 	.crumbs = queues_crumbs,
 	.open = queues_open,
+	.target = queues_target,
 };

@@ -176,16 +176,55 @@ static void tenant_cell(const void *ud, int64_t id, int col, char *buf, size_t n
 	}
 }
 
+/* ---- filter fields (filter.h) ---- */
+
+/* The account id is the tenant's id: what Slurm's accounts and the
+ * audit's tenant_id carry. */
+static void tenant_f_id(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	const struct dc_tenant *t = row;
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)t->id);
+	filter_put(ft, "id", id);
+	filter_put(ft, "account", id);
+	filter_put(ft, "kind", t->kind);
+}
+
+/* over (more GPUs running than the limit), full (at it), pending (jobs
+ * wait), idle (nothing running). */
+static void tenant_f_state(struct filter_text *ft, const void *ud, const void *row)
+{
+	const struct dc_tenant *t = row;
+	const struct dc_quota *q = model_quota_of(ud, t->id);
+	if (q && t->gpus_running > q->gpu_limit)
+		filter_put(ft, "state", "over");
+	else if (q && q->gpu_limit > 0 && t->gpus_running == q->gpu_limit)
+		filter_put(ft, "state", "full");
+	if (t->jobs_pending)
+		filter_put(ft, "state", "pending");
+	if (!t->gpus_running)
+		filter_put(ft, "state", "idle");
+}
+
+static const struct filter_field tenant_fields[] = {
+	{ "id account kind", "the account id (both); startup, sme, enterprise, university, institute",
+	  tenant_f_id },
+	{ "state", "over, full, pending, idle", tenant_f_state },
+};
+
 static void rebuild(struct tenants *v, const struct dc_model *m)
 {
 	table_begin(&v->t);
 	size_t n = model_count(m, DC_T_TENANT);
 	for (size_t i = 0; i < n; i++) {
 		const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
-		char hay[768] = "";
-		if (table_filtering(&v->t))
-			snprintf(hay, sizeof hay, "%s %s %s", t->name, t->name_en ? t->name_en : "",
+		char hay[768] = "", words[640];
+		if (table_filtering(&v->t)) {
+			snprintf(words, sizeof words, "%s %s %s", t->name, t->name_en ? t->name_en : "",
 			         t->kind ? t->kind : "");
+			filter_row_text(hay, sizeof hay, words, tenant_fields, DC_ARRAY_LEN(tenant_fields), m, t);
+		}
 		table_add(&v->t, t->id, hay);
 	}
 	table_end(&v->t, tenant_cmp, v);
@@ -267,7 +306,7 @@ static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
 		dline_put(&d, THEME_TITLE, t->name);
 		dline_put(&d, THEME_TEXT, "  ");
 		dline_put(&d, THEME_TEXT, t->name_en ? t->name_en : "");
-		dline_putf(&d, THEME_DIM, "  (%s)", t->kind ? t->kind : "?");
+		dline_putf(&d, THEME_DIM, "  (%s, account id %lld)", t->kind ? t->kind : "?", (long long)t->id);
 	}
 	if (pane_line(&p, &d))
 		dline_putf(&d, THEME_TEXT, "%d %s in use; jobs: %d running, %d pending",
@@ -397,6 +436,8 @@ static void tenants_crumbs(const void *p, const struct view_ctx *c, char *buf, s
 		snprintf(buf, n, "%zu of %zu tenants", v->t.n, v->t.total);
 	else
 		snprintf(buf, n, "%zu %s", v->t.n, text_plural((long)v->t.n, "tenant", "tenants"));
+	if (!t)
+		filter_hint(buf, n, v->t.filter, tenant_fields, DC_ARRAY_LEN(tenant_fields));
 }
 
 /* :tenant NAME — exact name (or English name), else the one that contains it. */
@@ -407,7 +448,10 @@ static int tenants_open(void *p, const char *arg, const struct view_ctx *c, stru
 	int64_t found = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct dc_tenant *t = model_row(c->m, DC_T_TENANT, i);
-		if (strcmp(t->name, arg) == 0 || (t->name_en && strcasecmp(t->name_en, arg) == 0)) {
+		char id[24];
+		snprintf(id, sizeof id, "%lld", (long long)t->id);
+		if (strcmp(t->name, arg) == 0 || (t->name_en && strcasecmp(t->name_en, arg) == 0) ||
+		    strcmp(id, arg) == 0) {
 			found = t->id;
 			hits = 1;
 			break;

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "filter.h"
 #include "idmap.h"
 #include "keys.h"
 #include "model.h"
@@ -50,6 +51,7 @@ struct view_target {
 	size_t n_nodes;
 	int64_t tenant;            /* 0: none */
 	int64_t incident;          /* 0: none */
+	int64_t job;               /* 0: none */
 	char scope[96];            /* how the operator picked them: "rack A01", "3 marked" */
 	int64_t shift;             /* handover: the shift shown (0: none) */
 	int64_t drill;             /* drills: the running drill (0: none) */

@@ -165,8 +165,24 @@ static char *apply_quota(struct sim *s, PGconn *c, const struct action *a, bool 
 	return error;
 }
 
+/* job_cancel, job_hold, job_release: the job is params.job_id, else the target. */
+static char *apply_job(struct sim *s, const struct action *a)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(a->params, "job_id");
+	char *end;
+	long long jid = cJSON_IsNumber(id) ? (long long)id->valuedouble : strtoll(a->target, &end, 10);
+	struct sim_job *j = jid > 0 ? sim_job_find(s, jid) : NULL;
+	if (!j)
+		return xasprintf("job %lld is not pending or running (it ended, or never existed)", jid);
+	if (strcmp(a->kind, "job_cancel") == 0)
+		return sim_job_cancel(s, j);
+	return sim_job_hold(s, j, strcmp(a->kind, "job_hold") == 0);
+}
+
 static char *apply_one(struct sim *s, PGconn *c, const struct action *a, struct dc_err *err, int *rc)
 {
+	if (strncmp(a->kind, "job_", 4) == 0)
+		return apply_job(s, a);
 	if (strcmp(a->kind, "drain") == 0)
 		return apply_drain(s, a);
 	if (strcmp(a->kind, "resume") == 0)

@@ -17,6 +17,14 @@
 #define SIM_HOARDER_WEIGHT 0.02
 /* Tenants over-subscribe partitions by this much when homed. */
 #define SIM_HOME_OVERSUB 1.25
+/* Priority: a fair-share part (hoarders, who use what they hold poorly,
+ * get a fifth) and a size part, as Slurm's multifactor plugin weighs them. */
+#define SIM_PRIO_FAIRSHARE 10000
+#define SIM_PRIO_PER_GPU 10
+/* Users ask for a wall limit from this ladder with room over the run time
+ * they expect; a job that would run past its limit ends as a timeout. */
+#define SIM_LIMIT_SLACK 1.5
+static const double limit_ladder_h[] = { 1, 2, 4, 8, 12, 24, 48, 72 };
 
 static const struct size_mix {
 	int gpus;
@@ -79,6 +87,14 @@ static void mark_changed(struct sim *s, struct sim_job *j)
 	sim_vec_push(&s->changed, j);
 }
 
+/* A live job whose row holds another priority (one written before 040,
+ * or before a hold) is written again. */
+static void priority_sync(struct sim *s, struct sim_job *j)
+{
+	if (j->priority != j->w_priority)
+		mark_changed(s, j);
+}
+
 static int plan_size(struct dc_rng *r)
 {
 	double x = dc_rng_unit(r);
@@ -127,6 +143,23 @@ static double held_time(struct dc_rng *r, double duration, const struct outcome 
 {
 	double d = oc->state == JOB_COMPLETED ? duration : duration * (0.02 + 0.98 * dc_rng_unit(r));
 	return d < SIM_WALL_LIMIT ? d : SIM_WALL_LIMIT;
+}
+
+/* The wall limit a user asks for a job expected to run `expected` seconds. */
+static double time_limit_for(double expected)
+{
+	for (size_t i = 0; i < DC_ARRAY_LEN(limit_ladder_h); i++)
+		if (limit_ladder_h[i] * 3600.0 >= expected * SIM_LIMIT_SLACK)
+			return limit_ladder_h[i] * 3600.0;
+	return SIM_WALL_LIMIT;
+}
+
+long long sim_job_priority(const struct sim *s, const struct sim_job *j)
+{
+	if (j->on_hold)
+		return 0;
+	int fair = s->tenants[j->tenant].hoarder ? SIM_PRIO_FAIRSHARE / 5 : SIM_PRIO_FAIRSHARE;
+	return fair + SIM_PRIO_PER_GPU * (long long)j->gpus;
 }
 
 /* Homes tenants on partitions (largest quota first, onto the partition
@@ -229,7 +262,9 @@ static struct sim_job *new_job(struct sim *s, int p, int ti)
 	j->part = p;
 	fit_size(&s->parts[p], plan_size(&s->rng), t->limit, &j->gpus, &j->nnodes);
 	const struct outcome *oc = plan_outcome(&s->rng);
-	j->duration = held_time(&s->rng, plan_duration(&s->rng, j->gpus), oc);
+	double expected = plan_duration(&s->rng, j->gpus);
+	j->duration = held_time(&s->rng, expected, oc);
+	j->time_limit = time_limit_for(expected);
 	j->outcome = j->duration >= SIM_WALL_LIMIT ? JOB_TIMEOUT : oc->state;
 	j->exit_code = oc->exit_code;
 	j->state = JOB_PENDING;
@@ -237,6 +272,8 @@ static struct sim_job *new_job(struct sim *s, int p, int ti)
 	j->submit_wall = s->wall_now;
 	j->util = t->hoarder ? dc_rng_range(&s->rng, 1, 8) : dc_rng_range(&s->rng, 45, 98);
 	j->held = xcalloc((size_t)j->gpus + 1, sizeof *j->held);
+	j->priority = sim_job_priority(s, j);
+	j->seq = ++s->job_seq;
 	j->is_new = true;
 	t->pending++;
 	sim_vec_push(&s->fresh, j);
@@ -307,6 +344,7 @@ void sim_jobs_end_due(struct sim *s)
 {
 	for (size_t i = s->run.n; i-- > 0;) {
 		struct sim_job *j = s->run.v[i];
+		priority_sync(s, j);
 		if (j->end_sim > s->sim_now)
 			continue;
 		const char *reason = j->outcome == JOB_TIMEOUT ? "TimeLimit" :
@@ -416,19 +454,33 @@ static void start(struct sim *s, struct sim_job *j)
 	s->st.starts++;
 }
 
-/* Submission order is priority order; a job that does not fit leaves the
- * rest to backfill, except that a long-blocked multi-node job has whole
- * free nodes held for it. */
+/* Higher priority first; equal priorities in submission order. */
+static int by_priority(const void *pa, const void *pb)
+{
+	const struct sim_job *a = *(struct sim_job *const *)pa, *b = *(struct sim_job *const *)pb;
+	if (a->priority != b->priority)
+		return a->priority > b->priority ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Jobs are tried in priority order; one that does not fit leaves the rest
+ * to backfill, except that a long-blocked multi-node job has whole free
+ * nodes held for it. A held job stays pending, untried. */
 void sim_jobs_schedule(struct sim *s)
 {
 	build_buckets(s);
+	if (s->pend.n > 1) /* v is NULL while the queue has never held a job */
+		qsort(s->pend.v, s->pend.n, sizeof *s->pend.v, by_priority);
 	size_t keep = 0;
 	for (size_t i = 0; i < s->pend.n; i++) {
 		struct sim_job *j = s->pend.v[i];
 		struct sim_tenant *t = &s->tenants[j->tenant];
 		struct sim_part *p = &s->parts[j->part];
 		bool started = false;
-		if (t->budget > 0 && t->used >= t->budget)
+		priority_sync(s, j);
+		if (j->on_hold)
+			set_reason(s, j, "JobHeldAdmin");
+		else if (t->budget > 0 && t->used >= t->budget)
 			set_reason(s, j, "BudgetExhausted");
 		else if (t->running + j->gpus > t->limit)
 			set_reason(s, j, "QuotaExceeded");
@@ -540,6 +592,7 @@ void sim_jobs_warm(struct sim *s)
 			j->duration = d < SIM_WALL_LIMIT ? d * (1.0 + 0.75 * log2((double)j->gpus)) : SIM_WALL_LIMIT;
 			if (j->duration > SIM_WALL_LIMIT)
 				j->duration = SIM_WALL_LIMIT;
+			j->time_limit = time_limit_for(j->duration);
 			sim_vec_push(&s->fresh, j);
 			start(s, j);
 			double done = dc_rng_unit(&s->rng);
@@ -560,4 +613,37 @@ void sim_jobs_accrue(struct sim *s)
 		s->tenants[j->tenant].used += h;
 		s->usage[(size_t)j->tenant * (size_t)s->nparts + (size_t)j->part] += h;
 	}
+}
+
+struct sim_job *sim_job_find(struct sim *s, long long id)
+{
+	struct sim_vec *lists[] = { &s->pend, &s->run };
+	for (size_t l = 0; l < DC_ARRAY_LEN(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++)
+			if (((struct sim_job *)lists[l]->v[i])->id == id)
+				return lists[l]->v[i];
+	return NULL;
+}
+
+/* scancel: the job ends as cancelled and its GPUs are free this tick. */
+char *sim_job_cancel(struct sim *s, struct sim_job *j)
+{
+	sim_jobs_finish(s, j, JOB_CANCELLED, "cancelled by operator", 0);
+	return NULL;
+}
+
+/* scontrol hold / release: only a pending job can be held. */
+char *sim_job_hold(struct sim *s, struct sim_job *j, bool hold)
+{
+	if (j->state != JOB_PENDING)
+		return xasprintf("job %lld is %s: only a pending job can be %s", j->id,
+		                 sim_jstate_names[j->state], hold ? "held" : "released");
+	if (j->on_hold == hold)
+		return xasprintf("job %lld is %s held", j->id, hold ? "already" : "not");
+	j->on_hold = hold;
+	j->priority = sim_job_priority(s, j);
+	/* a released job waits for the scheduler's next pass to get its reason */
+	j->reason = hold ? "JobHeldAdmin" : "Priority";
+	mark_changed(s, j);
+	return NULL;
 }

@@ -96,6 +96,11 @@ struct sim_job {
 	int *held, nheld;         /* GPU indices */
 	char *node_list;
 	char *name;               /* NULL: made up from the id when written */
+	double time_limit;        /* the wall limit asked for, simulated seconds */
+	long long priority;       /* higher starts first; 0 while on hold */
+	long long w_priority;     /* priority last written (a job loaded from before 040 has 0) */
+	long long seq;            /* submission order, the tie-break between equal priorities */
+	bool on_hold;             /* held by an operator (reason JobHeldAdmin) */
 	int run_ix;               /* index in sim.run while running */
 	bool is_new, dirty;
 };
@@ -146,6 +151,7 @@ struct sim {
 	int ntenants;
 	int *tenant_ix, tenant_ix_len;    /* tenant id → index, -1 */
 	struct sim_vec run, pend;         /* struct sim_job * */
+	long long job_seq;                /* the last sim_job.seq given */
 	struct sim_vec fresh, changed, done;  /* this tick: new, changed, ended jobs */
 	struct sim_vec incidents;         /* struct sim_incident * */
 	struct sim_vec results;           /* struct sim_action_result * */
@@ -178,6 +184,13 @@ void sim_job_free(struct sim_job *j);
  * out. Returns the nodes used. */
 int sim_jobs_premise(struct sim *s, int ti, const int *nodes, int n, int per_node, const char *name,
                      double ran_for);
+/* Slurm-like priority of a job: fair share (hoarders low) and size; 0 on hold. */
+long long sim_job_priority(const struct sim *s, const struct sim_job *j);
+/* The pending or running job with this id; NULL if none. */
+struct sim_job *sim_job_find(struct sim *s, long long id);
+/* Operator actions on a job: NULL, or the error (caller frees). */
+char *sim_job_cancel(struct sim *s, struct sim_job *j);
+char *sim_job_hold(struct sim *s, struct sim_job *j, bool hold);
 
 /* sim-faults.c */
 void sim_faults_inject(struct sim *s);

@@ -91,11 +91,16 @@ long sim_write_cmd(PGconn *c, struct dc_err *err, const char *sql, int n, const 
 	return rows;
 }
 
+/* The most arrays one statement takes (new jobs: 17). */
+#define SIM_WRITE_MAX_ARRAYS 24
+
 /* Runs sql over n arrays; adds the rows to the tick's count. */
 static int run_arrays(struct sim *s, PGconn *c, struct dc_err *err, const char *sql,
                       struct arr *a, int n)
 {
-	const char *p[16] = { 0 };
+	const char *p[SIM_WRITE_MAX_ARRAYS] = { 0 };
+	if (n > SIM_WRITE_MAX_ARRAYS)
+		abort(); /* a statement outgrew the parameter list: a bug */
 	for (int i = 0; i < n; i++)
 		p[i] = arr_done(&a[i]);
 	long rows = sim_write_cmd(c, err, sql, n, p);
@@ -132,7 +137,7 @@ static int write_new_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 {
 	if (s->fresh.n == 0)
 		return 0;
-	struct arr a[15] = {0};
+	struct arr a[17] = {0};
 	for (size_t i = 0; i < s->fresh.n; i++) {
 		const struct sim_job *j = s->fresh.v[i];
 		const struct sim_tenant *t = &s->tenants[j->tenant];
@@ -158,23 +163,28 @@ static int write_new_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 		arr_f0(&a[12], j->state == JOB_PENDING ? 0 : j->start_wall);
 		arr_f0(&a[13], j->state >= JOB_COMPLETED ? j->end_wall : 0);
 		arr_ll0(&a[14], j->state >= JOB_COMPLETED ? j->exit_code : 0);
+		arr_ll(&a[15], j->priority);
+		((struct sim_job *)s->fresh.v[i])->w_priority = j->priority;
+		arr_ll(&a[16], (long long)j->time_limit);
 	}
 	return run_arrays(s, c, err,
 		"INSERT INTO dcops.job (id, tenant_id, project_id, partition_id, user_name, name, gpus, "
-		"nodes, node_list, state, reason, submit_at, start_at, end_at, exit_code) "
+		"nodes, node_list, state, reason, submit_at, start_at, end_at, exit_code, priority, time_limit) "
 		"SELECT u.id, u.t, u.p, u.part, u.usr, u.nm, u.g, u.n, u.nl, u.st::dcops.job_state, u.rs, "
-		"to_timestamp(u.sub), to_timestamp(u.sta), to_timestamp(u.en), u.ec "
+		"to_timestamp(u.sub), to_timestamp(u.sta), to_timestamp(u.en), u.ec, u.pr, "
+		"make_interval(secs => u.tl) "
 		"FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], "
 		"$7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::float8[], $13::float8[], "
-		"$14::float8[], $15::int[]) AS u(id, t, p, part, usr, nm, g, n, nl, st, rs, sub, sta, en, ec)",
-		a, 15);
+		"$14::float8[], $15::int[], $16::bigint[], $17::bigint[]) "
+		"AS u(id, t, p, part, usr, nm, g, n, nl, st, rs, sub, sta, en, ec, pr, tl)",
+		a, 17);
 }
 
 static int write_changed_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 {
 	if (s->changed.n == 0)
 		return 0;
-	struct arr a[7] = {0};
+	struct arr a[8] = {0};
 	for (size_t i = 0; i < s->changed.n; i++) {
 		struct sim_job *j = s->changed.v[i];
 		j->dirty = false;
@@ -185,12 +195,14 @@ static int write_changed_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 		arr_f0(&a[4], j->state == JOB_PENDING ? 0 : j->start_wall);
 		arr_f0(&a[5], j->state >= JOB_COMPLETED ? j->end_wall : 0);
 		arr_ll0(&a[6], j->state >= JOB_COMPLETED ? j->exit_code : 0);
+		arr_ll(&a[7], j->priority);
+		j->w_priority = j->priority;
 	}
 	return run_arrays(s, c, err,
 		"UPDATE dcops.job j SET state = u.st::dcops.job_state, reason = u.rs, node_list = u.nl, "
-		"start_at = to_timestamp(u.sta), end_at = to_timestamp(u.en), exit_code = u.ec "
+		"start_at = to_timestamp(u.sta), end_at = to_timestamp(u.en), exit_code = u.ec, priority = u.pr "
 		"FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[], "
-		"$7::int[]) AS u(id, st, rs, nl, sta, en, ec) WHERE j.id = u.id", a, 7);
+		"$7::int[], $8::bigint[]) AS u(id, st, rs, nl, sta, en, ec, pr) WHERE j.id = u.id", a, 8);
 }
 
 /* Dirty GPU rows, from index *from on, at most max of them. events_only:

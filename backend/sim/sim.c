@@ -344,7 +344,8 @@ static int load_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 {
 	PGresult *r = query(c, err, "SELECT id, tenant_id, partition_id, gpus, nodes, state, "
 	                    "extract(epoch FROM submit_at), coalesce(extract(epoch FROM start_at), 0), "
-	                    "node_list FROM dcops.job WHERE state IN ('pending', 'running') ORDER BY id");
+	                    "node_list, reason, extract(epoch FROM time_limit), priority "
+	                    "FROM dcops.job WHERE state IN ('pending', 'running') ORDER BY id");
 	if (!r)
 		return -1;
 	int n = PQntuples(r);
@@ -365,7 +366,14 @@ static int load_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 		j->start_wall = atof(PQgetvalue(r, i, 7));
 		j->node_list = xstrdup(PQgetvalue(r, i, 8));
 		j->outcome = JOB_COMPLETED;
-		j->reason = "";
+		/* the reason is a static word again (hold keeps its own); the
+		 * scheduler renames the rest on its next pass */
+		j->on_hold = j->state == JOB_PENDING && strcmp(PQgetvalue(r, i, 9), "JobHeldAdmin") == 0;
+		j->reason = j->on_hold ? "JobHeldAdmin" : "";
+		j->priority = sim_job_priority(s, j);
+		j->time_limit = atof(PQgetvalue(r, i, 10));
+		j->w_priority = atoll(PQgetvalue(r, i, 11));
+		j->seq = ++s->job_seq;
 		j->util = dc_rng_range(&s->rng, 50, 98);
 		j->held = xcalloc((size_t)j->gpus + 1, sizeof *j->held);
 		byrow[i] = j;

@@ -46,6 +46,7 @@ static const char *const seed_sql[] = {
 	"INSERT INTO dcops.quota (tenant_id, gpu_limit, gpu_hours_budget, term_start, term_end)  VALUES (1, 16, 1000, '2025-01-01', '2025-12-31')",
 	"INSERT INTO dcops.job (id, tenant_id, partition_id, user_name, gpus, state, submit_at, start_at) VALUES  (1, 1, 1, 'kim', 8, 'pending', '2025-06-01 10:00:00+00', NULL),  (2, 1, 1, 'lee', 4, 'pending', '2025-06-01 09:00:00+00', NULL),  (3, 1, 1, 'park', 8, 'running', '2025-06-01 08:00:00+00', '2025-06-01 08:05:00+00')",
 	"UPDATE dcops.gpu SET job_id = 3 WHERE node_id = 1",
+	"UPDATE dcops.job SET priority = 10040, time_limit = interval '4 hours 30 minutes' WHERE id = 2",
 	"INSERT INTO dcops.setting (key, value) VALUES ('environment', 'demo')",
 };
 
@@ -108,6 +109,11 @@ static void test_full_load(void **state)
 	assert_int_equal(model_count(f->model, DC_T_GPU), 32);
 	assert_int_equal(model_count(f->model, DC_T_JOB), 3);
 	assert_string_equal(model_setting(f->model, "environment"), "demo");
+	/* 040: priority and the time limit (an interval, read as seconds) */
+	assert_int_equal(job(f, 2)->priority, 10040);
+	assert_int_equal(job(f, 2)->time_limit_s, 4 * 3600 + 1800);
+	assert_int_equal(job(f, 1)->priority, 0);
+	assert_int_equal(job(f, 1)->time_limit_s, 72 * 3600);
 	assert_int_equal(model_newest_report(f->model), 1748736000);
 
 	const struct dc_tenant *t = model_tenant(f->model, 1);

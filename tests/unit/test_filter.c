@@ -35,6 +35,95 @@ static void test_filter_match(void **state)
 	assert_false(filter_match("abc", NULL));
 }
 
+/* A row for the field tests: its state(s) and its account id. */
+struct frow {
+	const char *state, *state2, *id;
+};
+
+static void f_state(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	const struct frow *r = row;
+	filter_put(ft, "state", r->state);
+	filter_put(ft, "state", r->state2);
+}
+
+static void f_id(struct filter_text *ft, const void *ud, const void *row)
+{
+	(void)ud;
+	filter_put(ft, "id", ((const struct frow *)row)->id);
+}
+
+static const struct filter_field ffields[] = {
+	{ "state", "", f_state }, { "id account", "", f_id },
+};
+
+static void fields_text(char *buf, size_t n, const char *words, const struct frow *r)
+{
+	filter_row_text(buf, n, words, ffields, DC_ARRAY_LEN(ffields), NULL, r);
+}
+
+static void test_filter_fields(void **state)
+{
+	(void)state;
+	char drained[256], idle[256], tenant[256], sep[256];
+	fields_text(drained, sizeof drained, "gpu-h100-017 h100 drained: Xid 79",
+	            &(struct frow){ "drained", "down", NULL });
+	fields_text(idle, sizeof idle, "gpu-h100-018 h100 idle", &(struct frow){ "active", "idle", NULL });
+	fields_text(tenant, sizeof tenant, CORP " Deepvision Labs", &(struct frow){ "pending", NULL, "57" });
+	/* key:value matches the field, either of a node's states */
+	assert_true(filter_match("state:drained", drained));
+	assert_true(filter_match("state:down", drained));
+	assert_false(filter_match("STATE:DRAINED", drained)); /* keys are lower case: this is text */
+	assert_true(filter_match("state:DRAINED", drained));
+	assert_false(filter_match("state:drained", idle));
+	assert_false(filter_match("state:drain", drained));          /* whole values ... */
+	assert_true(filter_match("state:drain*", drained));          /* ... or a prefix */
+	assert_true(filter_match("state:idle,drained", idle));
+	assert_true(filter_match("state:idle,drained", drained));
+	assert_true(filter_match("!state:drained", idle));
+	assert_false(filter_match("!state:drained", drained));
+	/* fields and words together; words match only the words, not the fields */
+	assert_true(filter_match("state:drained xid", drained));
+	assert_false(filter_match("state:drained h100-018", drained));
+	assert_false(filter_match("state", idle));
+	assert_false(filter_match("down", drained));
+	assert_true(filter_match("!state:idle Xid 79", drained));
+	/* the account id, exactly: 57 is not 5 */
+	assert_true(filter_match("id:57", tenant));
+	assert_false(filter_match("id:5", tenant));
+	assert_true(filter_match("id:57 " DEEP, tenant));
+	/* a key the row does not have is plain text (names may hold colons) */
+	fields_text(sep, sizeof sep, "lab:one", &(struct frow){ "active", NULL, NULL });
+	assert_true(filter_match("lab:one", sep));
+	assert_false(filter_match("lab:two", sep));
+	/* the separator in a row's words cannot forge a field */
+	fields_text(sep, sizeof sep, "x\x1fstate=drained", &(struct frow){ "active", NULL, NULL });
+	assert_false(filter_match("state:drained", sep));
+	/* a value that does not fit is left out whole, not cut */
+	char small[24];
+	fields_text(small, sizeof small, "n", &(struct frow){ "active", "a-very-long-state-name", NULL });
+	assert_true(filter_match("state:active", small));
+	assert_false(filter_match("state:a-very*", small));
+	char keys[64];
+	filter_keys(ffields, DC_ARRAY_LEN(ffields), keys, sizeof keys);
+	assert_string_equal(keys, "state, id, account");
+	/* a key no field has is named, so the list can say so */
+	char bad[32];
+	assert_false(filter_unknown_key("state:idle !account:4 deep vision", ffields, DC_ARRAY_LEN(ffields),
+	                                bad, sizeof bad));
+	assert_true(filter_unknown_key("state:idle !stat:drained", ffields, DC_ARRAY_LEN(ffields), bad,
+	                               sizeof bad));
+	assert_string_equal(bad, "stat");
+	char crumb[128] = "3 of 9 nodes";
+	filter_hint(crumb, sizeof crumb, "stat:drained", ffields, DC_ARRAY_LEN(ffields));
+	assert_string_equal(crumb, "3 of 9 nodes · no field 'stat': state, id, account");
+	filter_hint(crumb + 12, 1, "stat:drained", ffields, DC_ARRAY_LEN(ffields)); /* no room: unchanged */
+	crumb[12] = '\0';
+	filter_hint(crumb, sizeof crumb, "state:drained", ffields, DC_ARRAY_LEN(ffields));
+	assert_string_equal(crumb, "3 of 9 nodes");
+}
+
 /* Rows for the table tests: id -> (name, value). */
 static const struct { const char *name; int value; } rows[] = {
 	[1] = { "gpu-a10", 50 }, [2] = { "gpu-a2", 70 }, [3] = { "gpu-a1", 50 },
@@ -256,6 +345,7 @@ int main(void)
 	setlocale(LC_ALL, "C.UTF-8");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_filter_match),
+		cmocka_unit_test(test_filter_fields),
 		cmocka_unit_test(test_table_sort),
 		cmocka_unit_test(test_table_filter),
 		cmocka_unit_test(test_table_cursor_follows_id),
