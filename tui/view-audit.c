@@ -396,9 +396,10 @@ static void audit_crumbs(const void *p, const struct view_ctx *c, char *buf, siz
 	if (v->detail)
 		snprintf(buf, n, "audit #%lld", (long long)v->detail);
 	else if (v->t.n != v->t.total)
-		snprintf(buf, n, "%zu of %zu audit rows", v->t.n, v->t.total);
+		snprintf(buf, n, "%zu of %zu audit %s", v->t.n, v->t.total,
+		         text_plural((long)v->t.total, "row", "rows"));
 	else
-		snprintf(buf, n, "%zu audit rows", v->t.n);
+		snprintf(buf, n, "%zu audit %s", v->t.n, text_plural((long)v->t.n, "row", "rows"));
 }
 
 /* :audit by:kim node:gpu-a01 since:2h */
