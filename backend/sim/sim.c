@@ -411,6 +411,10 @@ static int load_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 		struct sim_job *j = byrow[i];
 		if (!j)
 			continue;
+		/* a job read back has no plan: pending or running, it gets a
+		 * typical job's run time (a pending one kept 0 and ended in the
+		 * tick it started) */
+		j->duration = dc_rng_lognormal(&s->rng, 1800.0, 1.2);
 		if (j->state == JOB_PENDING) {
 			s->tenants[j->tenant].pending++;
 			sim_vec_push(&s->pend, j);
@@ -419,7 +423,6 @@ static int load_jobs(struct sim *s, PGconn *c, struct dc_err *err)
 		j->run_ix = (int)s->run.n;
 		sim_vec_push(&s->run, j);
 		s->tenants[j->tenant].running += j->gpus;
-		j->duration = dc_rng_lognormal(&s->rng, 1800.0, 1.2);
 		j->end_sim = s->sim_now + j->duration;
 		if (j->nheld != j->gpus)
 			sim_jobs_finish(s, j, JOB_FAILED, "allocation lost while the adapter was away", 1);
