@@ -1138,8 +1138,10 @@ static int open_drill(struct ops *o, struct op *p, const struct view_target *t, 
 	d = op_dialog(o, p, title);
 	dialog_body_add(d, THEME_TITLE, e->title);
 	dialog_body_add(d, THEME_TEXT, e->briefing);
-	dialog_body_addf(d, THEME_DIM, "%d events, %d expectations, speed %g (seed %lld).", e->events,
-	                 e->expectations, e->speed, (long long)e->seed);
+	dialog_body_addf(d, THEME_DIM, "%d %s, %d %s, speed %g (seed %lld).", e->events,
+	                 text_plural(e->events, "event", "events"), e->expectations,
+	                 text_plural(e->expectations, "expectation", "expectations"), e->speed,
+	                 (long long)e->seed);
 	dialog_body_add(d, THEME_WARN, "Drill incidents and actions are tagged; production databases refuse.");
 	dialog_buttons(d, "Start", "No");
 	dialog_host_push(o->host, d);
