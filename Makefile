@@ -2,7 +2,7 @@
 #
 #   make            build bin: $(BUILD)/bin/dcops and $(BUILD)/bin/dcopsd
 #   make deps       install missing Debian packages (sudo when not root)
-#   make check      deps + build + every test (SANITIZE=1: ASan + UBSan build)
+#   make check      deps (and the test-only ones) + build + every test (SANITIZE=1: ASan + UBSan build)
 #   make demo       deps + build + the embedded Gwangju data center + console
 #   make bench      benchmarks; figures go to BENCHMARKS.md
 #   make install    PREFIX=/usr/local (binaries, SQL, themes, man pages)
@@ -41,7 +41,7 @@ DCOPSD      := $(BUILD)/bin/dcopsd
 TEST_SRC    := $(wildcard tests/unit/test_*.c tests/integration/test_*.c tests/faults/test_*.c)
 TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check demo demo-stop bench install uninstall clean distclean tests
+.PHONY: all deps deps-check check demo demo-stop bench install uninstall clean distclean tests
 all: $(DCOPS) $(DCOPSD)
 
 $(BUILD)/backend/%.o: backend/%.c
@@ -83,10 +83,14 @@ tests: all $(TEST_BIN) $(BENCH_BIN)
 DEB_PKGS := make gcc pkg-config libncurses-dev libssh-dev libpq-dev libcjson-dev \
             libcmocka-dev postgresql postgresql-contrib openssh-server openssh-client \
             tmux procps jq valgrind
+# And those only the tests need: a real Slurm cluster (tests/lib/slurm.sh).
+DEB_PKGS_CHECK := slurm-wlm slurmdbd munge mariadb-server
 deps:
 	@BUILD=$(BUILD) sh tests/lib/deps.sh $(DEB_PKGS)
+deps-check:
+	@BUILD=$(BUILD) sh tests/lib/deps.sh $(DEB_PKGS) $(DEB_PKGS_CHECK)
 
-check: deps
+check: deps-check
 	@$(MAKE) --no-print-directory tests
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) bash tests/run.sh
 
@@ -97,7 +101,7 @@ demo: deps
 demo-stop:
 	@$(DCOPS) demo --stop
 
-bench: deps
+bench: deps-check
 	@$(MAKE) --no-print-directory tests
 	@BUILD=$(BUILD) bash tests/bench/run.sh
 
