@@ -1141,9 +1141,11 @@ static void count_jobs(const struct slurm_adapter *a, struct adapter_stats *st)
 	}
 }
 
-static int next_due(const struct slurm_adapter *a)
+/* Milliseconds from now (the poll's start: dcopsd takes the poll's own
+ * time off) until the next source is due. */
+static int next_due(const struct slurm_adapter *a, int64_t now)
 {
-	int64_t now = dc_mono_ms(), next = a->due[0];
+	int64_t next = a->due[0];
 	for (int s = 1; s < SRC_N; s++)
 		if (a->due[s] < next)
 			next = a->due[s];
@@ -1158,8 +1160,10 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 	bool any = false;
 	for (int s = 0; s < SRC_N; s++)
 		any |= (due[s] = !a->have[s] || now >= a->due[s]);
-	if (!any)
-		return next_due(a);
+	if (!any) {
+		st->idle = true;
+		return next_due(a, now);
+	}
 	if (fetch(a, c, due, err) < 0)
 		return -1;
 	struct docs d = { 0 };
@@ -1185,7 +1189,7 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 	count_jobs(a, st);
 	snprintf(st->detail, sizeof st->detail, "%s%s%s; %zu nodes, %zu jobs, %ld external", due[0] ? "nodes " : "",
 		 due[1] ? "jobs " : "", due[2] ? "accounting" : "", a->nodes.n, a->jobs.n, st->audits);
-	return next_due(a);
+	return next_due(a, now);
 }
 
 /* ---------------------------------------------------------------- lifecycle */
