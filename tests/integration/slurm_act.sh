@@ -3,7 +3,8 @@
 # cluster (tests/lib/slurm.sh) and a database from the template, each case
 # through dcops's own commands and checked with Slurm's:
 #   quota set -> sacctmgr shows GrpTRES gres/gpu=N, and a job pending on
-#     AssocGrpGRES starts; a tenant found by its account's description;
+#     AssocGrpGRES starts; a tenant found by tenant.slurm_account, or by
+#     its account's description;
 #     a time-boxed quota reverts on time
 #   drain -> sinfo -R shows "dcops <operator>: <reason>" (hostile text
 #     stays one argument), the node is DRAINING, DRAINED when its jobs end;
@@ -74,8 +75,12 @@ SELECT n, 1, CASE WHEN n LIKE 'gwj-a100%' THEN 2 ELSE 1 END, 'H100', 8
 -- hanbit is the account's name; 새별AI연구소 is the description of account saebyeol
 INSERT INTO dcops.tenant (name, name_en, kind) VALUES ('hanbit', 'Hanbit Lab', 'university'),
     ('새별AI연구소', 'Saebyeol AI', 'institute');
+-- the reading side links the tenants it makes to their accounts
+ALTER TABLE dcops.tenant ADD COLUMN IF NOT EXISTS slurm_account text;
+INSERT INTO dcops.tenant (name, name_en, kind, slurm_account) VALUES ('GJ Medical', '', 'institute', 'gwangju-med');
 INSERT INTO dcops.quota (tenant_id, gpu_limit, gpu_hours_budget, storage_tb, term_start, term_end)
-VALUES (1, 4, 10000, 10, current_date, current_date + 90), (2, 8, 10000, 10, current_date, current_date + 90);
+VALUES (1, 4, 10000, 10, current_date, current_date + 90), (2, 8, 10000, 10, current_date, current_date + 90),
+       (3, 16, 10000, 10, current_date, current_date + 90);
 UPDATE dcops.setting SET value = '100' WHERE key = 'guard.drain_pct';
 SQL
 
@@ -136,6 +141,13 @@ want "the pending job once the limit allows it" "$got" RUNNING
 as slurm_admin quota set 새별AI연구소 gpus=10 --reason "new project for the winter term" || fail "quota set refused"
 want "description cycle" "$(act)" "applied 1 failed 0 already 0 sent 1 reverts 0"
 want "sacctmgr GrpTRES of saebyeol" "$(grp_gpu saebyeol)" "gres/gpu=10"
+
+# ---- a tenant linked to its account by tenant.slurm_account
+as slurm_admin quota set "GJ Medical" gpus=20 --reason "imaging pipeline needs four more" || fail "quota set refused"
+want "linked account cycle" "$(act)" "applied 1 failed 0 already 0 sent 1 reverts 0"
+want "sacctmgr GrpTRES of gwangju-med" "$(grp_gpu gwangju-med)" "gres/gpu=20"
+want "its GPU-minutes" "$(sacctmgr -n -P show assoc where account=gwangju-med format=User,GrpTRESMins |
+	awk -F'|' '$1 == "" { print $2 }')" "gres/gpu=600000"
 
 # ---- drain with jobs running: DRAINING, then DRAINED when they end
 R='Xid 79 on GPU 3; "fell off" the bus $(reboot) `id`'

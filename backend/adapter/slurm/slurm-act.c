@@ -659,9 +659,16 @@ static int apply_quota(struct slurm_runner *r, const struct slurm_act_plan *p, c
 		return 0;
 	}
 	const char *cluster = o ? o->cluster : NULL;
-	char *account;
-	if (account_find(r, p, a, st, out, &account, err) < 0)
+	char *account = NULL;
+	struct dc_err why;
+	if (a->account && a->account[0]) {
+		if (slurm_act_account_ok(a->account, &why) == 0)
+			account = xstrdup(a->account);
+		else
+			out->error = xstrdup(why.msg);
+	} else if (account_find(r, p, a, st, out, &account, err) < 0) {
 		return -1;
+	}
 	if (!account)
 		return 0;
 	int64_t gpus, mins;
@@ -804,9 +811,11 @@ static int record(PGconn *c, const struct slurm_act_item *a, const struct slurm_
 
 /* ---------------------------------------------------------------- the outbox */
 
+/* to_jsonb(t): tenant.slurm_account comes with the reading side's
+ * migration; through JSON this reads it where it exists and '' before. */
 static const char SQL_NEXT[] =
 	"SELECT a.id, a.kind::text, a.target, a.params::text, a.reason, a.requested_by, "
-	"coalesce(t.name_en, '') FROM dcops.actions a "
+	"coalesce(t.name_en, ''), coalesce(to_jsonb(t)->>'slurm_account', '') FROM dcops.actions a "
 	"LEFT JOIN dcops.tenant t ON a.kind IN ('quota_set', 'quota_revert') "
 	"AND t.id::text = a.params->>'tenant_id' "
 	"WHERE a.status = 'pending' ORDER BY a.id LIMIT 1 FOR UPDATE OF a SKIP LOCKED";
@@ -853,7 +862,7 @@ static int act_next(struct slurm_runner *r, PGconn *c, const struct slurm_act_op
 			.id = atoll(PQgetvalue(res, 0, 0)), .kind = PQgetvalue(res, 0, 1),
 			.target = PQgetvalue(res, 0, 2), .params = PQgetvalue(res, 0, 3),
 			.reason = PQgetvalue(res, 0, 4), .by = PQgetvalue(res, 0, 5),
-			.tenant_en = PQgetvalue(res, 0, 6),
+			.tenant_en = PQgetvalue(res, 0, 6), .account = PQgetvalue(res, 0, 7),
 		};
 		rc = apply(r, &a, o, st, c, err) < 0 ? -1 : 1;
 		if (rc < 0) {
