@@ -114,7 +114,7 @@ cc -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -I"$DCOPS_ROOT/backend" \
 	-o "$ACT" "$DCOPS_ROOT/tests/integration/slurm_act_once.c" "$LIBDIR/libdcops.a" \
 	$(pkg-config --libs ncursesw libssh libpq libcjson) -lm || { echo "could not build slurm_act_once"; exit 1; }
 
-act() { "$ACT" "dbname=$DB user=slurm_adapter" "$BIN" "$SLURM_CLUSTER"; }
+act() { "$ACT" "dbname=$DB user=slurm_adapter" "$BIN" "$SLURM_CLUSTER" 2>>"$TEST_TMP/act.log"; }
 as() { local who=$1; shift; "$DCOPS" -q --db "dbname=$DB user=$who" "$@" >/dev/null; }
 job_state() { squeue -h -j "$1" -o %T; }
 grp_gpu() { sacctmgr -n -P show assoc where account="$1" format=User,GrpTRES | awk -F'|' '$1 == "" { print $2 }'; }
@@ -210,5 +210,7 @@ want "reverted GrpTRES" "$(grp_gpu hanbit)" "gres/gpu=8"
 want "revert audit" "$(q "SELECT count(*) FROM dcops.audit WHERE action = 'quota_revert.applied'")" 1
 
 want "actions left pending" "$(q "SELECT count(*) FROM dcops.actions WHERE status = 'pending'")" 0
+echo "ms in Slurm's commands per cycle:" $(sed -n 's/^slurm_act_once: \([0-9]*\) ms.*/\1/p' "$TEST_TMP/act.log")
+grep -v ' ms in ' "$TEST_TMP/act.log"
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -5,7 +5,8 @@
  *   slurm_act_once CONNINFO [BINDIR [CLUSTER]]
  *
  * Prints "applied N failed N already N sent N reverts N" and exits 0, or
- * prints the error and exits 1 (the action at hand stays pending). */
+ * prints the error and exits 1 (the action at hand stays pending); the
+ * time spent in Slurm's commands goes to stderr. */
 #include <libpq-fe.h>
 #include <stdio.h>
 
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
 	int rc = slurm_act_outbox(r, c, &o, &st, &err);
 	printf("applied %d failed %d already %d sent %d reverts %d\n", st.applied, st.failed, st.already, st.sent,
 	       st.reverts_queued);
+	fprintf(stderr, "slurm_act_once: %.0f ms in Slurm's commands\n", st.slurm_ms);
 	if (rc < 0)
 		fprintf(stderr, "slurm_act_once: %s\n", err.msg);
 	PQfinish(c);
