@@ -9,7 +9,8 @@
 #   drain -> sinfo -R shows "dcops <operator>: <reason>" (hostile text
 #     stays one argument), the node is DRAINING, DRAINED when its jobs end;
 #     resume reverses it
-#   drain of a node Slurm does not know -> failed with Slurm's message
+#   drain of a node, quota of an account Slurm does not know -> failed
+#     with Slurm's message
 #   exactly once: the adapter killed after scontrol ran and before it
 #     recorded anything; the next run finds the drain in Slurm, records
 #     applied and does not send it again (scontrol calls counted by a
@@ -77,10 +78,11 @@ INSERT INTO dcops.tenant (name, name_en, kind) VALUES ('hanbit', 'Hanbit Lab', '
     ('새별AI연구소', 'Saebyeol AI', 'institute');
 -- the reading side links the tenants it makes to their accounts
 ALTER TABLE dcops.tenant ADD COLUMN IF NOT EXISTS slurm_account text;
-INSERT INTO dcops.tenant (name, name_en, kind, slurm_account) VALUES ('GJ Medical', '', 'institute', 'gwangju-med');
+INSERT INTO dcops.tenant (name, name_en, kind, slurm_account) VALUES ('GJ Medical', '', 'institute', 'gwangju-med'),
+    ('Ghost Lab', '', 'startup', 'ghost');
 INSERT INTO dcops.quota (tenant_id, gpu_limit, gpu_hours_budget, storage_tb, term_start, term_end)
 VALUES (1, 4, 10000, 10, current_date, current_date + 90), (2, 8, 10000, 10, current_date, current_date + 90),
-       (3, 16, 10000, 10, current_date, current_date + 90);
+       (3, 16, 10000, 10, current_date, current_date + 90), (4, 8, 100, 10, current_date, current_date + 90);
 UPDATE dcops.setting SET value = '100' WHERE key = 'guard.drain_pct';
 SQL
 
@@ -148,6 +150,13 @@ want "linked account cycle" "$(act)" "applied 1 failed 0 already 0 sent 1 revert
 want "sacctmgr GrpTRES of gwangju-med" "$(grp_gpu gwangju-med)" "gres/gpu=20"
 want "its GPU-minutes" "$(sacctmgr -n -P show assoc where account=gwangju-med format=User,GrpTRESMins |
 	awk -F'|' '$1 == "" { print $2 }')" "gres/gpu=600000"
+
+# ---- an account Slurm does not have: failed with sacctmgr's words
+as slurm_admin quota set "Ghost Lab" gpus=10 --reason "an account Slurm never had" || fail "quota set refused"
+want "unknown account cycle" "$(act)" "applied 0 failed 1 already 0 sent 1 reverts 0"
+want "its action" "$(q "SELECT status || ': ' || error FROM dcops.actions WHERE target = 'Ghost Lab'")" \
+	"failed: Nothing modified"
+want "its quota in dcops" "$(q "SELECT gpu_limit FROM dcops.quota WHERE tenant_id = 4")" 8
 
 # ---- drain with jobs running: DRAINING, then DRAINED when they end
 R='Xid 79 on GPU 3; "fell off" the bus $(reboot) `id`'

@@ -587,7 +587,9 @@ static int apply_node(struct slurm_runner *r, const struct slurm_act_plan *p, st
 	return 0;
 }
 
-/* The account's own association's limits (-1 when none is set). */
+/* The account's own association's limits (-1 when none is set, or when
+ * Slurm has no such account: sacctmgr then says so itself when asked to
+ * change it, as scontrol does for an unknown node). */
 static int limits_read(struct slurm_runner *r, const struct slurm_act_plan *p, const char *account,
 		const char *cluster, struct slurm_act_stats *st, int64_t *gpus, int64_t *mins, struct dc_err *err)
 {
@@ -606,9 +608,8 @@ static int limits_read(struct slurm_runner *r, const struct slurm_act_plan *p, c
 	const struct slurm_assoc *a = slurm_find_account_assoc(&set, account);
 	*gpus = a ? a->grp_gpus : -1;
 	*mins = a ? a->grp_gpu_mins : -1;
-	rc = a ? 0 : dc_err_set(err, "sacctmgr shows no association of account %s", account);
 	slurm_assoc_set_free(&set);
-	return rc;
+	return 0;
 }
 
 /* Slurm's account for the action's tenant into *account; 0 with
