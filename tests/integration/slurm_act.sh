@@ -11,9 +11,9 @@
 #     resume reverses it
 #   drain of a node, quota of an account Slurm does not know -> failed
 #     with Slurm's message
-#   exactly once: the adapter killed after scontrol ran and before it
-#     recorded anything; the next run finds the drain in Slurm, records
-#     applied and does not send it again (scontrol calls counted by a
+#   exactly once: the adapter killed after scontrol (or sacctmgr) ran and
+#     before it recorded anything; the next run finds the change in Slurm,
+#     records applied and does not send it again (calls counted by a
 #     wrapper bindir)
 # One acting cycle is tests/integration/slurm_act_once.c (slurm_act_outbox
 # with a real runner), built here against the build's libdcops.a.
@@ -90,15 +90,15 @@ slurm_start "$CL" || exit $?
 echo "slurm: up in $(cat "$CL/startup_ms") ms"
 
 # Slurm's commands through wrappers that log each call; with $KILL present
-# a `scontrol update` runs and then kills its caller, the adapter, before
-# it can record anything.
+# a `scontrol update` or `sacctmgr -i modify` runs and then kills its
+# caller, the adapter, before it can record anything.
 mkdir -p "$BIN"
 for c in scontrol sinfo sacctmgr; do
 	real=$(command -v "$c")
 	cat >"$BIN/$c" <<EOF
 #!/bin/bash
 printf '%s\n' "$c \$*" >>"$CALLS"
-if [ "$c" = scontrol ] && [ "\$1" = update ] && [ -e "$KILL" ]; then
+if [ -e "$KILL" ] && { [ "$c \$1" = "scontrol update" ] || [ "$c \$1" = "sacctmgr -i" ]; }; then
 	"$real" "\$@"
 	kill -KILL \$PPID
 	exit 0
@@ -217,6 +217,18 @@ sleep 4
 want "revert cycle" "$(act)" "applied 1 failed 0 already 0 sent 1 reverts 1"
 want "reverted GrpTRES" "$(grp_gpu hanbit)" "gres/gpu=8"
 want "revert audit" "$(q "SELECT count(*) FROM dcops.audit WHERE action = 'quota_revert.applied'")" 1
+
+# ---- exactly once for a quota: killed between sacctmgr and the commit
+touch "$KILL"
+as slurm_admin quota set 새별AI연구소 gpus=12 --reason "second project joins in spring" || fail "quota set refused"
+act >/dev/null 2>&1
+want "the killed quota cycle's exit" "$?" 137
+rm -f "$KILL"
+want "Slurm after the kill" "$(grp_gpu saebyeol)" "gres/gpu=12"
+wait_for 10 0 q "SELECT count(*) FROM pg_stat_activity WHERE usename = 'slurm_adapter'" >/dev/null
+want "quota cycle after the restart" "$(act)" "applied 1 failed 0 already 1 sent 0 reverts 0"
+want "sacctmgr modifications of saebyeol" "$(grep -c '^sacctmgr -i modify account where name=saebyeol .*gres/gpu=12' "$CALLS")" 1
+want "dcops.quota of saebyeol" "$(q "SELECT gpu_limit FROM dcops.quota WHERE tenant_id = 2")" 12
 
 want "actions left pending" "$(q "SELECT count(*) FROM dcops.actions WHERE status = 'pending'")" 0
 echo "ms in Slurm's commands per cycle:" $(sed -n 's/^slurm_act_once: \([0-9]*\) ms.*/\1/p' "$TEST_TMP/act.log")
