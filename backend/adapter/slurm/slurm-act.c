@@ -652,6 +652,33 @@ static cJSON *limits_json(const char *account, int64_t gpus, int64_t mins)
 	return j;
 }
 
+/* Reads the limits, sends the change unless Slurm has it, reads again. */
+static int quota_limits(struct slurm_runner *r, const struct slurm_act_plan *p, const char *account,
+		const char *cluster, struct slurm_act_stats *st, struct outcome *out, struct dc_err *err)
+{
+	int64_t gpus, mins;
+	if (limits_read(r, p, account, cluster, st, &gpus, &mins, err) < 0)
+		return -1;
+	out->before = limits_json(account, gpus, mins);
+	if (slurm_act_limits_match(p, gpus, mins)) {
+		out->ok = true;
+		st->already++;
+	} else {
+		struct slurm_act_cmd cmd;
+		char *msg;
+		slurm_act_argv(p, account, cluster, &cmd);
+		int rc = send_cmd(r, &cmd, st, out, &msg, err);
+		slurm_act_cmd_free(&cmd);
+		if (rc < 0 || limits_read(r, p, account, cluster, st, &gpus, &mins, err) < 0) {
+			free(msg);
+			return -1;
+		}
+		decide(out, slurm_act_limits_match(p, gpus, mins), msg, "sacctmgr");
+	}
+	out->after = limits_json(account, gpus, mins);
+	return 0;
+}
+
 static int apply_quota(struct slurm_runner *r, const struct slurm_act_plan *p, const struct slurm_act_item *a,
 		const struct slurm_act_opts *o, struct slurm_act_stats *st, struct outcome *out, struct dc_err *err)
 {
@@ -659,7 +686,6 @@ static int apply_quota(struct slurm_runner *r, const struct slurm_act_plan *p, c
 		out->ok = true; /* storage stays in dcops's tables */
 		return 0;
 	}
-	const char *cluster = o ? o->cluster : NULL;
 	char *account = NULL;
 	struct dc_err why;
 	if (a->account && a->account[0]) {
@@ -670,29 +696,7 @@ static int apply_quota(struct slurm_runner *r, const struct slurm_act_plan *p, c
 	} else if (account_find(r, p, a, st, out, &account, err) < 0) {
 		return -1;
 	}
-	if (!account)
-		return 0;
-	int64_t gpus, mins;
-	int rc = limits_read(r, p, account, cluster, st, &gpus, &mins, err);
-	if (rc == 0) {
-		out->before = limits_json(account, gpus, mins);
-		if (slurm_act_limits_match(p, gpus, mins)) {
-			out->ok = true;
-			st->already++;
-		} else {
-			struct slurm_act_cmd cmd;
-			char *msg;
-			slurm_act_argv(p, account, cluster, &cmd);
-			rc = send_cmd(r, &cmd, st, out, &msg, err);
-			slurm_act_cmd_free(&cmd);
-			if (rc == 0 && (rc = limits_read(r, p, account, cluster, st, &gpus, &mins, err)) < 0)
-				free(msg);
-			if (rc == 0)
-				decide(out, slurm_act_limits_match(p, gpus, mins), msg, "sacctmgr");
-		}
-		if (rc == 0)
-			out->after = limits_json(account, gpus, mins);
-	}
+	int rc = account ? quota_limits(r, p, account, o ? o->cluster : NULL, st, out, err) : 0;
 	free(account);
 	return rc;
 }
