@@ -10,7 +10,8 @@
 #     stays one argument), the node is DRAINING, DRAINED when its jobs end;
 #     resume reverses it
 #   drain of a node, quota of an account Slurm does not know -> failed
-#     with Slurm's message
+#     with Slurm's message; slurmctld down -> the drain stays pending and
+#     applies once slurmctld is back
 #   exactly once: the adapter killed after scontrol (or sacctmgr) ran and
 #     before it recorded anything; the next run finds the change in Slurm,
 #     records applied and does not send it again (calls counted by a
@@ -229,6 +230,22 @@ wait_for 10 0 q "SELECT count(*) FROM pg_stat_activity WHERE usename = 'slurm_ad
 want "quota cycle after the restart" "$(act)" "applied 1 failed 0 already 1 sent 0 reverts 0"
 want "sacctmgr modifications of saebyeol" "$(grep -c '^sacctmgr -i modify account where name=saebyeol .*gres/gpu=12' "$CALLS")" 1
 want "dcops.quota of saebyeol" "$(q "SELECT gpu_limit FROM dcops.quota WHERE tenant_id = 2")" 12
+
+# ---- slurmctld down: nothing is decided, the drain waits and then applies
+ctld=$(cat "$CL/pids/slurmctld")
+kill -TERM "$ctld"
+for _ in $(seq 1 100); do kill -0 "$ctld" 2>/dev/null || break; sleep 0.1; done
+as slurm_op drain gwj-h100-003 --reason "fan tray 2 failing, swap it" || fail "drain refused"
+t0=$SECONDS
+out=$(act)
+want "cycle with slurmctld down exits" "$?" 1
+want "cycle with slurmctld down" "$out" "applied 0 failed 0 already 0 sent 0 reverts 0"
+echo "slurmctld down: the cycle gave up after $((SECONDS - t0)) s: $(tail -n 1 "$TEST_TMP/act.log")"
+want "the drain while slurmctld is down" "$(q "SELECT status FROM dcops.actions WHERE target = 'gwj-h100-003'")" pending
+slurm_spawn "$CL" slurmctld slurmctld -D -i && slurm_wait "$CL" slurmctld 60 slurm_ctld_up ||
+	fail "slurmctld did not come back"
+want "cycle with slurmctld back" "$(act)" "applied 1 failed 0 already 0 sent 1 reverts 0"
+want "sinfo -R after the outage" "$(sinfo -R -h -n gwj-h100-003 -o '%E')" "dcops slurm_op: fan tray 2 failing, swap it"
 
 want "actions left pending" "$(q "SELECT count(*) FROM dcops.actions WHERE status = 'pending'")" 0
 echo "ms in Slurm's commands per cycle:" $(sed -n 's/^slurm_act_once: \([0-9]*\) ms.*/\1/p' "$TEST_TMP/act.log")

@@ -496,7 +496,7 @@ static int run_read(struct slurm_runner *r, const struct slurm_act_cmd *cmd, str
 	if (so->status == 0)
 		return 0;
 	char *msg = slurm_act_message(so);
-	dc_err_set(err, "%s %s: %s", cmd->argv[0], cmd->argv[1], msg);
+	dc_err_set(err, "%s: %s", cmd->argv[0], msg);
 	free(msg);
 	slurm_out_free(so);
 	return -1;
