@@ -182,6 +182,8 @@ as slurm_op drain gwj-h100-999 --reason "a node Slurm never heard of" || fail "d
 want "failing cycle" "$(act)" "applied 0 failed 1 already 0 sent 1 reverts 0"
 want "failed action" "$(q "SELECT status || ': ' || error FROM dcops.actions WHERE target = 'gwj-h100-999'")" \
 	"failed: slurm_update error: Invalid node name specified"
+want "the adapter's log line" "$(grep -c 'drain gwj-h100-999: failed: slurm_update error: Invalid node name specified$' \
+	"$TEST_TMP/act.log")" 1
 want "failure audit" "$(q "SELECT reason FROM dcops.audit WHERE action = 'drain.failed' AND target = 'gwj-h100-999'")" \
 	"slurm_update error: Invalid node name specified"
 

@@ -13,6 +13,12 @@
 #include "adapter/slurm/slurm-act.h"
 #include "adapter/slurm/slurm-run.h"
 
+static void log_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "slurm_act_once: %s\n", line);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 4) {
@@ -33,7 +39,7 @@ int main(int argc, char **argv)
 		slurm_runner_free(r);
 		return 1;
 	}
-	struct slurm_act_opts o = { .cluster = argc > 3 ? argv[3] : NULL };
+	struct slurm_act_opts o = { .cluster = argc > 3 ? argv[3] : NULL, .log = log_line };
 	struct slurm_act_stats st = {0};
 	int rc = slurm_act_outbox(r, c, &o, &st, &err);
 	printf("applied %d failed %d already %d sent %d reverts %d\n", st.applied, st.failed, st.already, st.sent,

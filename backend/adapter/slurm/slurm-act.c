@@ -15,6 +15,7 @@
 #include "slurm-parse.h"
 #include "slurm-snap.h"
 #include "ssh-validate.h"
+#include "text.h"
 
 #define ACT_PER_CALL 100
 #define ACT_GPUS_MAX 1000000LL             /* sane bounds of a limit */
@@ -33,32 +34,12 @@ static const struct {
 
 /* ---------------------------------------------------------------- text */
 
-/* Length of the UTF-8 sequence at s (n bytes left); 0 when it is not one. */
+/* Length of the UTF-8 character at s (n bytes left); 0 when it is not one. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		lo = c == 0xe0 ? 0xa0 : lo;   /* no overlong forms */
-		hi = c == 0xed ? 0x9f : hi;   /* no surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		lo = c == 0xf0 ? 0x90 : lo;
-		hi = c == 0xf4 ? 0x8f : hi;
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
+	uint32_t cp;
+	size_t len = utf8_decode((const char *)s, n, &cp);
+	return cp == 0xfffd && len == 1 ? 0 : len;
 }
 
 /* Cuts sb back to at most max bytes at a character boundary (its content
@@ -825,6 +806,22 @@ static const char SQL_NEXT[] =
 	"AND t.id::text = a.params->>'tenant_id' "
 	"WHERE a.status = 'pending' ORDER BY a.id LIMIT 1 FOR UPDATE OF a SKIP LOCKED";
 
+/* "action 12 drain gwj-h100-001: failed: <Slurm's message>", escaped by
+ * the script output rule (text.h): the log is read on a terminal. */
+static void log_outcome(const struct slurm_act_opts *o, const struct slurm_act_item *a, const struct outcome *out)
+{
+	if (!o || !o->log)
+		return;
+	struct sb line = {0};
+	sb_appendf(&line, "action %lld %s ", a->id, a->kind);
+	text_escape(&line, a->target);
+	sb_append(&line, out->ok ? (out->sent ? ": applied" : ": applied (Slurm had it already)") : ": failed: ");
+	if (!out->ok)
+		text_escape(&line, out->error);
+	o->log(o->log_arg, line.buf);
+	sb_free(&line);
+}
+
 static int apply(struct slurm_runner *r, const struct slurm_act_item *a, const struct slurm_act_opts *o,
 		struct slurm_act_stats *st, PGconn *c, struct dc_err *err)
 {
@@ -843,6 +840,7 @@ static int apply(struct slurm_runner *r, const struct slurm_act_item *a, const s
 	if (rc == 0) {
 		st->applied += out.ok;
 		st->failed += !out.ok;
+		log_outcome(o, a, &out);
 	}
 	slurm_act_plan_free(&p);
 	outcome_free(&out);

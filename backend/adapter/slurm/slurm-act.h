@@ -50,6 +50,10 @@
 struct slurm_act_opts {
 	const char *cluster;    /* NULL: sacctmgr changes the account on every cluster */
 	int max_actions;        /* per call; 0: 100 */
+	/* NULL, or called with one line per recorded action, made inert:
+	 * "action 12 drain gwj-h100-001: applied" */
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
 };
 
 struct slurm_act_stats {
