@@ -16,8 +16,11 @@
 #     before it recorded anything; the next run finds the change in Slurm,
 #     records applied and does not send it again (calls counted by a
 #     wrapper bindir)
-# One acting cycle is tests/integration/slurm_act_once.c (slurm_act_outbox
-# with a real runner), built here against the build's libdcops.a.
+# First one acting cycle at a time, through tests/integration/slurm_act_once.c
+# (slurm_act_outbox with a real runner, built here against the build's
+# libdcops.a), which counts what each cycle did; then the quota, drain,
+# resume and kill cases again through dcopsd --adapter slurm, which reads
+# the cluster into a fresh database and acts each cycle.
 set -u
 [ -n "${DCOPS_TEST_TEMPLATE:-}" ] || { echo "skipped: run through tests/run.sh"; exit 77; }
 . "$DCOPS_ROOT/tests/lib/slurm.sh"
@@ -25,12 +28,21 @@ why=$(slurm_unavailable)
 [ -z "$why" ] || { echo "skipped: $why"; exit 77; }
 
 DB=dcops_slurm_act_$$
+DB2=dcops_slurm_act2_$$
 CL="$TEST_TMP/slurm"
 BIN="$TEST_TMP/bin"
 CALLS="$TEST_TMP/calls"
 KILL="$TEST_TMP/kill-after-update"
+dpid=
 createdb -T "$DCOPS_TEST_TEMPLATE" "$DB" || exit 1
-trap 'slurm_stop "$CL"; dropdb --force "$DB" >/dev/null 2>&1' EXIT
+createdb -T "$DCOPS_TEST_TEMPLATE" "$DB2" || exit 1
+cleanup() {
+	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+	slurm_stop "$CL"
+	dropdb --force "$DB" >/dev/null 2>&1
+	dropdb --force "$DB2" >/dev/null 2>&1
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 failures=0 checks=0
@@ -77,8 +89,7 @@ SELECT n, 1, CASE WHEN n LIKE 'gwj-a100%' THEN 2 ELSE 1 END, 'H100', 8
 -- hanbit is the account's name; 새별AI연구소 is the description of account saebyeol
 INSERT INTO dcops.tenant (name, name_en, kind) VALUES ('hanbit', 'Hanbit Lab', 'university'),
     ('새별AI연구소', 'Saebyeol AI', 'institute');
--- the reading side links the tenants it makes to their accounts
-ALTER TABLE dcops.tenant ADD COLUMN IF NOT EXISTS slurm_account text;
+-- the reading side links the tenants it makes to their accounts (050)
 INSERT INTO dcops.tenant (name, name_en, kind, slurm_account) VALUES ('GJ Medical', '', 'institute', 'gwangju-med'),
     ('Ghost Lab', '', 'startup', 'ghost');
 INSERT INTO dcops.quota (tenant_id, gpu_limit, gpu_hours_budget, storage_tb, term_start, term_end)
@@ -94,7 +105,7 @@ echo "slurm: up in $(cat "$CL/startup_ms") ms"
 # a `scontrol update` or `sacctmgr -i modify` runs and then kills its
 # caller, the adapter, before it can record anything.
 mkdir -p "$BIN"
-for c in scontrol sinfo sacctmgr; do
+for c in scontrol sinfo sacctmgr squeue sacct sshare; do
 	real=$(command -v "$c")
 	cat >"$BIN/$c" <<EOF
 #!/bin/bash
@@ -250,6 +261,76 @@ want "cycle with slurmctld back" "$(act)" "applied 1 failed 0 already 0 sent 1 r
 want "sinfo -R after the outage" "$(sinfo -R -h -n gwj-h100-003 -o '%E')" "dcops slurm_op: fan tray 2 failing, swap it"
 
 want "actions left pending" "$(q "SELECT count(*) FROM dcops.actions WHERE status = 'pending'")" 0
+
+# ==== the same through dcopsd --adapter slurm: it reads the cluster into a
+# fresh database (tenants from Slurm's accounts, linked by slurm_account)
+# and applies what dcops's commands queue, each cycle
+q2() { psql -qAtX -v ON_ERROR_STOP=1 -d "$DB2" -c "$1"; }
+as2() { local who=$1; shift; "$DCOPS" -q --db "dbname=$DB2 user=$who" "$@" >/dev/null; }
+dcopsd_start() {
+	"$DCOPSD" --adapter slurm --db "dbname=$DB2" --slurm-bin "$BIN" --poll-nodes 1 --poll-jobs 1 \
+		--poll-accounting 1 --log "$TEST_TMP/dcopsd.log" >>"$TEST_TMP/dcopsd.out" 2>&1 &
+	dpid=$!
+}
+action2() { q2 "SELECT status FROM dcops.actions WHERE id = (SELECT max(id) FROM dcops.actions)"; }
+q2 "UPDATE dcops.setting SET value = '100' WHERE key = 'guard.drain_pct'"
+dcopsd_start
+got=$(wait_for 30 1 q2 "SELECT count(*) FROM dcops.quota q JOIN dcops.tenant t ON t.id = q.tenant_id
+                        WHERE t.slurm_account = 'hanbit' AND q.gpu_limit = 8")
+want "dcopsd read hanbit's quota" "$got" 1
+hanbit=$(q2 "SELECT name FROM dcops.tenant WHERE slurm_account = 'hanbit'")
+
+# a quota lowered from dcops holds a job, raised again lets it start
+as2 slurm_admin quota set "$hanbit" gpus=4 --reason "term ends, back to the base quota" || fail "dcopsd: quota set refused"
+got=$(wait_for 20 "gres/gpu=4" grp_gpu hanbit)
+want "dcopsd: GrpTRES after quota set" "$got" "gres/gpu=4"
+want "dcopsd: the action" "$(action2)" applied
+j3=$(sbatch --parsable -A hanbit -J wants-6 --gres=gpu:6 -o /dev/null -e /dev/null --wrap 'sleep 300')
+got=$(wait_for 30 AssocGrpGRES squeue -h -j "$j3" -o %r)
+want "dcopsd: job over the new limit pends on" "$got" AssocGrpGRES
+as2 slurm_admin quota set "$hanbit" gpus=6 --reason "six GPUs for the retraining job" || fail "dcopsd: quota set refused"
+got=$(wait_for 30 RUNNING job_state "$j3")
+want "dcopsd: the pending job once the limit allows it" "$got" RUNNING
+want "dcopsd: GrpTRES" "$(grp_gpu hanbit)" "gres/gpu=6"
+
+# a drain from dcops: DRAINING under the job, DRAINED once it ends, no
+# external audit row for dcops's own change; resume reverses it
+as2 slurm_op drain gwj-h100-001 --reason "ECC errors climbing on GPU 5" || fail "dcopsd: drain refused"
+got=$(wait_for 20 "dcops slurm_op: ECC errors climbing on GPU 5" sinfo -R -h -n gwj-h100-001 -o '%E')
+want "dcopsd: sinfo -R" "$got" "dcops slurm_op: ECC errors climbing on GPU 5"
+want "dcopsd: node under its job" "$(node_state gwj-h100-001)" draining
+got=$(wait_for 10 draining q2 "SELECT admin_state FROM dcops.node WHERE name = 'gwj-h100-001'")
+want "dcopsd: dcops.node under its job" "$got" draining
+scancel "$j3"
+got=$(wait_for 30 drained node_state gwj-h100-001)
+want "dcopsd: node once its job ended" "$got" drained
+got=$(wait_for 10 "drained slurm_op" q2 "SELECT admin_state || ' ' || drained_by FROM dcops.node WHERE name = 'gwj-h100-001'")
+want "dcopsd: dcops.node once the job ended" "$got" "drained slurm_op"
+as2 slurm_op resume gwj-h100-001 --reason "GPU 5 replaced, ECC clean" || fail "dcopsd: resume refused"
+got=$(wait_for 20 idle node_state gwj-h100-001)
+want "dcopsd: resumed node" "$got" idle
+got=$(wait_for 10 active q2 "SELECT admin_state FROM dcops.node WHERE name = 'gwj-h100-001'")
+want "dcopsd: resumed node in dcops" "$got" active
+want "dcopsd: external audit rows for dcops's own changes" \
+	"$(q2 "SELECT count(*) FROM dcops.audit WHERE actor LIKE 'slurm:%'")" 0
+
+# exactly once: dcopsd killed after scontrol ran, started again
+: >"$CALLS"
+touch "$KILL"
+as2 slurm_op drain gwj-h100-004 --reason "rail 2 switch port flapping" || fail "dcopsd: drain refused"
+for _ in $(seq 1 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.2; done
+wait "$dpid" 2>/dev/null
+want "dcopsd killed by the wrapper" "$?" 137
+rm -f "$KILL"
+want "dcopsd: the action after the kill" "$(action2)" pending
+dcopsd_start
+got=$(wait_for 20 applied action2)
+want "dcopsd: the action after the restart" "$got" applied
+want "dcopsd: scontrol updates of gwj-h100-004" "$(grep -c '^scontrol update NodeName=gwj-h100-004' "$CALLS")" 1
+want "dcopsd: sinfo -R after the restart" "$(sinfo -R -h -n gwj-h100-004 -o '%E')" \
+	"dcops slurm_op: rail 2 switch port flapping"
+kill "$dpid" && wait "$dpid" 2>/dev/null
+dpid=
 echo "ms in Slurm's commands per cycle:" $(sed -n 's/^slurm_act_once: \([0-9]*\) ms.*/\1/p' "$TEST_TMP/act.log")
 grep -v ' ms in ' "$TEST_TMP/act.log"
 echo "$checks checks, $failures failed"
