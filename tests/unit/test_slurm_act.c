@@ -15,23 +15,6 @@
 #include "adapter/slurm/slurm-act.h"
 #include "adapter/slurm/slurm-parse.h"
 
-/* The pure parts never run a command; these stand in for slurm-run.c so
- * the test links without it. */
-int slurm_run(struct slurm_runner *r, const char *const *argv, struct slurm_out *out, struct dc_err *err)
-{
-	(void)r;
-	(void)argv;
-	memset(out, 0, sizeof *out);
-	return dc_err_set(err, "no commands in unit tests");
-}
-
-void slurm_out_free(struct slurm_out *o)
-{
-	free(o->out);
-	free(o->err);
-	o->out = o->err = NULL;
-}
-
 static bool valid_utf8(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

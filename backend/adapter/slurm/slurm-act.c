@@ -15,6 +15,7 @@
 #include "slurm-parse.h"
 #include "slurm-snap.h"
 #include "ssh-validate.h"
+#include "text.h"
 
 #define ACT_PER_CALL 100
 #define ACT_GPUS_MAX 1000000LL             /* sane bounds of a limit */
@@ -33,32 +34,12 @@ static const struct {
 
 /* ---------------------------------------------------------------- text */
 
-/* Length of the UTF-8 sequence at s (n bytes left); 0 when it is not one. */
+/* Length of the UTF-8 character at s (n bytes left); 0 when it is not one. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		lo = c == 0xe0 ? 0xa0 : lo;   /* no overlong forms */
-		hi = c == 0xed ? 0x9f : hi;   /* no surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		lo = c == 0xf0 ? 0x90 : lo;
-		hi = c == 0xf4 ? 0x8f : hi;
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
+	uint32_t cp;
+	size_t len = utf8_decode((const char *)s, n, &cp);
+	return cp == 0xfffd && len == 1 ? 0 : len;
 }
 
 /* Cuts sb back to at most max bytes at a character boundary (its content
@@ -496,7 +477,7 @@ static int run_read(struct slurm_runner *r, const struct slurm_act_cmd *cmd, str
 	if (so->status == 0)
 		return 0;
 	char *msg = slurm_act_message(so);
-	dc_err_set(err, "%s %s: %s", cmd->argv[0], cmd->argv[1], msg);
+	dc_err_set(err, "%s: %s", cmd->argv[0], msg);
 	free(msg);
 	slurm_out_free(so);
 	return -1;
@@ -587,7 +568,9 @@ static int apply_node(struct slurm_runner *r, const struct slurm_act_plan *p, st
 	return 0;
 }
 
-/* The account's own association's limits (-1 when none is set). */
+/* The account's own association's limits (-1 when none is set, or when
+ * Slurm has no such account: sacctmgr then says so itself when asked to
+ * change it, as scontrol does for an unknown node). */
 static int limits_read(struct slurm_runner *r, const struct slurm_act_plan *p, const char *account,
 		const char *cluster, struct slurm_act_stats *st, int64_t *gpus, int64_t *mins, struct dc_err *err)
 {
@@ -606,9 +589,8 @@ static int limits_read(struct slurm_runner *r, const struct slurm_act_plan *p, c
 	const struct slurm_assoc *a = slurm_find_account_assoc(&set, account);
 	*gpus = a ? a->grp_gpus : -1;
 	*mins = a ? a->grp_gpu_mins : -1;
-	rc = a ? 0 : dc_err_set(err, "sacctmgr shows no association of account %s", account);
 	slurm_assoc_set_free(&set);
-	return rc;
+	return 0;
 }
 
 /* Slurm's account for the action's tenant into *account; 0 with
@@ -651,6 +633,33 @@ static cJSON *limits_json(const char *account, int64_t gpus, int64_t mins)
 	return j;
 }
 
+/* Reads the limits, sends the change unless Slurm has it, reads again. */
+static int quota_limits(struct slurm_runner *r, const struct slurm_act_plan *p, const char *account,
+		const char *cluster, struct slurm_act_stats *st, struct outcome *out, struct dc_err *err)
+{
+	int64_t gpus, mins;
+	if (limits_read(r, p, account, cluster, st, &gpus, &mins, err) < 0)
+		return -1;
+	out->before = limits_json(account, gpus, mins);
+	if (slurm_act_limits_match(p, gpus, mins)) {
+		out->ok = true;
+		st->already++;
+	} else {
+		struct slurm_act_cmd cmd;
+		char *msg;
+		slurm_act_argv(p, account, cluster, &cmd);
+		int rc = send_cmd(r, &cmd, st, out, &msg, err);
+		slurm_act_cmd_free(&cmd);
+		if (rc < 0 || limits_read(r, p, account, cluster, st, &gpus, &mins, err) < 0) {
+			free(msg);
+			return -1;
+		}
+		decide(out, slurm_act_limits_match(p, gpus, mins), msg, "sacctmgr");
+	}
+	out->after = limits_json(account, gpus, mins);
+	return 0;
+}
+
 static int apply_quota(struct slurm_runner *r, const struct slurm_act_plan *p, const struct slurm_act_item *a,
 		const struct slurm_act_opts *o, struct slurm_act_stats *st, struct outcome *out, struct dc_err *err)
 {
@@ -658,33 +667,17 @@ static int apply_quota(struct slurm_runner *r, const struct slurm_act_plan *p, c
 		out->ok = true; /* storage stays in dcops's tables */
 		return 0;
 	}
-	const char *cluster = o ? o->cluster : NULL;
-	char *account;
-	if (account_find(r, p, a, st, out, &account, err) < 0)
+	char *account = NULL;
+	struct dc_err why;
+	if (a->account && a->account[0]) {
+		if (slurm_act_account_ok(a->account, &why) == 0)
+			account = xstrdup(a->account);
+		else
+			out->error = xstrdup(why.msg);
+	} else if (account_find(r, p, a, st, out, &account, err) < 0) {
 		return -1;
-	if (!account)
-		return 0;
-	int64_t gpus, mins;
-	int rc = limits_read(r, p, account, cluster, st, &gpus, &mins, err);
-	if (rc == 0) {
-		out->before = limits_json(account, gpus, mins);
-		if (slurm_act_limits_match(p, gpus, mins)) {
-			out->ok = true;
-			st->already++;
-		} else {
-			struct slurm_act_cmd cmd;
-			char *msg;
-			slurm_act_argv(p, account, cluster, &cmd);
-			rc = send_cmd(r, &cmd, st, out, &msg, err);
-			slurm_act_cmd_free(&cmd);
-			if (rc == 0 && (rc = limits_read(r, p, account, cluster, st, &gpus, &mins, err)) < 0)
-				free(msg);
-			if (rc == 0)
-				decide(out, slurm_act_limits_match(p, gpus, mins), msg, "sacctmgr");
-		}
-		if (rc == 0)
-			out->after = limits_json(account, gpus, mins);
 	}
+	int rc = account ? quota_limits(r, p, account, o ? o->cluster : NULL, st, out, err) : 0;
 	free(account);
 	return rc;
 }
@@ -804,12 +797,30 @@ static int record(PGconn *c, const struct slurm_act_item *a, const struct slurm_
 
 /* ---------------------------------------------------------------- the outbox */
 
+/* to_jsonb(t): tenant.slurm_account comes with the reading side's
+ * migration; through JSON this reads it where it exists and '' before. */
 static const char SQL_NEXT[] =
 	"SELECT a.id, a.kind::text, a.target, a.params::text, a.reason, a.requested_by, "
-	"coalesce(t.name_en, '') FROM dcops.actions a "
+	"coalesce(t.name_en, ''), coalesce(to_jsonb(t)->>'slurm_account', '') FROM dcops.actions a "
 	"LEFT JOIN dcops.tenant t ON a.kind IN ('quota_set', 'quota_revert') "
 	"AND t.id::text = a.params->>'tenant_id' "
 	"WHERE a.status = 'pending' ORDER BY a.id LIMIT 1 FOR UPDATE OF a SKIP LOCKED";
+
+/* "action 12 drain gwj-h100-001: failed: <Slurm's message>", escaped by
+ * the script output rule (text.h): the log is read on a terminal. */
+static void log_outcome(const struct slurm_act_opts *o, const struct slurm_act_item *a, const struct outcome *out)
+{
+	if (!o || !o->log)
+		return;
+	struct sb line = {0};
+	sb_appendf(&line, "action %lld %s ", a->id, a->kind);
+	text_escape(&line, a->target);
+	sb_append(&line, out->ok ? (out->sent ? ": applied" : ": applied (Slurm had it already)") : ": failed: ");
+	if (!out->ok)
+		text_escape(&line, out->error);
+	o->log(o->log_arg, line.buf);
+	sb_free(&line);
+}
 
 static int apply(struct slurm_runner *r, const struct slurm_act_item *a, const struct slurm_act_opts *o,
 		struct slurm_act_stats *st, PGconn *c, struct dc_err *err)
@@ -829,6 +840,7 @@ static int apply(struct slurm_runner *r, const struct slurm_act_item *a, const s
 	if (rc == 0) {
 		st->applied += out.ok;
 		st->failed += !out.ok;
+		log_outcome(o, a, &out);
 	}
 	slurm_act_plan_free(&p);
 	outcome_free(&out);
@@ -853,7 +865,7 @@ static int act_next(struct slurm_runner *r, PGconn *c, const struct slurm_act_op
 			.id = atoll(PQgetvalue(res, 0, 0)), .kind = PQgetvalue(res, 0, 1),
 			.target = PQgetvalue(res, 0, 2), .params = PQgetvalue(res, 0, 3),
 			.reason = PQgetvalue(res, 0, 4), .by = PQgetvalue(res, 0, 5),
-			.tenant_en = PQgetvalue(res, 0, 6),
+			.tenant_en = PQgetvalue(res, 0, 6), .account = PQgetvalue(res, 0, 7),
 		};
 		rc = apply(r, &a, o, st, c, err) < 0 ? -1 : 1;
 		if (rc < 0) {

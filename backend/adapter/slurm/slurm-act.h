@@ -50,6 +50,10 @@
 struct slurm_act_opts {
 	const char *cluster;    /* NULL: sacctmgr changes the account on every cluster */
 	int max_actions;        /* per call; 0: 100 */
+	/* NULL, or called with one line per recorded action, made inert:
+	 * "action 12 drain gwj-h100-001: applied" */
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
 };
 
 struct slurm_act_stats {
@@ -74,6 +78,8 @@ struct slurm_act_item {
 	long long id;
 	const char *kind, *target, *params, *reason, *by;  /* params: JSON text */
 	const char *tenant_en;  /* quota kinds: the tenant's name_en, "" when none */
+	const char *account;    /* quota kinds: tenant.slurm_account (the reading
+	                         * side's link), "" when none or no such column */
 };
 
 enum slurm_act_kind { SLURM_ACT_DRAIN, SLURM_ACT_RESUME, SLURM_ACT_QUOTA };
@@ -137,8 +143,9 @@ bool slurm_act_node_matches(const struct slurm_act_plan *p, const struct slurm_a
 /* Does the account's own association already have p's limits? */
 bool slurm_act_limits_match(const struct slurm_act_plan *p, int64_t grp_gpus, int64_t grp_gpu_mins);
 
-/* Slurm's account for a tenant, from a `show account` listing (parsed into
- * an assoc set): an account named like the tenant, else the one whose
+/* Slurm's account for a tenant without a tenant.slurm_account (one dcops
+ * seeded itself), from a `show account` listing (parsed into an assoc
+ * set): an account named like the tenant, else the one whose
  * description is the tenant's name (sacctmgr lowercases descriptions, so
  * ASCII case is ignored), else one named like name_en. NULL with err when
  * none or more than one fits. Points into the set. */
