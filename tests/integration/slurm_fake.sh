@@ -39,6 +39,9 @@ fake sacct 'cat "$d/sacct.json"'
 fake sacctmgr 'case "$*" in *assoc*) cat "$d/sacctmgr_show_assoc.txt" ;; *) cat "$d/sacctmgr_show_account.txt" ;; esac'
 fake sshare 'cat "$d/sshare.txt"'
 
+# two accounts described alike (tenant.name is unique)
+echo 'hanbit2|한빛랩|한빛대학교' >>"$data/sacctmgr_show_account.txt"
+echo 'gwangju-test|hanbit2|||root|1|gres/gpu=2||||normal|' >>"$data/sacctmgr_show_assoc.txt"
 createdb -T "$DCOPS_TEST_TEMPLATE" "$db" || fail "createdb"
 "$DCOPSD" --adapter slurm --db "dbname=$db" --slurm-bin "$bin" --poll-nodes 0.3 --poll-jobs 0.3 \
 	--poll-accounting 0.6 --verbose --log "$top/dcopsd.log" >"$top/dcopsd.out" 2>&1 &
@@ -53,7 +56,7 @@ is "SELECT count(*) FROM dcops.gpu" "$gpus" || fail "gpus: $(q 'SELECT count(*) 
 is "SELECT count(*) FROM dcops.node n JOIN dcops.rack r ON r.id = n.rack_id WHERE r.name = 'unplaced'" "$nodes" ||
 	fail "without an inventory every node is unplaced"
 is "SELECT string_agg(slurm_account || '=' || name, ' ' ORDER BY slurm_account) FROM dcops.tenant" \
-	"gwangju-med=광주의료ai센터 hanbit=한빛랩 saebyeol=새별ai연구소" || fail "tenants: $(q 'SELECT slurm_account, name FROM dcops.tenant')"
+	"gwangju-med=광주의료ai센터 hanbit=한빛랩 hanbit2=한빛랩 (hanbit2) saebyeol=새별ai연구소" || fail "tenants: $(q 'SELECT slurm_account, name FROM dcops.tenant')"
 is "SELECT count(*) FROM dcops.job WHERE state = 'pending' AND explain <> ''" \
 	"$(jq '[.jobs[] | select(.job_state == "PENDING")] | length' "$data/squeue.json")" || fail "explanations"
 is "SELECT admin_state || '|' || drain_reason FROM dcops.node WHERE name = 'gwj-h100-003'" \

@@ -495,6 +495,15 @@ static bool acct_listed(const cJSON *arr, const char *acct)
 	return false;
 }
 
+static bool name_listed(const cJSON *arr, const char *name)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, arr)
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(it, "name")->valuestring, name) == 0)
+			return true;
+	return false;
+}
+
 /* Accounts (not root), and any account a job names that accounting did
  * not list (so the job's tenant exists). */
 static cJSON *doc_tenants(const struct slurm_adapter *a)
@@ -505,8 +514,12 @@ static cJSON *doc_tenants(const struct slurm_adapter *a)
 		if (strcmp(acc->name, "root") == 0 || !acc->name[0] || strlen(acc->name) > 64 || acct_listed(arr, acc->name))
 			continue;
 		cJSON *o = cJSON_CreateObject();
-		add_str(o, "acct", acc->name), add_str(o, "name", slurm_tenant_name(&a->assocs, acc->name));
+		const char *shown = slurm_tenant_name(&a->assocs, acc->name);
+		/* two accounts described alike: tenant.name is unique */
+		char *name = name_listed(arr, shown) ? xasprintf("%s (%s)", shown, acc->name) : xstrdup(shown);
+		add_str(o, "acct", acc->name), add_str(o, "name", name);
 		add_str(o, "org", acc->organization);
+		free(name);
 		cJSON_AddItemToArray(arr, o);
 	}
 	const struct slurm_job_set *sets[] = { &a->jobs, &a->ended };
