@@ -42,6 +42,11 @@ fake sshare 'cat "$d/sshare.txt"'
 # two accounts described alike (tenant.name is unique)
 echo 'hanbit2|한빛랩|한빛대학교' >>"$data/sacctmgr_show_account.txt"
 echo 'gwangju-test|hanbit2|||root|1|gres/gpu=2||||normal|' >>"$data/sacctmgr_show_assoc.txt"
+# a bad inventory is refused at start, naming the key and what is wrong
+printf '{"nodes": {"gwj-h100-001": {"hall": "a", "row": 1, "rack": "r 1;$(id)"}}}' >"$top/bad.json"
+out=$("$DCOPSD" --adapter slurm --db "dbname=nowhere" --slurm-bin "$bin" --inventory "$top/bad.json" 2>&1) &&
+	fail "a bad inventory was accepted"
+grep -qF "$top/bad.json: nodes.gwj-h100-001.rack: expected [A-Za-z0-9_.-]{1,32}" <<<"$out" || fail "bad inventory: $out"
 createdb -T "$DCOPS_TEST_TEMPLATE" "$db" || fail "createdb"
 "$DCOPSD" --adapter slurm --db "dbname=$db" --slurm-bin "$bin" --poll-nodes 0.3 --poll-jobs 0.3 \
 	--poll-accounting 0.6 --verbose --log "$top/dcopsd.log" >"$top/dcopsd.out" 2>&1 &

@@ -118,6 +118,11 @@ static int inv_item(const char *path, const cJSON *it, struct slurm_place *p, st
 	return 0;
 }
 
+static int cmp_place(const void *x, const void *y)
+{
+	return strcmp(((const struct slurm_place *)x)->node, ((const struct slurm_place *)y)->node);
+}
+
 int slurm_inventory_load(const char *path, struct slurm_inventory *inv, struct dc_err *err)
 {
 	char *text = NULL;
@@ -142,6 +147,8 @@ int slurm_inventory_load(const char *path, struct slurm_inventory *inv, struct d
 	cJSON_Delete(root);
 	if (rc < 0)
 		slurm_inventory_free(inv);
+	else if (inv->n)
+		qsort(inv->items, inv->n, sizeof *inv->items, cmp_place);
 	return rc;
 }
 
@@ -156,12 +163,11 @@ void slurm_inventory_free(struct slurm_inventory *inv)
 	*inv = (struct slurm_inventory){ 0 };
 }
 
+/* The inventory is sorted by node name once it is loaded. */
 static const struct slurm_place *inv_find(const struct slurm_inventory *inv, const char *node)
 {
-	for (size_t i = 0; i < inv->n; i++)
-		if (strcmp(inv->items[i].node, node) == 0)
-			return &inv->items[i];
-	return NULL;
+	struct slurm_place key = { .node = (char *)node };
+	return inv->n ? bsearch(&key, inv->items, inv->n, sizeof *inv->items, cmp_place) : NULL;
 }
 
 /* ---------------------------------------------------------------- state */
@@ -186,6 +192,7 @@ struct slurm_adapter {
 	uint32_t *gone;               /* live in dcops, in neither squeue nor sacct */
 	size_t n_gone;
 	uint64_t sent[T_N];           /* hash of each table's last committed document */
+	char *places;                 /* the halls and racks document, made at start */
 	char version[64];
 };
 
@@ -428,32 +435,34 @@ static void add_time(cJSON *o, const char *k, int64_t t)
 	cJSON_AddItemToObject(o, k, t > 0 ? cJSON_CreateNumber((double)t) : cJSON_CreateNull());
 }
 
-static cJSON *doc_places(const struct slurm_adapter *a)
+/* Halls and racks, in the order of the inventory's first node (by name) in each; a rack's
+ * position is its rank within its hall and row. Built once at start (the
+ * inventory does not change while dcopsd runs). */
+static cJSON *doc_places(const struct slurm_inventory *inv)
 {
 	cJSON *racks = cJSON_CreateArray();
 	cJSON *u = cJSON_CreateObject();
 	add_str(u, "hall", UNPLACED), add_str(u, "rack", UNPLACED), add_num(u, "row", 1), add_num(u, "pos", 1);
 	cJSON_AddItemToArray(racks, u);
-	for (size_t i = 0; i < a->inv.n; i++) {
-		const struct slurm_place *p = &a->inv.items[i];
-		bool seen = false;
+	const struct slurm_place **seen = xcalloc(inv->n + 1, sizeof *seen);
+	size_t nseen = 0;
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct slurm_place *p = &inv->items[i];
 		int pos = 1;
-		for (size_t k = 0; k < i && !seen; k++) {
-			const struct slurm_place *q = &a->inv.items[k];
-			seen = strcmp(q->rack, p->rack) == 0;
-			bool first_of_rack = true;
-			for (size_t m = 0; m < k && first_of_rack; m++)
-				first_of_rack = strcmp(a->inv.items[m].rack, q->rack) != 0;
-			if (!seen && first_of_rack && q->row == p->row && strcmp(q->hall, p->hall) == 0)
-				pos++;
+		bool dup = false;
+		for (size_t k = 0; k < nseen && !dup; k++) {
+			dup = strcmp(seen[k]->rack, p->rack) == 0;
+			pos += seen[k]->row == p->row && strcmp(seen[k]->hall, p->hall) == 0;
 		}
-		if (seen)
+		if (dup)
 			continue;
+		seen[nseen++] = p;
 		cJSON *r = cJSON_CreateObject();
 		add_str(r, "hall", p->hall), add_str(r, "rack", p->rack), add_num(r, "row", p->row);
 		add_num(r, "pos", pos);
 		cJSON_AddItemToArray(racks, r);
 	}
+	free(seen);
 	return racks;
 }
 
@@ -1033,7 +1042,7 @@ struct docs {
 static void docs_build(struct slurm_adapter *a, struct docs *d, int64_t now)
 {
 	cJSON *doc[T_N] = { 0 };
-	doc[T_PLACES] = doc_places(a);
+	doc[T_PLACES] = cJSON_Parse(a->places);
 	if (a->have[SRC_NODES]) {
 		doc[T_PARTS] = doc_parts(a);
 		doc[T_NODES] = doc_nodes(a);
@@ -1217,7 +1226,11 @@ static void *adapter_start(void *vcfg, FILE *log, struct dc_err *err)
 		free(a);
 		return NULL;
 	}
+	cJSON *places = doc_places(&a->inv);
+	a->places = cJSON_PrintUnformatted(places);
+	cJSON_Delete(places);
 	if (!(a->run = slurm_runner_new(&cfg->run, err))) {
+		cJSON_free(a->places);
 		slurm_inventory_free(&a->inv);
 		free(a);
 		return NULL;
@@ -1261,6 +1274,7 @@ static void adapter_stop(void *vst)
 	slurm_job_set_free(&a->ended);
 	slurm_assoc_set_free(&a->assocs);
 	free(a->gone);
+	cJSON_free(a->places);
 	free(a);
 }
 
