@@ -43,6 +43,7 @@ struct adapter_stats {
 	double child_cpu_ms; /* the commands it ran (Slurm's), waited for */
 	int running, pending;
 	char detail[160];   /* adapter's own one-line summary, "" when none */
+	bool idle;          /* nothing was due: not a cycle (not counted) */
 };
 
 struct adapter_ops {

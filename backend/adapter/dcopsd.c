@@ -282,6 +282,10 @@ static int run(const struct run_opts *ro, FILE *log)
 			continue;
 		}
 		backoff = BACKOFF_MIN_MS;
+		if (as.idle) {
+			ro->ops->wait(st, next_ms, &stop_flag);
+			continue;
+		}
 		as.cpu_ms = (double)(dc_cpu_us() - cpu0) / 1000.0;
 		as.child_cpu_ms = (double)(child_cpu_us() - child0) / 1000.0;
 		double ms = (double)(dc_mono_us() - t0) / 1000.0;

@@ -4,9 +4,11 @@
 # accounts carry their GPU limits, a 2-GPU job runs on the real slurmd under
 # its account, a job over the account's limit pends on AssocGrpGRES, a drain
 # shows in sinfo -R; then the stop leaves no process behind, also when the
-# command run inside the cluster fails with jobs still running.
+# command run inside the cluster fails with jobs still running, and when a
+# daemon fails to start.
 set -u
 lib=$(cd "$(dirname "$0")/../lib" && pwd)/slurm.sh
+# shellcheck source=../lib/slurm.sh
 . "$lib"
 why=$(slurm_unavailable)
 [ -z "$why" ] || { echo "skipped: $why"; exit 77; }
@@ -16,11 +18,13 @@ dir=$top/slurm
 trap 'slurm_stop "$dir"' EXIT
 trap 'exit 130' INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "[${SECONDS}s] $*"; }
 
 slurm_start "$dir" || fail "the cluster did not start"
 echo "cluster up in $(cat "$dir/startup_ms") ms"
-cd "$top"
+cd "$top" || fail "cd $top"
 
+step "nodes and partitions"
 # Nodes and partitions: sinfo --json (scontrol has no --json in 22.05).
 sinfo --json >nodes.json || fail "sinfo --json"
 jq -e '[.nodes[].name] | sort == ["gwj-a100-001","gwj-a100-002","gwj-h100-001",
@@ -53,6 +57,7 @@ job_is() { # JOBID STATE [REASON]: squeue --json has the job so
 		   | .job_state == $st and ($r == "" or .state_reason == $r)' jobs.json >/dev/null
 }
 
+step "jobs"
 run=$(sbatch --parsable -o /dev/null -A hanbit --gres=gpu:2 -J smoke-run --wrap 'sleep 60') || fail "sbatch"
 until_ok 30 job_is "$run" RUNNING || fail "job $run not running: $(squeue -j "$run" -o '%T %r' 2>&1)"
 jq -e --argjson id "$run" '.jobs[] | select(.job_id == $id) | .account == "hanbit"
@@ -66,6 +71,7 @@ until_ok 30 job_is "$over" PENDING AssocGrpGRES ||
 other=$(sbatch --parsable -o /dev/null -A saebyeol --gres=gpu:4 -J smoke-fits --wrap 'sleep 60') || fail "sbatch saebyeol"
 until_ok 30 job_is "$other" RUNNING || fail "job $other (saebyeol) not running"
 
+step "drain"
 # A drain with a Korean reason: DRAIN with jobs running is draining.
 reason='dcops 김민수: GPU 3 Xid 79'
 scontrol update NodeName=gwj-h100-001 State=DRAIN Reason="$reason" || fail "scontrol drain"
@@ -78,18 +84,21 @@ scontrol update NodeName=gwj-h100-001 State=RESUME || fail "scontrol resume"
 [ -z "$(sinfo -R -h -n gwj-h100-001)" ] || fail "still drained after resume"
 
 # Stop with jobs running: nothing of the cluster survives.
-t0=$SECONDS
+step "stop"
 slurm_stop "$dir"
-echo "stopped in $((SECONDS - t0)) s"
+step "stopped"
 left=$(slurm_leftovers "$dir")
 [ -z "$left" ] || fail "left running after stop: $(ps -o pid,args -p "${left//$'\n'/,}")"
 pgrep -f "$dir" >/dev/null && fail "a process still names $dir: $(pgrep -af "$dir")"
+[ ! -e "$(cat "$dir/short")" ] || fail "socket directory $(cat "$dir/short") left"
 for p in $(pgrep -f 'slurmstepd|sleep 60'); do
 	grep -qaF "$dir" "/proc/$p/environ" 2>/dev/null && fail "job process $p left: $(ps -o args= -p "$p")"
 done
 
+step "with-cluster"
 # with-cluster: the command fails with a job running; the stop still runs.
-dir2=$top/slurm2
+# A DIR too long for Unix socket paths below it (108 bytes) works the same.
+dir2=$top/slurm2-$(printf 'long%.0s' $(seq 1 20))
 bash "$lib" with-cluster "$dir2" \
 	bash -c 'sbatch -o /dev/null -A saebyeol --gres=gpu:1 --wrap "sleep 60" && sleep 3 && squeue -h -t R | grep -q . && exit 3'
 rc=$?
@@ -97,4 +106,15 @@ rc=$?
 left=$(slurm_leftovers "$dir2")
 [ -z "$left" ] || fail "with-cluster left running: $(ps -o pid,args -p "${left//$'\n'/,}")"
 pgrep -f "$dir2" >/dev/null && fail "a process still names $dir2: $(pgrep -af "$dir2")"
-echo "ok"
+step "failed start"
+# A daemon that does not start: slurm_start says which, stops the others.
+dir3=$top/slurm3
+mkdir -p "$top/bin"
+printf '#!/bin/sh\necho "slurmctld: refusing to start (test)" >&2\nexit 1\n' >"$top/bin/slurmctld"
+chmod +x "$top/bin/slurmctld"
+PATH="$top/bin:$PATH" slurm_start "$dir3" 2>start3.err && fail "slurm_start succeeded with a broken slurmctld"
+grep -q 'slurmctld did not come up' start3.err && grep -q 'refusing to start (test)' start3.err ||
+	fail "slurm_start's message: $(cat start3.err)"
+left=$(slurm_leftovers "$dir3")
+[ -z "$left" ] || fail "failed start left running: $(ps -o pid,args -p "${left//$'\n'/,}")"
+step "ok"

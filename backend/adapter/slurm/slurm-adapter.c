@@ -495,6 +495,15 @@ static bool acct_listed(const cJSON *arr, const char *acct)
 	return false;
 }
 
+static bool name_listed(const cJSON *arr, const char *name)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, arr)
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(it, "name")->valuestring, name) == 0)
+			return true;
+	return false;
+}
+
 /* Accounts (not root), and any account a job names that accounting did
  * not list (so the job's tenant exists). */
 static cJSON *doc_tenants(const struct slurm_adapter *a)
@@ -505,8 +514,12 @@ static cJSON *doc_tenants(const struct slurm_adapter *a)
 		if (strcmp(acc->name, "root") == 0 || !acc->name[0] || strlen(acc->name) > 64 || acct_listed(arr, acc->name))
 			continue;
 		cJSON *o = cJSON_CreateObject();
-		add_str(o, "acct", acc->name), add_str(o, "name", slurm_tenant_name(&a->assocs, acc->name));
+		const char *shown = slurm_tenant_name(&a->assocs, acc->name);
+		/* two accounts described alike: tenant.name is unique */
+		char *name = name_listed(arr, shown) ? xasprintf("%s (%s)", shown, acc->name) : xstrdup(shown);
+		add_str(o, "acct", acc->name), add_str(o, "name", name);
 		add_str(o, "org", acc->organization);
+		free(name);
 		cJSON_AddItemToArray(arr, o);
 	}
 	const struct slurm_job_set *sets[] = { &a->jobs, &a->ended };
@@ -1141,9 +1154,11 @@ static void count_jobs(const struct slurm_adapter *a, struct adapter_stats *st)
 	}
 }
 
-static int next_due(const struct slurm_adapter *a)
+/* Milliseconds from now (the poll's start: dcopsd takes the poll's own
+ * time off) until the next source is due. */
+static int next_due(const struct slurm_adapter *a, int64_t now)
 {
-	int64_t now = dc_mono_ms(), next = a->due[0];
+	int64_t next = a->due[0];
 	for (int s = 1; s < SRC_N; s++)
 		if (a->due[s] < next)
 			next = a->due[s];
@@ -1158,8 +1173,10 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 	bool any = false;
 	for (int s = 0; s < SRC_N; s++)
 		any |= (due[s] = !a->have[s] || now >= a->due[s]);
-	if (!any)
-		return next_due(a);
+	if (!any) {
+		st->idle = true;
+		return next_due(a, now);
+	}
 	if (fetch(a, c, due, err) < 0)
 		return -1;
 	struct docs d = { 0 };
@@ -1185,7 +1202,7 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 	count_jobs(a, st);
 	snprintf(st->detail, sizeof st->detail, "%s%s%s; %zu nodes, %zu jobs, %ld external", due[0] ? "nodes " : "",
 		 due[1] ? "jobs " : "", due[2] ? "accounting" : "", a->nodes.n, a->jobs.n, st->audits);
-	return next_due(a);
+	return next_due(a, now);
 }
 
 /* ---------------------------------------------------------------- lifecycle */
