@@ -284,7 +284,8 @@ hanbit=$(q2 "SELECT name FROM dcops.tenant WHERE slurm_account = 'hanbit'")
 as2 slurm_admin quota set "$hanbit" gpus=4 --reason "term ends, back to the base quota" || fail "dcopsd: quota set refused"
 got=$(wait_for 20 "gres/gpu=4" grp_gpu hanbit)
 want "dcopsd: GrpTRES after quota set" "$got" "gres/gpu=4"
-want "dcopsd: the action" "$(action2)" applied
+got=$(wait_for 10 applied action2) # Slurm shows it a moment before dcopsd commits
+want "dcopsd: the action" "$got" applied
 j3=$(sbatch --parsable -A hanbit -J wants-6 --gres=gpu:6 -o /dev/null -e /dev/null --wrap 'sleep 300')
 got=$(wait_for 30 AssocGrpGRES squeue -h -j "$j3" -o %r)
 want "dcopsd: job over the new limit pends on" "$got" AssocGrpGRES
