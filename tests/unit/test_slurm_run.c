@@ -82,6 +82,22 @@ static void test_deadline_kills(void **state)
 	slurm_runner_free(r);
 }
 
+static void test_silent_but_alive_is_killed(void **state)
+{
+	(void)state;
+	/* closes stdout and stderr, then lingers: the deadline still holds */
+	script("fake-linger", "exec >&- 2>&-; sleep 30");
+	struct slurm_runner *r = runner(300, 0);
+	const char *argv[] = { "fake-linger", NULL };
+	struct slurm_out o;
+	struct dc_err err = { 0 };
+	int64_t t0 = dc_mono_ms();
+	assert_int_equal(slurm_run(r, argv, &o, &err), -1);
+	assert_true(dc_mono_ms() - t0 < 3000);
+	assert_non_null(strstr(err.msg, "fake-linger: closed its output but did not exit within 300 ms (killed)"));
+	slurm_runner_free(r);
+}
+
 static void test_output_cap(void **state)
 {
 	(void)state;
@@ -130,6 +146,7 @@ int main(void)
 		cmocka_unit_test(test_output_and_status),
 		cmocka_unit_test(test_signal_status),
 		cmocka_unit_test(test_deadline_kills),
+		cmocka_unit_test(test_silent_but_alive_is_killed),
 		cmocka_unit_test(test_output_cap),
 		cmocka_unit_test(test_missing_and_bad_names),
 	};

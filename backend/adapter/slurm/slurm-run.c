@@ -206,11 +206,10 @@ static void kill_group(pid_t pid)
 }
 
 /* Reads both pipes until EOF, the deadline or the cap. 0, or -1 with err. */
-static int pump_local(struct slurm_runner *r, const char *name, int out_fd, int err_fd, struct run_buf *b,
-		      struct dc_err *err)
+static int pump_local(struct slurm_runner *r, const char *name, int out_fd, int err_fd, int64_t end,
+		      struct run_buf *b, struct dc_err *err)
 {
 	struct pollfd p[2] = { { .fd = out_fd, .events = POLLIN }, { .fd = err_fd, .events = POLLIN } };
-	int64_t end = dc_mono_ms() + r->timeout_ms;
 	char chunk[65536];
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
 		int64_t left = end - dc_mono_ms();
@@ -243,6 +242,27 @@ static int pump_local(struct slurm_runner *r, const char *name, int out_fd, int 
 	return 0;
 }
 
+/* Waits for the child until end (monotonic ms; 0: it was killed, wait
+ * for it); past end it is killed. -1 when it had to be. */
+static int reap(pid_t pid, int64_t end, int *st)
+{
+	for (;;) {
+		pid_t w = waitpid(pid, st, end ? WNOHANG : 0);
+		if (w == pid)
+			return 0;
+		if (w < 0 && errno != EINTR)
+			return 0;
+		if (end && dc_mono_ms() >= end) {
+			kill_group(pid);
+			while (waitpid(pid, st, 0) < 0 && errno == EINTR)
+				;
+			return -1;
+		}
+		if (w == 0)
+			poll(NULL, 0, 2);
+	}
+}
+
 /* pipe2 is not in POSIX 2008: the daemon is single-threaded, so setting
  * FD_CLOEXEC right after pipe() leaks nothing into another fork. */
 static int pipe_cloexec(int p[2])
@@ -268,7 +288,7 @@ static int run_local(struct slurm_runner *r, const char *const *argv, struct slu
 		return dc_err_set(err, "%s: pipe: %s", argv[0], strerror(errno)), -1;
 	}
 	char *path = r->bindir ? xasprintf("%s/%s", r->bindir, argv[0]) : xstrdup(argv[0]);
-	int64_t t0 = dc_mono_us();
+	int64_t t0 = dc_mono_us(), end = dc_mono_ms() + r->timeout_ms;
 	pid_t pid = fork();
 	if (pid == 0)
 		child_exec(path, argv, po[1], pe[1], ps[1]);
@@ -289,14 +309,15 @@ static int run_local(struct slurm_runner *r, const char *const *argv, struct slu
 	if (got == (ssize_t)sizeof e) {
 		rc = dc_err_set(err, "%s: cannot run: %s", argv[0], strerror(e));
 	} else {
-		rc = pump_local(r, argv[0], po[0], pe[0], &b, err);
+		rc = pump_local(r, argv[0], po[0], pe[0], end, &b, err);
 		if (rc < 0)
 			kill_group(pid);
 	}
 	close(po[0]), close(pe[0]);
 	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	if (reap(pid, rc < 0 ? 0 : end, &st) < 0 && rc == 0)
+		rc = dc_err_set(err, "%s: closed its output but did not exit within %d ms (killed)", argv[0],
+				r->timeout_ms);
 	if (rc < 0) {
 		buf_free(&b);
 		return -1;
