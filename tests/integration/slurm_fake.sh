@@ -77,7 +77,8 @@ vmax="SELECT max(v) FROM (SELECT max(version) v FROM dcops.node UNION ALL SELECT
 sleep 1
 v1=$(q "$vmax")
 sleep 2
-[ "$(q "$vmax")" = "$v1" ] || fail "a quiet cluster wrote rows"
+[ "$(q "$vmax")" = "$v1" ] || fail "a quiet cluster wrote rows: $(for t in node gpu job tenant quota partition; do
+	echo "$t: $(q "SELECT to_json(x) FROM dcops.$t x WHERE version > $v1")"; done)"
 
 # a pending job leaves the queue unseen and sacct does not know it
 gone=$(jq '[.jobs[] | select(.job_state == "PENDING") | .job_id] | max' "$data/squeue.json")
@@ -87,15 +88,16 @@ mv "$data/squeue.json.new" "$data/squeue.json"
 until_ok 5 is "SELECT state || '|' || reason FROM dcops.job WHERE id = $gone" \
 	"cancelled|gone from Slurm's queue; accounting has no record" || fail "gone job: $(q "SELECT state, reason FROM dcops.job WHERE id = $gone")"
 
-# broken JSON: down, nothing written, rows kept
-v1=$(q "$vmax")
+# broken JSON: down, nothing written while it lasts, rows kept
 head -c 2000 "$fx/sinfo.json" >"$data/sinfo.json"
 until_ok 10 is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" down || fail "not down"
+v1=$(q "$vmax")
 err=$(q "SELECT value FROM dcops.setting WHERE key = 'adapter.error'")
 echo "down: $err"
 grep -q "JSON" <<<"$err" || fail "error: $err"
-sleep 1
-[ "$(q "$vmax")" = "$v1" ] || fail "a broken cycle wrote rows"
+sleep 1.5
+[ "$(q "$vmax")" = "$v1" ] || fail "a broken cycle wrote rows: $(for t in node gpu job tenant quota partition; do
+	echo "$t: $(q "SELECT to_json(x) FROM dcops.$t x WHERE version > $v1")"; done)"
 is "SELECT count(*) FROM dcops.node" "$nodes" || fail "nodes lost"
 cp "$fx/sinfo.json" "$data/sinfo.json"
 until_ok 40 is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" up || fail "not up again (backoff reaches 30 s)"
