@@ -30,7 +30,7 @@ CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-BACKEND_SRC := $(filter-out backend/dcopsd.c,$(wildcard backend/*.c backend/sim/*.c backend/adapter/*.c backend/adapter/slurm/*.c))
+BACKEND_SRC := $(filter-out backend/adapter/dcopsd.c,$(wildcard backend/*.c backend/sim/*.c backend/adapter/*.c backend/adapter/slurm/*.c))
 TUI_SRC     := $(filter-out tui/main.c,$(wildcard tui/*.c))
 BACKEND_OBJ := $(BACKEND_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ     := $(TUI_SRC:%.c=$(BUILD)/%.o)
@@ -61,7 +61,7 @@ $(LIB_TUI): $(TUI_OBJ)
 $(DCOPS): $(BUILD)/tui/main.o $(LIB_TUI) $(LIB_BACKEND)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(DCOPSD): $(BUILD)/backend/dcopsd.o $(LIB_BACKEND)
+$(DCOPSD): $(BUILD)/backend/adapter/dcopsd.o $(LIB_BACKEND)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -118,6 +118,7 @@ struct dc_quota {
 struct dc_job {
 	int64_t id, version, tenant_id, partition_id;
 	char *user_name, *name, *node_list, *reason;
+	char *explain;            /* why it pends, in plain words (050_slurm_adapter.sql); "" */
 	int gpus, nodes;
 	enum dc_job_state state;
 	int64_t submit_at, start_at, end_at;

@@ -137,6 +137,7 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_job, "partition_id", C_I64, partition_id),
 		COL(dc_job, "user_name", C_STR, user_name), COL(dc_job, "name", C_STR, name),
 		COL(dc_job, "node_list", C_STR, node_list), COL(dc_job, "reason", C_STR, reason),
+		COL(dc_job, "explain", C_STR, explain),
 		COL(dc_job, "gpus", C_INT, gpus), COL(dc_job, "nodes", C_INT, nodes),
 		COL(dc_job, "state", C_JOB, state), COL(dc_job, "submit_at", C_TIME, submit_at),
 		COL(dc_job, "start_at", C_TIME, start_at), COL(dc_job, "end_at", C_TIME, end_at),

@@ -314,7 +314,9 @@ static void test_daemon(void **state)
 		print_message("  %s", line);
 	assert_int_equal(pclose(p), 0);
 	assert_non_null(strstr(line, "then 9 ticks"));
-	snprintf(cmd, sizeof cmd, "%s --adapter slurm 2>/dev/null", bin);
+	snprintf(cmd, sizeof cmd, "%s --adapter nope 2>/dev/null", bin);
+	assert_int_not_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s --adapter slurm --inventory /nonexistent/site.json 2>/dev/null", bin);
 	assert_int_not_equal(system(cmd), 0);
 	check_allocation(f->c);
 }

@@ -18,6 +18,7 @@
 #ifndef DCOPS_SLURM_RUN_H
 #define DCOPS_SLURM_RUN_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "util.h"
@@ -53,5 +54,10 @@ void slurm_runner_free(struct slurm_runner *r);
 int slurm_run(struct slurm_runner *r, const char *const *argv, struct slurm_out *out,
               struct dc_err *err);
 void slurm_out_free(struct slurm_out *o);
+
+/* Sleeps ms between polls; with ssh the session's keepalive runs meanwhile,
+ * so an idle link is neither dropped nor called dead late. Returns early
+ * once *stop (may be NULL) is set. */
+void slurm_runner_wait(struct slurm_runner *r, int ms, const volatile sig_atomic_t *stop);
 
 #endif

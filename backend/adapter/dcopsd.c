@@ -1,0 +1,366 @@
+/* dcopsd — the adapter daemon: moves the data center's state into the
+ * dcops schema and applies the operators' queued actions, through one
+ * adapter of adapter_table (adapter.h): "sim", the embedded data center
+ * (backend/sim), or "slurm", a real cluster (backend/adapter/slurm). One
+ * transaction per tick; survives the database or the source going away
+ * (ADAPTER DOWN reported, reconnect with backoff, reload). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "adapter/adapter-status.h"
+#include "db.h"
+#include "adapter/adapter.h"
+
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 30000
+#define SUMMARY_EVERY_MS 60000
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+struct run_opts {
+	const char *adapter, *db, *log_path, *pidfile;
+	const struct adapter_ops *ops;
+	void *cfg;           /* the adapter's options */
+	long ticks;          /* 0: run until signalled */
+	bool verbose, stats;
+};
+
+/* The first tick (model load, warm start of an empty fleet) is reported
+ * on its own and left out of the rates and percentiles. */
+struct totals {
+	double first_ms;
+	long ticks, rows, job_events, faults, actions, incidents, failures;
+	double *ms;
+	size_t nms, cap;
+	int64_t t0;
+	struct adapter_stats last;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: dcopsd --adapter sim|slurm [--db CONNINFO] [--ticks N] [--log FILE] [--pidfile FILE]\n"
+	           "              [--verbose] [--stats] [adapter options]\n");
+	for (size_t i = 0; adapter_table[i]; i++)
+		fputs(adapter_table[i]->usage, f);
+}
+
+static int parse_num(const char *opt, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	double d = strtod(v, &end);
+	if (*end || !*v || d < lo || d > hi) {
+		fprintf(stderr, "dcopsd: %s wants a number in [%g, %g], not '%s'\n", opt, lo, hi, v);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+/* Every adapter's options, handed to the chosen adapter's parse_opt. */
+static const struct option longopts[] = {
+	{ "adapter", required_argument, NULL, 'a' }, { "db", required_argument, NULL, 'd' },
+	{ "ticks", required_argument, NULL, 'n' }, { "log", required_argument, NULL, 'l' },
+	{ "pidfile", required_argument, NULL, 'p' }, { "verbose", no_argument, NULL, 'v' },
+	{ "stats", no_argument, NULL, 'x' }, { "help", no_argument, NULL, 'h' },
+	{ "speed", required_argument, NULL, 'A' }, { "tick-ms", required_argument, NULL, 'A' },
+	{ "seed", required_argument, NULL, 'A' }, { "fault-x", required_argument, NULL, 'A' },
+	{ "ssh", required_argument, NULL, 'A' }, { "known-hosts", required_argument, NULL, 'A' },
+	{ "identity", required_argument, NULL, 'A' }, { "slurm-bin", required_argument, NULL, 'A' },
+	{ "inventory", required_argument, NULL, 'A' }, { "poll-nodes", required_argument, NULL, 'A' },
+	{ "poll-jobs", required_argument, NULL, 'A' }, { "poll-accounting", required_argument, NULL, 'A' },
+	{ "slurm-timeout", required_argument, NULL, 'A' }, { 0 },
+};
+
+/* --adapter first: the others are the adapter's to parse. */
+static const char *find_adapter(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--adapter") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], "--adapter=", 10) == 0)
+			return argv[i] + 10;
+	}
+	return NULL;
+}
+
+static int parse_args(int argc, char **argv, struct run_opts *ro)
+{
+	const char *name = find_adapter(argc, argv);
+	if (name && !(ro->ops = adapter_find(name))) {
+		fprintf(stderr, "dcopsd: adapter '%s' is not available (this build has:", name);
+		for (size_t i = 0; adapter_table[i]; i++)
+			fprintf(stderr, " %s", adapter_table[i]->name);
+		fprintf(stderr, ")\n");
+		return 2;
+	}
+	if (ro->ops)
+		ro->cfg = ro->ops->config_new();
+	int ch, idx;
+	double d;
+	while ((ch = getopt_long(argc, argv, "vh", longopts, &idx)) != -1) {
+		switch (ch) {
+		case 'a': ro->adapter = optarg; break;
+		case 'd': ro->db = optarg; break;
+		case 'l': ro->log_path = optarg; break;
+		case 'p': ro->pidfile = optarg; break;
+		case 'v': ro->verbose = true; break;
+		case 'x': ro->stats = true; break;
+		case 'n':
+			if (parse_num("--ticks", optarg, 1, 1e12, &d) < 0)
+				return 2;
+			ro->ticks = (long)d;
+			break;
+		case 'A': {
+			int rc = ro->ops ? ro->ops->parse_opt(ro->cfg, longopts[idx].name, optarg) : 1;
+			if (rc < 0)
+				return 2;
+			if (rc > 0) {
+				fprintf(stderr, "dcopsd: --%s is not an option of adapter %s\n", longopts[idx].name,
+				        ro->ops ? ro->ops->name : "(none given)");
+				return 2;
+			}
+			break;
+		}
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc || !ro->adapter || !ro->ops) {
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+/* CPU time of the children waited for (the adapter's Slurm commands). */
+static int64_t child_cpu_us(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
+		return 0;
+	return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double pct(struct totals *t, double p)
+{
+	if (t->nms == 0)
+		return 0;
+	qsort(t->ms, t->nms, sizeof *t->ms, cmp_double);
+	size_t i = (size_t)(p * (double)(t->nms - 1) + 0.5);
+	return t->ms[i];
+}
+
+static void summary(FILE *f, struct totals *t)
+{
+	double secs = (double)(dc_mono_us() - t->t0) / 1e6;
+	if (secs <= 0)
+		secs = 1e-6;
+	fprintf(f, "dcopsd: first tick %.0f ms; then %ld ticks in %.1f s (%.1f ticks/s); %ld rows (%.0f/s); "
+	           "%ld job events (%.0f/s); %ld faults, %ld incidents, %ld actions; tick p50 %.1f ms "
+	           "p99 %.1f ms; running %d pending %d; %ld failed ticks\n",
+	        t->first_ms, t->ticks, secs, t->ticks / secs, t->rows, t->rows / secs, t->job_events,
+	        t->job_events / secs, t->faults, t->incidents, t->actions, pct(t, 0.50), pct(t, 0.99),
+	        t->last.running, t->last.pending, t->failures);
+	fflush(f);
+}
+
+static void account(struct totals *t, const struct adapter_stats *st, double ms)
+{
+	t->last = *st;
+	if (t->first_ms == 0) {
+		t->first_ms = ms > 0 ? ms : 1e-3;
+		t->t0 = dc_mono_us();
+		return;
+	}
+	t->ticks++;
+	t->rows += st->rows;
+	t->job_events += st->job_events;
+	t->faults += st->faults;
+	t->actions += st->actions;
+	t->incidents += st->incidents;
+	t->ms = xgrow(t->ms, &t->cap, t->nms + 1, sizeof *t->ms);
+	t->ms[t->nms++] = ms;
+}
+
+/* Connects and loads what the database holds; NULL (logged) when either fails. */
+static PGconn *attach(const struct run_opts *ro, void *st, const struct dc_opts *o, FILE *log)
+{
+	struct dc_err err = {0};
+	PGconn *c = db_connect(o, "dcopsd", &err);
+	if (c && ro->ops->attach(st, c, &err) == 0)
+		return c;
+	fprintf(log, "dcopsd: %s\n", err.msg);
+	fflush(log);
+	if (c)
+		PQfinish(c);
+	return NULL;
+}
+
+static void backoff_wait(const struct run_opts *ro, void *st, int *backoff)
+{
+	ro->ops->wait(st, *backoff, &stop_flag);
+	*backoff = *backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2;
+}
+
+/* A poll that failed: the source (or the database) is down. The report
+ * goes out at once, on a connection that still works. */
+static void report_down(const struct run_opts *ro, PGconn *c, const char *why, FILE *log)
+{
+	struct dc_err err = {0};
+	if (c && PQstatus(c) == CONNECTION_OK &&
+	    adapter_report(c, ro->ops->name, ADAPTER_DOWN, why, ro->ops->report_s, &err) < 0)
+		fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
+}
+
+static int run(const struct run_opts *ro, FILE *log)
+{
+	struct dc_opts o = { .db = ro->db, .quiet = !ro->verbose };
+	struct dc_err err = {0};
+	void *st = ro->ops->start(ro->cfg, log, &err);
+	if (!st) {
+		fprintf(stderr, "dcopsd: %s\n", err.msg);
+		return 1;
+	}
+	struct totals t = { .t0 = dc_mono_us() };
+	PGconn *c = NULL;
+	int backoff = BACKOFF_MIN_MS;
+	int64_t next_summary = dc_mono_ms() + SUMMARY_EVERY_MS, next_report = dc_mono_ms();
+	bool reload = false, was_down = false;
+	long done = 0;
+	while (!stop_flag && (ro->ticks == 0 || done < ro->ticks)) {
+		if (!c || reload) {
+			if (c)
+				PQfinish(c);
+			c = attach(ro, st, &o, log);
+			reload = false;
+			if (!c) {
+				backoff_wait(ro, st, &backoff);
+				continue;
+			}
+			backoff = BACKOFF_MIN_MS;
+			fprintf(log, "dcopsd: attached (%s)\n", ro->ops->name);
+			fflush(log);
+		}
+		struct adapter_stats as = {0};
+		err = (struct dc_err){0};
+		int64_t t0 = dc_mono_us(), cpu0 = dc_cpu_us(), child0 = child_cpu_us();
+		int next_ms = -1;
+		if (!ro->ops->apply || ro->ops->apply(st, c, &err) == 0)
+			next_ms = ro->ops->poll(st, c, &as, &err);
+		if (next_ms < 0) {
+			t.failures++;
+			fprintf(log, "dcopsd: tick failed, rolled back: %s\n", err.msg);
+			fflush(log);
+			report_down(ro, c, err.msg, log);
+			was_down = true;
+			/* the adapter's picture may be ahead of the database: reload it */
+			reload = true;
+			if (PQstatus(c) != CONNECTION_OK) {
+				PQfinish(c);
+				c = NULL;
+			}
+			backoff_wait(ro, st, &backoff);
+			continue;
+		}
+		backoff = BACKOFF_MIN_MS;
+		if (as.idle) {
+			ro->ops->wait(st, next_ms, &stop_flag);
+			continue;
+		}
+		as.cpu_ms = (double)(dc_cpu_us() - cpu0) / 1000.0;
+		as.child_cpu_ms = (double)(child_cpu_us() - child0) / 1000.0;
+		double ms = (double)(dc_mono_us() - t0) / 1000.0;
+		account(&t, &as, ms);
+		done++;
+		if (ro->verbose)
+			printf("tick %ld: %.1f ms, %.1f ms CPU (+%.1f ms children), %ld rows, %s; running %d pending %d\n",
+			       done, ms, as.cpu_ms, as.child_cpu_ms, as.rows, as.detail, as.running, as.pending);
+		fflush(stdout);
+		int64_t now = dc_mono_ms();
+		if (now >= next_report || was_down) {
+			/* a failed heartbeat is the next tick's problem: it fails too */
+			if (adapter_report(c, ro->ops->name, ADAPTER_UP, NULL, ro->ops->report_s, &err) < 0)
+				fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
+			next_report = now + ro->ops->report_s * 1000;
+			was_down = false;
+		}
+		if (now >= next_summary) {
+			summary(log, &t);
+			next_summary = now + SUMMARY_EVERY_MS;
+		}
+		if (ro->ticks == 0 || done < ro->ticks) {
+			/* behind: run the next tick at once, do not pile up */
+			int64_t left = next_ms - (int64_t)ms;
+			ro->ops->wait(st, left > 0 ? (int)left : 0, &stop_flag);
+		}
+	}
+	summary(log, &t);
+	if (ro->stats)
+		summary(stdout, &t);
+	if (c) {
+		/* the consoles say STOPPED at once instead of DOWN three intervals later */
+		if (adapter_report(c, ro->ops->name, ADAPTER_STOPPED, "dcopsd stopped", ro->ops->report_s, &err) < 0)
+			fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
+		PQfinish(c);
+	}
+	ro->ops->stop(st);
+	free(t.ms);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct run_opts ro = { 0 };
+	int rc = parse_args(argc, argv, &ro);
+	if (rc >= 0) {
+		if (ro.cfg)
+			ro.ops->config_free(ro.cfg);
+		return rc;
+	}
+	FILE *log = stderr;
+	if (ro.log_path && !(log = fopen(ro.log_path, "a"))) {
+		fprintf(stderr, "dcopsd: %s: %s\n", ro.log_path, strerror(errno));
+		return 1;
+	}
+	if (ro.pidfile) {
+		/* Run as root by the demo: never through a symlink planted there. */
+		char pid[32];
+		int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+		struct dc_err err;
+		if (dc_file_replace(ro.pidfile, pid, (size_t)n, 0644, (uid_t)-1, (gid_t)-1, &err) == -1) {
+			fprintf(stderr, "dcopsd: %s\n", err.msg);
+			return 1;
+		}
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = run(&ro, log);
+	ro.ops->config_free(ro.cfg);
+	if (ro.pidfile)
+		unlink(ro.pidfile);
+	if (log != stderr)
+		fclose(log);
+	return rc;
+}

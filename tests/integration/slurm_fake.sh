@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# slurm_fake.sh — dcopsd --adapter slurm on any machine, no Slurm needed:
+# fake commands (--slurm-bin) print the recorded 22.05 output of
+# tests/fixtures/slurm/22.05. Checks the tables against the fixtures, a
+# quiet cluster writing nothing, a job that leaves the queue unseen (not in
+# sacct either) ending as cancelled, and a command printing broken JSON:
+# nothing written, adapter.state down with the parser's message, the
+# rows kept; fixed again: up.
+set -u
+[ -n "${DCOPS_TEST_TEMPLATE:-}" ] || { echo "skipped: run through tests/run.sh"; exit 77; }
+command -v jq >/dev/null || { echo "skipped: no jq"; exit 77; }
+top=${TEST_TMP:-$(mktemp -d /tmp/dcops-slurm-fake.XXXXXX)}
+mkdir -p "$top" && top=$(cd "$top" && pwd)
+fx=$DCOPS_ROOT/tests/fixtures/slurm/22.05
+db=dcops_slurm_fake_$$
+dpid=
+cleanup() {
+	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+	dropdb --if-exists --force "$db" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- dcopsd log:" >&2; tail -n 20 "$top/dcopsd.log" >&2; exit 1; }
+q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
+until_ok() {
+	local end=$((SECONDS + $1)); shift
+	while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
+	return 1
+}
+is() { [ "$(q "$1")" = "$2" ]; }
+
+bin=$top/bin data=$top/data
+mkdir -p "$bin" "$data"
+cp "$fx"/*.json "$fx"/*.txt "$data/"
+fake() { printf '#!/bin/sh\nd=%q\n%s\n' "$data" "$2" >"$bin/$1" && chmod +x "$bin/$1"; }
+fake sinfo 'case "$1" in --version) head -n 1 "$d/version.txt" ;; *) cat "$d/sinfo.json" ;; esac'
+fake scontrol 'cat "$d/scontrol_show_partition.txt"'
+fake squeue 'cat "$d/squeue.json"'
+fake sacct 'cat "$d/sacct.json"'
+fake sacctmgr 'case "$*" in *assoc*) cat "$d/sacctmgr_show_assoc.txt" ;; *) cat "$d/sacctmgr_show_account.txt" ;; esac'
+fake sshare 'cat "$d/sshare.txt"'
+
+# two accounts described alike (tenant.name is unique)
+echo 'hanbit2|한빛랩|한빛대학교' >>"$data/sacctmgr_show_account.txt"
+echo 'gwangju-test|hanbit2|||root|1|gres/gpu=2||||normal|' >>"$data/sacctmgr_show_assoc.txt"
+# a bad inventory is refused at start, naming the key and what is wrong
+printf '{"nodes": {"gwj-h100-001": {"hall": "a", "row": 1, "rack": "r 1;$(id)"}}}' >"$top/bad.json"
+out=$("$DCOPSD" --adapter slurm --db "dbname=nowhere" --slurm-bin "$bin" --inventory "$top/bad.json" 2>&1) &&
+	fail "a bad inventory was accepted"
+grep -qF "$top/bad.json: nodes.gwj-h100-001.rack: expected [A-Za-z0-9_.-]{1,32}" <<<"$out" || fail "bad inventory: $out"
+createdb -T "$DCOPS_TEST_TEMPLATE" "$db" || fail "createdb"
+"$DCOPSD" --adapter slurm --db "dbname=$db" --slurm-bin "$bin" --poll-nodes 0.3 --poll-jobs 0.3 \
+	--poll-accounting 0.6 --verbose --log "$top/dcopsd.log" >"$top/dcopsd.out" 2>&1 &
+dpid=$!
+
+nodes=$(jq '.nodes | length' "$data/sinfo.json")
+gpus=$(jq '[.nodes[].gres | capture("gpu:[a-z0-9]*:?(?<n>[0-9]+)").n | tonumber] | add' "$data/sinfo.json")
+jobs=$(jq '[.jobs[] | select(.tres_req_str | test("gres/gpu"))] | length' "$data/squeue.json")
+until_ok 20 is "SELECT count(*) FROM dcops.job" "$jobs" || fail "jobs: $(q 'SELECT count(*) FROM dcops.job') of $jobs"
+is "SELECT count(*) FROM dcops.node" "$nodes" || fail "nodes"
+is "SELECT count(*) FROM dcops.gpu" "$gpus" || fail "gpus: $(q 'SELECT count(*) FROM dcops.gpu') of $gpus"
+is "SELECT count(*) FROM dcops.node n JOIN dcops.rack r ON r.id = n.rack_id WHERE r.name = 'unplaced'" "$nodes" ||
+	fail "without an inventory every node is unplaced"
+is "SELECT string_agg(slurm_account || '=' || name, ' ' ORDER BY slurm_account) FROM dcops.tenant" \
+	"gwangju-med=광주의료ai센터 hanbit=한빛랩 hanbit2=한빛랩 (hanbit2) saebyeol=새별ai연구소" || fail "tenants: $(q 'SELECT slurm_account, name FROM dcops.tenant')"
+is "SELECT count(*) FROM dcops.job WHERE state = 'pending' AND explain <> ''" \
+	"$(jq '[.jobs[] | select(.job_state == "PENDING")] | length' "$data/squeue.json")" || fail "explanations"
+is "SELECT admin_state || '|' || drain_reason FROM dcops.node WHERE name = 'gwj-h100-003'" \
+	"drained|NVLink errors; RMA #4411" || fail "drained node: $(q "SELECT admin_state, drain_reason FROM dcops.node WHERE name = 'gwj-h100-003'")"
+# GPUs held: as many as the running jobs' GPUs on known nodes
+held=$(jq '[.jobs[] | select(.job_state == "RUNNING") | .tres_alloc_str | capture("gres/gpu=(?<n>[0-9]+)").n | tonumber] | add' "$data/squeue.json")
+until_ok 5 is "SELECT count(*) FROM dcops.gpu WHERE job_id IS NOT NULL" "$held" || fail "held GPUs"
+
+# quiet: nothing written over several cycles
+vmax="SELECT max(v) FROM (SELECT max(version) v FROM dcops.node UNION ALL SELECT max(version) FROM dcops.gpu
+      UNION ALL SELECT max(version) FROM dcops.job UNION ALL SELECT max(version) FROM dcops.tenant
+      UNION ALL SELECT max(version) FROM dcops.quota UNION ALL SELECT max(version) FROM dcops.partition) x"
+sleep 1
+v1=$(q "$vmax")
+sleep 2
+[ "$(q "$vmax")" = "$v1" ] || fail "a quiet cluster wrote rows: $(for t in node gpu job tenant quota partition; do
+	echo "$t: $(q "SELECT to_json(x) FROM dcops.$t x WHERE version > $v1")"; done)"
+
+# a pending job leaves the queue unseen and sacct does not know it
+gone=$(jq '[.jobs[] | select(.job_state == "PENDING") | .job_id] | max' "$data/squeue.json")
+jq --argjson id "$gone" 'del(.jobs[] | select(.job_id == $id))' "$fx/squeue.json" >"$data/squeue.json.new"
+jq --argjson id "$gone" 'del(.jobs[] | select(.job_id == $id))' "$fx/sacct.json" >"$data/sacct.json"
+mv "$data/squeue.json.new" "$data/squeue.json"
+until_ok 5 is "SELECT state || '|' || reason FROM dcops.job WHERE id = $gone" \
+	"cancelled|gone from Slurm's queue; accounting has no record" || fail "gone job: $(q "SELECT state, reason FROM dcops.job WHERE id = $gone")"
+
+# broken JSON: down, nothing written while it lasts, rows kept
+head -c 2000 "$fx/sinfo.json" >"$data/sinfo.json"
+until_ok 10 is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" down || fail "not down"
+v1=$(q "$vmax")
+err=$(q "SELECT value FROM dcops.setting WHERE key = 'adapter.error'")
+echo "down: $err"
+grep -q "JSON" <<<"$err" || fail "error: $err"
+sleep 1.5
+[ "$(q "$vmax")" = "$v1" ] || fail "a broken cycle wrote rows: $(for t in node gpu job tenant quota partition; do
+	echo "$t: $(q "SELECT to_json(x) FROM dcops.$t x WHERE version > $v1")"; done)"
+is "SELECT count(*) FROM dcops.node" "$nodes" || fail "nodes lost"
+cp "$fx/sinfo.json" "$data/sinfo.json"
+until_ok 40 is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" up || fail "not up again (backoff reaches 30 s)"
+is "SELECT count(*) FROM dcops.job" "$jobs" || fail "jobs after recovery"
+echo ok

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# slurm_fake_ssh.sh — dcopsd --adapter slurm --ssh: the same fake 22.05
+# commands as slurm_fake.sh, run on a real sshd (127.0.0.1, the test
+# user) through the console's libssh code: the cluster arrives in the
+# tables; an unknown host key is refused (adapter DOWN naming the host key,
+# nothing written, known_hosts untouched).
+set -u
+[ -n "${DCOPS_TEST_TEMPLATE:-}" ] || { echo "skipped: run through tests/run.sh"; exit 77; }
+command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || { echo "skipped: no sshd"; exit 77; }
+if [ -z "${DCOPS_SSH_TEST_ENV:-}" ]; then
+	exec bash "$DCOPS_ROOT/tests/lib/sshd.sh" with-fixtures bash "$0"
+fi
+top=$DCOPS_SSH_TOP/slurm-fake
+mkdir -p "$top"
+fx=$DCOPS_ROOT/tests/fixtures/slurm/22.05
+db=dcops_slurm_ssh_$$
+dpid=
+cleanup() {
+	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+	dropdb --if-exists --force "$db" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; tail -n 20 "$top/dcopsd.log" >&2; exit 1; }
+q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
+until_ok() {
+	local end=$((SECONDS + $1)); shift
+	while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
+	return 1
+}
+is() { [ "$(q "$1")" = "$2" ]; }
+
+bin=$top/bin data=$top/data
+mkdir -p "$bin" "$data"
+cp "$fx"/*.json "$fx"/*.txt "$data/"
+fake() { printf '#!/bin/sh\nd=%q\n%s\n' "$data" "$2" >"$bin/$1" && chmod +x "$bin/$1"; }
+fake sinfo 'case "$1" in --version) head -n 1 "$d/version.txt" ;; *) cat "$d/sinfo.json" ;; esac'
+fake scontrol 'cat "$d/scontrol_show_partition.txt"'
+fake squeue 'cat "$d/squeue.json"'
+fake sacct 'cat "$d/sacct.json"'
+fake sacctmgr 'case "$*" in *assoc*) cat "$d/sacctmgr_show_assoc.txt" ;; *) cat "$d/sacctmgr_show_account.txt" ;; esac'
+fake sshare 'cat "$d/sshare.txt"'
+pub=$(cut -d' ' -f1,2 "$DCOPS_SSH_NODE_DIR/host_ed25519.pub")
+echo "[127.0.0.1]:$DCOPS_SSH_NODE_PORT $pub" >"$top/known_hosts"
+: >"$top/known_empty"
+target=$(id -un)@127.0.0.1:$DCOPS_SSH_NODE_PORT
+
+createdb -T "$DCOPS_TEST_TEMPLATE" "$db" || fail "createdb"
+# unknown host key: refused, down, nothing written
+"$DCOPSD" --adapter slurm --db "dbname=$db" --ssh "$target" --known-hosts "$top/known_empty" \
+	--identity "$DCOPS_SSH_KEY" --slurm-bin "$bin" --log "$top/refused.log" >/dev/null 2>&1 &
+dpid=$!
+until_ok 20 is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" down || fail "not down"
+err=$(q "SELECT value FROM dcops.setting WHERE key = 'adapter.error'")
+echo "down: $err"
+grep -q "host key" <<<"$err" || fail "error: $err"
+is "SELECT count(*) FROM dcops.node" 0 || fail "wrote nodes"
+[ -s "$top/known_empty" ] && fail "known_hosts written"
+kill "$dpid"; wait "$dpid"; dpid=
+
+# the known key: the cluster arrives over SSH
+"$DCOPSD" --adapter slurm --db "dbname=$db" --ssh "$target" --known-hosts "$top/known_hosts" \
+	--identity "$DCOPS_SSH_KEY" --slurm-bin "$bin" --poll-nodes 0.5 --poll-jobs 0.5 --poll-accounting 1 \
+	--verbose --log "$top/dcopsd.log" >"$top/dcopsd.out" 2>&1 &
+dpid=$!
+nodes=$(jq '.nodes | length' "$data/sinfo.json")
+until_ok 30 is "SELECT count(*) FROM dcops.node" "$nodes" || fail "nodes over ssh"
+until_ok 10 is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" up || fail "not up"
+until_ok 10 is "SELECT name FROM dcops.tenant WHERE slurm_account = 'hanbit'" "한빛랩" || fail "tenants over ssh"
+# idle between polls: the link stays up across several cycles
+sleep 4
+n=$(grep -c '^tick' "$top/dcopsd.out")
+[ "$n" -ge 3 ] || fail "only $n cycles"
+grep -q 'tick failed' "$top/dcopsd.log" && fail "a cycle failed over ssh: $(grep 'tick failed' "$top/dcopsd.log" | tail -n 1)"
+grep '^tick' "$top/dcopsd.out" | tail -n 1
+echo ok
