@@ -800,6 +800,18 @@ static unsigned map_key(struct nodes *v, enum key_action a)
 	return VIEW_HANDLED | VIEW_DIRTY;
 }
 
+/* A jump arriving (an incident's node): its detail. */
+static int nodes_show(void *p, int64_t id, const struct view_ctx *c, struct dc_err *err)
+{
+	struct nodes *v = p;
+	if (!model_node(c->m, id))
+		return dc_err_set(err, "node %lld is not in the fleet any more", (long long)id);
+	v->detail = id;
+	v->skip = 0;
+	table_select(&v->t, id);
+	return 0;
+}
+
 static unsigned nodes_key(void *p, enum key_action a, const struct view_ctx *c)
 {
 	struct nodes *v = p;
@@ -933,4 +945,5 @@ const struct view_ops view_nodes = {
 	.set_filter = nodes_set_filter,
 	.crumbs = nodes_crumbs,
 	.target = nodes_target,
+	.show = nodes_show,
 };
