@@ -47,8 +47,10 @@ struct ops {
 	char sending[256];         /* what the call in flight does, for its message */
 	int64_t follow[MAX_FOLLOW]; /* action ids requested here, until applied or failed */
 	size_t nfollow;
-	/* a resume that also resolves its incident: sent once the resume is taken */
-	int64_t then_resolve, then_version;
+	/* a resume that also resolves its incident: sent once the adapter has
+	 * applied the resume (then_action), so the node is back first and the
+	 * incident's timeline hears it before the incident closes */
+	int64_t then_resolve, then_version, then_action;
 	char then_summary[512];
 };
 
@@ -243,19 +245,6 @@ static const char *tenant_name(const struct dc_model *m, int64_t id)
 
 /* ---- sending ---- */
 
-static void send(struct ops *o, const struct writer_req *r, const char *what);
-
-/* The resume went through: now the incident it was asked to resolve. */
-static void send_resolve(struct ops *o)
-{
-	struct writer_req r = { .verb = WRITER_INC_RESOLVE, .id = o->then_resolve, .text = o->then_summary,
-		.version = o->then_version };
-	char what[64];
-	snprintf(what, sizeof what, "resume, then resolve incident #%lld", (long long)o->then_resolve);
-	o->then_resolve = 0;
-	send(o, &r, what);
-}
-
 static void sent(void *ud, const struct writer_result *r)
 {
 	struct ops *o = ud;
@@ -270,10 +259,8 @@ static void sent(void *ud, const struct writer_result *r)
 	}
 	for (size_t i = 0; i < r->n_action_ids && o->nfollow < MAX_FOLLOW; i++)
 		o->follow[o->nfollow++] = r->action_ids[i];
-	if (o->then_resolve) {
-		send_resolve(o);
-		return;
-	}
+	if (o->then_resolve)
+		o->then_action = r->n_action_ids ? r->action_ids[r->n_action_ids - 1] : 0;
 	if (r->n_action_ids == 1)
 		say(o, false, "%s: requested (action #%lld), pending until the adapter applies it%s",
 		    o->sending, (long long)r->action_ids[0], r->replayed ? " (replayed)" : "");
@@ -296,6 +283,17 @@ static void send(struct ops *o, const struct writer_req *r, const char *what)
 		say(o, false, "%s: sending…", what);
 }
 
+/* The resume is applied: now the incident it was asked to resolve. */
+static void send_resolve(struct ops *o)
+{
+	struct writer_req r = { .verb = WRITER_INC_RESOLVE, .id = o->then_resolve, .text = o->then_summary,
+		.version = o->then_version };
+	char what[64];
+	snprintf(what, sizeof what, "resolve incident #%lld", (long long)o->then_resolve);
+	o->then_resolve = 0;
+	send(o, &r, what);
+}
+
 void ops_on_change(struct ops *o, unsigned mask)
 {
 	if (!(mask & DC_MASK(DC_T_ACTION)) || !o->nfollow)
@@ -307,11 +305,23 @@ void ops_on_change(struct ops *o, unsigned mask)
 			o->follow[keep++] = o->follow[i];
 			continue;
 		}
-		if (a->status == DC_ACT_FAILED)
-			say(o, true, "%s %s failed: %s", a->kind, a->target, a->error);
-		else
+		bool then = o->then_resolve && a->id == o->then_action;
+		if (a->status == DC_ACT_FAILED) {
+			say(o, true, "%s %s failed: %s%s", a->kind, a->target, a->error,
+			    then ? "; the incident was not resolved" : "");
+			if (then)
+				o->then_resolve = 0;
+		} else {
 			say(o, false, "%s %s %s by the adapter", a->kind, a->target,
 			    dc_action_status_name(a->status));
+			if (then && writer_busy(o->w)) {
+				say(o, true, "%s is in flight: incident #%lld not resolved (x resolves it)", o->sending,
+				    (long long)o->then_resolve);
+				o->then_resolve = 0;
+			} else if (then) {
+				send_resolve(o);
+			}
+		}
 	}
 	o->nfollow = keep;
 }
