@@ -370,6 +370,8 @@ static void draw_detail(struct incidents *v, WINDOW *w, const struct view_ctx *c
 		           late ? " (overdue)" : "");
 	}
 	text_line(&p, "impact", i->impact);
+	text_line(&p, "nodes", i->nodes);
+	text_line(&p, "tenants", i->tenants);
 	text_line(&p, "summary", i->summary);
 	related_collect(v, i, c->m);
 	if (v->nrel) {

@@ -27,8 +27,10 @@ static const struct table_col cols[C_COUNT] = {
 	[C_POWER] = { "PWR", 5, COL_RIGHT },
 	[C_XID] = { "XID", 4, COL_RIGHT },
 	[C_HEALTH] = { "HLTH", 4, 0 },
-	/* sinfo -R's habit: since when and by whom a node is out */
-	[C_DRAINED] = { "DRAINED", 16, COL_WIDE },
+	/* sinfo -R's habit: since when and by whom a node is out. Wide enough
+	 * for long actors (slurm:<user>), and only where that leaves STATE its
+	 * drain reason: not at 100 columns, from about 130 */
+	[C_DRAINED] = { "DRAINED", 26, COL_WIDE },
 	[C_AGE] = { "AGE", 4, COL_RIGHT },
 };
 
