@@ -569,7 +569,9 @@ const struct view_ops view_incidents = {
 	.name = "incidents",
 	.title = "Incidents",
 	.keys = &incidents_keys,
-	.draws = DC_MASK(DC_T_INCIDENT) | DC_MASK(DC_T_INCIDENT_EVENT),
+	/* the detail's related rows show their node's, job's and tenant's state */
+	.draws = DC_MASK(DC_T_INCIDENT) | DC_MASK(DC_T_INCIDENT_EVENT) | DC_MASK(DC_T_NODE) |
+	         DC_MASK(DC_T_JOB) | DC_MASK(DC_T_TENANT),
 	.init = incidents_init,
 	.free = incidents_free,
 	.resize = incidents_resize,
