@@ -62,7 +62,12 @@ screen_keys k Enter
 screen_wait "h100 > job 1"
 screen_keys Escape
 screen_wait "Related (Enter goes there"
-screen_keys k Enter
+# the tenant: its detail in the Tenants view, Esc comes back
+screen_keys j j Enter
+screen_wait "Deepvision Labs  (startup, account id 1)"
+screen_keys Escape
+screen_wait "Related (Enter goes there"
+screen_keys k k k Enter
 screen_wait "partition h100  rack r01-01"
 
 # drain from the node's detail: the incident is filled in
