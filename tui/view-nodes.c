@@ -247,8 +247,10 @@ static void drained_cell(const struct nodes *v, const struct dc_node *nd, char *
 		buf[0] = '\0';
 		return;
 	}
-	char age[16];
-	fmt_span(v->now - nd->drained_at, age, sizeof age);
+	/* minutes are enough here (and a frame a second later reads the same) */
+	char age[16] = "<1m";
+	if (v->now - nd->drained_at >= 60)
+		fmt_age(v->now - nd->drained_at, age, sizeof age);
 	snprintf(buf, n, "%s %s", age, nd->drained_by && nd->drained_by[0] ? nd->drained_by : "?");
 }
 
