@@ -139,6 +139,8 @@ struct dc_incident {
 	char *op_changed_by;
 	char *nodes, *tenants;    /* linked names (incident_node/_tenant): nodes joined by
 	                           * " ", tenants by " · " (never in a tenant's name) */
+	char *jobs;               /* the jobs it killed (incident_job, 043): "id:tenant_id:gpus"
+	                           * joined by " ", kept after the jobs left dcops.job */
 };
 struct dc_incident_event { int64_t id, version, incident_id, ts; char *actor, *kind, *body; };
 struct dc_action {

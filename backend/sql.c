@@ -167,7 +167,10 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_incident, "op_changed_by", C_STR, op_changed_by),
 		COL(dc_incident, "op_changed_at", C_TIME, op_changed_at),
 		COL(dc_incident, INCIDENT_LINKS("node", "node", " "), C_STR, nodes),
-		COL(dc_incident, INCIDENT_LINKS("tenant", "tenant", " · "), C_STR, tenants)), "",
+		COL(dc_incident, INCIDENT_LINKS("tenant", "tenant", " · "), C_STR, tenants),
+		COL(dc_incident, "(SELECT coalesce(string_agg(format('%s:%s:%s', l.job_id, l.tenant_id, l.gpus), "
+		    "' ' ORDER BY l.job_id), '') FROM dcops.incident_job l WHERE l.incident_id = incident.id)",
+		    C_STR, jobs)), "",
 		/* links and timeline entries do not touch the incident row: follow
 		 * them. = ANY (ARRAY(..)) rather than IN (..): an index condition,
 		 * so the cached delta plan stays an index scan (IN made it a

@@ -82,7 +82,7 @@ run_one() {
 	else
 		fail=$((fail + 1)); failed+=("$name")
 		printf 'FAIL %-50s %3ds (exit %d)\n' "$name" "$took" "$rc"
-		sed 's/^/    | /' "$log" | tail -n 40
+		sed 's/^/    | /' "$log" | tail -n "${DCOPS_LOG_LINES:-40}"
 	fi
 }
 

@@ -73,6 +73,11 @@ struct app {
 	void *view[DC_ARRAY_LEN(views)];
 	unsigned pending[DC_ARRAY_LEN(views)];  /* change masks not yet given to a view */
 	int cur;
+	/* Jumps from a detail to a related row (an incident's node): where
+	 * each came from, so Esc in the arrival's detail goes back. Any other
+	 * switch of view forgets them. */
+	struct { int from, to; } nav[8];
+	int nnav;
 	WINDOW *in, *hdr, *body, *foot;
 	bool too_small, dirty, quit, drill;
 	bool help;
@@ -551,7 +556,7 @@ static void tick(struct loop *l, void *ud)
 
 /* ---- views and commands ---- */
 
-static void show_view(struct app *a, int i)
+static void view_switch(struct app *a, int i)
 {
 	a->cur = (i + NVIEWS) % NVIEWS;
 	a->help = false;
@@ -561,6 +566,54 @@ static void show_view(struct app *a, int i)
 		views[a->cur]->on_change(a->view[a->cur], a->pending[a->cur], &c);
 		a->pending[a->cur] = 0;
 	}
+}
+
+static void show_view(struct app *a, int i)
+{
+	a->nnav = 0;
+	view_switch(a, i);
+}
+
+/* Enter on a related row: the view says where, the arrival opens it. */
+static void view_jump(struct app *a)
+{
+	struct view_ctx c = ctx_of(a);
+	struct view_jump j = { 0 };
+	struct dc_err err;
+	const struct view_ops *v = views[a->cur];
+	if (!v->jump || v->jump(a->view[a->cur], &c, &j, &err) == -1) {
+		set_msg(a, true, "%s", v->jump ? err.msg : "nothing to go to");
+		return;
+	}
+	int to = 0;
+	while (to < NVIEWS && views[to] != j.to)
+		to++;
+	if (to == NVIEWS || !views[to]->show) {
+		set_msg(a, true, "the %s view cannot be jumped to", j.to ? j.to->name : "?");
+		return;
+	}
+	int from = a->cur;
+	view_switch(a, to);
+	c = ctx_of(a);
+	if (views[to]->show(a->view[to], j.id, &c, &err) == -1) {
+		view_switch(a, from);
+		set_msg(a, true, "%s", err.msg);
+		return;
+	}
+	if (a->nnav == (int)DC_ARRAY_LEN(a->nav)) {
+		memmove(a->nav, a->nav + 1, sizeof a->nav - sizeof a->nav[0]);
+		a->nnav--;
+	}
+	a->nav[a->nnav].from = from;
+	a->nav[a->nnav++].to = to;
+}
+
+/* Esc that closed a jump's arrival: back where the jump came from. */
+static void view_back(struct app *a)
+{
+	if (a->nnav == 0 || a->nav[a->nnav - 1].to != a->cur)
+		return;
+	view_switch(a, a->nav[--a->nnav].from);
 }
 
 static void open_help(struct app *a)
@@ -868,6 +921,10 @@ static void on_key(struct app *a, int key)
 		a->dirty = true;
 	if (r & VIEW_QUIT)
 		a->quit = true;
+	if (r & VIEW_GOTO)
+		view_jump(a);
+	else if (act == KA_BACK && (r & VIEW_HANDLED))
+		view_back(a);
 }
 
 static void on_stdin(struct loop *l, int fd, unsigned events, void *ud)

@@ -26,6 +26,7 @@ struct op {
 	/* field indexes (-1 when absent) */
 	int f_reason, f_incident, f_resume, f_gpus, f_hours, f_storage, f_expires;
 	int f_sev, f_title, f_impact, f_nodes, f_tenants, f_owner, f_text, f_override;
+	int f_resolve;             /* resume: also resolve the node's open incident */
 	/* handover and drills */
 	int64_t shift, drill, seed;
 	bool shift_open;           /* shift: the operator is on shift (so it ends) */
@@ -46,6 +47,11 @@ struct ops {
 	char sending[256];         /* what the call in flight does, for its message */
 	int64_t follow[MAX_FOLLOW]; /* action ids requested here, until applied or failed */
 	size_t nfollow;
+	/* a resume that also resolves its incident: sent once the adapter has
+	 * applied the resume (then_action), so the node is back first and the
+	 * incident's timeline hears it before the incident closes */
+	int64_t then_resolve, then_version, then_action;
+	char then_summary[512];
 };
 
 static void say(struct ops *o, bool err, const char *fmt, ...) DC_PRINTF(3, 4);
@@ -225,7 +231,7 @@ static struct op *op_new(enum key_action a, const struct view_target *t)
 	snprintf(p->scope, sizeof p->scope, "%s", t->scope);
 	int *f[] = { &p->f_reason, &p->f_incident, &p->f_resume, &p->f_gpus, &p->f_hours,
 		&p->f_storage, &p->f_expires, &p->f_sev, &p->f_title, &p->f_impact, &p->f_nodes,
-		&p->f_tenants, &p->f_owner, &p->f_text, &p->f_override };
+		&p->f_tenants, &p->f_owner, &p->f_text, &p->f_override, &p->f_resolve };
 	for (size_t i = 0; i < DC_ARRAY_LEN(f); i++)
 		*f[i] = -1;
 	return p;
@@ -245,12 +251,16 @@ static void sent(void *ud, const struct writer_result *r)
 	if (r->refusal != WRITER_OK) {
 		const char *hint = r->refusal == WRITER_E_LOST ? " (the server replays it if it did apply)"
 		                   : r->refusal == WRITER_E_BUSY ? " — try again" : "";
-		say(o, true, "%s refused: %s%s%s%s%s", o->sending, r->msg, r->guard[0] ? " [" : "",
-		    r->guard, r->guard[0] ? "]" : "", hint);
+		say(o, true, "%s refused: %s%s%s%s%s%s", o->sending, r->msg, r->guard[0] ? " [" : "",
+		    r->guard, r->guard[0] ? "]" : "", hint,
+		    o->then_resolve ? "; the incident was not resolved" : "");
+		o->then_resolve = 0;
 		return;
 	}
 	for (size_t i = 0; i < r->n_action_ids && o->nfollow < MAX_FOLLOW; i++)
 		o->follow[o->nfollow++] = r->action_ids[i];
+	if (o->then_resolve)
+		o->then_action = r->n_action_ids ? r->action_ids[r->n_action_ids - 1] : 0;
 	if (r->n_action_ids == 1)
 		say(o, false, "%s: requested (action #%lld), pending until the adapter applies it%s",
 		    o->sending, (long long)r->action_ids[0], r->replayed ? " (replayed)" : "");
@@ -273,6 +283,17 @@ static void send(struct ops *o, const struct writer_req *r, const char *what)
 		say(o, false, "%s: sending…", what);
 }
 
+/* The resume is applied: now the incident it was asked to resolve. */
+static void send_resolve(struct ops *o)
+{
+	struct writer_req r = { .verb = WRITER_INC_RESOLVE, .id = o->then_resolve, .text = o->then_summary,
+		.version = o->then_version };
+	char what[64];
+	snprintf(what, sizeof what, "resolve incident #%lld", (long long)o->then_resolve);
+	o->then_resolve = 0;
+	send(o, &r, what);
+}
+
 void ops_on_change(struct ops *o, unsigned mask)
 {
 	if (!(mask & DC_MASK(DC_T_ACTION)) || !o->nfollow)
@@ -284,11 +305,23 @@ void ops_on_change(struct ops *o, unsigned mask)
 			o->follow[keep++] = o->follow[i];
 			continue;
 		}
-		if (a->status == DC_ACT_FAILED)
-			say(o, true, "%s %s failed: %s", a->kind, a->target, a->error);
-		else
+		bool then = o->then_resolve && a->id == o->then_action;
+		if (a->status == DC_ACT_FAILED) {
+			say(o, true, "%s %s failed: %s%s", a->kind, a->target, a->error,
+			    then ? "; the incident was not resolved" : "");
+			if (then)
+				o->then_resolve = 0;
+		} else {
 			say(o, false, "%s %s %s by the adapter", a->kind, a->target,
 			    dc_action_status_name(a->status));
+			if (then && writer_busy(o->w)) {
+				say(o, true, "%s is in flight: incident #%lld not resolved (x resolves it)", o->sending,
+				    (long long)o->then_resolve);
+				o->then_resolve = 0;
+			} else if (then) {
+				send_resolve(o);
+			}
+		}
 	}
 	o->nfollow = keep;
 }
@@ -415,6 +448,12 @@ static void done_nodes(struct ops *o, struct op *p, const struct dialog *d)
 	char names[200], what[256];
 	names_line(p->names, p->n, names, sizeof names);
 	snprintf(what, sizeof what, "%s %s", p->act == KA_DRAIN ? "drain" : "resume", names);
+	const struct dc_incident *inc_row = model_get(o->m, DC_T_INCIDENT, p->incident);
+	if (p->f_resolve >= 0 && dialog_choice(d, p->f_resolve) == 1 && inc_row) {
+		o->then_resolve = inc_row->id;
+		o->then_version = inc_row->op_version;
+		snprintf(o->then_summary, sizeof o->then_summary, "%s", r.reason);
+	}
 	send(o, &r, what);
 }
 
@@ -617,6 +656,38 @@ static void partition_share(struct ops *o, struct op *p, struct dialog *d)
 	}
 }
 
+/* The newest open incident linked to one of the op's nodes, or NULL. */
+static const struct dc_incident *node_incident(const struct dc_model *m, const struct op *p)
+{
+	const struct dc_incident *best = NULL;
+	size_t n = model_count(m, DC_T_INCIDENT);
+	for (size_t k = 0; k < n; k++) {
+		const struct dc_incident *i = model_row(m, DC_T_INCIDENT, k);
+		if (i->state == DC_INC_RESOLVED || (best && best->opened_at >= i->opened_at))
+			continue;
+		for (const char *w = i->nodes ? i->nodes : ""; *w;) {
+			size_t len = strcspn(w, " ");
+			for (size_t j = 0; j < p->n; j++)
+				if (strlen(p->names[j]) == len && memcmp(p->names[j], w, len) == 0)
+					best = i;
+			w += len + (w[len] == ' ');
+		}
+	}
+	return best;
+}
+
+/* Draining fills in the node's open incident (the drain goes on its
+ * timeline); resuming shows it and offers to resolve it (default no). */
+static void drain_incident(struct ops *o, struct op *p, struct dialog *d)
+{
+	const struct dc_incident *inc = p->incident ? model_get(o->m, DC_T_INCIDENT, p->incident)
+	                                            : node_incident(o->m, p);
+	if (!inc || inc->state == DC_INC_RESOLVED)
+		return;
+	p->incident = inc->id;
+	dialog_body_addf(d, THEME_WARN, "Open incident #%lld: %s", (long long)inc->id, inc->title);
+}
+
 static int open_drain(struct ops *o, struct op *p, struct dc_err *err)
 {
 	bool drain = p->act == KA_DRAIN;
@@ -647,7 +718,14 @@ static int open_drain(struct ops *o, struct op *p, struct dc_err *err)
 		dialog_body_add(d, THEME_TEXT, "Returns the nodes to service: the scheduler may start jobs on them.");
 		dialog_buttons(d, "Resume", "No");
 	}
+	drain_incident(o, p, d);
 	p->f_reason = dialog_add_text(d, "Reason", "", DIALOG_REQUIRED, "a few words: why");
+	if (!drain && p->incident) {
+		char label[48];
+		snprintf(label, sizeof label, "Resolve #%lld", (long long)p->incident);
+		static const char *const yn[] = { "no", "yes, the reason is its summary" };
+		p->f_resolve = dialog_add_choice(d, label, yn, 2, 0);
+	}
 	if (drain) {
 		char inc[32] = "";
 		if (p->incident)

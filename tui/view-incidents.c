@@ -17,6 +17,17 @@ static const struct table_col cols[I_COUNT] = {
 	[I_IMPACT] = { "IMPACT", 40, COL_WIDE },
 };
 
+/* The detail's related rows (k9s-style: selectable, Enter goes there). */
+enum rel_kind { REL_NODE, REL_JOB, REL_TENANT };
+struct related {
+	enum rel_kind kind;
+	int64_t id;                /* node, job or tenant id; 0: not in the model */
+	int64_t tenant;            /* a job's tenant */
+	int gpus;                  /* a job's GPUs */
+	char name[208];
+};
+#define REL_MAX 96
+
 struct incidents {
 	struct table t;
 	const struct dc_model *m;
@@ -24,6 +35,8 @@ struct incidents {
 	bool resolved;         /* show resolved incidents too */
 	int64_t detail;
 	int skip, rows;
+	struct related rel[REL_MAX];
+	size_t nrel, sel;      /* the detail's related rows, the selected one */
 };
 
 static const enum theme_el sev_el[] = { THEME_SEV1, THEME_SEV1, THEME_SEV2, THEME_SEV3, THEME_SEV4,
@@ -208,6 +221,106 @@ static int event_cmp(const void *ud, int64_t a, int64_t b, int col)
 	return cmp_i64(ea->ts, eb->ts);
 }
 
+static struct related *rel_add(struct incidents *v, enum rel_kind k, const char *name, size_t len)
+{
+	if (v->nrel >= REL_MAX || !len || len >= sizeof v->rel[0].name)
+		return NULL;
+	struct related *r = &v->rel[v->nrel++];
+	*r = (struct related){ .kind = k };
+	memcpy(r->name, name, len);
+	r->name[len] = '\0';
+	return r;
+}
+
+static int64_t node_named(const struct dc_model *m, const char *name)
+{
+	size_t n = model_count(m, DC_T_NODE);
+	for (size_t k = 0; k < n; k++) {
+		const struct dc_node *nd = model_row(m, DC_T_NODE, k);
+		if (strcmp(nd->name, name) == 0)
+			return nd->id;
+	}
+	return 0;
+}
+
+static int64_t tenant_named(const struct dc_model *m, const char *name)
+{
+	size_t n = model_count(m, DC_T_TENANT);
+	for (size_t k = 0; k < n; k++) {
+		const struct dc_tenant *t = model_row(m, DC_T_TENANT, k);
+		if (strcmp(t->name, name) == 0)
+			return t->id;
+	}
+	return 0;
+}
+
+/* The incident's nodes, the jobs it killed ("id:tenant:gpus", kept after
+ * the jobs left the job window) and its tenants, in that order. */
+static void related_collect(struct incidents *v, const struct dc_incident *i, const struct dc_model *m)
+{
+	v->nrel = 0;
+	for (const char *p = i->nodes ? i->nodes : ""; *p;) {
+		size_t len = strcspn(p, " ");
+		struct related *r = rel_add(v, REL_NODE, p, len);
+		if (r)
+			r->id = node_named(m, r->name);
+		p += len + (p[len] == ' ');
+	}
+	for (const char *p = i->jobs ? i->jobs : ""; *p;) {
+		size_t len = strcspn(p, " ");
+		long long id, tenant;
+		int gpus;
+		struct related *r = rel_add(v, REL_JOB, p, len);
+		if (r && sscanf(r->name, "%lld:%lld:%d", &id, &tenant, &gpus) == 3) {
+			r->id = id;
+			r->tenant = tenant;
+			r->gpus = gpus;
+			snprintf(r->name, sizeof r->name, "%lld", id);
+		} else if (r) {
+			v->nrel--;
+		}
+		p += len + (p[len] == ' ');
+	}
+	static const char sep[] = " \u00b7 ";
+	for (const char *p = i->tenants ? i->tenants : ""; *p;) {
+		const char *e = strstr(p, sep);
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		struct related *r = rel_add(v, REL_TENANT, p, len);
+		if (r)
+			r->id = tenant_named(m, r->name);
+		p += len + (e ? strlen(sep) : 0);
+	}
+	if (v->sel >= v->nrel)
+		v->sel = v->nrel ? v->nrel - 1 : 0;
+}
+
+static const char *tenant_name(const struct dc_model *m, int64_t id)
+{
+	const struct dc_tenant *t = model_tenant(m, id);
+	return t ? t->name : "?";
+}
+
+static void related_line(const struct related *r, bool sel, struct dline *d, const struct dc_model *m)
+{
+	static const char *const kinds[] = { [REL_NODE] = "node", [REL_JOB] = "job", [REL_TENANT] = "tenant" };
+	dline_putf(d, sel ? THEME_SELECTION : THEME_DIM, "%s %-7s", sel ? ">" : " ", kinds[r->kind]);
+	dline_put(d, sel ? THEME_SELECTION : THEME_TEXT, r->name);
+	if (r->kind == REL_NODE) {
+		const struct dc_node *nd = model_node(m, r->id);
+		if (nd)
+			dline_putf(d, THEME_DIM, "  %s, %s, %s", dc_admin_name(nd->admin), dc_sched_name(nd->sched),
+			           dc_health_name(nd->health));
+	} else if (r->kind == REL_JOB) {
+		const struct dc_job *j = model_get(m, DC_T_JOB, r->id);
+		dline_putf(d, THEME_DIM, "  %s, %d %s", tenant_name(m, r->tenant), r->gpus,
+		           text_plural(r->gpus, "GPU", "GPUs"));
+		if (j)
+			dline_putf(d, THEME_DIM, ", %s", dc_job_state_name(j->state));
+		else
+			dline_put(d, THEME_DIM, ", ended (left the job window)");
+	}
+}
+
 static void text_line(struct pane *p, const char *label, const char *text)
 {
 	struct dline d;
@@ -260,6 +373,15 @@ static void draw_detail(struct incidents *v, WINDOW *w, const struct view_ctx *c
 	text_line(&p, "nodes", i->nodes);
 	text_line(&p, "tenants", i->tenants);
 	text_line(&p, "summary", i->summary);
+	related_collect(v, i, c->m);
+	if (v->nrel) {
+		pane_line(&p, &d);
+		if (pane_line(&p, &d))
+			dline_put(&d, THEME_TITLE, "Related (Enter goes there, Esc comes back)");
+		for (size_t k = 0; k < v->nrel; k++)
+			if (pane_line(&p, &d))
+				related_line(&v->rel[k], k == v->sel, &d, c->m);
+	}
 	pane_line(&p, &d);
 	/* the timeline: this incident's events, oldest first */
 	size_t ne = model_count(c->m, DC_T_INCIDENT_EVENT), n = 0;
@@ -299,19 +421,46 @@ static void incidents_draw(void *p, WINDOW *w, const struct view_ctx *c)
 		table_draw(&v->t, w, 0, getmaxy(w), inc_cell, v);
 }
 
+/* Up and down walk the related rows, then scroll the timeline; Enter on
+ * one asks the app to go there. */
+static unsigned detail_key(struct incidents *v, enum key_action a, const struct view_ctx *c)
+{
+	const struct dc_incident *i = model_get(c->m, DC_T_INCIDENT, v->detail);
+	if (i)
+		related_collect(v, i, c->m);
+	switch (a) {
+	case KA_BACK:
+		v->detail = 0;
+		return VIEW_HANDLED | VIEW_DIRTY;
+	case KA_ENTER:
+		return v->nrel ? VIEW_HANDLED | VIEW_GOTO : VIEW_HANDLED;
+	case KA_DOWN:
+		if (v->sel + 1 < v->nrel) {
+			v->sel++;
+			return VIEW_HANDLED | VIEW_DIRTY;
+		}
+		break;
+	case KA_UP:
+		if (v->skip == 0 && v->sel > 0) {
+			v->sel--;
+			return VIEW_HANDLED | VIEW_DIRTY;
+		}
+		break;
+	default: break;
+	}
+	return pane_key(&v->skip, v->rows, a);
+}
+
 static unsigned incidents_key(void *p, enum key_action a, const struct view_ctx *c)
 {
 	struct incidents *v = p;
-	if (v->detail) {
-		if (a != KA_BACK)
-			return pane_key(&v->skip, v->rows, a);
-		v->detail = 0;
-		return VIEW_HANDLED | VIEW_DIRTY;
-	}
+	if (v->detail)
+		return detail_key(v, a, c);
 	switch (a) {
 	case KA_ENTER:
 		v->detail = table_cur(&v->t);
 		v->skip = 0;
+		v->sel = 0;
 		return VIEW_HANDLED | VIEW_DIRTY;
 	case KA_RESOLVED:
 		v->resolved = !v->resolved;
@@ -369,7 +518,39 @@ static int incidents_target(const void *p, enum key_action a, const struct view_
 	return 0;
 }
 
+static int incidents_jump(const void *p, const struct view_ctx *c, struct view_jump *j, struct dc_err *err)
+{
+	const struct incidents *v = p;
+	if (!v->detail || v->sel >= v->nrel)
+		return dc_err_set(err, "no related row selected");
+	const struct related *r = &v->rel[v->sel];
+	j->id = r->id;
+	switch (r->kind) {
+	case REL_NODE:
+		j->to = &view_nodes;
+		if (!model_node(c->m, r->id))
+			return dc_err_set(err, "node %s is not in the fleet any more", r->name);
+		return 0;
+	case REL_TENANT:
+		j->to = &view_tenants;
+		if (!model_tenant(c->m, r->id))
+			return dc_err_set(err, "tenant %s is not known any more", r->name);
+		return 0;
+	case REL_JOB:
+		j->to = &view_queues;
+		if (!model_get(c->m, DC_T_JOB, r->id))
+			return dc_err_set(err, "job %s ended and left the job window (%s, %d %s)", r->name,
+			                  tenant_name(c->m, r->tenant), r->gpus, text_plural(r->gpus, "GPU", "GPUs"));
+		return 0;
+	}
+	return -1;
+}
+
 static const struct key_binding incidents_b[] = {
+	/* in the detail, Enter goes to the selected related row */
+	{ '\n', KA_ENTER, KM_DETAIL, false },
+	{ '\r', KA_ENTER, KM_DETAIL, false },
+	{ KEYS_FN(KEY_ENTER), KA_ENTER, KM_DETAIL, false },
 	{ 'r', KA_RESOLVED, KM_LIST, true },
 	{ 'o', KA_INC_OPEN, KM_LIST, true },
 	{ 'a', KA_INC_ACK, KM_LIST | KM_DETAIL, true },
@@ -388,7 +569,9 @@ const struct view_ops view_incidents = {
 	.name = "incidents",
 	.title = "Incidents",
 	.keys = &incidents_keys,
-	.draws = DC_MASK(DC_T_INCIDENT) | DC_MASK(DC_T_INCIDENT_EVENT),
+	/* the detail's related rows show their node's, job's and tenant's state */
+	.draws = DC_MASK(DC_T_INCIDENT) | DC_MASK(DC_T_INCIDENT_EVENT) | DC_MASK(DC_T_NODE) |
+	         DC_MASK(DC_T_JOB) | DC_MASK(DC_T_TENANT),
 	.init = incidents_init,
 	.free = incidents_free,
 	.resize = incidents_resize,
@@ -400,4 +583,5 @@ const struct view_ops view_incidents = {
 	.set_filter = incidents_set_filter,
 	.crumbs = incidents_crumbs,
 	.target = incidents_target,
+	.jump = incidents_jump,
 };

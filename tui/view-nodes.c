@@ -15,7 +15,7 @@
 #include "view.h"
 
 enum { C_NAME, C_PART, C_RACK, C_STATE, C_GPU, C_UTIL, C_TEMP, C_POWER, C_XID, C_HEALTH,
-	C_AGE, C_COUNT };
+	C_DRAINED, C_AGE, C_COUNT };
 static const struct table_col cols[C_COUNT] = {
 	[C_NAME] = { "NODE", 11, 0 },
 	[C_PART] = { "PART", 5, 0 },
@@ -27,6 +27,10 @@ static const struct table_col cols[C_COUNT] = {
 	[C_POWER] = { "PWR", 5, COL_RIGHT },
 	[C_XID] = { "XID", 4, COL_RIGHT },
 	[C_HEALTH] = { "HLTH", 4, 0 },
+	/* sinfo -R's habit: since when and by whom a node is out. Wide enough
+	 * for long actors (slurm:<user>), and only where that leaves STATE its
+	 * drain reason: not at 100 columns, from about 130 */
+	[C_DRAINED] = { "DRAINED", 26, COL_WIDE },
 	[C_AGE] = { "AGE", 4, COL_RIGHT },
 };
 
@@ -150,6 +154,8 @@ static int node_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 	case C_POWER: return cmp_i64(a->power_w, b->power_w);
 	case C_XID: return cmp_i64(a->last_xid_at, b->last_xid_at);
 	case C_HEALTH: return cmp_i64(b->health, a->health);
+	case C_DRAINED: return cmp_i64(a->admin == DC_ADMIN_ACTIVE ? INT64_MAX : a->drained_at,
+	                               b->admin == DC_ADMIN_ACTIVE ? INT64_MAX : b->drained_at);
 	case C_AGE: return cmp_i64(b->last_seen, a->last_seen);
 	default: return 0;
 	}
@@ -197,6 +203,57 @@ static const struct dc_action *last_action(const struct dc_model *m, const char 
 	return best;
 }
 
+/* How often a reachable node reports (043's node.report_every, the
+ * simulator's heartbeat): "30 seconds", "1 minute" or plain seconds. */
+static int64_t report_every(const struct dc_model *m)
+{
+	const char *v = model_setting(m, "node.report_every");
+	char *end;
+	long long x = v ? strtoll(v, &end, 10) : 0;
+	if (x <= 0)
+		return 30;
+	while (*end == ' ')
+		end++;
+	return strncmp(end, "min", 3) == 0 ? x * 60 : strncmp(end, "hour", 4) == 0 ? x * 3600 : x;
+}
+
+/* fmt_age, with seconds: a report 45 s late is not "now". */
+static void fmt_span(int64_t secs, char *buf, size_t n)
+{
+	if (secs < 60)
+		snprintf(buf, n, "%llds", (long long)(secs > 0 ? secs : 0));
+	else
+		fmt_age(secs, buf, n);
+}
+
+/* AGE is the age of the node's data: nothing while it reported within the
+ * interval (its values may simply not have moved: deadbands), the age
+ * once late, in warn past twice the interval. */
+static void age_cell(const struct nodes *v, const struct dc_node *nd, char *buf, size_t n, enum theme_el *el)
+{
+	int64_t age = v->now - nd->last_seen, every = report_every(v->m);
+	if (age <= every) {
+		snprintf(buf, n, "-");
+		*el = THEME_DIM;
+		return;
+	}
+	fmt_span(age, buf, n);
+	*el = age > 2 * every ? THEME_WARN : THEME_DIM;
+}
+
+static void drained_cell(const struct nodes *v, const struct dc_node *nd, char *buf, size_t n)
+{
+	if (nd->admin == DC_ADMIN_ACTIVE || !nd->drained_at) {
+		buf[0] = '\0';
+		return;
+	}
+	/* minutes are enough here (and a frame a second later reads the same) */
+	char age[16] = "<1m";
+	if (v->now - nd->drained_at >= 60)
+		fmt_age(v->now - nd->drained_at, age, sizeof age);
+	snprintf(buf, n, "%s %s", age, nd->drained_by && nd->drained_by[0] ? nd->drained_by : "?");
+}
+
 static void node_cell(const void *ud, int64_t id, int col, char *buf, size_t n, enum theme_el *el)
 {
 	const struct nodes *v = ud;
@@ -241,10 +298,8 @@ static void node_cell(const void *ud, int64_t id, int col, char *buf, size_t n, 
 		}
 		break;
 	case C_HEALTH: snprintf(buf, n, "%s", dc_health_name(nd->health)); *el = health_el(nd->health); break;
-	case C_AGE:
-		fmt_age(v->now - nd->last_seen, buf, n);
-		*el = v->now - nd->last_seen >= 60 ? THEME_WARN : THEME_DIM;
-		break;
+	case C_DRAINED: drained_cell(v, nd, buf, n); *el = THEME_DIM; break;
+	case C_AGE: age_cell(v, nd, buf, n, el); break;
 	default: break;
 	}
 }
@@ -800,6 +855,18 @@ static unsigned map_key(struct nodes *v, enum key_action a)
 	return VIEW_HANDLED | VIEW_DIRTY;
 }
 
+/* A jump arriving (an incident's node): its detail. */
+static int nodes_show(void *p, int64_t id, const struct view_ctx *c, struct dc_err *err)
+{
+	struct nodes *v = p;
+	if (!model_node(c->m, id))
+		return dc_err_set(err, "node %lld is not in the fleet any more", (long long)id);
+	v->detail = id;
+	v->skip = 0;
+	table_select(&v->t, id);
+	return 0;
+}
+
 static unsigned nodes_key(void *p, enum key_action a, const struct view_ctx *c)
 {
 	struct nodes *v = p;
@@ -933,4 +1000,5 @@ const struct view_ops view_nodes = {
 	.set_filter = nodes_set_filter,
 	.crumbs = nodes_crumbs,
 	.target = nodes_target,
+	.show = nodes_show,
 };

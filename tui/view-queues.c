@@ -592,6 +592,23 @@ static void queues_draw(void *p, WINDOW *w, const struct view_ctx *c)
 		table_draw(&v->parts, w, 0, getmaxy(w), part_cell, v);
 }
 
+/* A jump arriving (a job an incident killed): its detail, over its
+ * partition's job list. */
+static int queues_show(void *p, int64_t id, const struct view_ctx *c, struct dc_err *err)
+{
+	struct queues *v = p;
+	const struct dc_job *j = model_get(c->m, DC_T_JOB, id);
+	if (!j)
+		return dc_err_set(err, "job %lld left the job window", (long long)id);
+	v->part = j->partition_id;
+	table_select(&v->parts, v->part);
+	rebuild_jobs(v, c->m);
+	table_select(&v->jobs, id);
+	v->job = id;
+	v->skip = 0;
+	return 0;
+}
+
 static unsigned queues_key(void *p, enum key_action a, const struct view_ctx *c)
 {
 	struct queues *v = p;
@@ -735,4 +752,5 @@ const struct view_ops view_queues = {
 	.crumbs = queues_crumbs,
 	.open = queues_open,
 	.target = queues_target,
+	.show = queues_show,
 };

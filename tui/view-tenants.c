@@ -472,6 +472,18 @@ static int tenants_open(void *p, const char *arg, const struct view_ctx *c, stru
 	return 0;
 }
 
+/* A jump arriving (an incident's tenant): its detail. */
+static int tenants_show(void *p, int64_t id, const struct view_ctx *c, struct dc_err *err)
+{
+	struct tenants *v = p;
+	if (!model_tenant(c->m, id))
+		return dc_err_set(err, "tenant %lld is not known any more", (long long)id);
+	v->detail = id;
+	v->skip = 0;
+	table_select(&v->t, id);
+	return 0;
+}
+
 /* The detail's tenant, else the cursor's. */
 static int tenants_target(const void *p, enum key_action a, const struct view_ctx *c,
                           struct view_target *t, struct dc_err *err)
@@ -508,4 +520,5 @@ const struct view_ops view_tenants = {
 	.crumbs = tenants_crumbs,
 	.open = tenants_open,
 	.target = tenants_target,
+	.show = tenants_show,
 };

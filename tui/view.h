@@ -36,7 +36,9 @@
 #include "theme.h"
 #include "util.h"
 
-enum { VIEW_HANDLED = 1, VIEW_DIRTY = 2, VIEW_QUIT = 4 };
+/* VIEW_GOTO: the operator asked to go to a related row elsewhere; the app
+ * asks the view's jump() where, and opens it there with show(). */
+enum { VIEW_HANDLED = 1, VIEW_DIRTY = 2, VIEW_QUIT = 4, VIEW_GOTO = 8 };
 
 struct drill_entry;
 
@@ -56,6 +58,13 @@ struct view_target {
 	int64_t shift;             /* handover: the shift shown (0: none) */
 	int64_t drill;             /* drills: the running drill (0: none) */
 	const struct drill_entry *scenario; /* drills: the scenario under the cursor */
+};
+
+struct view_ops;
+/* Where a jump goes: a view and the row whose detail it opens. */
+struct view_jump {
+	const struct view_ops *to;
+	int64_t id;
 };
 
 struct view_ops {
@@ -85,6 +94,12 @@ struct view_ops {
 	 * -1 with err when there is nothing to act on. */
 	int (*target)(const void *v, enum key_action a, const struct view_ctx *c,
 	              struct view_target *t, struct dc_err *err);
+	/* After key() returned VIEW_GOTO: where to; -1 with err when the row
+	 * cannot be shown (a job that left the job window). */
+	int (*jump)(const void *v, const struct view_ctx *c, struct view_jump *j, struct dc_err *err);
+	/* Opens the detail of row id (a jump arriving); -1 with err when the
+	 * row is gone. NULL: the view cannot be jumped to. */
+	int (*show)(void *v, int64_t id, const struct view_ctx *c, struct dc_err *err);
 };
 
 extern const struct view_ops view_nodes, view_queues, view_tenants, view_incidents, view_audit,

@@ -173,14 +173,21 @@ static int tell(struct sim *s, PGconn *c, const char *incident, const char *scop
 	for (int i = 0; i < hit->ntenants; i++)
 		sb_appendf(&ids, "%s%d", i ? "," : "", hit->tenants[i]);
 	sb_append(&ids, "}");
+	struct sb jobs = {0};
+	sb_append(&jobs, "{");
+	for (int i = 0; i < hit->njob_ids; i++)
+		sb_appendf(&jobs, "%s%lld", i ? "," : "", hit->job_ids[i]);
+	sb_append(&jobs, "}");
 	char *body = xasprintf("dcopsd: %s", what);
-	const char *p[] = { incident, ids.buf, body };
+	const char *p[] = { incident, ids.buf, body, jobs.buf };
 	long rows = sim_write_cmd(c, err,
 		"WITH t AS (INSERT INTO dcops.incident_tenant (incident_id, tenant_id) "
-		"  SELECT $1::bigint, x FROM unnest($2::int[]) x ON CONFLICT DO NOTHING) "
+		"  SELECT $1::bigint, x FROM unnest($2::int[]) x ON CONFLICT DO NOTHING), "
+		"j AS (SELECT dcops.incident_jobs_link($1::bigint, $4::bigint[])) "
 		"INSERT INTO dcops.incident_event (incident_id, actor, kind, body) "
-		"VALUES ($1::bigint, 'dcopsd', 'signal', $3)", 3, p);
+		"SELECT $1::bigint, 'dcopsd', 'signal', $3 FROM j", 4, p);
 	sb_free(&ids);
+	sb_free(&jobs);
 	if (rows >= 0 && scope) {
 		char n[6][24];
 		snprintf(n[0], sizeof n[0], "%d", hit->jobs);
@@ -262,6 +269,7 @@ static int apply_event(struct sim *s, PGconn *c, PGresult *r, int i, struct dc_e
 			rc = tell(s, c, PQgetvalue(r, i, 5), scope, &hit, what.buf ? what.buf : kind, err);
 		s->st.faults++;
 		free(hit.tenants);
+		free(hit.job_ids);
 		sb_free(&what);
 	}
 	free(idx);

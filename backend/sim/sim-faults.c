@@ -71,6 +71,7 @@ void sim_incident_free(struct sim_incident *in)
 	free(in->body);
 	free(in->nodes);
 	free(in->hit.tenants);
+	free(in->hit.job_ids);
 	free(in);
 }
 
@@ -129,6 +130,10 @@ static void kill_jobs(struct sim *s, struct sim_node *n, const char *reason, str
 		if (j->gpus > h->largest)
 			h->largest = j->gpus;
 		hit_tenant(h, s->tenants[j->tenant].id);
+		if (j->id > 0) {
+			h->job_ids = xrealloc(h->job_ids, (size_t)(h->njob_ids + 1) * sizeof *h->job_ids);
+			h->job_ids[h->njob_ids++] = j->id;
+		}
 		sim_jobs_finish(s, j, JOB_NODE_FAIL, reason, 137);
 	}
 }
@@ -219,6 +224,7 @@ static void raise_incident(struct sim *s, const struct fault_cause *fc, const st
 	in->hit = b->hit;
 	b->nodes = NULL;
 	b->hit.tenants = NULL;
+	b->hit.job_ids = NULL;
 	sim_vec_push(&s->incidents, in);
 	s->st.incidents++;
 }
@@ -271,6 +277,7 @@ static void fault(struct sim *s, int node)
 		raise_incident(s, fc, n, label, &b);
 	free(b.nodes);
 	free(b.hit.tenants);
+	free(b.hit.job_ids);
 }
 
 void sim_fault_named(struct sim *s, int xid, int node, int gpu, struct sim_fault_hit *hit)

@@ -111,6 +111,8 @@ struct sim_job {
 struct sim_fault_hit {
 	int jobs, gpus, largest, gpus_out;
 	int *tenants, ntenants;
+	long long *job_ids;       /* the killed jobs' ids, njob_ids of them (incident_job) */
+	int njob_ids;
 };
 
 /* A fault's incident; its severity comes from the database's table

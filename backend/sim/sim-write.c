@@ -345,11 +345,13 @@ static int write_incidents(struct sim *s, PGconn *c, struct dc_err *err)
 	for (size_t i = 0; i < s->incidents.n; i++) {
 		const struct sim_incident *in = s->incidents.v[i];
 		const struct sim_fault_hit *h = &in->hit;
-		struct arr a[2] = {0};
+		struct arr a[3] = {0};
 		for (int k = 0; k < in->nnodes; k++)
 			arr_ll(&a[0], in->nodes[k]);
 		for (int k = 0; k < h->ntenants; k++)
 			arr_ll(&a[1], h->tenants[k]);
+		for (int k = 0; k < h->njob_ids; k++)
+			arr_ll(&a[2], h->job_ids[k]);
 		char n[6][24];
 		snprintf(n[0], sizeof n[0], "%d", h->jobs);
 		snprintf(n[1], sizeof n[1], "%d", h->ntenants);
@@ -358,7 +360,7 @@ static int write_incidents(struct sim *s, PGconn *c, struct dc_err *err)
 		snprintf(n[4], sizeof n[4], "%d", h->gpus_out);
 		snprintf(n[5], sizeof n[5], "%.3f", in->lost_pct);
 		const char *p[] = { in->title, in->impact, in->body, arr_done(&a[0]), arr_done(&a[1]), in->scope,
-		                    n[0], n[1], n[2], n[3], n[4], n[5] };
+		                    n[0], n[1], n[2], n[3], n[4], n[5], arr_done(&a[2]) };
 		PGresult *r = db_exec(c, err,
 			"WITH i AS (INSERT INTO dcops.incident (sev, title, impact, source, next_update_at, "
 			"jobs_killed, tenants_hit, gpus_killed, largest_job_gpus, gpus_out) "
@@ -370,14 +372,15 @@ static int write_incidents(struct sim *s, PGconn *c, struct dc_err *err)
 			"n AS (INSERT INTO dcops.incident_node (incident_id, node_id) "
 			"SELECT DISTINCT i.id, x FROM i, unnest($4::int[]) AS x), "
 			"t AS (INSERT INTO dcops.incident_tenant (incident_id, tenant_id) "
-			"SELECT DISTINCT i.id, x FROM i, unnest($5::int[]) AS x) "
-			"SELECT sev FROM i", 12, p);
-		arrs_free(a, 2);
+			"SELECT DISTINCT i.id, x FROM i, unnest($5::int[]) AS x), "
+			"j AS (SELECT dcops.incident_jobs_link(i.id, $13::bigint[]) AS n FROM i) "
+			"SELECT sev FROM i, j", 13, p);
+		arrs_free(a, 3);
 		if (!r)
 			return -1;
 		sim_log(s, "incident sev %s: %s (%s)", PQgetvalue(r, 0, 0), in->title, in->impact);
 		PQclear(r);
-		s->st.rows += 2 + in->nnodes + h->ntenants;
+		s->st.rows += 2 + in->nnodes + h->ntenants + h->njob_ids;
 	}
 	return 0;
 }

@@ -195,6 +195,10 @@ static void test_scripted_xid79_meets(void **state)
 	           "2 2 1 64 64 1 8 1 job killed (64 GPUs) of 1 tenant; 1 node hit (8 GPUs)");
 	want_value(f->db.conn, "SELECT t.name FROM dcops.incident_tenant x JOIN dcops.tenant t ON t.id = x.tenant_id",
 	           "한국광기술원 데이터분석팀");
+	/* and the job it killed, kept with the incident (043) */
+	want_value(f->db.conn, "SELECT x.gpus || ' ' || x.name || ' ' || (x.job_id = j.id) FROM dcops.incident_job x "
+	                       "JOIN dcops.job j ON j.name = x.name WHERE x.incident_id = "
+	                       "(SELECT id FROM dcops.incident WHERE drill_id = 1)", "64 pretrain-ko-70b true");
 	char *inc = value(f->db.conn, "SELECT incident_id FROM dcops.drill_event WHERE drill_id = 1");
 	assert_int_equal(run(f, "DCOPS", "incident ack %s", inc), 0);
 	assert_int_equal(run(f, "DCOPS", "drain gj-h100-017 --reason 'Xid 79: GPU 3 fell off the bus' --incident %s",

@@ -296,6 +296,75 @@ static void test_fault_severity(void **state)
 	                           "tenants_hit, gpus_killed, largest_job_gpus, NULL)"), 0);
 	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.incident WHERE source = 'dcopsd' AND sev = 4 AND "
 	                           "(tenants_hit > 1 OR gpus_killed >= 16)"), 0);
+	/* the jobs killed are kept with the incident (043): as many as it
+	 * counts, their GPUs and tenants adding up, after dcops.job forgets them */
+	assert_true(num(f->c, "SELECT count(*) FROM dcops.incident_job") > 0);
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.incident i WHERE i.source = 'dcopsd' AND "
+	                           "(i.jobs_killed <> (SELECT count(*) FROM dcops.incident_job j WHERE "
+	                           "j.incident_id = i.id) OR i.gpus_killed <> (SELECT coalesce(sum(j.gpus), 0) "
+	                           "FROM dcops.incident_job j WHERE j.incident_id = i.id))"), 0);
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.incident_job j WHERE NOT EXISTS (SELECT 1 FROM "
+	                           "dcops.incident_tenant t WHERE t.incident_id = j.incident_id AND "
+	                           "t.tenant_id = j.tenant_id)"), 0);
+	PQclear(PQexec(f->c, "DELETE FROM dcops.job WHERE state = 'node_fail'"));
+	assert_true(num(f->c, "SELECT count(*) FROM dcops.incident_job") > 0);
+}
+
+/* A drained node's open incident hears when the node reached DRAINED (its
+ * jobs ended) and when it was resumed, from the adapter's writes (043). */
+static void test_drain_timeline(void **state)
+{
+	struct fx *f = *state;
+	ticks(f, 20);
+	PGresult *r = PQexec(f->c, "SELECT n.name FROM dcops.node n JOIN dcops.gpu g ON g.node_id = n.id "
+	                           "WHERE n.admin_state = 'active' AND n.health <> 'fail' GROUP BY n.name "
+	                           "HAVING count(g.job_id) > 0 ORDER BY n.name LIMIT 1");
+	assert_int_equal(PQntuples(r), 1);
+	char node[64];
+	snprintf(node, sizeof node, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	const char *p[] = { node };
+	r = PQexecParams(f->c,
+		"WITH i AS (INSERT INTO dcops.incident (sev, title) VALUES (4, 'timeline test') RETURNING id), "
+		"l AS (INSERT INTO dcops.incident_node SELECT i.id, n.id FROM i, dcops.node n WHERE n.name = $1) "
+		"INSERT INTO dcops.actions (kind, target, params, reason, requested_by, idempotency_key) "
+		"VALUES ('drain', $1, '{}', 'test: flaky NVLink', 'op-kim', 'test-drain-tl-1')",
+		1, NULL, p, NULL, NULL, 0);
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	ticks(f, 1);
+	/* the node runs jobs: draining, and nothing said yet */
+	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.incident_event e JOIN dcops.incident i "
+	                           "ON i.id = e.incident_id WHERE i.title = 'timeline test' AND e.kind = 'signal'"), 0);
+	/* its jobs end (cancelled): drained */
+	r = PQexecParams(f->c, "INSERT INTO dcops.actions (kind, target, params, reason, requested_by, "
+	                 "idempotency_key) SELECT 'job_cancel', x.id::text, '{}', 'test', 'op-kim', "
+	                 "'test-cancel-tl-' || x.id FROM (SELECT DISTINCT g.job_id AS id FROM dcops.gpu g "
+	                 "JOIN dcops.node n ON n.id = g.node_id WHERE n.name = $1 AND g.job_id IS NOT NULL) x",
+	                 1, NULL, p, NULL, NULL, 0);
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	ticks(f, 2);
+	r = PQexecParams(f->c, "SELECT e.body FROM dcops.incident_event e JOIN dcops.incident i "
+	                 "ON i.id = e.incident_id WHERE i.title = 'timeline test' AND e.kind = 'signal'",
+	                 0, NULL, NULL, NULL, NULL, 0);
+	assert_int_equal(PQntuples(r), 1);
+	char want[320];
+	snprintf(want, sizeof want, "%s drained: no job left on it (drain by op-kim, test: flaky NVLink)", node);
+	assert_string_equal(PQgetvalue(r, 0, 0), want);
+	PQclear(r);
+	r = PQexecParams(f->c, "INSERT INTO dcops.actions (kind, target, params, reason, requested_by, "
+	                 "idempotency_key) VALUES ('resume', $1, '{}', 'test: reseated', 'op-kim', 'test-resume-tl-1')",
+	                 1, NULL, p, NULL, NULL, 0);
+	PQclear(r);
+	ticks(f, 1);
+	r = PQexec(f->c, "SELECT string_agg(e.body, ' | ' ORDER BY e.id) FROM dcops.incident_event e "
+	                 "JOIN dcops.incident i ON i.id = e.incident_id WHERE i.title = 'timeline test' "
+	                 "AND e.kind = 'signal'");
+	snprintf(want, sizeof want, "%s drained: no job left on it (drain by op-kim, test: flaky NVLink) | "
+	         "%s resumed: active, schedulable again", node, node);
+	assert_string_equal(PQgetvalue(r, 0, 0), want);
+	PQclear(r);
 }
 
 static void test_daemon(void **state)
@@ -330,6 +399,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_node_power, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_severity_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_severity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_timeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_daemon, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

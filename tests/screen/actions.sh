@@ -64,7 +64,10 @@ screen_keys "/" C-u a 1 0 0 - 0 0 2 Enter
 screen_wait "1 of 4 nodes"
 screen_keys R
 screen_wait "Resume tn-a100-002"
-screen_keys "vendor replaced the board" Enter y
+# the node's open incident is shown, resolving it offered (default no)
+screen_wait "Open incident #1: Xid 79 on tn-h100-002"
+screen_match "Resolve #1 +< no >"
+screen_keys "vendor replaced the board" Enter Enter y
 screen_match "tn-a100-002 +a100 .*(idle|mixed|allocated)" 20
 
 # quota: GPU limit 8 -> 6, reason, expiry; below-use warning for 딥비전랩스
