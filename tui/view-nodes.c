@@ -20,16 +20,17 @@ static const struct table_col cols[C_COUNT] = {
 	[C_NAME] = { "NODE", 11, 0 },
 	[C_PART] = { "PART", 5, 0 },
 	[C_RACK] = { "RACK", 9, 0 },
-	[C_STATE] = { "STATE", 11, COL_FLEX },
+	/* the drain reason is read here: DRAINED shows only while STATE keeps
+	 * 40 columns (from about 135) */
+	[C_STATE] = { "STATE", 11, COL_FLEX, 40 },
 	[C_GPU] = { "GPU", 5, COL_RIGHT },
 	[C_UTIL] = { "UTIL", 4, COL_RIGHT },
 	[C_TEMP] = { "TEMP", 4, COL_RIGHT },
 	[C_POWER] = { "PWR", 5, COL_RIGHT },
 	[C_XID] = { "XID", 4, COL_RIGHT },
 	[C_HEALTH] = { "HLTH", 4, 0 },
-	/* sinfo -R's habit: since when and by whom a node is out. Wide enough
-	 * for long actors (slurm:<user>), and only where that leaves STATE its
-	 * drain reason: not at 100 columns, from about 130 */
+	/* sinfo -R's habit: since when and by whom a node is out, wide enough
+	 * for long actors (slurm:<user>) */
 	[C_DRAINED] = { "DRAINED", 26, COL_WIDE },
 	[C_AGE] = { "AGE", 4, COL_RIGHT },
 };

@@ -536,6 +536,15 @@ static void layout(const struct table *t, int cols, int *w)
 		}
 	}
 	used = drop_pass(t, w, used, cols, 0);
+	/* wide extras yield to a flex column that asks for room: its text (a
+	 * node's drain reason) matters more than they do */
+	if (flex >= 0 && t->cols[flex].room)
+		for (int c = t->ncols - 1; c > 0 && cols - (used - 1) + w[flex] < t->cols[flex].room; c--) {
+			if (!w[c] || c == t->sort_col || !(t->cols[c].flags & COL_WIDE))
+				continue;
+			used -= w[c] + 1;
+			w[c] = 0;
+		}
 	/* past FLEX_MAX the flex column stops growing: a 200-column terminal
 	 * keeps its numbers next to the names */
 	if (flex >= 0 && used - 1 < cols)

@@ -113,6 +113,8 @@ struct table_col {
 	const char *title;
 	int width;                 /* minimum columns (the flex column grows) */
 	unsigned flags;
+	int room;                  /* flex column only: COL_WIDE columns show only
+	                            * while it keeps this many (0: any) */
 };
 
 /* Compares two rows by column col (ascending); ties fall back to the id. */
