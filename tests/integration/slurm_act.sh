@@ -332,6 +332,8 @@ want "dcopsd: sinfo -R after the restart" "$(sinfo -R -h -n gwj-h100-004 -o '%E'
 	"dcops slurm_op: rail 2 switch port flapping"
 kill "$dpid" && wait "$dpid" 2>/dev/null
 dpid=
+# under SANITIZE=1 a leak or bad access reports here
+want "sanitizer reports" "$(cat "$TEST_TMP/act.log" "$TEST_TMP/dcopsd.out" 2>/dev/null | grep -c Sanitizer)" 0
 echo "ms in Slurm's commands per cycle:" $(sed -n 's/^slurm_act_once: \([0-9]*\) ms.*/\1/p' "$TEST_TMP/act.log")
 grep -v ' ms in ' "$TEST_TMP/act.log"
 echo "$checks checks, $failures failed"
