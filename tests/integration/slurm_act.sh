@@ -284,6 +284,10 @@ hanbit=$(q2 "SELECT name FROM dcops.tenant WHERE slurm_account = 'hanbit'")
 as2 slurm_admin quota set "$hanbit" gpus=4 --reason "term ends, back to the base quota" || fail "dcopsd: quota set refused"
 got=$(wait_for 20 "gres/gpu=4" grp_gpu hanbit)
 want "dcopsd: GrpTRES after quota set" "$got" "gres/gpu=4"
+# hanbit has no GPU-minute limit, which dcops reads as a budget of 0 and
+# carries along unchanged: Slurm must not get a limit of 0 from it
+want "dcopsd: GrpTRESMins after quota set" "$(sacctmgr -n -P show assoc where account=hanbit format=User,GrpTRESMins |
+	awk -F'|' '$1 == "" { print "[" $2 "]" }')" "[]"
 got=$(wait_for 10 applied action2) # Slurm shows it a moment before dcopsd commits
 want "dcopsd: the action" "$got" applied
 j3=$(sbatch --parsable -A hanbit -J wants-6 --gres=gpu:6 -o /dev/null -e /dev/null --wrap 'sleep 300')
