@@ -284,6 +284,10 @@ hanbit=$(q2 "SELECT name FROM dcops.tenant WHERE slurm_account = 'hanbit'")
 as2 slurm_admin quota set "$hanbit" gpus=4 --reason "term ends, back to the base quota" || fail "dcopsd: quota set refused"
 got=$(wait_for 20 "gres/gpu=4" grp_gpu hanbit)
 want "dcopsd: GrpTRES after quota set" "$got" "gres/gpu=4"
+# hanbit has no GPU-minute limit, which dcops reads as a budget of 0 and
+# carries along unchanged: Slurm must not get a limit of 0 from it
+want "dcopsd: GrpTRESMins after quota set" "$(sacctmgr -n -P show assoc where account=hanbit format=User,GrpTRESMins |
+	awk -F'|' '$1 == "" { print "[" $2 "]" }')" "[]"
 got=$(wait_for 10 applied action2) # Slurm shows it a moment before dcopsd commits
 want "dcopsd: the action" "$got" applied
 j3=$(sbatch --parsable -A hanbit -J wants-6 --gres=gpu:6 -o /dev/null -e /dev/null --wrap 'sleep 300')
@@ -332,6 +336,8 @@ want "dcopsd: sinfo -R after the restart" "$(sinfo -R -h -n gwj-h100-004 -o '%E'
 	"dcops slurm_op: rail 2 switch port flapping"
 kill "$dpid" && wait "$dpid" 2>/dev/null
 dpid=
+# under SANITIZE=1 a leak or bad access reports here
+want "sanitizer reports" "$(cat "$TEST_TMP/act.log" "$TEST_TMP/dcopsd.out" 2>/dev/null | grep -c Sanitizer)" 0
 echo "ms in Slurm's commands per cycle:" $(sed -n 's/^slurm_act_once: \([0-9]*\) ms.*/\1/p' "$TEST_TMP/act.log")
 grep -v ' ms in ' "$TEST_TMP/act.log"
 echo "$checks checks, $failures failed"

@@ -105,10 +105,24 @@ static void test_plan(void **state)
 	assert_int_equal(p.gpu_mins, 600030);
 	slurm_act_plan_free(&p);
 
-	a = item("quota_revert", "hanbit", "{\"gpu_limit\": 4, \"gpu_hours_budget\": null}");
+	/* dcops's quota_set carries the unchanged budget along: Slurm keeps its own */
+	a = item("quota_set", "hanbit", "{\"gpu_limit\": 16, \"gpu_hours_budget\": 0, \"storage_tb\": 10, "
+	                                 "\"previous\": {\"gpu_limit\": 8, \"gpu_hours_budget\": 0}}");
 	assert_int_equal(slurm_act_plan(&a, &p, &why), 0);
-	assert_int_equal(p.gpus, 4);
+	assert_int_equal(p.gpus, 16);
+	assert_true(p.gpu_mins == SLURM_ACT_KEEP);
+
+	/* a budget of 0 is no limit, as the reading side reads Slurm's none */
+	a = item("quota_revert", "hanbit", "{\"gpu_limit\": 4, \"gpu_hours_budget\": 0, "
+	                                    "\"previous\": {\"gpu_limit\": 4, \"gpu_hours_budget\": 100}}");
+	assert_int_equal(slurm_act_plan(&a, &p, &why), 0);
+	assert_true(p.gpus == SLURM_ACT_KEEP);
 	assert_int_equal(p.gpu_mins, -1);
+
+	a = item("quota_revert", "hanbit", "{\"gpu_limit\": 0, \"gpu_hours_budget\": null}");
+	assert_int_equal(slurm_act_plan(&a, &p, &why), 0);
+	assert_int_equal(p.gpus, 0);
+	assert_true(p.gpu_mins == SLURM_ACT_KEEP);
 
 	const char *bad_params[] = { "{\"gpu_limit\": -1}", "{\"gpu_limit\": \"8\"}", "[1]", "not json",
 	                             "{\"gpu_hours_budget\": 1e300}" };
@@ -183,12 +197,24 @@ static void test_argv(void **state)
 	                                     "GrpTRES=gres/gpu=0", NULL });
 	slurm_act_cmd_free(&cmd);
 
+	/* clearing the budget */
+	a = item("quota_set", "hanbit", "{\"gpu_limit\": 8, \"gpu_hours_budget\": 0, "
+	                                 "\"previous\": {\"gpu_limit\": 8, \"gpu_hours_budget\": 500}}");
+	assert_int_equal(slurm_act_plan(&a, &p, &why), 0);
+	slurm_act_argv(&p, "hanbit", NULL, &cmd);
+	assert_argv(&cmd, (const char *[]){ "sacctmgr", "-i", "modify", "account", "where", "name=hanbit", "set",
+	                                     "GrpTRESMins=gres/gpu=-1", NULL });
+	assert_true(slurm_act_limits_match(&p, 8, -1));
+	assert_false(slurm_act_limits_match(&p, 8, 30000));
+	slurm_act_cmd_free(&cmd);
+
 	/* storage only: nothing for Slurm to do */
-	a = item("quota_set", "hanbit", "{\"storage_tb\": 40}");
+	a = item("quota_set", "hanbit", "{\"storage_tb\": 40, \"gpu_limit\": 4, \"previous\": {\"gpu_limit\": 4}}");
 	assert_int_equal(slurm_act_plan(&a, &p, &why), 0);
 	slurm_act_argv(&p, "hanbit", NULL, &cmd);
 	assert_null(cmd.argv[0]);
 	assert_true(slurm_act_limits_match(&p, 4, -1));
+	assert_true(slurm_act_limits_match(&p, 12, 600));
 	slurm_act_cmd_free(&cmd);
 }
 
@@ -261,9 +287,9 @@ static void test_matches(void **state)
 	(void)state;
 	struct slurm_act_plan drain = { .kind = SLURM_ACT_DRAIN, .node = "gwj-h100-001",
 	                                .reason = "dcops kim: a reason with | pipes and 'quotes' 한빛",
-	                                .gpus = -1, .gpu_mins = -1 };
-	struct slurm_act_plan resume = { .kind = SLURM_ACT_RESUME, .node = "gwj-h100-001", .gpus = -1,
-	                                 .gpu_mins = -1 };
+	                                .gpus = SLURM_ACT_KEEP, .gpu_mins = SLURM_ACT_KEEP };
+	struct slurm_act_plan resume = { .kind = SLURM_ACT_RESUME, .node = "gwj-h100-001", .gpus = SLURM_ACT_KEEP,
+	                                 .gpu_mins = SLURM_ACT_KEEP };
 	struct slurm_act_node n;
 	struct dc_err err;
 	assert_int_equal(slurm_act_node_parse(SINFO, strlen(SINFO), "gwj-h100-001", &n, &err), 0);
@@ -285,7 +311,7 @@ static void test_matches(void **state)
 	assert_false(slurm_act_node_matches(&resume, &n));
 	slurm_act_node_free(&n);
 
-	struct slurm_act_plan q = { .kind = SLURM_ACT_QUOTA, .gpus = 6, .gpu_mins = -1 };
+	struct slurm_act_plan q = { .kind = SLURM_ACT_QUOTA, .gpus = 6, .gpu_mins = SLURM_ACT_KEEP };
 	assert_true(slurm_act_limits_match(&q, 6, 600000));
 	assert_false(slurm_act_limits_match(&q, 4, 600000));
 	assert_false(slurm_act_limits_match(&q, -1, -1));

@@ -165,26 +165,32 @@ static int find_kind(const char *name)
 	return -1;
 }
 
-/* params[key]: absent or null is -1 (unchanged); else a finite number from
- * 0 to max, times scale, rounded. */
-static int limit_param(const cJSON *params, const char *key, double scale, long long max, int64_t *out,
-		struct dc_err *why)
+/* params[key] times scale, rounded: SLURM_ACT_KEEP when absent, null or
+ * equal to params.previous[key]; zero_clears: 0 is -1. Else a finite
+ * number from 0 to max. */
+static int limit_param(const cJSON *params, const char *key, double scale, long long max, bool zero_clears,
+		int64_t *out, struct dc_err *why)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-	*out = -1;
+	const cJSON *prev = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(params, "previous"), key);
+	*out = SLURM_ACT_KEEP;
 	if (!v || cJSON_IsNull(v))
 		return 0;
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
 	    v->valuedouble * scale > (double)max)
 		return dc_err_set(why, "params.%s must be a number from 0 to %lld", key, (long long)(max / scale));
-	*out = (int64_t)llround(v->valuedouble * scale);
+	int64_t n = (int64_t)llround(v->valuedouble * scale);
+	if (cJSON_IsNumber(prev) && isfinite(prev->valuedouble) && llround(prev->valuedouble * scale) == n)
+		return 0;
+	*out = n == 0 && zero_clears ? -1 : n;
 	return 0;
 }
 
 int slurm_act_plan(const struct slurm_act_item *a, struct slurm_act_plan *p, struct dc_err *why)
 {
 	memset(p, 0, sizeof *p);
-	p->gpus = p->gpu_mins = -1;
+	p->gpus = p->gpu_mins = SLURM_ACT_KEEP;
 	int kind = find_kind(a->kind);
 	if (kind < 0)
 		return dc_err_set(why, "the Slurm adapter cannot apply a '%s' action", a->kind);
@@ -202,8 +208,8 @@ int slurm_act_plan(const struct slurm_act_item *a, struct slurm_act_plan *p, str
 	int rc = 0;
 	if (!cJSON_IsObject(params))
 		rc = dc_err_set(why, "params is not a JSON object");
-	else if (limit_param(params, "gpu_limit", 1, ACT_GPUS_MAX, &p->gpus, why) < 0 ||
-	         limit_param(params, "gpu_hours_budget", 60, ACT_GPU_MINS_MAX, &p->gpu_mins, why) < 0)
+	else if (limit_param(params, "gpu_limit", 1, ACT_GPUS_MAX, false, &p->gpus, why) < 0 ||
+	         limit_param(params, "gpu_hours_budget", 60, ACT_GPU_MINS_MAX, true, &p->gpu_mins, why) < 0)
 		rc = -1;
 	cJSON_Delete(params);
 	return rc;
@@ -266,17 +272,17 @@ void slurm_act_argv(const struct slurm_act_plan *p, const char *account, const c
 			cmd_addf(cmd, "Reason=%s", p->reason);
 		return;
 	case SLURM_ACT_QUOTA:
-		if (p->gpus < 0 && p->gpu_mins < 0)
-			return; /* storage only: nothing for Slurm */
+		if (p->gpus == SLURM_ACT_KEEP && p->gpu_mins == SLURM_ACT_KEEP)
+			return; /* storage or expiry only: nothing for Slurm */
 		cmd_add(cmd, "sacctmgr");
 		cmd_add(cmd, "-i");
 		cmd_add(cmd, "modify");
 		cmd_add(cmd, "account");
 		cmd_where(cmd, "name", account, cluster);
 		cmd_add(cmd, "set");
-		if (p->gpus >= 0)
+		if (p->gpus != SLURM_ACT_KEEP)
 			cmd_addf(cmd, "GrpTRES=gres/gpu=%lld", (long long)p->gpus);
-		if (p->gpu_mins >= 0)
+		if (p->gpu_mins != SLURM_ACT_KEEP)
 			cmd_addf(cmd, "GrpTRESMins=gres/gpu=%lld", (long long)p->gpu_mins);
 		return;
 	}
@@ -399,7 +405,8 @@ bool slurm_act_node_matches(const struct slurm_act_plan *p, const struct slurm_a
 
 bool slurm_act_limits_match(const struct slurm_act_plan *p, int64_t grp_gpus, int64_t grp_gpu_mins)
 {
-	return (p->gpus < 0 || p->gpus == grp_gpus) && (p->gpu_mins < 0 || p->gpu_mins == grp_gpu_mins);
+	return (p->gpus == SLURM_ACT_KEEP || p->gpus == grp_gpus) &&
+	       (p->gpu_mins == SLURM_ACT_KEEP || p->gpu_mins == grp_gpu_mins);
 }
 
 static bool ascii_caseeq(const char *a, const char *b)
@@ -663,8 +670,8 @@ static int quota_limits(struct slurm_runner *r, const struct slurm_act_plan *p, 
 static int apply_quota(struct slurm_runner *r, const struct slurm_act_plan *p, const struct slurm_act_item *a,
 		const struct slurm_act_opts *o, struct slurm_act_stats *st, struct outcome *out, struct dc_err *err)
 {
-	if (p->gpus < 0 && p->gpu_mins < 0) {
-		out->ok = true; /* storage stays in dcops's tables */
+	if (p->gpus == SLURM_ACT_KEEP && p->gpu_mins == SLURM_ACT_KEEP) {
+		out->ok = true; /* storage and expiry stay in dcops's tables */
 		return 0;
 	}
 	char *account = NULL;

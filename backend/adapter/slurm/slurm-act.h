@@ -89,9 +89,15 @@ struct slurm_act_plan {
 	enum slurm_act_kind kind;
 	char *node;             /* drain, resume */
 	char *reason;           /* drain: what Slurm will store (slurm_act_reason) */
-	int64_t gpus;           /* quota: GrpTRES gres/gpu; -1 unchanged */
-	int64_t gpu_mins;       /* quota: GrpTRESMins gres/gpu; -1 unchanged */
+	int64_t gpus;           /* quota: GrpTRES gres/gpu */
+	int64_t gpu_mins;       /* quota: GrpTRESMins gres/gpu */
 };
+/* A limit is SLURM_ACT_KEEP when the action does not change it (absent,
+ * or equal to params.previous: a quota set changes the GPUs and carries
+ * the budget along, which Slurm must not get back as a new limit), -1 to
+ * clear it (a GPU-hour budget of 0: the reading side reads Slurm's "no
+ * limit" as 0), else the value. */
+#define SLURM_ACT_KEEP INT64_MIN
 /* 0, or -1 with why naming the bad field (unknown kind, bad node name,
  * params not an object, a negative or non-numeric limit). */
 int slurm_act_plan(const struct slurm_act_item *a, struct slurm_act_plan *p, struct dc_err *why);
@@ -140,7 +146,8 @@ void slurm_act_node_free(struct slurm_act_node *n);
  * the DRAIN flag and p's reason; a resume needs no DRAIN flag. */
 bool slurm_act_node_matches(const struct slurm_act_plan *p, const struct slurm_act_node *n);
 
-/* Does the account's own association already have p's limits? */
+/* Does the account's own association already have p's limits? (-1: none
+ * set, as slurm-snap.h reads it) */
 bool slurm_act_limits_match(const struct slurm_act_plan *p, int64_t grp_gpus, int64_t grp_gpu_mins);
 
 /* Slurm's account for a tenant without a tenant.slurm_account (one dcops
