@@ -5,10 +5,11 @@
 #   git worktree add /tmp/perf-old a09571b && make -C /tmp/perf-old
 #   bash tests/bench/sim-compare.sh /tmp/perf-old .
 # One private PostgreSQL (pg_stat_statements loaded; autovacuum on, as in
-# production: without it the dead rows of extra writes cost more on every
-# later scan than they do in service), one database per tree migrated and seeded by that
-# tree's own dcops (290 nodes, SIM_CMP_SCALE), copied from a template for
-# every run so each starts from the same rows. Then, for OLD NEW OLD NEW:
+# service: without it the dead rows of extra writes cost more on every
+# later scan than they would), one database per tree migrated and seeded
+# by that tree's own dcops (its own backend/sql; 290 nodes, SIM_CMP_SCALE),
+# copied from a template for every run so each starts from the same rows.
+# Then, for OLD NEW OLD NEW (SIM_CMP_ROUNDS):
 #   dcopsd --adapter sim flat out (--tick-ms 1 --speed 60000 --seed 7) for
 #   SIM_CMP_TICKS ticks: wall s, dcopsd CPU s, server CPU s (the postmaster's
 #   reaped children plus its live processes, from /proc), rows written, and
