@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ssh-exec.h"
-#include "ssh-session.h"
-#include "ssh-tunnel.h"
-#include "ssh-validate.h"
+#include "ssh/ssh-exec.h"
+#include "ssh/ssh-session.h"
+#include "ssh/ssh-tunnel.h"
+#include "ssh/ssh-validate.h"
 #include "store.h"
 
 #define NODE_TEMPLATE "{node}"

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "adapter/adapter.h"
-#include "sim/sim.h"
+#include "adapter/sim/sim.h"
 
 const struct adapter_ops *const adapter_table[] = { &adapter_sim, &adapter_slurm, NULL };
 

@@ -1,5 +1,5 @@
 /* adapter.h — the one interface dcopsd drives, whatever the data center
- * behind it: the simulator (backend/sim) or a Slurm cluster
+ * behind it: the simulator (backend/adapter/sim) or a Slurm cluster
  * (backend/adapter/slurm). dcopsd picks one from adapter_table by name
  * (--adapter sim|slurm), then:
  *
@@ -16,10 +16,12 @@
  *            returns early when *stop is set
  *   stop     free everything
  *
- * Backend folder map: backend/adapter/ holds this interface, dcopsd's
- * adapter status report (adapter-status.h) and the Slurm adapter
- * (slurm/: parsers, command runner, poll cycle, acting side); the
- * simulator stays in backend/sim/ until the layout change of issue 13.
+ * Folder map: backend/adapter/ owns everything that moves a data
+ * center's state into the database and applies the operators' actions:
+ * this interface, dcopsd (dcopsd.c), the adapter status report
+ * (adapter-status.h), the simulator (sim/: fleet, jobs, faults, drills)
+ * and the Slurm adapter (slurm/: parsers, command runner, poll cycle,
+ * acting side). SSH lives beside it in backend/ssh/ (ssh-session.h).
  *
  * Ownership: the adapter's state is the adapter's (stop frees it); the
  * connection is dcopsd's, borrowed per call. Options are parsed by the

@@ -1,7 +1,7 @@
 /* dcopsd — the adapter daemon: moves the data center's state into the
  * dcops schema and applies the operators' queued actions, through one
  * adapter of adapter_table (adapter.h): "sim", the embedded data center
- * (backend/sim), or "slurm", a real cluster (backend/adapter/slurm). One
+ * (backend/adapter/sim), or "slurm", a real cluster (backend/adapter/slurm). One
  * transaction per tick; survives the database or the source going away
  * (ADAPTER DOWN reported, reconnect with backoff, reload). */
 #include <errno.h>

@@ -6,7 +6,7 @@
  * message shows hostile bytes escaped (printable ASCII only). */
 #include "fuzz.h"
 
-#include "ssh-validate.h"
+#include "ssh/ssh-validate.h"
 
 static bool lower_alnum(char c)
 {

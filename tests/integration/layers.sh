@@ -5,8 +5,8 @@
 set -u
 cd "${DCOPS_ROOT:-$(dirname "$0")/../..}"
 bad=0
-# backend's ssh-*.h include libssh; tui's own ssh-ui.h is the plain-typed glue.
-if grep -nE '#\s*include\s*[<"](libpq-fe|libpq/|libssh/|db\.h|ssh-)' tui/*.c tui/*.h | grep -v '"ssh-ui\.h"'; then
+# backend's ssh/ headers include libssh; tui's own ssh-ui.h is the plain-typed glue.
+if grep -nE '#\s*include\s*[<"](libpq-fe|libpq/|libssh/|db\.h|ssh-|ssh/)' tui/*.c tui/*.h | grep -v '"ssh-ui\.h"'; then
 	echo "tui/ includes libpq or libssh (above)"; bad=1
 fi
 if grep -rnE --include='*.[ch]' '#\s*include\s*[<"](n?curses|ncursesw/|app\.h|view|draw\.h|keys\.h|colors\.h)' backend; then

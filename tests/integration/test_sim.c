@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "seed.h"
-#include "sim/sim.h"
+#include "adapter/sim/sim.h"
 
 struct fx {
 	char name[64];

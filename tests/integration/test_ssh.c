@@ -27,9 +27,9 @@
 
 #include "loop.h"
 #include "nvsmi.h"
-#include "ssh-exec.h"
-#include "ssh-session.h"
-#include "ssh-tunnel.h"
+#include "ssh/ssh-exec.h"
+#include "ssh/ssh-session.h"
+#include "ssh/ssh-tunnel.h"
 #include "util.h"
 
 static struct loop *L;

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ssh-validate.h"
+#include "ssh/ssh-validate.h"
 
 static void test_host_ok(void **state)
 {

@@ -14,7 +14,7 @@
 
 #include "slurm-parse.h"
 #include "slurm-snap.h"
-#include "ssh-validate.h"
+#include "ssh/ssh-validate.h"
 #include "text.h"
 
 #define ACT_PER_CALL 100

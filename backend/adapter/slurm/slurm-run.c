@@ -19,8 +19,8 @@
 
 #include "loop.h"
 #include "slurm-run.h"
-#include "ssh-session.h"
-#include "ssh-validate.h"
+#include "ssh/ssh-session.h"
+#include "ssh/ssh-validate.h"
 
 #define RUN_TIMEOUT_MS 30000
 #define RUN_MAX_OUTPUT ((size_t)512 << 20)

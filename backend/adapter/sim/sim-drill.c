@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "db.h"
-#include "sim/sim-model.h"
+#include "adapter/sim/sim-model.h"
 
 /* A premise job has been running this long when the drill starts (simulated seconds). */
 #define SIM_PREMISE_RAN (6 * 3600.0)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sim-model.h"
+#include "adapter/sim/sim-model.h"
 
 /* Interruptions per node-day (reference: 4-7 per 1,000 node-days). */
 #define SIM_HAZARD (5.5 / 1000.0 / 86400.0)

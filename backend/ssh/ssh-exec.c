@@ -5,7 +5,7 @@
  * flows), ENDED (result delivered from a 0 ms timer, so done runs from the
  * loop and not from inside libssh). Channel callbacks consume output at
  * once and only note everything else; teardown happens in step(). */
-#include "ssh-exec.h"
+#include "ssh/ssh-exec.h"
 
 #include <errno.h>
 #include <libssh/callbacks.h>
@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "nvsmi.h"
-#include "ssh-tunnel.h"
-#include "ssh-validate.h"
+#include "ssh/ssh-tunnel.h"
+#include "ssh/ssh-validate.h"
 #include "text.h"
 
 #define DEFAULT_DEADLINE_MS 30000

@@ -6,7 +6,7 @@
  * buffer and counts against the window we grant: that is the back-pressure
  * towards the far end). The pump moves channel → fd and fd → channel as far
  * as the buffers allow and sets the fd's poll interest from what is left. */
-#include "ssh-tunnel.h"
+#include "ssh/ssh-tunnel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ssh-validate.h"
+#include "ssh/ssh-validate.h"
 
 #define FWD_BUF (64 * 1024)
 #define FWD_TARGET_MAX 108 /* sun_path */

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "db.h"
-#include "sim/sim-model.h"
+#include "adapter/sim/sim-model.h"
 
 const char *const sim_admin_names[] = { "active", "draining", "drained" };
 const char *const sim_health_names[] = { "ok", "warn", "fail" };

@@ -1,4 +1,4 @@
-/* sim-model.h — the simulator's in-memory model, shared by the files of backend/sim
+/* sim-model.h — the simulator's in-memory model, shared by the files of backend/adapter/sim
  * only (not a public header; dcopsd and tests use sim.h).
  *
  * Ownership: struct sim owns every array and every struct sim_job; a job is
@@ -8,7 +8,7 @@
 #ifndef DCOPS_SIM_MODEL_H
 #define DCOPS_SIM_MODEL_H
 
-#include "sim/sim.h"
+#include "adapter/sim/sim.h"
 
 enum sim_admin { ADMIN_ACTIVE, ADMIN_DRAINING, ADMIN_DRAINED };
 enum sim_health { HEALTH_OK, HEALTH_WARN, HEALTH_FAIL };

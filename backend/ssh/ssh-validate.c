@@ -1,5 +1,5 @@
 /* ssh-validate.c — see ssh-validate.h. */
-#include "ssh-validate.h"
+#include "ssh/ssh-validate.h"
 
 #include <ctype.h>
 #include <libssh/libssh.h>

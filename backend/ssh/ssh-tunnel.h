@@ -22,7 +22,7 @@
 #ifndef DCOPS_SSH_TUNNEL_H
 #define DCOPS_SSH_TUNNEL_H
 
-#include "ssh-session.h"
+#include "ssh/ssh-session.h"
 #include "util.h"
 
 struct ssh_fwd;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sim-model.h"
+#include "adapter/sim/sim-model.h"
 
 /* Offered load over capacity: above 1 so a backlog carries the fleet
  * through the night; quotas, the per-tenant queue cap and fragmentation

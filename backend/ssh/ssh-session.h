@@ -1,5 +1,13 @@
 /* ssh-session.h — one SSH connection (libssh, non-blocking) driven from the
- * poll loop: connect, host key check, authentication, keepalive with a
+ * poll loop.
+ *
+ * Folder map: backend/ssh/ owns every use of libssh: this session (host
+ * keys, @revoked, authentication), the database tunnel (ssh-tunnel.h),
+ * diagnostics on nodes (ssh-exec.h) and the validation of host names,
+ * targets and known_hosts lines (ssh-validate.h). The console, the script
+ * commands (through link.h) and the Slurm adapter's runner use it.
+ *
+ * The session: connect, host key check, authentication, keepalive with a
  * deadline of our own, reconnect with backoff. Never blocks, never prompts:
  * decisions and secrets the operator must give are states (NEEDS_HOSTKEY,
  * NEEDS_PASSPHRASE) answered through this API from a dialog.

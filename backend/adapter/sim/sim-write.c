@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "db.h"
-#include "sim/sim-model.h"
+#include "adapter/sim/sim-model.h"
 
 /* Finished jobs stay this long (simulated) before they are pruned. */
 #define SIM_PRUNE_AFTER (4 * 3600.0)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sim-model.h"
+#include "adapter/sim/sim-model.h"
 
 #define SIM_ACTIONS_PER_TICK 200
 

@@ -8,7 +8,7 @@
  * re-enters from the fd callback. Once UP, an ssh_event owns the socket's
  * poll handle and ssh_event_dopoll(…, 0) lets libssh read and write,
  * dispatching channel callbacks (the tunnel's and diagnostics'). */
-#include "ssh-session.h"
+#include "ssh/ssh-session.h"
 
 #include <libssh/callbacks.h>
 #include <libssh/server.h> /* ssh_send_keepalive: declared there, usable by clients */
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ssh-validate.h"
+#include "ssh/ssh-validate.h"
 
 #define DEFAULT_CONNECT_MS 15000
 #define DEFAULT_KEEPALIVE_MS 3000

@@ -30,7 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ssh-session.h"
+#include "ssh/ssh-session.h"
 #include "util.h"
 
 struct ssh_diag {
