@@ -136,7 +136,7 @@ static int row_cmp(const void *ud, int64_t a, int64_t b, int col)
 	return col == 0 ? text_natcmp(rows[a].name, rows[b].name) : cmp_i64(rows[a].value, rows[b].value);
 }
 
-static const struct table_col cols[] = { { "NAME", 8, 0 }, { "VALUE", 5, COL_RIGHT } };
+static const struct table_col cols[] = { { .title = "NAME", .width = 8 }, { .title = "VALUE", .width = 5, .flags = COL_RIGHT } };
 
 static void fill(struct table *t)
 {

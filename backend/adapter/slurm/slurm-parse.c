@@ -330,7 +330,10 @@ static int job_held(struct slurm_job *j)
 	return 0;
 }
 
-static int parse_squeue_job(struct slurm_rd *c, const cJSON *item, struct slurm_job *j)
+/* A job's ids, which squeue and sacct name differently: its own (required)
+ * and the array and heterogeneous job it belongs to (0 when none). */
+static int job_ids(struct slurm_rd *c, const cJSON *item, const char *array_key, const char *het_key,
+                   struct slurm_job *j)
 {
 	int64_t v;
 	job_defaults(j);
@@ -339,12 +342,19 @@ static int parse_squeue_job(struct slurm_rd *c, const cJSON *item, struct slurm_
 	if (v <= 0 || v > UINT32_MAX)
 		return slurm_rd_fail(c, "job_id", "missing or not a job id");
 	j->job_id = (uint32_t)v;
-	if (slurm_rd_num(c, item, "array_job_id", 0, &v) < 0)
+	if (slurm_rd_num(c, item, array_key, 0, &v) < 0)
 		return -1;
 	j->array_job_id = v > 0 && v <= UINT32_MAX ? (uint32_t)v : 0;
-	if (slurm_rd_num(c, item, "het_job_id", 0, &v) < 0)
+	if (slurm_rd_num(c, item, het_key, 0, &v) < 0)
 		return -1;
 	j->het_job_id = v > 0 && v <= UINT32_MAX ? (uint32_t)v : 0;
+	return 0;
+}
+
+static int parse_squeue_job(struct slurm_rd *c, const cJSON *item, struct slurm_job *j)
+{
+	if (job_ids(c, item, "array_job_id", "het_job_id", j) < 0)
+		return -1;
 	if (slurm_rd_num(c, item, "array_task_id", -1, &j->array_task_id) < 0 ||
 	    slurm_rd_str(c, item, "array_task_string", &j->array_task_str) < 0 ||
 	    slurm_rd_num(c, item, "het_job_offset", -1, &j->het_job_offset) < 0 ||
@@ -431,19 +441,8 @@ static int sacct_gpus(struct slurm_rd *c, const cJSON *item, struct slurm_job *j
 
 static int parse_sacct_job(struct slurm_rd *c, const cJSON *item, struct slurm_job *j)
 {
-	int64_t v;
-	job_defaults(j);
-	if (slurm_rd_object(c, item) < 0 || slurm_rd_num(c, item, "job_id", -1, &v) < 0)
+	if (job_ids(c, item, "array.job_id", "het.job_id", j) < 0)
 		return -1;
-	if (v <= 0 || v > UINT32_MAX)
-		return slurm_rd_fail(c, "job_id", "missing or not a job id");
-	j->job_id = (uint32_t)v;
-	if (slurm_rd_num(c, item, "array.job_id", 0, &v) < 0)
-		return -1;
-	j->array_job_id = v > 0 && v <= UINT32_MAX ? (uint32_t)v : 0;
-	if (slurm_rd_num(c, item, "het.job_id", 0, &v) < 0)
-		return -1;
-	j->het_job_id = v > 0 && v <= UINT32_MAX ? (uint32_t)v : 0;
 	if (slurm_rd_num(c, item, "array.task_id", -1, &j->array_task_id) < 0 ||
 	    slurm_rd_str(c, item, "array.task", &j->array_task_str) < 0 ||
 	    slurm_rd_num(c, item, "het.job_offset", -1, &j->het_job_offset) < 0 ||
