@@ -523,6 +523,31 @@ static void draw_job_actions(struct pane *p, const struct dc_model *m, const str
 	}
 }
 
+/* Why a pending job waits, in the adapter's words with its numbers
+ * (slurm-explain.h: "tenant 한빛랩's quota is 16 GPUs, 16 in use by 2 jobs;
+ * this job needs 8 more"), wrapped under the state line. */
+static void draw_explain(struct pane *p, const struct dc_job *j)
+{
+	if (j->state != DC_JOB_PENDING || !j->explain || !j->explain[0])
+		return;
+	char clean[1024];
+	text_sanitize(j->explain, clean, sizeof clean);
+	int width = getmaxx(p->w) - 8;
+	const char *q = clean;
+	bool first = true;
+	do {
+		const char *next;
+		size_t len = text_wrap(q, width > 10 ? width : 10, &next);
+		struct dline d;
+		if (pane_line(p, &d)) {
+			dline_put(&d, THEME_DIM, first ? "  why " : "      ");
+			dline_putf(&d, THEME_WARN, "%.*s", (int)len, q);
+		}
+		first = false;
+		q = next;
+	} while (*q);
+}
+
 static void draw_job(struct queues *v, WINDOW *w, const struct view_ctx *c)
 {
 	const struct dc_job *j = model_get(c->m, DC_T_JOB, v->job);
@@ -543,6 +568,7 @@ static void draw_job(struct queues *v, WINDOW *w, const struct view_ctx *c)
 			dline_put(&d, THEME_WARN, j->reason);
 		}
 	}
+	draw_explain(&p, j);
 	if (pane_line(&p, &d)) {
 		dline_put(&d, THEME_DIM, "tenant ");
 		dline_put(&d, THEME_TEXT, tenant_name(c->m, j->tenant_id));
