@@ -83,9 +83,11 @@ static int cmd_list(const struct dc_opts *o, int argc, char **argv)
 		struct drill_scenario s;
 		struct dc_err err = {{0}};
 		if (drill_scenario_load(names[i], &s, &err) == 0) {
-			text_putline(stdout, "%-28s %s (%d events, %d expectations, speed %g)", s.name, s.title,
-			       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s.spec, "timeline")),
-			       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s.spec, "expectations")), s.speed);
+			int events = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s.spec, "timeline"));
+			int expects = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s.spec, "expectations"));
+			text_putline(stdout, "%-28s %s (%d %s, %d %s, speed %g)", s.name, s.title, events,
+			             text_plural(events, "event", "events"), expects,
+			             text_plural(expects, "expectation", "expectations"), s.speed);
 			drill_scenario_free(&s);
 		} else {
 			text_putline(stderr, "dcops drill list: %s", err.msg);

@@ -51,7 +51,7 @@ want_json() { # FILTER WANT: on the last stdout
 	[ "$got" = "$2" ] || { failures=$((failures + 1)); printf 'FAIL: jq %s\n  want %s, got %s\n' "$1" "$2" "$got"; }
 }
 
-check 0 '^xid79-h100-job +Xid 79 during a 64-GPU H100 job \(1 events, 4 expectations, speed 60\)$' -- drill list
+check 0 '^xid79-h100-job +Xid 79 during a 64-GPU H100 job \(1 event, 4 expectations, speed 60\)$' -- drill list
 check 2 'unknown sub-command' -- drill frob
 check 1 'drills/nope.json: No such file' -- drill start nope
 
