@@ -114,6 +114,10 @@ struct dc_quota {
 	 * last 24 h × 24, and the window's oldest sample (0: no use in it) */
 	double burn_gpu_h_day;
 	int64_t burn_since;
+	/* 045: the limits before a time-boxed change (dcops.quota_before);
+	 * -1 when not known */
+	int prev_gpu_limit;
+	double prev_gpu_hours_budget, prev_storage_tb;
 };
 struct dc_job {
 	int64_t id, version, tenant_id, partition_id;
@@ -155,7 +159,9 @@ struct dc_audit {
 };
 struct dc_setting { int64_t version; char *key, *value; };
 /* Shifts and handover notes (010_handover.sql); ended_at 0 while open. */
-struct dc_shift { int64_t id, version; char *operator_; int64_t started_at, ended_at; };
+/* window_from (045): where the handover window of this shift starts, as
+ * the handover report says (dcops.handover_start) */
+struct dc_shift { int64_t id, version; char *operator_; int64_t started_at, ended_at, window_from; };
 struct dc_handover_note {
 	int64_t id, version, shift_id;
 	char *author, *body, *signed_off_by;

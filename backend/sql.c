@@ -61,6 +61,10 @@ struct table_sql {
 	"(SELECT coalesce(string_agg(x.name, '" sep "' ORDER BY x.name), '') FROM dcops.incident_" tbl \
 	" l JOIN dcops." what " x ON x.id = l." what "_id WHERE l.incident_id = incident.id)"
 
+/* A quota's limit before its time-boxed change (045_shift_window_from.sql),
+ * -1 when not known. */
+#define QUOTA_BEFORE(key, type) "coalesce((dcops.quota_before(quota)->>'" key "')::" type ", -1)"
+
 static const struct table_sql tables[DC_T_COUNT] = {
 	[DC_T_SITE] = { "site", sizeof(struct dc_site), COLS(
 		COL(dc_site, "id", C_I64, id), COL(dc_site, "version", C_VERSION, version),
@@ -130,7 +134,10 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_quota, "limits_changed_by", C_STR, limits_changed_by),
 		COL(dc_quota, "limits_changed_at", C_TIME, limits_changed_at),
 		COL(dc_quota, "burn_gpu_h_day", C_DBL, burn_gpu_h_day),
-		COL(dc_quota, "burn_since", C_TIME, burn_since)), "" },
+		COL(dc_quota, "burn_since", C_TIME, burn_since),
+		COL(dc_quota, QUOTA_BEFORE("gpu_limit", "int"), C_INT, prev_gpu_limit),
+		COL(dc_quota, QUOTA_BEFORE("gpu_hours_budget", "float8"), C_DBL, prev_gpu_hours_budget),
+		COL(dc_quota, QUOTA_BEFORE("storage_tb", "float8"), C_DBL, prev_storage_tb)), "" },
 	[DC_T_JOB] = { "job", sizeof(struct dc_job), COLS(
 		COL(dc_job, "id", C_I64, id), COL(dc_job, "version", C_VERSION, version),
 		COL(dc_job, "tenant_id", C_I64, tenant_id),
@@ -208,7 +215,8 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_shift, "id", C_I64, id), COL(dc_shift, "version", C_VERSION, version),
 		COL(dc_shift, "operator", C_STR, operator_),
 		COL(dc_shift, "started_at", C_TIME, started_at),
-		COL(dc_shift, "ended_at", C_TIME, ended_at)), "" },
+		COL(dc_shift, "ended_at", C_TIME, ended_at),
+		COL(dc_shift, "window_from", C_TIME, window_from)), "" },
 	[DC_T_HANDOVER_NOTE] = { "handover_note", sizeof(struct dc_handover_note), COLS(
 		COL(dc_handover_note, "id", C_I64, id), COL(dc_handover_note, "version", C_VERSION, version),
 		COL(dc_handover_note, "shift_id", C_I64, shift_id),

@@ -3,9 +3,10 @@
  *
  * Computed from the model on every draw (it is live), in the sections and
  * wording of the handover report (backend/report.h); the window is the
- * report's default: from the previous handover (the end of the shift that
- * ended in the day before the latest one started, else that start) to the
- * latest shift's end or now; with no shift, the last ROTA_FALLBACK_S.
+ * report's default: from the shift's window_from, which the server stores
+ * from the report's own rule (dcops.handover_start, 045: the previous
+ * handover, else the start of the rota slot) to the latest shift's end or
+ * now; with no shift, the last ROTA_FALLBACK_S.
  * The handover shown for sign-off is the latest shift that has a note.
  * Unowned open incidents are drawn in the warn element until taken. */
 #include <stdio.h>
@@ -37,29 +38,26 @@ static enum theme_el sev_of(int sev)
 	return sev_el[sev >= 1 && sev <= 5 ? sev : 5];
 }
 
-/* The latest shift: an open one first, then by start. */
+/* The latest shift by start, as dcops.handover_window picks it. */
 static const struct dc_shift *latest_shift(const struct dc_model *m)
 {
 	const struct dc_shift *best = NULL;
 	for (size_t i = 0; i < model_count(m, DC_T_SHIFT); i++) {
 		const struct dc_shift *s = model_row(m, DC_T_SHIFT, i);
-		if (!best || (!s->ended_at && best->ended_at) ||
-		    (!s->ended_at == !best->ended_at &&
-		     (s->started_at > best->started_at || (s->started_at == best->started_at && s->id > best->id))))
+		if (!best || s->started_at > best->started_at || (s->started_at == best->started_at && s->id > best->id))
 			best = s;
 	}
 	return best;
 }
 
-/* The shift that ended last in the day before s started (dcops.handover_span). */
-static const struct dc_shift *previous_shift(const struct dc_model *m, const struct dc_shift *s)
+/* The shift whose end the window starts at, for the label; NULL when the
+ * window starts at the rota slot. */
+static const struct dc_shift *previous_shift(const struct dc_model *m, const struct dc_shift *s, int64_t start)
 {
 	const struct dc_shift *best = NULL;
 	for (size_t i = 0; i < model_count(m, DC_T_SHIFT); i++) {
 		const struct dc_shift *x = model_row(m, DC_T_SHIFT, i);
-		if (x == s || !x->ended_at || x->ended_at > s->started_at || x->ended_at < s->started_at - 86400)
-			continue;
-		if (!best || x->ended_at > best->ended_at || (x->ended_at == best->ended_at && x->id > best->id))
+		if (x != s && x->ended_at == start && (!best || x->id > best->id))
 			best = x;
 	}
 	return best;
@@ -71,11 +69,10 @@ static struct window window_of(const struct dc_model *m, int64_t now)
 	 * moment after the console's clock (skew, a coarse tick) is still in it */
 	struct window w = { .shift = latest_shift(m), .end = INT64_MAX };
 	if (w.shift) {
-		w.start = w.shift->started_at;
+		/* a server before 045 sends no window_from: the shift's start */
+		w.start = w.shift->window_from ? w.shift->window_from : w.shift->started_at;
 		w.end = w.shift->ended_at ? w.shift->ended_at : INT64_MAX;
-		w.prev = previous_shift(m, w.shift);
-		if (w.prev)
-			w.start = w.prev->ended_at;
+		w.prev = previous_shift(m, w.shift, w.start);
 	} else {
 		w.start = now - ROTA_FALLBACK_S;
 	}
@@ -372,6 +369,16 @@ static void risk_line(struct pane *p, const struct dc_tenant *t, const struct dc
 		           text_plural(r->blocked_gpus, "GPU", "GPUs"));
 }
 
+/* A limit of a temporary quota: "GPUs 8 → 10" as the report's old → new,
+ * the value alone when it did not change or the old one is not known (-1). */
+static void limit_put(struct dline *d, const char *what, double before, double now)
+{
+	if (before >= 0 && before != now)
+		dline_putf(d, THEME_TEXT, "%s %.0f → %.0f  ", what, before, now);
+	else
+		dline_putf(d, THEME_TEXT, "%s %.0f  ", what, now);
+}
+
 static void draw_quota(struct pane *p, const struct dc_model *m, int64_t now)
 {
 	size_t n = model_count(m, DC_T_TENANT), risky = 0, temp = 0;
@@ -402,7 +409,11 @@ static void draw_quota(struct pane *p, const struct dc_model *m, int64_t now)
 		fmt_time(q->expires_at, until, sizeof until);
 		dline_put(&d, THEME_TEXT, "  ");
 		name_cell(&d, THEME_TEXT, t->name);
-		dline_putf(&d, THEME_TEXT, "GPUs %d  GPU-hours %.0f  until %s", q->gpu_limit, q->gpu_hours_budget, until);
+		limit_put(&d, "GPUs", q->prev_gpu_limit, q->gpu_limit);
+		limit_put(&d, "GPU-hours", q->prev_gpu_hours_budget, q->gpu_hours_budget);
+		if (q->prev_storage_tb >= 0 && q->prev_storage_tb != q->storage_tb)
+			limit_put(&d, "storage TB", q->prev_storage_tb, q->storage_tb);
+		dline_putf(&d, THEME_TEXT, "until %s", until);
 	}
 }
 
