@@ -230,7 +230,7 @@ static void test_job_plan(void **state)
 	assert_int_equal(p.kind, SLURM_ACT_JOB_CANCEL);
 	assert_int_equal(p.job_id, 4242);
 	slurm_act_argv(&p, NULL, NULL, &cmd);
-	assert_argv(&cmd, (const char *[]){ "scancel", "4242", NULL });
+	assert_argv(&cmd, (const char *[]){ "scancel", "-v", "4242", NULL });
 	slurm_act_cmd_free(&cmd);
 	slurm_act_check_argv(&p, NULL, NULL, &cmd);
 	assert_argv(&cmd, (const char *[]){ "squeue", "-h", "-t", "all", "--jobs=4242", "-o", "%A|%T|%r|%Q", NULL });

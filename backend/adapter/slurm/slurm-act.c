@@ -302,7 +302,9 @@ void slurm_act_argv(const struct slurm_act_plan *p, const char *account, const c
 			cmd_addf(cmd, "Reason=%s", p->reason);
 		return;
 	case SLURM_ACT_JOB_CANCEL:
+		/* without -v scancel exits 0 and says nothing about a job it does not know */
 		cmd_add(cmd, "scancel");
+		cmd_add(cmd, "-v");
 		cmd_addf(cmd, "%lld", (long long)p->job_id);
 		return;
 	case SLURM_ACT_JOB_HOLD:
@@ -645,7 +647,9 @@ static cJSON *node_json(const struct slurm_act_node *n)
 	return j;
 }
 
-/* Sends cmd; 0 with *msg (Slurm's message, NULL on exit 0) when it ran. */
+/* Sends cmd; 0 with *msg when it ran: Slurm's message, NULL when it exited
+ * 0 with nothing on stderr (scancel and scontrol hold of a job they cannot
+ * act on say so on stderr and may still exit 0). */
 static int send_cmd(struct slurm_runner *r, const struct slurm_act_cmd *cmd, struct slurm_act_stats *st,
 		struct outcome *out, char **msg, struct dc_err *err)
 {
@@ -657,7 +661,7 @@ static int send_cmd(struct slurm_runner *r, const struct slurm_act_cmd *cmd, str
 	st->sent++;
 	st->slurm_ms += so.ms;
 	out->sent = true;
-	if (so.status != 0)
+	if (so.status != 0 || (so.err && !blank_only(so.err, so.err_len)))
 		*msg = slurm_act_message(&so);
 	slurm_out_free(&so);
 	return 0;
@@ -747,6 +751,16 @@ static cJSON *job_json(const struct slurm_act_job *j)
 	return o;
 }
 
+/* Why a job action that Slurm took quietly did not take (scontrol exits 0
+ * and prints nothing for a job it leaves as it was). */
+static char *job_unchanged(const struct slurm_act_plan *p, const struct slurm_act_job *j)
+{
+	if (!j->found)
+		return xasprintf("%s exited 0 but squeue does not know job %lld", cmd_name(p), (long long)p->job_id);
+	return xasprintf("%s exited 0 but squeue shows job %lld %s (%s, priority %lld)", cmd_name(p),
+	                 (long long)p->job_id, j->state, j->reason, (long long)j->priority);
+}
+
 /* Reads the job, sends the command unless Slurm already shows the intent,
  * reads again: a hold of a running job or a cancel of an unknown one is
  * failed with what scontrol or scancel said. */
@@ -760,6 +774,11 @@ static int apply_job(struct slurm_runner *r, const struct slurm_act_plan *p, str
 	if (slurm_act_job_matches(p, &j)) {
 		out->ok = true;
 		st->already++;
+	} else if (p->kind == SLURM_ACT_JOB_HOLD && j.found && strcmp(j.state, "PENDING") != 0) {
+		/* scontrol would take it quietly: the job runs on at priority 0,
+		 * marked JobHeldAdmin, and a requeue would leave it held */
+		out->error = xasprintf("job %lld is %s in Slurm: only a pending job can be held; nothing sent",
+		                       (long long)p->job_id, j.state);
 	} else {
 		struct slurm_act_cmd cmd;
 		char *msg;
@@ -770,6 +789,8 @@ static int apply_job(struct slurm_runner *r, const struct slurm_act_plan *p, str
 			free(msg);
 			return -1;
 		}
+		if (!msg && !slurm_act_job_matches(p, &j))
+			msg = job_unchanged(p, &j);
 		decide(out, slurm_act_job_matches(p, &j), msg, cmd_name(p));
 	}
 	out->after = job_json(&j);

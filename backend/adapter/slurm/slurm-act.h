@@ -9,7 +9,7 @@
  *   quota_set,     sacctmgr -i modify account where name=<account>
  *   quota_revert     [cluster=<cluster>] set GrpTRES=gres/gpu=<gpu_limit>
  *                    GrpTRESMins=gres/gpu=<gpu_hours_budget x 60>
- *   job_cancel     scancel <job id>
+ *   job_cancel     scancel -v <job id>  (-v: else an unknown job is silent, exit 0)
  *   job_hold       scontrol hold <job id>
  *   job_release    scontrol release <job id>
  * Each is one argument vector (slurm-run.h), never a shell string; the
