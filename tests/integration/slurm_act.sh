@@ -12,6 +12,11 @@
 #   drain of a node, quota of an account Slurm does not know -> failed
 #     with Slurm's message; slurmctld down -> the drain stays pending and
 #     applies once slurmctld is back
+#   job hold -> squeue shows JobHeldAdmin; release -> it runs once its
+#     dependency ends; cancel -> sacct shows CANCELLED, a second cancel
+#     sends nothing; hold of a job Slurm runs -> failed, nothing sent
+#     (scontrol would take it quietly and mark the running job held);
+#     cancel of a job Slurm does not know -> failed with scancel's message
 #   exactly once: the adapter killed after scontrol (or sacctmgr) ran and
 #     before it recorded anything; the next run finds the change in Slurm,
 #     records applied and does not send it again (calls counted by a
@@ -105,7 +110,7 @@ echo "slurm: up in $(cat "$CL/startup_ms") ms"
 # a `scontrol update` or `sacctmgr -i modify` runs and then kills its
 # caller, the adapter, before it can record anything.
 mkdir -p "$BIN"
-for c in scontrol sinfo sacctmgr squeue sacct sshare; do
+for c in scontrol sinfo sacctmgr squeue sacct sshare scancel; do
 	real=$(command -v "$c")
 	cat >"$BIN/$c" <<EOF
 #!/bin/bash
@@ -259,6 +264,63 @@ slurm_spawn "$CL" slurmctld slurmctld -D -i && slurm_wait "$CL" slurmctld 60 slu
 	fail "slurmctld did not come back"
 want "cycle with slurmctld back" "$(act)" "applied 1 failed 0 already 0 sent 1 reverts 0"
 want "sinfo -R after the outage" "$(sinfo -R -h -n gwj-h100-003 -o '%E')" "dcops slurm_op: fan tray 2 failing, swap it"
+
+# ---- jobs: hold and release a pending job, cancel a running one. dcops's
+# job ids are Slurm's (the reading side writes dcops.job.id = the job id);
+# here the rows are written by hand, as the reading side would.
+jr=$(sbatch --parsable -A hanbit -J to-cancel --gres=gpu:1 -o /dev/null -e /dev/null --wrap 'sleep 300')
+wait_for 30 RUNNING job_state "$jr" >/dev/null || fail "job $jr did not start: $(job_state "$jr")"
+jp=$(sbatch --parsable -A hanbit -J after-it --gres=gpu:1 -d "afterany:$jr" -o /dev/null -e /dev/null \
+	--wrap 'sleep 300')
+want "the dependent job pends on" "$(wait_for 15 Dependency squeue -h -j "$jp" -o %r)" Dependency
+# dcops still sees $jr pending (its picture lags Slurm's); 999999 is dcops's only
+q "INSERT INTO dcops.job (id, tenant_id, partition_id, user_name, gpus, state, reason)
+   VALUES ($jr, 1, 1, 'kim', 1, 'pending', 'Priority'), ($jp, 1, 1, 'kim', 1, 'pending', 'Dependency'),
+          (999999, 1, 1, 'kim', 1, 'running', '')" || fail "job rows"
+jaction() { q "SELECT status || ': ' || coalesce(error, '') FROM dcops.actions WHERE target = '$1' ORDER BY id DESC LIMIT 1"; }
+
+as slurm_op job hold "$jp" --reason "hold until the dataset is fixed" || fail "job hold refused"
+want "hold cycle" "$(act)" "applied 1 failed 0 already 0 sent 1 reverts 0"
+want "squeue reason of the held job" "$(squeue -h -j "$jp" -o '%T %r %Q')" "PENDING JobHeldAdmin 0"
+want "hold action" "$(jaction "$jp")" "applied: "
+want "scontrol holds sent" "$(grep -c "^scontrol hold $jp\$" "$CALLS")" 1
+
+q "UPDATE dcops.job SET reason = 'JobHeldAdmin' WHERE id = $jp"
+as slurm_op job release "$jp" --reason "dataset fixed, let it run" || fail "job release refused"
+want "release cycle" "$(act)" "applied 1 failed 0 already 0 sent 1 reverts 0"
+want "the released job" "$(job_state "$jp")" PENDING
+want "its reason is no hold" "$(squeue -h -j "$jp" -o %r | grep -c JobHeld)" 0
+want "release action" "$(jaction "$jp")" "applied: "
+
+as slurm_op job hold "$jr" --reason "hold what dcops thinks is pending" || fail "job hold refused"
+want "hold of a running job" "$(act)" "applied 0 failed 1 already 0 sent 0 reverts 0"
+got=$(jaction "$jr")
+echo "scontrol hold of a running job: $got"
+want "the hold fails with Slurm's picture" "$got" "failed: job $jr is RUNNING in Slurm: only a pending job can be held; nothing sent"
+want "its reason in Slurm" "$(squeue -h -j "$jr" -o %r)" None
+want "the running job" "$(job_state "$jr")" RUNNING
+
+q "UPDATE dcops.job SET state = 'running' WHERE id = $jr"
+as slurm_op job cancel "$jr" --reason "runaway job filling the scratch" || fail "job cancel refused"
+want "cancel cycle" "$(act)" "applied 1 failed 0 already 0 sent 1 reverts 0"
+want "cancel action" "$(jaction "$jr")" "applied: "
+want "sacct of the cancelled job" "$(wait_for 15 CANCELLED sh -c "sacct -n -X -j $jr -o State%20 | awk '{ print \$1 }'")" \
+	CANCELLED
+want "cancel audit" "$(q "SELECT count(*) FROM dcops.audit WHERE action = 'job_cancel.applied' AND target = '$jr'
+                          AND actor = 'slurm_adapter' AND after->>'sent' = 'true'")" 1
+got=$(wait_for 30 RUNNING job_state "$jp")
+want "the released job once its dependency ended" "$got" RUNNING
+# cancelled in Slurm already: recorded applied, nothing sent
+as slurm_op job cancel "$jr" --reason "runaway job filling the scratch" || fail "job cancel refused"
+want "cancel of a cancelled job" "$(act)" "applied 1 failed 0 already 1 sent 0 reverts 0"
+want "scancels of $jr" "$(grep -c "^scancel -v $jr\$" "$CALLS")" 1
+
+as slurm_op job cancel 999999 --reason "a job Slurm never had" || fail "job cancel refused"
+want "cancel of a job Slurm does not know" "$(act)" "applied 0 failed 1 already 0 sent 1 reverts 0"
+got=$(jaction 999999)
+echo "scancel of an unknown job: $got"
+want "its failure names Slurm's reason" "$(case $got in "failed: "*"Invalid job id specified"*) echo ok;; *) echo "$got";; esac)" ok
+scancel "$jp"
 
 want "actions left pending" "$(q "SELECT count(*) FROM dcops.actions WHERE status = 'pending'")" 0
 

@@ -2,7 +2,8 @@
  * reason Slurm is given, the checks on node and account names, each
  * action's argument vector (the reason one element), reading sinfo's and
  * sacctmgr's answers, when Slurm already shows an intent, and Slurm's
- * message kept as data. The live side is tests/integration/slurm_act.sh. */
+ * message kept as data; job actions: the job id check, scancel and
+ * scontrol hold/release, reading squeue. The live side is tests/integration/slurm_act.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -218,6 +219,111 @@ static void test_argv(void **state)
 	slurm_act_cmd_free(&cmd);
 }
 
+static void test_job_plan(void **state)
+{
+	(void)state;
+	struct slurm_act_plan p;
+	struct slurm_act_cmd cmd;
+	struct dc_err why;
+	struct slurm_act_item a = item("job_cancel", "4242", "{\"job_id\": 4242, \"state\": \"running\"}");
+	assert_int_equal(slurm_act_plan(&a, &p, &why), 0);
+	assert_int_equal(p.kind, SLURM_ACT_JOB_CANCEL);
+	assert_int_equal(p.job_id, 4242);
+	slurm_act_argv(&p, NULL, NULL, &cmd);
+	assert_argv(&cmd, (const char *[]){ "scancel", "-v", "4242", NULL });
+	slurm_act_cmd_free(&cmd);
+	slurm_act_check_argv(&p, NULL, NULL, &cmd);
+	assert_argv(&cmd, (const char *[]){ "squeue", "-h", "-t", "all", "--jobs=4242", "-o", "%A|%T|%r|%Q", NULL });
+	slurm_act_cmd_free(&cmd);
+	slurm_act_plan_free(&p);
+
+	a = item("job_hold", "4294967294", "{}");
+	assert_int_equal(slurm_act_plan(&a, &p, &why), 0);
+	slurm_act_argv(&p, NULL, NULL, &cmd);
+	assert_argv(&cmd, (const char *[]){ "scontrol", "hold", "4294967294", NULL });
+	slurm_act_cmd_free(&cmd);
+	slurm_act_plan_free(&p);
+
+	a = item("job_release", "7", "{}");
+	assert_int_equal(slurm_act_plan(&a, &p, &why), 0);
+	slurm_act_argv(&p, NULL, NULL, &cmd);
+	assert_argv(&cmd, (const char *[]){ "scontrol", "release", "7", NULL });
+	slurm_act_cmd_free(&cmd);
+	slurm_act_plan_free(&p);
+
+	/* the target is one decimal job id, never an option, a list or an array task */
+	const char *bad_ids[] = { "", "0", "-1", "+5", "007", "12 13", "12,13", "12_3", "1e3", "--signal=KILL",
+	                          "4294967295", "99999999999", "12\n", "gwj-h100-001" };
+	for (size_t i = 0; i < DC_ARRAY_LEN(bad_ids); i++) {
+		a = item("job_hold", bad_ids[i], "{}");
+		assert_int_equal(slurm_act_plan(&a, &p, &why), -1);
+		assert_string_equal(why.msg, "job id refused: the target is not a Slurm job id (a decimal from 1 to "
+		                             "4294967294)");
+		slurm_act_plan_free(&p);
+	}
+}
+
+/* squeue -h -t all --jobs=ID -o '%A|%T|%r|%Q' as Slurm 22.05 prints it */
+static void test_job_parse(void **state)
+{
+	(void)state;
+	struct slurm_act_job j;
+	struct dc_err err;
+	struct slurm_act_plan hold = { .kind = SLURM_ACT_JOB_HOLD, .job_id = 31 };
+	struct slurm_act_plan release = { .kind = SLURM_ACT_JOB_RELEASE, .job_id = 31 };
+	struct slurm_act_plan cancel = { .kind = SLURM_ACT_JOB_CANCEL, .job_id = 31 };
+
+	const char held[] = "31|PENDING|JobHeldAdmin|0\n";
+	assert_int_equal(slurm_act_job_parse(held, strlen(held), 31, &j, &err), 0);
+	assert_true(j.found);
+	assert_string_equal(j.state, "PENDING");
+	assert_string_equal(j.reason, "JobHeldAdmin");
+	assert_int_equal(j.priority, 0);
+	assert_true(slurm_act_job_matches(&hold, &j));
+	assert_false(slurm_act_job_matches(&release, &j));
+	assert_false(slurm_act_job_matches(&cancel, &j));
+
+	const char user_held[] = "31|PENDING|JobHeldUser|0";
+	assert_int_equal(slurm_act_job_parse(user_held, strlen(user_held), 31, &j, &err), 0);
+	assert_true(slurm_act_job_held(&j));
+
+	const char waiting[] = "31|PENDING|Resources|4294901759\n";
+	assert_int_equal(slurm_act_job_parse(waiting, strlen(waiting), 31, &j, &err), 0);
+	assert_int_equal(j.priority, 4294901759LL);
+	assert_false(slurm_act_job_matches(&hold, &j));
+	assert_true(slurm_act_job_matches(&release, &j));
+
+	/* a running job is not held: the hold is sent, and Slurm refuses it */
+	const char running[] = "30|RUNNING|None|100\n31|RUNNING|None|100\n";
+	assert_int_equal(slurm_act_job_parse(running, strlen(running), 31, &j, &err), 0);
+	assert_false(slurm_act_job_matches(&hold, &j));
+	assert_false(slurm_act_job_matches(&cancel, &j));
+
+	const char *ended[] = { "31|CANCELLED|None|0", "31|COMPLETING|None|0", "31|COMPLETED|None|0",
+	                        "31|TIMEOUT|TimeLimit|0", "31|FAILED|NonZeroExitCode|0" };
+	for (size_t i = 0; i < DC_ARRAY_LEN(ended); i++) {
+		assert_int_equal(slurm_act_job_parse(ended[i], strlen(ended[i]), 31, &j, &err), 0);
+		assert_true(slurm_act_job_matches(&cancel, &j));
+		assert_false(slurm_act_job_matches(&hold, &j));
+	}
+
+	/* another job's line, or none: not found, and nothing matches */
+	const char other[] = "310|PENDING|JobHeldAdmin|0\n3|CANCELLED|None|0\n";
+	assert_int_equal(slurm_act_job_parse(other, strlen(other), 31, &j, &err), 0);
+	assert_false(j.found);
+	assert_false(slurm_act_job_matches(&cancel, &j));
+	assert_false(slurm_act_job_matches(&release, &j));
+	assert_int_equal(slurm_act_job_parse("", 0, 31, &j, &err), 0);
+	assert_false(j.found);
+
+	const char bad[] = "31 PENDING\n";
+	assert_int_equal(slurm_act_job_parse(bad, strlen(bad), 31, &j, &err), -1);
+	assert_non_null(strstr(err.msg, "is not job|state|reason|priority"));
+	const char bad_prio[] = "31|PENDING|None|high\n";
+	assert_int_equal(slurm_act_job_parse(bad_prio, strlen(bad_prio), 31, &j, &err), -1);
+	assert_string_equal(err.msg, "squeue: job 31 has priority 'high', not a number");
+}
+
 static void test_account_ok(void **state)
 {
 	(void)state;
@@ -391,6 +497,8 @@ int main(void)
 		cmocka_unit_test(test_reason),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_argv),
+		cmocka_unit_test(test_job_plan),
+		cmocka_unit_test(test_job_parse),
 		cmocka_unit_test(test_account_ok),
 		cmocka_unit_test(test_node_parse),
 		cmocka_unit_test(test_matches),

@@ -21,6 +21,8 @@
 #define ACT_GPUS_MAX 1000000LL             /* sane bounds of a limit */
 #define ACT_GPU_MINS_MAX 1000000000000LL
 #define ACT_NODE_FORMAT "NodeList:0|,StateComplete:0|,Reason:0"
+#define ACT_JOB_FORMAT "%A|%T|%r|%Q"
+#define ACT_JOB_ID_MAX 4294967294LL        /* Slurm's job ids are 32-bit, 0xffffffff is NO_VAL */
 
 static const struct {
 	const char *name;          /* dcops.action_kind */
@@ -30,6 +32,9 @@ static const struct {
 	{ "resume", SLURM_ACT_RESUME },
 	{ "quota_set", SLURM_ACT_QUOTA },
 	{ "quota_revert", SLURM_ACT_QUOTA },  /* 005_actions.sql: both apply the same way */
+	{ "job_cancel", SLURM_ACT_JOB_CANCEL }, /* 040_job_actions.sql */
+	{ "job_hold", SLURM_ACT_JOB_HOLD },
+	{ "job_release", SLURM_ACT_JOB_RELEASE },
 };
 
 /* ---------------------------------------------------------------- text */
@@ -187,6 +192,29 @@ static int limit_param(const cJSON *params, const char *key, double scale, long 
 	return 0;
 }
 
+bool slurm_act_is_job(enum slurm_act_kind k)
+{
+	return k == SLURM_ACT_JOB_CANCEL || k == SLURM_ACT_JOB_HOLD || k == SLURM_ACT_JOB_RELEASE;
+}
+
+/* The target of a job action: Slurm's job id in decimal, nothing else (no
+ * sign, space, array suffix or leading zero). */
+static int job_id_parse(const char *s, int64_t *id, struct dc_err *why)
+{
+	int64_t v = 0;
+	size_t n = s ? strlen(s) : 0;
+	bool ok = n >= 1 && n <= 10 && s[0] != '0';
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = s[i] >= '0' && s[i] <= '9';
+		v = v * 10 + (s[i] - '0');
+	}
+	if (!ok || v > ACT_JOB_ID_MAX)
+		return dc_err_set(why, "job id refused: the target is not a Slurm job id (a decimal from 1 to %lld)",
+		                  ACT_JOB_ID_MAX);
+	*id = v;
+	return 0;
+}
+
 int slurm_act_plan(const struct slurm_act_item *a, struct slurm_act_plan *p, struct dc_err *why)
 {
 	memset(p, 0, sizeof *p);
@@ -195,6 +223,8 @@ int slurm_act_plan(const struct slurm_act_item *a, struct slurm_act_plan *p, str
 	if (kind < 0)
 		return dc_err_set(why, "the Slurm adapter cannot apply a '%s' action", a->kind);
 	p->kind = (enum slurm_act_kind)kind;
+	if (slurm_act_is_job(p->kind))
+		return job_id_parse(a->target, &p->job_id, why);
 	if (p->kind != SLURM_ACT_QUOTA) {
 		struct dc_err bad;
 		if (ssh_validate_host(a->target, &bad) < 0)
@@ -271,6 +301,18 @@ void slurm_act_argv(const struct slurm_act_plan *p, const char *account, const c
 		if (p->kind == SLURM_ACT_DRAIN)
 			cmd_addf(cmd, "Reason=%s", p->reason);
 		return;
+	case SLURM_ACT_JOB_CANCEL:
+		/* without -v scancel exits 0 and says nothing about a job it does not know */
+		cmd_add(cmd, "scancel");
+		cmd_add(cmd, "-v");
+		cmd_addf(cmd, "%lld", (long long)p->job_id);
+		return;
+	case SLURM_ACT_JOB_HOLD:
+	case SLURM_ACT_JOB_RELEASE:
+		cmd_add(cmd, "scontrol");
+		cmd_add(cmd, p->kind == SLURM_ACT_JOB_HOLD ? "hold" : "release");
+		cmd_addf(cmd, "%lld", (long long)p->job_id);
+		return;
 	case SLURM_ACT_QUOTA:
 		if (p->gpus == SLURM_ACT_KEEP && p->gpu_mins == SLURM_ACT_KEEP)
 			return; /* storage or expiry only: nothing for Slurm */
@@ -292,6 +334,17 @@ void slurm_act_check_argv(const struct slurm_act_plan *p, const char *account, c
 		struct slurm_act_cmd *cmd)
 {
 	memset(cmd, 0, sizeof *cmd);
+	if (slurm_act_is_job(p->kind)) {
+		/* -t all: a job that ended stays listed for MinJobAge */
+		cmd_add(cmd, "squeue");
+		cmd_add(cmd, "-h");
+		cmd_add(cmd, "-t");
+		cmd_add(cmd, "all");
+		cmd_addf(cmd, "--jobs=%lld", (long long)p->job_id);
+		cmd_add(cmd, "-o");
+		cmd_add(cmd, ACT_JOB_FORMAT);
+		return;
+	}
 	if (p->kind != SLURM_ACT_QUOTA) {
 		cmd_add(cmd, "sinfo");
 		cmd_add(cmd, "-h");
@@ -401,6 +454,84 @@ bool slurm_act_node_matches(const struct slurm_act_plan *p, const struct slurm_a
 	if (p->kind == SLURM_ACT_RESUME)
 		return !n->drain;
 	return n->drain && strcmp(n->reason, p->reason) == 0;
+}
+
+/* squeue's %T of a job that will not run again (COMPLETING: it is ending,
+ * which is also how a cancelled running job shows until its nodes let go). */
+static const char *const job_ended_states[] = {
+	"COMPLETING", "COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
+	"BOOT_FAIL", "DEADLINE", "OUT_OF_MEMORY", "SPECIAL_EXIT", "REVOKED",
+};
+
+static bool job_state_ended(const char *state)
+{
+	for (size_t i = 0; i < DC_ARRAY_LEN(job_ended_states); i++)
+		if (strcmp(state, job_ended_states[i]) == 0)
+			return true;
+	return false;
+}
+
+int slurm_act_job_parse(const char *out, size_t len, int64_t job_id, struct slurm_act_job *j,
+		struct dc_err *err)
+{
+	memset(j, 0, sizeof *j);
+	char want[24];
+	int wl = snprintf(want, sizeof want, "%lld", (long long)job_id);
+	for (size_t at = 0; at < len;) {
+		const char *line = out + at;
+		const char *end = memchr(line, '\n', len - at);
+		size_t ll = end ? (size_t)(end - line) : len - at;
+		at += ll + 1;
+		const char *bar1 = memchr(line, '|', ll);
+		const char *bar2 = bar1 ? memchr(bar1 + 1, '|', ll - (size_t)(bar1 + 1 - line)) : NULL;
+		const char *bar3 = NULL;
+		for (const char *q = line + ll; bar2 && q > bar2 + 1 && !bar3; q--)
+			if (q[-1] == '|')
+				bar3 = q - 1;
+		if (!bar3)
+			return dc_err_set(err, "squeue: line '%.40s' is not job|state|reason|priority", line);
+		if ((size_t)(bar1 - line) != (size_t)wl || memcmp(line, want, (size_t)wl) != 0)
+			continue;
+		char *state = utf8_clean(bar1 + 1, (size_t)(bar2 - bar1 - 1), sizeof j->state - 1);
+		snprintf(j->state, sizeof j->state, "%s", state);
+		free(state);
+		char *reason = utf8_clean(bar2 + 1, (size_t)(bar3 - bar2 - 1), sizeof j->reason - 1);
+		snprintf(j->reason, sizeof j->reason, "%s", reason);
+		free(reason);
+		char prio[24];
+		size_t pl = ll - (size_t)(bar3 + 1 - line);
+		snprintf(prio, sizeof prio, "%.*s", (int)(pl < sizeof prio ? pl : sizeof prio - 1), bar3 + 1);
+		char *stop;
+		j->priority = strtoll(prio, &stop, 10);
+		if (prio[0] == '\0' || *stop != '\0' || j->priority < 0)
+			return dc_err_set(err, "squeue: job %lld has priority '%.20s', not a number", (long long)job_id,
+			                  prio);
+		j->found = true;
+		return 0;
+	}
+	return 0;
+}
+
+bool slurm_act_job_held(const struct slurm_act_job *j)
+{
+	return j->found && strcmp(j->state, "PENDING") == 0 &&
+	       (strcmp(j->reason, "JobHeldAdmin") == 0 || strcmp(j->reason, "JobHeldUser") == 0 || j->priority == 0);
+}
+
+bool slurm_act_job_matches(const struct slurm_act_plan *p, const struct slurm_act_job *j)
+{
+	if (!j->found)
+		return false;
+	switch (p->kind) {
+	case SLURM_ACT_JOB_CANCEL:
+		return job_state_ended(j->state);
+	case SLURM_ACT_JOB_HOLD:
+		return slurm_act_job_held(j);
+	case SLURM_ACT_JOB_RELEASE:
+		return !slurm_act_job_held(j);
+	default:
+		return false;
+	}
 }
 
 bool slurm_act_limits_match(const struct slurm_act_plan *p, int64_t grp_gpus, int64_t grp_gpu_mins)
@@ -516,7 +647,9 @@ static cJSON *node_json(const struct slurm_act_node *n)
 	return j;
 }
 
-/* Sends cmd; 0 with *msg (Slurm's message, NULL on exit 0) when it ran. */
+/* Sends cmd; 0 with *msg when it ran: Slurm's message, NULL when it exited
+ * 0 with nothing on stderr (scancel and scontrol hold of a job they cannot
+ * act on say so on stderr and may still exit 0). */
 static int send_cmd(struct slurm_runner *r, const struct slurm_act_cmd *cmd, struct slurm_act_stats *st,
 		struct outcome *out, char **msg, struct dc_err *err)
 {
@@ -528,7 +661,7 @@ static int send_cmd(struct slurm_runner *r, const struct slurm_act_cmd *cmd, str
 	st->sent++;
 	st->slurm_ms += so.ms;
 	out->sent = true;
-	if (so.status != 0)
+	if (so.status != 0 || (so.err && !blank_only(so.err, so.err_len)))
 		*msg = slurm_act_message(&so);
 	slurm_out_free(&so);
 	return 0;
@@ -544,6 +677,11 @@ static void decide(struct outcome *out, bool matches, char *msg, const char *wha
 		out->note = msg;
 	else
 		out->error = msg ? msg : xasprintf("%s exited 0 but Slurm does not show the change", what);
+}
+
+static const char *cmd_name(const struct slurm_act_plan *p)
+{
+	return p->kind == SLURM_ACT_JOB_CANCEL ? "scancel" : "scontrol";
 }
 
 static int apply_node(struct slurm_runner *r, const struct slurm_act_plan *p, struct slurm_act_stats *st,
@@ -572,6 +710,90 @@ static int apply_node(struct slurm_runner *r, const struct slurm_act_plan *p, st
 	out->after = node_json(&n);
 	out->admin_state = n.busy ? "draining" : "drained";
 	slurm_act_node_free(&n);
+	return 0;
+}
+
+/* The job as squeue shows it. A job Slurm does not know (or one that ended
+ * longer than MinJobAge ago) makes squeue exit 1 with "Invalid job id
+ * specified": that is not found, and the command Slurm is then given says
+ * why in its own words. */
+static int job_read(struct slurm_runner *r, const struct slurm_act_plan *p, struct slurm_act_stats *st,
+		struct slurm_act_job *j, struct dc_err *err)
+{
+	struct slurm_act_cmd cmd;
+	struct slurm_out so;
+	slurm_act_check_argv(p, NULL, NULL, &cmd);
+	int rc = slurm_run(r, cmd.argv, &so, err);
+	slurm_act_cmd_free(&cmd);
+	if (rc < 0)
+		return -1;
+	st->slurm_ms += so.ms;
+	if (so.status == 0) {
+		rc = slurm_act_job_parse(so.out, so.out_len, p->job_id, j, err);
+	} else {
+		char *msg = slurm_act_message(&so);
+		memset(j, 0, sizeof *j);
+		if (!strstr(msg, "Invalid job id"))
+			rc = dc_err_set(err, "squeue: %s", msg);
+		free(msg);
+	}
+	slurm_out_free(&so);
+	return rc;
+}
+
+static cJSON *job_json(const struct slurm_act_job *j)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "found", j->found);
+	cJSON_AddStringToObject(o, "state", j->state);
+	cJSON_AddStringToObject(o, "reason", j->reason);
+	cJSON_AddNumberToObject(o, "priority", (double)j->priority);
+	return o;
+}
+
+/* Why a job action that Slurm took quietly did not take (scontrol exits 0
+ * and prints nothing for a job it leaves as it was). */
+static char *job_unchanged(const struct slurm_act_plan *p, const struct slurm_act_job *j)
+{
+	if (!j->found)
+		return xasprintf("%s exited 0 but squeue does not know job %lld", cmd_name(p), (long long)p->job_id);
+	return xasprintf("%s exited 0 but squeue shows job %lld %s (%s, priority %lld)", cmd_name(p),
+	                 (long long)p->job_id, j->state, j->reason, (long long)j->priority);
+}
+
+/* Reads the job, sends the command unless Slurm already shows the intent,
+ * reads again: a hold of a running job or a cancel of an unknown one is
+ * failed with what scontrol or scancel said. */
+static int apply_job(struct slurm_runner *r, const struct slurm_act_plan *p, struct slurm_act_stats *st,
+		struct outcome *out, struct dc_err *err)
+{
+	struct slurm_act_job j;
+	if (job_read(r, p, st, &j, err) < 0)
+		return -1;
+	out->before = job_json(&j);
+	if (slurm_act_job_matches(p, &j)) {
+		out->ok = true;
+		st->already++;
+	} else if (p->kind == SLURM_ACT_JOB_HOLD && j.found && strcmp(j.state, "PENDING") != 0) {
+		/* scontrol would take it quietly: the job runs on at priority 0,
+		 * marked JobHeldAdmin, and a requeue would leave it held */
+		out->error = xasprintf("job %lld is %s in Slurm: only a pending job can be held; nothing sent",
+		                       (long long)p->job_id, j.state);
+	} else {
+		struct slurm_act_cmd cmd;
+		char *msg;
+		slurm_act_argv(p, NULL, NULL, &cmd);
+		int rc = send_cmd(r, &cmd, st, out, &msg, err);
+		slurm_act_cmd_free(&cmd);
+		if (rc < 0 || job_read(r, p, st, &j, err) < 0) {
+			free(msg);
+			return -1;
+		}
+		if (!msg && !slurm_act_job_matches(p, &j))
+			msg = job_unchanged(p, &j);
+		decide(out, slurm_act_job_matches(p, &j), msg, cmd_name(p));
+	}
+	out->after = job_json(&j);
 	return 0;
 }
 
@@ -732,6 +954,8 @@ static int record_effect(PGconn *c, const struct slurm_act_item *a, const struct
 {
 	char id[24];
 	snprintf(id, sizeof id, "%lld", a->id);
+	if (slurm_act_is_job(p->kind))
+		return 0; /* dcops.job follows Slurm: the next poll reads the job's new state */
 	if (p->kind == SLURM_ACT_DRAIN) {
 		const char *v[] = { a->target, out->admin_state, p->reason, a->by, id };
 		return sql_exec(c, SQL_NODE_DRAINED, "recording the drain", 5, v, err);
@@ -840,6 +1064,8 @@ static int apply(struct slurm_runner *r, const struct slurm_act_item *a, const s
 		out.error = xstrdup(why.msg);
 	else if (p.kind == SLURM_ACT_QUOTA)
 		rc = apply_quota(r, &p, a, o, st, &out, err);
+	else if (slurm_act_is_job(p.kind))
+		rc = apply_job(r, &p, st, &out, err);
 	else
 		rc = apply_node(r, &p, st, &out, err);
 	if (rc == 0)

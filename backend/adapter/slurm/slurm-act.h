@@ -9,13 +9,18 @@
  *   quota_set,     sacctmgr -i modify account where name=<account>
  *   quota_revert     [cluster=<cluster>] set GrpTRES=gres/gpu=<gpu_limit>
  *                    GrpTRESMins=gres/gpu=<gpu_hours_budget x 60>
+ *   job_cancel     scancel -v <job id>  (-v: else an unknown job is silent, exit 0)
+ *   job_hold       scontrol hold <job id>
+ *   job_release    scontrol release <job id>
  * Each is one argument vector (slurm-run.h), never a shell string; the
  * reason is one argument. Node and account names are checked first
- * (ssh_validate_host; an account is Slurm's own name for the tenant).
+ * (ssh_validate_host; an account is Slurm's own name for the tenant; a job
+ * id is a decimal from 1 to 2^32-2: dcops.job.id is Slurm's job id).
  *
  * Exactly once: each action is one database transaction that locks its
  * row, reads Slurm's state (sinfo for the node's state and reason, sacctmgr
- * show assoc for the limits), sends the command only when Slurm does not
+ * show assoc for the limits, squeue for the job's state, reason and
+ * priority), sends the command only when Slurm does not
  * already show the intent, and records the outcome (actions.status and
  * error, the node's or quota's row, one audit row through
  * dcops.adapter_audit) before it commits. An adapter killed after sending
@@ -82,7 +87,11 @@ struct slurm_act_item {
 	                         * side's link), "" when none or no such column */
 };
 
-enum slurm_act_kind { SLURM_ACT_DRAIN, SLURM_ACT_RESUME, SLURM_ACT_QUOTA };
+enum slurm_act_kind {
+	SLURM_ACT_DRAIN, SLURM_ACT_RESUME, SLURM_ACT_QUOTA,
+	SLURM_ACT_JOB_CANCEL, SLURM_ACT_JOB_HOLD, SLURM_ACT_JOB_RELEASE,
+};
+bool slurm_act_is_job(enum slurm_act_kind k);
 
 /* What an action asks of Slurm, checked. */
 struct slurm_act_plan {
@@ -91,6 +100,7 @@ struct slurm_act_plan {
 	char *reason;           /* drain: what Slurm will store (slurm_act_reason) */
 	int64_t gpus;           /* quota: GrpTRES gres/gpu */
 	int64_t gpu_mins;       /* quota: GrpTRESMins gres/gpu */
+	int64_t job_id;         /* job kinds: Slurm's job id */
 };
 /* A limit is SLURM_ACT_KEEP when the action does not change it (absent,
  * or equal to params.previous: a quota set changes the GPUs and carries
@@ -123,6 +133,7 @@ void slurm_act_argv(const struct slurm_act_plan *p, const char *account, const c
 void slurm_act_cmd_free(struct slurm_act_cmd *cmd);
 /* The read that shows whether Slurm already has the intent:
  *   sinfo -h -N -n <node> -O NodeList:0|,StateComplete:0|,Reason:0
+ *   squeue -h -t all --jobs=<id> -o %A|%T|%r|%Q
  *   sacctmgr -n -P show assoc where account=<account> [cluster=<c>] format=...
  *   sacctmgr -n -P show account format=...  (account: NULL, to find it) */
 void slurm_act_check_argv(const struct slurm_act_plan *p, const char *account, const char *cluster,
@@ -145,6 +156,23 @@ void slurm_act_node_free(struct slurm_act_node *n);
 /* Does Slurm already show the drain or resume p asks for? A drain needs
  * the DRAIN flag and p's reason; a resume needs no DRAIN flag. */
 bool slurm_act_node_matches(const struct slurm_act_plan *p, const struct slurm_act_node *n);
+
+/* The job as squeue shows it (slurm_act_check_argv's output for a job
+ * kind: "id|STATE|reason|priority" lines). */
+struct slurm_act_job {
+	bool found;
+	char state[32];         /* PENDING, RUNNING, CANCELLED, ... (cut) */
+	char reason[64];        /* JobHeldAdmin, Priority, None, ... (cut) */
+	int64_t priority;       /* 0 while held */
+};
+int slurm_act_job_parse(const char *out, size_t len, int64_t job_id, struct slurm_act_job *j,
+		struct dc_err *err);
+/* Held as Slurm shows it: pending with reason JobHeldAdmin or JobHeldUser,
+ * or priority 0. */
+bool slurm_act_job_held(const struct slurm_act_job *j);
+/* Does Slurm already show the job action p asks for? cancel: the job has
+ * ended (COMPLETING included); hold: held; release: known and not held. */
+bool slurm_act_job_matches(const struct slurm_act_plan *p, const struct slurm_act_job *j);
 
 /* Does the account's own association already have p's limits? (-1: none
  * set, as slurm-snap.h reads it) */
