@@ -105,15 +105,12 @@ static const char sql_quota_risk[] = W
 	"                    AND coalesce(r.gpus, 0) + j.gpus > q.gpu_limit) p ON true) b"
 	" WHERE b.blocked > 0 OR b.hours_pct > 90 OR b.days_left < 7";
 
-/* Time-boxed quotas in effect: the limits before (prev_values, else the
- * applied quota_set that set this expiry) and now, until when. */
+/* Time-boxed quotas in effect: the limits before (dcops.quota_before,
+ * 045: the one definition the console's Handover view reads too) and now,
+ * until when. */
 static const char sql_temp_quotas[] = W
 	" SELECT coalesce(jsonb_agg(jsonb_build_object('tenant', t.name, 'expires_at', dcops.report_ts(q.expires_at),"
-	"   'before', coalesce(q.prev_values, (SELECT a.params->'previous' FROM dcops.actions a"
-	"                       WHERE a.status = 'applied' AND a.kind = 'quota_set'"
-	"                         AND a.params->>'tenant_id' = q.tenant_id::text"
-	"                         AND (a.params->>'expires_at')::timestamptz = q.expires_at"
-	"                       ORDER BY a.id DESC LIMIT 1)) - 'expires_at',"
+	"   'before', dcops.quota_before(q),"
 	"   'after', jsonb_build_object('gpu_limit', q.gpu_limit, 'gpu_hours_budget', q.gpu_hours_budget,"
 	"                               'storage_tb', q.storage_tb)) ORDER BY q.expires_at, t.name), '[]')"
 	" FROM dcops.quota q JOIN dcops.tenant t ON t.id = q.tenant_id WHERE q.expires_at > now()";
