@@ -11,7 +11,6 @@ set -u
 command -v jq >/dev/null || { echo "skipped: no jq"; exit 77; }
 top=${TEST_TMP:-$(mktemp -d /tmp/dcops-slurm-fake.XXXXXX)}
 mkdir -p "$top" && top=$(cd "$top" && pwd)
-fx=$DCOPS_ROOT/tests/fixtures/slurm/22.05
 db=dcops_slurm_fake_$$
 dpid=
 cleanup() {
@@ -20,24 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- dcopsd log:" >&2; tail -n 20 "$top/dcopsd.log" >&2; exit 1; }
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-until_ok() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
-	return 1
-}
-is() { [ "$(q "$1")" = "$2" ]; }
-
-bin=$top/bin data=$top/data
-mkdir -p "$bin" "$data"
-cp "$fx"/*.json "$fx"/*.txt "$data/"
-fake() { printf '#!/bin/sh\nd=%q\n%s\n' "$data" "$2" >"$bin/$1" && chmod +x "$bin/$1"; }
-fake sinfo 'case "$1" in --version) head -n 1 "$d/version.txt" ;; *) cat "$d/sinfo.json" ;; esac'
-fake scontrol 'cat "$d/scontrol_show_partition.txt"'
-fake squeue 'cat "$d/squeue.json"'
-fake sacct 'cat "$d/sacct.json"'
-fake sacctmgr 'case "$*" in *assoc*) cat "$d/sacctmgr_show_assoc.txt" ;; *) cat "$d/sacctmgr_show_account.txt" ;; esac'
-fake sshare 'cat "$d/sshare.txt"'
+. "$DCOPS_ROOT/tests/lib/slurm-fake.sh"
+slurm_fake_bin
 
 # two accounts described alike (tenant.name is unique)
 echo 'hanbit2|한빛랩|한빛대학교' >>"$data/sacctmgr_show_account.txt"

@@ -12,7 +12,6 @@ if [ -z "${DCOPS_SSH_TEST_ENV:-}" ]; then
 fi
 top=$DCOPS_SSH_TOP/slurm-fake
 mkdir -p "$top"
-fx=$DCOPS_ROOT/tests/fixtures/slurm/22.05
 db=dcops_slurm_ssh_$$
 dpid=
 cleanup() {
@@ -21,24 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; tail -n 20 "$top/dcopsd.log" >&2; exit 1; }
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-until_ok() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
-	return 1
-}
-is() { [ "$(q "$1")" = "$2" ]; }
-
-bin=$top/bin data=$top/data
-mkdir -p "$bin" "$data"
-cp "$fx"/*.json "$fx"/*.txt "$data/"
-fake() { printf '#!/bin/sh\nd=%q\n%s\n' "$data" "$2" >"$bin/$1" && chmod +x "$bin/$1"; }
-fake sinfo 'case "$1" in --version) head -n 1 "$d/version.txt" ;; *) cat "$d/sinfo.json" ;; esac'
-fake scontrol 'cat "$d/scontrol_show_partition.txt"'
-fake squeue 'cat "$d/squeue.json"'
-fake sacct 'cat "$d/sacct.json"'
-fake sacctmgr 'case "$*" in *assoc*) cat "$d/sacctmgr_show_assoc.txt" ;; *) cat "$d/sacctmgr_show_account.txt" ;; esac'
-fake sshare 'cat "$d/sshare.txt"'
+. "$DCOPS_ROOT/tests/lib/slurm-fake.sh"
+slurm_fake_bin
 pub=$(cut -d' ' -f1,2 "$DCOPS_SSH_NODE_DIR/host_ed25519.pub")
 echo "[127.0.0.1]:$DCOPS_SSH_NODE_PORT $pub" >"$top/known_hosts"
 : >"$top/known_empty"
