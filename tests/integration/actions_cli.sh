@@ -12,26 +12,7 @@ trap 'dropdb --force "$DB" >/dev/null 2>&1' EXIT
 psql -q -X -v ON_ERROR_STOP=1 -d "$DB" -f "$DCOPS_ROOT/tests/isolation/fixture.sql" >/dev/null 2>&1 ||
 	{ echo "fixture failed"; exit 1; }
 
-failures=0 checks=0
-OUT="$TEST_TMP/out" ERR="$TEST_TMP/err"
-
-# check AS WANT_RC PATTERN -- ARGS...: runs dcops as role AS; on rc 0 the
-# pattern must match stdout, otherwise stderr must be one line matching it.
-check() {
-	local as=$1 want=$2 pattern=$3
-	shift 4
-	checks=$((checks + 1))
-	"$DCOPS" -q --db "dbname=$DB user=$as" "$@" >"$OUT" 2>"$ERR"
-	local rc=$? text lines
-	if [ "$want" = 0 ]; then text=$(cat "$OUT"); else text=$(cat "$ERR"); fi
-	lines=$(wc -l <"$ERR")
-	if [ "$rc" != "$want" ] || ! grep -Eq -- "$pattern" <<<"$text" ||
-	   { [ "$want" != 0 ] && [ "$lines" != 1 ]; }; then
-		failures=$((failures + 1))
-		printf 'FAIL: dcops %s (as %s)\n  want rc %s matching /%s/, got rc %s:\n' "$*" "$as" "$want" "$pattern" "$rc"
-		sed 's/^/  | /' "$OUT" "$ERR"
-	fi
-}
+. "$DCOPS_ROOT/tests/lib/cli-check.sh"
 
 sql() { psql -q -X -A -t -d "$DB" -c "$1"; }
 
