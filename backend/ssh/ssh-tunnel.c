@@ -176,7 +176,9 @@ static int pump_down(struct ssh_fwd *f)
 	}
 	size_t off = 0;
 	while (off < f->down_len) {
-		ssize_t w = write(f->fd, f->down + off, f->down_len - off);
+		/* send, not write: a client that stopped reading is EPIPE here,
+		 * never a SIGPIPE that kills the console or the script. */
+		ssize_t w = send(f->fd, f->down + off, f->down_len - off, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

@@ -16,6 +16,7 @@
 
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -615,6 +616,40 @@ static void test_tunnel_query_matches_direct(void **state)
 	free(kh);
 }
 
+/* A client that stops reading while the server's reply is on its way
+ * (shutdown(SHUT_RD): the tunnel's next write gets EPIPE, the hang-up it
+ * would otherwise see first never comes). The tunnel must end that
+ * forward, not die of SIGPIPE: this process keeps SIGPIPE's default, as a
+ * console may. */
+static void test_client_gone_mid_reply(void **state)
+{
+	(void)state;
+	char *kh = trusted_known_hosts();
+	struct rec r = { 0 };
+	struct ssh_conn *c = bastion(&r, kh, false);
+	assert_int_equal(r.st, SSH_CONN_UP);
+	struct terr te = { 0 };
+	struct dc_err err;
+	struct ssh_tunnel *t = ssh_tunnel_open(c, "127.0.0.1", pg_port, 0, on_tunnel_error, &te, &err);
+	assert_non_null(t);
+	signal(SIGPIPE, SIG_DFL);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/.s.PGSQL.%d", ssh_tunnel_dir(t), pg_port);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	/* SSLRequest: PostgreSQL answers one byte at once */
+	const unsigned char ssl_request[8] = { 0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f };
+	assert_int_equal(write(fd, ssl_request, sizeof ssl_request), (ssize_t)sizeof ssl_request);
+	assert_int_equal(shutdown(fd, SHUT_RD), 0);
+	for (int i = 0; i < 50; i++)
+		loop_run_once(L, 20);
+	assert_true(wait_until(tunnel_idle, t, 5000)); /* that forward ended */
+	close(fd);
+	ssh_tunnel_close(t);
+	ssh_conn_free(c);
+	free(kh);
+}
+
 static void test_forward_outside_permitopen(void **state)
 {
 	(void)state;
@@ -967,6 +1002,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cert_authority_named_not_trusted),
 		cmocka_unit_test(test_passphrase_asked_through_the_api),
 		cmocka_unit_test(test_tunnel_query_matches_direct),
+		cmocka_unit_test(test_client_gone_mid_reply),
 		cmocka_unit_test(test_forward_outside_permitopen),
 		cmocka_unit_test(test_diag_gpu_summary_parsed),
 		cmocka_unit_test(test_diag_hung_is_cut),
