@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "text.h"
+
 #define DB_CONNECT_TIMEOUT "2"
 
 /* The standard libpq variables that, when set, mean "the user chose a server". */
@@ -213,9 +215,12 @@ PGconn *db_connect_str(const char *conninfo, const char *application_name, struc
 		return NULL;
 	}
 	PQsetNoticeProcessor(c, notice_ignore, NULL);
+	/* dcops.zone: the zone server messages write their times in (053). */
+	const char *zone = text_zone_name();
 	PGresult *r = db_exec(c, err, "SELECT set_config('TimeZone', 'UTC', false), "
-	                              "set_config('search_path', 'pg_catalog, dcops', false)",
-	                      0, NULL);
+	                              "set_config('search_path', 'pg_catalog, dcops', false), "
+	                              "set_config('dcops.zone', $1, false)",
+	                      1, &zone);
 	if (!r) {
 		PQfinish(c);
 		return NULL;

@@ -8,6 +8,7 @@
 
 #include "actions.h"
 #include "db.h"
+#include "text.h"
 
 #define RETRY_MS 300
 #define SETUP_READONLY "; SELECT set_config('default_transaction_read_only', 'on', false)"
@@ -356,8 +357,10 @@ struct writer *writer_new(struct loop *l, const struct writer_opts *o)
 	w->readonly = o->readonly;
 	w->deadline_ms = o->deadline_ms > 0 ? o->deadline_ms : 12000;
 	w->sock = -1;
-	snprintf(w->setup_sql, sizeof w->setup_sql, "%s%s", actions_session_sql,
-	         w->readonly ? SETUP_READONLY : "");
+	/* dcops.zone: refusals name times in the operator's zone (053); the
+	 * zone is one of text.h's fixed names, never data. */
+	snprintf(w->setup_sql, sizeof w->setup_sql, "%s; SELECT set_config('dcops.zone', '%s', false)%s",
+	         actions_session_sql, text_zone_name(), w->readonly ? SETUP_READONLY : "");
 	return w;
 }
 

@@ -32,6 +32,11 @@ R="Xid 79: GPU fell off the bus"
 check act_op 0 '^drain recorded: gpu-001 = action 1; pending until the adapter applies it \(audit 1\)$' -- \
 	drain gpu-001 --reason "$R" --incident 1 --resume-after 2h
 check act_op 1 'refused: node gpu-001 is already draining: drain #1 requested by act_op' -- drain gpu-001 --reason "$R"
+# times in refusals are in the operator's zone (053): KST by default, UTC when the config says so
+check act_op 1 'requested by act_op at 20[0-9-]{8} [0-9:]{8} KST is pending' -- drain gpu-001 --reason "$R"
+printf '{"timezone": "UTC"}\n' >"$TEST_TMP/utc.json"
+check act_op 1 'requested by act_op at 20[0-9-]{8} [0-9:]{8}Z is pending' -- --config "$TEST_TMP/utc.json" \
+	drain gpu-001 --reason "$R"
 check act_op 1 'not allowed: draining 2 more node\(s\) in partition p1 would make 3 of 20' -- \
 	drain gpu-002 gpu-003 --reason "$R"
 check act_op 1 'conflict: node gpu-002 is at version 0, not the version 4 you saw' -- \
