@@ -435,6 +435,33 @@ const struct dc_quota *model_quota_of(const struct dc_model *m, int64_t tenant_i
 	return NULL;
 }
 
+static const struct dc_node *node_named(const struct dc_model *m, const char *name, size_t len)
+{
+	const struct table *tb = &m->t[DC_T_NODE];
+	for (size_t i = 0; i < tb->n; i++) {
+		const struct dc_node *nd = tb->rows[i];
+		if (strlen(nd->name) == len && memcmp(nd->name, name, len) == 0)
+			return nd;
+	}
+	return NULL;
+}
+
+size_t model_incident_proposal(const struct dc_model *m, const struct dc_incident *i, int64_t *ids,
+                               size_t max)
+{
+	size_t n = 0;
+	if (i->state == DC_INC_RESOLVED)
+		return 0;
+	for (const char *p = i->proposed_drain ? i->proposed_drain : ""; *p && n < max;) {
+		size_t len = strcspn(p, " ");
+		const struct dc_node *nd = len ? node_named(m, p, len) : NULL;
+		if (nd && nd->admin == DC_ADMIN_ACTIVE)
+			ids[n++] = nd->id;
+		p += len + (p[len] == ' ');
+	}
+	return n;
+}
+
 int64_t model_newest_report(const struct dc_model *m)
 {
 	return m->newest_report;

@@ -136,6 +136,9 @@ static int bad(struct dc_err *err, const char *name, const char *path, const cha
 {
 	char got[64];
 	config_json_describe(v, got, sizeof got);
+	for (char *c = got; *c; c++)
+		if ((unsigned char)*c < ' ' || *c == 0x7f)
+			*c = '?';
 	return dc_err_set(err, "%s: %s: expected %s, got %s", name, path, want, got);
 }
 
