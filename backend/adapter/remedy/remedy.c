@@ -110,7 +110,8 @@ int remedy_cycle(struct remedy *r, PGconn *c, const struct tel_event *ev, size_t
 	free(doc);
 	int rc;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		rc = dc_err_set(err, "dcops.remedy_apply: %s", PQresultErrorMessage(res));
+		rc = dc_err_set(err, "dcops.remedy_apply: %.*s", (int)strcspn(PQresultErrorMessage(res), "\n"),
+		                PQresultErrorMessage(res));
 	else
 		rc = result_read(PQgetvalue(res, 0, 0), st, err);
 	PQclear(res);
