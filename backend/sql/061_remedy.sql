@@ -120,62 +120,63 @@ CREATE TRIGGER remedy_withdraw_node AFTER UPDATE OF admin_state ON dcops.node
 -- ---------------------------------------------------------------- one event
 
 -- The open incident an event of node joins: the node's own, else, in a
--- flood (events of flood_nodes or more nodes within flood_window before
--- this one), the flood's incident still gathering; NULL: open a new one.
+-- flood (the caller counted events of flood_nodes or more nodes within
+-- flood_window of this cycle's), the flood's incident still gathering;
+-- NULL: open a new one.
 CREATE FUNCTION dcops.remedy_incident_of(node_id integer, at timestamptz, flood_window interval,
-                                         flood_nodes integer, OUT id bigint, OUT flood boolean)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, dcops, pg_temp AS $$
-DECLARE
-    recent integer;
-BEGIN
-    SELECT i.id INTO id FROM dcops.incident i JOIN dcops.incident_node l ON l.incident_id = i.id
-     WHERE l.node_id = remedy_incident_of.node_id AND i.state <> 'resolved' AND i.source = 'dcgm'
-     ORDER BY i.id DESC LIMIT 1;
-    IF id IS NOT NULL THEN
-        flood := false;
-        RETURN;
-    END IF;
-    SELECT count(DISTINCT e.node_id) INTO recent FROM dcops.gpu_event e
-     WHERE e.at > remedy_incident_of.at - flood_window AND e.at <= remedy_incident_of.at + flood_window;
-    flood := recent >= flood_nodes;
-    IF flood THEN
-        SELECT i.id INTO id FROM dcops.incident i
-         WHERE i.remedy_flood AND i.state <> 'resolved' AND i.source = 'dcgm'
-           AND EXISTS (SELECT 1 FROM dcops.gpu_event e WHERE e.incident_id = i.id
-                          AND e.at > remedy_incident_of.at - flood_window)
-         ORDER BY i.id DESC LIMIT 1;
-    END IF;
-END $$;
+                                         flood boolean) RETURNS bigint
+LANGUAGE sql STABLE SET search_path = pg_catalog, dcops, pg_temp AS $$
+    SELECT coalesce(
+        (SELECT i.id FROM dcops.incident i JOIN dcops.incident_node l ON l.incident_id = i.id
+          WHERE l.node_id = remedy_incident_of.node_id AND i.state <> 'resolved' AND i.source = 'dcgm'
+          ORDER BY i.id DESC LIMIT 1),
+        (SELECT i.id FROM dcops.incident i
+          WHERE flood AND i.remedy_flood AND i.state <> 'resolved' AND i.source = 'dcgm'
+            AND EXISTS (SELECT 1 FROM dcops.gpu_event e WHERE e.incident_id = i.id
+                           AND e.at > remedy_incident_of.at - flood_window)
+          ORDER BY i.id DESC LIMIT 1))
+$$;
 
--- The incident's blast radius now: the running jobs on its nodes' GPUs
--- (linked through incident_jobs_link, 043, with their tenants), and, where
--- the table says the jobs are likely dead, the impact in numbers and the
--- severity from dcops.incident_severity (032); sev only ever rises.
-CREATE FUNCTION dcops.remedy_radius(inc bigint, node_id integer, jobs_dead boolean, sev integer) RETURNS void
+-- The jobs running on the node's GPUs now, linked to the incident through
+-- incident_jobs_link (043), and their tenants.
+CREATE FUNCTION dcops.remedy_link(inc bigint, node_id integer) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, dcops, pg_temp AS $$
 DECLARE
     jobs bigint[];
+BEGIN
+    INSERT INTO dcops.incident_node (incident_id, node_id) VALUES (inc, node_id) ON CONFLICT DO NOTHING;
+    SELECT coalesce(array_agg(DISTINCT g.job_id), '{}') INTO jobs FROM dcops.gpu g
+      JOIN dcops.job j ON j.id = g.job_id
+     WHERE g.node_id = remedy_link.node_id AND j.state = 'running';
+    PERFORM dcops.incident_jobs_link(inc, jobs);
+    INSERT INTO dcops.incident_tenant (incident_id, tenant_id)
+    SELECT DISTINCT inc, j.tenant_id FROM dcops.job j WHERE j.id = ANY (jobs) ON CONFLICT DO NOTHING;
+END $$;
+
+-- The incident's blast radius in words and numbers, once per cycle: where
+-- the table says the jobs are likely dead, the jobs it killed and the
+-- severity from dcops.incident_severity (032); a flood is at least a leaf
+-- switch's (3); sev only ever rises. A flood's title counts its nodes.
+CREATE FUNCTION dcops.remedy_impact(inc bigint, jobs_dead boolean, sev integer, flood_window interval)
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, dcops, pg_temp AS $$
+DECLARE
     i dcops.incident;
     k record;
     txt text;
 BEGIN
-    SELECT coalesce(array_agg(DISTINCT g.job_id), '{}') INTO jobs FROM dcops.gpu g
-      JOIN dcops.job j ON j.id = g.job_id
-     WHERE g.node_id = remedy_radius.node_id AND j.state = 'running';
-    PERFORM dcops.incident_jobs_link(inc, jobs);
-    INSERT INTO dcops.incident_tenant (incident_id, tenant_id)
-    SELECT DISTINCT inc, j.tenant_id FROM dcops.job j WHERE j.id = ANY (jobs) ON CONFLICT DO NOTHING;
     SELECT * INTO i FROM dcops.incident x WHERE x.id = inc;
     SELECT count(*)::int AS jobs, count(DISTINCT l.tenant_id)::int AS tenants,
            coalesce(sum(l.gpus), 0)::int AS gpus, coalesce(max(l.gpus), 0)::int AS largest,
            (SELECT count(*)::int FROM dcops.incident_node n WHERE n.incident_id = inc) AS nodes,
-           (SELECT count(DISTINCT (e.node_id, e.gpu))::int FROM dcops.gpu_event e WHERE e.incident_id = inc) AS faulty
+           (SELECT count(*)::int FROM (SELECT DISTINCT e.node_id, e.gpu FROM dcops.gpu_event e
+                                        WHERE e.incident_id = inc) f) AS faulty
       INTO k FROM dcops.incident_job l WHERE l.incident_id = inc;
     txt := format('%s %s, %s faulty %s; %s %s of %s %s on %s', k.nodes, CASE k.nodes WHEN 1 THEN 'node' ELSE 'nodes' END,
-                     k.faulty, CASE k.faulty WHEN 1 THEN 'GPU' ELSE 'GPUs' END, k.jobs,
-                     CASE k.jobs WHEN 1 THEN 'job' ELSE 'jobs' END, k.tenants,
-                     CASE k.tenants WHEN 1 THEN 'tenant' ELSE 'tenants' END,
-                     CASE k.nodes WHEN 1 THEN 'it' ELSE 'them' END);
+                  k.faulty, CASE k.faulty WHEN 1 THEN 'GPU' ELSE 'GPUs' END, k.jobs,
+                  CASE k.jobs WHEN 1 THEN 'job' ELSE 'jobs' END, k.tenants,
+                  CASE k.tenants WHEN 1 THEN 'tenant' ELSE 'tenants' END,
+                  CASE k.nodes WHEN 1 THEN 'it' ELSE 'them' END);
     IF jobs_dead OR i.jobs_killed > 0 THEN
         txt := txt || ' (likely dead)';
         UPDATE dcops.incident x SET jobs_killed = k.jobs, tenants_hit = k.tenants, gpus_killed = k.gpus,
@@ -187,8 +188,11 @@ BEGIN
     IF i.remedy_flood THEN
         sev := least(sev, dcops.incident_severity('leaf', 0, 0, 0, NULL));
     END IF;
-    UPDATE dcops.incident x SET impact = left(txt, 300), gpus_out = k.faulty,
-                                sev = least(x.sev, remedy_radius.sev)
+    UPDATE dcops.incident x
+       SET impact = left(txt, 300), gpus_out = k.faulty, sev = least(x.sev, remedy_impact.sev),
+           title = CASE WHEN i.remedy_flood THEN format('GPU faults on %s nodes within %s s', k.nodes,
+                                                        extract(epoch FROM flood_window)::bigint)
+                        ELSE x.title END
      WHERE x.id = inc;
 END $$;
 
@@ -287,6 +291,7 @@ DECLARE
     n_auto integer := 0;
     n_stopped integer := 0;
     ne record;
+    flood boolean;
     done integer;
     wanted integer;
 BEGIN
@@ -299,7 +304,8 @@ BEGIN
         RAISE EXCEPTION 'dcops.remedy_apply: events must be an array, flood_window positive, flood_nodes 2 or more'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    CREATE TEMP TABLE IF NOT EXISTS remedy_new (id bigint, node_id integer, ev jsonb, auto boolean) ON COMMIT DROP;
+    CREATE TEMP TABLE IF NOT EXISTS remedy_new (id bigint PRIMARY KEY, node_id integer, ev jsonb,
+                                                auto boolean, incident_id bigint) ON COMMIT DROP;
     TRUNCATE remedy_new;
     -- First every new event, so a burst read in one cycle counts as one.
     FOR e IN SELECT x.*, o FROM jsonb_array_elements(events) WITH ORDINALITY AS a(j, o),
@@ -321,7 +327,7 @@ BEGIN
             CONTINUE;
         END IF;
         n_new := n_new + 1;
-        INSERT INTO remedy_new VALUES (iid, nd.id, to_jsonb(e) - 'o', coalesce(e.auto_drain, false));
+        INSERT INTO remedy_new VALUES (iid, nd.id, to_jsonb(e) - 'o', coalesce(e.auto_drain, false), NULL);
         IF e.kind = 'xid' THEN
             UPDATE dcops.gpu g SET last_xid = e.code, last_xid_at = to_timestamp(e.at)
              WHERE g.node_id = nd.id AND g.idx = e.gpu;
@@ -330,21 +336,25 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- A flood: events of flood_nodes or more nodes within flood_window of
+    -- this cycle's, counted once.
+    SELECT count(DISTINCT x.node_id) >= flood_nodes INTO flood FROM dcops.gpu_event x
+     WHERE x.at > (SELECT min(to_timestamp((r.ev->>'at')::double precision)) FROM remedy_new r) - flood_window
+       AND x.at <= (SELECT max(to_timestamp((r.ev->>'at')::double precision)) FROM remedy_new r) + flood_window;
     FOR ne IN SELECT r.id, r.node_id, r.ev FROM remedy_new r ORDER BY r.id LOOP
         SELECT * INTO nd FROM dcops.node n WHERE n.id = ne.node_id;
-        inc := dcops.remedy_incident_of(nd.id, to_timestamp((ne.ev->>'at')::double precision), flood_window,
-                                        flood_nodes);
         body := format('%s GPU %s: %s: %s (NVIDIA: %s; policy %s)', nd.name, ne.ev->>'gpu', ne.ev->>'label',
                        ne.ev->>'meaning', ne.ev->>'action', ne.ev->>'policy');
-        iid := inc.id;
+        iid := dcops.remedy_incident_of(nd.id, to_timestamp((ne.ev->>'at')::double precision), flood_window,
+                                        flood);
         IF iid IS NULL THEN
             INSERT INTO dcops.incident (sev, title, source, remedy_flood)
             VALUES ((ne.ev->>'sev')::integer,
-                    left(CASE WHEN inc.flood THEN format('GPU faults on 1 node within %s s',
+                    left(CASE WHEN flood THEN format('GPU faults on 1 node within %s s',
                                                          extract(epoch FROM flood_window)::bigint)
                               ELSE format('%s: %s on GPU %s: %s', nd.name, ne.ev->>'label', ne.ev->>'gpu',
                                           ne.ev->>'meaning') END, 300),
-                    'dcgm', inc.flood)
+                    'dcgm', flood)
             RETURNING id INTO iid;
             INSERT INTO dcops.incident_event (incident_id, actor, kind, body)
             VALUES (iid, session_user, 'opened', body);
@@ -358,14 +368,9 @@ BEGIN
             n_updated := n_updated + 1;
         END IF;
         UPDATE dcops.gpu_event x SET incident_id = iid WHERE x.id = ne.id;
-        INSERT INTO dcops.incident_node (incident_id, node_id) VALUES (iid, nd.id) ON CONFLICT DO NOTHING;
-        PERFORM dcops.remedy_radius(iid, nd.id, coalesce((ne.ev->>'jobs_dead')::boolean, false),
-                                    (ne.ev->>'sev')::integer);
-        IF (SELECT x.remedy_flood FROM dcops.incident x WHERE x.id = iid) THEN
-            UPDATE dcops.incident x SET title = format('GPU faults on %s nodes within %s s',
-                (SELECT count(*) FROM dcops.incident_node l WHERE l.incident_id = iid),
-                extract(epoch FROM flood_window)::bigint)
-             WHERE x.id = iid;
+        UPDATE remedy_new r SET incident_id = iid WHERE r.id = ne.id;
+        IF NOT EXISTS (SELECT 1 FROM dcops.incident_node l WHERE l.incident_id = iid AND l.node_id = nd.id) THEN
+            PERFORM dcops.remedy_link(iid, nd.id);
         END IF;
         IF coalesce((ne.ev->>'drain')::boolean, false) THEN
             reason := format('%s on GPU %s: %s', ne.ev->>'label', ne.ev->>'gpu', ne.ev->>'meaning');
@@ -373,25 +378,29 @@ BEGIN
                 n_proposed := n_proposed + 1;
             END IF;
         END IF;
-        UPDATE remedy_new r SET ev = r.ev || jsonb_build_object('incident_id', iid) WHERE r.id = ne.id;
+    END LOOP;
+    FOR ne IN SELECT r.incident_id AS id, bool_or(coalesce((r.ev->>'jobs_dead')::boolean, false)) AS dead,
+                     min((r.ev->>'sev')::integer) AS sev
+                FROM remedy_new r GROUP BY r.incident_id ORDER BY r.incident_id LOOP
+        PERFORM dcops.remedy_impact(ne.id, ne.dead, ne.sev, flood_window);
     END LOOP;
 
     -- Automatic drains, per incident, in event order, each through the
     -- guard rail; what it stops stays proposed and the incident says so.
-    FOR inc IN SELECT DISTINCT (r.ev->>'incident_id')::bigint AS id FROM remedy_new r
+    FOR inc IN SELECT DISTINCT r.incident_id AS id FROM remedy_new r
                 WHERE r.auto AND coalesce((r.ev->>'drain')::boolean, false) ORDER BY 1 LOOP
         done := 0;
         wanted := 0;
         FOR ne IN SELECT DISTINCT ON (n.name) n.name, r.ev, r.id FROM remedy_new r
                    JOIN dcops.node n ON n.id = r.node_id
-                  WHERE r.auto AND (r.ev->>'incident_id')::bigint = inc.id
+                  WHERE r.auto AND r.incident_id = inc.id
                   ORDER BY n.name, r.id LOOP
             IF NOT EXISTS (SELECT 1 FROM dcops.incident x WHERE x.id = inc.id AND ne.name = ANY (x.proposed_drain)) THEN
                 CONTINUE;
             END IF;
             wanted := wanted + 1;
             reason := format('%s on GPU %s: %s', ne.ev->>'label', ne.ev->>'gpu', ne.ev->>'meaning');
-            IF dcops.remedy_auto_drain(inc.id, ne.name, reason, ne.ev->>'policy', ne.ev - 'incident_id') THEN
+            IF dcops.remedy_auto_drain(inc.id, ne.name, reason, ne.ev->>'policy', ne.ev) THEN
                 done := done + 1;
             END IF;
         END LOOP;
@@ -411,8 +420,8 @@ BEGIN
 END $$;
 
 REVOKE ALL ON FUNCTION dcops.remedy_withdraw(text, text, bigint), dcops.remedy_withdraw_action(),
-    dcops.remedy_withdraw_node(), dcops.remedy_incident_of(integer, timestamptz, interval, integer),
-    dcops.remedy_radius(bigint, integer, boolean, integer),
+    dcops.remedy_withdraw_node(), dcops.remedy_incident_of(integer, timestamptz, interval, boolean),
+    dcops.remedy_link(bigint, integer), dcops.remedy_impact(bigint, boolean, integer, interval),
     dcops.remedy_propose(bigint, dcops.node, text, text),
     dcops.remedy_auto_drain(bigint, text, text, text, jsonb),
     dcops.remedy_apply(jsonb, interval, integer) FROM PUBLIC;
