@@ -112,6 +112,7 @@ install: all
 	install -m 755 $(DCOPS) $(DCOPSD) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 backend/sql/*.sql $(DESTDIR)$(PREFIX)/share/dcops/backend/sql/
 	install -m 644 backend/seed/*.json $(DESTDIR)$(PREFIX)/share/dcops/backend/seed/
+	install -d $(DESTDIR)$(PREFIX)/share/dcops/backend/remedy && install -m 644 backend/remedy/*.json $(DESTDIR)$(PREFIX)/share/dcops/backend/remedy/
 	install -m 644 themes/*.json $(DESTDIR)$(PREFIX)/share/dcops/themes/
 	install -d $(DESTDIR)$(PREFIX)/share/dcops/drills && install -m 644 drills/*.json $(DESTDIR)$(PREFIX)/share/dcops/drills/
 	install -m 644 $(wildcard tui/*.1 backend/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/

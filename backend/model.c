@@ -112,7 +112,8 @@ static const struct table_def tables[DC_T_COUNT] = {
 		S(dc_incident, version), STRS(S(dc_incident, title), S(dc_incident, impact),
 		S(dc_incident, summary), S(dc_incident, source), S(dc_incident, owner),
 		S(dc_incident, op_changed_by), S(dc_incident, nodes), S(dc_incident, tenants),
-		S(dc_incident, jobs)) },
+		S(dc_incident, jobs), S(dc_incident, proposed_drain), S(dc_incident, proposed_reason),
+		S(dc_incident, proposed_policy), S(dc_incident, remedy_note)) },
 	[DC_T_INCIDENT_EVENT] = { sizeof(struct dc_incident_event), true, S(dc_incident_event, id),
 		S(dc_incident_event, version), STRS(S(dc_incident_event, actor),
 		S(dc_incident_event, kind), S(dc_incident_event, body)) },
@@ -433,6 +434,33 @@ const struct dc_quota *model_quota_of(const struct dc_model *m, int64_t tenant_i
 			return q;
 	}
 	return NULL;
+}
+
+static const struct dc_node *node_named(const struct dc_model *m, const char *name, size_t len)
+{
+	const struct table *tb = &m->t[DC_T_NODE];
+	for (size_t i = 0; i < tb->n; i++) {
+		const struct dc_node *nd = tb->rows[i];
+		if (strlen(nd->name) == len && memcmp(nd->name, name, len) == 0)
+			return nd;
+	}
+	return NULL;
+}
+
+size_t model_incident_proposal(const struct dc_model *m, const struct dc_incident *i, int64_t *ids,
+                               size_t max)
+{
+	size_t n = 0;
+	if (i->state == DC_INC_RESOLVED)
+		return 0;
+	for (const char *p = i->proposed_drain ? i->proposed_drain : ""; *p && n < max;) {
+		size_t len = strcspn(p, " ");
+		const struct dc_node *nd = len ? node_named(m, p, len) : NULL;
+		if (nd && nd->admin == DC_ADMIN_ACTIVE)
+			ids[n++] = nd->id;
+		p += len + (p[len] == ' ');
+	}
+	return n;
 }
 
 int64_t model_newest_report(const struct dc_model *m)

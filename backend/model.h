@@ -145,6 +145,11 @@ struct dc_incident {
 	                           * " ", tenants by " · " (never in a tenant's name) */
 	char *jobs;               /* the jobs it killed (incident_job, 043): "id:tenant_id:gpus"
 	                           * joined by " ", kept after the jobs left dcops.job */
+	/* the drain the adapter proposes (061_remedy.sql): nodes nobody has
+	 * drained yet, joined by " " ("" when none), the reason naming the
+	 * Xid and its meaning, the table's policy; remedy_note: what the
+	 * adapter could not do ("auto-drain stopped at the guard rail: ...") */
+	char *proposed_drain, *proposed_reason, *proposed_policy, *remedy_note;
 };
 struct dc_incident_event { int64_t id, version, incident_id, ts; char *actor, *kind, *body; };
 struct dc_action {
@@ -213,6 +218,13 @@ static inline const struct dc_gpu *model_node_gpu(const struct dc_node *n, int i
 { return idx >= 0 && idx < n->gpu_slots ? n->gpus[idx] : NULL; }
 /* The quota of a tenant (one per tenant), or NULL. */
 const struct dc_quota *model_quota_of(const struct dc_model *m, int64_t tenant_id);
+
+/* The nodes of an incident's proposed drain (061_remedy.sql) that are
+ * still active here, up to max ids; returns how many. A node drained by
+ * any path leaves the proposal in the database too: this covers the
+ * moment between the two deltas. */
+size_t model_incident_proposal(const struct dc_model *m, const struct dc_incident *i, int64_t *ids,
+                               size_t max);
 
 /* The newest node report (max last_seen), for the header's data age. */
 int64_t model_newest_report(const struct dc_model *m);

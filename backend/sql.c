@@ -177,7 +177,11 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_incident, INCIDENT_LINKS("tenant", "tenant", " · "), C_STR, tenants),
 		COL(dc_incident, "(SELECT coalesce(string_agg(format('%s:%s:%s', l.job_id, l.tenant_id, l.gpus), "
 		    "' ' ORDER BY l.job_id), '') FROM dcops.incident_job l WHERE l.incident_id = incident.id)",
-		    C_STR, jobs)), "",
+		    C_STR, jobs),
+		COL(dc_incident, "array_to_string(proposed_drain, ' ')", C_STR, proposed_drain),
+		COL(dc_incident, "proposed_reason", C_STR, proposed_reason),
+		COL(dc_incident, "proposed_policy", C_STR, proposed_policy),
+		COL(dc_incident, "remedy_note", C_STR, remedy_note)), "",
 		/* links and timeline entries do not touch the incident row: follow
 		 * them. = ANY (ARRAY(..)) rather than IN (..): an index condition,
 		 * so the cached delta plan stays an index scan (IN made it a

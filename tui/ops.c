@@ -32,6 +32,9 @@ struct op {
 	bool shift_open;           /* shift: the operator is on shift (so it ends) */
 	char *scenario, *spec;
 	double speed;
+	/* drain: the incident's proposed drain being accepted (061_remedy.sql):
+	 * its reason and policy fill the dialog; NULL for other drains */
+	char *proposal, *policy;
 };
 
 struct ops {
@@ -77,6 +80,8 @@ static void op_free(struct op *p)
 	free(p->versions);
 	free(p->scenario);
 	free(p->spec);
+	free(p->proposal);
+	free(p->policy);
 	free(p);
 }
 
@@ -719,7 +724,10 @@ static int open_drain(struct ops *o, struct op *p, struct dc_err *err)
 		dialog_buttons(d, "Resume", "No");
 	}
 	drain_incident(o, p, d);
-	p->f_reason = dialog_add_text(d, "Reason", "", DIALOG_REQUIRED, "a few words: why");
+	if (p->proposal)
+		dialog_body_addf(d, THEME_WARN, "Proposed by the adapter (policy %s): %s", p->policy, p->proposal);
+	p->f_reason = dialog_add_text(d, "Reason", p->proposal ? p->proposal : "", DIALOG_REQUIRED,
+	                              "a few words: why");
 	if (!drain && p->incident) {
 		char label[48];
 		snprintf(label, sizeof label, "Resolve #%lld", (long long)p->incident);
@@ -1061,11 +1069,30 @@ static int open_incident(struct ops *o, struct op *p, struct dc_err *err)
 }
 
 /* Drain or resume from an incident: its linked nodes. */
+#define PROPOSAL_MAX 64
+
+/* Draining from an incident that proposes a drain accepts the proposal:
+ * its nodes still active, its reason (naming the Xid) filled in. */
+static bool incident_proposal(struct ops *o, struct op *p, const struct dc_incident *inc)
+{
+	int64_t ids[PROPOSAL_MAX];
+	size_t k = p->act == KA_DRAIN ? model_incident_proposal(o->m, inc, ids, PROPOSAL_MAX) : 0;
+	if (!k)
+		return false;
+	op_set_nodes(p, o->m, ids, k);
+	p->proposal = xstrdup(inc->proposed_reason ? inc->proposed_reason : "");
+	p->policy = xstrdup(inc->proposed_policy ? inc->proposed_policy : "");
+	snprintf(p->scope, sizeof p->scope, "proposed by incident #%lld", (long long)inc->id);
+	return true;
+}
+
 static int incident_nodes(struct ops *o, struct op *p, struct dc_err *err)
 {
 	const struct dc_incident *inc = model_get(o->m, DC_T_INCIDENT, p->incident);
 	if (!inc)
 		return dc_err_set(err, "no incident under the cursor");
+	if (incident_proposal(o, p, inc))
+		return 0;
 	char **words;
 	size_t n = split_words(inc->nodes, &words);
 	int64_t *ids = xcalloc(n ? n : 1, sizeof *ids);

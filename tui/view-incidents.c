@@ -39,6 +39,8 @@ struct incidents {
 	size_t nrel, sel;      /* the detail's related rows, the selected one */
 };
 
+static const struct key_table incidents_keys;
+
 static const enum theme_el sev_el[] = { THEME_SEV1, THEME_SEV1, THEME_SEV2, THEME_SEV3, THEME_SEV4,
 	THEME_SEV5 };
 
@@ -169,9 +171,10 @@ static void rebuild(struct incidents *v, const struct dc_model *m)
 			continue;
 		char hay[1024] = "", words[896];
 		if (table_filtering(&v->t)) {
-			snprintf(words, sizeof words, "#%lld S%d %s %s %s %s %s", (long long)i->id, i->sev,
+			snprintf(words, sizeof words, "#%lld S%d %s %s %s %s %s%s", (long long)i->id, i->sev,
 			         dc_inc_state_name(i->state), i->owner ? i->owner : "",
-			         i->title ? i->title : "", i->impact ? i->impact : "", i->drill_id ? "drill" : "");
+			         i->title ? i->title : "", i->impact ? i->impact : "", i->drill_id ? "drill" : "",
+			         i->proposed_drain && i->proposed_drain[0] ? " proposed" : "");
 			filter_row_text(hay, sizeof hay, words, inc_fields, DC_ARRAY_LEN(inc_fields), NULL, i);
 		}
 		table_add(&v->t, i->id, hay);
@@ -321,6 +324,35 @@ static void related_line(const struct related *r, bool sel, struct dline *d, con
 	}
 }
 
+#define PROPOSAL_MAX 64
+
+/* The incident's proposed drain (061_remedy.sql), its nodes still active:
+ * "proposed: drain gwj-h100-001 (Xid 79 on GPU 3: GPU has fallen off the
+ * bus), policy xid-fatal — D to accept", or why this console cannot.
+ * false when there is none. */
+static bool proposal_put(struct dline *d, const struct dc_model *m, const struct dc_incident *i)
+{
+	int64_t ids[PROPOSAL_MAX];
+	size_t k = model_incident_proposal(m, i, ids, PROPOSAL_MAX);
+	if (!k)
+		return false;
+	dline_put(d, THEME_WARN, "proposed: drain");
+	for (size_t j = 0; j < k; j++) {
+		const struct dc_node *nd = model_node(m, ids[j]);
+		dline_putf(d, THEME_WARN, " %s", nd ? nd->name : "?");
+	}
+	dline_putf(d, THEME_WARN, " (%s), policy %s", i->proposed_reason ? i->proposed_reason : "",
+	           i->proposed_policy ? i->proposed_policy : "");
+	const char *why = keys_unavailable(KA_DRAIN);
+	char key[32];
+	keys_for(&incidents_keys, KA_DRAIN, key, sizeof key);
+	if (why)
+		dline_putf(d, THEME_DIM, " \u2014 cannot accept here: %s", why);
+	else if (key[0])
+		dline_putf(d, THEME_TEXT, " \u2014 %s to accept", key);
+	return true;
+}
+
 static void text_line(struct pane *p, const char *label, const char *text)
 {
 	struct dline d;
@@ -373,6 +405,10 @@ static void draw_detail(struct incidents *v, WINDOW *w, const struct view_ctx *c
 	text_line(&p, "nodes", i->nodes);
 	text_line(&p, "tenants", i->tenants);
 	text_line(&p, "summary", i->summary);
+	if (model_incident_proposal(c->m, i, (int64_t[1]){0}, 1) && pane_line(&p, &d))
+		proposal_put(&d, c->m, i);
+	if (i->remedy_note && i->remedy_note[0] && i->state != DC_INC_RESOLVED && pane_line(&p, &d))
+		dline_put(&d, THEME_WARN, i->remedy_note);
 	related_collect(v, i, c->m);
 	if (v->nrel) {
 		pane_line(&p, &d);
@@ -415,10 +451,22 @@ static void incidents_draw(void *p, WINDOW *w, const struct view_ctx *c)
 	struct incidents *v = p;
 	v->m = c->m;
 	v->now = c->now;
-	if (v->detail)
+	if (v->detail) {
 		draw_detail(v, w, c);
-	else
-		table_draw(&v->t, w, 0, getmaxy(w), inc_cell, v);
+		return;
+	}
+	/* the cursor's incident proposes a drain: say so on the last line */
+	const struct dc_incident *i = model_get(c->m, DC_T_INCIDENT, table_cur(&v->t));
+	int h = getmaxy(w);
+	bool prop = i && h > 2 && model_incident_proposal(c->m, i, (int64_t[1]){0}, 1);
+	table_draw(&v->t, w, 0, prop ? h - 1 : h, inc_cell, v);
+	if (prop) {
+		struct dline d;
+		draw_fill(w, h - 1, 0, getmaxx(w), THEME_TEXT);
+		dline_start(&d, w, h - 1, 0);
+		dline_putf(&d, THEME_TITLE, "#%lld ", (long long)i->id);
+		proposal_put(&d, c->m, i);
+	}
 }
 
 /* Up and down walk the related rows, then scroll the timeline; Enter on

@@ -26,6 +26,7 @@ done
 head -n 20 "$P/share/man/man1/dcops.1" | grep -q '^\.TH DCOPS 1' || fail "dcops.1 has no .TH line"
 ls "$P"/share/dcops/backend/sql/0*.sql >/dev/null 2>&1 || fail "SQL migrations not installed"
 [ -f "$P/share/dcops/backend/seed/gwangju.json" ] || fail "seed file not installed"
+[ -f "$P/share/dcops/backend/remedy/xid.json" ] || fail "remediation table not installed"
 
 echo "== the installed dcops runs"
 "$P/bin/dcops" --help >"$TEST_TMP/out" 2>&1 || fail "dcops --help failed"

@@ -494,6 +494,39 @@ static void test_row_pack(void **state)
 	model_row_free(DC_T_TENANT, row);
 }
 
+/* An incident's proposed drain (061_remedy.sql): its strings are packed
+ * with the row, and only the nodes still active count; none once the
+ * incident is resolved. */
+static void test_incident_proposal(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	put_partition(m, 1);
+	put_node(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	put_node(m, 11, 1, 8, DC_ADMIN_DRAINING, DC_SCHED_MIXED);
+	put_node(m, 12, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	char drain[] = "n10 n11 gone n12", reason[] = "Xid 79 on GPU 3: GPU has fallen off the bus";
+	struct dc_incident inc = { .id = 5, .version = next_version++, .sev = 3, .state = DC_INC_TRIGGERED,
+		.title = (char *)"t", .proposed_drain = drain, .proposed_reason = reason,
+		.proposed_policy = (char *)"xid-fatal", .remedy_note = (char *)"" };
+	assert_true(put(m, DC_T_INCIDENT, &inc));
+	drain[0] = reason[0] = 'x'; /* the template is only read */
+	const struct dc_incident *i = model_get(m, DC_T_INCIDENT, 5);
+	assert_string_equal(i->proposed_drain, "n10 n11 gone n12");
+	assert_string_equal(i->proposed_reason, "Xid 79 on GPU 3: GPU has fallen off the bus");
+	assert_string_equal(i->proposed_policy, "xid-fatal");
+	int64_t ids[4];
+	assert_int_equal(model_incident_proposal(m, i, ids, 4), 2);
+	assert_int_equal(ids[0], 10);
+	assert_int_equal(ids[1], 12);
+	assert_int_equal(model_incident_proposal(m, i, ids, 1), 1);
+	inc.version = next_version++;
+	inc.state = DC_INC_RESOLVED;
+	assert_true(put(m, DC_T_INCIDENT, &inc));
+	assert_int_equal(model_incident_proposal(m, model_get(m, DC_T_INCIDENT, 5), ids, 4), 0);
+	model_free(m);
+}
+
 struct seen { int64_t ids[64]; enum dc_table t[64]; size_t n; };
 
 static void note(void *ud, enum dc_table t, int64_t id)
@@ -694,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_job_counters_random),
 		cmocka_unit_test(test_gpu_replace_random),
 		cmocka_unit_test(test_row_pack),
+		cmocka_unit_test(test_incident_proposal),
 		cmocka_unit_test(test_change_log),
 		cmocka_unit_test(test_prune),
 	};
