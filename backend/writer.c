@@ -165,7 +165,9 @@ static void lost(struct writer *w, const char *why)
 	conn_drop(w);
 	if (!w->have_call)
 		return;
-	if (w->attempts > WRITER_RETRIES || w->connects > WRITER_RETRIES) {
+	/* never sent: nothing to fear, give up soon; sent, the outcome is
+	 * unknown: resend with the same key until the deadline (a failover) */
+	if (w->attempts == 0 && w->connects > WRITER_RETRIES) {
 		memset(&w->err, 0, sizeof w->err);
 		w->err.kind = ACTIONS_E_LOST;
 		finish(w, WRITER_E_LOST, msg);
@@ -264,10 +266,9 @@ static void connect_step(struct writer *w)
 static void result_one(struct writer *w, PGresult *r)
 {
 	if (w->st == WRITER_SETUP) {
-		if (PQresultStatus(r) != PGRES_TUPLES_OK && !w->failed) {
+		/* the first result is actions_session_sql's: a standby is refused there */
+		if (!w->failed && actions_session_check(w->conn, r, &w->err) < 0)
 			w->failed = true;
-			actions_error_from(&w->err, w->conn, r);
-		}
 		return;
 	}
 	if (w->got)
