@@ -358,9 +358,9 @@ int actions_session_check(const PGconn *c, const PGresult *r, struct actions_err
 	char where[300];
 	snprintf(where, sizeof where, host[0] == '/' ? "socket %s/.s.PGSQL.%s" : "%s:%s", host, port);
 	char msg[512];
-	snprintf(msg, sizeof msg, "%s is a hot standby and takes no writes: name the primary with "
-	         "--write-db or the profile's write_db, or list it in --db with target_session_attrs=read-write",
-	         where);
+	/* what to do first: the path may not fit on the console's line */
+	snprintf(msg, sizeof msg, "a hot standby takes no writes: name the primary with --write-db or the "
+	         "profile's write_db, or list it in --db with target_session_attrs=read-write (%s)", where);
 	text_escape_buf(msg, e->msg, sizeof e->msg);
 	return -1;
 }

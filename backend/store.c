@@ -428,6 +428,8 @@ static void read_start(struct store *s, bool full)
 	if (s->standby) { /* before the snapshot: what it shows is at least this */
 		failed |= send_params(s, sql_replay_query, 0, NULL);
 		step_add(s, STEP_REPLAY, 0);
+		failed |= !PQpipelineSync(s->conn); /* its own transaction: BEGIN must come first in the read's */
+		step_add(s, STEP_SYNC, 0);
 	}
 	failed |= send_params(s, sql_begin, 0, NULL);
 	step_add(s, STEP_BEGIN, 0);
