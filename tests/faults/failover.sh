@@ -4,8 +4,9 @@
 # dcopsd --adapter sim and a console all given the multi-host conninfo
 # with target_session_attrs=read-write. While a script issues 500 drains,
 # resumes and quota changes through `dcops`, each with its own
-# idempotency key, the primary is killed with -9 at a random moment and
-# the standby promoted. Then: every action `dcops` acknowledged is on the
+# idempotency key, the primary is killed with -9 at a random moment, one
+# action held in its COMMIT (outcome unknown to its caller), and the
+# standby promoted. Then: every action `dcops` acknowledged is on the
 # new primary (0 lost); no key made more than one action (0 applied
 # twice); the console said STALE within 2 s of the kill and was live
 # within 5 s of the promotion, after one full reload; the adapter attached
@@ -53,7 +54,7 @@ ops() {
 	for i in $(seq 0 499); do
 		node=tn-f$(printf %03d $((i % 60 + 1)))
 		if [ $((i % 5)) = 4 ]; then
-			set -- quota set 'Acme Research' gpus=$((8 + (i / 5) % 2))
+			set -- quota set 'Acme Research' gpus=$((9 - (i / 5) % 2))
 		else
 			verb=$([ $(((i / 60) % 2)) = 0 ] && echo drain || echo resume)
 			set -- "$verb" "$node"
@@ -67,11 +68,26 @@ t_start=$(fault_ms)
 ops &
 opspid=$!
 
-# kill the primary at a random moment while the actions flow
+# Kill the primary at a random moment while the actions flow, and make
+# sure one action is in its COMMIT then: the standby's replay is paused
+# (SIGSTOP of its startup process), so a remote_apply commit waits
+# (SyncRep) with its WAL already on the standby. Its `dcops` sees the
+# connection die without an answer and must resend the same key.
 sleep "$((2 + RANDOM % 5)).$((RANDOM % 10))"
+spm=$(head -n 1 "$sdir/data/postmaster.pid")
+startup=$(pgrep -P "$spm" -f "startup")
+kill -STOP "$startup"
+for _ in $(seq 100); do
+	[ "$(onp "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")" -gt 0 ] &&
+		[ "$(onp "SELECT bool_and(flush_lsn >= pg_current_wal_flush_lsn()) FROM pg_stat_replication")" = t ] &&
+		break
+	sleep 0.05
+done
+in_commit=$(onp "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")
 done_before=$(wc -l <"$TEST_TMP/ops.log")
 t_kill=$(fault_ms)
 pgs_kill9 "$pdir"
+kill -CONT "$startup"
 pgs_promote "$sdir"
 t_promote=$(fault_ms)
 screen_wait "STALE" 5
@@ -81,7 +97,7 @@ until screen_dump | grep -q "DB UP" && ! screen_dump | grep -q STALE; do
 	sleep 0.05
 done
 live_ms=$(fault_elapsed "$t_promote")
-echo "killed after $(((t_kill - t_start) / 1000)) s, $done_before actions done; promoted in $((t_promote - t_kill)) ms"
+echo "killed after $(((t_kill - t_start) / 1000)) s, $done_before actions done, $in_commit in its COMMIT; promoted in $((t_promote - t_kill)) ms"
 echo "console: STALE ${stale_ms} ms after the kill, live ${live_ms} ms after the promotion"
 
 wait "$opspid" || true
@@ -113,11 +129,14 @@ applied_after=$(psql -Atc "SELECT count(*) FROM dcops.actions WHERE applied_at >
 sleep 1.1     # the console writes its counters each second
 full_loads=$(($(awk '$1 == "reads" { print $2 }' "$stats") - $(awk '$1 == "delta_reads" { print $2 }' "$stats")))
 echo "actions: $acked acknowledged ($replayed answered by a resend with the same key), $refused refused or unreachable"
+awk -F'\t' '$2 != 0 { print "  not done: op " $1 ": " $3 }' "$TEST_TMP/ops.log" | head -n 5
 echo "after the failover: $lost acknowledged actions lost, $twice keys applied twice ($audit_twice in the audit)," \
 	"$pending pending, $applied_after applied on the new primary; adapter attached $attaches times;" \
 	"console full loads $full_loads"
 [ "$acked" -ge 250 ] || { echo "FAIL: too few actions went through"; tail "$TEST_TMP/ops.log"; exit 1; }
 [ "$lost" = 0 ] || { echo "FAIL: acknowledged actions lost"; exit 1; }
+[ "$in_commit" -ge 1 ] && [ "$replayed" -ge 1 ] ||
+	{ echo "FAIL: no action was in its COMMIT at the kill, or its resend was not answered by its key"; exit 1; }
 [ "$twice" = 0 ] && [ "$audit_twice" = 0 ] || { echo "FAIL: an action applied twice"; exit 1; }
 [ "$stale_ms" -le 2000 ] || { echo "FAIL: STALE took ${stale_ms} ms (limit 2000)"; exit 1; }
 [ "$live_ms" -le 5000 ] || { echo "FAIL: live again after ${live_ms} ms (limit 5000)"; exit 1; }
