@@ -6,7 +6,8 @@
 # (commit -> screen p50/p99 printed; p99 must be under 250 ms), and its
 # writes go to the primary named by --write-db, or are refused in one line
 # when it has none; never attempted on the standby. Script commands: the
-# same options, the same outcomes.
+# same options, the same outcomes. Promoted under a console, the standby
+# is followed as a primary (NOTIFY).
 . "$DCOPS_ROOT/tests/screen/lib.sh"
 . "$DCOPS_ROOT/tests/faults/lib.sh"
 . "$DCOPS_ROOT/tests/lib/pg-standby.sh"
@@ -134,4 +135,12 @@ screen_keys y
 screen_wait "refused: a hot standby takes no writes" 10
 [ "$(onp "SELECT count(*) FROM dcops.actions WHERE reason = 'standby console refused'")" = 0 ]
 ! grep -q "read-only transaction" "$sdir/server.log" || { echo "FAIL: a write reached the standby"; exit 1; }
+
+# the standby under the console is promoted: STANDBY goes, LISTEN starts,
+# a change arrives sooner than the 5 s safety-net read would bring it
+pgs_promote "$sdir"
+screen_gone "STANDBY" 3
+screen_match "tn-a100-001 +a100 .*mixed" 1
+ons "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-a100-001'"
+screen_match "tn-a100-001 +a100 .*down" 2
 echo "standby: ok"
