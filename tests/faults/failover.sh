@@ -143,4 +143,9 @@ echo "after the failover: $lost acknowledged actions lost, $twice keys applied t
 [ "$full_loads" = 2 ] || { echo "FAIL: $full_loads full loads (the first and one after the failover)"; exit 1; }
 [ "$attaches" -ge 2 ] && [ "$pending" = 0 ] && [ "$applied_after" -gt 0 ] ||
 	{ echo "FAIL: the adapter did not resume on the new primary"; tail -n 20 "$TEST_TMP/sim.log"; exit 1; }
+# the console quits cleanly (under SANITIZE=1: no report from ASan/LSan)
+screen_keys q
+sleep 1
+! grep -q "Sanitizer\|runtime error" "$TEST_TMP/dcops.err" 2>/dev/null ||
+	{ echo "FAIL: the console's stderr:"; cat "$TEST_TMP/dcops.err"; exit 1; }
 echo "failover: ok"

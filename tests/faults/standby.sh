@@ -143,4 +143,9 @@ screen_gone "STANDBY" 3
 screen_match "tn-a100-001 +a100 .*mixed" 1
 ons "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-a100-001'"
 screen_match "tn-a100-001 +a100 .*down" 2
+# the console quits cleanly (under SANITIZE=1: no report from ASan/LSan)
+screen_keys q
+sleep 1
+! grep -q "Sanitizer\|runtime error" "$TEST_TMP/dcops.err" 2>/dev/null ||
+	{ echo "FAIL: the console's stderr:"; cat "$TEST_TMP/dcops.err"; exit 1; }
 echo "standby: ok"
