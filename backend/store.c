@@ -102,7 +102,7 @@ struct store {
 	char lsn[32];               /* a standby's replay position the last read saw */
 
 	int64_t pruned_wall; /* when model_prune last ran */
-	bool standby;        /* a hot standby: no LISTEN, the poll timer does the work */
+	bool standby;        /* a hot standby: no LISTEN, the watch timer does the work */
 	bool read_pending;   /* a NOTIFY arrived while busy */
 	bool was_up;         /* some connection has reached UP before */
 	int backoff_ms;
