@@ -60,6 +60,7 @@ struct app {
 	uint64_t frames;         /* drawn frames, and the CPU they took: DCOPS_STATS */
 	int64_t draw_cpu_us;
 	bool readonly;           /* --readonly or a readonly profile: no writes at all */
+	bool writes_here;        /* writes go where reads come from (no --write-db, one host) */
 	bool production;         /* read-only until W arms write mode */
 	int write_minutes;       /* how long W arms it */
 	int64_t write_until;     /* wall seconds; 0 disarmed */
@@ -216,6 +217,8 @@ static const char *write_why(const struct app *a)
 		return "not connected to the database yet";
 	if (strcmp(st->role, "viewer") == 0)
 		return "viewer role: actions need dcops_operator";
+	if (st->standby && a->writes_here)
+		return "a hot standby takes no writes: name the primary with --write-db or the profile's write_db";
 	if (a->production && !a->write_until)
 		return "production starts read-only: press W to arm write mode";
 	if (!ssh_ui_writable(a->ssh))
@@ -232,7 +235,7 @@ static void update_rights(struct app *a)
 			keys_set_unavailable((enum key_action)k, why);
 	const struct store_status *st = store_status(a->store);
 	const char *wwhy = NULL;
-	if (a->readonly || strcmp(st->role, "viewer") == 0 || !st->role[0])
+	if (a->readonly || strcmp(st->role, "viewer") == 0 || !st->role[0] || (st->standby && a->writes_here))
 		wwhy = why;
 	else if (!a->production)
 		wwhy = "writes are on: not a production profile";
@@ -1132,6 +1135,7 @@ int app_run(const struct dc_opts *o)
 		set_msg(&a, true, "writes: %s", err.msg);
 		wconninfo = xstrdup(conninfo);
 	}
+	a.writes_here = strcmp(wconninfo, conninfo) == 0;
 	struct writer_opts wo = { .conninfo = wconninfo, .readonly = eff.readonly };
 	a.writer = writer_new(a.loop, &wo);
 	free(wconninfo);

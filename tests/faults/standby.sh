@@ -121,8 +121,19 @@ screen_match "tn-a100-002 .*drain pending" 5
 ! grep -q "read-only transaction" "$sdir/server.log" || { echo "FAIL: a write reached the standby"; exit 1; }
 screen_stop
 
-# a console on the standby with no primary named: the write is refused, one line
+# a console on the standby with no primary named: READ-ONLY, and an action
+# key says why in one line
 screen_start 120 40 --db "'$S'"
+trap cleanup EXIT
+screen_wait "DB UP STANDBY"
+screen_wait "READ-ONLY"
+screen_keys D
+screen_wait "a hot standby takes no writes: name the primary with --write-db"
+screen_stop
+
+# --write-db naming the standby by mistake: the write connection finds a
+# standby and refuses before sending, one line
+screen_start 120 40 --db "'$S'" --write-db "'$S port=5432'"
 trap cleanup EXIT
 screen_wait "DB UP STANDBY"
 screen_keys / "tn-a100-001" Enter
