@@ -147,6 +147,16 @@ screen_wait "refused: a hot standby takes no writes" 10
 [ "$(onp "SELECT count(*) FROM dcops.actions WHERE reason = 'standby console refused'")" = 0 ]
 ! grep -q "read-only transaction" "$sdir/server.log" || { echo "FAIL: a write reached the standby"; exit 1; }
 
+# replay held back (recovery_min_apply_delay): the header shows the lag,
+# and 0 again once the commit is applied
+ons "ALTER SYSTEM SET recovery_min_apply_delay = '3s'" && ons "SELECT pg_reload_conf()" >/dev/null
+sleep 0.3
+onp "UPDATE dcops.node SET health = 'fail' WHERE name = 'tn-a100-001'"
+screen_match "STANDBY lag [1-9][0-9]*s" 3
+screen_match "tn-a100-001 +a100 .* fail" 6
+screen_wait "STANDBY lag 0s" 3
+ons "ALTER SYSTEM RESET recovery_min_apply_delay" && ons "SELECT pg_reload_conf()" >/dev/null
+
 # the standby under the console is promoted: STANDBY goes, LISTEN starts,
 # a change arrives sooner than the 5 s safety-net read would bring it
 pgs_promote "$sdir"
