@@ -56,7 +56,8 @@ console_drain() {
 	screen_keys "$2" Enter Enter Enter Enter
 	screen_wait "y confirm"
 	screen_keys y
-	screen_wait "requested (action #" 10
+	# the adapter may apply it before the "requested" line is seen
+	screen_match "drain $1(: requested \(action #| applied by the adapter)" 10
 }
 console_drain tn-a100-001 "console drain before the failover"
 
