@@ -271,8 +271,15 @@ static void result_one(struct writer *w, PGresult *r)
 			w->failed = true;
 		return;
 	}
-	if (w->got)
+	/* Rows then an error: the statement ran, its COMMIT failed (a lock at
+	 * commit, a deferred check): nothing was recorded, whatever the rows said. */
+	if (w->got) {
+		if (PQresultStatus(r) != PGRES_TUPLES_OK && !w->failed) {
+			actions_error_from(&w->err, w->conn, r);
+			w->failed = true;
+		}
 		return;
+	}
 	w->got = true;
 	struct dc_err err;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
