@@ -3,7 +3,9 @@
  * a call whose statement returned its rows but whose COMMIT then failed
  * (here a deferred constraint trigger; in a failover test, the NOTIFY lock
  * held by a commit waiting for a synchronous standby, lock_timeout) is
- * reported as refused, not as recorded; and a call whose server is a
+ * reported as refused, not as recorded; a call whose connection dies
+ * after sending, again and again, is resent with its key until answered
+ * and recorded once; and a call whose server is a
  * hot standby is never sent (checked in tests/faults/standby.sh). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -124,11 +126,73 @@ static void test_commit_failed_after_rows(void **state)
 	free(n);
 }
 
+/* The writer's session on the server, once it waits for a lock; 0 if not within 5 s. */
+static char *writer_waiting(struct fx *f, struct loop *l)
+{
+	int64_t end = dc_mono_ms() + 5000;
+	while (dc_mono_ms() < end) {
+		loop_run_once(l, 20);
+		char *pid = testdb_value(f->db.conn,
+			"SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
+			" WHERE application_name = 'dcops-writer' AND wait_event_type = 'Lock'", 0, NULL);
+		if (strcmp(pid, "0") != 0)
+			return pid;
+		free(pid);
+	}
+	return xstrdup("0");
+}
+
+/* Sent, then the connection dies before the answer, again and again (a
+ * primary that dies and a failover that takes a few tries): the same call
+ * is resent on each new connection until it is answered, and recorded
+ * once. Before issue 15 the writer gave up after WRITER_RETRIES. */
+static void test_resent_until_answered(void **state)
+{
+	struct fx *f = *state;
+	PGconn *holder = testdb_connect(&f->db);
+	assert_true(testdb_ok(holder, "BEGIN"));
+	assert_true(testdb_ok(holder, "SELECT 1 FROM dcops.node WHERE name = 'wn-3' FOR UPDATE"));
+
+	struct loop *l = loop_new();
+	struct writer_opts wo = { .conninfo = f->db.conninfo };
+	struct writer *w = writer_new(l, &wo);
+	const char *nodes[] = { "wn-3" };
+	struct writer_req req = { .verb = WRITER_DRAIN, .nodes = nodes, .n_nodes = 1,
+		.reason = "writer test: lost three times" };
+	struct outcome o = { 0 };
+	struct dc_err err = {{0}};
+	assert_int_equal(writer_send(w, &req, on_done, &o, &err), 0);
+	for (int i = 0; i < WRITER_RETRIES + 1; i++) {
+		char *pid = writer_waiting(f, l);
+		assert_string_not_equal(pid, "0");
+		const char *p[] = { pid };
+		free(testdb_value(f->db.conn, "SELECT pg_terminate_backend($1::int)", 1, p));
+		free(pid);
+		assert_false(o.done);
+	}
+	char *pid = writer_waiting(f, l);
+	assert_string_not_equal(pid, "0");
+	free(pid);
+	assert_true(testdb_ok(holder, "COMMIT"));
+	int64_t end = dc_mono_ms() + 10000;
+	while (!o.done && dc_mono_ms() < end)
+		loop_run_once(l, 100);
+	writer_free(w);
+	loop_free(l);
+	PQfinish(holder);
+	assert_true(o.done);
+	assert_int_equal(o.refusal, WRITER_OK);
+	char *n = count_of(f, "writer test: lost three times");
+	assert_string_equal(n, "1");
+	free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_drain_recorded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_commit_failed_after_rows, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_resent_until_answered, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
