@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -17,7 +18,7 @@
 
 const char actions_session_sql[] =
 	"SELECT set_config('statement_timeout', '10s', false),"
-	"       set_config('lock_timeout', '2s', false)";
+	"       set_config('lock_timeout', '2s', false), pg_is_in_recovery()";
 
 #define RESULT_COLS "SELECT action_ids, incident_id, audit_id, replayed FROM "
 
@@ -338,35 +339,82 @@ void actions_error_from(struct actions_error *e, const PGconn *c, const PGresult
 	}
 }
 
-static int session_open(PGconn **conn, const struct dc_opts *o, struct actions_error *e)
+int actions_session_check(const PGconn *c, const PGresult *r, struct actions_error *e)
+{
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		actions_error_from(e, c, r);
+		return -1;
+	}
+	if (PQntuples(r) != 1 || PQnfields(r) < 3 || strcmp(PQgetvalue(r, 0, 2), "t") != 0)
+		return 0;
+	memset(e, 0, sizeof *e);
+	e->kind = ACTIONS_E_READONLY;
+	snprintf(e->sqlstate, sizeof e->sqlstate, "25006");
+	const char *host = PQhost(c), *port = PQport(c);
+	if (!host || !*host)
+		host = "(default)";
+	if (!port || !*port)
+		port = "5432";
+	char where[300];
+	snprintf(where, sizeof where, host[0] == '/' ? "socket %s/.s.PGSQL.%s" : "%s:%s", host, port);
+	char msg[512];
+	/* what to do first: the path may not fit on the console's line */
+	snprintf(msg, sizeof msg, "a hot standby takes no writes: name the primary with --write-db or the "
+	         "profile's write_db, or list it in --db with target_session_attrs=read-write (%s)", where);
+	text_escape_buf(msg, e->msg, sizeof e->msg);
+	return -1;
+}
+
+PGconn *actions_connect(const struct dc_opts *o, const char *application_name, struct actions_error *e)
 {
 	struct dc_err err = {{0}};
-	*conn = db_connect(o, "dcops-actions", &err);
-	if (!*conn) {
+	PGconn *c = db_connect_write(o, application_name, &err);
+	if (!c) {
 		memset(e, 0, sizeof *e);
 		e->kind = ACTIONS_E_LOST;
 		text_escape_buf(err.msg, e->msg, sizeof e->msg);
-		return -1;
+		return NULL;
 	}
-	PGresult *r = PQexec(*conn, actions_session_sql);
-	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-		PQclear(r);
-		return 0;
-	}
-	actions_error_from(e, *conn, r);
+	PGresult *r = PQexec(c, actions_session_sql);
+	int rc = actions_session_check(c, r, e);
 	PQclear(r);
-	PQfinish(*conn);
-	*conn = NULL;
-	return -1;
+	if (rc == 0)
+		return c;
+	PQfinish(c);
+	return NULL;
+}
+
+/* Waits before the next resend: 100 ms doubling to 1 s, never past end. */
+static void resend_pause(int attempt, int64_t end)
+{
+	int64_t ms = 100LL << (attempt < 4 ? attempt : 4);
+	if (ms > 1000)
+		ms = 1000;
+	int64_t left = end - dc_mono_ms();
+	if (ms > left)
+		ms = left > 0 ? left : 0;
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
 }
 
 int actions_run(PGconn **conn, const struct dc_opts *o, const struct actions_call *c,
                 struct actions_result *res, struct actions_error *e)
 {
 	memset(res, 0, sizeof *res);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (!*conn && session_open(conn, o, e) != 0)
-			return -1;
+	/* Once sent, the call's outcome is unknown until an answer comes: a
+	 * primary that died in the COMMIT may have passed it to the standby
+	 * that replaces it. The same key is sent again until some server
+	 * answers (a failover takes seconds) or ACTIONS_RESEND_MS is over. */
+	int64_t end = 0;
+	for (int attempt = 0;; attempt++) {
+		if (!*conn && !(*conn = actions_connect(o, "dcops-actions", e))) {
+			if (!end || e->kind != ACTIONS_E_LOST || dc_mono_ms() >= end)
+				return -1;
+			resend_pause(attempt, end);
+			continue;
+		}
+		if (!end)
+			end = dc_mono_ms() + ACTIONS_RESEND_MS;
 		PGresult *r = PQexecParams(*conn, c->q.sql, c->q.nparams, NULL,
 		                           (const char *const *)c->q.params, NULL, NULL, 0);
 		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
@@ -381,14 +429,15 @@ int actions_run(PGconn **conn, const struct dc_opts *o, const struct actions_cal
 		}
 		actions_error_from(e, *conn, r);
 		PQclear(r);
-		if (e->kind != ACTIONS_E_LOST)
+		if (e->kind != ACTIONS_E_LOST || dc_mono_ms() >= end)
 			return -1;
 		/* The first send may have committed: the same key makes the
 		 * resend return that outcome rather than act twice. */
 		PQfinish(*conn);
 		*conn = NULL;
+		if (attempt > 0)
+			resend_pause(attempt, end);
 	}
-	return -1;
 }
 
 /* ---------------------------------------------------------------- queries */

@@ -41,8 +41,12 @@
 #define ACTIONS_UNCHANGED (-1)  /* quota field left as it is */
 
 /* Run on each connection that makes actions (the console's write
- * connection too): bounded waits, so nothing hangs on a held lock. */
+ * connection too): bounded waits, so nothing hangs on a held lock; its
+ * third column says whether the server is a hot standby. */
 extern const char actions_session_sql[];
+/* How long a call whose outcome is unknown (sent, then the connection
+ * died) is sent again with its key: long enough for a failover. */
+#define ACTIONS_RESEND_MS 30000
 
 enum actions_verb {
 	ACTIONS_DRAIN,
@@ -162,10 +166,22 @@ void actions_result_free(struct actions_result *res);
 /* Classifies a failed result r (NULL: use the connection's error). */
 void actions_error_from(struct actions_error *e, const PGconn *c, const PGresult *r);
 
-/* Synchronous: connects through db_connect(o) when *conn is NULL (and
- * keeps the connection in *conn for the caller to PQfinish), runs
- * actions_session_sql on a new connection, sends the call; on a lost
- * connection reconnects once and resends the same call. 0, or -1 with e. */
+/* r, actions_session_sql's result on c: 0 when the session may write;
+ * -1 with e when it failed, or (ACTIONS_E_READONLY, one line naming the
+ * server and what to set) when c is a hot standby, so a write is never
+ * attempted there. */
+int actions_session_check(const PGconn *c, const PGresult *r, struct actions_error *e);
+/* A write session: db_connect_write(o) (the primary: o->write_db, or a
+ * multi-host --db made read-write), actions_session_sql, the standby
+ * check. NULL with e (ACTIONS_E_LOST when no server answered). */
+PGconn *actions_connect(const struct dc_opts *o, const char *application_name, struct actions_error *e);
+
+/* Synchronous: connects through actions_connect when *conn is NULL (and
+ * keeps the connection in *conn for the caller to PQfinish), sends the
+ * call; when the connection is lost after sending, reconnects and resends
+ * the same call (same key: never applied twice) until a server answers or
+ * ACTIONS_RESEND_MS has passed. A first connect that fails sends nothing
+ * and returns at once. 0, or -1 with e. */
 int actions_run(PGconn **conn, const struct dc_opts *o, const struct actions_call *c,
                 struct actions_result *res, struct actions_error *e);
 

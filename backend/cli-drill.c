@@ -40,6 +40,13 @@ static PGconn *connect_for(const char *sub, const struct dc_opts *o, bool writes
 		fprintf(stderr, "dcops drill %s: read-only: %s\n", sub, dc_readonly_why(o));
 		return NULL;
 	}
+	if (writes) {
+		struct actions_error e;
+		PGconn *c = actions_connect(o, "dcops-drill", &e);
+		if (!c)
+			fail(sub, e.msg);
+		return c;
+	}
 	struct dc_err err = {{0}};
 	PGconn *c = db_connect(o, "dcops-drill", &err);
 	if (!c) {

@@ -39,14 +39,19 @@ static PGconn *connect_for(const char *cmd, const struct dc_opts *o, bool writes
 		fprintf(stderr, "dcops %s: read-only: %s\n", cmd, dc_readonly_why(o));
 		return NULL;
 	}
+	if (writes) {
+		struct actions_error e;
+		PGconn *c = actions_connect(o, "dcops-handover", &e);
+		if (!c)
+			text_putline(stderr, "dcops %s: %s", cmd, e.msg);
+		return c;
+	}
 	struct dc_err err = {{0}};
 	PGconn *c = db_connect(o, "dcops-handover", &err);
-	if (!c) {
+	if (!c)
 		text_putline(stderr, "dcops %s: %s", cmd, err.msg);
-		return NULL;
-	}
-	PGresult *r = PQexec(c, actions_session_sql);
-	PQclear(r);
+	else
+		PQclear(PQexec(c, actions_session_sql));
 	return c;
 }
 

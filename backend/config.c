@@ -127,6 +127,7 @@ static const struct field ssh_fields[] = {
 #define PRO(f) offsetof(struct config_profile, f)
 static const struct field profile_fields[] = {
 	F_S("db", PRO(db)),
+	F_S("write_db", PRO(write_db)),
 	F_B("readonly", PRO(readonly)),
 	F_B("production", PRO(production)),
 	F_I("write_window_minutes", PRO(write_window_minutes), 1, 24 * 60),
@@ -427,6 +428,7 @@ void config_free(struct config *c)
 		struct config_profile *p = &c->profiles[i];
 		free(p->name);
 		free(p->db);
+		free(p->write_db);
 		free(p->ssh.host);
 		free(p->ssh.user);
 		free(p->ssh.identity_file);

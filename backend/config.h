@@ -3,6 +3,7 @@
  *
  *   { "default_profile": "prod", "theme": "default", "timezone": "KST",
  *     "profiles": { "prod": { "db": "service=dcops-prod", "readonly": true,
+ *                             "write_db": "service=dcops-primary",
  *                             "production": true, "write_window_minutes": 15,
  *                             "ssh": { "host": "bastion", "port": 22, "user": "kim",
  *                                      "identity_file": "~/.ssh/id_ed25519",
@@ -55,6 +56,7 @@ struct config_ssh {
 struct config_profile {
 	char *name;
 	char *db;            /* conninfo or "service=..." */
+	char *write_db;      /* the primary, for writes when db is a hot standby; NULL: db */
 	bool readonly, production;
 	int write_window_minutes; /* default 15 */
 	bool has_ssh;

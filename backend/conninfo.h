@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "opts.h"
+#include "util.h"
 
 #define DB_DEMO_DBNAME "dcops"
 #define DB_DEMO_PORT 5432
@@ -21,5 +22,11 @@ char *db_demo_conninfo(void);
 bool db_demo_running(void);
 
 char *db_resolve(const struct dc_opts *o, bool *is_demo);
+/* Where writes go: o->write_db; else db_resolve's answer, and when that
+ * lists several hosts, with target_session_attrs=read-write (unless it
+ * asks for read-write or primary already), so libpq picks the primary and
+ * a write is never attempted on a standby. NULL with err when the string
+ * cannot be parsed. */
+char *db_resolve_write(const struct dc_opts *o, struct dc_err *err);
 
 #endif

@@ -115,9 +115,54 @@ char *db_resolve(const struct dc_opts *o, bool *is_demo)
 	return db_demo_conninfo();
 }
 
-PGconn *db_connect(const struct dc_opts *o, const char *application_name, struct dc_err *err)
+/* Whether a parsed conninfo names more than one server. */
+static bool several_hosts(const PQconninfoOption *opts)
 {
-	char *conninfo = db_resolve(o, NULL);
+	for (const PQconninfoOption *p = opts; p->keyword; p++)
+		if (p->val && (strcmp(p->keyword, "host") == 0 || strcmp(p->keyword, "hostaddr") == 0) &&
+		    strchr(p->val, ','))
+			return true;
+	return false;
+}
+
+char *db_resolve_write(const struct dc_opts *o, struct dc_err *err)
+{
+	if (o && o->write_db)
+		return xstrdup(o->write_db);
+	char *conninfo = db_resolve(o, NULL), *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+	if (!opts) {
+		dc_err_set(err, "database connection string: %s", perr ? perr : "out of memory");
+		PQfreemem(perr);
+		free(conninfo);
+		return NULL;
+	}
+	if (!several_hosts(opts)) {
+		PQconninfoFree(opts);
+		return conninfo;
+	}
+	/* rebuilt from the parsed keywords, so a URI works as well as key=value */
+	struct sb sb = {0};
+	for (PQconninfoOption *p = opts; p->keyword; p++) {
+		if (!p->val || strcmp(p->keyword, "target_session_attrs") == 0)
+			continue;
+		sb_appendf(&sb, "%s=", p->keyword);
+		conn_quote(&sb, p->val);
+		sb_append(&sb, " ");
+	}
+	const char *want = "read-write";
+	for (PQconninfoOption *p = opts; p->keyword; p++)
+		if (p->val && strcmp(p->keyword, "target_session_attrs") == 0 && strcmp(p->val, "primary") == 0)
+			want = "primary";
+	sb_appendf(&sb, "target_session_attrs=%s", want);
+	PQconninfoFree(opts);
+	free(conninfo);
+	return sb_take(&sb);
+}
+
+static PGconn *connect_to(char *conninfo, const struct dc_opts *o, const char *application_name,
+                          struct dc_err *err)
+{
 	PGconn *c = db_connect_str(conninfo, application_name, err);
 	free(conninfo);
 	if (!c || !o || !o->readonly)
@@ -131,6 +176,17 @@ PGconn *db_connect(const struct dc_opts *o, const char *application_name, struct
 	}
 	PQclear(r);
 	return c;
+}
+
+PGconn *db_connect(const struct dc_opts *o, const char *application_name, struct dc_err *err)
+{
+	return connect_to(db_resolve(o, NULL), o, application_name, err);
+}
+
+PGconn *db_connect_write(const struct dc_opts *o, const char *application_name, struct dc_err *err)
+{
+	char *conninfo = db_resolve_write(o, err);
+	return conninfo ? connect_to(conninfo, o, application_name, err) : NULL;
 }
 
 /* Names the server a connection went to (or tried): a socket path or host:port. */

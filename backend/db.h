@@ -26,6 +26,8 @@
  * too, so the server refuses whatever write a command would attempt. */
 PGconn *db_connect(const struct dc_opts *o, const char *application_name, struct dc_err *err);
 PGconn *db_connect_str(const char *conninfo, const char *application_name, struct dc_err *err);
+/* db_connect to db_resolve_write's server (writes). */
+PGconn *db_connect_write(const struct dc_opts *o, const char *application_name, struct dc_err *err);
 
 /* Starts a non-blocking connection (PQconnectStartParams) with UTF8 and
  * server notices silenced from the first byte (they would print raw server

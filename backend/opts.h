@@ -11,6 +11,8 @@ struct config;
 
 struct dc_opts {
 	const char *db;       /* --db CONNINFO (NULL: DCOPS_DB, PG*, demo, libpq defaults) */
+	const char *write_db; /* --write-db CONNINFO, or the profile's write_db: where writes go
+	                       * when db is a hot standby (NULL: db; db_resolve_write) */
 	const char *ssh;      /* --ssh user@host[:port] */
 	const char *theme;    /* --theme NAME */
 	const char *profile;  /* --profile NAME */

@@ -130,6 +130,7 @@ static int tunnel_open(struct script *s, const struct config_profile *p, struct 
 		return refusal(s->link, err);
 	s->db = xstrdup(link_conninfo(s->link));
 	s->eff.db = s->db;
+	s->eff.write_db = NULL; /* the tunnel carries one server: writes go there too */
 	if (pipe(s->wake) < 0)
 		return dc_err_set(err, "ssh: cannot make a pipe");
 	loop_fd_add(s->loop, s->wake[0], LOOP_READ, on_wake, s);
@@ -148,6 +149,8 @@ struct script *script_open(const struct dc_opts *o, struct dc_err *err)
 	profile_apply(s, p);
 	if (p && !s->eff.db)
 		s->eff.db = p->db;
+	if (p && !s->eff.write_db)
+		s->eff.write_db = p->write_db;
 	if ((s->eff.ssh || (p && p->has_ssh && p->ssh.host)) && tunnel_open(s, p, err) < 0) {
 		script_close(s);
 		return NULL;

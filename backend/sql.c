@@ -277,6 +277,13 @@ const char sql_session_query[] =
 	" (SELECT oid FROM pg_database WHERE datname = current_database())::bigint,"
 	" pg_postmaster_start_time()::text";
 
+const char sql_replay_query[] =
+	"SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, ''),"
+	" CASE WHEN NOT pg_is_in_recovery()"
+	"        OR pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0"
+	"      ELSE greatest(0, coalesce(extract(epoch FROM clock_timestamp()"
+	"                                        - pg_last_xact_replay_timestamp()), 0)) END::float8";
+
 const char *sql_table_name(enum dc_table t)
 {
 	return tables[t].name;
@@ -474,5 +481,16 @@ int sql_decode_session(const PGresult *r, struct sql_session *out)
 	out->in_recovery = val_bool(r, 11);
 	out->db_oid = val_i64(r, 0, 12);
 	snprintf(out->server_start, sizeof out->server_start, "%s", PQgetvalue(r, 0, 13));
+	return 0;
+}
+
+int sql_decode_replay(const PGresult *r, struct sql_replay *out)
+{
+	if (PQntuples(r) != 1 || PQnfields(r) != 3)
+		return -1;
+	memset(out, 0, sizeof *out);
+	out->in_recovery = val_bool(r, 0);
+	snprintf(out->lsn, sizeof out->lsn, "%s", PQgetvalue(r, 0, 1));
+	out->lag_s = atof(PQgetvalue(r, 0, 2));
 	return 0;
 }

@@ -79,4 +79,17 @@ struct sql_session {
 };
 int sql_decode_session(const PGresult *r, struct sql_session *out);
 
+/* Where a hot standby's replay stands: cheap (no table is read), so a
+ * console on a standby can ask every 100 ms and read deltas only when the
+ * position moved. Lag is 0 when everything received is replayed (an idle
+ * primary is not a lagging standby), else the age of the last replayed
+ * commit. On a primary: in_recovery false, lsn "". */
+extern const char sql_replay_query[];
+struct sql_replay {
+	bool in_recovery;
+	char lsn[32];       /* pg_last_wal_replay_lsn() as text; compared, never parsed */
+	double lag_s;
+};
+int sql_decode_replay(const PGresult *r, struct sql_replay *out);
+
 #endif

@@ -7,7 +7,10 @@
  *                  table, tombstones, COMMIT, sync. `full` picks the load
  *                  form (after a first connect, or a different database);
  *                  a reconnect to the same database catches up with a delta.
- *   ST_IDLE        waiting for NOTIFY or the poll_ms safety net
+ *   ST_IDLE        waiting for NOTIFY or the poll_ms safety net; on a
+ *                  standby, for the watch_ms timer
+ *   ST_WATCHING    a standby's replay position asked (sql_replay_query);
+ *                  moved since the last read: a delta read, else IDLE
  *   ST_BACKOFF     connection dropped; a timer reconnects
  * Results are decoded into a staging area and applied to the model only
  * when the whole read has committed, so the model always holds one
@@ -32,12 +35,12 @@
 #include "sql.h"
 #include "util.h"
 
-enum st { ST_STOPPED, ST_CONNECTING, ST_SETUP, ST_READING, ST_IDLE, ST_BACKOFF };
+enum st { ST_STOPPED, ST_CONNECTING, ST_SETUP, ST_READING, ST_WATCHING, ST_IDLE, ST_BACKOFF };
 
 /* One expected result of the pipeline in flight. */
 /* STEP_QUIET: a statement whose result carries nothing (PREPARE, SET). */
-enum step_kind { STEP_SETUP, STEP_QUIET, STEP_LISTEN, STEP_SYNC, STEP_BEGIN, STEP_XMIN, STEP_TABLE,
-	STEP_TOMB, STEP_COMMIT };
+enum step_kind { STEP_SETUP, STEP_QUIET, STEP_LISTEN, STEP_SYNC, STEP_REPLAY, STEP_BEGIN, STEP_XMIN,
+	STEP_TABLE, STEP_TOMB, STEP_COMMIT };
 struct step {
 	enum step_kind kind;
 	enum dc_table table;
@@ -84,6 +87,8 @@ struct store {
 	int64_t read_started_ms;
 	char new_xmin[32];
 	int64_t new_version;
+	struct sql_replay replay;   /* the last answer to sql_replay_query */
+	char new_lsn[32];           /* replay position before the read's snapshot */
 	struct staged staged[DC_T_COUNT];
 	struct tomb *tombs;
 	size_t ntombs, captombs;
@@ -94,14 +99,15 @@ struct store {
 	int64_t db_oid, version;
 	char server_start[40];
 	char xmin[32];
+	char lsn[32];               /* a standby's replay position the last read saw */
 
 	int64_t pruned_wall; /* when model_prune last ran */
-	bool standby;        /* a hot standby: no LISTEN, the poll timer does the work */
+	bool standby;        /* a hot standby: no LISTEN, the watch timer does the work */
 	bool read_pending;   /* a NOTIFY arrived while busy */
 	bool was_up;         /* some connection has reached UP before */
 	int backoff_ms;
 	int64_t progress_ms;
-	uint64_t deadline_timer, poll_timer, backoff_timer;
+	uint64_t deadline_timer, poll_timer, backoff_timer, watch_timer;
 };
 
 static void store_connect(struct store *s);
@@ -229,7 +235,8 @@ static void timers_cancel(struct store *s)
 	loop_timer_cancel(s->loop, s->deadline_timer);
 	loop_timer_cancel(s->loop, s->poll_timer);
 	loop_timer_cancel(s->loop, s->backoff_timer);
-	s->deadline_timer = s->poll_timer = s->backoff_timer = 0;
+	loop_timer_cancel(s->loop, s->watch_timer);
+	s->deadline_timer = s->poll_timer = s->backoff_timer = s->watch_timer = 0;
 }
 
 static void conn_drop(struct store *s)
@@ -397,13 +404,15 @@ static void setup_start(struct store *s)
 static void read_start(struct store *s, bool full)
 {
 	loop_timer_cancel(s->loop, s->poll_timer);
-	s->poll_timer = 0;
+	loop_timer_cancel(s->loop, s->watch_timer);
+	s->poll_timer = s->watch_timer = 0;
 	s->state = ST_READING;
 	s->full = full;
 	s->read_started_ms = dc_mono_ms();
 	s->read_pending = false;
 	s->new_version = full ? 0 : s->version;
 	s->new_xmin[0] = '\0';
+	s->new_lsn[0] = '\0';
 	pipeline_begin(s);
 
 	char ver[32];
@@ -414,6 +423,12 @@ static void read_start(struct store *s, bool full)
 		failed |= send_params(s, sql_listen, 0, NULL);
 		step_add(s, STEP_LISTEN, 0);
 		failed |= !PQpipelineSync(s->conn);
+		step_add(s, STEP_SYNC, 0);
+	}
+	if (s->standby) { /* before the snapshot: what it shows is at least this */
+		failed |= send_params(s, sql_replay_query, 0, NULL);
+		step_add(s, STEP_REPLAY, 0);
+		failed |= !PQpipelineSync(s->conn); /* its own transaction: BEGIN must come first in the read's */
 		step_add(s, STEP_SYNC, 0);
 	}
 	failed |= send_params(s, sql_begin, 0, NULL);
@@ -445,6 +460,25 @@ static void on_poll(struct loop *l, void *ud)
 		read_start(s, false);
 }
 
+static void watch_start(struct store *s)
+{
+	s->state = ST_WATCHING;
+	pipeline_begin(s);
+	int failed = send_params(s, sql_replay_query, 0, NULL);
+	step_add(s, STEP_REPLAY, 0);
+	step_add(s, STEP_SYNC, 0);
+	pipeline_send(s, failed);
+}
+
+static void on_watch(struct loop *l, void *ud)
+{
+	(void)l;
+	struct store *s = ud;
+	s->watch_timer = 0;
+	if (s->state == ST_IDLE)
+		watch_start(s);
+}
+
 static void idle_enter(struct store *s)
 {
 	s->state = ST_IDLE;
@@ -453,7 +487,37 @@ static void idle_enter(struct store *s)
 		read_start(s, false);
 		return;
 	}
-	s->poll_timer = loop_timer_add(s->loop, s->opts.poll_ms, on_poll, s);
+	if (s->standby)
+		s->watch_timer = loop_timer_add(s->loop, s->opts.watch_ms, on_watch, s);
+	else
+		s->poll_timer = loop_timer_add(s->loop, s->opts.poll_ms, on_poll, s);
+}
+
+/* Lag and standby-ness for the header: a change of a whole second, or a
+ * promotion, is news; the rest is not. */
+static void replay_note(struct store *s, const struct sql_replay *rp)
+{
+	bool news = (int64_t)rp->lag_s != (int64_t)s->st.replay_lag_s || rp->in_recovery != s->st.standby;
+	s->st.replay_lag_s = rp->in_recovery ? rp->lag_s : 0;
+	s->st.standby = rp->in_recovery;
+	if (!rp->in_recovery && s->standby) {
+		/* promoted under us: the same history, now with NOTIFY */
+		s->standby = false;
+		s->listen_done = false;
+		s->st.readonly = s->opts.readonly;
+	}
+	if (news)
+		status_emit(s);
+}
+
+static void watch_done(struct store *s)
+{
+	s->st.watches++;
+	replay_note(s, &s->replay);
+	if (!s->standby || strcmp(s->replay.lsn, s->lsn) != 0)
+		read_start(s, false);
+	else
+		idle_enter(s);
 }
 
 static void role_set(struct store *s, const struct sql_session *ss)
@@ -465,6 +529,9 @@ static void role_set(struct store *s, const struct sql_session *ss)
 	const char *host = PQhost(s->conn), *db = PQdb(s->conn);
 	snprintf(s->st.server, sizeof s->st.server, "%s/%s", host ? host : "", db ? db : "");
 	s->st.readonly = s->opts.readonly || ss->in_recovery;
+	s->st.standby = ss->in_recovery;
+	if (!ss->in_recovery)
+		s->st.replay_lag_s = 0;
 }
 
 static void setup_done(struct store *s, const PGresult *r)
@@ -508,8 +575,16 @@ static void read_done(struct store *s)
 	s->loaded = true;
 	s->version = s->new_version;
 	snprintf(s->xmin, sizeof s->xmin, "%s", s->new_xmin);
-	s->listen_done = true;
+	snprintf(s->lsn, sizeof s->lsn, "%s", s->new_lsn);
+	if (s->standby) /* the read asked where replay stood */
+		replay_note(s, &s->replay);
+	else
+		s->listen_done = true;
+	if (!s->standby && !s->listen_done) /* promoted during the read: LISTEN with the next one */
+		s->read_pending = true;
 	s->st.reads++;
+	if (!s->full)
+		s->st.delta_reads++;
 	s->st.rows_read += s->staged_rows;
 	if (!s->full) {
 		int64_t ms = dc_mono_ms() - s->read_started_ms;
@@ -555,6 +630,12 @@ static void step_result(struct store *s, PGresult *r)
 	case STEP_SETUP:
 		setup_done(s, r);
 		break;
+	case STEP_REPLAY:
+		if (sql_decode_replay(r, &s->replay) < 0)
+			snprintf(s->step_err, sizeof s->step_err, "unexpected answer to the replay query");
+		else if (s->state == ST_READING)
+			snprintf(s->new_lsn, sizeof s->new_lsn, "%s", s->replay.lsn);
+		break;
 	case STEP_XMIN:
 		snprintf(s->new_xmin, sizeof s->new_xmin, "%s",
 		         PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "0");
@@ -579,6 +660,10 @@ static void pipeline_done(struct store *s)
 	}
 	if (s->state == ST_SETUP) {
 		read_start(s, s->full);
+		return;
+	}
+	if (s->state == ST_WATCHING) {
+		watch_done(s);
 		return;
 	}
 	read_done(s);
@@ -684,7 +769,7 @@ static void on_fd(struct loop *l, int fd, unsigned events, void *ud)
 		store_broken(s, PQerrorMessage(s->conn));
 		return;
 	}
-	if (s->state == ST_SETUP || s->state == ST_READING)
+	if (s->state == ST_SETUP || s->state == ST_READING || s->state == ST_WATCHING)
 		results_drain(s);
 	/* decoding a large read is our time, not the server's silence */
 	s->progress_ms = dc_mono_ms();
@@ -718,6 +803,8 @@ struct store *store_new(struct loop *l, struct dc_model *m, const struct store_o
 	s->opts = *o;
 	if (s->opts.poll_ms <= 0)
 		s->opts.poll_ms = 5000;
+	if (s->opts.watch_ms <= 0)
+		s->opts.watch_ms = 100;
 	if (s->opts.deadline_ms <= 0)
 		s->opts.deadline_ms = 3000;
 	if (cb)

@@ -9,8 +9,15 @@
  * The console never waits on the network: every libpq call is
  * non-blocking, and a read that exceeds its deadline is cancelled and the
  * link counted as down (the server may be SIGSTOPped, not just gone).
- * On a standby (no NOTIFY) or as a safety net, a delta read also runs every
- * `poll_ms` while idle.
+ * On a primary, as a safety net, a delta read also runs every `poll_ms`
+ * while idle. A hot standby sends no NOTIFY: there the store asks for the
+ * replay position every `watch_ms` (sql_replay_query, no table read) and
+ * runs a delta read only when it moved, so an idle standby costs no
+ * delta reads at all:
+ *   IDLE --watch_ms--> WATCHING --moved--> READING -> IDLE
+ *                               --same---> IDLE
+ * Each read on a standby notes the replay position before its snapshot;
+ * a promotion seen by the watch turns LISTEN on and reads what is new.
  *
  * Ownership: store_new borrows the loop and the model for the store's
  * life; the store is the model's only writer. Callbacks are invoked from
@@ -36,7 +43,11 @@ struct store_status {
 	char user[64];             /* session_user */
 	char server[128];          /* host/socket and database, for the header */
 	bool readonly;             /* session is read-only */
+	bool standby;              /* connected to a hot standby */
+	double replay_lag_s;       /* the standby's replay lag (sql_replay_query); 0 on a primary */
 	uint64_t reads, rows_read; /* counters for benchmarks */
+	uint64_t delta_reads;      /* reads that were not full loads */
+	uint64_t watches;          /* replay-position checks on a standby */
 	uint64_t delta_rows_max;   /* the largest delta read, in rows, */
 	int64_t delta_ms_max;      /* and the longest one, send to applied */
 };
@@ -52,7 +63,8 @@ struct store_callbacks {
 struct store_opts {
 	const char *conninfo;      /* resolved by db_resolve */
 	bool readonly;             /* default_transaction_read_only=on for the session */
-	int poll_ms;               /* idle safety-net delta read; default 5000 */
+	int poll_ms;               /* idle safety-net delta read on a primary; default 5000 */
+	int watch_ms;              /* replay-position check on a standby; default 100 */
 	int deadline_ms;           /* a read or connect taking longer is cancelled; default 3000 */
 };
 

@@ -166,7 +166,9 @@ static void lost(struct writer *w, const char *why)
 	conn_drop(w);
 	if (!w->have_call)
 		return;
-	if (w->attempts > WRITER_RETRIES || w->connects > WRITER_RETRIES) {
+	/* never sent: nothing to fear, give up soon; sent, the outcome is
+	 * unknown: resend with the same key until the deadline (a failover) */
+	if (w->attempts == 0 && w->connects > WRITER_RETRIES) {
 		memset(&w->err, 0, sizeof w->err);
 		w->err.kind = ACTIONS_E_LOST;
 		finish(w, WRITER_E_LOST, msg);
@@ -265,14 +267,20 @@ static void connect_step(struct writer *w)
 static void result_one(struct writer *w, PGresult *r)
 {
 	if (w->st == WRITER_SETUP) {
-		if (PQresultStatus(r) != PGRES_TUPLES_OK && !w->failed) {
+		/* the first result is actions_session_sql's: a standby is refused there */
+		if (!w->failed && actions_session_check(w->conn, r, &w->err) < 0)
 			w->failed = true;
+		return;
+	}
+	/* Rows then an error: the statement ran, its COMMIT failed (a lock at
+	 * commit, a deferred check): nothing was recorded, whatever the rows said. */
+	if (w->got) {
+		if (PQresultStatus(r) != PGRES_TUPLES_OK && !w->failed) {
 			actions_error_from(&w->err, w->conn, r);
+			w->failed = true;
 		}
 		return;
 	}
-	if (w->got)
-		return;
 	w->got = true;
 	struct dc_err err;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK) {

@@ -6,10 +6,15 @@
  * gets actions_session_sql: lock_timeout and statement_timeout; with
  * opts.readonly also default_transaction_read_only, so a misbehaving
  * console is refused by the server too), sends it, and reports the
- * outcome once through the callback. A connection lost before the answer
- * is reconnected and the SAME call (same key) resent, up to
- * WRITER_RETRIES times: the server replays the first outcome, so nothing
- * applies twice. A call with no answer within opts.deadline_ms drops the
+ * outcome once through the callback. A server that is a hot standby is
+ * refused at setup (actions_session_check): the call is never sent there.
+ * A call that could not connect is given up after WRITER_RETRIES tries;
+ * one that was sent and lost its connection before the answer (outcome
+ * unknown: the primary may have died in the COMMIT) is resent, SAME key,
+ * on new connections every 300 ms until an answer or opts.deadline_ms:
+ * the server replays the first outcome, so nothing applies twice, and a
+ * failover (a multi-host conninfo with target_session_attrs=read-write)
+ * is followed. A call with no answer within opts.deadline_ms drops the
  * connection (PQcancel would block) and counts as lost.
  *
  *   CLOSED -> CONNECTING -> SETUP -> READY -> SENT -> READY ...
@@ -109,7 +114,7 @@ struct writer_result {
 typedef void (*writer_done_fn)(void *ud, const struct writer_result *r);
 
 struct writer_opts {
-	const char *conninfo;         /* as the store's; copied */
+	const char *conninfo;         /* the primary's (db_resolve_write); copied */
 	bool readonly;
 	int deadline_ms;              /* default 12000 (statement_timeout is 10 s) */
 };

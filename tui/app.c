@@ -60,6 +60,7 @@ struct app {
 	uint64_t frames;         /* drawn frames, and the CPU they took: DCOPS_STATS */
 	int64_t draw_cpu_us;
 	bool readonly;           /* --readonly or a readonly profile: no writes at all */
+	bool writes_here;        /* writes go where reads come from (no --write-db, one host) */
 	bool production;         /* read-only until W arms write mode */
 	int write_minutes;       /* how long W arms it */
 	int64_t write_until;     /* wall seconds; 0 disarmed */
@@ -216,6 +217,8 @@ static const char *write_why(const struct app *a)
 		return "not connected to the database yet";
 	if (strcmp(st->role, "viewer") == 0)
 		return "viewer role: actions need dcops_operator";
+	if (st->standby && a->writes_here)
+		return "a hot standby takes no writes: name the primary with --write-db or the profile's write_db";
 	if (a->production && !a->write_until)
 		return "production starts read-only: press W to arm write mode";
 	if (!ssh_ui_writable(a->ssh))
@@ -232,7 +235,7 @@ static void update_rights(struct app *a)
 			keys_set_unavailable((enum key_action)k, why);
 	const struct store_status *st = store_status(a->store);
 	const char *wwhy = NULL;
-	if (a->readonly || strcmp(st->role, "viewer") == 0 || !st->role[0])
+	if (a->readonly || strcmp(st->role, "viewer") == 0 || !st->role[0] || (st->standby && a->writes_here))
 		wwhy = why;
 	else if (!a->production)
 		wwhy = "writes are on: not a production profile";
@@ -271,7 +274,11 @@ static void draw_header(struct app *a, int64_t now)
 		[STORE_DOWN] = "DOWN" };
 	enum theme_el ssh_el;
 	const char *ssh = ssh_ui_header(a->ssh, &ssh_el);
-	snprintf(status, sizeof status, "  DB %s  SSH %s  %s ", links[st->link], ssh,
+	/* a standby console says so, and how far behind it is */
+	char standby[40] = "";
+	if (st->standby)
+		snprintf(standby, sizeof standby, " STANDBY lag %llds", (long long)st->replay_lag_s);
+	snprintf(status, sizeof status, "  DB %s%s  SSH %s  %s ", links[st->link], standby, ssh,
 	         age);
 	const char *site = model_setting(a->m, "site.name");
 	if (!site && model_count(a->m, DC_T_SITE))
@@ -292,6 +299,7 @@ static void draw_header(struct app *a, int64_t now)
 		d.x = draw_text(w, 0, d.x, sitew, THEME_HEADER, clean);
 	dline_put(&d, THEME_HEADER, "  DB ");
 	dline_put(&d, st->link == STORE_UP ? THEME_LINK_UP : THEME_LINK_DOWN, links[st->link]);
+	dline_put(&d, THEME_HEADER, standby);
 	dline_put(&d, THEME_HEADER, "  SSH ");
 	dline_put(&d, ssh_el, ssh);
 	dline_put(&d, THEME_HEADER, "  ");
@@ -519,23 +527,25 @@ static void app_frame(struct app *a)
 	a->frames++;
 }
 
-/* DCOPS_STATS=FILE: on exit, what `make bench` needs from inside the
- * console (frames drawn and the CPU time spent drawing them). */
+/* DCOPS_STATS=FILE: what `make bench` and the tests need from inside the
+ * console (frames drawn and the CPU time spent drawing them, the store's
+ * reads), each second and on exit; replaced whole, never half written. */
 static void stats_write(const struct app *a)
 {
 	const char *path = getenv("DCOPS_STATS");
 	if (!path || !*path)
 		return;
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return;
 	const struct store_status *st = store_status(a->store);
-	fprintf(f, "frames %llu\ndraw_cpu_us %lld\nreads %llu\nrows_read %llu\n"
-	        "delta_rows_max %llu\ndelta_ms_max %lld\n", (unsigned long long)a->frames,
+	char *text = xasprintf("frames %llu\ndraw_cpu_us %lld\nreads %llu\nrows_read %llu\n"
+	        "delta_rows_max %llu\ndelta_ms_max %lld\ndelta_reads %llu\nwatches %llu\n"
+	        "reconnects %d\n", (unsigned long long)a->frames,
 	        (long long)a->draw_cpu_us, (unsigned long long)st->reads,
 	        (unsigned long long)st->rows_read, (unsigned long long)st->delta_rows_max,
-	        (long long)st->delta_ms_max);
-	fclose(f);
+	        (long long)st->delta_ms_max, (unsigned long long)st->delta_reads,
+	        (unsigned long long)st->watches, st->reconnects);
+	struct dc_err err;
+	(void)dc_file_replace(path, text, strlen(text), 0644, (uid_t)-1, (gid_t)-1, &err);
+	free(text);
 }
 
 static void tick(struct loop *l, void *ud)
@@ -547,6 +557,7 @@ static void tick(struct loop *l, void *ud)
 		set_msg(a, false, "write mode disarmed: the %d min window is over (W arms it again)",
 		        a->write_minutes);
 	}
+	stats_write(a);
 	char sig[128];
 	tick_signature(a, sig, sizeof sig);
 	if (strcmp(sig, a->tick_sig) != 0)
@@ -1039,6 +1050,8 @@ static void apply_config(struct app *a, const struct config *cfg, struct dc_opts
 		return;
 	if (!eff->db)
 		eff->db = p->db;
+	if (!eff->write_db)
+		eff->write_db = p->write_db;
 	/* a production profile's "readonly" is where it starts: W arms writes */
 	eff->readonly = eff->readonly || (p->readonly && !p->production);
 	a->production = p->production;
@@ -1116,8 +1129,16 @@ int app_run(const struct dc_opts *o)
 	} else if (err.msg[0]) {
 		set_msg(&a, true, "ssh: %s", err.msg);
 	}
-	struct writer_opts wo = { .conninfo = conninfo, .readonly = eff.readonly };
+	/* writes go to the primary; through a bastion, to the tunnel's one server */
+	char *wconninfo = a.ssh ? xstrdup(conninfo) : db_resolve_write(&eff, &err);
+	if (!wconninfo) {
+		set_msg(&a, true, "writes: %s", err.msg);
+		wconninfo = xstrdup(conninfo);
+	}
+	a.writes_here = strcmp(wconninfo, conninfo) == 0;
+	struct writer_opts wo = { .conninfo = wconninfo, .readonly = eff.readonly };
 	a.writer = writer_new(a.loop, &wo);
+	free(wconninfo);
 	a.ops = ops_new(a.m, a.dialogs, a.writer, ops_msg, &a);
 	a.store = store_new(a.loop, a.m, &so, &cb);
 	update_rights(&a);

@@ -9,6 +9,7 @@
 
 const struct option cli_global_opts[] = {
 	{ "db", required_argument, NULL, 'd' },
+	{ "write-db", required_argument, NULL, 'D' },
 	{ "ssh", required_argument, NULL, 's' },
 	{ "ssh-accept-new", no_argument, NULL, 'A' },
 	{ "theme", required_argument, NULL, 't' },
@@ -25,6 +26,7 @@ void cli_global_set(struct dc_opts *o, int ch, const char *arg)
 {
 	switch (ch) {
 	case 'd': o->db = arg; break;
+	case 'D': o->write_db = arg; break;
 	case 's': o->ssh = arg; break;
 	case 'A': o->ssh_accept_new = true; break;
 	case 't': o->theme = arg; break;
@@ -194,10 +196,12 @@ int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **a
 
 void cli_usage(FILE *f)
 {
-	fprintf(f, "usage: dcops [--db CONNINFO] [--ssh USER@HOST[:PORT]] [--ssh-accept-new] [--theme NAME]\n"
-	           "             [--profile NAME] [--config FILE] [--readonly] [--write] [COMMAND ...]\n\n"
+	fprintf(f, "usage: dcops [--db CONNINFO] [--write-db CONNINFO] [--ssh USER@HOST[:PORT]] [--ssh-accept-new]\n"
+	           "             [--theme NAME] [--profile NAME] [--config FILE] [--readonly] [--write]\n"
+	           "             [COMMAND ...]\n\n"
 	           "With no command, opens the console. The options may also follow the command;\n"
-	           "--write arms writes for one command under a production profile (W in the console).\n\n"
+	           "--write arms writes for one command under a production profile (W in the console);\n"
+	           "--write-db names the primary that takes writes when --db is a hot standby.\n\n"
 	           "Commands:\n");
 	for (size_t i = 0; i < sizeof cli_cmds / sizeof cli_cmds[0]; i++)
 		fprintf(f, "  dcops %s\n      %s\n", cli_cmds[i].usage, cli_cmds[i].help);
