@@ -7,10 +7,10 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
 
 const char *prom_label(const struct prom_sample *s, const char *name)
 {
@@ -215,14 +215,14 @@ static int json_sample(const cJSON *it, size_t i, const char *query, prom_sample
 		if (!cJSON_IsString(m))
 			return json_fail(err, i, "a label value is not a string");
 		if (strcmp(m->string, "__name__") == 0) {
-			s.name = m->valuestring;
+			s.name = m->valuestring[0] ? m->valuestring : s.name;
 			continue;
 		}
 		if (s.n_labels == PROM_MAX_LABELS)
 			return json_fail(err, i, "more than 32 labels");
 		lab[s.n_labels++] = (struct prom_label){ m->string, m->valuestring };
 	}
-	if (!s.name)
+	if (!s.name || !s.name[0])
 		return json_fail(err, i, "no __name__ label and no query name");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "value");
 	const cJSON *ts = cJSON_GetArrayItem(v, 0), *val = cJSON_GetArrayItem(v, 1);
@@ -237,13 +237,28 @@ static int json_sample(const cJSON *it, size_t i, const char *query, prom_sample
 	return fn(&s, ud);
 }
 
+/* The server's words in a message: printable ASCII kept, every other byte
+ * as \xNN (a message is one inert line, whatever the answer held). */
+static void ascii_escape(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+	for (; *s && o + 5 < n; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, n - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+}
+
 static int json_error(const cJSON *doc, struct dc_err *err)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(doc, "errorType");
 	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(doc, "error");
 	char t[64], m[300];
-	text_escape_buf(cJSON_IsString(type) ? type->valuestring : "", t, sizeof t);
-	text_escape_buf(cJSON_IsString(msg) ? msg->valuestring : "(no message)", m, sizeof m);
+	ascii_escape(cJSON_IsString(type) ? type->valuestring : "", t, sizeof t);
+	ascii_escape(cJSON_IsString(msg) ? msg->valuestring : "(no message)", m, sizeof m);
 	return dc_err_set(err, "prometheus answered an error: %s%s%s", t, t[0] ? ": " : "", m);
 }
 

@@ -479,12 +479,18 @@ static int clampi(double v, int lo, int hi)
 	return !(v >= lo) ? lo : v > hi ? hi : (int)lrint(v);
 }
 
+/* A counter's value as an integer (the schema's bigint), whatever it was. */
+static long long count_of(double v)
+{
+	return !(v > 0) ? 0 : v >= 9e18 ? 9000000000000000000LL : (long long)v;
+}
+
 static void add_event(struct tel *t, const struct gpu *g, enum tel_event_kind k, double code, double rise,
                       int64_t ts_ms)
 {
 	t->ev = xgrow(t->ev, &t->cap_ev, t->n_ev + 1, sizeof *t->ev);
 	t->ev[t->n_ev++] = (struct tel_event){ .kind = k, .node = t->nodes[g->node].name, .gpu = g->idx,
-		.uuid = g->uuid, .code = (long long)code, .rise = (long long)rise,
+		.uuid = g->uuid, .code = count_of(code), .rise = count_of(rise),
 		.at = ts_ms > 0 ? (time_t)(ts_ms / 1000) : time(NULL) };
 }
 
@@ -537,8 +543,8 @@ static bool diff_events(struct tel *t, const struct gpu *g, struct change *c)
 		}
 		if (had && v > was)   /* a fall is the exporter or driver restarting: a new baseline */
 			add_event(t, g, metric_kind[m].ev, v, v - was, 0);
-		if (m == M_ECC_DBE && (long long)v != c->row.dbe)
-			c->row.dbe = v > 9e18 ? (long long)9e18 : (long long)v, w = true;
+		if (m == M_ECC_DBE && count_of(v) != c->row.dbe)
+			c->row.dbe = count_of(v), w = true;
 		if (m == M_REMAP_PENDING && (v > 0) != c->row.remap)
 			c->row.remap = v > 0, w = true;
 	}
