@@ -47,7 +47,7 @@ static int collect(const struct prom_sample *s, void *ud)
 static int text(const char *s, struct got *g, struct dc_err *err)
 {
 	memset(g, 0, sizeof *g);
-	return prom_text_each(s, strlen(s), collect, g, err);
+	return prom_text_each(s, strlen(s), NULL, collect, g, err);
 }
 
 static void test_text_format(void **state)
@@ -119,6 +119,28 @@ static void test_text_malformed(void **state)
 	refused("m 1 12 extra\n", "text after the timestamp");
 	refused("m{=\"x\"} 1\n", "label name expected");
 	refused("m{a=\"x\\", "lone");
+}
+
+static bool want_gpu_util(const char *name, void *ud)
+{
+	(void)ud;
+	return strcmp(name, "DCGM_FI_DEV_GPU_UTIL") == 0;
+}
+
+static void test_text_want(void **state)
+{
+	(void)state;
+	struct got g = { 0 };
+	struct dc_err err = { 0 };
+	/* metrics the caller does not read are skipped after their name */
+	const char *in = "DCGM_FI_DEV_SM_CLOCK{gpu=\"0\" 1410 junk\nDCGM_FI_DEV_GPU_UTIL{gpu=\"0\"} 5\n";
+	assert_int_equal(prom_text_each(in, strlen(in), want_gpu_util, collect, &g, &err), 0);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.name[0], "DCGM_FI_DEV_GPU_UTIL");
+	/* one it reads is still refused when malformed */
+	in = "DCGM_FI_DEV_GPU_UTIL{gpu=\"0\" 5\n";
+	assert_int_equal(prom_text_each(in, strlen(in), want_gpu_util, collect, &g, &err), -1);
+	assert_non_null(strstr(err.msg, "line 1"));
 }
 
 static int json(const char *s, const char *q, struct got *g, struct dc_err *err)
@@ -427,7 +449,7 @@ int main(void)
 	devnull = fopen("/dev/null", "w");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_format), cmocka_unit_test(test_text_hostile),
-		cmocka_unit_test(test_text_malformed), cmocka_unit_test(test_json),
+		cmocka_unit_test(test_text_malformed), cmocka_unit_test(test_text_want), cmocka_unit_test(test_json),
 		cmocka_unit_test(test_deadbands), cmocka_unit_test(test_xid_once),
 		cmocka_unit_test(test_counters), cmocka_unit_test(test_rollback_repeats),
 		cmocka_unit_test(test_prometheus_matching), cmocka_unit_test(test_exporter_trusts_scrape),

@@ -68,6 +68,15 @@ static const char *take_value(struct line *l, struct dc_err *err)
 		return line_fail(l, err, "label value does not start with '\"'"), NULL;
 	l->p++;
 	char *o = l->out, *w = o;
+	/* most values have no escape: one copy up to the closing quote */
+	const char *q = memchr(l->p, '"', (size_t)(l->end - l->p));
+	if (q && !memchr(l->p, '\\', (size_t)(q - l->p))) {
+		memcpy(o, l->p, (size_t)(q - l->p));
+		o[q - l->p] = '\0';
+		l->out += q - l->p + 1;
+		l->p = q + 1;
+		return o;
+	}
 	for (;;) {
 		if (l->p >= l->end)
 			return line_fail(l, err, "label value not closed with '\"'"), NULL;
@@ -137,18 +146,29 @@ static int take_labels(struct line *l, struct prom_label *lab, size_t *n, struct
 
 static int parse_number(const char *tok, double *v)
 {
+	/* plain decimal integers (most DCGM values) without strtod */
+	const char *p = tok;
+	double d = 0;
+	while (*p >= '0' && *p <= '9' && p - tok < 15)
+		d = d * 10 + (*p++ - '0');
+	if (!*p && p != tok) {
+		*v = d;
+		return 0;
+	}
 	errno = 0;
 	char *end;
 	*v = strtod(tok, &end);
 	return *end || end == tok ? -1 : 0;
 }
 
-static int parse_line(struct line *l, prom_sample_fn fn, void *ud, struct dc_err *err)
+static int parse_line(struct line *l, prom_want_fn want, prom_sample_fn fn, void *ud, struct dc_err *err)
 {
 	struct prom_label lab[PROM_MAX_LABELS];
 	struct prom_sample s = { .labels = lab };
 	if (!(s.name = take_name(l, true)))
 		return line_fail(l, err, "metric name expected");
+	if (want && !want(s.name, ud))
+		return 0;
 	skip_blank(l);
 	if (l->p < l->end && *l->p == '{' && take_labels(l, lab, &s.n_labels, err) < 0)
 		return -1;
@@ -172,7 +192,8 @@ static int parse_line(struct line *l, prom_sample_fn fn, void *ud, struct dc_err
 	return fn(&s, ud);
 }
 
-int prom_text_each(const char *buf, size_t len, prom_sample_fn fn, void *ud, struct dc_err *err)
+int prom_text_each(const char *buf, size_t len, prom_want_fn want, prom_sample_fn fn, void *ud,
+                   struct dc_err *err)
 {
 	char *scratch = NULL;
 	size_t cap = 0;
@@ -189,7 +210,7 @@ int prom_text_each(const char *buf, size_t len, prom_sample_fn fn, void *ud, str
 		/* every string is a part of the line plus its NUL: 2 x the line */
 		scratch = xgrow(scratch, &cap, 2 * (size_t)(le - l.p) + 2, 1);
 		l.out = scratch;
-		rc = parse_line(&l, fn, ud, err);
+		rc = parse_line(&l, want, fn, ud, err);
 	}
 	free(scratch);
 	return rc;

@@ -46,9 +46,15 @@ typedef int (*prom_sample_fn)(const struct prom_sample *s, void *ud);
 /* The value of label name, NULL when the sample has none. */
 const char *prom_label(const struct prom_sample *s, const char *name);
 
-/* Every sample of a text-format body. -1 with err ("line N: ...") when
- * the body is malformed; the callback's non-zero return otherwise. */
-int prom_text_each(const char *buf, size_t len, prom_sample_fn fn, void *ud, struct dc_err *err);
+/* Whether the caller reads metric name at all (NULL: every metric). */
+typedef bool (*prom_want_fn)(const char *name, void *ud);
+
+/* Every sample of a text-format body. A line whose metric want refuses is
+ * skipped after its name, unparsed (an exporter's page is mostly metrics
+ * dcops does not read). -1 with err ("line N: ...") when a line read is
+ * malformed; the callback's non-zero return otherwise. */
+int prom_text_each(const char *buf, size_t len, prom_want_fn want, prom_sample_fn fn, void *ud,
+                   struct dc_err *err);
 
 /* Every sample of an instant query's answer (resultType "vector"); the
  * sample's name is the __name__ label, or the query's name when absent

@@ -67,16 +67,17 @@ static const struct {
 	[M_REMAP_PENDING] = { K_COUNTER, TEL_REMAP_PENDING }, [M_NVLINK] = { K_COUNTER, TEL_NVLINK },
 };
 
+/* Every name starts "DCGM_FI_DEV_": compared past it. */
 static int cmp_name(const void *k, const void *e)
 {
-	return strcmp(k, ((const struct metric_name *)e)->name);
+	return strcmp(k, ((const struct metric_name *)e)->name + 12);
 }
 
 static const struct metric_name *metric_find(const char *name)
 {
 	if (strncmp(name, "DCGM_FI_DEV_", 12) != 0)
 		return NULL;
-	return bsearch(name, metric_names, N_NAMES, sizeof *metric_names, cmp_name);
+	return bsearch(name + 12, metric_names, N_NAMES, sizeof *metric_names, cmp_name);
 }
 
 /* ---------------------------------------------------------------- state */
@@ -362,6 +363,7 @@ void tel_index_set(struct tel *t, const struct tel_gpu_row *rows, size_t n)
 
 struct feed {
 	struct tel *t;
+	const struct metric_name *want;   /* text: the line's metric, from on_name */
 	const struct metric_name *query;  /* prometheus: the metric asked for */
 	int node;                         /* exporters: the node scraped */
 };
@@ -390,11 +392,17 @@ static int parse_idx(const char *s)
 	return *s && !*end && v >= 0 && v < 1024 ? (int)v : -1;
 }
 
+static bool on_name(const char *name, void *ud)
+{
+	struct feed *f = ud;
+	return (f->want = metric_find(name)) != NULL;
+}
+
 static int on_sample(const struct prom_sample *s, void *ud)
 {
 	struct feed *f = ud;
 	struct tel *t = f->t;
-	const struct metric_name *mn = metric_find(s->name);
+	const struct metric_name *mn = f->want ? f->want : metric_find(s->name);
 	if (!mn || isnan(s->value))
 		return 0;
 	t->samples++;
@@ -418,8 +426,11 @@ static int on_sample(const struct prom_sample *s, void *ud)
 	p->gi = (uint32_t)gi, p->m = (uint8_t)mn->m, p->v = s->value, p->ts_ms = s->has_ts ? s->ts_ms : 0;
 	p->uuid[0] = '\0';
 	const char *uuid = metric_kind[mn->m].kind != K_GAUGE ? prom_label(s, "UUID") : NULL;
-	if (uuid)
-		snprintf(p->uuid, sizeof p->uuid, "%s", uuid);
+	if (uuid) {
+		size_t n = strnlen(uuid, sizeof p->uuid - 1);
+		memcpy(p->uuid, uuid, n);
+		p->uuid[n] = '\0';
+	}
 	return 0;
 }
 
@@ -450,7 +461,7 @@ int tel_feed(struct tel *t, const char *what, const char *body, size_t len, stru
 	if (t->cfg.mode == TEL_EXPORTERS) {
 		if ((f.node = node_find_n(t, what, strlen(what))) < 0)
 			return dc_err_set(err, "telemetry: scraped node is not in the index");
-		rc = prom_text_each(body, len, on_sample, &f, err);
+		rc = prom_text_each(body, len, on_name, on_sample, &f, err);
 	} else {
 		rc = prom_json_each(body, len, what, on_sample, &f, err);
 	}
@@ -622,8 +633,16 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 
 static char *target_url(const struct tel *t, const char *what, CURL *h)
 {
-	if (t->cfg.mode == TEL_PROMETHEUS)
-		return xasprintf("%s/api/v1/query?query=%s", t->cfg.url, what);
+	if (t->cfg.mode == TEL_PROMETHEUS) {
+		/* only the labels dcops matches on: a third of the bytes to parse,
+		 * and one series per GPU even when two jobs scrape an exporter */
+		char *expr = xasprintf("max by (Hostname, gpu, UUID) (%s)", what);
+		char *q = curl_easy_escape(h, expr, 0);
+		char *u = xasprintf("%s/api/v1/query?query=%s", t->cfg.url, q ? q : what);
+		curl_free(q);
+		free(expr);
+		return u;
+	}
 	char *esc = curl_easy_escape(h, what, 0);
 	const char *at = strstr(t->cfg.url, "{node}");
 	char *u = xasprintf("%.*s%s%s", (int)(at - t->cfg.url), t->cfg.url, esc ? esc : "", at + 6);
