@@ -11,7 +11,9 @@
 #   shell) stay data: logged inert, nothing created, nothing run;
 #   Prometheus down -> telemetry.state down and TELEMETRY STALE in the
 #   console's header while the Slurm side carries on (a drain still
-#   arrives); the exporters-direct mode (one scrape per node) works too.
+#   arrives); the exporters-direct mode (one scrape per node) works too,
+#   and a node whose exporter goes silent has its GPUs marked stale (the
+#   node detail says so) while the others stay fresh.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/slurm.sh"
@@ -181,4 +183,7 @@ until_ok 15 is "SELECT count(*) FROM dcops.gpu WHERE metrics_stale" 8 ||
 	fail "stale GPUs: $(q 'SELECT count(*) FROM dcops.gpu WHERE metrics_stale')"
 is "SELECT count(*) FROM dcops.gpu g JOIN dcops.node n ON n.id = g.node_id
     WHERE g.metrics_stale AND n.name = 'gwj-a100-001'" 8 || fail "the wrong GPUs went stale"
+# the console: gwj-a100-001 is the node list's first row; its detail marks each GPU
+screen_keys Enter
+screen_wait "metrics stale" 15 || fail "the node detail does not say 'metrics stale'"
 echo "ok: telemetry (prometheus and exporters, events, restart, hostile labels, stale)"
