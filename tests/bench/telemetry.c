@@ -1,14 +1,14 @@
 /* telemetry — what one telemetry cycle costs the adapter at scale: the
- * answers a site Prometheus (13 instant queries, JSON) or every node's
- * dcgm-exporter (one text page per node, with HELP/TYPE lines and 6
- * metrics dcops does not read) would give for NODES nodes x 8 GPUs,
- * generated here (never stored; the JSON as `max by (Hostname, gpu, UUID)`
- * leaves it), fed through the reader's parse, match
- * and diff as dcopsd runs them. Three cycles: the first sight of the fleet
+ * answers a site Prometheus (13 instant queries, JSON as `max by
+ * (Hostname, gpu, UUID)` leaves it; or 13 /federate answers, text), or
+ * every node's dcgm-exporter (one text page per node, with HELP/TYPE
+ * lines and 6 metrics dcops does not read) would give for NODES nodes x 8
+ * GPUs, generated here (never stored), fed through the reader's parse,
+ * match and diff as dcopsd runs them. Three cycles: the first sight of the fleet
  * (every GPU written), a quiet one (values inside the deadbands), and one
  * where 5 % of the GPUs move and 1 in 1,000 throws an Xid.
  *
- *   build/bench/telemetry [NODES [prometheus|exporters]]   (290 prometheus)
+ *   build/bench/telemetry [NODES [prometheus|federate|exporters]]   (290 prometheus)
  *
  * CPU is this process's, for the feed and diff only (generating the
  * answers is not counted; the database write is the server's: rows is
@@ -75,6 +75,20 @@ static void json_answer(struct sb *b, size_t m, size_t nodes)
 	sb_append(b, "]}}");
 }
 
+/* /federate?match[]=M: one metric for the fleet, with the labels
+ * Prometheus adds, and a timestamp per sample. */
+static void federate_answer(struct sb *b, size_t m, size_t nodes)
+{
+	sb_clear(b);
+	sb_appendf(b, "# TYPE %s untyped\n", metrics[m]);
+	for (size_t n = 0; n < nodes; n++)
+		for (int g = 0; g < GPUS; g++) {
+			sb_appendf(b, "%s{", metrics[m]);
+			labels(b, n, g, false);
+			sb_appendf(b, ",instance=\"gwj-%05zu:9400\",job=\"dcgm\"} %g 1764640800123\n", n, value(m, n, g));
+		}
+}
+
 static void text_page(struct sb *b, size_t n)
 {
 	sb_clear(b);
@@ -92,12 +106,15 @@ static void text_page(struct sb *b, size_t n)
 int main(int argc, char **argv)
 {
 	size_t nodes = argc > 1 ? strtoul(argv[1], NULL, 10) : 290;
-	bool prom = argc <= 2 || strcmp(argv[2], "exporters") != 0;
+	const char *src = argc > 2 ? argv[2] : "prometheus";
+	enum tel_mode mode = strcmp(src, "exporters") == 0 ? TEL_EXPORTERS
+		: strcmp(src, "federate") == 0 ? TEL_FEDERATE : TEL_PROMETHEUS;
+	bool per_metric = mode != TEL_EXPORTERS;
 	if (!nodes || nodes > 200000)
 		return 2;
 	struct tel_cfg cfg;
 	tel_cfg_init(&cfg);
-	cfg.mode = prom ? TEL_PROMETHEUS : TEL_EXPORTERS;
+	cfg.mode = mode;
 	struct dc_err err = { 0 };
 	FILE *devnull = fopen("/dev/null", "w");
 	struct tel *t = tel_new(&cfg, devnull, &err);
@@ -118,14 +135,16 @@ int main(int argc, char **argv)
 		int64_t cpu = 0;
 		size_t bytes = 0;
 		tel_cycle_begin(t);
-		for (size_t k = 0; k < (prom ? N_METRICS : nodes); k++) {
-			if (prom)
+		for (size_t k = 0; k < (per_metric ? N_METRICS : nodes); k++) {
+			if (mode == TEL_PROMETHEUS)
 				json_answer(&b, k, nodes);
+			else if (mode == TEL_FEDERATE)
+				federate_answer(&b, k, nodes);
 			else
 				text_page(&b, k);
 			bytes += b.len;
 			int64_t c0 = dc_cpu_us();
-			if (tel_feed(t, prom ? metrics[k] : names[k], b.buf, b.len, &err) < 0) {
+			if (tel_feed(t, per_metric ? metrics[k] : names[k], b.buf, b.len, &err) < 0) {
 				fprintf(stderr, "telemetry bench: %s\n", err.msg);
 				return 1;
 			}
@@ -137,7 +156,7 @@ int main(int argc, char **argv)
 		cpu += dc_cpu_us() - c0;
 		size_t n_ev;
 		tel_events(t, &n_ev);
-		printf("%-10s %6zu %7zu  %-12s %10.1f %9.1f %8zu %7zu\n", prom ? "prometheus" : "exporters", nodes,
+		printf("%-10s %6zu %7zu  %-12s %10.1f %9.1f %8zu %7zu\n", src, nodes,
 		       nodes * GPUS, what[cycle_no], (double)bytes / 1048576.0, (double)cpu / 1000.0, written, n_ev);
 	}
 	struct rusage ru;

@@ -13,7 +13,8 @@
 #   console's header while the Slurm side carries on (a drain still
 #   arrives); the exporters-direct mode (one scrape per node) works too,
 #   and a node whose exporter goes silent has its GPUs marked stale (the
-#   node detail says so) while the others stay fresh.
+#   node detail says so) while the others stay fresh; Prometheus read
+#   through /federate (the text format) works too.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/slurm.sh"
@@ -186,4 +187,12 @@ is "SELECT count(*) FROM dcops.gpu g JOIN dcops.node n ON n.id = g.node_id
 # the console: gwj-a100-001 is the node list's first row; its detail marks each GPU
 screen_keys Enter
 screen_wait "metrics stale" 15 || fail "the node detail does not say 'metrics stale'"
-echo "ok: telemetry (prometheus and exporters, events, restart, hostile labels, stale)"
+# --- Prometheus again, read through /federate (the text format)
+prom_start "$pdir" 1 || fail "prometheus did not start again"
+stop_dcopsd
+start_dcopsd "federate=$PROM_URL"
+write gwj-h100-002 util=70 temp=50
+until_ok 20 gpu_is gwj-h100-002 6 "util_pct || ' ' || temp_c" "70 50" ||
+	fail "federate mode: $(gpu gwj-h100-002 6 'util_pct, temp_c')"
+grep -q 'telemetry: source up (prometheus federate)' "$top/dcopsd.log" || fail "federate mode not logged up"
+echo "ok: telemetry (prometheus, exporters, federate; events, restart, hostile labels, stale)"

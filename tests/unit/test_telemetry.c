@@ -379,6 +379,20 @@ static void test_prometheus_matching(void **state)
 	tel_free(t);
 }
 
+static void test_federate(void **state)
+{
+	(void)state;
+	struct tel *t = reader(TEL_FEDERATE);
+	/* Prometheus's /federate: the text format, every host in one answer */
+	const char *in = "# TYPE DCGM_FI_DEV_GPU_TEMP untyped\n"
+	                 "DCGM_FI_DEV_GPU_TEMP{Hostname=\"n1\",gpu=\"1\",instance=\"a:9400\",job=\"dcgm\"} 77 1764640800123\n"
+	                 "DCGM_FI_DEV_GPU_TEMP{Hostname=\"n2\",gpu=\"0\",instance=\"b:9400\",job=\"dcgm\"} 30 1764640800123\n"
+	                 "DCGM_FI_DEV_GPU_TEMP{Hostname=\"ghost\",gpu=\"0\"} 99 1764640800123\n";
+	assert_int_equal(cycle(t, "DCGM_FI_DEV_GPU_TEMP", in, 1000), 1);
+	assert_int_equal(row_of(t, 12)->temp, 77);
+	tel_free(t);
+}
+
 static void test_exporter_trusts_scrape(void **state)
 {
 	(void)state;
@@ -427,6 +441,9 @@ static void test_cfg(void **state)
 	assert_int_equal(tel_cfg_parse(&c, "telemetry", "prometheus=http://127.0.0.1:9090//"), 0);
 	assert_int_equal(c.mode, TEL_PROMETHEUS);
 	assert_string_equal(c.url, "http://127.0.0.1:9090");
+	assert_int_equal(tel_cfg_parse(&c, "telemetry", "federate=https://prom:9090/"), 0);
+	assert_int_equal(c.mode, TEL_FEDERATE);
+	assert_string_equal(c.url, "https://prom:9090");
 	assert_int_equal(tel_cfg_parse(&c, "telemetry", "exporters=9400"), 0);
 	assert_string_equal(c.url, "http://{node}:9400/metrics");
 	assert_int_equal(tel_cfg_parse(&c, "telemetry", "exporters=https://x/{node}/m"), 0);
@@ -452,7 +469,8 @@ int main(void)
 		cmocka_unit_test(test_text_malformed), cmocka_unit_test(test_text_want), cmocka_unit_test(test_json),
 		cmocka_unit_test(test_deadbands), cmocka_unit_test(test_xid_once),
 		cmocka_unit_test(test_counters), cmocka_unit_test(test_rollback_repeats),
-		cmocka_unit_test(test_prometheus_matching), cmocka_unit_test(test_exporter_trusts_scrape),
+		cmocka_unit_test(test_prometheus_matching), cmocka_unit_test(test_federate),
+		cmocka_unit_test(test_exporter_trusts_scrape),
 		cmocka_unit_test(test_stale), cmocka_unit_test(test_cfg),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

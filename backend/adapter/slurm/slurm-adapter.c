@@ -1351,7 +1351,7 @@ const struct adapter_ops adapter_slurm = {
 	.usage = "  slurm: [--ssh USER@HOST[:PORT]] [--known-hosts FILE] [--identity FILE] [--slurm-bin DIR]\n"
 	         "         [--inventory FILE] [--poll-nodes S] [--poll-jobs S] [--poll-accounting S]\n"
 	         "         [--slurm-timeout S]\n"
-	         "         [--telemetry prometheus=URL | exporters=PORT | exporters=URL-with-{node}]\n"
+	         "         [--telemetry prometheus=URL | federate=URL | exporters=PORT | exporters=URL-with-{node}]\n"
 	         "         [--telemetry-every S] [--telemetry-timeout S] [--telemetry-ca FILE]\n",
 	.parse_opt = cfg_parse, .config_new = cfg_new, .config_free = cfg_free,
 	.start = adapter_start, .attach = adapter_attach, .apply = adapter_apply, .poll = adapter_poll,

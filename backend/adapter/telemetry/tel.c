@@ -80,6 +80,19 @@ static const struct metric_name *metric_find(const char *name)
 	return bsearch(name + 12, metric_names, N_NAMES, sizeof *metric_names, cmp_name);
 }
 
+/* What each source is: one transfer per metric (the fleet's in one
+ * answer) or per node, in the text format or JSON, and its size cap. */
+static const struct mode_row {
+	const char *name;
+	bool per_metric, text;
+	size_t cap;
+} modes[] = {
+	[TEL_OFF] = { "off", false, false, 0 },
+	[TEL_PROMETHEUS] = { "prometheus", true, false, MAX_PROM_BYTES },
+	[TEL_FEDERATE] = { "prometheus federate", true, true, MAX_PROM_BYTES },
+	[TEL_EXPORTERS] = { "exporters", false, true, MAX_EXPORTER_BYTES },
+};
+
 /* ---------------------------------------------------------------- state */
 
 struct gpu {
@@ -150,6 +163,7 @@ struct tel {
 	size_t targets, next, inflight, failed, answered;
 	long samples, unknown;
 	char cycle_err[400];
+	bool poisoned;           /* a per-metric answer was refused: the cycle keeps nothing */
 	struct xfer *act[TEL_INFLIGHT];  /* in flight, by slot */
 	struct change *chg;
 	size_t n_chg, cap_chg;
@@ -197,11 +211,12 @@ static bool url_ok(const char *u)
 static int cfg_source(struct tel_cfg *c, const char *val)
 {
 	const char *eq = strchr(val, '=');
-	if (eq && strncmp(val, "prometheus=", 11) == 0 && url_ok(eq + 1)) {
+	bool fed = eq && strncmp(val, "federate=", 9) == 0;
+	if (eq && (fed || strncmp(val, "prometheus=", 11) == 0) && url_ok(eq + 1)) {
 		size_t n = strlen(eq + 1);
 		while (n > 0 && eq[n] == '/')
 			n--;
-		c->mode = TEL_PROMETHEUS;
+		c->mode = fed ? TEL_FEDERATE : TEL_PROMETHEUS;
 		free(c->url);
 		c->url = xstrndup(eq + 1, n);
 		return 0;
@@ -221,7 +236,7 @@ static int cfg_source(struct tel_cfg *c, const char *val)
 			return 0;
 		}
 	}
-	fprintf(stderr, "dcopsd: --telemetry wants prometheus=http(s)://HOST:PORT, exporters=PORT or "
+	fprintf(stderr, "dcopsd: --telemetry wants prometheus=http(s)://HOST:PORT, federate=URL, exporters=PORT or "
 	                "exporters=http(s)://...{node}..., not '%s'\n", val);
 	return -1;
 }
@@ -398,6 +413,21 @@ static bool on_name(const char *name, void *ud)
 	return (f->want = metric_find(name)) != NULL;
 }
 
+static void pend_one(struct tel *t, const struct pend *p)
+{
+	struct gpu *g = &t->gpus[p->gi];
+	uint32_t bit = 1u << p->m;
+	if (p->m == M_NVLINK && (g->got & bit))
+		g->cur[p->m] += p->v;
+	else
+		g->cur[p->m] = p->v;
+	g->got |= bit;
+	if (p->m == M_XID)
+		g->xid_ts_ms = p->ts_ms;
+	if (p->uuid[0])
+		memcpy(g->uuid, p->uuid, sizeof g->uuid);
+}
+
 static int on_sample(const struct prom_sample *s, void *ud)
 {
 	struct feed *f = ud;
@@ -431,25 +461,17 @@ static int on_sample(const struct prom_sample *s, void *ud)
 		memcpy(p->uuid, uuid, n);
 		p->uuid[n] = '\0';
 	}
+	/* per metric, a refused answer fails the whole cycle (t->poisoned):
+	 * nothing to hold back, and the fleet-wide answers stay cache-warm */
+	if (modes[t->cfg.mode].per_metric)
+		pend_one(t, &t->pend[--t->n_pend]);
 	return 0;
 }
 
 static void pend_apply(struct tel *t)
 {
-	for (size_t i = 0; i < t->n_pend; i++) {
-		const struct pend *p = &t->pend[i];
-		struct gpu *g = &t->gpus[p->gi];
-		uint32_t bit = 1u << p->m;
-		if (p->m == M_NVLINK && (g->got & bit))
-			g->cur[p->m] += p->v;
-		else
-			g->cur[p->m] = p->v;
-		g->got |= bit;
-		if (p->m == M_XID)
-			g->xid_ts_ms = p->ts_ms;
-		if (p->uuid[0])
-			memcpy(g->uuid, p->uuid, sizeof g->uuid);
-	}
+	for (size_t i = 0; i < t->n_pend; i++)
+		pend_one(t, &t->pend[i]);
 	t->n_pend = 0;
 }
 
@@ -458,15 +480,17 @@ int tel_feed(struct tel *t, const char *what, const char *body, size_t len, stru
 	struct feed f = { .t = t, .node = -1 };
 	int rc;
 	t->n_pend = 0;
-	if (t->cfg.mode == TEL_EXPORTERS) {
-		if ((f.node = node_find_n(t, what, strlen(what))) < 0)
-			return dc_err_set(err, "telemetry: scraped node is not in the index");
+	const struct mode_row *m = &modes[t->cfg.mode];
+	if (!m->per_metric && (f.node = node_find_n(t, what, strlen(what))) < 0)
+		return dc_err_set(err, "telemetry: scraped node is not in the index");
+	if (m->text) {
 		rc = prom_text_each(body, len, on_name, on_sample, &f, err);
 	} else {
 		rc = prom_json_each(body, len, what, on_sample, &f, err);
 	}
 	if (rc != 0) {
 		t->n_pend = 0;
+		t->poisoned |= m->per_metric;
 		return -1;
 	}
 	pend_apply(t);
@@ -481,6 +505,7 @@ void tel_cycle_begin(struct tel *t)
 	t->samples = t->unknown = 0;
 	t->failed = t->answered = t->next = t->inflight = 0;
 	t->cycle_err[0] = '\0';
+	t->poisoned = false;
 }
 
 /* ---------------------------------------------------------------- diff */
@@ -565,6 +590,8 @@ static bool diff_events(struct tel *t, const struct gpu *g, struct change *c)
 size_t tel_diff(struct tel *t, int64_t now_ms)
 {
 	t->n_chg = t->n_rows = t->n_ev = 0;
+	if (t->poisoned)
+		return 0;
 	int64_t stale_ms = (int64_t)STALE_CYCLES * t->cfg.every_ms;
 	for (size_t i = 0; i < t->n_gpus; i++) {
 		struct gpu *g = &t->gpus[i];
@@ -633,6 +660,12 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 
 static char *target_url(const struct tel *t, const char *what, CURL *h)
 {
+	if (t->cfg.mode == TEL_FEDERATE) {
+		char *q = curl_easy_escape(h, what, 0);
+		char *u = xasprintf("%s/federate?match%%5B%%5D=%s", t->cfg.url, q ? q : what);
+		curl_free(q);
+		return u;
+	}
 	if (t->cfg.mode == TEL_PROMETHEUS) {
 		/* only the labels dcops matches on: a third of the bytes to parse,
 		 * and one series per GPU even when two jobs scrape an exporter */
@@ -654,7 +687,7 @@ static void xfer_start(struct tel *t, const char *what)
 {
 	struct xfer *x = xcalloc(1, sizeof *x);
 	x->t = t, x->what = what;
-	x->cap = t->cfg.mode == TEL_PROMETHEUS ? MAX_PROM_BYTES : MAX_EXPORTER_BYTES;
+	x->cap = modes[t->cfg.mode].cap;
 	CURL *h = x->h = curl_easy_init();
 	if (!h)
 		abort();
@@ -686,7 +719,7 @@ static void xfer_start(struct tel *t, const char *what)
 
 static const char *target_name(const struct tel *t, size_t i)
 {
-	return t->cfg.mode == TEL_PROMETHEUS ? metric_names[i].name : t->nodes[i].name;
+	return modes[t->cfg.mode].per_metric ? metric_names[i].name : t->nodes[i].name;
 }
 
 static void xfers_top_up(struct tel *t)
@@ -704,7 +737,7 @@ static void xfer_failed(struct tel *t, const struct xfer *x, const char *why)
 	text_escape_buf(x->what, w, sizeof w);
 	text_escape_buf(why, y, sizeof y);
 	snprintf(t->cycle_err, sizeof t->cycle_err, "%s %s: %s",
-	         t->cfg.mode == TEL_PROMETHEUS ? "query" : "exporter of", w, y);
+	         modes[t->cfg.mode].per_metric ? "query" : "exporter of", w, y);
 }
 
 static void xfer_done(struct tel *t, struct xfer *x, CURLcode rc)
@@ -855,8 +888,8 @@ static int report(struct tel *t, PGconn *c, bool down, struct dc_err *err)
 {
 	int iv = (t->cfg.every_ms + 999) / 1000;
 	if (t->down != down || !t->reported) {
-		fprintf(t->log, "dcopsd: telemetry: source %s%s%s\n", down ? "down: " : "up", down ? t->cycle_err : "",
-		        down ? "" : (t->cfg.mode == TEL_PROMETHEUS ? " (prometheus)" : " (exporters)"));
+		fprintf(t->log, "dcopsd: telemetry: source %s%s%s%s%s\n", down ? "down: " : "up", down ? t->cycle_err : "",
+		        down ? "" : " (", down ? "" : modes[t->cfg.mode].name, down ? "" : ")");
 		fflush(t->log);
 	}
 	t->down = down, t->reported = true;
@@ -890,7 +923,9 @@ static int finish_cycle(struct tel *t, PGconn *c, struct tel_stats *st, struct d
 	t->phase = P_IDLE;
 	st->cycled = true;
 	st->failed = (long)t->failed, st->samples = t->samples, st->unknown = t->unknown;
-	bool down = t->cfg.mode == TEL_PROMETHEUS ? t->failed > 0 : (t->targets > 0 && !t->answered);
+	/* a query missing is a metric missing for the whole fleet: down; an
+	 * exporter missing is its node's GPUs going stale */
+	bool down = modes[t->cfg.mode].per_metric ? t->failed > 0 : (t->targets > 0 && !t->answered);
 	if (down) {
 		t->n_ev = 0;
 		return report(t, c, true, err);
@@ -923,7 +958,7 @@ static int start_cycle(struct tel *t, PGconn *c, struct dc_err *err)
 	t->due = dc_mono_ms() + t->cfg.every_ms;
 	if (!t->n_gpus)   /* Slurm has not written the GPUs yet: every host would read as unknown */
 		return 0;
-	t->targets = t->cfg.mode == TEL_PROMETHEUS ? N_NAMES : t->n_nodes;
+	t->targets = modes[t->cfg.mode].per_metric ? N_NAMES : t->n_nodes;
 	t->phase = P_BUSY;
 	xfers_top_up(t);
 	tel_pump(t, 0);

@@ -41,7 +41,10 @@
 
 #define TEL_INFLIGHT 256
 
-enum tel_mode { TEL_OFF, TEL_PROMETHEUS, TEL_EXPORTERS };
+/* prometheus: /api/v1/query, JSON; federate: the same Prometheus's
+ * /federate?match[]=METRIC, the text format (no JSON tree to build: the
+ * exporters' parse speed, see BENCHMARKS.md); exporters: one page a node. */
+enum tel_mode { TEL_OFF, TEL_PROMETHEUS, TEL_FEDERATE, TEL_EXPORTERS };
 
 struct tel_cfg {
 	enum tel_mode mode;
@@ -52,7 +55,7 @@ struct tel_cfg {
 };
 
 /* 0 taken, 1 not a telemetry option, -1 bad value (message on stderr).
- *   --telemetry prometheus=URL | exporters=PORT | exporters=URL-with-{node}
+ *   --telemetry prometheus=URL | federate=URL | exporters=PORT | exporters=URL-with-{node}
  *   --telemetry-every S, --telemetry-timeout S, --telemetry-ca FILE */
 int tel_cfg_parse(struct tel_cfg *c, const char *opt, const char *val);
 void tel_cfg_init(struct tel_cfg *c);
@@ -100,8 +103,10 @@ struct tel_gpu_row {
 };
 void tel_index_set(struct tel *t, const struct tel_gpu_row *rows, size_t n);
 void tel_cycle_begin(struct tel *t);
-/* One answer: what is the query's metric name (prometheus) or the node
- * scraped (exporters). -1 with err when it does not parse (nothing kept). */
+/* One answer: what is the query's metric name (prometheus, federate) or
+ * the node scraped (exporters). -1 with err when it does not parse: an
+ * exporter's page is dropped alone; a refused query answer (a metric
+ * missing for the whole fleet) leaves the cycle nothing to diff. */
 int tel_feed(struct tel *t, const char *what, const char *body, size_t len, struct dc_err *err);
 /* A GPU row as the cycle writes it. */
 struct tel_row {
