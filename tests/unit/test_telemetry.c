@@ -117,6 +117,9 @@ static void test_text_malformed(void **state)
 	refused("m\n", "sample value is not a number");
 	refused("m 1 12.5\n", "timestamp is not an integer");
 	refused("m 1 12 extra\n", "text after the timestamp");
+	refused("m 1 1234567890123456789\n", "timestamp is not an integer");   /* past 18 digits */
+	refused("m 1 -\n", "timestamp is not an integer");
+	refused("m 1 +5\n", "timestamp is not an integer");
 	refused("m{=\"x\"} 1\n", "label name expected");
 	refused("m{a=\"x\\", "lone");
 }
