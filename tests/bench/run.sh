@@ -128,5 +128,5 @@ echo
 echo "## Telemetry cycle (tests/bench/telemetry.c: generated DCGM answers, parse + match + diff)"
 echo
 for n in 290 25000; do
-	for src in exporters prometheus; do "$ROOT/$BUILD/bench/telemetry" "$n" "$src"; done
+	for src in exporters federate prometheus; do "$ROOT/$BUILD/bench/telemetry" "$n" "$src"; done
 done
