@@ -184,6 +184,23 @@ until_ok 15 is "SELECT count(*) FROM dcops.gpu WHERE metrics_stale" 8 ||
 	fail "stale GPUs: $(q 'SELECT count(*) FROM dcops.gpu WHERE metrics_stale')"
 is "SELECT count(*) FROM dcops.gpu g JOIN dcops.node n ON n.id = g.node_id
     WHERE g.metrics_stale AND n.name = 'gwj-a100-001'" 8 || fail "the wrong GPUs went stale"
+# an exporter page past the 8 MiB cap, and one that does not parse: each
+# named in the log with why, and their nodes' GPUs go stale too
+{ metrics gwj-h100-003; head -c 9000000 /dev/zero | tr '\0' '#'; echo; } >"$pdir/metrics/.big" &&
+	mv "$pdir/metrics/.big" "$pdir/metrics/gwj-h100-003.prom"
+prom_exporter_write "$pdir" gwj-a100-002 'DCGM_FI_DEV_GPU_UTIL{gpu="0" 5'
+until_ok 15 is "SELECT count(*) FROM dcops.gpu WHERE metrics_stale" 24 ||
+	fail "stale GPUs with 3 bad exporters: $(q 'SELECT count(*) FROM dcops.gpu WHERE metrics_stale')"
+grep -q 'telemetry: exporter of gwj-a100-001 failed: HTTP status 404' "$top/dcopsd.log" ||
+	fail "the silent exporter not logged"
+grep -q 'telemetry: exporter of gwj-h100-003 failed: answer larger than 8388608 bytes' "$top/dcopsd.log" ||
+	fail "the oversized page not logged"
+grep -q 'telemetry: exporter of gwj-a100-002 failed: line 1: ' "$top/dcopsd.log" ||
+	fail "the malformed page not logged with its line"
+[ "$(grep -c 'exporter of gwj-a100-001 failed' "$top/dcopsd.log")" = 1 ] || fail "a failing exporter logged every cycle"
+write gwj-a100-002
+until_ok 10 grep -q 'telemetry: exporter of gwj-a100-002 answers again' "$top/dcopsd.log" ||
+	fail "a recovered exporter not logged"
 # the console: gwj-a100-001 is the node list's first row; its detail marks each GPU
 screen_keys Enter
 screen_wait "metrics stale" 15 || fail "the node detail does not say 'metrics stale'"

@@ -112,6 +112,7 @@ struct gpu {
 struct node {
 	char *name;
 	uint32_t first, n;
+	bool failing;            /* its exporter's last scrape failed (logged) */
 };
 
 struct pend {
@@ -161,6 +162,7 @@ struct tel {
 	struct pend *pend;
 	size_t n_pend, cap_pend;
 	size_t targets, next, inflight, failed, answered;
+	size_t logged_now;       /* exporter state changes logged this cycle */
 	long samples, unknown;
 	char cycle_err[400];
 	bool poisoned;           /* a per-metric answer was refused: the cycle keeps nothing */
@@ -345,7 +347,7 @@ void tel_index_set(struct tel *t, const struct tel_gpu_row *rows, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct tel_gpu_row *r = &rows[i];
 		if (!t->n_nodes || strcmp(t->nodes[t->n_nodes - 1].name, r->node) != 0)
-			t->nodes[t->n_nodes++] = (struct node){ xstrdup(r->node), (uint32_t)i, 0 };
+			t->nodes[t->n_nodes++] = (struct node){ xstrdup(r->node), (uint32_t)i, 0, false };
 		t->nodes[t->n_nodes - 1].n++;
 		struct gpu *g = &t->gpus[i];
 		*g = (struct gpu){ .id = r->id, .node = (uint32_t)(t->n_nodes - 1), .idx = r->idx,
@@ -506,6 +508,7 @@ void tel_cycle_begin(struct tel *t)
 	t->failed = t->answered = t->next = t->inflight = 0;
 	t->cycle_err[0] = '\0';
 	t->poisoned = false;
+	t->logged_now = 0;
 }
 
 /* ---------------------------------------------------------------- diff */
@@ -728,16 +731,31 @@ static void xfers_top_up(struct tel *t)
 		xfer_start(t, target_name(t, t->next++));
 }
 
+/* An exporter that starts or stops failing is logged once, with why (at
+ * most LOG_EVENTS_MAX a cycle: a row losing power is not 400 lines). */
+static void exporter_state(struct tel *t, const char *node, bool failing, const char *why)
+{
+	int ni = modes[t->cfg.mode].per_metric ? -1 : node_find_n(t, node, strlen(node));
+	if (ni < 0 || t->nodes[ni].failing == failing)
+		return;
+	t->nodes[ni].failing = failing;
+	if (t->logged_now++ < LOG_EVENTS_MAX)
+		fprintf(t->log, "dcopsd: telemetry: exporter of %s %s%s\n", node, failing ? "failed: " : "answers again",
+		        failing ? why : "");
+	else if (t->logged_now == LOG_EVENTS_MAX + 1)
+		fprintf(t->log, "dcopsd: telemetry: more exporters changed state this cycle\n");
+}
+
 static void xfer_failed(struct tel *t, const struct xfer *x, const char *why)
 {
 	t->failed++;
-	if (t->cycle_err[0])
-		return;
 	char w[120], y[200];
 	text_escape_buf(x->what, w, sizeof w);
 	text_escape_buf(why, y, sizeof y);
-	snprintf(t->cycle_err, sizeof t->cycle_err, "%s %s: %s",
-	         modes[t->cfg.mode].per_metric ? "query" : "exporter of", w, y);
+	exporter_state(t, x->what, true, y);
+	if (!t->cycle_err[0])
+		snprintf(t->cycle_err, sizeof t->cycle_err, "%s %s: %s",
+		         modes[t->cfg.mode].per_metric ? "query" : "exporter of", w, y);
 }
 
 static void xfer_done(struct tel *t, struct xfer *x, CURLcode rc)
@@ -758,6 +776,7 @@ static void xfer_done(struct tel *t, struct xfer *x, CURLcode rc)
 		xfer_failed(t, x, err.msg);
 	} else {
 		t->answered++;
+		exporter_state(t, x->what, false, NULL);
 	}
 	curl_multi_remove_handle(t->multi, x->h);
 	curl_easy_cleanup(x->h);
