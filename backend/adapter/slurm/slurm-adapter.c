@@ -195,6 +195,7 @@ struct slurm_adapter {
 	FILE *log;
 	struct slurm_runner *run;
 	struct tel *tel;           /* NULL without --telemetry */
+	uint64_t tel_shape;        /* gpu_shape at the reader's last reload */
 	struct slurm_inventory inv;
 	bool json_cmds;            /* 23.02+: scontrol and sacctmgr --json */
 	bool have[SRC_N];
@@ -1189,6 +1190,18 @@ static int next_due(const struct slurm_adapter *a, int64_t now)
 	return next > now ? (int)(next - now) : 0;
 }
 
+/* The fleet's GPU layout (node names, GPUs each): the telemetry reader
+ * reloads its index when it changes, not at every job that starts. */
+static uint64_t gpu_shape(const struct slurm_adapter *a)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < a->nodes.n; i++) {
+		h = fnv(a->nodes.items[i].name, strlen(a->nodes.items[i].name) + 1, h);
+		h = fnv(&a->nodes.items[i].gpus, sizeof a->nodes.items[i].gpus, h);
+	}
+	return h;
+}
+
 static int min_ms(int x, int y)
 {
 	return x < y ? x : y;
@@ -1239,8 +1252,11 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 	for (int t = 0; t < T_N; t++)
 		if (d.text[t])
 			a->sent[t] = d.hash[t];
-	if (a->tel && d.send[T_GPUS])
+	uint64_t shape;
+	if (a->tel && d.send[T_GPUS] && (shape = gpu_shape(a)) != a->tel_shape) {
+		a->tel_shape = shape;
 		tel_reload(a->tel);   /* GPU rows came or went: the reader's index follows */
+	}
 	docs_free(&d);
 	for (int s = 0; s < SRC_N; s++)
 		if (due[s])
@@ -1297,6 +1313,7 @@ static int adapter_attach(void *vst, PGconn *c, struct dc_err *err)
 	(void)c, (void)err;
 	struct slurm_adapter *a = vst;
 	memset(a->sent, 0, sizeof a->sent);
+	a->tel_shape = 0;
 	if (a->tel)
 		tel_reload(a->tel);
 	return 0;
