@@ -352,6 +352,32 @@ static void test_counters(void **state)
 	tel_free(t);
 }
 
+/* Every name the reader's sorted table holds is found (a misplaced row
+ * would hide a metric from bsearch). */
+static void test_every_metric(void **state)
+{
+	(void)state;
+	struct tel *t = reader(TEL_EXPORTERS);
+	static const char *const counters[] = { "DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL",
+		"DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL", "DCGM_FI_DEV_ROW_REMAP_FAILURE",
+		"DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL", "DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL",
+		"DCGM_FI_DEV_ECC_DBE_VOL_TOTAL", "DCGM_FI_DEV_ROW_REMAP_PENDING" };
+	static const enum tel_event_kind kinds[] = { TEL_NVLINK, TEL_NVLINK, TEL_REMAP_FAILURE, TEL_NVLINK,
+		TEL_NVLINK, TEL_ECC_DBE, TEL_REMAP_PENDING };
+	for (size_t i = 0; i < sizeof counters / sizeof *counters; i++) {
+		char page[200];
+		snprintf(page, sizeof page, "%s{gpu=\"0\"} 0\n", counters[i]);
+		cycle(t, "n1", page, 1000 + (int64_t)i * 10);
+		snprintf(page, sizeof page, "%s{gpu=\"0\"} 4\n", counters[i]);
+		cycle(t, "n1", page, 1005 + (int64_t)i * 10);
+		if (n_events(t, kinds[i]) != 1)
+			fail_msg("%s: no event", counters[i]);
+		snprintf(page, sizeof page, "%s{gpu=\"0\"} 0\n", counters[i]);
+		cycle(t, "n1", page, 1008 + (int64_t)i * 10);
+	}
+	tel_free(t);
+}
+
 static void test_rollback_repeats(void **state)
 {
 	(void)state;
@@ -471,7 +497,8 @@ int main(void)
 		cmocka_unit_test(test_text_format), cmocka_unit_test(test_text_hostile),
 		cmocka_unit_test(test_text_malformed), cmocka_unit_test(test_text_want), cmocka_unit_test(test_json),
 		cmocka_unit_test(test_deadbands), cmocka_unit_test(test_xid_once),
-		cmocka_unit_test(test_counters), cmocka_unit_test(test_rollback_repeats),
+		cmocka_unit_test(test_counters), cmocka_unit_test(test_every_metric),
+		cmocka_unit_test(test_rollback_repeats),
 		cmocka_unit_test(test_prometheus_matching), cmocka_unit_test(test_federate),
 		cmocka_unit_test(test_exporter_trusts_scrape),
 		cmocka_unit_test(test_stale), cmocka_unit_test(test_cfg),
