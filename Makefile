@@ -12,7 +12,7 @@ DESTDIR  ?=
 SANITIZE ?=
 BUILD    ?= build$(if $(SANITIZE),/san,)
 
-PKGS := ncursesw libssh libpq libcjson
+PKGS := ncursesw libssh libpq libcjson libcurl
 CC   ?= cc
 # ncursesw's pkg-config asks for _XOPEN_SOURCE=600; we set 700 ourselves.
 PKG_CFLAGS := $(filter-out -D_XOPEN_SOURCE=% -D_DEFAULT_SOURCE,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
@@ -72,7 +72,7 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itui -Itests/lib $(CFLAGS) -c -o $@ $<
 
-BENCH_BIN := $(BUILD)/bench/console
+BENCH_BIN := $(BUILD)/bench/console $(BUILD)/bench/telemetry
 $(BUILD)/bench/%: tests/bench/%.c $(LIB_BACKEND)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS) -lutil
@@ -81,10 +81,11 @@ tests: all $(TEST_BIN) $(BENCH_BIN)
 
 # Debian packages dcops needs to build, test and run its demo.
 DEB_PKGS := make gcc pkg-config libncurses-dev libssh-dev libpq-dev libcjson-dev \
-            libcmocka-dev postgresql postgresql-contrib openssh-server openssh-client \
+            libcmocka-dev libcurl4-openssl-dev postgresql postgresql-contrib openssh-server openssh-client \
             tmux procps jq valgrind
-# And those only the tests need: a real Slurm cluster (tests/lib/slurm.sh).
-DEB_PKGS_CHECK := slurm-wlm slurmdbd munge mariadb-server
+# And those only the tests need: a real Slurm cluster (tests/lib/slurm.sh)
+# and a real Prometheus (tests/lib/prom.sh).
+DEB_PKGS_CHECK := slurm-wlm slurmdbd munge mariadb-server prometheus
 deps:
 	@BUILD=$(BUILD) sh tests/lib/deps.sh $(DEB_PKGS)
 deps-check:

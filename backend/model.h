@@ -95,6 +95,7 @@ struct dc_gpu {
 	int last_xid; /* 0 = none */
 	int16_t idx, util_pct, temp_c;
 	bool remap_pending;
+	bool metrics_stale; /* telemetry stopped arriving for it (060) */
 };
 struct dc_tenant {
 	int64_t id, version;

@@ -108,7 +108,8 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		COL(dc_gpu, "ecc_sbe", C_INT, ecc_sbe), COL(dc_gpu, "ecc_dbe", C_INT, ecc_dbe),
 		COL(dc_gpu, "last_xid_at", C_TIME, last_xid_at),
 		COL(dc_gpu, "last_xid", C_INT, last_xid),
-		COL(dc_gpu, "remap_pending", C_BOOL, remap_pending)), "" },
+		COL(dc_gpu, "remap_pending", C_BOOL, remap_pending),
+		COL(dc_gpu, "metrics_stale", C_BOOL, metrics_stale)), "" },
 	[DC_T_TENANT] = { "tenant", sizeof(struct dc_tenant), COLS(
 		COL(dc_tenant, "id", C_I64, id), COL(dc_tenant, "version", C_VERSION, version),
 		COL(dc_tenant, "name", C_STR, name), COL(dc_tenant, "name_en", C_STR, name_en),

@@ -183,6 +183,21 @@ static const char *adapter_trouble(const struct dc_model *m, int64_t now)
 	return NULL;
 }
 
+/* The telemetry reader's source (060: telemetry.* settings): down, or
+ * silent for 3 of its intervals. The scheduler's data is not stale then,
+ * only the GPUs' metrics. */
+static bool telemetry_stale(const struct dc_model *m, int64_t now)
+{
+	const char *state = model_setting(m, "telemetry.state");
+	if (!state)
+		return false;
+	if (strcmp(state, "up") != 0)
+		return true;
+	const char *hb = model_setting(m, "telemetry.heartbeat");
+	const char *iv = model_setting(m, "telemetry.interval_s");
+	return hb && iv && now - atoll(hb) > 3 * atoll(iv) + 5;
+}
+
 static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool *stale)
 {
 	const struct store_status *st = store_status(a->store);
@@ -190,9 +205,11 @@ static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool
 	int64_t t = newest ? newest : st->last_ok_wall;
 	const char *adapter = adapter_trouble(a->m, now);
 	*stale = (st->link != STORE_UP || adapter) && t;
-	char what[32] = "";
+	char what[48] = "";
 	if (adapter)
 		snprintf(what, sizeof what, "ADAPTER %s  ", adapter);
+	if (telemetry_stale(a->m, now))
+		snprintf(what + strlen(what), sizeof what - strlen(what), "TELEMETRY STALE  ");
 	if (!t) {
 		snprintf(buf, n, "%sno data", what);
 		return;

@@ -676,6 +676,8 @@ static void gpu_line(struct dline *d, const struct view_ctx *c, const struct dc_
 		dline_put(d, THEME_DIM, "free");
 	if (g->remap_pending)
 		dline_put(d, THEME_WARN, "  remap pending");
+	if (g->metrics_stale)
+		dline_put(d, THEME_WARN, "  metrics stale");
 }
 
 static bool mentions(const char *text, const char *name)

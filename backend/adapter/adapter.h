@@ -20,8 +20,9 @@
  * center's state into the database and applies the operators' actions:
  * this interface, dcopsd (dcopsd.c), the adapter status report
  * (adapter-status.h), the simulator (sim/: fleet, jobs, faults, drills)
- * and the Slurm adapter (slurm/: parsers, command runner, poll cycle,
- * acting side). SSH lives beside it in backend/ssh/ (ssh-session.h).
+ * the Slurm adapter (slurm/: parsers, command runner, poll cycle,
+ * acting side) and the DCGM telemetry it can read beside Slurm
+ * (telemetry/: tel.h). SSH lives beside it in backend/ssh/ (ssh-session.h).
  *
  * Ownership: the adapter's state is the adapter's (stop frees it); the
  * connection is dcopsd's, borrowed per call. Options are parsed by the

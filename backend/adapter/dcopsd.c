@@ -81,7 +81,9 @@ static const struct option longopts[] = {
 	{ "identity", required_argument, NULL, 'A' }, { "slurm-bin", required_argument, NULL, 'A' },
 	{ "inventory", required_argument, NULL, 'A' }, { "poll-nodes", required_argument, NULL, 'A' },
 	{ "poll-jobs", required_argument, NULL, 'A' }, { "poll-accounting", required_argument, NULL, 'A' },
-	{ "slurm-timeout", required_argument, NULL, 'A' }, { 0 },
+	{ "slurm-timeout", required_argument, NULL, 'A' }, { "telemetry", required_argument, NULL, 'A' },
+	{ "telemetry-every", required_argument, NULL, 'A' }, { "telemetry-timeout", required_argument, NULL, 'A' },
+	{ "telemetry-ca", required_argument, NULL, 'A' }, { 0 },
 };
 
 /* --adapter first: the others are the adapter's to parse. */

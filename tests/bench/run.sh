@@ -123,3 +123,10 @@ echo
 echo "## Simulator (tests/bench/sim.sh)"
 echo
 bash tests/bench/sim.sh
+
+echo
+echo "## Telemetry cycle (tests/bench/telemetry.c: generated DCGM answers, parse + match + diff)"
+echo
+for n in 290 25000; do
+	for src in exporters federate prometheus; do "$ROOT/$BUILD/bench/telemetry" "$n" "$src"; done
+done

@@ -41,13 +41,14 @@ case " $missing " in
 		echo "create_main_cluster = false" | $SUDO tee -a "$cc" >/dev/null
 	fi ;;
 esac
-# The same for the daemons the tests run privately (munge, MariaDB, Slurm):
+# The same for the daemons the tests run privately (munge, MariaDB, Slurm,
+# Prometheus):
 # their maintainer scripts would start them now and at every boot. During
 # the install a policy-rc.d denies every start (one already there is the
 # administrator's and is kept); afterwards those of them this run brought in
 # are disabled, so nothing of theirs runs system-wide. A daemon installed
 # before is left as it was.
-private="munge mariadb slurmctld slurmd slurmdbd"
+private="munge mariadb slurmctld slurmd slurmdbd prometheus"
 unit_present() { [ -e "/lib/systemd/system/$1.service" ] || [ -e "/etc/init.d/$1" ]; }
 fresh=""
 for s in $private; do unit_present "$s" || fresh="$fresh $s"; done

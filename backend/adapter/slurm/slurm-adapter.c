@@ -3,6 +3,7 @@
  * document per table, skip those equal to the last committed, and upsert
  * the rest in one transaction. */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include "adapter/slurm/slurm-explain.h"
 #include "adapter/slurm/slurm-parse.h"
 #include "adapter/slurm/slurm-run.h"
+#include "adapter/telemetry/tel.h"
 #include "db.h"
 
 #define POLL_NODES_MS 5000
@@ -28,6 +30,7 @@ struct slurm_cfg {
 	const char *identity[2];
 	const char *inventory;
 	int poll_ms[3];
+	struct tel_cfg tel;        /* DCGM telemetry beside Slurm (--telemetry) */
 };
 
 enum source { SRC_NODES, SRC_JOBS, SRC_ACCT, SRC_N };
@@ -39,7 +42,15 @@ static void *cfg_new(void)
 	c->poll_ms[SRC_NODES] = POLL_NODES_MS;
 	c->poll_ms[SRC_JOBS] = POLL_JOBS_MS;
 	c->poll_ms[SRC_ACCT] = POLL_ACCT_MS;
+	tel_cfg_init(&c->tel);
 	return c;
+}
+
+static void cfg_free(void *vc)
+{
+	struct slurm_cfg *c = vc;
+	tel_cfg_free(&c->tel);
+	free(c);
 }
 
 static int seconds(const char *opt, const char *v, double lo, double hi, int *ms)
@@ -57,6 +68,9 @@ static int seconds(const char *opt, const char *v, double lo, double hi, int *ms
 static int cfg_parse(void *vc, const char *opt, const char *val)
 {
 	struct slurm_cfg *c = vc;
+	int rc = tel_cfg_parse(&c->tel, opt, val);
+	if (rc <= 0)
+		return rc;
 	for (int s = 0; s < SRC_N; s++)
 		if (strcmp(opt, source_opt[s]) == 0)
 			return seconds(opt, val, 0.2, 3600, &c->poll_ms[s]);
@@ -180,6 +194,8 @@ struct slurm_adapter {
 	struct slurm_cfg *cfg;
 	FILE *log;
 	struct slurm_runner *run;
+	struct tel *tel;           /* NULL without --telemetry */
+	uint64_t tel_shape;        /* gpu_shape at the reader's last reload */
 	struct slurm_inventory inv;
 	bool json_cmds;            /* 23.02+: scontrol and sacctmgr --json */
 	bool have[SRC_N];
@@ -1174,17 +1190,49 @@ static int next_due(const struct slurm_adapter *a, int64_t now)
 	return next > now ? (int)(next - now) : 0;
 }
 
+/* The fleet's GPU layout (node names, GPUs each): the telemetry reader
+ * reloads its index when it changes, not at every job that starts. */
+static uint64_t gpu_shape(const struct slurm_adapter *a)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < a->nodes.n; i++) {
+		h = fnv(a->nodes.items[i].name, strlen(a->nodes.items[i].name) + 1, h);
+		h = fnv(&a->nodes.items[i].gpus, sizeof a->nodes.items[i].gpus, h);
+	}
+	return h;
+}
+
+static int min_ms(int x, int y)
+{
+	return x < y ? x : y;
+}
+
+/* A telemetry cycle that finished in this poll, in dcopsd's figures. */
+static void tel_account(const struct tel_stats *ts, struct adapter_stats *st, char *detail, size_t n)
+{
+	if (!ts->cycled)
+		return;
+	st->rows += ts->rows;
+	snprintf(detail, n, "; telemetry: %ld samples, %ld rows, %ld events, %ld unknown, %ld failed", ts->samples,
+	         ts->rows, ts->events, ts->unknown, ts->failed);
+}
+
 static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct dc_err *err)
 {
 	struct slurm_adapter *a = vst;
+	struct tel_stats ts = { 0 };
+	int tel_ms = INT_MAX;
+	if (a->tel && (tel_ms = tel_poll(a->tel, c, &ts, err)) < 0)
+		return -1;
 	int64_t now = dc_mono_ms();
 	bool due[SRC_N];
 	bool any = false;
 	for (int s = 0; s < SRC_N; s++)
 		any |= (due[s] = !a->have[s] || now >= a->due[s]);
 	if (!any) {
-		st->idle = true;
-		return next_due(a, now);
+		st->idle = !ts.cycled;
+		tel_account(&ts, st, st->detail, sizeof st->detail);
+		return min_ms(next_due(a, now), tel_ms);
 	}
 	if (fetch(a, c, due, err) < 0)
 		return -1;
@@ -1204,6 +1252,11 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 	for (int t = 0; t < T_N; t++)
 		if (d.text[t])
 			a->sent[t] = d.hash[t];
+	uint64_t shape;
+	if (a->tel && d.send[T_GPUS] && (shape = gpu_shape(a)) != a->tel_shape) {
+		a->tel_shape = shape;
+		tel_reload(a->tel);   /* GPU rows came or went: the reader's index follows */
+	}
 	docs_free(&d);
 	for (int s = 0; s < SRC_N; s++)
 		if (due[s])
@@ -1211,7 +1264,9 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 	count_jobs(a, st);
 	snprintf(st->detail, sizeof st->detail, "%s%s%s; %zu nodes, %zu jobs, %ld external", due[0] ? "nodes " : "",
 		 due[1] ? "jobs " : "", due[2] ? "accounting" : "", a->nodes.n, a->jobs.n, st->audits);
-	return next_due(a, now);
+	size_t dl = strlen(st->detail);
+	tel_account(&ts, st, st->detail + dl, sizeof st->detail - dl);
+	return min_ms(next_due(a, now), tel_ms);
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -1235,6 +1290,16 @@ static void *adapter_start(void *vcfg, FILE *log, struct dc_err *err)
 		free(a);
 		return NULL;
 	}
+	/* The remediation step (backend/adapter/remedy) plugs in here, once:
+	 * tel_set_consumer(a->tel, its tel_consume_fn, its state) — it then
+	 * gets each telemetry cycle's events inside that cycle's transaction. */
+	if (cfg->tel.mode != TEL_OFF && !(a->tel = tel_new(&cfg->tel, log, err))) {
+		slurm_runner_free(a->run);
+		cJSON_free(a->places);
+		slurm_inventory_free(&a->inv);
+		free(a);
+		return NULL;
+	}
 	fprintf(log, "dcopsd: slurm%s%s, polls: nodes %d ms, jobs %d ms, accounting %d ms; inventory: %zu nodes placed\n",
 		cfg->run.ssh ? " over ssh " : " (local commands)", cfg->run.ssh ? cfg->run.ssh : "",
 		cfg->poll_ms[SRC_NODES], cfg->poll_ms[SRC_JOBS], cfg->poll_ms[SRC_ACCT], a->inv.n);
@@ -1248,6 +1313,9 @@ static int adapter_attach(void *vst, PGconn *c, struct dc_err *err)
 	(void)c, (void)err;
 	struct slurm_adapter *a = vst;
 	memset(a->sent, 0, sizeof a->sent);
+	a->tel_shape = 0;
+	if (a->tel)
+		tel_reload(a->tel);
 	return 0;
 }
 
@@ -1258,15 +1326,32 @@ static int adapter_apply(void *vst, PGconn *c, struct dc_err *err)
 	return slurm_act_outbox(a->run, c, &o, NULL, err);
 }
 
+/* Telemetry transfers in flight are pumped in slices (the SSH link kept
+ * alive between them); the wait ends early once they have all answered,
+ * so their cycle is written at once. */
 static void adapter_wait(void *vst, int ms, const volatile sig_atomic_t *stop)
 {
-	slurm_runner_wait(((struct slurm_adapter *)vst)->run, ms, stop);
+	struct slurm_adapter *a = vst;
+	int64_t end = dc_mono_ms() + ms;
+	while (a->tel && tel_busy(a->tel) && !(stop && *stop)) {
+		int64_t left = end - dc_mono_ms();
+		if (left <= 0)
+			return;
+		tel_pump(a->tel, left < 100 ? (int)left : 100);
+		slurm_runner_wait(a->run, 1, stop);
+		if (tel_ready(a->tel))
+			return;
+	}
+	int64_t left = end - dc_mono_ms();
+	if (left > 0)
+		slurm_runner_wait(a->run, (int)left, stop);
 }
 
 static void adapter_stop(void *vst)
 {
 	struct slurm_adapter *a = vst;
 	slurm_runner_free(a->run);
+	tel_free(a->tel);
 	slurm_inventory_free(&a->inv);
 	slurm_node_set_free(&a->nodes);
 	slurm_part_set_free(&a->parts);
@@ -1282,8 +1367,10 @@ const struct adapter_ops adapter_slurm = {
 	.name = "slurm",
 	.usage = "  slurm: [--ssh USER@HOST[:PORT]] [--known-hosts FILE] [--identity FILE] [--slurm-bin DIR]\n"
 	         "         [--inventory FILE] [--poll-nodes S] [--poll-jobs S] [--poll-accounting S]\n"
-	         "         [--slurm-timeout S]\n",
-	.parse_opt = cfg_parse, .config_new = cfg_new, .config_free = free,
+	         "         [--slurm-timeout S]\n"
+	         "         [--telemetry prometheus=URL | federate=URL | exporters=PORT | exporters=URL-with-{node}]\n"
+	         "         [--telemetry-every S] [--telemetry-timeout S] [--telemetry-ca FILE]\n",
+	.parse_opt = cfg_parse, .config_new = cfg_new, .config_free = cfg_free,
 	.start = adapter_start, .attach = adapter_attach, .apply = adapter_apply, .poll = adapter_poll,
 	.wait = adapter_wait, .stop = adapter_stop, .report_s = 5,
 };
