@@ -63,6 +63,18 @@ check 1 "dcops/config.json: line 4: not valid JSON" -- --db "dbname=$DB user=act
 rm "$XDG_CONFIG_HOME/dcops/config.json"
 want_sql "SELECT count(*) FROM dcops.actions" 0
 
+# --write-db or a profile's write_db with SSH: the tunnel reaches one server, so
+# the option cannot be honoured; refused before anything connects, console and
+# script commands alike (never a write sent elsewhere than asked)
+check 1 "--write-db cannot be used with SSH: the tunnel reaches one database server" -- \
+	--ssh ops@127.0.0.1:1 --db "dbname=$DB" --write-db "dbname=$DB" drain gpu-001 --reason x
+check 1 "--write-db cannot be used with SSH" -- --ssh ops@127.0.0.1:1 --db "dbname=$DB" --write-db "dbname=$DB"
+printf '{ "profiles": { "far": { "db": "dbname=%s", "write_db": "dbname=%s", "ssh": { "host": "127.0.0.1", "port": 1 } } } }\n' \
+	"$DB" "$DB" >"$TEST_TMP/far.json"
+check 1 "the profile's write_db cannot be used with SSH" -- --config "$TEST_TMP/far.json" --profile far status
+check 1 "the profile's write_db cannot be used with SSH" -- --config "$TEST_TMP/far.json" --profile far
+want_sql "SELECT count(*) FROM dcops.actions" 0
+
 # 11. a FIFO as --config: refused at once, not a hang
 mkfifo "$TEST_TMP/fifo"
 check 1 "fifo: not a regular file \(it is a FIFO\)" -- --config "$TEST_TMP/fifo" --db "dbname=$DB" status
