@@ -14,6 +14,10 @@
  *     "diagnostics": [ { "name": "gpu", "label": "GPU summary", "nvsmi_csv": true,
  *                        "command": "nvidia-smi --query-gpu=... --format=csv,noheader,nounits" } ] }
  *
+ * "sites": ["gwangju", "pangyo"] opens those profiles together in one
+ * console (tui/site.h), as `--sites gwangju,pangyo` does; "bell": true
+ * rings the terminal bell when a SEV-1/SEV-2 opens at a site not on screen.
+ *
  * "timezone" is the zone every time is shown in, console and reports:
  * "KST" (the default, the Gwangju site's) or "UTC" (text.h).
  *
@@ -42,6 +46,7 @@
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define CONFIG_MAX_DEPTH 16
+#define CONFIG_MAX_SITES 16
 
 struct config_ssh {
 	char *host, *user, *identity_file, *known_hosts, *db_host;
@@ -76,6 +81,8 @@ struct config {
 	char *default_profile, *theme;
 	char *timezone_name;      /* as written; NULL: not set */
 	enum text_zone zone;      /* from timezone_name, else KST */
+	char *sites;              /* "sites" as "a,b" (each a profile); NULL: not set */
+	bool bell;
 	struct config_profile *profiles;
 	size_t nprofiles;
 	struct config_key *keys;

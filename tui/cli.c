@@ -13,6 +13,7 @@ const struct option cli_global_opts[] = {
 	{ "ssh-accept-new", no_argument, NULL, 'A' },
 	{ "theme", required_argument, NULL, 't' },
 	{ "profile", required_argument, NULL, 'p' },
+	{ "sites", required_argument, NULL, 'S' },
 	{ "config", required_argument, NULL, 'c' },
 	{ "readonly", no_argument, NULL, 'r' },
 	{ "write", no_argument, NULL, 'w' },
@@ -29,6 +30,7 @@ void cli_global_set(struct dc_opts *o, int ch, const char *arg)
 	case 'A': o->ssh_accept_new = true; break;
 	case 't': o->theme = arg; break;
 	case 'p': o->profile = arg; break;
+	case 'S': o->sites = arg; break;
 	case 'c': o->config = arg; break;
 	case 'r': o->readonly = true; break;
 	case 'w': o->write = true; break;
