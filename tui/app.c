@@ -295,6 +295,9 @@ static void draw_header(struct app *a, int64_t now)
 	text_sanitize(named, clean, sizeof clean);
 	const char *brand = COLS >= 120 ? " dcops " : " ";
 	int room = COLS - rw - text_width(brand) - text_width(status);
+	/* several sites: the site's own name, at least, where the rest does not fit */
+	if (text_width(clean) > room && a->s->name[0])
+		text_sanitize(a->s->name, clean, sizeof clean);
 	int sitew = text_width(clean) < room ? text_width(clean) : room;
 
 	/* the link state and data age get their room first, the site's name
@@ -339,7 +342,11 @@ static void draw_header(struct app *a, int64_t now)
 	}
 	char crumbs[256];
 	struct view_ctx c = { a->m, now };
-	views[a->cur]->crumbs(a->view[a->cur], &c, crumbs, sizeof crumbs);
+	/* several sites: the crumbs start with the current one, which the
+	 * first line may have no room for on 80 columns */
+	int at = a->sites.n > 1 && a->cur != VIEW_SITES
+	         ? snprintf(crumbs, sizeof crumbs, "@%s › ", a->s->name) : 0;
+	views[a->cur]->crumbs(a->view[a->cur], &c, crumbs + at, sizeof crumbs - (size_t)at);
 	const char *filter = views[a->cur]->filter(a->view[a->cur]);
 	char filt[300] = "";
 	if (filter && filter[0])

@@ -14,8 +14,9 @@
 #include "site.h"
 #include "view.h"
 
-enum { S_SITE, S_NEEDS, S_LINK, S_ADAPTER, S_DATA, S_NODES, S_OUT, S_GPUS, S_QUEUE, S_SEV1,
-	S_SEV2, S_SEV3, S_OLDEST, S_COUNT };
+/* The severity counts come before the fleet's: on 80 columns they stay. */
+enum { S_SITE, S_NEEDS, S_LINK, S_ADAPTER, S_DATA, S_SEV1, S_SEV2, S_SEV3, S_NODES, S_OUT,
+	S_QUEUE, S_GPUS, S_OLDEST, S_COUNT };
 static const struct table_col cols[S_COUNT] = {
 	[S_SITE] = { "SITE", 10, 0 },
 	[S_NEEDS] = { "NEEDS", 7, 0 },
