@@ -50,7 +50,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ .name = "seed", .run = seed_cmd, .writes = true, .own = "config",
 	  .usage = "seed [--config FILE] [--seed N] [--scale X] [--force]",
 	  .help = "load the fleet, tenants and quotas into an empty database" },
-	{ .name = "status", .run = status_cmd,
+	{ .name = "status", .run = status_cmd, .sites = true, .sites_json = "--json",
 	  .usage = "status [--json]",
 	  .help = "print fleet, queue, tenant and incident counts" },
 	{ .name = "drain", .run = actions_drain_cmd,
@@ -80,7 +80,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{ .name = "handover", .run = report_handover_cmd,
 	  .usage = "handover note [--shift ID] TEXT...|--file PATH | handover sign-off SHIFT",
 	  .help = "write the outgoing note, or sign off a handover as the incoming operator" },
-	{ .name = "report", .sub = "handover", .run = report_cmd,
+	{ .name = "report", .sub = "handover", .run = report_cmd, .sites = true,
+	  .sites_json = "--format=json",
 	  .usage = "report handover [--shift ID | --since DURATION] [--format text|md|json]",
 	  .help = "the shift handover report from the database" },
 	{ .name = "drill", .run = drill_cmd,
@@ -168,12 +169,20 @@ static bool has_flag(int argc, char **argv, const char *const *flags)
 
 int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **argv)
 {
+	if (o->sites && !c->local) {
+		if (c->sites)
+			return cli_run_sites(c, o, argc, argv);
+		fprintf(stderr, "dcops %s: --sites is for the console, status and report handover; "
+		        "--profile NAME runs it at one site\n", c->name);
+		return 2;
+	}
 	if (c->sub) {
 		argc--;
 		argv++;
 	}
 	if (c->local)
 		return c->run(o, argc, argv);
+
 	char name[32];
 	snprintf(name, sizeof name, "%s%s%s", c->name, c->sub ? " " : "", c->sub ? c->sub : "");
 	struct dc_err err = {{0}};
@@ -197,7 +206,8 @@ int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **a
 void cli_usage(FILE *f)
 {
 	fprintf(f, "usage: dcops [--db CONNINFO] [--ssh USER@HOST[:PORT]] [--ssh-accept-new] [--theme NAME]\n"
-	           "             [--profile NAME] [--config FILE] [--readonly] [--write] [COMMAND ...]\n\n"
+	           "             [--profile NAME | --sites NAME,NAME] [--config FILE] [--readonly] [--write]\n"
+	           "             [COMMAND ...]\n\n"
 	           "With no command, opens the console. The options may also follow the command;\n"
 	           "--write arms writes for one command under a production profile (W in the console).\n\n"
 	           "Commands:\n");
