@@ -363,8 +363,10 @@ static int diags_read(struct ctx *x, const cJSON *arr, struct config *c)
  * that each names a profile is checked once the profiles are read. */
 static int sites_read(struct ctx *x, const cJSON *arr, struct config *c)
 {
-	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
+	if (!cJSON_IsArray(arr))
 		return bad(x, "sites", "expected a list of profile names", arr);
+	if (cJSON_GetArraySize(arr) == 0)
+		return dc_err_set(x->err, "%s: sites: an empty list (name the profiles to open)", x->file);
 	if (too_many(x, arr, "sites", MAX_SITES) < 0)
 		return -1;
 	struct sb b = { 0 };
