@@ -33,7 +33,7 @@ export PGHOST=$main_host PGPORT=$main_port
 
 cat >"$TEST_TMP/config.json" <<JSON
 { "profiles": {
-    "gwangju": { "db": "host=$main_host port=$main_port dbname=$dba" },
+    "gwangju": { "db": "host=$main_host port=$main_port dbname=$dba", "readonly": true },
     "pangyo": { "db": "host=$pgdir/sock dbname=sites_b" } },
   "sites": ["gwangju", "pangyo"] }
 JSON
@@ -42,6 +42,7 @@ trap cleanup EXIT
 
 # both live; the header names the current site and counts SEV-1/2 over both
 screen_wait "gwangju: Test Site 광주"
+screen_wait "READ-ONLY"           # gwangju's profile is read-only
 screen_wait "SEV1/2 2"
 screen_wait "tn-h100-001"
 screen_keys 0
@@ -54,13 +55,21 @@ screen_wait "SEV1/2 3"
 screen_wait "SEV-1 at pangyo: #2 PDU trip in row 3"
 screen_match "^ *pangyo +SEV-1 +UP "   # needs attention first
 screen_line 4 | grep -q pangyo || { echo "FAIL: pangyo not first"; screen_dump; exit 1; }
+# acknowledged there: no longer announced (still counted while open)
+psql -q -h "$pgdir/sock" -d sites_b -c "UPDATE dcops.incident SET state = 'acknowledged', acknowledged_at = now() WHERE id = 2"
+screen_gone "SEV-1 at pangyo"
+screen_wait "SEV1/2 3"
+psql -q -h "$pgdir/sock" -d sites_b -c "INSERT INTO dcops.incident (sev, title) VALUES (2, 'Cooling alarm hall B')"
+screen_wait "SEV1/2 4"
+screen_wait "SEV-2 at pangyo: #3 Cooling alarm hall B"
 
 # Enter on pangyo (the cursor follows its row: up to it): it is current,
 # the alert was seen
 screen_keys k Enter
 screen_wait "pangyo: Pangyo 판교"
 screen_wait "pg-h100-001"
-screen_gone "SEV-1 at pangyo"
+screen_gone "SEV-2 at pangyo"
+screen_match "pangyo: .* WRITE "    # pangyo writes while gwangju stays read-only
 
 # a drain there lands in pangyo's database only
 screen_keys j
@@ -80,6 +89,8 @@ na=$(psql -qtA -d "$dba" -c "SELECT count(*) FROM dcops.actions")
 # `:site gwangju` back; pangyo's database stops: gwangju stays live
 screen_keys : "site gwangju" Enter
 screen_wait "gwangju: Test Site 광주"
+screen_keys D
+screen_wait "drain: read-only session"
 pg_kill "$pgdir"
 screen_keys 0
 screen_match "^ *pangyo +DOWN +(DOWN|CONNECTING) .* [0-9]+[smhd][0-9]*[smh]? " 20
