@@ -46,6 +46,9 @@ screen_wait "gwangju: 국가AI데이터센터 광주" 30
 screen_keys 0
 screen_match "^ *gwangju +[A-Za-z0-9-]+ +UP .* 290 " 20
 screen_match "^ *pangyo +[A-Za-z0-9-]+ +UP .* 29 " 20
+# pangyo's first load held no incident: the first one after it is news
+q dcops_pangyo "INSERT INTO dcops.incident (sev, title) VALUES (1, 'Demo PDU trip')" >/dev/null
+screen_match "SEV-1 at pangyo: #[0-9]+ Demo PDU trip" 10
 screen_keys : "site pangyo" Enter 1
 screen_wait "pg-a100-001" 10
 screen_keys q

@@ -28,7 +28,10 @@ createdb sites_tmpl
 DCOPS_TEST_TEMPLATE=sites_tmpl screen_db sites_b
 psql -q -d sites_b -c "UPDATE dcops.setting SET value = 'Pangyo 판교' WHERE key = 'site.name'" \
 	-c "UPDATE dcops.setting SET value = '100' WHERE key = 'guard.drain_pct'" \
-	-c "UPDATE dcops.node SET name = replace(name, 'tn-', 'pg-')"
+	-c "UPDATE dcops.node SET name = replace(name, 'tn-', 'pg-')" \
+	-c "SET session_replication_role = replica" \
+	-c "DELETE FROM dcops.incident_event" -c "DELETE FROM dcops.incident"
+# (pangyo's first load holds no incident: the first after it is still news)
 export PGHOST=$main_host PGPORT=$main_port
 
 cat >"$TEST_TMP/config.json" <<JSON
@@ -43,24 +46,24 @@ trap cleanup EXIT
 # both live; the header names the current site and counts SEV-1/2 over both
 screen_wait "gwangju: Test Site 광주"
 screen_wait "READ-ONLY"           # gwangju's profile is read-only
-screen_wait "SEV1/2 2"
+screen_wait "SEV1/2 1"
 screen_wait "tn-h100-001"
 screen_keys 0
-screen_match "^ *pangyo +[A-Z0-9-]+ +UP "
-screen_match "^ *gwangju +[A-Z0-9-]+ +UP "
+screen_match "^ *pangyo +[A-Za-z0-9-]+ +UP "
+screen_match "^ *gwangju +[A-Za-z0-9-]+ +UP "
 
 # a SEV-1 at pangyo, not on screen: the count and the footer say so
 psql -q -h "$pgdir/sock" -d sites_b -c "INSERT INTO dcops.incident (sev, title) VALUES (1, 'PDU trip in row 3')"
-screen_wait "SEV1/2 3"
+screen_wait "SEV1/2 2"
 screen_wait "SEV-1 at pangyo: #2 PDU trip in row 3"
 screen_match "^ *pangyo +SEV-1 +UP "   # needs attention first
 screen_line 4 | grep -q pangyo || { echo "FAIL: pangyo not first"; screen_dump; exit 1; }
 # acknowledged there: no longer announced (still counted while open)
 psql -q -h "$pgdir/sock" -d sites_b -c "UPDATE dcops.incident SET state = 'acknowledged', acknowledged_at = now() WHERE id = 2"
 screen_gone "SEV-1 at pangyo"
-screen_wait "SEV1/2 3"
+screen_wait "SEV1/2 2"
 psql -q -h "$pgdir/sock" -d sites_b -c "INSERT INTO dcops.incident (sev, title) VALUES (2, 'Cooling alarm hall B')"
-screen_wait "SEV1/2 4"
+screen_wait "SEV1/2 3"
 screen_wait "SEV-2 at pangyo: #3 Cooling alarm hall B"
 
 # Enter on pangyo (the cursor follows its row: up to it): it is current,
@@ -94,7 +97,7 @@ screen_wait "drain: read-only session"
 pg_kill "$pgdir"
 screen_keys 0
 screen_match "^ *pangyo +DOWN +(DOWN|CONNECTING) .* [0-9]+[smhd][0-9]*[smh]? " 20
-screen_match "^ *gwangju +[A-Z0-9-]+ +UP "
+screen_match "^ *gwangju +[A-Za-z0-9-]+ +UP "
 psql -q -d "$dba" -c "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-a100-002'"
 screen_keys 1
 screen_match "tn-a100-002 .*down" 15
