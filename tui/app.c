@@ -635,8 +635,6 @@ static void show_sites(struct app *a)
 	show_view(a, VIEW_SITES);
 }
 
-static void update_rights(struct app *a);
-
 /* Makes site i current: every view shows it from now on, built afresh on
  * its model (a view keeps row ids, which are per site). */
 static void site_use(struct app *a, size_t i)

@@ -5,7 +5,8 @@
 # Per run: peak RSS (VmHWM), CPU seconds per second over SITES_BENCH_SECS
 # with every simulator running (the Sites view on screen, so every site's
 # changes draw), and the bytes per second written to the terminal while all
-# simulators are stopped (SIGSTOP): idle must be 0 B/s. Starts its own
+# simulators are stopped (SIGSTOP), over 10 s inside one minute (the
+# clock's minute is the one thing that draws then): idle must be 0 B/s. Starts its own
 # private PostgreSQL and tmux server and stops them on any exit; about
 # 2 minutes at the default 20 s.
 set -euo pipefail
@@ -81,6 +82,9 @@ for n in $COUNTS; do
 	c0=$(cpu_s "$pid")
 	sleep "$SECS"
 	c1=$(cpu_s "$pid")
+	# a window inside one minute (the clock's minute is time, not data),
+	# and before the nodes' reports are 30 s old (their AGE then counts)
+	while [ "$((10#$(date +%S)))" -ge 45 ]; do sleep 1; done
 	for p in "${SIMS[@]}"; do kill -STOP "$p"; done
 	sleep 3
 	b0=$(stat -c %s "$out")
