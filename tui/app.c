@@ -290,7 +290,7 @@ static void draw_header(struct app *a, int64_t now)
 	if (!site && model_count(a->m, DC_T_SITE))
 		site = ((const struct dc_site *)model_row(a->m, DC_T_SITE, 0))->name;
 	char named[320], clean[256];
-	snprintf(named, sizeof named, "%s%s%s", a->s->name, a->s->name[0] ? ": " : "",
+	snprintf(named, sizeof named, "%s%s%s", a->s->name, a->s->name[0] && site ? ": " : "",
 	         site ? site : "");
 	text_sanitize(named, clean, sizeof clean);
 	const char *brand = COLS >= 120 ? " dcops " : " ";
