@@ -4,6 +4,7 @@
 #   make deps       install missing Debian packages (sudo when not root)
 #   make check      deps (and the test-only ones) + build + every test (SANITIZE=1: ASan + UBSan build)
 #   make demo       deps + build + the embedded Gwangju data center + console
+#                   (SITES=2: and the Pangyo interim cluster, a second site)
 #   make bench      benchmarks; figures go to BENCHMARKS.md
 #   make install    PREFIX=/usr/local (binaries, SQL, themes, man pages)
 
@@ -97,7 +98,7 @@ check: deps-check
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@$(DCOPS) demo
+	@$(DCOPS) demo $(if $(SITES),--sites $(SITES))
 
 demo-stop:
 	@$(DCOPS) demo --stop

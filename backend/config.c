@@ -140,6 +140,7 @@ static const struct field top_fields[] = {
 	F_S("default_profile", offsetof(struct config, default_profile)),
 	F_S("theme", offsetof(struct config, theme)),
 	F_S("timezone", offsetof(struct config, timezone_name)),
+	F_B("bell", offsetof(struct config, bell)),
 };
 #define DIAG(f) offsetof(struct config_diag, f)
 static const struct field diag_fields[] = {
@@ -260,7 +261,7 @@ static int object_read(struct ctx *x, const cJSON *obj, const char *path,
 /* Upper bounds on list sizes: far above any real config, and low enough
  * that the duplicate checks (each entry against the earlier ones) stay
  * cheap on a file at the size limit. */
-enum { MAX_PROFILES = 64, MAX_KEYS = 512, MAX_DIAGS = 64 };
+enum { MAX_PROFILES = 64, MAX_KEYS = 512, MAX_DIAGS = 64, MAX_SITES = CONFIG_MAX_SITES };
 
 static int too_many(struct ctx *x, const cJSON *container, const char *what, int max)
 {
@@ -359,6 +360,46 @@ static int diags_read(struct ctx *x, const cJSON *arr, struct config *c)
 	return 0;
 }
 
+/* "sites": profile names, kept as "a,b" (the shape --sites takes);
+ * that each names a profile is checked once the profiles are read. */
+static int sites_read(struct ctx *x, const cJSON *arr, struct config *c)
+{
+	if (!cJSON_IsArray(arr))
+		return bad(x, "sites", "expected a list of profile names", arr);
+	if (cJSON_GetArraySize(arr) == 0)
+		return dc_err_set(x->err, "%s: sites: an empty list (name the profiles to open)", x->file);
+	if (too_many(x, arr, "sites", MAX_SITES) < 0)
+		return -1;
+	struct sb b = { 0 };
+	const cJSON *v;
+	size_t i = 0;
+	cJSON_ArrayForEach(v, arr) {
+		char path[32];
+		snprintf(path, sizeof path, "sites[%zu]", i++);
+		if (!cJSON_IsString(v) || !v->valuestring[0] || strchr(v->valuestring, ',')) {
+			sb_free(&b);
+			return bad(x, path, "expected a profile name", v);
+		}
+		sb_appendf(&b, "%s%s", b.len ? "," : "", v->valuestring);
+	}
+	c->sites = sb_take(&b);
+	return 0;
+}
+
+static int sites_check(struct ctx *x, const struct config *c)
+{
+	size_t i = 0;
+	for (const char *p = c->sites; p && *p; i++) {
+		size_t n = strcspn(p, ",");
+		char name[128];
+		snprintf(name, sizeof name, "%.*s", (int)n, p);
+		if (!config_profile(c, name))
+			return dc_err_set(x->err, "%s: sites[%zu]: no profile named \"%s\"", x->file, i, name);
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
 static int root_read(struct ctx *x, const cJSON *root, struct config *c)
 {
 	if (!cJSON_IsObject(root))
@@ -374,6 +415,8 @@ static int root_read(struct ctx *x, const cJSON *root, struct config *c)
 			rc = keys_read(x, v, c);
 		else if (strcmp(v->string, "diagnostics") == 0)
 			rc = diags_read(x, v, c);
+		else if (strcmp(v->string, "sites") == 0)
+			rc = sites_read(x, v, c);
 		else if (field_find(top_fields, DC_ARRAY_LEN(top_fields), v->string))
 			rc = field_read(x, field_find(top_fields, DC_ARRAY_LEN(top_fields), v->string),
 			                v, v->string, c);
@@ -385,6 +428,8 @@ static int root_read(struct ctx *x, const cJSON *root, struct config *c)
 	if (c->default_profile && !config_profile(c, c->default_profile))
 		return dc_err_set(x->err, "%s: default_profile: no profile named \"%s\"", x->file,
 		                  c->default_profile);
+	if (sites_check(x, c) < 0)
+		return -1;
 	if (c->timezone_name && text_zone_parse(c->timezone_name, &c->zone) == -1)
 		return bad(x, "timezone", "expected \"KST\" or \"UTC\"",
 		           cJSON_GetObjectItemCaseSensitive(root, "timezone"));
@@ -451,8 +496,19 @@ void config_free(struct config *c)
 	free(c->default_profile);
 	free(c->theme);
 	free(c->timezone_name);
+	free(c->sites);
 	free(c->path);
 	memset(c, 0, sizeof *c);
+}
+
+const char *config_write_ssh_conflict(const struct config_profile *p, const char *ssh, const char *write_db)
+{
+	bool tunnel = ssh || (p && p->has_ssh && p->ssh.host);
+	if (!tunnel)
+		return NULL;
+	if (write_db)
+		return "--write-db";
+	return p && p->write_db ? "the profile's write_db" : NULL;
 }
 
 const struct config_profile *config_profile(const struct config *c, const char *name)

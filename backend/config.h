@@ -15,6 +15,10 @@
  *     "diagnostics": [ { "name": "gpu", "label": "GPU summary", "nvsmi_csv": true,
  *                        "command": "nvidia-smi --query-gpu=... --format=csv,noheader,nounits" } ] }
  *
+ * "sites": ["gwangju", "pangyo"] opens those profiles together in one
+ * console (tui/site.h), as `--sites gwangju,pangyo` does; "bell": true
+ * rings the terminal bell when a SEV-1/SEV-2 opens at a site not on screen.
+ *
  * "timezone" is the zone every time is shown in, console and reports:
  * "KST" (the default, the Gwangju site's) or "UTC" (text.h).
  *
@@ -43,6 +47,7 @@
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define CONFIG_MAX_DEPTH 16
+#define CONFIG_MAX_SITES 16
 
 struct config_ssh {
 	char *host, *user, *identity_file, *known_hosts, *db_host;
@@ -78,6 +83,8 @@ struct config {
 	char *default_profile, *theme;
 	char *timezone_name;      /* as written; NULL: not set */
 	enum text_zone zone;      /* from timezone_name, else KST */
+	char *sites;              /* "sites" as "a,b" (each a profile); NULL: not set */
+	bool bell;
 	struct config_profile *profiles;
 	size_t nprofiles;
 	struct config_key *keys;
@@ -95,6 +102,11 @@ int config_load(const char *path, struct config *c, struct dc_err *err);
 void config_free(struct config *c);
 /* name NULL: the default profile. NULL when absent. */
 const struct config_profile *config_profile(const struct config *c, const char *name);
+/* An SSH tunnel reaches one database server, so a separate server for
+ * writes cannot be honoured through it: the option that asks for both
+ * ("--write-db" or "the profile's write_db"), NULL when they do not meet.
+ * ssh and write_db are the command line's (NULL: not given); p may be NULL. */
+const char *config_write_ssh_conflict(const struct config_profile *p, const char *ssh, const char *write_db);
 
 /* Shared with theme.c: reads and parses a JSON file under max bytes and the
  * depth limit; errors name the file and the line. */

@@ -31,9 +31,38 @@ extern char **environ;
  * (a tree under /root): one directory per tree, named by a hash of it. */
 #define DEMO_MOVED_BASE "/var/lib/dcops"
 
-struct demo_paths {
-	char *var, *pg, *run, *log, *server_log, *dcopsd_log, *dcopsd_pid, *lock;
+/* The demo's sites, each a database in the one cluster with its own
+ * simulator: Gwangju, and with --sites 2 the Pangyo interim cluster (2021),
+ * seeded from the same fleet file at a tenth of the size, with its own
+ * names and its own random seeds, so the two move and fail independently. */
+struct demo_site {
+	const char *name;        /* the console's site name */
+	const char *dbname;      /* a constant: it is written into CREATE DATABASE */
+	const char *file;        /* dcopsd's pid and log files: <file>.pid, log/<file>.log */
+	struct seed_opts seed;
+	const char *sim_seed;    /* dcopsd --seed; NULL: its default */
 };
+static const struct demo_site demo_sites[] = {
+	{ "gwangju", DB_DEMO_DBNAME, "dcopsd", { 0 }, NULL },
+	{ "pangyo", DB_DEMO_DBNAME "_pangyo", "dcopsd-pangyo",
+	  { .scale = 0.1, .seed = 20210601, .site_code = "PG-IC",
+	    .site_name = "판교 임시 클러스터 (Pangyo interim cluster)", .name_prefix = "pg" },
+	  "20210601" },
+};
+#define DEMO_SITES ((int)DC_ARRAY_LEN(demo_sites))
+
+struct demo_paths {
+	char *var, *pg, *run, *log, *server_log, *lock;
+	char *dcopsd_log, *dcopsd_pid;   /* the site's simulator being handled */
+	char *sim_log[DEMO_SITES], *sim_pid[DEMO_SITES];
+};
+
+/* Points the dcopsd paths at site i's simulator. */
+static void demo_paths_site(struct demo_paths *p, int i)
+{
+	p->dcopsd_log = p->sim_log[i];
+	p->dcopsd_pid = p->sim_pid[i];
+}
 
 static int demo_paths_init(struct demo_paths *p, struct dc_err *err)
 {
@@ -45,9 +74,12 @@ static int demo_paths_init(struct demo_paths *p, struct dc_err *err)
 	p->run = xstrdup(db_demo_sockdir());
 	p->log = xasprintf("%s/log", var);
 	p->server_log = xasprintf("%s/log/server.log", var);
-	p->dcopsd_log = xasprintf("%s/log/dcopsd.log", var);
 	/* Not in run/, which belongs to PostgreSQL's user: root writes it. */
-	p->dcopsd_pid = xasprintf("%s/dcopsd.pid", var);
+	for (int i = 0; i < DEMO_SITES; i++) {
+		p->sim_log[i] = xasprintf("%s/log/%s.log", var, demo_sites[i].file);
+		p->sim_pid[i] = xasprintf("%s/%s.pid", var, demo_sites[i].file);
+	}
+	demo_paths_site(p, 0);
 	p->lock = xasprintf("%s/demo.lock", var);
 	return 0;
 }
@@ -55,7 +87,11 @@ static int demo_paths_init(struct demo_paths *p, struct dc_err *err)
 static void demo_paths_free(struct demo_paths *p)
 {
 	free(p->var); free(p->pg); free(p->run); free(p->log);
-	free(p->server_log); free(p->dcopsd_log); free(p->dcopsd_pid); free(p->lock);
+	free(p->server_log); free(p->lock);
+	for (int i = 0; i < DEMO_SITES; i++) {
+		free(p->sim_log[i]);
+		free(p->sim_pid[i]);
+	}
 }
 
 static void info(bool quiet, const char *fmt, ...) DC_PRINTF(2, 3);
@@ -246,7 +282,18 @@ static int dcopsd_settle(const struct demo_paths *p, pid_t pid, struct dc_err *e
 	}
 }
 
-static int dcopsd_start(const struct demo_paths *p, bool quiet, pid_t *out, struct dc_err *err)
+/* The demo cluster's conninfo for site s's database (libpq takes the
+ * last dbname given). */
+static char *site_conninfo(const struct demo_site *s)
+{
+	char *base = db_demo_conninfo();
+	char *ci = xasprintf("%s dbname=%s", base, s->dbname);
+	free(base);
+	return ci;
+}
+
+static int dcopsd_start(const struct demo_paths *p, const struct demo_site *s, bool quiet,
+                        pid_t *out, struct dc_err *err)
 {
 	pid_t pid = dcopsd_pid(p);
 	if (pid > 0) {
@@ -260,17 +307,18 @@ static int dcopsd_start(const struct demo_paths *p, bool quiet, pid_t *out, stru
 	char *exe = dcopsd_path(err);
 	if (!exe)
 		return -1;
-	char *conninfo = db_demo_conninfo();
+	char *conninfo = site_conninfo(s);
 	char *argv[] = { exe, "--adapter", "sim", "--speed", DEMO_SPEED, "--fault-x", DEMO_FAULT_X,
 	                 "--db", conninfo,
-	                 "--log", p->dcopsd_log, "--pidfile", p->dcopsd_pid, NULL };
+	                 "--log", p->dcopsd_log, "--pidfile", p->dcopsd_pid,
+	                 s->sim_seed ? "--seed" : NULL, (char *)s->sim_seed, NULL };
 	pid = pgcluster_spawn(argv, environ, p->dcopsd_log, NULL, err);
 	free(exe);
 	free(conninfo);
 	if (pid == -1 || dcopsd_settle(p, pid, err) == -1)
 		return -1;
-	info(quiet, "started dcopsd --adapter sim --speed %s --fault-x %s (pid %d)", DEMO_SPEED,
-	     DEMO_FAULT_X, (int)pid);
+	info(quiet, "started dcopsd --adapter sim --speed %s --fault-x %s for %s (pid %d)", DEMO_SPEED,
+	     DEMO_FAULT_X, s->name, (int)pid);
 	*out = pid;
 	return 0;
 }
@@ -320,7 +368,8 @@ static int exec_ok(PGconn *c, const char *sql, int n, const char *const *params,
 	return 0;
 }
 
-static int database_create(const struct pgcluster *pc, bool quiet, struct dc_err *err)
+static int database_create(const struct pgcluster *pc, const struct demo_site *s, bool quiet,
+                           struct dc_err *err)
 {
 	struct sb ci = {0};
 	char port[16];
@@ -333,14 +382,16 @@ static int database_create(const struct pgcluster *pc, bool quiet, struct dc_err
 	sb_free(&ci);
 	if (!c)
 		return -1;
-	const char *params[] = { DB_DEMO_DBNAME };
+	const char *params[] = { s->dbname };
 	PGresult *r = db_exec(c, err, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
 	                      1, params);
 	int rc = r ? 0 : -1;
 	if (r && PQntuples(r) == 0) {
-		rc = exec_ok(c, "CREATE DATABASE " DB_DEMO_DBNAME, 0, NULL, err);
+		char *sql = xasprintf("CREATE DATABASE %s", s->dbname);
+		rc = exec_ok(c, sql, 0, NULL, err);
+		free(sql);
 		if (rc == 0)
-			info(quiet, "created database %s", DB_DEMO_DBNAME);
+			info(quiet, "created database %s", s->dbname);
 	}
 	PQclear(r);
 	PQfinish(c);
@@ -348,16 +399,16 @@ static int database_create(const struct pgcluster *pc, bool quiet, struct dc_err
 }
 
 /* Migrates, seeds an empty fleet and marks the database as a demo. */
-static int database_prepare(bool quiet, struct dc_err *err)
+static int database_prepare(const struct demo_site *s, bool quiet, struct dc_err *err)
 {
-	char *conninfo = db_demo_conninfo();
+	char *conninfo = site_conninfo(s);
 	PGconn *c = db_connect_str(conninfo, "dcops demo", err);
 	free(conninfo);
 	if (!c)
 		return -1;
 	struct migrate_result mr = {0};
 	struct seed_result sr = {0};
-	struct seed_opts so = {0};
+	struct seed_opts so = s->seed;
 	int rc = -1, seeded;
 	if (migrate_apply(c, false, false, &mr, err) == -1)
 		goto out;
@@ -367,8 +418,8 @@ static int database_prepare(bool quiet, struct dc_err *err)
 	if (seeded == -1)
 		goto out;
 	if (seeded == 0)
-		info(quiet, "seeded %d nodes, %d accelerators, %d racks, %d tenants in %.0f ms",
-		     sr.nodes, sr.gpus, sr.racks, sr.tenants, sr.ms);
+		info(quiet, "seeded %s: %d nodes, %d accelerators, %d racks, %d tenants in %.0f ms",
+		     s->name, sr.nodes, sr.gpus, sr.racks, sr.tenants, sr.ms);
 	rc = exec_ok(c, "INSERT INTO dcops.setting (key, value) VALUES ('environment', 'demo') "
 	                "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
 	                "WHERE setting.value <> excluded.value", 0, NULL, err);
@@ -377,7 +428,7 @@ out:
 	return rc;
 }
 
-static int demo_up(const struct demo_paths *p, bool quiet, struct demo_state *st,
+static int demo_up(struct demo_paths *p, int sites, bool quiet, struct demo_state *st,
                    struct dc_err *err)
 {
 	struct pgcluster pc;
@@ -396,15 +447,21 @@ static int demo_up(const struct demo_paths *p, bool quiet, struct demo_state *st
 	st->postgres = pgcluster_pid(&pc);
 	info(quiet, "PostgreSQL %s (pid %d)", r == 1 ? "already running" : "started",
 	     (int)st->postgres);
-	if (database_create(&pc, quiet, err) == -1 || database_prepare(quiet, err) == -1)
-		goto out;
-	rc = dcopsd_start(p, quiet, &st->dcopsd, err);
+	for (int i = 0; i < sites; i++) {
+		const struct demo_site *s = &demo_sites[i];
+		demo_paths_site(p, i);
+		if (database_create(&pc, s, quiet, err) == -1 || database_prepare(s, quiet, err) == -1 ||
+		    dcopsd_start(p, s, quiet, i ? &st->sites[i] : &st->dcopsd, err) == -1)
+			goto out;
+	}
+	st->sites[0] = st->dcopsd;
+	rc = 0;
 out:
 	pgcluster_free(&pc);
 	return rc;
 }
 
-int demo_start(bool quiet, struct demo_state *st, struct dc_err *err)
+int demo_start(bool quiet, int sites, struct demo_state *st, struct dc_err *err)
 {
 	memset(st, 0, sizeof *st);
 	struct demo_paths p = {0};
@@ -413,7 +470,7 @@ int demo_start(bool quiet, struct demo_state *st, struct dc_err *err)
 	int rc = -1, lock = -1;
 	if (var_make(p.var, err) == 0 && own_dir(p.log, 0700, err) == 0 &&
 	    (lock = lock_take(&p, err)) != -1)
-		rc = demo_up(&p, quiet, st, err);
+		rc = demo_up(&p, sites, quiet, st, err);
 	if (lock != -1)
 		close(lock);
 	demo_paths_free(&p);
@@ -430,8 +487,14 @@ int demo_stop(bool quiet, struct dc_err *err)
 		demo_paths_free(&p);
 		return 0;
 	}
-	int rc = -1, lock = lock_take(&p, err);
-	if (lock != -1 && dcopsd_stop(&p, quiet, err) == 0) {
+	int rc = -1, lock = lock_take(&p, err), stopped = 0;
+	/* every site's simulator, whichever were started */
+	for (int i = 0; lock != -1 && i < DEMO_SITES && stopped == 0; i++) {
+		demo_paths_site(&p, i);
+		if (i == 0 || dcopsd_pid(&p) > 0)
+			stopped = dcopsd_stop(&p, quiet, err);
+	}
+	if (lock != -1 && stopped == 0) {
 		struct pgcluster pc;
 		pgcluster_open(&pc, p.pg, p.run, p.server_log, DB_DEMO_PORT);
 		pid_t pid = pgcluster_pid(&pc);
@@ -462,6 +525,10 @@ void demo_query(struct demo_state *st)
 	st->cluster = pgcluster_exists(&pc);
 	st->postgres = pgcluster_pid(&pc);
 	st->dcopsd = dcopsd_pid(&p);
+	for (int i = 0; i < DEMO_SITES; i++) {
+		demo_paths_site(&p, i);
+		st->sites[i] = dcopsd_pid(&p);
+	}
 	pgcluster_free(&pc);
 	demo_paths_free(&p);
 }
@@ -490,6 +557,10 @@ static int demo_status(void)
 		printf("  dcopsd      running (pid %d), log %s\n", (int)st.dcopsd, p.dcopsd_log);
 	else
 		printf("  dcopsd      not running\n");
+	for (int i = 1; i < DEMO_SITES; i++)
+		if (st.sites[i])
+			printf("  %-11s dcopsd running (pid %d), database %s, log %s\n", demo_sites[i].name,
+			       (int)st.sites[i], demo_sites[i].dbname, p.sim_log[i]);
 	demo_paths_free(&p);
 	if (st.postgres && st.dcopsd)
 		return 0;
@@ -511,12 +582,32 @@ static void demo_summary(const struct demo_state *st)
 	       "  console    %s   (any dcops command given no --db uses the demo)\n"
 	       "  stop       %s demo --stop\n",
 	       DEMO_SPEED, DEMO_FAULT_X, var, db_demo_sockdir(), DB_DEMO_DBNAME, (int)st->dcopsd, var, exe, exe);
+	for (int i = 1; i < DEMO_SITES; i++)
+		if (st->sites[i])
+			printf("  %-10s %s: database %s, dcopsd pid %d, log %s/log/%s.log\n", demo_sites[i].name,
+			       demo_sites[i].seed.site_name, demo_sites[i].dbname, (int)st->sites[i], var,
+			       demo_sites[i].file);
 	fflush(stdout);
 }
 
 static void demo_usage(FILE *f)
 {
-	fprintf(f, "usage: dcops demo [--stop | --status | --no-console]\n");
+	fprintf(f, "usage: dcops demo [--sites N] [--stop | --status | --no-console]\n");
+}
+
+/* --sites N: how many of the demo's sites (1 or 2); -1 after a message. */
+static int demo_site_count(const char *arg)
+{
+	if (!arg)
+		return 1;
+	char *end;
+	long n = strtol(arg, &end, 10);
+	if (*end || end == arg || n < 1 || n > DEMO_SITES) {
+		fprintf(stderr, "dcops: demo: --sites %s: expected a number from 1 to %d (Gwangju, then "
+		        "the Pangyo interim cluster)\n", arg, DEMO_SITES);
+		return -1;
+	}
+	return (int)n;
 }
 
 int demo_cmd(const struct dc_opts *o, int argc, char **argv)
@@ -548,8 +639,11 @@ int demo_cmd(const struct dc_opts *o, int argc, char **argv)
 		fprintf(stderr, "dcops: demo --stop: %s\n", err.msg);
 		return 1;
 	}
+	int sites = demo_site_count(o->sites);
+	if (sites == -1)
+		return 2;
 	struct demo_state st;
-	if (demo_start(o->quiet, &st, &err) == -1) {
+	if (demo_start(o->quiet, sites, &st, &err) == -1) {
 		fprintf(stderr, "dcops: demo: %s\n", err.msg);
 		return 1;
 	}
@@ -557,9 +651,27 @@ int demo_cmd(const struct dc_opts *o, int argc, char **argv)
 	if (!console || !o->console)
 		return 0;
 	struct dc_opts co = *o;
+	co.sites = NULL;
 	char *conninfo = db_demo_conninfo();
 	co.db = conninfo;
+	if (sites == 1) {
+		int rc = o->console(&co);
+		free(conninfo);
+		return rc;
+	}
+	/* the console holds each site by its demo database */
+	char *dbs[DEMO_SITES];
+	struct sb names = { 0 };
+	for (int i = 0; i < sites; i++) {
+		dbs[i] = site_conninfo(&demo_sites[i]);
+		sb_appendf(&names, "%s%s", i ? "," : "", demo_sites[i].name);
+	}
+	co.sites = names.buf;
+	co.site_db = (const char *const *)dbs;
 	int rc = o->console(&co);
+	for (int i = 0; i < sites; i++)
+		free(dbs[i]);
+	sb_free(&names);
 	free(conninfo);
 	return rc;
 }

@@ -6,6 +6,8 @@
  *   log/server.log      PostgreSQL's log   (log/ 0700, logs 0600)
  *   log/dcopsd.log      the simulator's log
  *   dcopsd.pid          the simulator's pid
+ *   log/dcopsd-pangyo.log, dcopsd-pangyo.pid   with --sites 2: the second
+ *                       site's simulator, on database "dcops_pangyo"
  *   demo.lock           serialises concurrent starts and stops
  * pg/ and run/ belong to the server's user; everything else is the
  * caller's, so root never writes in a directory that user can write.
@@ -31,12 +33,13 @@ struct demo_state {
 	bool cluster;      /* an initialised cluster exists */
 	pid_t postgres;    /* the running postmaster, or 0 */
 	pid_t dcopsd;      /* the running simulator, or 0 */
+	pid_t sites[2];    /* each demo site's simulator (sites[0] is dcopsd), or 0 */
 };
 
 /* Creates or reuses everything, starting only what is not running; stale
  * pid files and sockets from a crash are cleaned up. Progress lines go to
  * stderr unless quiet. Returns 0 or -1 with err naming what failed. */
-int demo_start(bool quiet, struct demo_state *st, struct dc_err *err);
+int demo_start(bool quiet, int sites, struct demo_state *st, struct dc_err *err);
 /* Stops dcopsd (SIGTERM, then SIGKILL) and the cluster; removes pid files.
  * Safe when nothing runs. */
 int demo_stop(bool quiet, struct dc_err *err);

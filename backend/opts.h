@@ -17,6 +17,10 @@ struct dc_opts {
 	const char *theme;    /* --theme NAME */
 	const char *profile;  /* --profile NAME */
 	const char *config;   /* --config FILE (default $XDG_CONFIG_HOME/dcops/config.json) */
+	const char *sites;    /* --sites a,b: profiles opened together (tui/site.h); NULL: one */
+	/* dcops demo --sites N: each site's conninfo, in --sites order, in place
+	 * of profiles' (NULL: the profiles say) */
+	const char *const *site_db;
 	bool readonly;        /* --readonly, or (script commands) what the profile makes of it */
 	const char *readonly_why; /* why readonly is set, for refusal lines; NULL: "--readonly is set" */
 	bool write;           /* --write: a script command may write under a production profile

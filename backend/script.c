@@ -149,6 +149,13 @@ struct script *script_open(const struct dc_opts *o, struct dc_err *err)
 	profile_apply(s, p);
 	if (p && !s->eff.db)
 		s->eff.db = p->db;
+	const char *both = config_write_ssh_conflict(p, s->eff.ssh, s->eff.write_db);
+	if (both) {
+		dc_err_set(err, "%s cannot be used with SSH: the tunnel reaches one database server; name the "
+		           "primary as the database the bastion forwards to", both);
+		script_close(s);
+		return NULL;
+	}
 	if (p && !s->eff.write_db)
 		s->eff.write_db = p->write_db;
 	if ((s->eff.ssh || (p && p->has_ssh && p->ssh.host)) && tunnel_open(s, p, err) < 0) {

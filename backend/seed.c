@@ -512,13 +512,18 @@ static int scaled(int n, double scale)
  * pool; nodes_per_rack nodes share a rack. */
 static int gen_fleet(const struct seed_cfg *c, double scale, struct gen *g, struct dc_err *err)
 {
-	int rows = scaled(c->rows, scale);
-	g->nracks = rows * c->per_row;
+	int rows = scaled(c->rows, scale), need = 0;
 	g->pool_nodes = xcalloc((size_t)c->npools, sizeof *g->pool_nodes);
 	for (int p = 0; p < c->npools; p++) {
 		g->pool_nodes[p] = scaled(c->pools[p].nodes, scale);
 		g->nnodes += g->pool_nodes[p];
+		int racks = (g->pool_nodes[p] + c->pools[p].per_rack - 1) / c->pools[p].per_rack;
+		need += (racks + c->per_row - 1) / c->per_row;
 	}
+	/* scaled down, every pool still starts a row of its own */
+	if (scale < 1 && rows < need)
+		rows = need;
+	g->nracks = rows * c->per_row;
 	g->nodes = xcalloc((size_t)g->nnodes + 1, sizeof *g->nodes);
 	int row = 0, n = 0;
 	for (int p = 0; p < c->npools; p++) {
@@ -996,6 +1001,35 @@ static int seed_write(PGconn *c, const struct seed_cfg *cfg, const struct gen *g
 	return rc;
 }
 
+/* prefix with its first word (up to '-') replaced by word: "gj-h100" -> "pg-h100". */
+static char *prefix_rename(const char *prefix, const char *word)
+{
+	const char *dash = strchr(prefix, '-');
+	return xasprintf("%s%s", word, dash ? dash : "");
+}
+
+/* seed_opts' site overrides; the renamed prefixes go to owned[] (npools + 1). */
+static int seed_rename(struct seed_cfg *cfg, const struct seed_opts *so, char **owned,
+                       struct dc_err *err)
+{
+	if (so->site_code)
+		cfg->site_code = so->site_code;
+	if (so->site_name)
+		cfg->site_name = so->site_name;
+	if (!so->name_prefix)
+		return 0;
+	if (!name_ok(so->name_prefix, 20, true) || strchr(so->name_prefix, '-'))
+		return dc_err_set(err, "name prefix \"%s\": expected lower-case letters or digits",
+		                  so->name_prefix);
+	owned[0] = prefix_rename(cfg->rack_prefix, so->name_prefix);
+	cfg->rack_prefix = owned[0];
+	for (int i = 0; i < cfg->npools; i++) {
+		owned[i + 1] = prefix_rename(cfg->pools[i].prefix, so->name_prefix);
+		cfg->pools[i].prefix = owned[i + 1];
+	}
+	return 0;
+}
+
 static char *default_path(void)
 {
 	return xasprintf("%s/backend/seed/gwangju.json", dc_datadir());
@@ -1008,6 +1042,7 @@ int seed_load(PGconn *c, const struct seed_opts *so, struct seed_result *res, st
 	struct seed_cfg cfg = {0};
 	struct gen g = {0};
 	cJSON *root = NULL;
+	char **owned = NULL;
 	int rc = -1;
 	double scale = so->scale > 0 ? so->scale : 1;
 	/* the shared loader: size limit, nesting limit, "file: line N" on bad JSON */
@@ -1019,6 +1054,9 @@ int seed_load(PGconn *c, const struct seed_opts *so, struct seed_result *res, st
 		goto out;
 	if (so->seed)
 		cfg.seed = so->seed;
+	owned = xcalloc((size_t)cfg.npools + 1, sizeof *owned);
+	if (seed_rename(&cfg, so, owned, err) < 0)
+		goto out;
 	if (gen_fleet(&cfg, scale, &g, err) < 0) {
 		char msg[sizeof err->msg];
 		snprintf(msg, sizeof msg, "%s", err->msg);
@@ -1042,6 +1080,9 @@ int seed_load(PGconn *c, const struct seed_opts *so, struct seed_result *res, st
 		                             .tenants = g.ntenants, .projects = g.ntenants,
 		                             .ms = (double)(dc_mono_us() - t0) / 1000.0 };
 out:
+	for (int i = 0; owned && i <= cfg.npools; i++)
+		free(owned[i]);
+	free(owned);
 	gen_free(&g);
 	seed_cfg_free(&cfg);
 	cJSON_Delete(root);

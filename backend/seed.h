@@ -18,6 +18,10 @@ struct seed_opts {
 	uint64_t seed;            /* 0: the file's "seed" */
 	double scale;             /* multiplies node counts (25,000-node benches); 0 = 1 */
 	bool force;               /* seed even if nodes exist (refused otherwise) */
+	/* another site from the same fleet file (the demo's Pangyo): its code and
+	 * name, and the word before the first '-' of rack and node prefixes
+	 * ("gj-h100" becomes "pg-h100"); NULL: the file's */
+	const char *site_code, *site_name, *name_prefix;
 };
 
 struct seed_result {

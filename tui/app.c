@@ -32,6 +32,7 @@
 #include "loop.h"
 #include "model.h"
 #include "ops.h"
+#include "site.h"
 #include "ssh-ui.h"
 #include "store.h"
 #include "view.h"
@@ -44,13 +45,15 @@
 #define HEADER_ROWS 2
 
 static const struct view_ops *const views[] = { &view_nodes, &view_queues, &view_tenants,
-	&view_incidents, &view_audit, &view_handover, &view_drill };
+	&view_incidents, &view_audit, &view_handover, &view_drill, &view_sites };
 #define VIEW_AUDIT 4
 #define VIEW_HANDOVER 5
 #define VIEW_DRILLS 6
+#define VIEW_SITES 7   /* key 0, its tab first; only with several sites */
 #define NVIEWS ((int)DC_ARRAY_LEN(views))
 /* The tabs' titles under 100 columns: shorter, never dropped. */
-static const char *const short_titles[] = { "Node", "Que", "Ten", "Inc", "Aud", "Hand", "Drill" };
+static const char *const short_titles[] = { "Node", "Que", "Ten", "Inc", "Aud", "Hand", "Drill",
+	"Site" };
 _Static_assert(DC_ARRAY_LEN(short_titles) == DC_ARRAY_LEN(views), "a short title per view");
 
 enum input { IN_KEYS, IN_COMMAND, IN_FILTER };
@@ -59,12 +62,12 @@ struct app {
 	const struct dc_opts *o;
 	uint64_t frames;         /* drawn frames, and the CPU they took: DCOPS_STATS */
 	int64_t draw_cpu_us;
-	bool readonly;           /* --readonly or a readonly profile: no writes at all */
-	bool writes_here;        /* writes go where reads come from (no --write-db, one host) */
-	bool production;         /* read-only until W arms write mode */
-	int write_minutes;       /* how long W arms it */
-	int64_t write_until;     /* wall seconds; 0 disarmed */
 	struct loop *loop;
+	/* The sites held, and the current one (site.h: its mode, links and
+	 * write path); m, store, writer, ops and ssh are the current site's. */
+	struct site_set sites;
+	struct site *s;
+	int sev12;               /* open SEV-1/2 over all sites, as the header last showed */
 	struct dc_model *m;
 	struct store *store;
 	struct writer *writer;
@@ -80,7 +83,7 @@ struct app {
 	struct { int from, to; } nav[8];
 	int nnav;
 	WINDOW *in, *hdr, *body, *foot;
-	bool too_small, dirty, quit, drill;
+	bool too_small, dirty, quit;
 	bool help;
 	int help_top;
 	char *help_text;
@@ -90,7 +93,7 @@ struct app {
 	bool msg_err;
 	int64_t frame_tat;       /* app_frame's schedule: the next frame's theoretical time */
 	uint64_t frame_timer;
-	char tick_sig[128];      /* what the last frame showed of clock and ages */
+	char tick_sig[512];      /* what the last frame showed of clock and ages */
 	int idle_errs;           /* stdin readable but no key: the terminal is gone */
 };
 
@@ -165,24 +168,6 @@ static void fmt_clock(int64_t now, int offset, const char *zone, char *buf, size
 }
 
 /* The data age shown in the header, and whether it is stale. */
-/* What the adapter last said of its source (034_adapter_status.sql):
- * "STOPPED" or "DOWN", or NULL while it is up or has never reported. An
- * adapter that went quiet for 3 of its report intervals (and 5 s more,
- * for the delivery) is DOWN too: it may have died without a word. */
-static const char *adapter_trouble(const struct dc_model *m, int64_t now)
-{
-	const char *state = model_setting(m, "adapter.state");
-	if (!state)
-		return NULL;
-	if (strcmp(state, "up") != 0)
-		return strcmp(state, "stopped") == 0 ? "STOPPED" : "DOWN";
-	const char *hb = model_setting(m, "adapter.heartbeat");
-	const char *iv = model_setting(m, "adapter.interval_s");
-	if (hb && iv && now - atoll(hb) > 3 * atoll(iv) + 5)
-		return "DOWN";
-	return NULL;
-}
-
 /* The telemetry reader's source (060: telemetry.* settings): down, or
  * silent for 3 of its intervals. The scheduler's data is not stale then,
  * only the GPUs' metrics. */
@@ -203,7 +188,7 @@ static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool
 	const struct store_status *st = store_status(a->store);
 	int64_t newest = model_newest_report(a->m);
 	int64_t t = newest ? newest : st->last_ok_wall;
-	const char *adapter = adapter_trouble(a->m, now);
+	const char *adapter = site_adapter_trouble(a->m, now);
 	*stale = (st->link != STORE_UP || adapter) && t;
 	char what[48] = "";
 	if (adapter)
@@ -228,15 +213,15 @@ static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool
 static const char *write_why(const struct app *a)
 {
 	const struct store_status *st = store_status(a->store);
-	if (a->readonly)
+	if (a->s->readonly)
 		return "read-only session (--readonly or a read-only profile)";
 	if (!st->role[0])
 		return "not connected to the database yet";
 	if (strcmp(st->role, "viewer") == 0)
 		return "viewer role: actions need dcops_operator";
-	if (st->standby && a->writes_here)
+	if (st->standby && a->s->writes_here)
 		return "a hot standby takes no writes: name the primary with --write-db or the profile's write_db";
-	if (a->production && !a->write_until)
+	if (a->s->production && !a->s->write_until)
 		return "production starts read-only: press W to arm write mode";
 	if (!ssh_ui_writable(a->ssh))
 		return "the SSH link is down: writes wait until it is UP";
@@ -252,11 +237,34 @@ static void update_rights(struct app *a)
 			keys_set_unavailable((enum key_action)k, why);
 	const struct store_status *st = store_status(a->store);
 	const char *wwhy = NULL;
-	if (a->readonly || strcmp(st->role, "viewer") == 0 || !st->role[0] || (st->standby && a->writes_here))
+	if (a->s->readonly || strcmp(st->role, "viewer") == 0 || !st->role[0] || (st->standby && a->s->writes_here))
 		wwhy = why;
-	else if (!a->production)
+	else if (!a->s->production)
 		wwhy = "writes are on: not a production profile";
 	keys_set_unavailable(KA_WRITE, wwhy);
+}
+
+/* The newest announced SEV-1/2 at a site not on screen, still unacknowledged. */
+static const struct dc_incident *sites_alert(const struct app *a, const struct site **at)
+{
+	const struct dc_incident *best = NULL;
+	for (size_t i = 0; i < a->sites.n; i++) {
+		const struct site *s = a->sites.v[i];
+		const struct dc_incident *inc = s == a->s ? NULL : site_alert(s);
+		if (inc && (!best || inc->opened_at > best->opened_at)) {
+			best = inc;
+			*at = s;
+		}
+	}
+	return best;
+}
+
+static int sites_sev12(const struct app *a)
+{
+	int n = 0;
+	for (size_t i = 0; a->sites.n > 1 && i < a->sites.n; i++)
+		n += site_sev12(a->sites.v[i]);
+	return n;
 }
 
 static void draw_header(struct app *a, int64_t now)
@@ -271,13 +279,13 @@ static void draw_header(struct app *a, int64_t now)
 	bool ro = write_why(a) != NULL;
 	char mode[48];
 	if (ro)
-		snprintf(mode, sizeof mode, "%s", a->drill ? "DRILL/RO" : "READ-ONLY");
-	else if (a->write_until)
-		snprintf(mode, sizeof mode, "%s %lldm", a->drill ? "DRILL/WRITE" : "WRITE",
-		         (long long)((a->write_until - now + 59) / 60));
+		snprintf(mode, sizeof mode, "%s", a->s->drill ? "DRILL/RO" : "READ-ONLY");
+	else if (a->s->write_until)
+		snprintf(mode, sizeof mode, "%s %lldm", a->s->drill ? "DRILL/WRITE" : "WRITE",
+		         (long long)((a->s->write_until - now + 59) / 60));
 	else
-		snprintf(mode, sizeof mode, "%s", a->drill ? "DRILL" : "WRITE");
-	enum theme_el mode_el = a->drill ? THEME_HEADER_DRILL : ro ? THEME_HEADER : THEME_HEADER_WRITE;
+		snprintf(mode, sizeof mode, "%s", a->s->drill ? "DRILL" : "WRITE");
+	enum theme_el mode_el = a->s->drill ? THEME_HEADER_DRILL : ro ? THEME_HEADER : THEME_HEADER_WRITE;
 	snprintf(right, sizeof right, "%s %s  %s  %s %s ", st->role[0] ? st->role : "-",
 	         st->user[0] ? st->user : "-", mode, kst, utc);
 	int rw = text_width(right);
@@ -295,15 +303,24 @@ static void draw_header(struct app *a, int64_t now)
 	char standby[40] = "";
 	if (st->standby)
 		snprintf(standby, sizeof standby, " STANDBY lag %llds", (long long)st->replay_lag_s);
-	snprintf(status, sizeof status, "  DB %s%s  SSH %s  %s ", links[st->link], standby, ssh,
+	/* several sites: the count of open SEV-1/2 over all of them */
+	char sev[32] = "";
+	if (a->sites.n > 1)
+		snprintf(sev, sizeof sev, "  SEV1/2 %d", a->sev12);
+	snprintf(status, sizeof status, "%s  DB %s%s  SSH %s  %s ", sev, links[st->link], standby, ssh,
 	         age);
 	const char *site = model_setting(a->m, "site.name");
 	if (!site && model_count(a->m, DC_T_SITE))
 		site = ((const struct dc_site *)model_row(a->m, DC_T_SITE, 0))->name;
-	char clean[256];
-	text_sanitize(site ? site : "", clean, sizeof clean);
+	char named[320], clean[256];
+	snprintf(named, sizeof named, "%s%s%s", a->s->name, a->s->name[0] && site ? ": " : "",
+	         site ? site : "");
+	text_sanitize(named, clean, sizeof clean);
 	const char *brand = COLS >= 120 ? " dcops " : " ";
 	int room = COLS - rw - text_width(brand) - text_width(status);
+	/* several sites: the site's own name, at least, where the rest does not fit */
+	if (text_width(clean) > room && a->s->name[0])
+		text_sanitize(a->s->name, clean, sizeof clean);
 	int sitew = text_width(clean) < room ? text_width(clean) : room;
 
 	/* the link state and data age get their room first, the site's name
@@ -314,6 +331,10 @@ static void draw_header(struct app *a, int64_t now)
 	dline_put(&d, THEME_TITLE, brand);
 	if (sitew > 0)
 		d.x = draw_text(w, 0, d.x, sitew, THEME_HEADER, clean);
+	if (sev[0]) {
+		dline_put(&d, THEME_HEADER, "  SEV1/2 ");
+		dline_putf(&d, a->sev12 ? THEME_SEV1 : THEME_HEADER, "%d", a->sev12);
+	}
 	dline_put(&d, THEME_HEADER, "  DB ");
 	dline_put(&d, st->link == STORE_UP ? THEME_LINK_UP : THEME_LINK_DOWN, links[st->link]);
 	dline_put(&d, THEME_HEADER, standby);
@@ -333,17 +354,23 @@ static void draw_header(struct app *a, int64_t now)
 	dline_start(&d, w, 1, 0);
 	/* narrow: tighter tabs, so the crumbs keep their room */
 	bool narrow = COLS < 120;
-	for (int i = 0; i < NVIEWS; i++) {
+	/* the Sites tab (key 0) comes first, and only with several sites */
+	for (int k = a->sites.n > 1 ? -1 : 0; k < NVIEWS - 1; k++) {
+		int i = k < 0 ? VIEW_SITES : k;
 		if (!narrow)
 			dline_put(&d, THEME_HEADER, " ");
 		/* under 100 columns the other tabs are abbreviated */
 		const char *title = COLS < 100 && i != a->cur ? short_titles[i] : views[i]->title;
 		dline_putf(&d, i == a->cur ? THEME_SELECTION : THEME_HEADER, narrow ? " %d %s" : " %d %s ",
-		           i + 1, title);
+		           (i + 1) % (VIEW_SITES + 1), title);
 	}
 	char crumbs[256];
 	struct view_ctx c = { a->m, now };
-	views[a->cur]->crumbs(a->view[a->cur], &c, crumbs, sizeof crumbs);
+	/* several sites: the crumbs start with the current one, which the
+	 * first line may have no room for on 80 columns */
+	int at = a->sites.n > 1 && a->cur != VIEW_SITES
+	         ? snprintf(crumbs, sizeof crumbs, "@%s › ", a->s->name) : 0;
+	views[a->cur]->crumbs(a->view[a->cur], &c, crumbs + at, sizeof crumbs - (size_t)at);
 	const char *filter = views[a->cur]->filter(a->view[a->cur]);
 	char filt[300] = "";
 	if (filter && filter[0])
@@ -408,7 +435,12 @@ static void draw_footer(struct app *a)
 	}
 	const struct store_status *st = store_status(a->store);
 	const char *ssh_problem = ssh_ui_problem(a->ssh);
-	if (ssh_problem) {
+	const struct site *at = NULL;
+	const struct dc_incident *alert = sites_alert(a, &at);
+	if (alert) {
+		dline_putf(&d, THEME_ERROR, " SEV-%d at %s: #%lld %s (0 Sites, :site %s) ", alert->sev,
+		           at->name, (long long)alert->id, alert->title, at->name);
+	} else if (ssh_problem) {
 		dline_put(&d, THEME_ERROR, " ");
 		dline_put(&d, THEME_ERROR, ssh_problem);
 		dline_put(&d, THEME_FOOTER, " ");
@@ -416,7 +448,7 @@ static void draw_footer(struct app *a)
 		dline_put(&d, THEME_ERROR, " database: ");
 		dline_put(&d, THEME_ERROR, st->error);
 		dline_put(&d, THEME_FOOTER, " ");
-	} else if (adapter_trouble(a->m, (int64_t)dc_wall())) {
+	} else if (site_adapter_trouble(a->m, (int64_t)dc_wall())) {
 		const char *name = model_setting(a->m, "adapter.name");
 		const char *why = model_setting(a->m, "adapter.error");
 		dline_putf(&d, THEME_ERROR, " adapter %s: %s", name ? name : "?",
@@ -508,8 +540,15 @@ static void tick_signature(const struct app *a, char *buf, size_t n)
 	bool stale;
 	data_age(a, now, age, sizeof age, &stale);
 	/* the clock and row ages move in whole minutes (fmt_age) */
-	snprintf(buf, n, "%lld %s %lld", (long long)(now / 60), age,
-	         (long long)(a->write_until ? (a->write_until - now + 59) / 60 : -1));
+	int o = snprintf(buf, n, "%lld %s %lld", (long long)(now / 60), age,
+	                 (long long)(a->s->write_until ? (a->s->write_until - now + 59) / 60 : -1));
+	/* the Sites view shows every site's data age (seconds while frozen) */
+	for (size_t i = 0; a->cur == VIEW_SITES && i < a->sites.n && o > 0 && (size_t)o < n; i++) {
+		struct site_summary sum;
+		site_summarize(a->sites.v[i], now, &sum);
+		int64_t d = sum.data_at ? now - sum.data_at : -1;
+		o += snprintf(buf + o, n - (size_t)o, " %lld", (long long)(sum.down || sum.adapter ? d : d / 60));
+	}
 }
 
 static void frame_due(struct loop *l, void *ud)
@@ -568,14 +607,17 @@ static void stats_write(const struct app *a)
 static void tick(struct loop *l, void *ud)
 {
 	struct app *a = ud;
-	if (a->write_until && dc_wall() >= (double)a->write_until) {
-		a->write_until = 0;
+	for (size_t i = 0; i < a->sites.n; i++) {
+		struct site *s = a->sites.v[i];
+		if (!s->write_until || dc_wall() < (double)s->write_until)
+			continue;
+		s->write_until = 0;
 		update_rights(a);
-		set_msg(a, false, "write mode disarmed: the %d min window is over (W arms it again)",
-		        a->write_minutes);
+		set_msg(a, false, "%s%swrite mode disarmed: the %d min window is over (W arms it again)",
+		        s->name, s->name[0] ? ": " : "", s->write_minutes);
 	}
 	stats_write(a);
-	char sig[128];
+	char sig[sizeof a->tick_sig];
 	tick_signature(a, sig, sizeof sig);
 	if (strcmp(sig, a->tick_sig) != 0)
 		a->dirty = true;
@@ -600,6 +642,77 @@ static void show_view(struct app *a, int i)
 {
 	a->nnav = 0;
 	view_switch(a, i);
+}
+
+/* Tab and Shift-Tab: the Sites view is in the round only with several sites. */
+static void show_next(struct app *a, int dir)
+{
+	int i = (a->cur + dir + NVIEWS) % NVIEWS;
+	if (i == VIEW_SITES && a->sites.n < 2)
+		i = (i + dir + NVIEWS) % NVIEWS;
+	show_view(a, i);
+}
+
+static void show_sites(struct app *a)
+{
+	if (a->sites.n < 2) {
+		set_msg(a, true, "one site: --sites NAME,NAME (or \"sites\" in the config) opens several");
+		return;
+	}
+	show_view(a, VIEW_SITES);
+}
+
+/* Makes site i current: every view shows it from now on, built afresh on
+ * its model (a view keeps row ids, which are per site). */
+static void site_use(struct app *a, size_t i)
+{
+	struct site *s = a->sites.v[i];
+	site_alert_seen(s);
+	if (s == a->s)
+		return;
+	a->sites.cur = i;
+	a->s = s;
+	a->m = s->m;
+	a->store = s->store;
+	a->writer = s->writer;
+	a->ops = s->ops;
+	a->ssh = s->ssh;
+	struct view_ctx c = ctx_of(a);
+	for (int k = 0; k < NVIEWS; k++) {
+		if (k == VIEW_SITES)
+			continue;
+		views[k]->free(a->view[k]);
+		a->view[k] = views[k]->init(&c);
+		a->pending[k] = ~0u;
+		if (views[k]->resize && !a->too_small)
+			views[k]->resize(a->view[k], LINES - HEADER_ROWS - 1, COLS);
+	}
+	a->nnav = 0;
+	update_rights(a);
+	a->dirty = true;
+}
+
+/* :site NAME — the exact name, else the one it starts. */
+static void site_open_named(struct app *a, const char *name)
+{
+	size_t hit = a->sites.n, hits = 0;
+	for (size_t i = 0; i < a->sites.n; i++) {
+		if (strcmp(a->sites.v[i]->name, name) == 0) {
+			hit = i;
+			hits = 1;
+			break;
+		}
+		if (strncmp(a->sites.v[i]->name, name, strlen(name)) == 0) {
+			hit = i;
+			hits++;
+		}
+	}
+	if (a->sites.n < 2)
+		set_msg(a, true, ":site: one site in this console (--sites NAME,NAME opens several)");
+	else if (hits != 1)
+		set_msg(a, true, ":site: %s '%s' (Tab completes)", hits ? "more than one site starts with" : "no site named", name);
+	else
+		site_use(a, hit);
 }
 
 /* Enter on a related row: the view says where, the arrival opens it. */
@@ -721,6 +834,8 @@ static void run_command(struct app *a, const char *line)
 	case CMD_HELP: open_help(a); break;
 	case CMD_QUIT: a->quit = true; break;
 	case CMD_DIAG: diag_menu(a, p.arg); break;
+	case CMD_SITES: show_sites(a); break;
+	case CMD_SITE: site_open_named(a, p.arg); break;
 	case CMD_THEME:
 		if (colors_use(p.arg, &err) == -1)
 			set_msg(a, true, "%s", err.msg);
@@ -737,6 +852,11 @@ static void list_names(void *ud, enum cmd_arg kind, void (*add)(void *acc, const
 	struct app *a = ud;
 	if (kind == ARG_THEME) {
 		colors_theme_names(add, acc);
+		return;
+	}
+	if (kind == ARG_SITE) {
+		for (size_t i = 0; i < a->sites.n; i++)
+			add(acc, a->sites.v[i]->name);
 		return;
 	}
 	if (kind == ARG_NODE) {
@@ -826,12 +946,12 @@ static void arm_write(struct app *a)
 {
 	const char *why = keys_unavailable(KA_WRITE);
 	if (why) {
-		set_msg(a, !a->production || a->readonly, "W: %s", why);
+		set_msg(a, !a->s->production || a->s->readonly, "W: %s", why);
 		return;
 	}
-	a->write_until = (int64_t)dc_wall() + 60LL * a->write_minutes;
+	a->s->write_until = (int64_t)dc_wall() + 60LL * a->s->write_minutes;
 	update_rights(a);
-	set_msg(a, false, "write mode armed for %d min: actions are live", a->write_minutes);
+	set_msg(a, false, "write mode armed for %d min: actions are live", a->s->write_minutes);
 }
 
 /* An operator action key: the app checks the rights, the view names the
@@ -917,9 +1037,10 @@ static void on_key(struct app *a, int key)
 	case KA_VIEW_AUDIT: show_view(a, VIEW_AUDIT); return;
 	case KA_VIEW_HANDOVER: show_view(a, VIEW_HANDOVER); return;
 	case KA_VIEW_DRILLS: show_view(a, VIEW_DRILLS); return;
+	case KA_VIEW_SITES: show_sites(a); return;
 	case KA_WRITE: arm_write(a); return;
-	case KA_VIEW_NEXT: show_view(a, a->cur + 1); return;
-	case KA_VIEW_PREV: show_view(a, a->cur - 1); return;
+	case KA_VIEW_NEXT: show_next(a, 1); return;
+	case KA_VIEW_PREV: show_next(a, -1); return;
 	case KA_HELP: open_help(a); return;
 	case KA_REDRAW: clearok(curscr, TRUE); a->dirty = true; return;
 	case KA_DIAG: diag_key(a); return;
@@ -949,6 +1070,10 @@ static void on_key(struct app *a, int key)
 		a->dirty = true;
 	if (r & VIEW_QUIT)
 		a->quit = true;
+	if (r & VIEW_SITE) {
+		site_use(a, view_sites_chosen(a->view[a->cur]));
+		show_view(a, 0);
+	}
 	if (r & VIEW_GOTO)
 		view_jump(a);
 	else if (act == KA_BACK && (r & VIEW_HANDLED))
@@ -996,14 +1121,43 @@ static bool drill_active(const struct dc_model *m)
 	return (env && strcmp(env, "drill") == 0) || (run && *run);
 }
 
+/* Incidents changed at site s: the header's count, and news of a SEV-1/2
+ * at a site not on screen (the footer says it; the bell rings if the
+ * config asks). The site on screen has seen its own. */
+static void sites_incidents(struct app *a, struct site *s)
+{
+	int n = sites_sev12(a);
+	if (n != a->sev12)
+		a->dirty = true;
+	a->sev12 = n;
+	if (!site_alert_scan(s))
+		return;
+	if (s == a->s) {
+		site_alert_seen(s);
+		return;
+	}
+	a->dirty = true;
+	if (a->o->cfg && a->o->cfg->bell)
+		beep();
+}
+
 static void store_changed(void *ud, unsigned mask)
 {
-	struct app *a = ud;
+	struct site *s = ud;
+	struct app *a = s->owner;
+	if (mask & (DC_MASK(DC_T_INCIDENT) | DC_MASK(DC_T_SETTING)))
+		s->drill = drill_active(s->m);
+	ops_on_change(s->ops, mask);
+	if (mask & DC_MASK(DC_T_INCIDENT))
+		sites_incidents(a, s);
+	/* another site: only the Sites view shows its rows */
+	if (s != a->s) {
+		if (a->cur == VIEW_SITES)
+			a->dirty = true;
+		return;
+	}
 	for (int i = 0; i < NVIEWS; i++)
 		a->pending[i] |= mask;
-	if (mask & (DC_MASK(DC_T_INCIDENT) | DC_MASK(DC_T_SETTING)))
-		a->drill = drill_active(a->m);
-	ops_on_change(a->ops, mask);
 	/* Telemetry the screen does not show (GPU rows under the incident
 	 * board) draws no frame: a change that does show is then drawn at once,
 	 * not after the rest of a 30 frames/s budget spent on invisible ones.
@@ -1019,22 +1173,25 @@ static void store_changed(void *ud, unsigned mask)
 
 static void store_status_changed(void *ud, const struct store_status *st)
 {
-	struct app *a = ud;
-	ops_set_user(a->ops, st->user, st->role);
+	struct site *s = ud;
+	struct app *a = s->owner;
+	ops_set_user(s->ops, st->user, st->role);
 	update_rights(a);
 	a->dirty = true;
 }
 
 static void ssh_changed(void *ud)
 {
-	struct app *a = ud;
+	struct site *s = ud;
+	struct app *a = s->owner;
 	update_rights(a);
 	a->dirty = true;
 }
 
 static void ops_msg(void *ud, bool err, const char *msg)
 {
-	set_msg(ud, err, "%s", msg);
+	struct site *s = ud;
+	set_msg(s->owner, err, "%s", msg);
 }
 
 /* ---- setup ---- */
@@ -1061,19 +1218,7 @@ static void apply_config(struct app *a, const struct config *cfg, struct dc_opts
 	}
 	if (!eff->theme)
 		eff->theme = cfg->theme;
-	/* main has refused a --profile the config does not hold */
-	const struct config_profile *p = config_profile(cfg, eff->profile);
-	if (!p)
-		return;
-	if (!eff->db)
-		eff->db = p->db;
-	if (!eff->write_db)
-		eff->write_db = p->write_db;
-	/* a production profile's "readonly" is where it starts: W arms writes */
-	eff->readonly = eff->readonly || (p->readonly && !p->production);
-	a->production = p->production;
-	if (p->write_window_minutes > 0)
-		a->write_minutes = p->write_window_minutes;
+	/* each site's profile (db, mode) is applied by site_new */
 }
 
 static int screen_start(struct app *a)
@@ -1096,7 +1241,64 @@ static int screen_start(struct app *a)
 	return 0;
 }
 
-int app_run(const struct dc_opts *o)
+/* The current site's parts, as the rest of the app reads them. */
+static void site_alias(struct app *a)
+{
+	a->s = a->sites.v[a->sites.cur];
+	a->m = a->s->m;
+	a->store = a->s->store;
+	a->writer = a->s->writer;
+	a->ops = a->s->ops;
+	a->ssh = a->s->ssh;
+}
+
+static void sites_free(struct app *a)
+{
+	for (size_t i = 0; i < a->sites.n; i++)
+		site_free(a->sites.v[i]);
+	free(a->sites.v);
+	a->sites = (struct site_set){ 0 };
+}
+
+/* --sites (or the config's "sites", unless --db or --profile names one
+ * database): one site per profile; else the one site of --db/--profile.
+ * -1 after a message on stderr: nothing is started. */
+static int sites_open(struct app *a, const struct dc_opts *eff)
+{
+	const struct config *cfg = eff->cfg;
+	const char *list = eff->sites ? eff->sites : !eff->db && !eff->profile ? cfg->sites : NULL;
+	char names[CONFIG_MAX_SITES][64];
+	size_t n = 0;
+	struct dc_err err, warn;
+	if (list && site_names(list, names, &n, &err) == -1) {
+		fprintf(stderr, "dcops: %s; nothing was started\n", err.msg);
+		return -1;
+	}
+	if (n && eff->db && !eff->site_db) {
+		fprintf(stderr, "dcops: --db names one database; with --sites each site's is its profile's "
+		        "\"db\"; nothing was started\n");
+		return -1;
+	}
+	struct site_hooks h = { store_changed, store_status_changed, ssh_changed, ops_msg };
+	a->sites.v = xcalloc(n ? n : 1, sizeof *a->sites.v);
+	for (size_t i = 0; i < (n ? n : 1); i++) {
+		struct site *s = site_new(a->loop, a->dialogs, eff, n ? names[i] : NULL,
+		                          eff->site_db ? eff->site_db[i] : NULL, &h, a, &warn, &err);
+		if (!s) {
+			fprintf(stderr, "dcops: %s; nothing was started\n", err.msg);
+			sites_free(a);
+			return -1;
+		}
+		a->sites.v[a->sites.n++] = s;
+		if (warn.msg[0])
+			set_msg(a, true, "%s%s%s", s->name, s->name[0] ? ": " : "", warn.msg);
+	}
+	site_alias(a);
+	return 0;
+}
+
+/* 0, or the exit status after a message: the console needs both. */
+static int terminal_check(void)
 {
 	if (!utf8_locale()) {
 		fprintf(stderr, "dcops: the console needs a UTF-8 locale (try LANG=C.UTF-8)\n");
@@ -1106,64 +1308,51 @@ int app_run(const struct dc_opts *o)
 		fprintf(stderr, "dcops: the console needs a terminal (for scripts, see dcops --help)\n");
 		return 2;
 	}
-	struct app a = { .o = o, .write_minutes = 15 };
+	return 0;
+}
+
+int app_run(const struct dc_opts *o)
+{
+	struct app a = { .o = o };
 	struct dc_opts eff = *o;
 	/* main read the config, and stopped on one it could not read */
 	const struct config *cfg = o->cfg;
 	struct dc_err err;
 	apply_config(&a, cfg, &eff);
-	a.readonly = eff.readonly;
-	char *conninfo = db_resolve(&eff, NULL);
-
+	a.loop = loop_new();
+	a.dialogs = dialog_host_new();
+	/* the sites' profiles are checked first: a console that cannot keep
+	 * its options stops before the terminal, as script commands do */
+	int rc = sites_open(&a, &eff) == -1 ? 1 : terminal_check();
+	if (rc) {
+		sites_free(&a);
+		dialog_host_free(a.dialogs);
+		loop_free(a.loop);
+		return rc;
+	}
 	if (screen_start(&a) == -1) {
-		free(conninfo);
+		sites_free(&a);
+		dialog_host_free(a.dialogs);
+		loop_free(a.loop);
 		return 1;
 	}
 	if (colors_init(eff.theme, &err) == -1)
 		set_msg(&a, true, "%s (using the default theme)", err.msg);
 
-	a.loop = loop_new();
-	a.m = model_new();
 	struct view_ctx c = ctx_of(&a);
 	for (int i = 0; i < NVIEWS; i++) {
 		a.view[i] = views[i]->init(&c);
 		a.pending[i] = ~0u;
 	}
+	view_sites_bind(a.view[VIEW_SITES], &a.sites);
 	layout(&a);
 	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
 	for (size_t i = 0; i < DC_ARRAY_LEN(sigs); i++)
 		loop_signal_add(a.loop, sigs[i], on_signal, &a);
 	loop_fd_add(a.loop, STDIN_FILENO, LOOP_READ, on_stdin, &a);
-	struct store_opts so = { .conninfo = conninfo, .readonly = eff.readonly };
-	struct store_callbacks cb = { store_changed, store_status_changed, &a };
-	a.dialogs = dialog_host_new();
-	/* with SSH, the database (store and writer) is reached through its tunnel */
-	a.ssh = ssh_ui_new(a.loop, a.dialogs, &eff, cfg, conninfo, ssh_changed, &a, &err);
-	if (a.ssh) {
-		free(conninfo);
-		conninfo = xstrdup(ssh_ui_conninfo(a.ssh));
-		so.conninfo = conninfo;
-	} else if (err.msg[0]) {
-		set_msg(&a, true, "ssh: %s", err.msg);
-	}
-	/* writes go to the primary; through a bastion, to the tunnel's one server */
-	char *wconninfo = a.ssh ? xstrdup(conninfo) : db_resolve_write(&eff, &err);
-	if (!wconninfo) {
-		set_msg(&a, true, "writes: %s", err.msg);
-		wconninfo = xstrdup(conninfo);
-	}
-	a.writes_here = strcmp(wconninfo, conninfo) == 0;
-	struct writer_opts wo = { .conninfo = wconninfo, .readonly = eff.readonly };
-	a.writer = writer_new(a.loop, &wo);
-	free(wconninfo);
-	a.ops = ops_new(a.m, a.dialogs, a.writer, ops_msg, &a);
-	a.store = store_new(a.loop, a.m, &so, &cb);
 	update_rights(&a);
-	if (a.ssh) {
-		ssh_ui_set_store(a.ssh, a.store);
-		ssh_ui_start(a.ssh);
-	}
-	store_start(a.store);
+	for (size_t i = 0; i < a.sites.n; i++)
+		site_start(a.sites.v[i]);
 	loop_timer_add(a.loop, 1000, tick, &a);
 
 	while (!a.quit) {
@@ -1176,18 +1365,13 @@ int app_run(const struct dc_opts *o)
 
 	restore_terminal();
 	stats_write(&a);
-	writer_free(a.writer);   /* first: drops a call in flight without calling back */
-	ops_free(a.ops);
-	ssh_ui_free(a.ssh);      /* before the dialogs and the store it borrows */
+	sites_free(&a);          /* before the dialogs their SSH borrows */
 	dialog_host_free(a.dialogs);
-	store_free(a.store);
 	for (int i = 0; i < NVIEWS; i++)
 		views[i]->free(a.view[i]);
 	del_windows(&a);
 	delwin(a.in);
-	model_free(a.m);
 	loop_free(a.loop);
 	free(a.help_text);
-	free(conninfo);
 	return 0;
 }

@@ -14,6 +14,7 @@ const struct option cli_global_opts[] = {
 	{ "ssh-accept-new", no_argument, NULL, 'A' },
 	{ "theme", required_argument, NULL, 't' },
 	{ "profile", required_argument, NULL, 'p' },
+	{ "sites", required_argument, NULL, 'S' },
 	{ "config", required_argument, NULL, 'c' },
 	{ "readonly", no_argument, NULL, 'r' },
 	{ "write", no_argument, NULL, 'w' },
@@ -31,6 +32,7 @@ void cli_global_set(struct dc_opts *o, int ch, const char *arg)
 	case 'A': o->ssh_accept_new = true; break;
 	case 't': o->theme = arg; break;
 	case 'p': o->profile = arg; break;
+	case 'S': o->sites = arg; break;
 	case 'c': o->config = arg; break;
 	case 'r': o->readonly = true; break;
 	case 'w': o->write = true; break;
@@ -50,7 +52,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ .name = "seed", .run = seed_cmd, .writes = true, .own = "config",
 	  .usage = "seed [--config FILE] [--seed N] [--scale X] [--force]",
 	  .help = "load the fleet, tenants and quotas into an empty database" },
-	{ .name = "status", .run = status_cmd,
+	{ .name = "status", .run = status_cmd, .sites = true, .sites_json = "--json",
 	  .usage = "status [--json]",
 	  .help = "print fleet, queue, tenant and incident counts" },
 	{ .name = "drain", .run = actions_drain_cmd,
@@ -80,7 +82,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{ .name = "handover", .run = report_handover_cmd,
 	  .usage = "handover note [--shift ID] TEXT...|--file PATH | handover sign-off SHIFT",
 	  .help = "write the outgoing note, or sign off a handover as the incoming operator" },
-	{ .name = "report", .sub = "handover", .run = report_cmd,
+	{ .name = "report", .sub = "handover", .run = report_cmd, .sites = true,
+	  .sites_json = "--format=json",
 	  .usage = "report handover [--shift ID | --since DURATION] [--format text|md|json]",
 	  .help = "the shift handover report from the database" },
 	{ .name = "drill", .run = drill_cmd,
@@ -168,12 +171,20 @@ static bool has_flag(int argc, char **argv, const char *const *flags)
 
 int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **argv)
 {
+	if (o->sites && !c->local) {
+		if (c->sites)
+			return cli_run_sites(c, o, argc, argv);
+		fprintf(stderr, "dcops %s: --sites is for the console, status and report handover; "
+		        "--profile NAME runs it at one site\n", c->name);
+		return 2;
+	}
 	if (c->sub) {
 		argc--;
 		argv++;
 	}
 	if (c->local)
 		return c->run(o, argc, argv);
+
 	char name[32];
 	snprintf(name, sizeof name, "%s%s%s", c->name, c->sub ? " " : "", c->sub ? c->sub : "");
 	struct dc_err err = {{0}};
@@ -197,7 +208,8 @@ int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **a
 void cli_usage(FILE *f)
 {
 	fprintf(f, "usage: dcops [--db CONNINFO] [--write-db CONNINFO] [--ssh USER@HOST[:PORT]] [--ssh-accept-new]\n"
-	           "             [--theme NAME] [--profile NAME] [--config FILE] [--readonly] [--write]\n"
+	           "             [--theme NAME] [--profile NAME | --sites NAME,NAME] [--config FILE] [--readonly]\n"
+	           "             [--write]\n"
 	           "             [COMMAND ...]\n\n"
 	           "With no command, opens the console. The options may also follow the command;\n"
 	           "--write arms writes for one command under a production profile (W in the console);\n"

@@ -26,6 +26,10 @@ struct cli_cmd {
 	const char *const *read_flags;
 	/* a global option name this command keeps as its own (seed --config) */
 	const char *own;
+	/* --sites runs it at each site with per-site sections (cli-sites.c);
+	 * sites_json: the option that makes it print JSON, for the combined counts */
+	bool sites;
+	const char *sites_json;
 };
 
 /* The global options, for getopt_long before the command word. */
@@ -42,6 +46,8 @@ const struct cli_cmd *cli_find(int argc, char **argv, bool *usage);
 int cli_take_globals(const struct cli_cmd *c, struct dc_opts *o, int *argc, char **argv);
 /* Runs c with the profile and tunnel applied (script.h). Exit status. */
 int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **argv);
+/* c at each of o->sites (cli-sites.c). Exit status. */
+int cli_run_sites(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **argv);
 void cli_usage(FILE *f);
 
 #endif

@@ -119,6 +119,10 @@ static const struct command {
 	  ":help", "the help screen" },
 	{ "diag", { "diagnostics" }, CMD_DIAG, ARG_NODE, true,
 	  ":diag NODE", "diagnostics on a node over SSH (the same menu as d in a node's detail)" },
+	{ "sites", { 0 }, CMD_SITES, ARG_NONE, false,
+	  ":sites", "Sites view (with --sites): every site's state, what needs attention first" },
+	{ "site", { 0 }, CMD_SITE, ARG_SITE, true,
+	  ":site NAME", "make the site NAME current: every view shows it (with --sites)" },
 };
 
 static const struct command *command_find(const char *word, size_t n)

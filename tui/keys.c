@@ -15,6 +15,7 @@ static const struct key_binding global_b[] = {
 	{ '5', KA_VIEW_AUDIT, KM_ANY, false },
 	{ '6', KA_VIEW_HANDOVER, KM_ANY, false },
 	{ '7', KA_VIEW_DRILLS, KM_ANY, false },
+	{ '0', KA_VIEW_SITES, KM_ANY, false },
 	{ '\t', KA_VIEW_NEXT, KM_ANY, false },
 	{ KEYS_FN(KEY_BTAB), KA_VIEW_PREV, KM_ANY, false },
 	{ '/', KA_FILTER, KM_LIST, true },

@@ -58,6 +58,7 @@
 	X(GROUP, "group", "group nodes by partition, by rack, or not", "group") \
 	X(RESOLVED, "resolved", "show or hide resolved incidents", "resolved") \
 	X(VIEW_AUDIT, "view.audit", "Audit view: who did what, why, before and after", NULL) \
+	X(VIEW_SITES, "view.sites", "Sites view (with --sites): every site, what needs attention first", NULL) \
 	X(WRITE, "write", "arm write mode for a while (production profiles start read-only)", "write") \
 	X(DRAIN, "drain", "drain the node, the marked nodes or the rack: reason, blast radius, confirm", "drain") \
 	X(RESUME, "resume", "resume drained nodes (reason, confirm)", "resume") \

@@ -32,19 +32,6 @@ static int config_read(const struct dc_opts *o, struct config *cfg)
 		config_free(cfg);
 		return 1;
 	}
-	/* An SSH tunnel reaches one database server: a separate server for
-	 * writes (a primary beside a standby) cannot be reached through it,
-	 * and sending the writes elsewhere than asked is not an option. */
-	const struct config_profile *p = config_profile(cfg, o->profile);
-	bool ssh = o->ssh || (p && p->has_ssh && p->ssh.host);
-	const char *write_db = o->write_db ? "--write-db" : p && p->write_db ? "the profile's write_db" : NULL;
-	if (ssh && write_db) {
-		fprintf(stderr, "dcops: %s cannot be used with SSH: the tunnel reaches one database server; "
-		        "name the primary as the database the bastion forwards to; nothing was started\n",
-		        write_db);
-		config_free(cfg);
-		return 1;
-	}
 	return 0;
 }
 

@@ -44,6 +44,7 @@ struct ops {
 	ops_msg_fn msg;
 	void *ud;
 	char user[64];
+	char site[64];             /* "" in a console of one site */
 	bool admin;
 	int64_t now;
 	struct op *open;           /* the dialog on screen */
@@ -65,8 +66,17 @@ static void say(struct ops *o, bool err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	if (o->msg)
-		o->msg(o->ud, err, buf);
+	if (!o->msg)
+		return;
+	/* with several sites, every outcome names the site it happened at */
+	size_t sl = strlen(o->site);
+	if (sl && !(strncmp(buf, o->site, sl) == 0 && buf[sl] == ':')) {
+		char named[sizeof buf + 80];
+		snprintf(named, sizeof named, "%s: %s", o->site, buf);
+		o->msg(o->ud, err, named);
+		return;
+	}
+	o->msg(o->ud, err, buf);
 }
 
 static void op_free(struct op *p)
@@ -111,6 +121,11 @@ void ops_set_user(struct ops *o, const char *user, const char *role)
 {
 	snprintf(o->user, sizeof o->user, "%s", user ? user : "");
 	o->admin = role && (strcmp(role, "admin") == 0 || strcmp(role, "superuser") == 0);
+}
+
+void ops_set_site(struct ops *o, const char *site)
+{
+	snprintf(o->site, sizeof o->site, "%s", site ? site : "");
 }
 
 /* ---- helpers ---- */
@@ -588,7 +603,9 @@ static void op_done(void *ud, const struct dialog *d, enum dialog_answer ans)
 
 static struct dialog *op_dialog(struct ops *o, struct op *p, const char *title)
 {
-	struct dialog *d = dialog_new(title);
+	char named[320];
+	snprintf(named, sizeof named, "%s%s%s", o->site, o->site[0] ? ": " : "", title);
+	struct dialog *d = dialog_new(named);
 	o->open = p;
 	dialog_on_done(d, op_done, o);
 	dialog_on_check(d, op_check);

@@ -42,5 +42,7 @@ void ops_on_change(struct ops *o, unsigned mask);
 /* The operator's database user ("you become the owner") and role
  * (admins and superusers may override the drain guard rail). */
 void ops_set_user(struct ops *o, const char *user, const char *role);
+/* With several sites: the site every dialog title and outcome names. */
+void ops_set_site(struct ops *o, const char *site);
 
 #endif

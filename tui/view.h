@@ -38,12 +38,14 @@
 
 /* VIEW_GOTO: the operator asked to go to a related row elsewhere; the app
  * asks the view's jump() where, and opens it there with show(). */
-enum { VIEW_HANDLED = 1, VIEW_DIRTY = 2, VIEW_QUIT = 4, VIEW_GOTO = 8 };
+/* VIEW_SITE: the operator picked a site (view_sites_chosen says which). */
+enum { VIEW_HANDLED = 1, VIEW_DIRTY = 2, VIEW_QUIT = 4, VIEW_GOTO = 8, VIEW_SITE = 16 };
 
 struct drill_entry;
+struct site_set;
 
 struct view_ctx {
-	const struct dc_model *m;
+	const struct dc_model *m;  /* the current site's */
 	int64_t now;               /* wall clock, seconds */
 };
 
@@ -103,7 +105,12 @@ struct view_ops {
 };
 
 extern const struct view_ops view_nodes, view_queues, view_tenants, view_incidents, view_audit,
-	view_handover, view_drill;
+	view_handover, view_drill, view_sites;
+/* The Sites view reads every site the console holds (site.h), borrowed
+ * from the app for the view's life; after it returned VIEW_SITE,
+ * view_sites_chosen is the index of the site picked. */
+void view_sites_bind(void *v, const struct site_set *set);
+size_t view_sites_chosen(const void *v);
 
 /* ---- tables ---- */
 

@@ -120,6 +120,11 @@ echo
 BUILD=$BUILD bash tests/bench/ssh.sh 15 || echo "(ssh bench failed)"
 
 echo
+echo "## Several sites in one console (tests/bench/sites.sh)"
+echo
+BUILD=$BUILD bash tests/bench/sites.sh || echo "(sites bench failed)"
+
+echo
 echo "## Simulator (tests/bench/sim.sh)"
 echo
 bash tests/bench/sim.sh

@@ -140,6 +140,45 @@ static void test_bad(void **state)
 	}
 }
 
+/* "sites": profile names kept as "a,b", each checked against the
+ * profiles; "bell" a boolean. */
+static void test_sites(void **state)
+{
+	(void)state;
+	char *path = tmpfiles_write("sites.json",
+		"{ \"profiles\": { \"gwangju\": { \"db\": \"dbname=a\" }, \"pangyo\": { \"db\": \"dbname=b\" } },\n"
+		"  \"sites\": [\"gwangju\", \"pangyo\"], \"bell\": true }\n");
+	struct config c;
+	struct dc_err err = { { 0 } };
+	assert_int_equal(config_load(path, &c, &err), 0);
+	assert_string_equal(c.sites, "gwangju,pangyo");
+	assert_true(c.bell);
+	config_free(&c);
+	free(path);
+	static const struct { const char *text, *msg; } bad_sites[] = {
+		{ "{ \"sites\": \"a,b\" }", "sites: expected a list of profile names, got \"a,b\"" },
+		{ "{ \"sites\": [] }", "sites: an empty list (name the profiles to open)" },
+		{ "{ \"profiles\": { \"a\": {} }, \"sites\": [\"a\", 3] }",
+		  "sites[1]: expected a profile name, got 3" },
+		{ "{ \"profiles\": { \"a,b\": {} }, \"sites\": [\"a,b\"] }",
+		  "sites[0]: expected a profile name, got \"a,b\"" },
+		{ "{ \"profiles\": { \"a\": {} }, \"sites\": [\"a\", \"pangyo\"] }",
+		  "sites[1]: no profile named \"pangyo\"" },
+		{ "{ \"bell\": \"yes\" }", "bell: expected true or false, got \"yes\"" },
+	};
+	for (size_t i = 0; i < DC_ARRAY_LEN(bad_sites); i++) {
+		path = tmpfiles_write("bad.json", bad_sites[i].text);
+		assert_int_equal(config_load(path, &c, &err), -1);
+		char *want = xasprintf("%s: %s", path, bad_sites[i].msg);
+		if (strcmp(err.msg, want) != 0)
+			fail_msg("case %zu:\n got  %s\n want %s", i, err.msg, want);
+		assert_null(c.sites);
+		config_free(&c);
+		free(want);
+		free(path);
+	}
+}
+
 static void test_too_big(void **state)
 {
 	(void)state;
@@ -166,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_sites),
 	};
 	return cmocka_run_group_tests(tests, setup, tmpfiles_teardown);
 }
