@@ -17,7 +17,7 @@
 enum { C_NAME, C_PART, C_RACK, C_STATE, C_GPU, C_UTIL, C_TEMP, C_POWER, C_XID, C_HEALTH,
 	C_DRAINED, C_AGE, C_COUNT };
 static const struct table_col cols[C_COUNT] = {
-	[C_NAME] = { "NODE", 11, 0 },
+	[C_NAME] = { "NODE", 11, COL_FIT },
 	[C_PART] = { "PART", 5, 0 },
 	[C_RACK] = { "RACK", 9, 0 },
 	/* the drain reason is read here: DRAINED shows only while STATE keeps
