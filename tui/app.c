@@ -188,6 +188,12 @@ static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool
 	int64_t newest = model_newest_report(a->m);
 	int64_t t = newest ? newest : st->last_ok_wall;
 	const char *adapter = adapter_trouble(a->m, now);
+	/* an adapter that is up reports after a cycle that read its source:
+	 * the data is that fresh even when nothing changed (the Slurm adapter
+	 * writes no row for a quiet cluster, so no node's last_seen moves) */
+	const char *hb = model_setting(a->m, "adapter.heartbeat");
+	if (!adapter && hb && model_setting(a->m, "adapter.state") && atoll(hb) > t)
+		t = atoll(hb);
 	*stale = (st->link != STORE_UP || adapter) && t;
 	char what[32] = "";
 	if (adapter)
