@@ -3,7 +3,8 @@
  * adapter of adapter_table (adapter.h): "sim", the embedded data center
  * (backend/adapter/sim), or "slurm", a real cluster (backend/adapter/slurm). One
  * transaction per tick; survives the database or the source going away
- * (ADAPTER DOWN reported, reconnect with backoff, reload). */
+ * (ADAPTER DOWN reported, backoff, reload; a new database connection only
+ * when the database link broke, the source's link kept meanwhile). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -215,6 +216,21 @@ static PGconn *attach(const struct run_opts *ro, void *st, const struct dc_opts 
 	return NULL;
 }
 
+/* After a failed cycle on a connection that still works: out of any
+ * transaction left open, then the adapter reloads what the database holds.
+ * -1 (logged) when that fails too: the caller reconnects. */
+static int reload_on(const struct run_opts *ro, void *st, PGconn *c, FILE *log)
+{
+	struct dc_err err = {0};
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+		PQclear(PQexec(c, "ROLLBACK"));
+	if (PQstatus(c) == CONNECTION_OK && ro->ops->attach(st, c, &err) == 0)
+		return 0;
+	fprintf(log, "dcopsd: reload: %s\n", err.msg[0] ? err.msg : "the database connection is gone");
+	fflush(log);
+	return -1;
+}
+
 static void backoff_wait(const struct run_opts *ro, void *st, int *backoff)
 {
 	ro->ops->wait(st, *backoff, &stop_flag);
@@ -247,11 +263,13 @@ static int run(const struct run_opts *ro, FILE *log)
 	bool reload = false, was_down = false;
 	long done = 0;
 	while (!stop_flag && (ro->ticks == 0 || done < ro->ticks)) {
-		if (!c || reload) {
-			if (c)
-				PQfinish(c);
+		if (reload && reload_on(ro, st, c, log) < 0) {
+			PQfinish(c);
+			c = NULL;
+		}
+		reload = false;
+		if (!c) {
 			c = attach(ro, st, &o, log);
-			reload = false;
 			if (!c) {
 				backoff_wait(ro, st, &backoff);
 				continue;
@@ -272,11 +290,15 @@ static int run(const struct run_opts *ro, FILE *log)
 			fflush(log);
 			report_down(ro, c, err.msg, log);
 			was_down = true;
-			/* the adapter's picture may be ahead of the database: reload it */
-			reload = true;
+			/* the adapter's picture may be ahead of the database: reload it,
+			 * over the same connection when only the source failed (the
+			 * database link is kept, as the source's is when only the
+			 * database failed: a new one is made only for what broke) */
 			if (PQstatus(c) != CONNECTION_OK) {
 				PQfinish(c);
 				c = NULL;
+			} else {
+				reload = true;
 			}
 			backoff_wait(ro, st, &backoff);
 			continue;
