@@ -475,12 +475,35 @@ static const char *part_model(const struct slurm_adapter *a, const char *part)
 	return "";
 }
 
+/* Whether a node or a job names a partition dcops cannot: only then is
+ * "other" made (an empty one would be a row in the Queues view that
+ * Slurm does not have). */
+static bool other_needed(const struct slurm_adapter *a)
+{
+	for (size_t i = 0; i < a->nodes.n; i++) {
+		const struct slurm_node *n = &a->nodes.items[i];
+		if (!n->n_partitions || !part_name_ok(n->partitions[0]) || strcmp(n->partitions[0], OTHER_PARTITION) == 0)
+			return true;
+	}
+	const struct slurm_job_set *sets[] = { &a->jobs, &a->ended };
+	char buf[40];
+	for (int s = 0; s < 2; s++)
+		for (size_t i = 0; i < sets[s]->n; i++)
+			if (strcmp(job_partition(&sets[s]->items[i], buf, sizeof buf), OTHER_PARTITION) == 0)
+				return true;
+	return false;
+}
+
 static cJSON *doc_parts(const struct slurm_adapter *a)
 {
 	cJSON *arr = cJSON_CreateArray();
-	cJSON *o = cJSON_CreateObject();
-	add_str(o, "name", OTHER_PARTITION), add_str(o, "model", ""), add_str(o, "descr", "not a Slurm partition dcops can name");
-	cJSON_AddItemToArray(arr, o);
+	cJSON *o;
+	if (other_needed(a)) {
+		o = cJSON_CreateObject();
+		add_str(o, "name", OTHER_PARTITION), add_str(o, "model", "");
+		add_str(o, "descr", "not a Slurm partition dcops can name");
+		cJSON_AddItemToArray(arr, o);
+	}
 	for (size_t i = 0; i < a->parts.n; i++) {
 		const struct slurm_partition *p = &a->parts.items[i];
 		if (!part_name_ok(p->name) || strcmp(p->name, OTHER_PARTITION) == 0)
@@ -577,7 +600,11 @@ static cJSON *doc_nodes(const struct slurm_adapter *a)
 		add_num(o, "gpus", n->gpus < 0 ? 0 : n->gpus > 64 ? 64 : n->gpus);
 		add_str(o, "sched", dc_sched_name(d->sched)), add_str(o, "admin", dc_admin_name(d->admin));
 		add_str(o, "reason", drained ? (n->reason[0] ? n->reason : "(drained in Slurm, no reason given)") : NULL);
-		add_str(o, "setby", drained && n->reason_set_by_user[0] ? n->reason_set_by_user : NULL);
+		/* slurm:<user>, as the audit names it: the DRAINED column tells a
+		 * drain typed in Slurm from one an operator made in dcops */
+		char by[96];
+		snprintf(by, sizeof by, "slurm:%s", n->reason_set_by_user);
+		add_str(o, "setby", drained && n->reason_set_by_user[0] ? by : NULL);
 		add_time(o, "setat", drained ? n->reason_time : 0);
 		add_str(o, "health", dc_health_name(d->health)), add_str(o, "detail", detail);
 		cJSON_AddItemToArray(arr, o);
@@ -931,8 +958,8 @@ static long exec_count(PGconn *c, const char *sql, int n, const char *const *p, 
 	return rows;
 }
 
-/* Slurm's user, for the actor: slurm:<user>; 'unknown' when Slurm does not
- * say or the name holds what the audit's actor pattern refuses. */
+/* Slurm's user, for the actor: slurm:<user>; 'unknown' when the drain's
+ * user is missing or holds what the audit's actor pattern refuses. */
 static char *slurm_actor(const char *user)
 {
 	bool ok = user && *user && strlen(user) <= 64;
@@ -941,6 +968,11 @@ static char *slurm_actor(const char *user)
 		     *p == '_' || *p == '-';
 	return xasprintf("slurm:%s", ok ? user : "unknown");
 }
+
+/* Slurm keeps a drain's user with its reason but nothing of a resume (the
+ * reason is cleared): the audit says so rather than name anyone. */
+#define RESUME_ACTOR "slurm:not-recorded"
+#define RESUME_REASON "resumed in Slurm; Slurm does not record who resumes a node"
 
 static int audit_external(PGconn *c, const char *action, const char *target, cJSON *before, cJSON *after,
 			  const char *reason, const char *actor, const char *kinds, long *audits, struct dc_err *err)
@@ -986,10 +1018,16 @@ static int write_nodes(PGconn *c, const char *doc, struct adapter_stats *st, str
 			continue;
 		if (!is_active && strncmp(reason, "dcops ", 6) == 0)
 			continue; /* the acting side's drain: audited there */
-		char *actor = slurm_actor(is_active ? NULL : by);
+		/* No look at the outbox here ("{}" below): dcops's own drain
+		 * carries "dcops " and its own resume is in the row (or held
+		 * while pending) before any poll, so a drain typed in Slurm
+		 * minutes after dcops drained or resumed the node is still one
+		 * to audit. */
+		/* drained_by is already slurm:<user> (doc_nodes) */
+		char *actor = is_active ? xstrdup(RESUME_ACTOR) : slurm_actor(strncmp(by, "slurm:", 6) == 0 ? by + 6 : by);
 		rc = audit_external(c, is_active ? "slurm.resume" : "slurm.drain", name, admin_doc(old, old_reason),
-				    admin_doc(admin, reason), is_active ? "resumed in Slurm" : reason, actor,
-				    is_active ? "{resume}" : "{drain}", &st->audits, err);
+				    admin_doc(admin, reason), is_active ? RESUME_REASON : reason, actor,
+				    "{}", &st->audits, err);
 		free(actor);
 	}
 	PQclear(r);
