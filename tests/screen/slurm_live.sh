@@ -59,8 +59,10 @@ q "UPDATE dcops.setting SET value = '50' WHERE key = 'guard.drain_pct'"
 slurm_start "$dir" || fail "the cluster did not start"
 echo "cluster up in $(cat "$dir/startup_ms") ms"
 me=$(id -un)
+# the site's word on what Slurm does not know: hanbit is a university's
+echo '{"nodes": {}, "tenants": {"hanbit": {"kind": "university"}}}' >"$TEST_TMP/site.json"
 "$DCOPSD" --adapter slurm --db "dbname=$db" --poll-nodes 1 --poll-jobs 1 --poll-accounting 1 \
-	--log "$TEST_TMP/dcopsd.log" &
+	--inventory "$TEST_TMP/site.json" --log "$TEST_TMP/dcopsd.log" &
 dpid=$!
 until_ok 20 is "SELECT count(*) FROM dcops.node" 6 || fail "dcopsd did not load the nodes"
 dbpid=$(q "SELECT pid FROM pg_stat_activity WHERE application_name = 'dcopsd'")
@@ -79,10 +81,13 @@ row "^ h100 +4 "
 row "^ a100 +2 "
 screen_gone "other" 1   # no partition "other" when every name is one dcops takes
 
-# --- a job under its tenant; one over its account's GPU limit
+# --- a job under its tenant; one over its account's GPU limit; a CPU-only
+# job, which holds its node too
 run=$(sbatch --parsable -o /dev/null -A hanbit --gres=gpu:2 -J train --wrap 'sleep 60')
 over=$(sbatch --parsable -o /dev/null -A hanbit --gres=gpu:4 -J over --wrap 'sleep 60')
+cpu=$(sbatch --parsable -o /dev/null -A saebyeol -J prep --wrap 'sleep 6')
 screen_keys : "jobs h100" Enter
+row "^ +$cpu 새별ai연구소 +$me +0 running .* gwj-h100-001 *$"
 row "^ +$run 한빛랩 +$me +2 running .* gwj-h100-001 *$"
 row "^ +$over 한빛랩 +$me +4 pending .* AssocGrpGRES *$"
 screen_keys / "over" Enter
@@ -107,8 +112,14 @@ until_ok 10 eval '[ "$(job_state "$over")" = "JobState=PENDING Reason=AssocGrpGR
 row "^ +$over 한빛랩 .* AssocGrpGRES"
 
 # --- a quota raise from the console: sacctmgr has it, the job starts
+# (no GrpTRESMins on hanbit: no budget, nothing to run out of; a kind
+# from the inventory, institute where it names none)
 screen_keys 3
-row "^ 한빛랩 +2/4 "
+row "^ 한빛랩 +2/4 +no budget +0 +- "
+row "^ 광주의료ai센터 +0/16 .* 0% "
+is "SELECT string_agg(slurm_account || ':' || kind, ' ' ORDER BY slurm_account) FROM dcops.tenant" \
+	"gwangju-med:institute hanbit:university saebyeol:institute" ||
+	fail "kinds: $(q "SELECT slurm_account, kind FROM dcops.tenant")"
 screen_keys / "hanbit" Enter
 screen_wait "1 of 3 tenants"
 screen_keys Q
