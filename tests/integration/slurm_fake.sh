@@ -35,6 +35,11 @@ printf '{"nodes": {"gwj-h100-001": {"hall": "a", "row": 1, "rack": "r 1;$(id)"}}
 out=$("$DCOPSD" --adapter slurm --db "dbname=nowhere" --slurm-bin "$bin" --inventory "$top/bad.json" 2>&1) &&
 	fail "a bad inventory was accepted"
 grep -qF "$top/bad.json: nodes.gwj-h100-001.rack: expected [A-Za-z0-9_.-]{1,32}" <<<"$out" || fail "bad inventory: $out"
+printf '{"nodes": {}, "tenants": {"hanbit": {"kind": "Uni;$(id)"}}}' >"$top/bad.json"
+out=$("$DCOPSD" --adapter slurm --db "dbname=nowhere" --slurm-bin "$bin" --inventory "$top/bad.json" 2>&1) &&
+	fail "a bad tenant kind was accepted"
+grep -qF "$top/bad.json: tenants.hanbit.kind: expected startup, sme, enterprise, university or institute" <<<"$out" ||
+	fail "bad kind: $out"
 createdb -T "$DCOPS_TEST_TEMPLATE" "$db" || fail "createdb"
 "$DCOPSD" --adapter slurm --db "dbname=$db" --slurm-bin "$bin" --poll-nodes 0.3 --poll-jobs 0.3 \
 	--poll-accounting 0.6 --verbose --log "$top/dcopsd.log" >"$top/dcopsd.out" 2>&1 &
