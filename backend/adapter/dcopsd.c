@@ -231,10 +231,11 @@ static int reload_on(const struct run_opts *ro, void *st, PGconn *c, FILE *log)
 	return -1;
 }
 
-static void backoff_wait(const struct run_opts *ro, void *st, int *backoff)
+/* Waits *backoff ms, then doubles it up to max_ms. */
+static void backoff_wait(const struct run_opts *ro, void *st, int *backoff, int max_ms)
 {
-	ro->ops->wait(st, *backoff, &stop_flag);
-	*backoff = *backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2;
+	ro->ops->wait(st, *backoff > max_ms ? max_ms : *backoff, &stop_flag);
+	*backoff = *backoff * 2 > max_ms ? max_ms : *backoff * 2;
 }
 
 /* A poll that failed: the source (or the database) is down. The report
@@ -271,7 +272,7 @@ static int run(const struct run_opts *ro, FILE *log)
 		if (!c) {
 			c = attach(ro, st, &o, log);
 			if (!c) {
-				backoff_wait(ro, st, &backoff);
+				backoff_wait(ro, st, &backoff, BACKOFF_MAX_MS);
 				continue;
 			}
 			backoff = BACKOFF_MIN_MS;
@@ -294,13 +295,18 @@ static int run(const struct run_opts *ro, FILE *log)
 			 * over the same connection when only the source failed (the
 			 * database link is kept, as the source's is when only the
 			 * database failed: a new one is made only for what broke) */
-			if (PQstatus(c) != CONNECTION_OK) {
+			bool db_lost = PQstatus(c) != CONNECTION_OK;
+			if (db_lost) {
 				PQfinish(c);
 				c = NULL;
 			} else {
 				reload = true;
 			}
-			backoff_wait(ro, st, &backoff);
+			/* the source alone: retried at least every report interval, so
+			 * the consoles see it back within seconds of its return (a
+			 * refused command fails fast, and doubling to 30 s took half a
+			 * minute to notice slurmctld was up again) */
+			backoff_wait(ro, st, &backoff, db_lost ? BACKOFF_MAX_MS : ro->ops->report_s * 1000);
 			continue;
 		}
 		backoff = BACKOFF_MIN_MS;
