@@ -191,6 +191,8 @@ q "UPDATE dcops.node SET last_seen = now() - interval '10 minutes'"
 screen_keys 1
 sleep 1.5
 screen_match " data now " 3
+screen_match "^ gwj-h100-001 +h100 .* (ok|warn) +-$" 3   # AGE: Slurm's as of the last poll
+screen_gone "10m" 1
 
 # --- slurmctld stopped: ADAPTER DOWN, the data STALE but shown
 nodes_before=$(q "SELECT string_agg(name || ':' || admin_state, ' ' ORDER BY name) FROM dcops.node")
