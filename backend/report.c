@@ -95,7 +95,7 @@ static const char sql_quota_risk[] = W
 	"         coalesce(p.n, 0) AS blocked, coalesce(p.gpus, 0) AS blocked_gpus,"
 	"         CASE WHEN q.gpu_limit > 0 THEN round(coalesce(r.gpus, 0) * 100.0 / q.gpu_limit, 1) END AS gpu_pct,"
 	"         CASE WHEN q.gpu_hours_budget > 0 THEN round(q.gpu_hours_used * 100 / q.gpu_hours_budget, 1) END AS hours_pct,"
-	"         CASE WHEN q.burn_gpu_h_day > 0"
+	"         CASE WHEN q.burn_gpu_h_day > 0 AND q.gpu_hours_budget > 0" /* 0: no budget */
 	"              THEN round(greatest(q.gpu_hours_budget - q.gpu_hours_used, 0) / q.burn_gpu_h_day, 1) END AS days_left"
 	"       FROM dcops.quota q JOIN dcops.tenant t ON t.id = q.tenant_id"
 	"       LEFT JOIN (SELECT j.tenant_id, sum(j.gpus) AS gpus FROM dcops.job j WHERE j.state = 'running'"

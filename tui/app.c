@@ -186,8 +186,7 @@ static bool telemetry_stale(const struct dc_model *m, int64_t now)
 static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool *stale)
 {
 	const struct store_status *st = store_status(a->store);
-	int64_t newest = model_newest_report(a->m);
-	int64_t t = newest ? newest : st->last_ok_wall;
+	int64_t t = site_data_at(a->m, st, now);
 	const char *adapter = site_adapter_trouble(a->m, now);
 	*stale = (st->link != STORE_UP || adapter) && t;
 	char what[48] = "";

@@ -151,6 +151,19 @@ const char *site_adapter_trouble(const struct dc_model *m, int64_t now)
 	return NULL;
 }
 
+int64_t site_data_at(const struct dc_model *m, const struct store_status *st, int64_t now)
+{
+	int64_t newest = model_newest_report(m);
+	int64_t t = newest ? newest : st->last_ok_wall;
+	/* an adapter that is up reports after a cycle that read its source:
+	 * the data is that fresh even when nothing changed (the Slurm adapter
+	 * writes no row for a quiet cluster, so no node's last_seen moves) */
+	const char *hb = model_setting(m, "adapter.heartbeat");
+	if (!site_adapter_trouble(m, now) && hb && model_setting(m, "adapter.state") && atoll(hb) > t)
+		t = atoll(hb);
+	return t;
+}
+
 static bool inc_open(const struct dc_incident *i)
 {
 	return i->state != DC_INC_RESOLVED && i->sev >= 1 && i->sev <= 5;
@@ -170,8 +183,7 @@ void site_summarize(const struct site *s, int64_t now, struct site_summary *out)
 		out->down = true;
 	}
 	out->adapter = site_adapter_trouble(s->m, now);
-	int64_t newest = model_newest_report(s->m);
-	out->data_at = newest ? newest : st->last_ok_wall;
+	out->data_at = site_data_at(s->m, st, now);
 	size_t n = model_count(s->m, DC_T_PARTITION);
 	for (size_t i = 0; i < n; i++) {
 		const struct dc_partition *p = model_row(s->m, DC_T_PARTITION, i);

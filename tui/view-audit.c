@@ -20,8 +20,8 @@
 enum { A_TIME, A_ACTOR, A_ACTION, A_TARGET, A_REASON, A_CHANGE, A_COUNT };
 static const struct table_col cols[A_COUNT] = {
 	[A_TIME] = { "TIME", 20, 0 },
-	[A_ACTOR] = { "ACTOR", 10, 0 },
-	[A_ACTION] = { "ACTION", 16, 0 },
+	[A_ACTOR] = { "ACTOR", 10, COL_FIT },
+	[A_ACTION] = { "ACTION", 16, COL_FIT },
 	[A_TARGET] = { "TARGET", 12, 0 },
 	[A_REASON] = { "REASON", 20, COL_FLEX },
 	[A_CHANGE] = { "BEFORE → AFTER", 30, COL_WIDE },

@@ -332,7 +332,7 @@ static bool at_risk(const struct dc_model *m, const struct dc_tenant *t, const s
 		}
 	}
 	r->hpct = q->gpu_hours_budget > 0 ? 100.0 * q->gpu_hours_used / q->gpu_hours_budget : 0;
-	if (q->burn_gpu_h_day > 0) {
+	if (q->burn_gpu_h_day > 0 && q->gpu_hours_budget > 0) { /* 0: no budget to run out of */
 		double left = q->gpu_hours_budget - q->gpu_hours_used;
 		r->days = (left > 0 ? left : 0) / q->burn_gpu_h_day;
 	}

@@ -17,7 +17,7 @@
 enum { C_NAME, C_PART, C_RACK, C_STATE, C_GPU, C_UTIL, C_TEMP, C_POWER, C_XID, C_HEALTH,
 	C_DRAINED, C_AGE, C_COUNT };
 static const struct table_col cols[C_COUNT] = {
-	[C_NAME] = { "NODE", 11, 0 },
+	[C_NAME] = { "NODE", 11, COL_FIT },
 	[C_PART] = { "PART", 5, 0 },
 	[C_RACK] = { "RACK", 9, 0 },
 	/* the drain reason is read here: DRAINED shows only while STATE keeps
@@ -230,9 +230,23 @@ static void fmt_span(int64_t secs, char *buf, size_t n)
 /* AGE is the age of the node's data: nothing while it reported within the
  * interval (its values may simply not have moved: deadbands), the age
  * once late, in warn past twice the interval. */
+/* When an adapter that reads every node each cycle last did: the Slurm
+ * adapter's node data is Slurm's as of its last poll (Slurm marks a node
+ * that stops answering itself), and it writes no row for a node that did
+ * not change; 0 for the simulator, whose nodes report one by one. */
+static int64_t fleet_read_at(const struct dc_model *m)
+{
+	const char *name = model_setting(m, "adapter.name"), *state = model_setting(m, "adapter.state");
+	const char *hb = model_setting(m, "adapter.heartbeat");
+	if (!name || !state || !hb || strcmp(name, "slurm") != 0 || strcmp(state, "up") != 0)
+		return 0;
+	return atoll(hb);
+}
+
 static void age_cell(const struct nodes *v, const struct dc_node *nd, char *buf, size_t n, enum theme_el *el)
 {
-	int64_t age = v->now - nd->last_seen, every = report_every(v->m);
+	int64_t seen = nd->last_seen, read_at = fleet_read_at(v->m);
+	int64_t age = v->now - (read_at > seen ? read_at : seen), every = report_every(v->m);
 	if (age <= every) {
 		snprintf(buf, n, "-");
 		*el = THEME_DIM;

@@ -514,9 +514,9 @@ static int drop_pass(const struct table *t, int *w, int used, int cols, unsigned
 	return used;
 }
 
-/* Column widths for the window (see drop_pass), then the rest goes to the
- * flex column. */
-static void layout(const struct table *t, int cols, int *w)
+/* Column widths for the window (see drop_pass); COL_FIT columns then grow
+ * to fit[c] from the room left, and the rest goes to the flex column. */
+static void layout(const struct table *t, int cols, const int *fit, int *w)
 {
 	int used = 0, flex = -1;
 	for (int c = 0; c < t->ncols; c++) {
@@ -536,6 +536,14 @@ static void layout(const struct table *t, int cols, int *w)
 		}
 	}
 	used = drop_pass(t, w, used, cols, 0);
+	/* a name cut short cannot be told from its neighbours (gwj-h100-0…):
+	 * it takes spare room before the flex column's text does */
+	for (int c = 0; c < t->ncols; c++)
+		if (w[c] && fit[c] > w[c] && used - 1 < cols) {
+			int grow = fit[c] - w[c] < cols - (used - 1) ? fit[c] - w[c] : cols - (used - 1);
+			w[c] += grow;
+			used += grow;
+		}
 	/* wide extras yield to a flex column that asks for room: its text (a
 	 * node's drain reason) matters more than they do */
 	if (flex >= 0 && t->cols[flex].room)
@@ -551,10 +559,31 @@ static void layout(const struct table *t, int cols, int *w)
 		w[flex] += cols - (used - 1) < FLEX_MAX - w[flex] ? cols - (used - 1) : FLEX_MAX - w[flex];
 }
 
+#define FIT_MAX 40
+
+/* The widest cell of each COL_FIT column among the rows on screen (not the
+ * whole list: a draw costs the rows it shows). */
+static void fit_widths(const struct table *t, int h, table_cell_fn cell, const void *ud, int *fit)
+{
+	for (int c = 0; c < t->ncols; c++) {
+		fit[c] = 0;
+		if (!(t->cols[c].flags & COL_FIT))
+			continue;
+		for (size_t i = t->top; i < t->n && i < t->top + (size_t)(h > 1 ? h - 1 : 1); i++) {
+			char buf[512] = "";
+			enum theme_el el = THEME_TEXT;
+			cell(ud, t->ids[i], c, buf, sizeof buf, &el);
+			int tw = text_width(buf);
+			fit[c] = tw > fit[c] ? (tw > FIT_MAX ? FIT_MAX : tw) : fit[c];
+		}
+	}
+}
+
 void table_draw(struct table *t, WINDOW *w, int y, int h, table_cell_fn cell, const void *ud)
 {
-	int cols = getmaxx(w) - 1, widths[32];
-	layout(t, cols, widths);
+	int cols = getmaxx(w) - 1, widths[32], fit[32];
+	fit_widths(t, h, cell, ud, fit);
+	layout(t, cols, fit, widths);
 	t->page = h - 1 > 0 ? h - 1 : 1;
 	clamp(t);
 	draw_fill(w, y, 0, cols + 1, THEME_TITLE);

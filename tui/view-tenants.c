@@ -37,6 +37,13 @@ struct tenants {
 	int skip, rows;
 };
 
+/* A GPU-hour budget of 0 is none (a Slurm account without GrpTRESMins,
+ * and how the schedulers read it): nothing is used up, nothing runs out. */
+static bool has_budget(const struct dc_quota *q)
+{
+	return q->gpu_hours_budget > 0;
+}
+
 /* Budget arithmetic for one tenant; all zero without a quota. */
 struct burn {
 	const struct dc_quota *q;
@@ -53,6 +60,12 @@ static struct burn burn_of(const struct dc_model *m, const struct dc_tenant *t, 
 		return b;
 	const struct dc_quota *q = b.q;
 	b.per_day = q->burn_gpu_h_day;
+	if (!has_budget(q)) {
+		/* nothing to run out of: the risk is the GPU limit's alone */
+		if (q->gpu_limit > 0)
+			b.risk = (double)t->gpus_running / q->gpu_limit;
+		return b;
+	}
 	double left = q->gpu_hours_budget - q->gpu_hours_used;
 	b.used_frac = q->gpu_hours_budget > 0 ? q->gpu_hours_used / q->gpu_hours_budget
 	              : q->gpu_hours_used > 0 ? 2.0 : 0.0;
@@ -140,6 +153,11 @@ static void tenant_cell(const void *ud, int64_t id, int col, char *buf, size_t n
 		}
 		break;
 	case T_BUDGET:
+		if (!has_budget(q)) {
+			snprintf(buf, n, "no budget");
+			*el = THEME_DIM;
+			break;
+		}
 		bar_text(b.used_frac, 8, x, sizeof x);
 		snprintf(buf, n, "%s %3.0f%%", x, b.used_frac * 100);
 		*el = quota_el(b.used_frac);
@@ -147,12 +165,11 @@ static void tenant_cell(const void *ud, int64_t id, int col, char *buf, size_t n
 	case T_HOURS:
 		fmt_hours(q->gpu_hours_used, x, sizeof x);
 		fmt_hours(q->gpu_hours_budget, y, sizeof y);
-		snprintf(buf, n, "%s/%s", x, y);
+		snprintf(buf, n, "%s/%s", x, has_budget(q) ? y : "-");
 		break;
 	case T_BURN: fmt_hours(b.per_day, buf, n); break;
 	case T_RUNOUT:
-		if (q->gpu_hours_used >= q->gpu_hours_budget && q->gpu_hours_budget >= 0 &&
-		    q->gpu_hours_used > 0) {
+		if (has_budget(q) && q->gpu_hours_used >= q->gpu_hours_budget) {
 			snprintf(buf, n, "exhausted");
 			*el = THEME_QUOTA_OVER;
 		} else if (!b.runs_out) {
@@ -318,7 +335,10 @@ static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
 			dline_put(&d, THEME_WARN, "no quota");
 	} else {
 		quota_line(&p, "GPUs", t->gpus_running, b.q->gpu_limit, "GPUs");
-		quota_line(&p, "GPU-hours", b.q->gpu_hours_used, b.q->gpu_hours_budget, "GPU-h");
+		if (has_budget(b.q))
+			quota_line(&p, "GPU-hours", b.q->gpu_hours_used, b.q->gpu_hours_budget, "GPU-h");
+		else if (pane_line(&p, &d))
+			dline_putf(&d, THEME_TEXT, "%-13s%.1f GPU-h used, no budget", "GPU-hours", b.q->gpu_hours_used);
 		quota_line(&p, "Storage", b.q->storage_used_tb, b.q->storage_tb, "TB");
 		if (pane_line(&p, &d)) {
 			fmt_hours(b.per_day, x, sizeof x);
@@ -326,7 +346,7 @@ static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
 			           b.runs_out ? "runs out " : "");
 			fmt_date(b.runs_out, y, sizeof y);
 			dline_put(&d, b.runs_out && b.runs_out < b.q->term_end ? THEME_QUOTA_WARN : THEME_TEXT,
-			          b.runs_out ? y : "lasts at this rate");
+			          b.runs_out ? y : has_budget(b.q) ? "lasts at this rate" : "none set");
 			dline_putf(&d, THEME_TEXT, "; risk %.0f%%", b.risk * 100);
 		}
 		if (pane_line(&p, &d))

@@ -114,7 +114,8 @@ size_t view_sites_chosen(const void *v);
 
 /* ---- tables ---- */
 
-enum { COL_RIGHT = 1, COL_FLEX = 2, COL_WIDE = 4 /* only when there is room */ };
+enum { COL_RIGHT = 1, COL_FLEX = 2, COL_WIDE = 4 /* only when there is room */,
+       COL_FIT = 8 /* grows to its widest shown cell from the flex column's spare room */ };
 
 struct table_col {
 	const char *title;

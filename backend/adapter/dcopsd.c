@@ -3,7 +3,8 @@
  * adapter of adapter_table (adapter.h): "sim", the embedded data center
  * (backend/adapter/sim), or "slurm", a real cluster (backend/adapter/slurm). One
  * transaction per tick; survives the database or the source going away
- * (ADAPTER DOWN reported, reconnect with backoff, reload). */
+ * (ADAPTER DOWN reported, backoff, reload; a new database connection only
+ * when the database link broke, the source's link kept meanwhile). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -217,10 +218,26 @@ static PGconn *attach(const struct run_opts *ro, void *st, const struct dc_opts 
 	return NULL;
 }
 
-static void backoff_wait(const struct run_opts *ro, void *st, int *backoff)
+/* After a failed cycle on a connection that still works: out of any
+ * transaction left open, then the adapter reloads what the database holds.
+ * -1 (logged) when that fails too: the caller reconnects. */
+static int reload_on(const struct run_opts *ro, void *st, PGconn *c, FILE *log)
 {
-	ro->ops->wait(st, *backoff, &stop_flag);
-	*backoff = *backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2;
+	struct dc_err err = {0};
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+		PQclear(PQexec(c, "ROLLBACK"));
+	if (PQstatus(c) == CONNECTION_OK && ro->ops->attach(st, c, &err) == 0)
+		return 0;
+	fprintf(log, "dcopsd: reload: %s\n", err.msg[0] ? err.msg : "the database connection is gone");
+	fflush(log);
+	return -1;
+}
+
+/* Waits *backoff ms, then doubles it up to max_ms. */
+static void backoff_wait(const struct run_opts *ro, void *st, int *backoff, int max_ms)
+{
+	ro->ops->wait(st, *backoff > max_ms ? max_ms : *backoff, &stop_flag);
+	*backoff = *backoff * 2 > max_ms ? max_ms : *backoff * 2;
 }
 
 /* A poll that failed: the source (or the database) is down. The report
@@ -249,13 +266,15 @@ static int run(const struct run_opts *ro, FILE *log)
 	bool reload = false, was_down = false;
 	long done = 0;
 	while (!stop_flag && (ro->ticks == 0 || done < ro->ticks)) {
-		if (!c || reload) {
-			if (c)
-				PQfinish(c);
+		if (reload && reload_on(ro, st, c, log) < 0) {
+			PQfinish(c);
+			c = NULL;
+		}
+		reload = false;
+		if (!c) {
 			c = attach(ro, st, &o, log);
-			reload = false;
 			if (!c) {
-				backoff_wait(ro, st, &backoff);
+				backoff_wait(ro, st, &backoff, BACKOFF_MAX_MS);
 				continue;
 			}
 			backoff = BACKOFF_MIN_MS;
@@ -274,13 +293,22 @@ static int run(const struct run_opts *ro, FILE *log)
 			fflush(log);
 			report_down(ro, c, err.msg, log);
 			was_down = true;
-			/* the adapter's picture may be ahead of the database: reload it */
-			reload = true;
-			if (PQstatus(c) != CONNECTION_OK) {
+			/* the adapter's picture may be ahead of the database: reload it,
+			 * over the same connection when only the source failed (the
+			 * database link is kept, as the source's is when only the
+			 * database failed: a new one is made only for what broke) */
+			bool db_lost = PQstatus(c) != CONNECTION_OK;
+			if (db_lost) {
 				PQfinish(c);
 				c = NULL;
+			} else {
+				reload = true;
 			}
-			backoff_wait(ro, st, &backoff);
+			/* the source alone: retried at least every report interval, so
+			 * the consoles see it back within seconds of its return (a
+			 * refused command fails fast, and doubling to 30 s took half a
+			 * minute to notice slurmctld was up again) */
+			backoff_wait(ro, st, &backoff, db_lost ? BACKOFF_MAX_MS : ro->ops->report_s * 1000);
 			continue;
 		}
 		backoff = BACKOFF_MIN_MS;

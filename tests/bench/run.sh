@@ -115,6 +115,11 @@ echo "25,000 nodes: $JOBS_BEFORE when it started, $JOBS_AFTER when it ended."
 echo "The console's reads over that run (DCOPS_STATS): $(tr '\n' ' ' < "$WORK/stats")"
 
 echo
+echo "## With the Slurm adapter running (tests/bench/slurm.sh)"
+echo
+BUILD=$BUILD bash tests/bench/slurm.sh 15 || echo "(slurm bench failed)"
+
+echo
 echo "## Through an SSH bastion (tests/bench/ssh.sh: tmux polling, so coarse)"
 echo
 BUILD=$BUILD bash tests/bench/ssh.sh 15 || echo "(ssh bench failed)"

@@ -128,5 +128,18 @@ lines=$(wc -l <"$OUT")
 "$DCOPS" -q --db "dbname=${DB}_empty" report handover --since 8h --format json >"$OUT"
 want_json '[.window.source, .open_incidents, .actions, .queues, .watch, .note, .ecc_baseline]' '["since",[],[],[],[],null,false]'
 
+# --- a budget of 0 is none (a Slurm account without GrpTRESMins): nothing
+# runs out, however much the tenant burns
+sql "INSERT INTO dcops.tenant (name, name_en, kind) VALUES ('open lab', 'Open', 'institute');
+     INSERT INTO dcops.quota (tenant_id, gpu_limit, gpu_hours_budget, storage_tb, term_start, term_end)
+     SELECT id, 48, 0, 0, current_date, current_date + 365 FROM dcops.tenant WHERE name = 'open lab';
+     INSERT INTO dcops.usage_sample (ts, tenant_id, partition_id, gpus_in_use, gpu_hours)
+     SELECT now() - interval '30 minutes', id, 1, 4, 2 FROM dcops.tenant WHERE name = 'open lab'"
+checks=$((checks + 1))
+[ "$(sql "SELECT q.burn_gpu_h_day > 0 FROM dcops.quota q JOIN dcops.tenant t ON t.id = q.tenant_id
+          WHERE t.name = 'open lab'")" = t ] || { failures=$((failures + 1)); echo "FAIL: open lab burns nothing"; }
+check act_viewer 0 '"quota_risk"' -- report handover --shift 1 --format json
+want_json '[.quota_risk[] | .tenant]' '["acme","한빛랩"]'
+
 echo "$checks checks, $failures failures"
 [ "$failures" -eq 0 ]

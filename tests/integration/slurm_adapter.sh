@@ -132,7 +132,7 @@ window | sed 's/[(+]/ /g' | awk '{ ms += $5; ch += $8; n++ }
 t0=$SECONDS
 scontrol update NodeName=gwj-h100-001 State=DRAIN Reason='fan 3 noisy; check Friday' || fail "scontrol drain"
 until_ok 5 is "SELECT admin_state || '|' || drain_reason || '|' || drained_by FROM dcops.node
-               WHERE name = 'gwj-h100-001'" "draining|fan 3 noisy; check Friday|$me" ||
+               WHERE name = 'gwj-h100-001'" "draining|fan 3 noisy; check Friday|slurm:$me" ||
 	fail "drain not seen: $(q "SELECT admin_state, drain_reason, drained_by FROM dcops.node WHERE name = 'gwj-h100-001'")"
 echo "external drain seen in $((SECONDS - t0)) s"
 until_ok 5 is "SELECT actor || '|' || recorded_by || '|' || reason FROM dcops.audit

@@ -25,11 +25,21 @@ slurm_fake_bin
 # two accounts described alike (tenant.name is unique)
 echo 'hanbit2|한빛랩|한빛대학교' >>"$data/sacctmgr_show_account.txt"
 echo 'gwangju-test|hanbit2|||root|1|gres/gpu=2||||normal|' >>"$data/sacctmgr_show_assoc.txt"
+# no GrpTRES of its own: under hanbit (4 GPUs), which Slurm holds it to;
+# and under root with none on its path: the cluster's GPUs, no budget
+printf '%s\n' 'hanbit-vision|한빛랩 비전팀|한빛대학교' 'open-lab|열린연구실|광주' >>"$data/sacctmgr_show_account.txt"
+printf '%s\n' 'gwangju-test|hanbit-vision|||hanbit|1|||||normal|' 'gwangju-test|open-lab|||root|1|||||normal|' \
+	>>"$data/sacctmgr_show_assoc.txt"
 # a bad inventory is refused at start, naming the key and what is wrong
 printf '{"nodes": {"gwj-h100-001": {"hall": "a", "row": 1, "rack": "r 1;$(id)"}}}' >"$top/bad.json"
 out=$("$DCOPSD" --adapter slurm --db "dbname=nowhere" --slurm-bin "$bin" --inventory "$top/bad.json" 2>&1) &&
 	fail "a bad inventory was accepted"
 grep -qF "$top/bad.json: nodes.gwj-h100-001.rack: expected [A-Za-z0-9_.-]{1,32}" <<<"$out" || fail "bad inventory: $out"
+printf '{"nodes": {}, "tenants": {"hanbit": {"kind": "Uni;$(id)"}}}' >"$top/bad.json"
+out=$("$DCOPSD" --adapter slurm --db "dbname=nowhere" --slurm-bin "$bin" --inventory "$top/bad.json" 2>&1) &&
+	fail "a bad tenant kind was accepted"
+grep -qF "$top/bad.json: tenants.hanbit.kind: expected startup, sme, enterprise, university or institute" <<<"$out" ||
+	fail "bad kind: $out"
 createdb -T "$DCOPS_TEST_TEMPLATE" "$db" || fail "createdb"
 "$DCOPSD" --adapter slurm --db "dbname=$db" --slurm-bin "$bin" --poll-nodes 0.3 --poll-jobs 0.3 \
 	--poll-accounting 0.6 --verbose --log "$top/dcopsd.log" >"$top/dcopsd.out" 2>&1 &
@@ -44,7 +54,7 @@ is "SELECT count(*) FROM dcops.gpu" "$gpus" || fail "gpus: $(q 'SELECT count(*) 
 is "SELECT count(*) FROM dcops.node n JOIN dcops.rack r ON r.id = n.rack_id WHERE r.name = 'unplaced'" "$nodes" ||
 	fail "without an inventory every node is unplaced"
 is "SELECT string_agg(slurm_account || '=' || name, ' ' ORDER BY slurm_account) FROM dcops.tenant" \
-	"gwangju-med=광주의료ai센터 hanbit=한빛랩 hanbit2=한빛랩 (hanbit2) saebyeol=새별ai연구소" || fail "tenants: $(q 'SELECT slurm_account, name FROM dcops.tenant')"
+	"gwangju-med=광주의료ai센터 hanbit=한빛랩 hanbit-vision=한빛랩 비전팀 hanbit2=한빛랩 (hanbit2) open-lab=열린연구실 saebyeol=새별ai연구소" || fail "tenants: $(q 'SELECT slurm_account, name FROM dcops.tenant')"
 is "SELECT count(*) FROM dcops.job WHERE state = 'pending' AND explain <> ''" \
 	"$(jq '[.jobs[] | select(.job_state == "PENDING")] | length' "$data/squeue.json")" || fail "explanations"
 is "SELECT admin_state || '|' || drain_reason FROM dcops.node WHERE name = 'gwj-h100-003'" \
@@ -52,6 +62,12 @@ is "SELECT admin_state || '|' || drain_reason FROM dcops.node WHERE name = 'gwj-
 # GPUs held: as many as the running jobs' GPUs on known nodes
 held=$(jq '[.jobs[] | select(.job_state == "RUNNING") | .tres_alloc_str | capture("gres/gpu=(?<n>[0-9]+)").n | tonumber] | add' "$data/squeue.json")
 until_ok 5 is "SELECT count(*) FROM dcops.gpu WHERE job_id IS NOT NULL" "$held" || fail "held GPUs"
+
+lim() { q "SELECT q.gpu_limit || ' ' || q.gpu_hours_budget FROM dcops.quota q JOIN dcops.tenant t ON t.id = q.tenant_id
+            WHERE t.slurm_account = '$1'"; }
+until_ok 5 is "SELECT count(*) FROM dcops.quota" 6 || fail "quotas: $(q 'SELECT * FROM dcops.quota')"
+[ "$(lim hanbit-vision)" = "4 0.0" ] || fail "hanbit-vision: $(lim hanbit-vision), not its parent's 4 GPUs"
+[ "$(lim open-lab)" = "$gpus 0.0" ] || fail "open-lab: $(lim open-lab), not the cluster's $gpus GPUs"
 
 # quiet: nothing written over several cycles
 vmax="SELECT max(v) FROM (SELECT max(version) v FROM dcops.node UNION ALL SELECT max(version) FROM dcops.gpu
@@ -62,6 +78,16 @@ v1=$(q "$vmax")
 sleep 2
 [ "$(q "$vmax")" = "$v1" ] || fail "a quiet cluster wrote rows: $(for t in node gpu job tenant quota partition; do
 	echo "$t: $(q "SELECT to_json(x) FROM dcops.$t x WHERE version > $v1")"; done)"
+
+# a node leaves the cluster: open-lab's limit follows the cluster's GPUs,
+# which is no limit change anyone made (no slurm.quota_set in the audit)
+jq 'del(.nodes[0])' "$fx/sinfo.json" >"$data/sinfo.json.new" && mv "$data/sinfo.json.new" "$data/sinfo.json"
+less=$(jq '[.nodes[].gres | capture("gpu:[a-z0-9]*:?(?<n>[0-9]+)").n | tonumber] | add' "$data/sinfo.json")
+until_ok 5 eval '[ "$(lim open-lab)" = "$less 0.0" ]' || fail "open-lab after a node left: $(lim open-lab), not $less"
+is "SELECT count(*) FROM dcops.audit WHERE action = 'slurm.quota_set'" 0 ||
+	fail "a resize audited as a limit change: $(q "SELECT target, reason FROM dcops.audit WHERE action = 'slurm.quota_set'")"
+cp "$fx/sinfo.json" "$data/sinfo.json"
+until_ok 5 eval '[ "$(lim open-lab)" = "$gpus 0.0" ]' || fail "open-lab back: $(lim open-lab)"
 
 # a pending job leaves the queue unseen and sacct does not know it
 gone=$(jq '[.jobs[] | select(.job_state == "PENDING") | .job_id] | max' "$data/squeue.json")

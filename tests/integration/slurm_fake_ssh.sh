@@ -55,4 +55,20 @@ n=$(grep -c '^tick' "$top/dcopsd.out")
 [ "$n" -ge 3 ] || fail "only $n cycles"
 grep -q 'tick failed' "$top/dcopsd.log" && fail "a cycle failed over ssh: $(grep 'tick failed' "$top/dcopsd.log" | tail -n 1)"
 grep '^tick' "$top/dcopsd.out" | tail -n 1
+
+# the database link breaks (its backend terminated): dcopsd connects
+# again, and keeps its SSH session to the Slurm host (the same TCP
+# connection, by its local port)
+sshconn() { ss -tnpH state established "( dport = :$DCOPS_SSH_NODE_PORT )" 2>/dev/null | grep "pid=$dpid," | awk '{ print $3 }'; }
+c1=$(sshconn)
+[ -n "$c1" ] || fail "no SSH connection of dcopsd ($dpid) to port $DCOPS_SSH_NODE_PORT: $(ss -tnpH state established)"
+b1=$(q "SELECT pid FROM pg_stat_activity WHERE application_name = 'dcopsd' AND datname = '$db'")
+q "SELECT pg_terminate_backend($b1)" >/dev/null
+until_ok 20 eval '[ -n "$(q "SELECT pid FROM pg_stat_activity WHERE application_name = '"'dcopsd'"' AND datname = '"'$db'"' AND pid <> $b1")" ]' ||
+	fail "dcopsd did not connect again"
+n=$(grep -c '^tick' "$top/dcopsd.out")
+until_ok 10 eval '[ $(grep -c "^tick" "$top/dcopsd.out") -ge $((n + 2)) ]' || fail "no cycle after the reconnect"
+c2=$(sshconn)
+[ "$c1" = "$c2" ] || fail "the SSH link was remade after a database failure: $c1 -> ${c2:-none}"
+echo "database link remade, SSH connection kept ($c1)"
 echo ok

@@ -957,7 +957,9 @@ static int record_effect(PGconn *c, const struct slurm_act_item *a, const struct
 	if (slurm_act_is_job(p->kind))
 		return 0; /* dcops.job follows Slurm: the next poll reads the job's new state */
 	if (p->kind == SLURM_ACT_DRAIN) {
-		const char *v[] = { a->target, out->admin_state, p->reason, a->by, id };
+		/* the operator's words, as typed: Slurm's copy carries "dcops
+		 * <operator>: " for sinfo -R, which the console shows apart */
+		const char *v[] = { a->target, out->admin_state, a->reason, a->by, id };
 		return sql_exec(c, SQL_NODE_DRAINED, "recording the drain", 5, v, err);
 	}
 	if (p->kind == SLURM_ACT_RESUME) {

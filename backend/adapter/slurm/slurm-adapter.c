@@ -132,6 +132,38 @@ static int inv_item(const char *path, const cJSON *it, struct slurm_place *p, st
 	return 0;
 }
 
+/* dcops.tenant_kind's values (001_schema.sql). */
+static const char *const tenant_kinds[] = { "startup", "sme", "enterprise", "university", "institute" };
+
+static int inv_kinds(const char *path, const cJSON *tenants, struct slurm_inventory *inv, struct dc_err *err)
+{
+	if (!tenants)
+		return 0;
+	if (!cJSON_IsObject(tenants))
+		return dc_err_set(err, "%s: tenants: expected an object of Slurm account -> {kind}", path);
+	for (const cJSON *it = tenants->child; it; it = it->next) {
+		const cJSON *kind = cJSON_GetObjectItemCaseSensitive(it, "kind");
+		bool ok = false;
+		for (size_t k = 0; cJSON_IsString(kind) && k < sizeof tenant_kinds / sizeof *tenant_kinds; k++)
+			ok |= strcmp(kind->valuestring, tenant_kinds[k]) == 0;
+		if (!ok)
+			return dc_err_set(err, "%s: tenants.%.64s.kind: expected startup, sme, enterprise, university or "
+					  "institute", path, it->string);
+		inv->kinds = xrealloc(inv->kinds, (inv->n_kinds + 1) * sizeof *inv->kinds);
+		inv->kinds[inv->n_kinds++] = (struct slurm_tenant_kind){ .account = xstrdup(it->string),
+			.kind = xstrdup(kind->valuestring) };
+	}
+	return 0;
+}
+
+static const char *inv_kind(const struct slurm_inventory *inv, const char *account)
+{
+	for (size_t i = 0; i < inv->n_kinds; i++)
+		if (strcmp(inv->kinds[i].account, account) == 0)
+			return inv->kinds[i].kind;
+	return NULL;
+}
+
 static int cmp_place(const void *x, const void *y)
 {
 	return strcmp(((const struct slurm_place *)x)->node, ((const struct slurm_place *)y)->node);
@@ -158,6 +190,8 @@ int slurm_inventory_load(const char *path, struct slurm_inventory *inv, struct d
 		if ((rc = inv_item(path, it, &inv->items[inv->n], err)) == 0)
 			inv->n++;
 	}
+	if (rc == 0)
+		rc = inv_kinds(path, cJSON_GetObjectItemCaseSensitive(root, "tenants"), inv, err);
 	cJSON_Delete(root);
 	if (rc < 0)
 		slurm_inventory_free(inv);
@@ -173,6 +207,11 @@ void slurm_inventory_free(struct slurm_inventory *inv)
 		free(inv->items[i].hall);
 		free(inv->items[i].rack);
 	}
+	for (size_t i = 0; i < inv->n_kinds; i++) {
+		free(inv->kinds[i].account);
+		free(inv->kinds[i].kind);
+	}
+	free(inv->kinds);
 	free(inv->items);
 	*inv = (struct slurm_inventory){ 0 };
 }
@@ -208,6 +247,7 @@ struct slurm_adapter {
 	uint32_t *gone;               /* live in dcops, in neither squeue nor sacct */
 	size_t n_gone;
 	uint64_t sent[T_N];           /* hash of each table's last committed document */
+	int quota_total;              /* GPUs in the cluster when quotas were last committed; -1 none yet */
 	char *places;                 /* the halls and racks document, made at start */
 	char version[64];
 };
@@ -491,12 +531,35 @@ static const char *part_model(const struct slurm_adapter *a, const char *part)
 	return "";
 }
 
+/* Whether a node or a job names a partition dcops cannot: only then is
+ * "other" made (an empty one would be a row in the Queues view that
+ * Slurm does not have). */
+static bool other_needed(const struct slurm_adapter *a)
+{
+	for (size_t i = 0; i < a->nodes.n; i++) {
+		const struct slurm_node *n = &a->nodes.items[i];
+		if (!n->n_partitions || !part_name_ok(n->partitions[0]) || strcmp(n->partitions[0], OTHER_PARTITION) == 0)
+			return true;
+	}
+	const struct slurm_job_set *sets[] = { &a->jobs, &a->ended };
+	char buf[40];
+	for (int s = 0; s < 2; s++)
+		for (size_t i = 0; i < sets[s]->n; i++)
+			if (strcmp(job_partition(&sets[s]->items[i], buf, sizeof buf), OTHER_PARTITION) == 0)
+				return true;
+	return false;
+}
+
 static cJSON *doc_parts(const struct slurm_adapter *a)
 {
 	cJSON *arr = cJSON_CreateArray();
-	cJSON *o = cJSON_CreateObject();
-	add_str(o, "name", OTHER_PARTITION), add_str(o, "model", ""), add_str(o, "descr", "not a Slurm partition dcops can name");
-	cJSON_AddItemToArray(arr, o);
+	cJSON *o;
+	if (other_needed(a)) {
+		o = cJSON_CreateObject();
+		add_str(o, "name", OTHER_PARTITION), add_str(o, "model", "");
+		add_str(o, "descr", "not a Slurm partition dcops can name");
+		cJSON_AddItemToArray(arr, o);
+	}
 	for (size_t i = 0; i < a->parts.n; i++) {
 		const struct slurm_partition *p = &a->parts.items[i];
 		if (!part_name_ok(p->name) || strcmp(p->name, OTHER_PARTITION) == 0)
@@ -543,7 +606,7 @@ static cJSON *doc_tenants(const struct slurm_adapter *a)
 		/* two accounts described alike: tenant.name is unique */
 		char *name = name_listed(arr, shown) ? xasprintf("%s (%s)", shown, acc->name) : xstrdup(shown);
 		add_str(o, "acct", acc->name), add_str(o, "name", name);
-		add_str(o, "org", acc->organization);
+		add_str(o, "org", acc->organization), add_str(o, "kind", inv_kind(&a->inv, acc->name));
 		free(name);
 		cJSON_AddItemToArray(arr, o);
 	}
@@ -555,6 +618,7 @@ static cJSON *doc_tenants(const struct slurm_adapter *a)
 				continue;
 			cJSON *o = cJSON_CreateObject();
 			add_str(o, "acct", acct), add_str(o, "name", acct), add_str(o, "org", "");
+			add_str(o, "kind", inv_kind(&a->inv, acct));
 			cJSON_AddItemToArray(arr, o);
 		}
 	return arr;
@@ -593,7 +657,11 @@ static cJSON *doc_nodes(const struct slurm_adapter *a)
 		add_num(o, "gpus", n->gpus < 0 ? 0 : n->gpus > 64 ? 64 : n->gpus);
 		add_str(o, "sched", dc_sched_name(d->sched)), add_str(o, "admin", dc_admin_name(d->admin));
 		add_str(o, "reason", drained ? (n->reason[0] ? n->reason : "(drained in Slurm, no reason given)") : NULL);
-		add_str(o, "setby", drained && n->reason_set_by_user[0] ? n->reason_set_by_user : NULL);
+		/* slurm:<user>, as the audit names it: the DRAINED column tells a
+		 * drain typed in Slurm from one an operator made in dcops */
+		char by[96];
+		snprintf(by, sizeof by, "slurm:%s", n->reason_set_by_user);
+		add_str(o, "setby", drained && n->reason_set_by_user[0] ? by : NULL);
 		add_time(o, "setat", drained ? n->reason_time : 0);
 		add_str(o, "health", dc_health_name(d->health)), add_str(o, "detail", detail);
 		cJSON_AddItemToArray(arr, o);
@@ -602,10 +670,11 @@ static cJSON *doc_nodes(const struct slurm_adapter *a)
 }
 
 static void job_doc(const struct slurm_adapter *a, cJSON *arr, const struct slurm_job *j, const struct slurm_snap *snap,
-		    int64_t now, bool gone)
+		    int64_t now)
 {
-	if ((j->gpus < 1 && !gone) || !j->account[0] || strlen(j->account) > 64)
-		return; /* dcops tracks GPU jobs (job.gpus >= 1) */
+	/* CPU-only jobs too (052): they hold nodes and queue places */
+	if (!j->account[0] || strlen(j->account) > 64)
+		return;
 	char pbuf[40];
 	cJSON *o = cJSON_CreateObject();
 	int64_t submit = j->submit_time > 0 ? j->submit_time : now;
@@ -619,7 +688,7 @@ static void job_doc(const struct slurm_adapter *a, cJSON *arr, const struct slur
 	snprintf(user, sizeof user, "%s", j->user[0] ? j->user : "unknown");
 	add_num(o, "id", j->job_id), add_str(o, "acct", j->account);
 	add_str(o, "part", job_partition(j, pbuf, sizeof pbuf)), add_str(o, "usr", user);
-	add_str(o, "name", j->name), add_num(o, "gpus", j->gpus < 1 ? 1 : j->gpus);
+	add_str(o, "name", j->name), add_num(o, "gpus", j->gpus < 0 ? 0 : j->gpus);
 	add_num(o, "nodes", j->node_count > 0 ? j->node_count : j->n_node_list > 0 ? (double)j->n_node_list : 1);
 	add_str(o, "node_list", j->nodes), add_str(o, "state", dc_job_state_name(j->state));
 	const char *reason = strcmp(j->reason, "None") == 0 ? "" : j->reason;
@@ -648,9 +717,9 @@ static cJSON *doc_jobs(const struct slurm_adapter *a, int64_t now)
 	struct slurm_snap snap = { .nodes = &a->nodes, .parts = &a->parts, .jobs = &a->jobs,
 		.assocs = a->have[SRC_ACCT] ? &a->assocs : NULL };
 	for (size_t i = 0; i < a->jobs.n; i++)
-		job_doc(a, arr, &a->jobs.items[i], &snap, now, false);
+		job_doc(a, arr, &a->jobs.items[i], &snap, now);
 	for (size_t i = 0; i < a->ended.n; i++)
-		job_doc(a, arr, &a->ended.items[i], &snap, now, true);
+		job_doc(a, arr, &a->ended.items[i], &snap, now);
 	return arr;
 }
 
@@ -765,6 +834,35 @@ static cJSON *doc_gpus(const struct slurm_adapter *a)
 	return arr;
 }
 
+static int total_gpus(const struct slurm_adapter *a)
+{
+	long n = 0;
+	for (size_t i = 0; i < a->nodes.n; i++)
+		n += a->nodes.items[i].gpus > 0 ? a->nodes.items[i].gpus : 0;
+	return n > 100000 ? 100000 : (int)n;
+}
+
+/* An account's GPU limit as Slurm enforces it: the least GrpTRES gres/gpu
+ * of the account and its parents (a parent's Grp limit caps the sum of
+ * its children, so no child gets past it); -1 when none on the path. */
+static int64_t effective_gpu_limit(const struct slurm_assoc_set *set, const char *account)
+{
+	int64_t lim = -1;
+	const char *acct = account;
+	for (int depth = 0; acct && acct[0] && depth < 64; depth++) {
+		const struct slurm_assoc *as = slurm_find_account_assoc(set, acct);
+		if (!as)
+			break;
+		if (as->grp_gpus >= 0 && as->grp_gpus != SLURM_INFINITE && as->grp_gpus < 100000 &&
+		    (lim < 0 || as->grp_gpus < lim))
+			lim = as->grp_gpus;
+		if (strcmp(acct, "root") == 0)
+			break;
+		acct = as->parent_account;
+	}
+	return lim;
+}
+
 static cJSON *doc_quotas(const struct slurm_adapter *a)
 {
 	cJSON *arr = cJSON_CreateArray();
@@ -775,10 +873,11 @@ static cJSON *doc_quotas(const struct slurm_adapter *a)
 		const struct slurm_assoc *as = slurm_find_account_assoc(&a->assocs, acc->name);
 		cJSON *o = cJSON_CreateObject();
 		add_str(o, "acct", acc->name);
-		if (as && as->grp_gpus >= 0 && as->grp_gpus != SLURM_INFINITE && as->grp_gpus < 100000)
-			add_num(o, "lim", (double)as->grp_gpus);
-		else
-			add_str(o, "lim", NULL);
+		/* none on the path: the cluster's GPUs, all it can use, in the
+		 * document so that a resize is a change to write */
+		int64_t lim = effective_gpu_limit(&a->assocs, acc->name);
+		add_num(o, "lim", lim >= 0 ? (double)lim : (double)total_gpus(a));
+		cJSON_AddBoolToObject(o, "cluster", lim < 0);
 		if (as && as->grp_gpu_mins >= 0 && as->grp_gpu_mins != SLURM_INFINITE)
 			add_num(o, "budget", (double)(as->grp_gpu_mins / 6) / 10.0);
 		else
@@ -813,16 +912,20 @@ static const char *const sql_parts =
 	"SELECT name, model, descr FROM jsonb_to_recordset($1::jsonb) AS x(name text, model text, descr text) "
 	"ON CONFLICT (name) DO UPDATE SET gpu_model = EXCLUDED.gpu_model, description = EXCLUDED.description "
 	"WHERE (p.gpu_model, p.description) IS DISTINCT FROM (EXCLUDED.gpu_model, EXCLUDED.description)";
-/* A display name another tenant holds gets the account in brackets. */
+/* A display name another tenant holds gets the account in brackets. The
+ * kind is the inventory's, else what dcops holds (set there by an admin),
+ * else institute. */
 static const char *const sql_tenants =
 	"INSERT INTO dcops.tenant AS t (name, name_en, kind, contact, slurm_account) "
 	"SELECT CASE WHEN EXISTS (SELECT 1 FROM dcops.tenant o WHERE o.name = left(x.name, 200) "
 	"              AND o.slurm_account IS DISTINCT FROM x.acct) "
 	"            THEN left(x.name, 180) || ' (' || x.acct || ')' ELSE left(x.name, 200) END, "
-	"       x.acct, 'institute', x.org, x.acct "
-	"FROM jsonb_to_recordset($1::jsonb) AS x(acct text, name text, org text) "
-	"ON CONFLICT (slurm_account) DO UPDATE SET name = EXCLUDED.name, contact = EXCLUDED.contact "
-	"WHERE (t.name, t.contact) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.contact)";
+	"       x.acct, coalesce(x.kind::dcops.tenant_kind, (SELECT o.kind FROM dcops.tenant o "
+	"                 WHERE o.slurm_account = x.acct), 'institute'), x.org, x.acct "
+	"FROM jsonb_to_recordset($1::jsonb) AS x(acct text, name text, org text, kind text) "
+	"ON CONFLICT (slurm_account) DO UPDATE SET name = EXCLUDED.name, contact = EXCLUDED.contact, "
+	"       kind = EXCLUDED.kind "
+	"WHERE (t.name, t.contact, t.kind) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.contact, EXCLUDED.kind)";
 /* A node with a drain or resume still pending in the outbox keeps dcops's
  * admin columns (the acting side has not told Slurm yet); a drain dcops
  * made ("dcops <operator>: ...") keeps the operator's reason, name and
@@ -915,7 +1018,7 @@ static const char *const sql_quotas =
 	"WITH x AS (SELECT t.id AS tenant_id, t.name AS tname, x.*, "
 	"     EXISTS (SELECT 1 FROM dcops.actions a WHERE a.status = 'pending' "
 	"             AND a.kind IN ('quota_set', 'quota_revert') AND a.target = t.name) AS held "
-	"     FROM jsonb_to_recordset($1::jsonb) AS x(acct text, lim int, budget numeric, used numeric) "
+	"     FROM jsonb_to_recordset($1::jsonb) AS x(acct text, lim int, budget numeric, used numeric, cluster bool) "
 	"     JOIN dcops.tenant t ON t.slurm_account = x.acct), "
 	"prev AS (SELECT q.tenant_id, q.gpu_limit, q.gpu_hours_budget FROM dcops.quota q JOIN x USING (tenant_id)), "
 	"up AS (INSERT INTO dcops.quota AS q (tenant_id, gpu_limit, gpu_hours_budget, gpu_hours_used, term_start, term_end) "
@@ -927,7 +1030,7 @@ static const char *const sql_quotas =
 	"             (EXCLUDED.gpu_limit, EXCLUDED.gpu_hours_budget, EXCLUDED.gpu_hours_used) "
 	"       RETURNING q.tenant_id, q.gpu_limit, q.gpu_hours_budget, (xmax = 0) AS inserted) "
 	"SELECT x.tname, up.inserted, prev.gpu_limit, prev.gpu_hours_budget::text, up.gpu_limit, "
-	"       up.gpu_hours_budget::text "
+	"       up.gpu_hours_budget::text, x.cluster "
 	"FROM up JOIN x USING (tenant_id) LEFT JOIN prev USING (tenant_id)";
 /* An external action, unless dcops's own outbox asked for it lately. */
 static const char *const sql_external =
@@ -947,8 +1050,8 @@ static long exec_count(PGconn *c, const char *sql, int n, const char *const *p, 
 	return rows;
 }
 
-/* Slurm's user, for the actor: slurm:<user>; 'unknown' when Slurm does not
- * say or the name holds what the audit's actor pattern refuses. */
+/* Slurm's user, for the actor: slurm:<user>; 'unknown' when the drain's
+ * user is missing or holds what the audit's actor pattern refuses. */
 static char *slurm_actor(const char *user)
 {
 	bool ok = user && *user && strlen(user) <= 64;
@@ -957,6 +1060,11 @@ static char *slurm_actor(const char *user)
 		     *p == '_' || *p == '-';
 	return xasprintf("slurm:%s", ok ? user : "unknown");
 }
+
+/* Slurm keeps a drain's user with its reason but nothing of a resume (the
+ * reason is cleared): the audit says so rather than name anyone. */
+#define RESUME_ACTOR "slurm:not-recorded"
+#define RESUME_REASON "resumed in Slurm; Slurm does not record who resumes a node"
 
 static int audit_external(PGconn *c, const char *action, const char *target, cJSON *before, cJSON *after,
 			  const char *reason, const char *actor, const char *kinds, long *audits, struct dc_err *err)
@@ -1002,10 +1110,16 @@ static int write_nodes(PGconn *c, const char *doc, struct adapter_stats *st, str
 			continue;
 		if (!is_active && strncmp(reason, "dcops ", 6) == 0)
 			continue; /* the acting side's drain: audited there */
-		char *actor = slurm_actor(is_active ? NULL : by);
+		/* No look at the outbox here ("{}" below): dcops's own drain
+		 * carries "dcops " and its own resume is in the row (or held
+		 * while pending) before any poll, so a drain typed in Slurm
+		 * minutes after dcops drained or resumed the node is still one
+		 * to audit. */
+		/* drained_by is already slurm:<user> (doc_nodes) */
+		char *actor = is_active ? xstrdup(RESUME_ACTOR) : slurm_actor(strncmp(by, "slurm:", 6) == 0 ? by + 6 : by);
 		rc = audit_external(c, is_active ? "slurm.resume" : "slurm.drain", name, admin_doc(old, old_reason),
-				    admin_doc(admin, reason), is_active ? "resumed in Slurm" : reason, actor,
-				    is_active ? "{resume}" : "{drain}", &st->audits, err);
+				    admin_doc(admin, reason), is_active ? RESUME_REASON : reason, actor,
+				    "{}", &st->audits, err);
 		free(actor);
 	}
 	PQclear(r);
@@ -1020,7 +1134,10 @@ static cJSON *quota_doc(const char *lim, const char *budget)
 	return o;
 }
 
-static int write_quotas(PGconn *c, const char *doc, int total_gpus, struct adapter_stats *st, struct dc_err *err)
+/* prev_total: the cluster's GPU count the last committed quotas were
+ * written with, -1 before the first. */
+static int write_quotas(PGconn *c, const char *doc, int total_gpus, int prev_total, struct adapter_stats *st,
+			struct dc_err *err)
 {
 	char tot[16];
 	snprintf(tot, sizeof tot, "%d", total_gpus);
@@ -1035,8 +1152,11 @@ static int write_quotas(PGconn *c, const char *doc, int total_gpus, struct adapt
 			continue;
 		const char *ol = PQgetvalue(r, i, 2), *ob = PQgetvalue(r, i, 3);
 		const char *nl = PQgetvalue(r, i, 4), *nb = PQgetvalue(r, i, 5);
-		if (strcmp(ol, nl) == 0 && atof(ob) == atof(nb))
-			continue; /* usage only */
+		/* usage only, or the cluster's size alone under an account with no
+		 * GPU limit in Slurm (its limit is the cluster's GPU count) */
+		bool resized = PQgetvalue(r, i, 6)[0] == 't' && prev_total >= 0 && atoi(ol) == prev_total;
+		if ((strcmp(ol, nl) == 0 || resized) && atof(ob) == atof(nb))
+			continue;
 		char reason[200];
 		snprintf(reason, sizeof reason, "limits changed in Slurm (sacctmgr): GPUs %s -> %s, GPU-hours %s -> %s",
 			 ol, nl, ob, nb);
@@ -1087,13 +1207,6 @@ static void docs_free(struct docs *d)
 		cJSON_free(d->text[t]);
 }
 
-static int total_gpus(const struct slurm_adapter *a)
-{
-	long n = 0;
-	for (size_t i = 0; i < a->nodes.n; i++)
-		n += a->nodes.items[i].gpus > 0 ? a->nodes.items[i].gpus : 0;
-	return n > 100000 ? 100000 : (int)n;
-}
 
 static int write_gone(PGconn *c, const struct slurm_adapter *a, struct adapter_stats *st, struct dc_err *err)
 {
@@ -1157,7 +1270,7 @@ static int write_docs(PGconn *c, struct slurm_adapter *a, struct docs *d, struct
 			return -1;
 		st->rows += n;
 	}
-	if (d->send[T_QUOTAS] && write_quotas(c, d->text[T_QUOTAS], total_gpus(a), st, err) < 0)
+	if (d->send[T_QUOTAS] && write_quotas(c, d->text[T_QUOTAS], total_gpus(a), a->quota_total, st, err) < 0)
 		return -1;
 	return 0;
 }
@@ -1257,6 +1370,8 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 		a->tel_shape = shape;
 		tel_reload(a->tel);   /* GPU rows came or went: the reader's index follows */
 	}
+	if (d.send[T_QUOTAS])
+		a->quota_total = total_gpus(a);
 	docs_free(&d);
 	for (int s = 0; s < SRC_N; s++)
 		if (due[s])
@@ -1277,6 +1392,7 @@ static void *adapter_start(void *vcfg, FILE *log, struct dc_err *err)
 	struct slurm_adapter *a = xcalloc(1, sizeof *a);
 	a->cfg = cfg;
 	a->log = log;
+	a->quota_total = -1;
 	if (cfg->inventory && slurm_inventory_load(cfg->inventory, &a->inv, err) < 0) {
 		free(a);
 		return NULL;

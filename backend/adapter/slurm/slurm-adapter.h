@@ -30,17 +30,26 @@
 
 #include "adapter/adapter.h"
 
-/* The site inventory: node -> hall, row, rack, slot. JSON:
+/* The site inventory: node -> hall, row, rack, slot, and what Slurm does
+ * not know of its accounts: the tenant's kind. JSON:
  *   {"nodes": {"gwj-h100-001": {"hall": "hall-a", "row": 1,
- *              "rack": "a01-01", "slot": 3}, ...}}
- * Nodes it does not name go to hall and rack "unplaced". */
+ *              "rack": "a01-01", "slot": 3}, ...},
+ *    "tenants": {"hanbit": {"kind": "university"}, ...}}   (optional)
+ * Nodes it does not name go to hall and rack "unplaced"; accounts it does
+ * not name get kind institute when first seen, and keep whatever kind
+ * dcops holds after that. */
 struct slurm_place {
 	char *node, *hall, *rack;
 	int row, slot;
 };
+struct slurm_tenant_kind {
+	char *account, *kind;
+};
 struct slurm_inventory {
 	struct slurm_place *items;
 	size_t n;
+	struct slurm_tenant_kind *kinds;
+	size_t n_kinds;
 };
 /* -1 with err naming the file, the key and the value that is wrong. */
 int slurm_inventory_load(const char *path, struct slurm_inventory *inv, struct dc_err *err);

@@ -121,6 +121,9 @@ static const char *const col_headers[COL_N] = {
 	[COL_GRPTRESRUNMINS] = "GrpTRESRunMins", [COL_DESCR] = "Descr", [COL_ORG] = "Org",
 	[COL_RAW] = "GrpTRESRaw",
 };
+/* The names format= takes, where the header says it another way. */
+static const char *const col_aliases[COL_N] = { [COL_PARENT] = "ParentName", [COL_DESCR] = "Description",
+	[COL_ORG] = "Organization" };
 #define FIELDS_MAX 64
 
 struct listing {
@@ -159,7 +162,8 @@ static int listing_line(struct slurm_rd *c, char *line, size_t lineno, void *arg
 					l->idx[k] = -1;
 				for (size_t h = 0; h < n; h++)
 					for (int k = 0; k < COL_N; k++)
-						if (strcmp(f[h], col_headers[k]) == 0)
+						if (strcmp(f[h], col_headers[k]) == 0 ||
+						    (col_aliases[k] && strcmp(f[h], col_aliases[k]) == 0))
 							l->idx[k] = (int)h;
 				l->ncols = n - (n > 1 && !f[n - 1][0]);
 				return 0;
