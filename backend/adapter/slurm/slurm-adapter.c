@@ -585,8 +585,8 @@ static cJSON *doc_nodes(const struct slurm_adapter *a)
 	return arr;
 }
 
-static void job_doc(const struct slurm_adapter *a, cJSON *arr, const struct slurm_job *j, const struct slurm_snap *snap,
-		    int64_t now, bool gone)
+static void job_doc(const struct slurm_adapter *a, cJSON *arr, const struct slurm_job *j,
+		    struct slurm_explain_cycle *why_x, int64_t now, bool gone)
 {
 	if ((j->gpus < 1 && !gone) || !j->account[0] || strlen(j->account) > 64)
 		return; /* dcops tracks GPU jobs (job.gpus >= 1) */
@@ -619,7 +619,7 @@ static void job_doc(const struct slurm_adapter *a, cJSON *arr, const struct slur
 		add_num(o, "exit", j->exit_code);
 	else
 		add_str(o, "exit", NULL);
-	char *why = j->state == DC_JOB_PENDING ? slurm_explain_pending(snap, j, now) : xstrdup("");
+	char *why = j->state == DC_JOB_PENDING ? slurm_explain_job(why_x, j) : xstrdup("");
 	add_str(o, "explain", why);
 	free(why);
 	(void)a;
@@ -631,10 +631,13 @@ static cJSON *doc_jobs(const struct slurm_adapter *a, int64_t now)
 	cJSON *arr = cJSON_CreateArray();
 	struct slurm_snap snap = { .nodes = &a->nodes, .parts = &a->parts, .jobs = &a->jobs,
 		.assocs = a->have[SRC_ACCT] ? &a->assocs : NULL };
+	/* the totals the explanations share, once per cycle */
+	struct slurm_explain_cycle *why = slurm_explain_cycle_new(&snap, now);
 	for (size_t i = 0; i < a->jobs.n; i++)
-		job_doc(a, arr, &a->jobs.items[i], &snap, now, false);
+		job_doc(a, arr, &a->jobs.items[i], why, now, false);
 	for (size_t i = 0; i < a->ended.n; i++)
-		job_doc(a, arr, &a->ended.items[i], &snap, now, true);
+		job_doc(a, arr, &a->ended.items[i], why, now, true);
+	slurm_explain_cycle_free(why);
 	return arr;
 }
 
