@@ -60,6 +60,7 @@ static void write_doc(FILE *f, cJSON *doc, const char *list, void (*items)(FILE 
 	cJSON *l = cJSON_DetachItemFromObjectCaseSensitive(doc, list);
 	cJSON_AddArrayToObject(doc, list);
 	char *text = cJSON_PrintUnformatted(doc);
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, list);
 	char *mark = xasprintf("\"%s\":[]", list);
 	char *at = strstr(text, mark);
 	fwrite(text, 1, (size_t)(at - text), f);

@@ -18,32 +18,56 @@
 
 typedef int item_fn(struct slurm_rd *c, const cJSON *item, void *out);
 
-/* Each element of the document's list through one(), into *items (count
- * elements of size bytes, in the arena); the elements are read one at a
- * time with only the keys in want (NULL: all), so memory stays at one
- * element's tree besides the set. */
-static int each_item(struct slurm_rd *c, const char *text, size_t len, const char *list, const char *const *want,
-		struct slurm_version *v, size_t size, void **items_out, size_t *n, item_fn *one)
+struct each {
+	struct slurm_rd *c;
+	const char *list;
+	item_fn *one;
+	struct slurm_rd_grow g;
+	void *items;   /* malloc'd while the document is read */
+};
+
+static int each_one(void *arg, const cJSON *members, size_t i, const cJSON *item)
 {
-	char *items;
+	struct each *e = arg;
+	struct slurm_rd *c = e->c;
+	if (i == 0) {
+		/* meta before the list (22.05 prints it first): the shape now;
+		 * after it (23.02+), each_item checks it at the end */
+		struct slurm_version v;
+		struct dc_err ignored;
+		c->shape = slurm_rd_meta(members, &v, &ignored, c->src) == 0 ? v.shape : SLURM_SHAPE_NONE;
+	}
+	slurm_rd_item(c, e->list, i, item);
+	void *slot = slurm_rd_grow_next(&e->g);
+	int rc = slot ? e->one(c, item, slot) : dc_err_set(c->err, "%s: %s: more than %d items", c->src, e->list,
+		SLURM_ITEMS_MAX);
+	c->ix_obj = NULL;
+	return rc;
+}
+
+/* Each element of the document's list through one(), into *items (count
+ * elements of size bytes, in the arena), read as the document is: memory
+ * stays at one element's tree besides the set. */
+static int each_item(struct slurm_rd *c, const char *text, size_t len, const char *list, const char *const *want,
+		struct slurm_version *v, size_t size, void **items, size_t *n, item_fn *one)
+{
+	struct each e = { .c = c, .list = list, .one = one, .g = { .items = &e.items, .size = size } };
 	struct slurm_scan_doc doc;
-	if (slurm_rd_open(c->src, text, len, list, want, &doc, v, c->err) < 0)
-		return -1;
-	c->shape = v->shape;
-	*items_out = items = slurm_arena_alloc(c->a, (doc.list_n ? doc.list_n : 1) * size);
-	cJSON *item;
-	int rc;
-	while ((rc = slurm_scan_next(&doc, c->src, &item, c->err)) > 0) {
-		slurm_rd_item(c, list, *n, item);
-		rc = one(c, item, items + *n * size);
-		cJSON_Delete(item);
-		c->ix_obj = NULL;
-		if (rc < 0)
-			break;
-		(*n)++;
+	int rc = slurm_rd_doc(c->src, text, len, list, want, each_one, &e, &doc, v, c->err);
+	/* only 22.05's shape reads an element otherwise (job_exit) */
+	if (rc == 0 && e.g.n && c->shape != v->shape && (c->shape == SLURM_SHAPE_2205 || v->shape == SLURM_SHAPE_2205)) {
+		/* the list came before a meta that says 22.05: read it again
+		 * (no release prints this order; the first reading's strings
+		 * stay in the arena until the set is freed) */
+		e.g.n = 0;
+		c->shape = v->shape;
+		rc = slurm_scan_again(&doc, text, len, each_one, &e) < 0 || doc.item_failed ? -1 : 0;
 	}
 	slurm_scan_close(&doc);
-	return rc < 0 ? -1 : 0;
+	c->shape = v->shape;
+	*n = e.g.n;
+	*items = slurm_rd_to_arena(c->a, e.items, e.g.n, size);
+	return rc;
 }
 
 /* ---- nodes ---- */

@@ -374,10 +374,11 @@ bool slurm_rd_is_json(const char *text, size_t len)
 	return false;
 }
 
-/* Opens the document (see slurm-read.h). A text that does not start as
- * an object gets cJSON's own verdict, so the messages stay the same. */
-int slurm_rd_open(const char *src, const char *text, size_t len, const char *list_key, const char *const *want,
-		struct slurm_scan_doc *doc, struct slurm_version *v, struct dc_err *err)
+/* Reads the document in one pass (see slurm-read.h). A text that does
+ * not start as an object gets cJSON's own verdict, so the messages stay
+ * the same. */
+int slurm_rd_doc(const char *src, const char *text, size_t len, const char *list_key, const char *const *want,
+		slurm_scan_fn *fn, void *arg, struct slurm_scan_doc *doc, struct slurm_version *v, struct dc_err *err)
 {
 	memset(doc, 0, sizeof *doc);
 	if (len > SLURM_INPUT_MAX)
@@ -393,16 +394,17 @@ int slurm_rd_open(const char *src, const char *text, size_t len, const char *lis
 		cJSON_Delete(r);
 		return -1;
 	}
-	if (slurm_scan_open(doc, src, text, len, list_key, want, err) < 0)
+	if (slurm_scan_run(doc, src, text, len, list_key, want, fn, arg, err) < 0)
 		return -1;
+	/* the document's own verdicts come before an element's */
 	int rc = 0;
 	if (slurm_errors(doc->root, err, src) < 0 || slurm_rd_meta(doc->root, v, err, src) < 0)
 		rc = -1;
 	else if (!doc->have_list)
 		rc = dc_err_set(err, "%s: %s: expected array, got %s", src, list_key,
 			type_name(cJSON_GetObjectItemCaseSensitive(doc->root, list_key)));
-	else if (doc->list_n > SLURM_ITEMS_MAX)
-		rc = dc_err_set(err, "%s: %s: more than %d items", src, list_key, SLURM_ITEMS_MAX);
+	else if (doc->item_failed)
+		rc = -1;
 	if (rc < 0)
 		slurm_scan_close(doc);
 	return rc;

@@ -36,14 +36,47 @@ static size_t skip_blank(const char *t, size_t len, size_t p)
 	return p;
 }
 
+/* Does the word hold byte b? (the classic SWAR zero-byte test) */
+static inline uint64_t has_byte(uint64_t w, uint64_t b)
+{
+	uint64_t x = w ^ (b * 0x0101010101010101ull);
+	return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+
+/* The first byte in memory order that has_byte found (a false hit can
+ * only follow a true one, so the first is exact). */
+static inline size_t first_byte(uint64_t m)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (size_t)__builtin_clzll(m) / 8;
+#else
+	return (size_t)__builtin_ctzll(m) / 8;
+#endif
+}
+
+/* The next '"' or '\\' from p, eight bytes at a time while none is in them. */
+static size_t string_stop(const char *t, size_t len, size_t p)
+{
+	while (p + 8 <= len) {
+		uint64_t w;
+		memcpy(&w, t + p, 8);
+		uint64_t m = has_byte(w, '"') | has_byte(w, '\\');
+		if (m)
+			return p + first_byte(m);
+		p += 8;
+	}
+	while (p < len && !str_stop[(unsigned char)t[p]])
+		p++;
+	return p;
+}
+
 /* Past the string opening at t[p] ('"'); -1 when it does not close or an
  * escape is not JSON's. */
 static int skip_string(const char *t, size_t len, size_t *pos)
 {
 	size_t p = *pos + 1;
 	for (;;) {
-		while (p < len && !str_stop[(unsigned char)t[p]])
-			p++;
+		p = string_stop(t, len, p);
 		if (p >= len) {
 			*pos = p;
 			return -1;
@@ -93,6 +126,9 @@ int slurm_scan_skip(const char *t, size_t len, size_t *pos, size_t *count)
 	size_t depth = 0, n = 0;
 	bool counting = count && t[p] == '[', seen = false;
 	do {
+		if (!counting || depth != 1)
+			while (p < len && cls[(unsigned char)t[p]] >= C_BARE && cls[(unsigned char)t[p]] <= C_SEP)
+				p++;
 		if (p >= len)
 			goto fail;
 		unsigned char c = cls[(unsigned char)t[p]];
@@ -164,28 +200,30 @@ static cJSON *parse_value(const char *t, size_t len, size_t *pos)
 	return v;
 }
 
+/* Cheap on purpose: it runs for every key of every element. */
 static uint32_t key_hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	if (!n)
+		return 0;
+	return ((uint32_t)n * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1] * 3u +
+		(unsigned char)s[n / 2]) & (SLURM_SCAN_WANT_SLOTS - 1);
 }
 
 static void want_add(struct slurm_scan_doc *d, const char *key)
 {
-	uint32_t h = key_hash(key, strlen(key)) & (SLURM_SCAN_WANT_SLOTS - 1);
+	size_t n = strlen(key);
+	uint32_t h = key_hash(key, n);
 	while (d->want[h] && strcmp(d->want[h], key) != 0)
 		h = (h + 1) & (SLURM_SCAN_WANT_SLOTS - 1);
 	d->want[h] = key;
+	d->want_len[h] = n;
 }
 
 /* The wanted key spelled s[0..n) (raw bytes, no escapes), or NULL. */
 static const char *want_find(const struct slurm_scan_doc *d, const char *s, size_t n)
 {
-	for (uint32_t h = key_hash(s, n) & (SLURM_SCAN_WANT_SLOTS - 1); d->want[h];
-	     h = (h + 1) & (SLURM_SCAN_WANT_SLOTS - 1))
-		if (strncmp(d->want[h], s, n) == 0 && d->want[h][n] == '\0')
+	for (uint32_t h = key_hash(s, n); d->want[h]; h = (h + 1) & (SLURM_SCAN_WANT_SLOTS - 1))
+		if (d->want_len[h] == n && memcmp(d->want[h], s, n) == 0)
 			return d->want[h];
 	return NULL;
 }
@@ -230,77 +268,11 @@ static int next_sep(const char *t, size_t len, size_t *pos, char closer)
 
 /* The root object's members: the list skipped and counted, the rest
  * parsed into d->root. */
-static int scan_root(struct slurm_scan_doc *d, size_t *pos)
+/* One object element, only its wanted members parsed; *item is set even
+ * on failure (the caller deletes it). */
+static int scan_object(const struct slurm_scan_doc *d, const char *t, size_t len, size_t *pos, cJSON **item)
 {
-	const char *t = d->text;
-	size_t len = d->len, p = skip_blank(t, len, 0) + 1;
-	p = skip_blank(t, len, p);
-	if (p < len && t[p] == '}') {
-		*pos = p;
-		return 0;
-	}
-	for (;;) {
-		cJSON *k = parse_key(t, len, &p);
-		if (!k || colon(t, len, &p) < 0) {
-			cJSON_Delete(k);
-			*pos = p;
-			return -1;
-		}
-		bool is_list = !d->have_list && !cJSON_GetObjectItemCaseSensitive(d->root, d->list_key) &&
-			strcmp(k->valuestring, d->list_key) == 0 && p < len && t[p] == '[';
-		if (is_list) {
-			d->list_at = p;
-			if (slurm_scan_skip(t, len, &p, &d->list_n) < 0) {
-				cJSON_Delete(k);
-				*pos = p;
-				return -1;
-			}
-			d->have_list = true;
-		} else {
-			cJSON *v = parse_value(t, len, &p);
-			if (!v) {
-				cJSON_Delete(k);
-				*pos = p;
-				return -1;
-			}
-			cJSON_AddItemToObject(d->root, k->valuestring, v);
-		}
-		cJSON_Delete(k);
-		int more = next_sep(t, len, &p, '}');
-		if (more <= 0) {
-			*pos = p;
-			return more;
-		}
-		p = skip_blank(t, len, p);
-	}
-}
-
-int slurm_scan_open(struct slurm_scan_doc *d, const char *src, const char *text, size_t len, const char *list_key,
-		const char *const *want, struct dc_err *err)
-{
-	classes_init();
-	memset(d, 0, sizeof *d);
-	d->text = text;
-	d->len = len;
-	d->list_key = list_key;
-	d->want_all = !want;
-	for (size_t i = 0; want && want[i]; i++)
-		want_add(d, want[i]);
-	d->root = cJSON_CreateObject();
-	size_t at = 0;
-	if (scan_root(d, &at) < 0) {
-		slurm_scan_close(d);
-		return bad_json(src, NULL, 0, at, len, err);
-	}
-	d->pos = d->list_at + 1;
-	return 0;
-}
-
-/* One object element, only its wanted members parsed. */
-static int scan_object(struct slurm_scan_doc *d, size_t *pos, cJSON **item)
-{
-	const char *t = d->text;
-	size_t len = d->len, p = skip_blank(t, len, *pos + 1);
+	size_t p = skip_blank(t, len, *pos + 1);
 	cJSON *obj = cJSON_CreateObject();
 	*item = obj;
 	if (p < len && t[p] == '}') {
@@ -350,30 +322,121 @@ static int scan_object(struct slurm_scan_doc *d, size_t *pos, cJSON **item)
 	}
 }
 
-int slurm_scan_next(struct slurm_scan_doc *d, const char *src, cJSON **item, struct dc_err *err)
+/* The list at t[*pos] ('['): each element to fn, until fn fails; the rest
+ * is then only checked. -1 at a fault in the JSON (*pos there, *bad_i its
+ * element). */
+static int scan_list(struct slurm_scan_doc *d, const char *t, size_t len, size_t *pos, size_t *bad_i,
+		slurm_scan_fn *fn, void *arg)
 {
-	*item = NULL;
-	if (!d->have_list || d->i >= d->list_n)
+	size_t p = skip_blank(t, len, *pos + 1), i = 0;
+	int more = 1;
+	if (p < len && t[p] == ']') {
+		*pos = p + 1;
+		d->n = 0;
 		return 0;
-	const char *t = d->text;
-	size_t p = skip_blank(t, d->len, d->pos);
-	int rc = 0;
-	if (p < d->len && t[p] == '{' && !d->want_all) {
-		rc = scan_object(d, &p, item);
-	} else {
-		*item = parse_value(t, d->len, &p);
-		rc = *item ? 0 : -1;
 	}
-	if (rc == 0 && next_sep(t, d->len, &p, ']') < 0)
-		rc = -1;
-	if (rc < 0) {
-		cJSON_Delete(*item);
-		*item = NULL;
-		return bad_json(src, d->list_key, d->i, p, d->len, err);
+	for (; more > 0; i++) {
+		int rc;
+		p = skip_blank(t, len, p);
+		*bad_i = i;
+		if (d->item_failed) {
+			rc = slurm_scan_skip(t, len, &p, NULL);
+		} else {
+			cJSON *item = NULL;
+			if (p < len && t[p] == '{' && !d->want_all) {
+				rc = scan_object(d, t, len, &p, &item);
+			} else {
+				item = parse_value(t, len, &p);
+				rc = item ? 0 : -1;
+			}
+			if (rc == 0 && fn(arg, d->root, i, item) < 0)
+				d->item_failed = true;
+			cJSON_Delete(item);
+		}
+		if (rc < 0 || (more = next_sep(t, len, &p, ']')) < 0) {
+			*pos = p;
+			return -1;
+		}
 	}
-	d->pos = p;
-	d->i++;
-	return 1;
+	d->n = i;
+	*pos = p;
+	return 0;
+}
+
+/* The root object's members in order: the list's elements to fn as they
+ * come, the rest parsed into d->root. */
+static int scan_root(struct slurm_scan_doc *d, const char *t, size_t len, size_t *pos, bool *in_list, size_t *bad_i,
+		slurm_scan_fn *fn, void *arg)
+{
+	size_t p = skip_blank(t, len, skip_blank(t, len, 0) + 1);
+	if (p < len && t[p] == '}') {
+		*pos = p;
+		return 0;
+	}
+	for (;;) {
+		cJSON *k = parse_key(t, len, &p);
+		if (!k || colon(t, len, &p) < 0) {
+			cJSON_Delete(k);
+			*pos = p;
+			return -1;
+		}
+		bool is_list = !d->have_list && !cJSON_GetObjectItemCaseSensitive(d->root, d->list_key) &&
+			strcmp(k->valuestring, d->list_key) == 0 && p < len && t[p] == '[';
+		int rc = 0;
+		if (is_list) {
+			d->have_list = true;
+			d->list_at = p;
+			*in_list = true;
+			rc = scan_list(d, t, len, &p, bad_i, fn, arg);
+			*in_list = rc < 0;
+		} else {
+			cJSON *v = parse_value(t, len, &p);
+			if (v)
+				cJSON_AddItemToObject(d->root, k->valuestring, v);
+			rc = v ? 0 : -1;
+		}
+		cJSON_Delete(k);
+		int more = rc < 0 ? -1 : next_sep(t, len, &p, '}');
+		if (more <= 0) {
+			*pos = p;
+			return more;
+		}
+		p = skip_blank(t, len, p);
+	}
+}
+
+static void want_init(struct slurm_scan_doc *d, const char *const *want)
+{
+	classes_init();
+	d->want_all = !want;
+	for (size_t i = 0; want && want[i]; i++)
+		want_add(d, want[i]);
+}
+
+int slurm_scan_run(struct slurm_scan_doc *d, const char *src, const char *text, size_t len, const char *list_key,
+		const char *const *want, slurm_scan_fn *fn, void *arg, struct dc_err *err)
+{
+	memset(d, 0, sizeof *d);
+	d->list_key = list_key;
+	want_init(d, want);
+	d->root = cJSON_CreateObject();
+	size_t at = 0, bad_i = 0;
+	bool in_list = false;
+	if (scan_root(d, text, len, &at, &in_list, &bad_i, fn, arg) < 0) {
+		slurm_scan_close(d);
+		/* a document cut short is refused as such, wherever it was cut */
+		return bad_json(src, in_list && at < len ? list_key : NULL, bad_i, at, len, err);
+	}
+	return 0;
+}
+
+int slurm_scan_again(struct slurm_scan_doc *d, const char *text, size_t len, slurm_scan_fn *fn, void *arg)
+{
+	size_t p = d->list_at, bad_i = 0;
+	d->item_failed = false;
+	if (!d->have_list)
+		return 0;
+	return scan_list(d, text, len, &p, &bad_i, fn, arg);
 }
 
 void slurm_scan_close(struct slurm_scan_doc *d)

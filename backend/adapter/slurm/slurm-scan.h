@@ -11,14 +11,18 @@
  * whole, as before; a grammar slip inside a value nobody reads (`1..2`)
  * is not noticed.
  *
- * Errors have the cJSON form the callers always printed: "not valid JSON
- * (at byte N of LEN)", with "<list>[i]: " before it when the fault is in
- * an element read in the second pass.
+ * One pass: the document is read once, front to back; each element is
+ * handed over as soon as it is read, so the memory is one element's
+ * cJSON tree, not the document's.
  *
- * Ownership: struct slurm_scan_doc borrows the text (which must outlive
- * it) and owns root (the members other than the list, parsed) and the
- * want table; slurm_scan_close frees them. Items from slurm_scan_next are
- * the caller's to cJSON_Delete. */
+ * Errors have the cJSON form the callers always printed: "not valid JSON
+ * (at byte N of LEN)", with "<list>[i]: " before it when the fault is
+ * inside an element, short of the end (a document cut short reads as
+ * before, whichever element was cut).
+ *
+ * Ownership: struct slurm_scan_doc owns root (the members other than the
+ * list, parsed), freed by slurm_scan_close; the text is borrowed; the
+ * items handed to fn are freed after fn returns (fn copies what it keeps). */
 #ifndef DCOPS_SLURM_SCAN_H
 #define DCOPS_SLURM_SCAN_H
 
@@ -36,32 +40,40 @@
  * the number of elements if the value is an array. */
 int slurm_scan_skip(const char *text, size_t len, size_t *pos, size_t *count);
 
+/* Takes one element of the list (only the wanted keys) while the
+ * document is read; members holds the document's other members read so
+ * far (those before the list). 0, or -1 after setting the caller's error:
+ * later elements are then only checked, not passed. */
+typedef int slurm_scan_fn(void *arg, const cJSON *members, size_t i, const cJSON *item);
+
 struct slurm_scan_doc {
-	const char *text;
-	size_t len;
 	const char *list_key;
 	cJSON *root;                  /* every member but the list's first */
 	bool have_list;               /* the list member is an array ... */
-	size_t list_at, list_n;       /* ... at this '[' with this many elements */
-	size_t pos, i;                /* the next element, and its index */
-	const char *want[SLURM_SCAN_WANT_SLOTS];   /* hashed key set, NULL: every key */
-	bool want_all;
+	size_t list_at, n;            /* ... at this '[' with this many elements */
+	bool item_failed;             /* fn refused an element */
+	const char *want[SLURM_SCAN_WANT_SLOTS];   /* hashed key set */
+	size_t want_len[SLURM_SCAN_WANT_SLOTS];
+	bool want_all;                /* want was NULL: every key */
 };
 
-/* First pass: the document must be one JSON object; its members other
- * than list_key are parsed into doc->root, the list (when an array) is
- * skipped and counted. -1 with err "<src>: not valid JSON (at byte N of
- * LEN)". want: the element keys the caller reads (NULL-terminated, static
- * strings), or NULL for every key. */
-int slurm_scan_open(struct slurm_scan_doc *doc, const char *src, const char *text, size_t len, const char *list_key,
-		const char *const *want, struct dc_err *err);
+/* One pass over the document, which must be one JSON object: its members
+ * other than list_key are parsed into doc->root; the elements of the list
+ * (when an array) go to fn one at a time, with only the keys in want
+ * (NULL-terminated static strings) or all when want is NULL. -1 with err
+ * "<src>: not valid JSON (at byte N of LEN)" ("<src>: <list>[i]: ..." for
+ * a fault inside an element before the end): the JSON is refused whole,
+ * whatever fn was given before. 0 otherwise, with doc->item_failed when
+ * fn refused an element (its message is the caller's to report, after
+ * its own checks of the other members). */
+int slurm_scan_run(struct slurm_scan_doc *doc, const char *src, const char *text, size_t len, const char *list_key,
+		const char *const *want, slurm_scan_fn *fn, void *arg, struct dc_err *err);
+/* The list's elements to fn once more (for a caller that learned from a
+ * member after the list how to read them). */
+int slurm_scan_again(struct slurm_scan_doc *doc, const char *text, size_t len, slurm_scan_fn *fn, void *arg);
 /* Is the document's first non-blank byte '{'? (Otherwise the caller
  * reports its own "expected a JSON object" from a plain parse.) */
 bool slurm_scan_is_object(const char *text, size_t len);
-/* Second pass: 1 and *item (an object holding only the wanted members, in
- * the document's order, or the whole element when it is not an object or
- * want was NULL); 0 after the last; -1 with err. */
-int slurm_scan_next(struct slurm_scan_doc *doc, const char *src, cJSON **item, struct dc_err *err);
 void slurm_scan_close(struct slurm_scan_doc *doc);
 
 #endif
