@@ -424,15 +424,26 @@ static void add_str(cJSON *o, const char *k, const char *v)
 	cJSON_AddItemToObject(o, k, v ? cJSON_CreateString(v) : cJSON_CreateNull());
 }
 
+/* Whole numbers as their digits: cJSON 1.7.15 prints every number with
+ * "%1.15g" and reads it back with sscanf, a third of a 100,000-job cycle. */
 static void add_num(cJSON *o, const char *k, double v)
 {
-	cJSON_AddItemToObject(o, k, cJSON_CreateNumber(v));
+	char b[32];
+	if (v == (double)(long long)v && v > -9e15 && v < 9e15) {
+		snprintf(b, sizeof b, "%lld", (long long)v);
+		cJSON_AddItemToObject(o, k, cJSON_CreateRaw(b));
+	} else {
+		cJSON_AddItemToObject(o, k, cJSON_CreateNumber(v));
+	}
 }
 
 /* A time, or null for Slurm's 0. */
 static void add_time(cJSON *o, const char *k, int64_t t)
 {
-	cJSON_AddItemToObject(o, k, t > 0 ? cJSON_CreateNumber((double)t) : cJSON_CreateNull());
+	if (t > 0)
+		add_num(o, k, (double)t);
+	else
+		cJSON_AddItemToObject(o, k, cJSON_CreateNull());
 }
 
 /* Halls and racks, in the order of the inventory's first node (by name) in each; a rack's

@@ -19,7 +19,9 @@ static void classes_init(void)
 		return;
 	for (const char *c = "0123456789+-.eEtrufalsn"; *c; c++)
 		cls[(unsigned char)*c] = C_BARE;
-	cls[' '] = cls['\t'] = cls['\n'] = cls['\r'] = C_BLANK;
+	/* cJSON takes every byte up to ' ' for a blank, NUL included */
+	for (int c = 0; c <= ' '; c++)
+		cls[c] = C_BLANK;
 	cls[','] = cls[':'] = C_SEP;
 	cls['"'] = C_QUOTE;
 	cls['{'] = C_OPEN_OBJ;
@@ -31,7 +33,7 @@ static void classes_init(void)
 
 static size_t skip_blank(const char *t, size_t len, size_t p)
 {
-	while (p < len && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\r'))
+	while (p < len && (unsigned char)t[p] <= ' ')
 		p++;
 	return p;
 }
@@ -175,9 +177,17 @@ fail:
 	return -1;
 }
 
+/* Where the root value starts: after a UTF-8 byte order mark and blanks,
+ * as cJSON reads it. */
+static size_t doc_start(const char *t, size_t len)
+{
+	size_t p = len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	return skip_blank(t, len, p);
+}
+
 bool slurm_scan_is_object(const char *text, size_t len)
 {
-	size_t p = skip_blank(text, len, 0);
+	size_t p = doc_start(text, len);
 	return p < len && text[p] == '{';
 }
 
@@ -289,14 +299,18 @@ static int scan_object(const struct slurm_scan_doc *d, const char *t, size_t len
 			*pos = p;
 			return -1;
 		}
+		/* a NUL ends the key as cJSON reads it */
+		size_t kn = p - 1 - k0;
+		const char *nul = memchr(t + k0, '\0', kn);
+		kn = nul ? (size_t)(nul - (t + k0)) : kn;
 		const char *key;
-		if (memchr(t + k0, '\\', p - 1 - k0)) {
+		if (memchr(t + k0, '\\', kn)) {
 			size_t kp = k0 - 1;
 			cJSON *k = parse_key(t, len, &kp);
 			key = k ? want_find(d, k->valuestring, strlen(k->valuestring)) : NULL;
 			cJSON_Delete(k);
 		} else {
-			key = want_find(d, t + k0, p - 1 - k0);
+			key = want_find(d, t + k0, kn);
 		}
 		if (colon(t, len, &p) < 0) {
 			*pos = p;
@@ -368,7 +382,7 @@ static int scan_list(struct slurm_scan_doc *d, const char *t, size_t len, size_t
 static int scan_root(struct slurm_scan_doc *d, const char *t, size_t len, size_t *pos, bool *in_list, size_t *bad_i,
 		slurm_scan_fn *fn, void *arg)
 {
-	size_t p = skip_blank(t, len, skip_blank(t, len, 0) + 1);
+	size_t p = skip_blank(t, len, doc_start(t, len) + 1);
 	if (p < len && t[p] == '}') {
 		*pos = p;
 		return 0;
