@@ -3,7 +3,8 @@
 # PostgreSQL, seeds the Gwangju fleet (290 nodes) and a 25,000-node fleet
 # with 100,000 jobs, runs the simulator behind each, and measures the
 # console in a pseudo-terminal (tests/bench/console.c) next to a bare libpq
-# LISTEN client in the same run. Bounded: about 5 minutes in all.
+# LISTEN client in the same run; then dcopsd --adapter slurm over
+# generated Slurm output (tests/bench/slurm.sh). Bounded: about 10 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -123,3 +124,8 @@ echo
 echo "## Simulator (tests/bench/sim.sh)"
 echo
 bash tests/bench/sim.sh
+
+echo
+echo "## Slurm adapter (tests/bench/slurm.sh: recorded 22.05 output cloned, fake commands, this PostgreSQL's build)"
+echo
+bash tests/bench/slurm.sh "$BUILD" || echo "(slurm bench failed)"

@@ -96,6 +96,14 @@ int slurm_rd_member(struct slurm_rd *c, const cJSON *obj, const char *path, cons
 	const char *p = path;
 	char key[48];
 	*out = NULL;
+	if (j && p[0] && !strchr(p, '.') && strlen(p) < sizeof key) {
+		/* one key, the common case: no copy */
+		if (!cJSON_IsObject(j))
+			return slurm_rd_fail_type(c, "", "object", j);
+		j = slurm_rd_lookup(c, j, p);
+		*out = cJSON_IsNull(j) ? NULL : j;
+		return 0;
+	}
 	while (j && *p) {
 		const char *dot = strchr(p, '.');
 		size_t n = dot ? (size_t)(dot - p) : strlen(p);
