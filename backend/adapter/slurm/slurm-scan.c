@@ -13,6 +13,7 @@ enum { C_BAD, C_BARE, C_BLANK, C_SEP, C_QUOTE, C_OPEN_OBJ, C_OPEN_ARR, C_CLOSE_O
 static unsigned char cls[256];
 static unsigned char str_stop[256];   /* '"', '\\' */
 
+/* Filled on first use (the parsers run on one thread). */
 static void classes_init(void)
 {
 	if (cls['{'])
@@ -38,15 +39,16 @@ static size_t skip_blank(const char *t, size_t len, size_t p)
 	return p;
 }
 
-/* Does the word hold byte b? (the classic SWAR zero-byte test) */
+/* 0x80 in exactly the bytes of w that equal b (the carry-free form of
+ * the SWAR zero-byte test: no false hits, so any byte order works). */
 static inline uint64_t has_byte(uint64_t w, uint64_t b)
 {
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full;
 	uint64_t x = w ^ (b * 0x0101010101010101ull);
-	return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+	return ~(((x & lo7) + lo7) | x | lo7);
 }
 
-/* The first byte in memory order that has_byte found (a false hit can
- * only follow a true one, so the first is exact). */
+/* The first byte, in memory order, that has_byte marked. */
 static inline size_t first_byte(uint64_t m)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
