@@ -2,7 +2,8 @@
  * (slurm-scan.h): on every recorded fixture each element the scanner
  * hands over equals cJSON's parse of the whole document (all keys, and a
  * chosen few); hostile strings (escaped quotes, brackets in strings, \u
- * escapes, escaped keys, Korean); a document cut at any byte refused whole
+ * escapes, escaped keys, Korean); an over-long key list reading every
+ * key; a document cut at any byte refused whole
  * with nothing handed back; a garbled element named by its index; meta
  * after the list (the 23.02+ order) read like meta first; the pending-job
  * explanations of one shared cycle equal the one-job ones. */
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,6 +156,31 @@ static void test_hostile_strings(void **state)
 	assert_string_equal(ns.items[1].name, "폐CT-분할 \"v2\"; $(id)");
 	assert_int_equal(ns.items[1].gpus, 8);
 	slurm_node_set_free(&ns);
+}
+
+/* A want list longer than half the table reads every key, whole. */
+static void test_long_want_list(void **state)
+{
+	(void)state;
+	static char names[80][8];
+	const char *want[81];
+	for (int i = 0; i < 80; i++) {
+		snprintf(names[i], sizeof names[i], "k%d", i);
+		want[i] = names[i];
+	}
+	want[80] = NULL;
+	size_t len;
+	char *t = fixture("24.05", "nodes.json", &len);
+	cJSON *dom = cJSON_ParseWithLength(t, len);
+	struct diff d = { cJSON_GetObjectItemCaseSensitive(dom, "nodes"), NULL, 0 };
+	struct slurm_scan_doc doc;
+	struct dc_err err;
+	assert_int_equal(slurm_scan_run(&doc, "test", t, len, "nodes", want, compare_item, &d, &err), 0);
+	assert_true(doc.want_all);
+	assert_int_equal(d.seen, (size_t)cJSON_GetArraySize(d.dom_list));
+	slurm_scan_close(&doc);
+	cJSON_Delete(dom);
+	free(t);
 }
 
 /* Cut anywhere short of its closing brace, a document is refused whole:
@@ -353,6 +380,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixtures_same_as_dom),
 		cmocka_unit_test(test_hostile_strings),
+		cmocka_unit_test(test_long_want_list),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_garbled),
 		cmocka_unit_test(test_skip),

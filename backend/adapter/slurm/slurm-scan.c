@@ -424,8 +424,12 @@ static int scan_root(struct slurm_scan_doc *d, const char *t, size_t len, size_t
 static void want_init(struct slurm_scan_doc *d, const char *const *want)
 {
 	classes_init();
-	d->want_all = !want;
-	for (size_t i = 0; want && want[i]; i++)
+	size_t n = 0;
+	while (want && want[n])
+		n++;
+	/* a table at most half full; a longer list reads every key */
+	d->want_all = !want || n > SLURM_SCAN_WANT_SLOTS / 2;
+	for (size_t i = 0; !d->want_all && i < n; i++)
 		want_add(d, want[i]);
 }
 

@@ -60,7 +60,8 @@ struct slurm_scan_doc {
 /* One pass over the document, which must be one JSON object: its members
  * other than list_key are parsed into doc->root; the elements of the list
  * (when an array) go to fn one at a time, with only the keys in want
- * (NULL-terminated static strings) or all when want is NULL. -1 with err
+ * (NULL-terminated static strings), or all when want is NULL or names
+ * more than SLURM_SCAN_WANT_SLOTS / 2. -1 with err
  * "<src>: not valid JSON (at byte N of LEN)" ("<src>: <list>[i]: ..." for
  * a fault inside an element before the end): the JSON is refused whole,
  * whatever fn was given before. 0 otherwise, with doc->item_failed when
