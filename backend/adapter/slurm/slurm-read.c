@@ -420,7 +420,21 @@ int slurm_rd_doc(const char *src, const char *text, size_t len, const char *list
 
 void slurm_rd_item(struct slurm_rd *c, const char *list, size_t i, const cJSON *item)
 {
-	snprintf(c->where, sizeof c->where, "%s[%zu]", list, i);
+	/* "list[i]" by hand: snprintf here was a measurable share of a
+	 * 100,000-job parse */
+	size_t n = strlen(list), k = 0;
+	char digits[24];
+	if (n > sizeof c->where - sizeof digits - 3)
+		n = sizeof c->where - sizeof digits - 3;
+	memcpy(c->where, list, n);
+	do
+		digits[k++] = (char)('0' + i % 10);
+	while ((i /= 10) != 0);
+	c->where[n++] = '[';
+	while (k)
+		c->where[n++] = digits[--k];
+	c->where[n++] = ']';
+	c->where[n] = '\0';
 	index_object(c, item);
 }
 
