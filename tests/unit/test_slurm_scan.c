@@ -162,7 +162,7 @@ static void test_hostile_strings(void **state)
 static void test_long_want_list(void **state)
 {
 	(void)state;
-	static char names[80][8];
+	static char names[80][16];
 	const char *want[81];
 	for (int i = 0; i < 80; i++) {
 		snprintf(names[i], sizeof names[i], "k%d", i);
