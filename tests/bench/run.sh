@@ -3,7 +3,8 @@
 # PostgreSQL, seeds the Gwangju fleet (290 nodes) and a 25,000-node fleet
 # with 100,000 jobs, runs the simulator behind each, and measures the
 # console in a pseudo-terminal (tests/bench/console.c) next to a bare libpq
-# LISTEN client in the same run. Bounded: about 5 minutes in all.
+# LISTEN client in the same run; then dcopsd --adapter slurm over
+# generated Slurm output (tests/bench/slurm_cycle.sh). Bounded: about 10 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -140,3 +141,8 @@ echo
 for n in 290 25000; do
 	for src in exporters federate prometheus; do "$ROOT/$BUILD/bench/telemetry" "$n" "$src"; done
 done
+
+echo
+echo "## Slurm adapter (tests/bench/slurm_cycle.sh: recorded 22.05 output cloned, fake commands, this PostgreSQL's build)"
+echo
+bash tests/bench/slurm_cycle.sh "$BUILD" || echo "(slurm bench failed)"

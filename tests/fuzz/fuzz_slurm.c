@@ -5,11 +5,16 @@
  * Invariants: a failure leaves the caller's set untouched and a printable
  * message; a success gives a set whose strings are all present and whose
  * states are inside the schema's enums, and every pending job's
- * explanation is a non-empty string. Freed sets are empty. */
+ * explanation is a non-empty string. Freed sets are empty. For the JSON
+ * parsers, the element-at-a-time scanner (slurm-scan.h) is checked against
+ * cJSON's parse of the whole input: whenever cJSON reads the input as an
+ * object, the scanner reads it too and hands over the same elements (all
+ * keys, and a chosen few) and the same other members. */
 #include "fuzz.h"
 
 #include "adapter/slurm/slurm-explain.h"
 #include "adapter/slurm/slurm-parse.h"
+#include "adapter/slurm/slurm-scan.h"
 #include "adapter/slurm/slurm-text.h"
 
 static void check_str(const char *what, const char *s)
@@ -84,6 +89,97 @@ static void explain_all(const struct slurm_snap *snap, const struct slurm_job_se
 	}
 }
 
+/* ---- the scanner against cJSON ---- */
+
+struct scan_diff {
+	const cJSON *list;   /* cJSON's list, or NULL when not an array */
+	const char *const *want;
+	size_t seen;
+};
+
+static const char *const scan_keys[] = { "name", "job_id", "state", "job_state", "time", "exit_code", "nodes",
+	"meta", "a", "", NULL };
+
+/* Equal trees, children in order (cJSON_Compare pairs duplicate keys by
+ * name, so a tree with two "a" of different values differs from itself). */
+static bool same_tree(const cJSON *a, const cJSON *b)
+{
+	if (!a || !b)
+		return a == b;
+	if ((a->type & 0xff) != (b->type & 0xff))
+		return false;
+	if ((a->string == NULL) != (b->string == NULL) || (a->string && strcmp(a->string, b->string) != 0))
+		return false;
+	if (cJSON_IsString(a) && strcmp(a->valuestring, b->valuestring) != 0)
+		return false;
+	if (cJSON_IsNumber(a) && memcmp(&a->valuedouble, &b->valuedouble, sizeof a->valuedouble) != 0)
+		return false;
+	const cJSON *x = a->child, *y = b->child;
+	for (; x && y; x = x->next, y = y->next)
+		if (!same_tree(x, y))
+			return false;
+	return x == y;
+}
+
+static bool scan_wanted(const char *const *want, const char *key)
+{
+	for (size_t i = 0; want[i]; i++)
+		if (strcmp(want[i], key) == 0)
+			return true;
+	return false;
+}
+
+static int scan_item(void *arg, const cJSON *members, size_t i, const cJSON *item)
+{
+	(void)members;
+	struct scan_diff *d = arg;
+	const cJSON *dom = d->list ? cJSON_GetArrayItem(d->list, (int)i) : NULL;
+	if (!dom || i != d->seen++)
+		fuzz_fail("scanner element %zu: not in cJSON's list", i);
+	if (!d->want || !cJSON_IsObject(dom)) {
+		if (!same_tree(dom, item))
+			fuzz_fail("scanner element %zu differs from cJSON's", i);
+		return 0;
+	}
+	for (const cJSON *e = item->child; e; e = e->next)
+		if (!scan_wanted(d->want, e->string))
+			fuzz_fail("scanner element %zu: unwanted key", i);
+	for (size_t k = 0; d->want[k]; k++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(dom, d->want[k]);
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(item, d->want[k]);
+		if (!same_tree(a, b))
+			fuzz_fail("scanner element %zu key \"%s\" differs from cJSON's", i, d->want[k]);
+	}
+	return 0;
+}
+
+static void fuzz_scan(const char *text, size_t len, const char *list)
+{
+	cJSON *dom = cJSON_ParseWithLengthOpts(text, len, NULL, false);
+	if (!cJSON_IsObject(dom) || !slurm_scan_is_object(text, len)) {
+		cJSON_Delete(dom);
+		return;
+	}
+	const cJSON *dl = cJSON_GetObjectItemCaseSensitive(dom, list);
+	for (int pass = 0; pass < 2; pass++) {
+		struct scan_diff d = { cJSON_IsArray(dl) ? dl : NULL, pass ? scan_keys : NULL, 0 };
+		struct slurm_scan_doc doc;
+		struct dc_err err = { { 0 } };
+		if (slurm_scan_run(&doc, "fuzz", text, len, list, d.want, scan_item, &d, &err) < 0)
+			fuzz_fail("cJSON reads it, the scanner refuses it: %s", err.msg);
+		if (doc.have_list != (d.list != NULL) || (d.list && doc.n != (size_t)cJSON_GetArraySize(d.list)))
+			fuzz_fail("scanner list: %d, %zu elements", doc.have_list, doc.n);
+		for (const cJSON *e = dom->child; e; e = e->next) {
+			if (strcmp(e->string, list) == 0 || cJSON_GetObjectItemCaseSensitive(dom, e->string) != e)
+				continue;
+			if (!same_tree(e, cJSON_GetObjectItemCaseSensitive(doc.root, e->string)))
+				fuzz_fail("scanner member \"%s\" differs from cJSON's", e->string);
+		}
+		slurm_scan_close(&doc);
+	}
+	cJSON_Delete(dom);
+}
+
 static void fuzz_nodes(const char *text, size_t len)
 {
 	struct slurm_node_set s;
@@ -94,6 +190,7 @@ static void fuzz_nodes(const char *text, size_t len)
 	for (size_t i = 0; rc == 0 && i < s.n; i++)
 		check_node(&s.items[i]);
 	slurm_node_set_free(&s);
+	fuzz_scan(text, len, "nodes");
 }
 
 static void fuzz_parts(const char *text, size_t len)
@@ -128,6 +225,7 @@ static void fuzz_jobs(const char *text, size_t len, bool sacct)
 		explain_all(&snap, &s);
 	}
 	slurm_job_set_free(&s);
+	fuzz_scan(text, len, "jobs");
 }
 
 static void fuzz_assocs(const char *text, size_t len)

@@ -21,8 +21,20 @@
 
 #include "slurm-snap.h"
 
-/* now: Unix seconds, for "in 42 min" and remaining time limits. */
+/* now: Unix seconds, for "in 42 min" and remaining time limits. One job:
+ * the totals it needs are computed for it alone. */
 char *slurm_explain_pending(const struct slurm_snap *s, const struct slurm_job *j, int64_t now);
+
+/* Many jobs of one snapshot (an adapter cycle): each total (GPUs in use per
+ * account, user and account tree; free GPUs per partition list; pending
+ * jobs ahead per partition list; nodes and jobs by name and id) is
+ * computed once, on first need, and shared by every job explained through
+ * the cycle; the sentences are those of slurm_explain_pending. The
+ * snapshot must not change between new and free; the cycle borrows it. */
+struct slurm_explain_cycle;
+struct slurm_explain_cycle *slurm_explain_cycle_new(const struct slurm_snap *s, int64_t now);
+char *slurm_explain_job(struct slurm_explain_cycle *x, const struct slurm_job *j);
+void slurm_explain_cycle_free(struct slurm_explain_cycle *x);
 
 /* The tenant's display name: the account's description, else its name. */
 const char *slurm_tenant_name(const struct slurm_assoc_set *a, const char *account);

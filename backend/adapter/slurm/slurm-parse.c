@@ -14,6 +14,62 @@
 #include "slurm-read.h"
 #include "slurm-text.h"
 
+/* ---- the list of a document ---- */
+
+typedef int item_fn(struct slurm_rd *c, const cJSON *item, void *out);
+
+struct each {
+	struct slurm_rd *c;
+	const char *list;
+	item_fn *one;
+	struct slurm_rd_grow g;
+	void *items;   /* malloc'd while the document is read */
+};
+
+static int each_one(void *arg, const cJSON *members, size_t i, const cJSON *item)
+{
+	struct each *e = arg;
+	struct slurm_rd *c = e->c;
+	if (i == 0) {
+		/* meta before the list (22.05 prints it first): the shape now;
+		 * after it (23.02+), each_item checks it at the end */
+		struct slurm_version v;
+		struct dc_err ignored;
+		c->shape = slurm_rd_meta(members, &v, &ignored, c->src) == 0 ? v.shape : SLURM_SHAPE_NONE;
+	}
+	slurm_rd_item(c, e->list, i, item);
+	void *slot = slurm_rd_grow_next(&e->g);
+	int rc = slot ? e->one(c, item, slot) : dc_err_set(c->err, "%s: %s: more than %d items", c->src, e->list,
+		SLURM_ITEMS_MAX);
+	c->ix_obj = NULL;
+	return rc;
+}
+
+/* Each element of the document's list through one(), into *items (count
+ * elements of size bytes, in the arena), read as the document is: memory
+ * stays at one element's tree besides the set. */
+static int each_item(struct slurm_rd *c, const char *text, size_t len, const char *list, const char *const *want,
+		struct slurm_version *v, size_t size, void **items, size_t *n, item_fn *one)
+{
+	struct each e = { .c = c, .list = list, .one = one, .g = { .items = &e.items, .size = size } };
+	struct slurm_scan_doc doc;
+	int rc = slurm_rd_doc(c->src, text, len, list, want, each_one, &e, &doc, v, c->err);
+	/* only 22.05's shape reads an element otherwise (job_exit) */
+	if (rc == 0 && e.g.n && c->shape != v->shape && (c->shape == SLURM_SHAPE_2205 || v->shape == SLURM_SHAPE_2205)) {
+		/* the list came before a meta that says 22.05: read it again
+		 * (no release prints this order; the first reading's strings
+		 * stay in the arena until the set is freed) */
+		e.g.n = 0;
+		c->shape = v->shape;
+		rc = slurm_scan_again(&doc, text, len, each_one, &e) < 0 || doc.item_failed ? -1 : 0;
+	}
+	slurm_scan_close(&doc);
+	c->shape = v->shape;
+	*n = e.g.n;
+	*items = slurm_rd_to_arena(c->a, e.items, e.g.n, size);
+	return rc;
+}
+
 /* ---- nodes ---- */
 
 static void state_text_add(struct sb *sb, const char *w)
@@ -70,8 +126,14 @@ static int node_gres(struct slurm_rd *c, struct slurm_node *n, const char *gres,
 	return 0;
 }
 
-static int parse_node(struct slurm_rd *c, const cJSON *item, struct slurm_node *n)
+/* The keys parse_node reads. */
+static const char *const node_keys[] = { "name", "state", "state_flags", "partitions", "reason", "reason_set_by_user",
+	"reason_changed_at", "gres", "gres_used", "cpus", "alloc_cpus", "real_memory", "boot_time", "comment",
+	"reservation", NULL };
+
+static int parse_node(struct slurm_rd *c, const cJSON *item, void *out)
 {
+	struct slurm_node *n = out;
 	char *gres, *gres_used;
 	if (slurm_rd_object(c, item) < 0 || slurm_rd_str(c, item, "name", &n->name) < 0)
 		return -1;
@@ -101,32 +163,22 @@ static int parse_node(struct slurm_rd *c, const cJSON *item, struct slurm_node *
 int slurm_parse_nodes(const char *text, size_t len, struct slurm_node_set *out, struct dc_err *err)
 {
 	struct slurm_node_set s = { 0 };
-	cJSON *root;
-	const cJSON *list, *item;
-	const char *src = "nodes JSON";
-	if (slurm_rd_open(src, text, len, "nodes", &root, &list, &s.version, err) < 0)
+	struct slurm_rd c = { .src = "nodes JSON", .err = err, .a = &s.arena };
+	void *items;
+	if (each_item(&c, text, len, "nodes", node_keys, &s.version, sizeof *s.items, &items, &s.n, parse_node) < 0) {
+		slurm_node_set_free(&s);
 		return -1;
-	struct slurm_rd c = { .src = src, .err = err, .a = &s.arena, .shape = s.version.shape };
-	size_t cnt = (size_t)cJSON_GetArraySize(list);
-	s.items = slurm_arena_alloc(&s.arena, (cnt ? cnt : 1) * sizeof *s.items);
-	cJSON_ArrayForEach(item, list) {
-		slurm_rd_item(&c, "nodes", s.n, item);
-		if (parse_node(&c, item, &s.items[s.n]) < 0) {
-			cJSON_Delete(root);
-			slurm_node_set_free(&s);
-			return -1;
-		}
-		s.n++;
 	}
-	cJSON_Delete(root);
+	s.items = items;
 	*out = s;
 	return 0;
 }
 
 /* ---- partitions ---- */
 
-static int parse_part_json(struct slurm_rd *c, const cJSON *item, struct slurm_partition *p)
+static int parse_part_json(struct slurm_rd *c, const cJSON *item, void *out)
 {
+	struct slurm_partition *p = out;
 	char *tres, **states;
 	size_t ns;
 	const cJSON *nodes;
@@ -160,24 +212,14 @@ int slurm_parse_partitions(const char *text, size_t len, struct slurm_part_set *
 		*out = s;
 		return 0;
 	}
-	cJSON *root;
-	const cJSON *list, *item;
-	const char *src = "partitions JSON";
-	if (slurm_rd_open(src, text, len, "partitions", &root, &list, &s.version, err) < 0)
+	struct slurm_rd c = { .src = "partitions JSON", .err = err, .a = &s.arena };
+	void *items;
+	if (each_item(&c, text, len, "partitions", NULL, &s.version, sizeof *s.items, &items, &s.n,
+		    parse_part_json) < 0) {
+		slurm_part_set_free(&s);
 		return -1;
-	struct slurm_rd c = { .src = src, .err = err, .a = &s.arena, .shape = s.version.shape };
-	size_t cnt = (size_t)cJSON_GetArraySize(list);
-	s.items = slurm_arena_alloc(&s.arena, (cnt ? cnt : 1) * sizeof *s.items);
-	cJSON_ArrayForEach(item, list) {
-		slurm_rd_item(&c, "partitions", s.n, item);
-		if (parse_part_json(&c, item, &s.items[s.n]) < 0) {
-			cJSON_Delete(root);
-			slurm_part_set_free(&s);
-			return -1;
-		}
-		s.n++;
 	}
-	cJSON_Delete(root);
+	s.items = items;
 	*out = s;
 	return 0;
 }
@@ -351,8 +393,15 @@ static int job_ids(struct slurm_rd *c, const cJSON *item, const char *array_key,
 	return 0;
 }
 
-static int parse_squeue_job(struct slurm_rd *c, const cJSON *item, struct slurm_job *j)
+static const char *const squeue_keys[] = { "job_id", "array_job_id", "het_job_id", "array_task_id",
+	"array_task_string", "het_job_offset", "job_state", "state_reason", "state_description", "account", "user_name",
+	"partition", "name", "qos", "dependency", "node_count", "nodes", "tres_alloc_str", "tres_req_str",
+	"tres_per_job", "tres_per_node", "submit_time", "eligible_time", "start_time", "end_time", "time_limit",
+	"priority", "exit_code", NULL };
+
+static int parse_squeue_job(struct slurm_rd *c, const cJSON *item, void *out)
 {
+	struct slurm_job *j = out;
 	if (job_ids(c, item, "array_job_id", "het_job_id", j) < 0)
 		return -1;
 	if (slurm_rd_num(c, item, "array_task_id", -1, &j->array_task_id) < 0 ||
@@ -439,8 +488,12 @@ static int sacct_gpus(struct slurm_rd *c, const cJSON *item, struct slurm_job *j
 	return 0;
 }
 
-static int parse_sacct_job(struct slurm_rd *c, const cJSON *item, struct slurm_job *j)
+static const char *const sacct_keys[] = { "job_id", "array", "het", "state", "account", "user", "partition",
+	"name", "qos", "nodes", "allocation_nodes", "tres", "time", "priority", "exit_code", NULL };
+
+static int parse_sacct_job(struct slurm_rd *c, const cJSON *item, void *out)
 {
+	struct slurm_job *j = out;
 	if (job_ids(c, item, "array.job_id", "het.job_id", j) < 0)
 		return -1;
 	if (slurm_rd_num(c, item, "array.task_id", -1, &j->array_task_id) < 0 ||
@@ -475,44 +528,35 @@ static int parse_sacct_job(struct slurm_rd *c, const cJSON *item, struct slurm_j
 }
 
 static int parse_jobs(const char *src, const char *text, size_t len, struct slurm_job_set *out,
-		int (*one)(struct slurm_rd *, const cJSON *, struct slurm_job *), struct dc_err *err)
+		const char *const *want, item_fn *one, struct dc_err *err)
 {
 	struct slurm_job_set s = { 0 };
-	cJSON *root;
-	const cJSON *list, *item;
-	if (slurm_rd_open(src, text, len, "jobs", &root, &list, &s.version, err) < 0)
+	struct slurm_rd c = { .src = src, .err = err, .a = &s.arena };
+	void *items;
+	if (each_item(&c, text, len, "jobs", want, &s.version, sizeof *s.items, &items, &s.n, one) < 0) {
+		slurm_job_set_free(&s);
 		return -1;
-	struct slurm_rd c = { .src = src, .err = err, .a = &s.arena, .shape = s.version.shape };
-	size_t cnt = (size_t)cJSON_GetArraySize(list);
-	s.items = slurm_arena_alloc(&s.arena, (cnt ? cnt : 1) * sizeof *s.items);
-	cJSON_ArrayForEach(item, list) {
-		slurm_rd_item(&c, "jobs", s.n, item);
-		if (one(&c, item, &s.items[s.n]) < 0) {
-			cJSON_Delete(root);
-			slurm_job_set_free(&s);
-			return -1;
-		}
-		s.n++;
 	}
-	cJSON_Delete(root);
+	s.items = items;
 	*out = s;
 	return 0;
 }
 
 int slurm_parse_squeue(const char *text, size_t len, struct slurm_job_set *out, struct dc_err *err)
 {
-	return parse_jobs("squeue", text, len, out, parse_squeue_job, err);
+	return parse_jobs("squeue", text, len, out, squeue_keys, parse_squeue_job, err);
 }
 
 int slurm_parse_sacct(const char *text, size_t len, struct slurm_job_set *out, struct dc_err *err)
 {
-	return parse_jobs("sacct", text, len, out, parse_sacct_job, err);
+	return parse_jobs("sacct", text, len, out, sacct_keys, parse_sacct_job, err);
 }
 
 /* ---- associations and accounts ---- */
 
-static int parse_assoc_json(struct slurm_rd *c, const cJSON *item, struct slurm_assoc *a)
+static int parse_assoc_json(struct slurm_rd *c, const cJSON *item, void *out)
 {
+	struct slurm_assoc *a = out;
 	char scratch[4];
 	if (slurm_rd_object(c, item) < 0 || slurm_rd_str(c, item, "account", &a->account) < 0 ||
 	    slurm_rd_str(c, item, "user", &a->user) < 0 || slurm_rd_str(c, item, "partition", &a->partition) < 0 ||
@@ -526,8 +570,9 @@ static int parse_assoc_json(struct slurm_rd *c, const cJSON *item, struct slurm_
 	return 0;
 }
 
-static int parse_account_json(struct slurm_rd *c, const cJSON *item, struct slurm_account *a)
+static int parse_account_json(struct slurm_rd *c, const cJSON *item, void *out)
 {
+	struct slurm_account *a = out;
 	if (slurm_rd_object(c, item) < 0 || slurm_rd_str(c, item, "name", &a->name) < 0 ||
 	    slurm_rd_str(c, item, "description", &a->description) < 0 ||
 	    slurm_rd_str(c, item, "organization", &a->organization) < 0)
@@ -539,42 +584,22 @@ static int parse_account_json(struct slurm_rd *c, const cJSON *item, struct slur
 
 static int assocs_json(struct slurm_rd *c, const char *text, size_t len, struct slurm_assoc_set *s)
 {
-	cJSON *root;
-	const cJSON *list, *item;
-	if (slurm_rd_open(c->src, text, len, "associations", &root, &list, &s->version, c->err) < 0)
+	void *items;
+	if (each_item(c, text, len, "associations", NULL, &s->version, sizeof *s->items, &items, &s->n,
+		    parse_assoc_json) < 0)
 		return -1;
-	size_t cnt = (size_t)cJSON_GetArraySize(list);
-	s->items = slurm_arena_alloc(c->a, (cnt ? cnt : 1) * sizeof *s->items);
-	cJSON_ArrayForEach(item, list) {
-		slurm_rd_item(c, "associations", s->n, item);
-		if (parse_assoc_json(c, item, &s->items[s->n]) < 0) {
-			cJSON_Delete(root);
-			return -1;
-		}
-		s->n++;
-	}
-	cJSON_Delete(root);
+	s->items = items;
 	return 0;
 }
 
 static int accounts_json(struct slurm_rd *c, const char *text, size_t len, struct slurm_assoc_set *s)
 {
-	cJSON *root;
-	const cJSON *list, *item;
 	struct slurm_version v;
-	if (slurm_rd_open(c->src, text, len, "accounts", &root, &list, &v, c->err) < 0)
+	void *items;
+	if (each_item(c, text, len, "accounts", NULL, &v, sizeof *s->accounts, &items, &s->n_accounts,
+		    parse_account_json) < 0)
 		return -1;
-	size_t cnt = (size_t)cJSON_GetArraySize(list);
-	s->accounts = slurm_arena_alloc(c->a, (cnt ? cnt : 1) * sizeof *s->accounts);
-	cJSON_ArrayForEach(item, list) {
-		slurm_rd_item(c, "accounts", s->n_accounts, item);
-		if (parse_account_json(c, item, &s->accounts[s->n_accounts]) < 0) {
-			cJSON_Delete(root);
-			return -1;
-		}
-		s->n_accounts++;
-	}
-	cJSON_Delete(root);
+	s->accounts = items;
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "slurm-scan.h"
 #include "slurm-snap.h"
 #include "util.h"
 
@@ -68,10 +69,14 @@ int slurm_rd_tres_gpus(struct slurm_rd *c, const char *path, const char *tres, i
  * UP), its nodes expanded. */
 int slurm_rd_partition(struct slurm_rd *c, struct slurm_partition *p, const char *tres, const char *state);
 
-/* The document: size cap, JSON, Slurm's "errors", "meta" into *v, and the
- * list under list_key; *root for cJSON_Delete on success. */
-int slurm_rd_open(const char *src, const char *text, size_t len, const char *list_key, cJSON **root,
-		const cJSON **list, struct slurm_version *v, struct dc_err *err);
+/* The document, read once (slurm-scan.h): size cap, JSON; each element
+ * of the list under list_key to fn as it is read (only the keys in want,
+ * NULL: all); then Slurm's "errors", "meta" into *v and the list's type,
+ * each reported before an element's error (fn's, left in err). On
+ * success the caller slurm_scan_close()s doc (slurm_scan_again may read
+ * the list once more before). */
+int slurm_rd_doc(const char *src, const char *text, size_t len, const char *list_key, const char *const *want,
+		slurm_scan_fn *fn, void *arg, struct slurm_scan_doc *doc, struct slurm_version *v, struct dc_err *err);
 int slurm_rd_meta(const cJSON *root, struct slurm_version *v, struct dc_err *err, const char *src);
 /* Is the first non-blank byte '{'? (JSON or a text listing) */
 bool slurm_rd_is_json(const char *text, size_t len);

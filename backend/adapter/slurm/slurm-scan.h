@@ -1,0 +1,80 @@
+/* slurm-scan.h — internal to backend/adapter/slurm: the Slurm commands'
+ * JSON documents read one list element at a time, so that `squeue --json`
+ * at 100,000 jobs (hundreds of MB) is never held as one cJSON tree.
+ *
+ * The scanner only finds extents: where a value ends, where each element
+ * of the document's list starts, where each key of an element is. Every
+ * value a parser reads is parsed by cJSON; values it does not read are
+ * skipped, checked for structure only (strings closed, escapes known,
+ * brackets matched, nothing but JSON's characters between them). So a
+ * truncated document, or one cut or garbled anywhere, is refused as a
+ * whole, as before; a grammar slip inside a value nobody reads (`1..2`)
+ * is not noticed.
+ *
+ * One pass: the document is read once, front to back; each element is
+ * handed over as soon as it is read, so the memory is one element's
+ * cJSON tree, not the document's.
+ *
+ * Errors have the cJSON form the callers always printed: "not valid JSON
+ * (at byte N of LEN)", with "<list>[i]: " before it when the fault is
+ * inside an element, short of the end (a document cut short reads as
+ * before, whichever element was cut).
+ *
+ * Ownership: struct slurm_scan_doc owns root (the members other than the
+ * list, parsed), freed by slurm_scan_close; the text is borrowed; the
+ * items handed to fn are freed after fn returns (fn copies what it keeps). */
+#ifndef DCOPS_SLURM_SCAN_H
+#define DCOPS_SLURM_SCAN_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+#define SLURM_SCAN_DEPTH 1000   /* cJSON's own nesting limit */
+#define SLURM_SCAN_WANT_SLOTS 128
+
+/* Skips the JSON value at text[*pos] (after blanks): 0 with *pos past it,
+ * or -1 with *pos where the structure broke. *count, when not NULL, gets
+ * the number of elements if the value is an array. */
+int slurm_scan_skip(const char *text, size_t len, size_t *pos, size_t *count);
+
+/* Takes one element of the list (only the wanted keys) while the
+ * document is read; members holds the document's other members read so
+ * far (those before the list). 0, or -1 after setting the caller's error:
+ * later elements are then only checked, not passed. */
+typedef int slurm_scan_fn(void *arg, const cJSON *members, size_t i, const cJSON *item);
+
+struct slurm_scan_doc {
+	const char *list_key;
+	cJSON *root;                  /* every member but the list's first */
+	bool have_list;               /* the list member is an array ... */
+	size_t list_at, n;            /* ... at this '[' with this many elements */
+	bool item_failed;             /* fn refused an element */
+	const char *want[SLURM_SCAN_WANT_SLOTS];   /* hashed key set */
+	size_t want_len[SLURM_SCAN_WANT_SLOTS];
+	bool want_all;                /* want was NULL: every key */
+};
+
+/* One pass over the document, which must be one JSON object: its members
+ * other than list_key are parsed into doc->root; the elements of the list
+ * (when an array) go to fn one at a time, with only the keys in want
+ * (NULL-terminated static strings), or all when want is NULL or names
+ * more than SLURM_SCAN_WANT_SLOTS / 2. -1 with err
+ * "<src>: not valid JSON (at byte N of LEN)" ("<src>: <list>[i]: ..." for
+ * a fault inside an element before the end): the JSON is refused whole,
+ * whatever fn was given before. 0 otherwise, with doc->item_failed when
+ * fn refused an element (its message is the caller's to report, after
+ * its own checks of the other members). */
+int slurm_scan_run(struct slurm_scan_doc *doc, const char *src, const char *text, size_t len, const char *list_key,
+		const char *const *want, slurm_scan_fn *fn, void *arg, struct dc_err *err);
+/* The list's elements to fn once more (for a caller that learned from a
+ * member after the list how to read them). */
+int slurm_scan_again(struct slurm_scan_doc *doc, const char *text, size_t len, slurm_scan_fn *fn, void *arg);
+/* Is the document's first non-blank byte '{'? (Otherwise the caller
+ * reports its own "expected a JSON object" from a plain parse.) */
+bool slurm_scan_is_object(const char *text, size_t len);
+void slurm_scan_close(struct slurm_scan_doc *doc);
+
+#endif
