@@ -456,7 +456,7 @@ static const char list_sql[] =
 static const char audit_sql[] =
 	"SELECT a.id, to_char(a.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), a.actor,"
 	"       coalesce(a.client_addr, ''), a.action, a.target, a.reason,"
-	"       coalesce(a.before::text, ''), coalesce(a.after::text, '')"
+	"       coalesce(a.before::text, ''), coalesce(a.after::text, ''), coalesce(a.site, '')"
 	"  FROM dcops.audit a"
 	" WHERE ($1::text IS NULL OR a.actor = $1)"
 	"   AND ($2::text IS NULL"

@@ -721,7 +721,7 @@ int actions_audit_cmd(const struct dc_opts *o, int argc, char **argv)
 		struct actions_query q = {0};
 		actions_query_audit(&q, &f);
 		rc = run_listing(&audit_def, o, &q,
-		                 "id\tts\tactor\tclient\taction\ttarget\treason\tbefore\tafter");
+		                 "id\tts\tactor\tclient\taction\ttarget\treason\tbefore\tafter\tsite");
 		actions_query_free(&q);
 	}
 	args_free(&a);

@@ -27,6 +27,7 @@ createdb sites_tmpl
 "$DCOPS" -q --db "dbname=sites_tmpl" db migrate >/dev/null
 DCOPS_TEST_TEMPLATE=sites_tmpl screen_db sites_b
 psql -q -d sites_b -c "UPDATE dcops.setting SET value = 'Pangyo 판교' WHERE key = 'site.name'" \
+	-c "UPDATE dcops.site SET code = 'PG-IC'" \
 	-c "UPDATE dcops.setting SET value = '100' WHERE key = 'guard.drain_pct'" \
 	-c "UPDATE dcops.node SET name = replace(name, 'tn-', 'pg-')" \
 	-c "SET session_replication_role = replica" \
@@ -88,6 +89,9 @@ nb=$(psql -qtA -h "$pgdir/sock" -d sites_b -c "SELECT count(*) FROM dcops.action
 na=$(psql -qtA -d "$dba" -c "SELECT count(*) FROM dcops.actions")
 [ "$nb" = 1 ] || { echo "FAIL: pangyo holds $nb drain actions, expected 1"; exit 1; }
 [ "$na" = 0 ] || { echo "FAIL: gwangju holds $na actions, expected 0"; exit 1; }
+# the audit row names the site it happened at: the database's own site (080)
+as=$(psql -qtA -h "$pgdir/sock" -d sites_b -c "SELECT site FROM dcops.audit WHERE action = 'drain' AND target = 'pg-a100-002'")
+[ "$as" = PG-IC ] || { echo "FAIL: pangyo's drain audited at site '$as', expected PG-IC"; exit 1; }
 
 # `:site gwangju` back; pangyo's database stops: gwangju stays live
 screen_keys : "site gwangju" Enter
