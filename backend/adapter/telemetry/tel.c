@@ -937,6 +937,20 @@ static void log_events(struct tel *t)
 	fflush(t->log);
 }
 
+/* The consumer refused the cycle (a deadlock, a lock timeout, a bad
+ * event): the cycle is rolled back, so its baselines stay and its events
+ * come again next cycle; the reader reports itself down with why. Only a
+ * connection gone is the adapter's failure. */
+static int consume_failed(struct tel *t, PGconn *c, struct dc_err *err)
+{
+	PQclear(PQexec(c, "ROLLBACK"));
+	t->n_ev = 0;
+	if (PQstatus(c) != CONNECTION_OK)
+		return -1;
+	snprintf(t->cycle_err, sizeof t->cycle_err, "remediation failed, its events are retried: %.340s", err->msg);
+	return report(t, c, true, err);
+}
+
 static int finish_cycle(struct tel *t, PGconn *c, struct tel_stats *st, struct dc_err *err)
 {
 	t->phase = P_IDLE;
@@ -954,8 +968,8 @@ static int finish_cycle(struct tel *t, PGconn *c, struct tel_stats *st, struct d
 	if (rc == 0)
 		rc = write_rows(t, c, err);
 	/* The remediation hook: the cycle's events, inside its transaction. */
-	if (rc == 0 && t->n_ev && t->consume)
-		rc = t->consume(t->consume_ud, c, t->ev, t->n_ev, err);
+	if (rc == 0 && t->n_ev && t->consume && t->consume(t->consume_ud, c, t->ev, t->n_ev, err) < 0)
+		return consume_failed(t, c, err);
 	if (rc == 0)
 		rc = exec_simple(c, "COMMIT", err);
 	if (rc < 0) {
