@@ -14,6 +14,8 @@
 #     itself, audited as 'dcopsd (policy nvlink-auto)' with the event
 #   a burst across four nodes -> one flood incident with the four, the
 #     automatic drains stop at the guard rail and the incident says so
+#   remediation failing (a lock held past its lock_timeout) -> telemetry
+#     down with why, Slurm up; the event is applied once the lock goes
 #   a bad override -> dcopsd does not start, naming file, key and value
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -146,8 +148,23 @@ sleep 2
 is "SELECT count(*) FROM dcops.gpu_event" 1 || fail "the restart raised events"
 is "SELECT count(*) FROM dcops.incident" 1 || fail "the restart raised an incident"
 
+# --- remediation failing (gpu_event locked past remedy_apply's lock_timeout):
+# the telemetry reports itself down with why, the Slurm side stays up, and
+# the event comes again once the lock goes
+psql -X -q -d "$db" -c "BEGIN; LOCK TABLE dcops.gpu_event; SELECT pg_sleep(8); COMMIT" >/dev/null 2>&1 &
+locker=$!
+until_ok 5 is "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+               WHERE c.relname = 'gpu_event' AND l.mode = 'AccessExclusiveLock' AND l.granted" 1 ||
+	fail "the lock was not taken"
 # --- an opt-in auto_drain: dcopsd drains by itself, audited as the policy
 write gwj-h100-002 xid3=74
+until_ok 10 is "SELECT count(*) FROM dcops.setting WHERE key = 'telemetry.error'
+                AND value LIKE 'remediation failed, its events are retried: %lock timeout%'" 1 2>/dev/null ||
+	fail "telemetry error: $(q "SELECT key, value FROM dcops.setting WHERE key LIKE 'telemetry.%'")"
+is "SELECT value FROM dcops.setting WHERE key = 'telemetry.state'" down || fail "telemetry not down"
+is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" up || fail "the Slurm adapter went down too"
+wait "$locker"
+until_ok 10 is "SELECT value FROM dcops.setting WHERE key = 'telemetry.state'" up || fail "telemetry did not come back"
 until_ok 20 reason_is gwj-h100-002 "dcops dcopsd (policy nvlink-auto): Xid 74 on GPU 3: NVLink error" ||
 	fail "auto-drain in Slurm: $(sinfo -R -h -n gwj-h100-002 -o '%E')"
 is "SELECT actor || ' | ' || (after->'event'->>'code') || ' ' || (after->'event'->>'gpu') FROM dcops.audit
