@@ -130,3 +130,9 @@ echo
 for n in 290 25000; do
 	for src in exporters federate prometheus; do "$ROOT/$BUILD/bench/telemetry" "$n" "$src"; done
 done
+
+echo
+echo "## Xid to incident on screen (tests/bench/xid.sh: test exporter → Prometheus → dcopsd → console)"
+echo
+BUILD=$BUILD bash tests/bench/xid.sh 20 1 || echo "(xid bench failed)"
+BUILD=$BUILD bash tests/bench/xid.sh 10 5 | tail -n 1 || echo "(xid bench failed)"
