@@ -12,9 +12,10 @@
 #   Prometheus down -> telemetry.state down and TELEMETRY STALE in the
 #   console's header while the Slurm side carries on (a drain still
 #   arrives); the exporters-direct mode (one scrape per node) works too,
-#   and a node whose exporter goes silent has its GPUs marked stale (the
-#   node detail says so) while the others stay fresh; Prometheus read
-#   through /federate (the text format) works too.
+#   an exporter that accepts and never answers holds back no other node
+#   past the transfer timeout; a node whose exporter goes silent has its
+#   GPUs marked stale (the node detail says so) while the others stay
+#   fresh; Prometheus read through /federate (the text format) works too.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/slurm.sh"
@@ -178,6 +179,19 @@ screen_gone "TELEMETRY STALE" 15 || fail "TELEMETRY STALE stayed after the sourc
 write gwj-a100-002 util=60 temp=66
 until_ok 10 gpu_is gwj-a100-002 5 "util_pct || ' ' || temp_c" "60 66" ||
 	fail "exporters mode: $(gpu gwj-a100-002 5 'util_pct, temp_c')"
+# an exporter that accepts and never answers delays nobody past the 2 s
+# transfer timeout: another node's change arrives within the telemetry
+# period plus the timeout, and the hanging one is named in the log
+touch "$pdir/metrics/gwj-h100-004.hang"
+sleep 1
+t0=$SECONDS
+write gwj-a100-002 util=80 temp=66
+until_ok 8 gpu_is gwj-a100-002 5 util_pct 80 || fail "a hanging exporter held back the others"
+[ $((SECONDS - t0)) -le 6 ] || fail "a hanging exporter delayed the others $((SECONDS - t0)) s"
+until_ok 10 grep -q 'telemetry: exporter of gwj-h100-004 failed: .*[Tt]ime' "$top/dcopsd.log" ||
+	fail "the hanging exporter not logged: $(grep 'exporter of gwj-h100-004' "$top/dcopsd.log")"
+rm -f "$pdir/metrics/gwj-h100-004.hang"
+until_ok 15 is "SELECT count(*) FROM dcops.gpu WHERE metrics_stale" 0 || fail "GPUs stale after the hang ended"
 # a node whose exporter stops answering: its GPUs go stale, the others do not
 rm -f "$pdir/metrics/gwj-a100-001.prom"
 until_ok 15 is "SELECT count(*) FROM dcops.gpu WHERE metrics_stale" 8 ||
