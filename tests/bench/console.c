@@ -15,7 +15,8 @@
  * makes the test exporter serve Xid CODE) and times from just before it
  * to CODE's digits on the pty, on the Incidents board; the codes (11111,
  * 22222, ...) differ in every digit from the last, as ncurses rewrites
- * only changed cells. Prints p50 / p99 / max in ms. */
+ * only changed cells; --jitter MS waits a random 0..MS before each, off
+ * the scrape's phase. Prints p50 / p99 / max in ms. */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,7 @@ struct bench {
 	const char *db, *dcops, *label, *stats;
 	const char *ready;   /* text that only a loaded screen shows (a node name) */
 	const char *xid;     /* --xid CMD: the Xid-to-screen run */
+	int jitter_ms;       /* --jitter MS: a random wait before each Xid sample */
 	int samples, cols, rows, churn, seconds;
 	pid_t pause_pid;     /* the simulator: stopped while idle is measured */
 	PGconn *w, *l, *churner;
@@ -329,6 +331,10 @@ static int xid_latency(struct bench *b)
 		exec_or_die(b->w, "UPDATE dcops.incident SET state = 'resolved', resolved_at = now() "
 		                  "WHERE source = 'dcgm' AND state <> 'resolved'", 0, NULL);
 		settle(b, 300, 3000);
+		/* off the scrape's phase: each sample would otherwise start a
+		 * fixed time after the scrape that showed the last one */
+		if (b->jitter_ms > 0)
+			pump(b, rand() % b->jitter_ms);
 		char code[16], cmd[4096];
 		snprintf(code, sizeof code, "%d", 11111 * (1 + i % 5));
 		snprintf(cmd, sizeof cmd, "%s %s", b->xid, code);
@@ -361,7 +367,7 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' }, { "label", required_argument, NULL, 'l' },
 		{ "pause-pid", required_argument, NULL, 'p' }, { "stats", required_argument, NULL, 'f' },
 		{ "ready", required_argument, NULL, 'y' }, { "xid", required_argument, NULL, 'X' },
-		{ 0 },
+		{ "jitter", required_argument, NULL, 'J' }, { 0 },
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -378,6 +384,7 @@ int main(int argc, char **argv)
 		case 'f': b.stats = optarg; break;
 		case 'y': b.ready = optarg; break;
 		case 'X': b.xid = optarg; break;
+		case 'J': b.jitter_ms = atoi(optarg); break;
 		default: return 2;
 		}
 	}

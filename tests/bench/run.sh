@@ -135,4 +135,4 @@ echo
 echo "## Xid to incident on screen (tests/bench/xid.sh: test exporter → Prometheus → dcopsd → console)"
 echo
 BUILD=$BUILD bash tests/bench/xid.sh 20 1 || echo "(xid bench failed)"
-BUILD=$BUILD bash tests/bench/xid.sh 10 5 | tail -n 1 || echo "(xid bench failed)"
+BUILD=$BUILD bash tests/bench/xid.sh 12 5 | tail -n 1 || echo "(xid bench failed)"

@@ -66,4 +66,4 @@ for k in 1 2 3 4 5; do page gwj-h100-001 $((11111 * k)) >"$T/page-$((11111 * k))
 echo "| scrape interval (the floor, plus a 1 s telemetry cycle) | Xid → incident on screen p50 / p99 / max ms |"
 echo "|---|---|"
 "$ROOT/$BUILD/bench/console" --db "dbname=$db" --dcops "$DCOPS" --ready gwj- --samples "$N" \
-	--xid "$T/xid" --label "${SCRAPE} s"
+	--xid "$T/xid" --jitter $((SCRAPE * 1000 + 1000)) --label "${SCRAPE} s"
