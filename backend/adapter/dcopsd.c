@@ -84,7 +84,7 @@ static const struct option longopts[] = {
 	{ "poll-jobs", required_argument, NULL, 'A' }, { "poll-accounting", required_argument, NULL, 'A' },
 	{ "slurm-timeout", required_argument, NULL, 'A' }, { "telemetry", required_argument, NULL, 'A' },
 	{ "telemetry-every", required_argument, NULL, 'A' }, { "telemetry-timeout", required_argument, NULL, 'A' },
-	{ "telemetry-ca", required_argument, NULL, 'A' }, { 0 },
+	{ "telemetry-ca", required_argument, NULL, 'A' }, { "remedy", required_argument, NULL, 'A' }, { 0 },
 };
 
 /* --adapter first: the others are the adapter's to parse. */

@@ -8,7 +8,15 @@
  *   - peak RSS (VmHWM) and CPU time of the console
  * Usage: bench-console --db CONNINFO --dcops PATH [--samples N] [--cols C --rows R]
  *                      [--churn ROWS_PER_S] [--seconds S] [--label TEXT]
- * Prints one markdown table row set on stdout. */
+ * Prints one markdown table row set on stdout.
+ *
+ * With --xid CMD (tests/bench/xid.sh): Xid-to-incident-on-screen instead.
+ * Each sample resolves the open DCGM incidents, runs `CMD CODE` (which
+ * makes the test exporter serve Xid CODE) and times from just before it
+ * to CODE's digits on the pty, on the Incidents board; the codes (11111,
+ * 22222, ...) differ in every digit from the last, as ncurses rewrites
+ * only changed cells; --jitter MS waits a random 0..MS before each, off
+ * the scrape's phase. Prints p50 / p99 / max in ms. */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +38,8 @@
 struct bench {
 	const char *db, *dcops, *label, *stats;
 	const char *ready;   /* text that only a loaded screen shows (a node name) */
+	const char *xid;     /* --xid CMD: the Xid-to-screen run */
+	int jitter_ms;       /* --jitter MS: a random wait before each Xid sample */
 	int samples, cols, rows, churn, seconds;
 	pid_t pause_pid;     /* the simulator: stopped while idle is measured */
 	PGconn *w, *l, *churner;
@@ -306,6 +316,46 @@ static double draw_us_per_frame(const char *path)
 	return ok == 2 && frames ? (double)cpu / (double)frames : -1;
 }
 
+/* --xid: exporter value changed -> the incident's Xid drawn. */
+static int xid_latency(struct bench *b)
+{
+	int64_t *lat = xcalloc((size_t)b->samples, sizeof *lat);
+	int got = 0;
+	spawn_console(b);
+	if (wait_marker(b, 0, b->ready, 120000) < 0)
+		die("first screen", "the ready text never appeared");
+	if (write(b->pty, "4", 1) != 1)
+		die("pty", "write failed");
+	settle(b, 500, 5000);
+	for (int i = 0; i < b->samples; i++) {
+		exec_or_die(b->w, "UPDATE dcops.incident SET state = 'resolved', resolved_at = now() "
+		                  "WHERE source = 'dcgm' AND state <> 'resolved'", 0, NULL);
+		settle(b, 300, 3000);
+		/* off the scrape's phase: each sample would otherwise start a
+		 * fixed time after the scrape that showed the last one */
+		if (b->jitter_ms > 0)
+			pump(b, rand() % b->jitter_ms);
+		char code[16], cmd[4096];
+		snprintf(code, sizeof code, "%d", 11111 * (1 + i % 5));
+		snprintf(cmd, sizeof cmd, "%s %s", b->xid, code);
+		size_t off = b->screen.len;
+		int64_t t0 = dc_mono_us();
+		if (system(cmd) != 0)
+			die("--xid", cmd);
+		int64_t run = dc_mono_us() - t0;
+		int64_t us = wait_marker(b, off, code, 20000);
+		if (us >= 0)
+			lat[got++] = run + us;
+	}
+	kill(b->pid, SIGTERM);
+	int status;
+	waitpid(b->pid, &status, 0);
+	printf("| %s | %.0f / %.0f / %.0f (%d/%d seen) |\n", b->label, pct(lat, got, 0.5), pct(lat, got, 0.99),
+	       pct(lat, got, 1.0), got, b->samples);
+	free(lat);
+	return got == b->samples ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench b = { .samples = 100, .cols = 200, .rows = 60, .churn = 1000,
@@ -316,8 +366,8 @@ int main(int argc, char **argv)
 		{ "rows", required_argument, NULL, 'r' }, { "churn", required_argument, NULL, 'u' },
 		{ "seconds", required_argument, NULL, 's' }, { "label", required_argument, NULL, 'l' },
 		{ "pause-pid", required_argument, NULL, 'p' }, { "stats", required_argument, NULL, 'f' },
-		{ "ready", required_argument, NULL, 'y' },
-		{ 0 },
+		{ "ready", required_argument, NULL, 'y' }, { "xid", required_argument, NULL, 'X' },
+		{ "jitter", required_argument, NULL, 'J' }, { 0 },
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -333,6 +383,8 @@ int main(int argc, char **argv)
 		case 'p': b.pause_pid = (pid_t)atoi(optarg); break;
 		case 'f': b.stats = optarg; break;
 		case 'y': b.ready = optarg; break;
+		case 'X': b.xid = optarg; break;
+		case 'J': b.jitter_ms = atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -342,6 +394,8 @@ int main(int argc, char **argv)
 	b.w = connect_or_die(b.db);
 	b.l = connect_or_die(b.db);
 	b.churner = connect_or_die(b.db);
+	if (b.xid)
+		return xid_latency(&b);
 	exec_or_die(b.w, "INSERT INTO dcops.incident (sev, title, source) VALUES (1, 'bench-start', 'bench')", 0, NULL);
 
 	int64_t *floor = xcalloc((size_t)b.samples, sizeof *floor);

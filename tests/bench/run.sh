@@ -146,3 +146,9 @@ echo
 echo "## Slurm adapter (tests/bench/slurm_cycle.sh: recorded 22.05 output cloned, fake commands, this PostgreSQL's build)"
 echo
 bash tests/bench/slurm_cycle.sh "$BUILD" || echo "(slurm bench failed)"
+
+echo
+echo "## Xid to incident on screen (tests/bench/xid.sh: test exporter → Prometheus → dcopsd → console)"
+echo
+BUILD=$BUILD bash tests/bench/xid.sh 20 1 || echo "(xid bench failed)"
+BUILD=$BUILD bash tests/bench/xid.sh 12 5 | tail -n 1 || echo "(xid bench failed)"

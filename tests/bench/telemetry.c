@@ -1,6 +1,7 @@
 /* telemetry — what one telemetry cycle costs the adapter at scale: the
- * answers a site Prometheus (13 instant queries, JSON as `max by
- * (Hostname, gpu, UUID)` leaves it; or 13 /federate answers, text), or
+ * answers a site Prometheus (10 instant queries, JSON as `max by
+ * (Hostname, gpu, UUID)` leaves it, the four NVLink counters added up by
+ * one; or 13 /federate answers, text), or
  * every node's dcgm-exporter (one text page per node, with HELP/TYPE
  * lines and 6 metrics dcops does not read) would give for NODES nodes x 8
  * GPUs, generated here (never stored), fed through the reader's parse,
@@ -62,15 +63,23 @@ static void labels(struct sb *b, size_t n, int g, bool json)
 		              "modelName=\"NVIDIA H100 80GB HBM3\",Hostname=\"gwj-%05zu\"", g, n, n * GPUS + (size_t)g, g, n);
 }
 
+/* The NVLink counters (the last four of metrics[]): dcopsd asks the
+ * Prometheus API for them added up, in one query (tel.c, NVLINK_SUM). */
+#define NVLINK_FIRST (N_METRICS - 4)
+#define N_QUERIES (NVLINK_FIRST + 1)
+
 static void json_answer(struct sb *b, size_t m, size_t nodes)
 {
 	sb_clear(b);
 	sb_append(b, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[");
 	for (size_t n = 0; n < nodes; n++)
 		for (int g = 0; g < GPUS; g++) {
+			double v = value(m, n, g);
+			for (size_t j = m + 1; m == NVLINK_FIRST && j < N_METRICS; j++)
+				v += value(j, n, g);
 			sb_appendf(b, "%s{\"metric\":{", n || g ? "," : "");
 			labels(b, n, g, true);
-			sb_appendf(b, "},\"value\":[1764640800.123,\"%g\"]}", value(m, n, g));
+			sb_appendf(b, "},\"value\":[1764640800.123,\"%g\"]}", v);
 		}
 	sb_append(b, "]}}");
 }
@@ -135,7 +144,8 @@ int main(int argc, char **argv)
 		int64_t cpu = 0;
 		size_t bytes = 0;
 		tel_cycle_begin(t);
-		for (size_t k = 0; k < (per_metric ? N_METRICS : nodes); k++) {
+		size_t targets = mode == TEL_PROMETHEUS ? N_QUERIES : mode == TEL_FEDERATE ? N_METRICS : nodes;
+		for (size_t k = 0; k < targets; k++) {
 			if (mode == TEL_PROMETHEUS)
 				json_answer(&b, k, nodes);
 			else if (mode == TEL_FEDERATE)

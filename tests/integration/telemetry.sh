@@ -5,16 +5,18 @@
 #   utilisation and temperature reach dcops.gpu and the console's node list;
 #   an Xid 79 on GPU 3 of gwj-h100-001 is exactly one TEL_XID event (one
 #   log line) and the GPU's last_xid, however many cycles see it;
-#   a rising ECC double-bit counter is one event; an exporter restart
+#   a rising ECC double-bit counter is one event, and so is a rise of the
+#   NVLink counters (added up by one Prometheus query); an exporter restart
 #   (every counter and the Xid back to 0) raises nothing;
 #   hostile label values (an unknown Hostname, a UUID with escapes and
 #   shell) stay data: logged inert, nothing created, nothing run;
 #   Prometheus down -> telemetry.state down and TELEMETRY STALE in the
 #   console's header while the Slurm side carries on (a drain still
 #   arrives); the exporters-direct mode (one scrape per node) works too,
-#   and a node whose exporter goes silent has its GPUs marked stale (the
-#   node detail says so) while the others stay fresh; Prometheus read
-#   through /federate (the text format) works too.
+#   an exporter that accepts and never answers holds back no other node
+#   past the transfer timeout; a node whose exporter goes silent has its
+#   GPUs marked stale (the node detail says so) while the others stay
+#   fresh; Prometheus read through /federate (the text format) works too.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/slurm.sh"
@@ -66,15 +68,15 @@ NODES="gwj-h100-001 gwj-h100-002 gwj-h100-003 gwj-h100-004 gwj-a100-001 gwj-a100
 # metrics NODE [VAR=VALUE...]: one node's dcgm-exporter page, 8 GPUs. util,
 # temp: every GPU's; u3 t3 (GPU 3's own), xid3, dbe3, uuid3, extra lines.
 metrics() {
-	local node=$1 util=10 temp=40 u0= t0= xid3=0 dbe3=0 uuid3=GPU-3 extra= g u t x d id; shift
+	local node=$1 util=10 temp=40 u0= t0= xid3=0 dbe3=0 flit3=0 replay3=0 uuid3=GPU-3 extra= g u t x d f r id; shift
 	[ $# -eq 0 ] || local "$@"
 	# (no HELP/TYPE: Prometheus refuses a page repeating them, and /metrics
 	# is every node's page in one)
 	echo "# test dcgm-exporter page of $node"
 	for g in 0 1 2 3 4 5 6 7; do
-		u=$util t=$temp x=0 d=0 id="GPU-$node-$g"
+		u=$util t=$temp x=0 d=0 f=0 r=0 id="GPU-$node-$g"
 		[ $g = 0 ] && u=${u0:-$util} t=${t0:-$temp}
-		[ $g = 3 ] && x=$xid3 d=$dbe3 id=$uuid3
+		[ $g = 3 ] && x=$xid3 d=$dbe3 f=$flit3 r=$replay3 id=$uuid3
 		local l="gpu=\"$g\",UUID=\"$id\",device=\"nvidia$g\",modelName=\"NVIDIA H100 80GB HBM3\",Hostname=\"$node\""
 		echo "DCGM_FI_DEV_GPU_UTIL{$l} $u"
 		echo "DCGM_FI_DEV_GPU_TEMP{$l} $t"
@@ -83,6 +85,8 @@ metrics() {
 		echo "DCGM_FI_DEV_FB_FREE{$l} 80000"
 		echo "DCGM_FI_DEV_XID_ERRORS{$l} $x"
 		echo "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL{$l} $d"
+		echo "DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL{$l} $f"
+		echo "DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL{$l} $r"
 	done
 	[ -n "$extra" ] && printf '%s\n' "$extra"
 	return 0
@@ -147,6 +151,12 @@ gpu_is gwj-h100-001 3 last_xid 79 || fail "the restart cleared the last Xid"
 write gwj-h100-001 xid3=79
 until_ok 10 events_are 'Xid 79 on gwj-h100-001 GPU 3' 2 || fail "Xid after a restart: no event"
 
+# --- NVLink counters: Prometheus adds them up in one query; a rise of the
+# sum is one event
+write gwj-h100-003 flit3=2 replay3=3
+until_ok 10 events_are 'NVLink errors +5 (total 5) on gwj-h100-003 GPU 3' 1 ||
+	fail "NVLink event: $(grep 'telemetry event' "$top/dcopsd.log" | tail -n 3)"
+
 # --- hostile label values stay data
 evil='x$(touch '"$top"'/pwned)`id`'"'"'; DROP TABLE dcops.gpu;--\u001b'$'\e[2J\e]0;t\a'' 광주'
 esc=$(printf '%s' "$evil" | sed 's/\\/\\\\/g; s/"/\\"/g')
@@ -178,6 +188,19 @@ screen_gone "TELEMETRY STALE" 15 || fail "TELEMETRY STALE stayed after the sourc
 write gwj-a100-002 util=60 temp=66
 until_ok 10 gpu_is gwj-a100-002 5 "util_pct || ' ' || temp_c" "60 66" ||
 	fail "exporters mode: $(gpu gwj-a100-002 5 'util_pct, temp_c')"
+# an exporter that accepts and never answers delays nobody past the 2 s
+# transfer timeout: another node's change arrives within the telemetry
+# period plus the timeout, and the hanging one is named in the log
+touch "$pdir/metrics/gwj-h100-004.hang"
+sleep 1
+t0=$SECONDS
+write gwj-a100-002 util=80 temp=66
+until_ok 8 gpu_is gwj-a100-002 5 util_pct 80 || fail "a hanging exporter held back the others"
+[ $((SECONDS - t0)) -le 6 ] || fail "a hanging exporter delayed the others $((SECONDS - t0)) s"
+until_ok 10 grep -q 'telemetry: exporter of gwj-h100-004 failed: .*[Tt]ime' "$top/dcopsd.log" ||
+	fail "the hanging exporter not logged: $(grep 'exporter of gwj-h100-004' "$top/dcopsd.log")"
+rm -f "$pdir/metrics/gwj-h100-004.hang"
+until_ok 15 is "SELECT count(*) FROM dcops.gpu WHERE metrics_stale" 0 || fail "GPUs stale after the hang ended"
 # a node whose exporter stops answering: its GPUs go stale, the others do not
 rm -f "$pdir/metrics/gwj-a100-001.prom"
 until_ok 15 is "SELECT count(*) FROM dcops.gpu WHERE metrics_stale" 8 ||

@@ -7,7 +7,10 @@
  *   GET /metrics                  every DIR/ *.prom, in name order (what a
  *                                 site Prometheus scrapes: one target)
  *   GET /n/NODE/metrics           DIR/NODE.prom alone (the exporters-direct
- *                                 mode: one URL per node); 404 when absent
+ *                                 mode: one URL per node); 404 when absent;
+ *                                 while DIR/NODE.hang exists, the request is
+ *                                 read and never answered (the connection
+ *                                 held open, the others served meanwhile)
  *
  * One connection at a time, each closed after its answer; a request that
  * does not arrive in 2 s is dropped. Test scaffolding: small on purpose. */
@@ -60,7 +63,15 @@ static bool node_ok(const char *s, size_t n)
 	return s[0] != '.';
 }
 
-static void answer(int fd, const char *req)
+static bool hangs(const char *node, size_t n)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%.*s.hang", dir, (int)n, node);
+	return access(path, F_OK) == 0;
+}
+
+/* false: the request is left unanswered (a hanging exporter). */
+static bool answer(int fd, const char *req)
 {
 	char *body = NULL;
 	size_t len = 0;
@@ -76,6 +87,8 @@ static void answer(int fd, const char *req)
 	} else if (strncmp(req, "GET /n/", 7) == 0) {
 		const char *node = req + 7, *end = strstr(node, "/metrics ");
 		char name[80];
+		if (end && node_ok(node, (size_t)(end - node)) && hangs(node, (size_t)(end - node)))
+			return false;
 		if (end && node_ok(node, (size_t)(end - node))) {
 			snprintf(name, sizeof name, "%.*s.prom", (int)(end - node), node);
 			append_file(&body, &len, name);
@@ -96,6 +109,7 @@ static void answer(int fd, const char *req)
 			off += (size_t)w;
 		}
 	free(body);
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -121,6 +135,9 @@ int main(int argc, char **argv)
 		perror("dcgm-exporter: port file");
 		return 1;
 	}
+	int held[64], next = 0;   /* hanging connections, the oldest closed first */
+	for (size_t i = 0; i < sizeof held / sizeof *held; i++)
+		held[i] = -1;
 	for (;;) {
 		int fd = accept(s, NULL, NULL);
 		if (fd < 0)
@@ -139,8 +156,13 @@ int main(int argc, char **argv)
 				break;
 		}
 		req[n] = '\0';
-		if (strstr(req, "\r\n\r\n"))
-			answer(fd, req);
+		if (strstr(req, "\r\n\r\n") && !answer(fd, req)) {
+			if (held[next] >= 0)
+				close(held[next]);
+			held[next] = fd;
+			next = (next + 1) % (int)(sizeof held / sizeof *held);
+			continue;
+		}
 		close(fd);
 	}
 }

@@ -13,6 +13,7 @@
 #include "adapter/slurm/slurm-explain.h"
 #include "adapter/slurm/slurm-parse.h"
 #include "adapter/slurm/slurm-run.h"
+#include "adapter/remedy/remedy.h"
 #include "adapter/telemetry/tel.h"
 #include "db.h"
 
@@ -31,6 +32,7 @@ struct slurm_cfg {
 	const char *inventory;
 	int poll_ms[3];
 	struct tel_cfg tel;        /* DCGM telemetry beside Slurm (--telemetry) */
+	const char *remedy;        /* the site's remediation overrides (--remedy) */
 };
 
 enum source { SRC_NODES, SRC_JOBS, SRC_ACCT, SRC_N };
@@ -80,6 +82,7 @@ static int cfg_parse(void *vc, const char *opt, const char *val)
 		: strcmp(opt, "known-hosts") == 0 ? &c->run.known_hosts
 		: strcmp(opt, "slurm-bin") == 0 ? &c->run.bindir
 		: strcmp(opt, "inventory") == 0 ? &c->inventory
+		: strcmp(opt, "remedy") == 0 ? &c->remedy
 		: strcmp(opt, "identity") == 0 ? &c->identity[0] : NULL;
 	if (!dst)
 		return 1;
@@ -234,6 +237,7 @@ struct slurm_adapter {
 	FILE *log;
 	struct slurm_runner *run;
 	struct tel *tel;           /* NULL without --telemetry */
+	struct remedy remedy;      /* the remediation table, loaded with the reader */
 	uint64_t tel_shape;        /* gpu_shape at the reader's last reload */
 	struct slurm_inventory inv;
 	bool json_cmds;            /* 23.02+: scontrol and sacctmgr --json */
@@ -1400,6 +1404,42 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 
 /* ---------------------------------------------------------------- lifecycle */
 
+/* Each telemetry cycle's events become incidents and proposed drains in
+ * the cycle's own transaction. A failure rolls that cycle back (the
+ * reader reports itself down with why; its events come again next
+ * cycle) and never touches the Slurm side. */
+static int remedy_consume(void *ud, PGconn *c, const struct tel_event *ev, size_t n, struct dc_err *err)
+{
+	struct slurm_adapter *a = ud;
+	struct remedy_stats rs;
+	if (remedy_cycle(&a->remedy, c, ev, n, &rs, err) < 0)
+		return -1;
+	if (rs.opened || rs.updated || rs.proposed || rs.auto_drained || rs.guard_stopped)
+		fprintf(a->log, "dcopsd: remedy: %d events (%d new): %d incidents opened, %d updated, %d drains proposed, "
+		        "%d drained by policy, %d stopped at the guard rail\n", rs.events, rs.fresh, rs.opened, rs.updated,
+		        rs.proposed, rs.auto_drained, rs.guard_stopped);
+	return 0;
+}
+
+/* The reader and its remediation table: a table or override with an
+ * error stops dcopsd here, before anything connects. */
+static int tel_start(struct slurm_adapter *a, const struct slurm_cfg *cfg, FILE *log, struct dc_err *err)
+{
+	if (cfg->tel.mode == TEL_OFF)
+		return cfg->remedy ? dc_err_set(err, "--remedy %s needs --telemetry (the events come from it)", cfg->remedy)
+		                   : 0;
+	if (remedy_load(&a->remedy, NULL, cfg->remedy, err) < 0)
+		return -1;
+	if (!(a->tel = tel_new(&cfg->tel, log, err))) {
+		remedy_free(&a->remedy);
+		return -1;
+	}
+	tel_set_consumer(a->tel, remedy_consume, a);
+	fprintf(log, "dcopsd: remedy: %zu rules%s%s\n", a->remedy.n, cfg->remedy ? ", site overrides from " : "",
+	        cfg->remedy ? cfg->remedy : "");
+	return 0;
+}
+
 static void *adapter_start(void *vcfg, FILE *log, struct dc_err *err)
 {
 	struct slurm_cfg *cfg = vcfg;
@@ -1420,10 +1460,7 @@ static void *adapter_start(void *vcfg, FILE *log, struct dc_err *err)
 		free(a);
 		return NULL;
 	}
-	/* The remediation step (backend/adapter/remedy) plugs in here, once:
-	 * tel_set_consumer(a->tel, its tel_consume_fn, its state) — it then
-	 * gets each telemetry cycle's events inside that cycle's transaction. */
-	if (cfg->tel.mode != TEL_OFF && !(a->tel = tel_new(&cfg->tel, log, err))) {
+	if (tel_start(a, cfg, log, err) < 0) {
 		slurm_runner_free(a->run);
 		cJSON_free(a->places);
 		slurm_inventory_free(&a->inv);
@@ -1482,6 +1519,7 @@ static void adapter_stop(void *vst)
 	struct slurm_adapter *a = vst;
 	slurm_runner_free(a->run);
 	tel_free(a->tel);
+	remedy_free(&a->remedy);
 	slurm_inventory_free(&a->inv);
 	slurm_node_set_free(&a->nodes);
 	slurm_part_set_free(&a->parts);
@@ -1499,7 +1537,7 @@ const struct adapter_ops adapter_slurm = {
 	         "         [--inventory FILE] [--poll-nodes S] [--poll-jobs S] [--poll-accounting S]\n"
 	         "         [--slurm-timeout S]\n"
 	         "         [--telemetry prometheus=URL | federate=URL | exporters=PORT | exporters=URL-with-{node}]\n"
-	         "         [--telemetry-every S] [--telemetry-timeout S] [--telemetry-ca FILE]\n",
+	         "         [--telemetry-every S] [--telemetry-timeout S] [--telemetry-ca FILE] [--remedy FILE]\n",
 	.parse_opt = cfg_parse, .config_new = cfg_new, .config_free = cfg_free,
 	.start = adapter_start, .attach = adapter_attach, .apply = adapter_apply, .poll = adapter_poll,
 	.wait = adapter_wait, .stop = adapter_stop, .report_s = 5,

@@ -80,6 +80,18 @@ static const struct metric_name *metric_find(const char *name)
 	return bsearch(name + 12, metric_names, N_NAMES, sizeof *metric_names, cmp_name);
 }
 
+/* From the Prometheus API the NVLink counters come added up by one query
+ * (a quarter fewer answers to parse: BENCHMARKS.md), asked and fed under
+ * the first NVLink name; the others are not queried. */
+static bool nvlink_folded(size_t i)
+{
+	return metric_names[i].m == M_NVLINK && i > 0 && metric_names[i - 1].m == M_NVLINK;
+}
+
+static const char NVLINK_SUM[] =
+	"sum by (Hostname, gpu, UUID) (max by (__name__, Hostname, gpu, UUID) "
+	"({__name__=~\"DCGM_FI_DEV_NVLINK_(CRC_DATA|CRC_FLIT|RECOVERY|REPLAY)_ERROR_COUNT_TOTAL\"}))";
+
 /* What each source is: one transfer per metric (the fleet's in one
  * answer) or per node, in the text format or JSON, and its size cap. */
 static const struct mode_row {
@@ -672,7 +684,9 @@ static char *target_url(const struct tel *t, const char *what, CURL *h)
 	if (t->cfg.mode == TEL_PROMETHEUS) {
 		/* only the labels dcops matches on: a third of the bytes to parse,
 		 * and one series per GPU even when two jobs scrape an exporter */
-		char *expr = xasprintf("max by (Hostname, gpu, UUID) (%s)", what);
+		const struct metric_name *mn = metric_find(what);
+		char *expr = mn && mn->m == M_NVLINK ? xstrdup(NVLINK_SUM)
+		                                     : xasprintf("max by (Hostname, gpu, UUID) (%s)", what);
 		char *q = curl_easy_escape(h, expr, 0);
 		char *u = xasprintf("%s/api/v1/query?query=%s", t->cfg.url, q ? q : what);
 		curl_free(q);
@@ -722,7 +736,23 @@ static void xfer_start(struct tel *t, const char *what)
 
 static const char *target_name(const struct tel *t, size_t i)
 {
-	return modes[t->cfg.mode].per_metric ? metric_names[i].name : t->nodes[i].name;
+	if (!modes[t->cfg.mode].per_metric)
+		return t->nodes[i].name;
+	for (size_t j = 0; j < N_NAMES; j++)
+		if (!(t->cfg.mode == TEL_PROMETHEUS && nvlink_folded(j)) && i-- == 0)
+			return metric_names[j].name;
+	abort();
+}
+
+/* Transfers a cycle makes: one per metric query, or per node. */
+static size_t target_count(const struct tel *t)
+{
+	if (!modes[t->cfg.mode].per_metric)
+		return t->n_nodes;
+	size_t n = 0;
+	for (size_t j = 0; j < N_NAMES; j++)
+		n += !(t->cfg.mode == TEL_PROMETHEUS && nvlink_folded(j));
+	return n;
 }
 
 static void xfers_top_up(struct tel *t)
@@ -937,6 +967,20 @@ static void log_events(struct tel *t)
 	fflush(t->log);
 }
 
+/* The consumer refused the cycle (a deadlock, a lock timeout, a bad
+ * event): the cycle is rolled back, so its baselines stay and its events
+ * come again next cycle; the reader reports itself down with why. Only a
+ * connection gone is the adapter's failure. */
+static int consume_failed(struct tel *t, PGconn *c, struct dc_err *err)
+{
+	PQclear(PQexec(c, "ROLLBACK"));
+	t->n_ev = 0;
+	if (PQstatus(c) != CONNECTION_OK)
+		return -1;
+	snprintf(t->cycle_err, sizeof t->cycle_err, "remediation failed, its events are retried: %.340s", err->msg);
+	return report(t, c, true, err);
+}
+
 static int finish_cycle(struct tel *t, PGconn *c, struct tel_stats *st, struct dc_err *err)
 {
 	t->phase = P_IDLE;
@@ -954,8 +998,8 @@ static int finish_cycle(struct tel *t, PGconn *c, struct tel_stats *st, struct d
 	if (rc == 0)
 		rc = write_rows(t, c, err);
 	/* The remediation hook: the cycle's events, inside its transaction. */
-	if (rc == 0 && t->n_ev && t->consume)
-		rc = t->consume(t->consume_ud, c, t->ev, t->n_ev, err);
+	if (rc == 0 && t->n_ev && t->consume && t->consume(t->consume_ud, c, t->ev, t->n_ev, err) < 0)
+		return consume_failed(t, c, err);
 	if (rc == 0)
 		rc = exec_simple(c, "COMMIT", err);
 	if (rc < 0) {
@@ -977,7 +1021,7 @@ static int start_cycle(struct tel *t, PGconn *c, struct dc_err *err)
 	t->due = dc_mono_ms() + t->cfg.every_ms;
 	if (!t->n_gpus)   /* Slurm has not written the GPUs yet: every host would read as unknown */
 		return 0;
-	t->targets = modes[t->cfg.mode].per_metric ? N_NAMES : t->n_nodes;
+	t->targets = target_count(t);
 	t->phase = P_BUSY;
 	xfers_top_up(t);
 	tel_pump(t, 0);

@@ -1,7 +1,8 @@
 /* tel.h — the telemetry reader: DCGM metrics for every dcops GPU, from a
  * site Prometheus (one instant query per metric for the whole fleet,
  * /api/v1/query, JSON; `max by (Hostname, gpu, UUID) (METRIC)`, so only the
- * labels dcops matches on travel) or from each node's dcgm-exporter directly
+ * labels dcops matches on travel; the four NVLink error counters added up
+ * by one `sum by` query) or from each node's dcgm-exporter directly
  * (http://{node}:9400/metrics, text format, up to TEL_INFLIGHT scrapes in
  * flight), through libcurl's multi interface: tel_pump moves the
  * transfers from the adapter's wait, so nothing blocks on the network.
