@@ -50,25 +50,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-failures=0 checks=0
-fail() { failures=$((failures + 1)); printf 'FAIL: %s\n' "$*"; }
-q() { psql -qAtX -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
-want() { # DESC GOT WANT
-	checks=$((checks + 1))
-	[ "$2" = "$3" ] || fail "$1: want '$3', got '$2'"
-}
-# Polls CMD until its output is WANT, up to SECS seconds.
-wait_for() { # SECS WANT CMD...
-	local secs=$1 w=$2 got end
-	shift 2
-	end=$((SECONDS + secs))
-	while :; do
-		got=$("$@" 2>&1)
-		[ "$got" = "$w" ] && { echo "$got"; return 0; }
-		[ $SECONDS -ge $end ] && { echo "$got"; return 1; }
-		sleep 0.5
-	done
-}
+. "$DCOPS_ROOT/tests/lib/live-check.sh"
 
 psql -qX -v ON_ERROR_STOP=1 -d "$DB" >/dev/null <<'SQL' || { echo "fixture failed"; exit 1; }
 DO $$
