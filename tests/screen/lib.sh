@@ -11,8 +11,9 @@
 #   screen_resize W H
 #   screen_dump              the pane, for failure messages
 #   screen_stop              kill the tmux server and remove its socket
-# screen_stop runs on exit (trap set by screen_start; a test that sets its
-# own EXIT trap calls it there). tmux leaves its socket behind when killed,
+# screen_stop runs on exit: screen_start sets that trap only when the test
+# has none, so a test's own EXIT trap (which must call screen_stop) is
+# never replaced — it stops the test's other servers (Slurm, dcopsd). tmux leaves its socket behind when killed,
 # so screen_stop removes it; tests/run.sh fails a test that leaves one.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	echo "lib.sh is sourced by the screen tests, not run"
@@ -33,7 +34,7 @@ screen_stop() {
 
 screen_start() {
 	local w=$1 h=$2; shift 2
-	trap screen_stop EXIT
+	[ -n "$(trap -p EXIT)" ] || trap screen_stop EXIT
 	screen_tmux -f /dev/null new-session -d -x "$w" -y "$h" \
 		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC ${SCREEN_ENV:-} $DCOPS $* 2>>$TEST_TMP/dcops.err; sleep 60"
 	screen_tmux set-option -g remain-on-exit on >/dev/null
