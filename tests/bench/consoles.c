@@ -12,7 +12,8 @@
  * Consoles are added between phases (1, then 9 more, then 40 more), so
  * each console does one full load. Prints one markdown row per phase:
  * consoles | first load ms (p50 / max) | peak RSS MB (max) | commit-to-apply
- * ms p50 / p99 (all consoles) | worst console's p99 | primary CPU s/s |
+ * ms p50 / p99 (all consoles) | worst console's p99 | markers missed |
+ * primary CPU s/s | the consoles' CPU s/s | writing transactions/s |
  * delta reads per console per writing transaction.
  *
  * Ownership: the shared block (mmap MAP_SHARED) is written by the parent
@@ -200,6 +201,15 @@ static double server_cpu_s(pid_t pm)
 	return (double)t / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* The consoles' own CPU so far, in seconds. */
+static double consoles_cpu_s(const pid_t *kids, int n)
+{
+	long long t = 0;
+	for (int i = 0; i < n; i++)
+		t += proc_ticks(kids[i], false);
+	return (double)t / (double)sysconf(_SC_CLK_TCK);
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -295,7 +305,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < nk; i++)
 			dr0 += sh->c[i].delta_reads;
 		char *x0 = query1(w, "SELECT pg_snapshot_xmax(pg_current_snapshot())", 0, NULL);
-		double cpu0 = server_cpu_s(pm);
+		double cpu0 = server_cpu_s(pm), ccpu0 = consoles_cpu_s(kids, nk);
 		int64_t t0 = dc_mono_ms();
 		int m0 = mark;
 		static int64_t committed[MAX_MARKS];
@@ -320,6 +330,7 @@ int main(int argc, char **argv)
 		}
 		double secs = (double)(dc_mono_ms() - t0) / 1000.0;
 		double cpu = (server_cpu_s(pm) - cpu0) / secs;
+		double ccpu = (consoles_cpu_s(kids, nk) - ccpu0) / secs;
 		char *x1 = query1(w, "SELECT pg_snapshot_xmax(pg_current_snapshot())", 0, NULL);
 		double xacts = (double)(atoll(x1) - atoll(x0));
 		free(x0);
@@ -349,9 +360,9 @@ int main(int argc, char **argv)
 			if (p > worst)
 				worst = p;
 		}
-		printf("| %s | %d | %.0f / %.0f | %.1f | %.2f / %.2f | %.2f | %d | %.3f | %.0f | %.3f |\n",
+		printf("| %s | %d | %.0f / %.0f | %.1f | %.2f / %.2f | %.2f | %d | %.3f | %.3f | %.0f | %.3f |\n",
 		       label, nk, load_p50, load_max, rss / 1024.0, pct(all, all_n, 0.5),
-		       pct(all, all_n, 0.99), worst, missed, cpu, xacts / secs,
+		       pct(all, all_n, 0.99), worst, missed, cpu, ccpu, xacts / secs,
 		       xacts > 0 ? (double)(dr1 - dr0) / nk / xacts : 0.0);
 		fflush(stdout);
 		free(all);
