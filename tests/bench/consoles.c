@@ -282,11 +282,16 @@ int main(int argc, char **argv)
 			}
 			kids[nk++] = p;
 		}
-		/* every console has done its full load */
-		int64_t give_up = dc_mono_ms() + 600000;
-		for (int i = first; i < nk; i++)
+		/* every console has done its full load (or 4 minutes passed: said below) */
+		int64_t give_up = dc_mono_ms() + 240000;
+		int unloaded = 0;
+		for (int i = first; i < nk; i++) {
 			while (!sh->c[i].loaded && dc_mono_ms() < give_up)
 				usleep(20000);
+			unloaded += !sh->c[i].loaded;
+		}
+		if (unloaded)
+			fprintf(stderr, "bench-consoles: %s: %d of %d consoles never loaded\n", label, unloaded, nk);
 		usleep(1000000);
 		int64_t load[MAX_CONSOLES];
 		long rss = 0;
