@@ -4,7 +4,7 @@
 # with 100,000 jobs, runs the simulator behind each, and measures the
 # console in a pseudo-terminal (tests/bench/console.c) next to a bare libpq
 # LISTEN client in the same run, then many headless consoles on a primary
-# and a hot standby (consoles.sh). Bounded: about 12 minutes in all.
+# and a hot standby (consoles.sh). Bounded: about 25 minutes in all.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
