@@ -73,7 +73,7 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itui -Itests/lib $(CFLAGS) -c -o $@ $<
 
-BENCH_BIN := $(BUILD)/bench/console $(BUILD)/bench/telemetry
+BENCH_BIN := $(BUILD)/bench/console $(BUILD)/bench/consoles $(BUILD)/bench/telemetry
 $(BUILD)/bench/%: tests/bench/%.c $(LIB_BACKEND)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS) -lutil

@@ -62,8 +62,14 @@ struct table_sql {
 	" l JOIN dcops." what " x ON x.id = l." what "_id WHERE l.incident_id = incident.id)"
 
 /* A quota's limit before its time-boxed change (045_shift_window_from.sql),
- * -1 when not known. */
-#define QUOTA_BEFORE(key, type) "coalesce((dcops.quota_before(quota)->>'" key "')::" type ", -1)"
+ * -1 when not known. quota_before is a SQL function with its own
+ * search_path, so never inlined: three calls a row were 590 of a 25,000-node
+ * full load's ~1,200 ms on the server (17,260 quotas). With neither
+ * prev_values nor expires_at it is NULL by its definition, so it is only
+ * called for a quota with a time-boxed change. */
+#define QUOTA_BEFORE(key, type) \
+	"coalesce((CASE WHEN quota.prev_values IS NULL AND quota.expires_at IS NULL THEN NULL" \
+	" ELSE dcops.quota_before(quota) END->>'" key "')::" type ", -1)"
 
 static const struct table_sql tables[DC_T_COUNT] = {
 	[DC_T_SITE] = { "site", sizeof(struct dc_site), COLS(

@@ -3,8 +3,10 @@
 # PostgreSQL, seeds the Gwangju fleet (290 nodes) and a 25,000-node fleet
 # with 100,000 jobs, runs the simulator behind each, and measures the
 # console in a pseudo-terminal (tests/bench/console.c) next to a bare libpq
-# LISTEN client in the same run; then dcopsd --adapter slurm over
-# generated Slurm output (tests/bench/slurm_cycle.sh). Bounded: about 10 minutes.
+# LISTEN client in the same run, then many headless consoles on a primary
+# and a hot standby (consoles.sh); then dcopsd --adapter slurm over
+# generated Slurm output (tests/bench/slurm_cycle.sh), the telemetry and
+# Xid figures and several sites. Bounded: about 40 minutes in all.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -24,67 +26,7 @@ cleanup() {
 trap cleanup EXIT
 pg_start "$WORK/pg" >/dev/null
 
-# fleet DB SCALE: a migrated, seeded database named DB.
-fleet() {
-	createdb "$1"
-	"$DCOPS" -q --db "dbname=$1" db migrate >/dev/null
-	"$DCOPS" -q --db "dbname=$1" seed --scale "$2" >/dev/null
-}
-
-# Tops the database up to 100,000 jobs: the simulator's own (a 25,000-node
-# fleet warms up with ~50,000 running) plus jobs that ended in the last
-# 50 minutes, spread over tenants and partitions, so all of them are in the
-# console's window (live, or ended in the last hour). The simulator's
-# scheduler leaves ended jobs alone, and at --speed 1 its pruning (after 4
-# simulated hours) does not reach them during the run.
-many_jobs() {
-	psql -q -d "$1" -v ON_ERROR_STOP=1 <<'SQL'
-WITH t AS (SELECT array_agg(id ORDER BY id) AS ids FROM dcops.tenant),
-     p AS (SELECT array_agg(id ORDER BY id) AS ids FROM dcops.partition)
-INSERT INTO dcops.job (tenant_id, partition_id, user_name, name, gpus, state, reason, submit_at, start_at, end_at)
-SELECT t.ids[1 + g % cardinality(t.ids)], p.ids[1 + g % cardinality(p.ids)],
-       'u' || (g % 500), 'bench-' || g, 1 + (g % 8),
-       (ARRAY['completed','completed','failed','completed','cancelled','completed','timeout',
-              'completed','node_fail','completed'])[1 + g % 10]::dcops.job_state,
-       '', now() - make_interval(mins => 60 + g % 600), now() - make_interval(mins => 55 + g % 5),
-       now() - make_interval(secs => g * 0.03)
-FROM generate_series(1, greatest(0, 100000 - (SELECT count(*) FROM dcops.job))::int) g, t, p;
-ANALYZE;
-SQL
-}
-
-# Waits for the simulator's first tick: on an empty fleet it starts tens of
-# thousands of jobs in one transaction, a one-off the console should not
-# be measured through.
-sim_warm() {
-	for _ in $(seq 1 120); do
-		[ "$(psql -Atq -d "$1" -c "SELECT count(*) > 0 FROM dcops.job WHERE state = 'running'")" = t ] && return 0
-		sleep 1
-	done
-	echo "run.sh: the simulator never started a job" >&2
-	return 1
-}
-
-# Jobs the console's full load reads (SQL_JOB_KEEP_S: live, or ended in the last hour).
-console_jobs() {
-	psql -Atq -d "$1" -c "SELECT count(*) FROM dcops.job WHERE state IN ('pending', 'running') OR end_at > now() - interval '1 hour'"
-}
-
-# Real time: telemetry is paced by the wall clock at any speed, but --speed
-# scales job arrivals and the simulator's pruning of ended jobs (after 4
-# simulated hours), so at --speed 60 the 100,000 jobs would be gone in the
-# first minute of the 25,000-node run.
-SPEED=${BENCH_SPEED:-1}
-sim_start() {
-	"$DCOPSD" --adapter sim --db "dbname=$1" --speed "$SPEED" --log "$WORK/sim-$1.log" &
-	SIM_PID=$!
-	sleep 3
-}
-sim_stop() {
-	kill "$SIM_PID" 2>/dev/null || true
-	wait "$SIM_PID" 2>/dev/null || true
-	SIM_PID=
-}
+. tests/bench/lib.sh
 
 echo "# dcops bench — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r)"
 echo
@@ -119,6 +61,11 @@ echo
 echo "## With the Slurm adapter running (tests/bench/slurm.sh)"
 echo
 BUILD=$BUILD bash tests/bench/slurm.sh 15 || echo "(slurm bench failed)"
+
+echo
+echo "## Fifty consoles (tests/bench/consoles.sh: headless consoles, primary and hot standby)"
+echo
+BUILD=$BUILD bash tests/bench/consoles.sh || echo "(consoles bench failed)"
 
 echo
 echo "## Through an SSH bastion (tests/bench/ssh.sh: tmux polling, so coarse)"

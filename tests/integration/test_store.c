@@ -192,6 +192,29 @@ static void test_late_commit(void **state)
 	PQfinish(b);
 }
 
+/* A quota's limits before a time-boxed change: the read calls
+ * dcops.quota_before only for a quota with prev_values or expires_at (a
+ * 25,000-node load spent half its server time on the others); what each
+ * kind reads must not change. */
+static void test_quota_before(void **state)
+{
+	struct fx *f = *state;
+	const struct dc_quota *q = model_quota_of(f->model, 1);
+	assert_non_null(q);
+	assert_int_equal(q->prev_gpu_limit, -1); /* neither: nothing before */
+	assert_true(q->prev_gpu_hours_budget < 0);
+	PGconn *c = testdb_connect(&f->db);
+	assert_true(testdb_ok(c, "UPDATE dcops.quota SET prev_values = '{\"gpu_limit\": 12, \"gpu_hours_budget\": 900}',"
+	                         " expires_at = now() + interval '1 day' WHERE tenant_id = 1"));
+	PUMP_UNTIL(f, model_quota_of(f->model, 1)->prev_gpu_limit == 12);
+	assert_true(model_quota_of(f->model, 1)->prev_gpu_hours_budget == 900);
+	assert_true(model_quota_of(f->model, 1)->prev_storage_tb < 0);
+	/* expires_at alone: the function looks for the action, finds none */
+	assert_true(testdb_ok(c, "UPDATE dcops.quota SET prev_values = NULL WHERE tenant_id = 1"));
+	PUMP_UNTIL(f, model_quota_of(f->model, 1)->prev_gpu_limit == -1);
+	PQfinish(c);
+}
+
 static void test_server_gone(void **state)
 {
 	struct fx *f = *state;
@@ -248,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_update_via_notify),
 		cmocka_unit_test(test_delete_via_tombstone),
 		cmocka_unit_test(test_late_commit),
+		cmocka_unit_test(test_quota_before),
 		cmocka_unit_test(test_server_gone),
 		cmocka_unit_test(test_unreachable),
 	};

@@ -1,0 +1,381 @@
+/* consoles.c — many headless consoles against one database, for `make
+ * bench`: each console is a child process running the console's own
+ * receiving path (loop.c, store.c, model.c: LISTEN or the standby's replay
+ * watch, pipelined delta reads, apply) with no curses, so one machine can
+ * run fifty of them. The parent commits markers on the primary and
+ * measures commit-to-apply (COMMIT returns -> the marker's row is in each
+ * console's model) and the primary's CPU (/proc: the postmaster, its
+ * reaped children and its live ones).
+ *
+ * Usage: bench-consoles --db CONNINFO [--write CONNINFO] --phases 1,10,50
+ *                       [--seconds S] [--pg-pid PID] [--label TEXT]
+ * Consoles are added between phases (1, then 9 more, then 40 more), so
+ * each console does one full load. Prints one markdown row per phase:
+ * consoles | first load ms (p50 / max) | peak RSS MB (max) | commit-to-apply
+ * ms p50 / p99 (all consoles) | worst console's p99 | markers missed |
+ * primary CPU s/s | the consoles' CPU s/s | writing transactions/s |
+ * delta reads per console per writing transaction.
+ *
+ * Ownership: the shared block (mmap MAP_SHARED) is written by the parent
+ * (markers) and by each child in its own slot only. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <getopt.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "model.h"
+#include "store.h"
+#include "util.h"
+
+#define MAX_CONSOLES 64
+#define MAX_MARKS 4096
+
+struct slot {
+	volatile int loaded;             /* first full load applied */
+	volatile int64_t load_ms;        /* store_start -> loaded */
+	volatile long rss_kb;            /* peak RSS (ru_maxrss) */
+	volatile uint64_t delta_reads, watches;
+	volatile int64_t applied_us[MAX_MARKS]; /* mono µs the marker's title was in the model */
+};
+
+struct shared {
+	volatile int stop;
+	struct slot c[MAX_CONSOLES];
+};
+
+struct child {
+	struct shared *sh;
+	struct slot *me;
+	struct dc_model *model;
+	struct store *store;
+	int64_t inc_id, started_ms;
+};
+
+static void die(const char *what, const char *detail)
+{
+	fprintf(stderr, "bench-consoles: %s: %s\n", what, detail);
+	exit(1);
+}
+
+/* The marker is the bench incident's title "mark N". */
+static void on_change(void *ud, unsigned mask)
+{
+	struct child *c = ud;
+	if (!c->me->loaded) {
+		c->me->load_ms = dc_mono_ms() - c->started_ms;
+		c->me->loaded = 1;
+	}
+	if (!(mask & DC_MASK(DC_T_INCIDENT)))
+		return;
+	const struct dc_incident *i = model_get(c->model, DC_T_INCIDENT, c->inc_id);
+	int n;
+	if (i && i->title && sscanf(i->title, "mark %d", &n) == 1 && n >= 0 && n < MAX_MARKS &&
+	    !c->me->applied_us[n])
+		c->me->applied_us[n] = dc_mono_us();
+}
+
+/* A console that cannot load says why, once per distinct error. */
+static void on_status(void *ud, const struct store_status *st)
+{
+	static char last[256];
+	(void)ud;
+	if (st->error[0] && strcmp(st->error, last) != 0) {
+		snprintf(last, sizeof last, "%s", st->error);
+		fprintf(stderr, "bench-consoles: console %d: %s\n", (int)getpid(), st->error);
+	}
+}
+
+static void on_tick(struct loop *l, void *ud)
+{
+	struct child *c = ud;
+	const struct store_status *st = store_status(c->store);
+	c->me->delta_reads = st->delta_reads;
+	c->me->watches = st->watches;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	c->me->rss_kb = ru.ru_maxrss;
+	if (c->sh->stop)
+		loop_stop(l);
+	else
+		loop_timer_add(l, 100, on_tick, c);
+}
+
+static void child_run(struct shared *sh, int idx, const char *db, int64_t inc_id)
+{
+	struct child c = { .sh = sh, .me = &sh->c[idx], .inc_id = inc_id };
+	struct loop *l = loop_new();
+	c.model = model_new();
+	struct store_opts o = { .conninfo = db, .readonly = true };
+	struct store_callbacks cb = { on_change, on_status, &c };
+	c.store = store_new(l, c.model, &o, &cb);
+	c.started_ms = dc_mono_ms();
+	store_start(c.store);
+	loop_timer_add(l, 100, on_tick, &c);
+	loop_run(l);
+	store_free(c.store);
+	model_free(c.model);
+	loop_free(l);
+	_exit(0);
+}
+
+static PGconn *connect_or_die(const char *db)
+{
+	PGconn *c = PQconnectdb(db);
+	if (PQstatus(c) != CONNECTION_OK)
+		die("connect", PQerrorMessage(c));
+	return c;
+}
+
+static char *query1(PGconn *c, const char *sql, int n, const char *const *p)
+{
+	PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		die(sql, PQresultErrorMessage(r));
+	char *v = xstrdup(st == PGRES_TUPLES_OK && PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	return v;
+}
+
+/* utime + stime (+ reaped children's) of pid, in clock ticks. */
+static long long proc_ticks(pid_t pid, bool reaped)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	long long v[13] = { 0 };
+	/* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld %lld %lld",
+		   &v[0], &v[1], &v[2], &v[3]) != 4)
+		return 0;
+	return v[0] + v[1] + (reaped ? v[2] + v[3] : 0);
+}
+
+static pid_t proc_ppid(const char *pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%s/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	int ppid;
+	return p && sscanf(p + 2, "%*c %d", &ppid) == 1 ? ppid : -1;
+}
+
+/* The server's CPU so far, in seconds: the postmaster, what it reaped, and
+ * its live backends. */
+static double server_cpu_s(pid_t pm)
+{
+	if (pm <= 0)
+		return 0;
+	long long t = proc_ticks(pm, true);
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && proc_ppid(e->d_name) == pm)
+			t += proc_ticks(atoi(e->d_name), false);
+	if (d)
+		closedir(d);
+	return (double)t / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The consoles' own CPU so far, in seconds. */
+static double consoles_cpu_s(const pid_t *kids, int n)
+{
+	long long t = 0;
+	for (int i = 0; i < n; i++)
+		t += proc_ticks(kids[i], false);
+	return (double)t / (double)sysconf(_SC_CLK_TCK);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static double pct(int64_t *v, int n, double q)
+{
+	if (n <= 0)
+		return -1;
+	qsort(v, (size_t)n, sizeof *v, cmp_i64);
+	int i = (int)(q * n);
+	if (i >= n)
+		i = n - 1;
+	return (double)v[i] / 1000.0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *db = NULL, *wdb = NULL, *label = "primary";
+	char phases[128] = "1,10,50";
+	int seconds = 30;
+	pid_t pm = 0;
+	static const struct option lo[] = {
+		{ "db", 1, 0, 'd' }, { "write", 1, 0, 'w' }, { "phases", 1, 0, 'P' },
+		{ "seconds", 1, 0, 's' }, { "pg-pid", 1, 0, 'p' }, { "label", 1, 0, 'l' }, { 0, 0, 0, 0 }
+	};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 'w': wdb = optarg; break;
+		case 'P': snprintf(phases, sizeof phases, "%s", optarg); break;
+		case 's': seconds = atoi(optarg); break;
+		case 'p': pm = (pid_t)atoi(optarg); break;
+		case 'l': label = optarg; break;
+		default: return 2;
+		}
+	}
+	if (!db)
+		die("usage", "--db CONNINFO required");
+	if (!wdb)
+		wdb = db;
+	signal(SIGPIPE, SIG_IGN);
+	struct shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		die("mmap", "no memory");
+	memset(sh, 0, sizeof *sh);
+	PGconn *w = connect_or_die(wdb);
+	char *id = query1(w, "INSERT INTO dcops.incident (sev, title, source) VALUES (1, 'mark -', 'bench')"
+	                     " RETURNING id", 0, NULL);
+	int64_t inc_id = atoll(id);
+	free(id);
+
+	pid_t kids[MAX_CONSOLES];
+	int nk = 0, mark = 0;
+	for (char *save = NULL, *tok = strtok_r(phases, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int want = atoi(tok);
+		if (want < 1 || want > MAX_CONSOLES)
+			die("--phases", tok);
+		int first = nk;
+		while (nk < want) {
+			pid_t p = fork();
+			if (p < 0)
+				die("fork", "failed");
+			if (p == 0) {
+				/* the parent's connection is left alone: PQfinish would end it */
+				prctl(PR_SET_PDEATHSIG, SIGTERM);
+				child_run(sh, nk, db, inc_id);
+			}
+			kids[nk++] = p;
+		}
+		/* every console has done its full load (or 4 minutes passed: said below) */
+		int64_t give_up = dc_mono_ms() + 240000;
+		int unloaded = 0;
+		for (int i = first; i < nk; i++) {
+			while (!sh->c[i].loaded && dc_mono_ms() < give_up)
+				usleep(20000);
+			unloaded += !sh->c[i].loaded;
+		}
+		if (unloaded)
+			fprintf(stderr, "bench-consoles: %s: %d of %d consoles never loaded\n", label, unloaded, nk);
+		usleep(1000000);
+		int64_t load[MAX_CONSOLES];
+		long rss = 0;
+		for (int i = first; i < nk; i++) {
+			load[i - first] = sh->c[i].load_ms * 1000;
+			if (sh->c[i].rss_kb > rss)
+				rss = sh->c[i].rss_kb;
+		}
+		double load_max = 0;
+		for (int i = 0; i < nk - first; i++)
+			if (load[i] / 1000.0 > load_max)
+				load_max = load[i] / 1000.0;
+		double load_p50 = pct(load, nk - first, 0.5);
+
+		uint64_t dr0 = 0;
+		for (int i = 0; i < nk; i++)
+			dr0 += sh->c[i].delta_reads;
+		char *x0 = query1(w, "SELECT pg_snapshot_xmax(pg_current_snapshot())", 0, NULL);
+		double cpu0 = server_cpu_s(pm), ccpu0 = consoles_cpu_s(kids, nk);
+		int64_t t0 = dc_mono_ms();
+		int m0 = mark;
+		static int64_t committed[MAX_MARKS];
+		while (dc_mono_ms() - t0 < (int64_t)seconds * 1000 && mark < MAX_MARKS) {
+			char title[32];
+			snprintf(title, sizeof title, "mark %d", mark);
+			const char *p[] = { title };
+			free(query1(w, "UPDATE dcops.incident SET title = $1 WHERE source = 'bench'", 1, p));
+			committed[mark] = dc_mono_us();
+			/* wait for every console (2 s at most), then a pause so marks do not queue */
+			int64_t until = dc_mono_ms() + 2000;
+			for (;;) {
+				int seen = 0;
+				for (int i = 0; i < nk; i++)
+					seen += sh->c[i].applied_us[mark] != 0;
+				if (seen == nk || dc_mono_ms() > until)
+					break;
+				usleep(1000);
+			}
+			mark++;
+			usleep(100000 + (unsigned)(rand() % 100) * 1000);
+		}
+		double secs = (double)(dc_mono_ms() - t0) / 1000.0;
+		double cpu = (server_cpu_s(pm) - cpu0) / secs;
+		double ccpu = (consoles_cpu_s(kids, nk) - ccpu0) / secs;
+		char *x1 = query1(w, "SELECT pg_snapshot_xmax(pg_current_snapshot())", 0, NULL);
+		double xacts = (double)(atoll(x1) - atoll(x0));
+		free(x0);
+		free(x1);
+		usleep(300000);
+		uint64_t dr1 = 0;
+		for (int i = 0; i < nk; i++)
+			dr1 += sh->c[i].delta_reads;
+
+		int n = mark - m0, all_n = 0, missed = 0;
+		int64_t *all = xcalloc((size_t)(n * nk + 1), sizeof *all);
+		int64_t one[MAX_MARKS];
+		double worst = 0;
+		for (int i = 0; i < nk; i++) {
+			int k = 0;
+			for (int s = m0; s < mark; s++) {
+				int64_t a = sh->c[i].applied_us[s];
+				if (!a) {
+					missed++;
+					continue;
+				}
+				int64_t us = a > committed[s] ? a - committed[s] : 0;
+				one[k++] = us;
+				all[all_n++] = us;
+			}
+			double p = pct(one, k, 0.99);
+			if (p > worst)
+				worst = p;
+		}
+		printf("| %s | %d | %.0f / %.0f | %.1f | %.2f / %.2f | %.2f | %d | %.3f | %.3f | %.0f | %.3f |\n",
+		       label, nk, load_p50, load_max, rss / 1024.0, pct(all, all_n, 0.5),
+		       pct(all, all_n, 0.99), worst, missed, cpu, ccpu, xacts / secs,
+		       xacts > 0 ? (double)(dr1 - dr0) / nk / xacts : 0.0);
+		fflush(stdout);
+		free(all);
+	}
+	sh->stop = 1;
+	for (int i = 0; i < nk; i++)
+		waitpid(kids[i], NULL, 0);
+	free(query1(w, "DELETE FROM dcops.incident WHERE source = 'bench'", 0, NULL));
+	PQfinish(w);
+	return 0;
+}

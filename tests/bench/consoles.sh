@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# consoles.sh — fifty consoles (issue 15), part of `make bench`: a private
+# PostgreSQL with the 25,000-node fleet and 100,000 jobs, the simulator
+# behind it in real time, and headless consoles (tests/bench/consoles.c:
+# the console's store and model, no curses) added 1, 10, 50 on the
+# primary, then 1 and 50 on a streaming hot standby (tests/lib/pg-standby.sh).
+# BENCH_CONSOLE_S: seconds measured per configuration (default 30).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BUILD=${BUILD:-build}
+DCOPS="$ROOT/$BUILD/bin/dcops" DCOPSD="$ROOT/$BUILD/bin/dcopsd"
+CONSOLES="$ROOT/$BUILD/bench/consoles"
+SECS=${BENCH_CONSOLE_S:-30}
+export LC_ALL=C.UTF-8 TZ=UTC
+. tests/lib/pg.sh
+. tests/lib/pg-standby.sh
+WORK=$(mktemp -d /tmp/dcops-bench.XXXXXX)
+chmod 755 "$WORK"
+SIM_PID=
+cleanup() {
+	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	pg_stop "$WORK/sb" 2>/dev/null || true
+	pg_stop "$WORK/pg"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+. tests/bench/lib.sh
+pg_start "$WORK/pg" >/dev/null
+PRIMARY="host=$WORK/pg/sock dbname=big"
+fleet big 86.3
+sim_start big
+sim_warm big
+many_jobs big
+PM=$(head -n 1 "$WORK/pg/data/postmaster.pid")
+
+# First screen, twice each: the headless full load (no draw, its peak RSS)
+# and the console in a pty (tests/bench/console.c, 200×60: spawn -> the last
+# byte before 300 ms of quiet, its VmHWM). BENCH_BEFORE=DIR: another
+# checkout's build dir (bin/dcops, bench/consoles), measured alternately
+# in the same run.
+first_screen() { # LABEL BUILD_DIR
+	local load pty
+	load=$("$2/bench/consoles" --db "$PRIMARY" --phases 1 --seconds 1 | awk -F'|' '{ print $4 "|" $5 }') || true
+	pty=$("$ROOT/$BUILD/bench/console" --db "$PRIMARY" --dcops "$2/bin/dcops" --pause-pid "$SIM_PID" \
+		--samples 20 --churn 1000 --seconds 2 --cols 200 --rows 60 --label x | awk -F'|' '{ print $7 "|" $12 }') || true
+	echo "| $1 |${load%% /*} |${load#*|}|$pty|"
+}
+echo "| build | headless load ms | headless peak RSS MB | first screen in a pty ms | pty peak RSS MB |"
+echo "|---|---|---|---|---|"
+for _ in 1 2; do
+	[ -n "${BENCH_BEFORE:-}" ] && first_screen "before ($BENCH_BEFORE)" "$BENCH_BEFORE"
+	first_screen "this build" "$ROOT/$BUILD"
+done
+echo
+
+echo "Headless consoles (tests/bench/consoles.c), 25,000 nodes, $(console_jobs big) jobs in the window,"
+echo "the simulator at --speed $SPEED, ${SECS} s per configuration, a marker committed every 100–200 ms."
+echo "Load: store_start → the full load applied (no draw). Commit-to-apply: COMMIT returns → the"
+echo "marker's row in a console's model, p50 / p99 over all consoles' samples, and the worst console's"
+echo "p99, and markers a console had not applied within 2 s. Primary CPU: the postmaster and its processes"
+echo "(/proc), CPU s per wall s, the simulator's writes included; the consoles' CPU likewise (same machine)."
+echo "Delta reads per console per writing transaction (xids used on the primary)."
+echo
+echo "| where | consoles | load ms p50 / max | peak RSS MB | commit-to-apply p50 / p99 | worst p99 | missed | primary CPU s/s | consoles' CPU s/s | writing xacts/s | delta reads / console / xact |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+"$CONSOLES" --db "$PRIMARY" --phases "${BENCH_PHASES:-1,10,50}" --seconds "$SECS" --pg-pid "$PM" --label primary
+pgs_standby "$WORK/pg" "$WORK/sb" >/dev/null
+# as the README's Patroni settings say: vacuum on the primary must not cancel a full load
+psql -h "$WORK/sb/sock" -d postgres -Atqc "ALTER SYSTEM SET hot_standby_feedback = on" >/dev/null
+psql -h "$WORK/sb/sock" -d postgres -Atqc "SELECT pg_reload_conf()" >/dev/null
+export PGHOST="$WORK/pg/sock"
+"$CONSOLES" --db "host=$WORK/sb/sock dbname=big" --write "$PRIMARY" --phases "${BENCH_STANDBY_PHASES:-1,50}" \
+	--seconds "$SECS" --pg-pid "$PM" --label standby
+sim_stop
