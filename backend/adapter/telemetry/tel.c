@@ -395,7 +395,35 @@ struct feed {
 	const struct metric_name *want;   /* text: the line's metric, from on_name */
 	const struct metric_name *query;  /* prometheus: the metric asked for */
 	int node;                         /* exporters: the node scraped */
+	/* an answer repeats one metric name and one host line after line:
+	 * the last lookup of each is reused while its key repeats */
+	const struct metric_name *mn;
+	char name[64], host[128];
+	bool name_ok, host_ok;
+	int host_node;
 };
+
+static const struct metric_name *feed_metric(struct feed *f, const char *name)
+{
+	if (f->name_ok && strcmp(name, f->name) == 0)
+		return f->mn;
+	f->mn = metric_find(name);
+	size_t n = strlen(name);
+	if ((f->name_ok = n < sizeof f->name))
+		memcpy(f->name, name, n + 1);
+	return f->mn;
+}
+
+static int feed_node(struct feed *f, const char *host)
+{
+	if (f->host_ok && strcmp(host, f->host) == 0)
+		return f->host_node;
+	f->host_node = node_find(f->t, host);
+	size_t n = strlen(host);
+	if ((f->host_ok = n < sizeof f->host))
+		memcpy(f->host, host, n + 1);
+	return f->host_node;
+}
 
 static void unknown_host(struct tel *t, const char *host)
 {
@@ -424,7 +452,7 @@ static int parse_idx(const char *s)
 static bool on_name(const char *name, void *ud)
 {
 	struct feed *f = ud;
-	return (f->want = metric_find(name)) != NULL;
+	return (f->want = feed_metric(f, name)) != NULL;
 }
 
 static void pend_one(struct tel *t, const struct pend *p)
@@ -446,14 +474,14 @@ static int on_sample(const struct prom_sample *s, void *ud)
 {
 	struct feed *f = ud;
 	struct tel *t = f->t;
-	const struct metric_name *mn = f->want ? f->want : metric_find(s->name);
+	const struct metric_name *mn = f->want ? f->want : feed_metric(f, s->name);
 	if (!mn || isnan(s->value))
 		return 0;
 	t->samples++;
 	int ni = f->node;
 	if (ni < 0) {
 		const char *host = prom_label(s, "Hostname");
-		if (!host || (ni = node_find(t, host)) < 0) {
+		if (!host || (ni = feed_node(f, host)) < 0) {
 			unknown_host(t, host);
 			return 0;
 		}
