@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,17 @@ static void test_json(void **state)
 	for (const char *p = err.msg; *p; p++)
 		assert_true(*p >= 0x20 && *p < 0x7f);
 	assert_non_null(strstr(err.msg, "a\\xff\\xca \\xea"));
+	/* times are read as strtod reads them, the plain decimals without it */
+	static const char *const times[] = { "1764640800.123", "-0.001", "123456789012345", "1.5e3", "0.1",
+		"1764640800.1234567" };
+	for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
+		char doc[256];
+		snprintf(doc, sizeof doc, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+		         "[{\"metric\":{},\"value\":[%s,\"2\"]}]}}", times[k]);
+		assert_int_equal(json(doc, "Q", &g, &err), 0);
+		assert_int_equal(g.n, 1);
+		assert_true(g.ts[0] == (int64_t)(strtod(times[k], NULL) * 1000.0));
+	}
 	/* an empty __name__ is no name: the query's */
 	assert_int_equal(json("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":"
 	                      "{\"__name__\":\"\"},\"value\":[1,\"2\"]}]}}", "Q", &g, &err), 0);

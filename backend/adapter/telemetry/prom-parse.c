@@ -335,6 +335,33 @@ static int json_next(struct jp *j, char closer)
 	return -1;
 }
 
+/* A plain decimal of at most 15 digits (a Prometheus time: 1764640800.123)
+ * without strtod: the digits are exact in a double and so is a power of
+ * ten up to 1e22, and one division rounds once, so this is the double
+ * strtod gives. -1: not such a number. */
+static int json_decimal(const char *s, double *v)
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+		1e13, 1e14, 1e15 };
+	bool neg = *s == '-';
+	const char *p = s + neg;
+	int64_t m = 0;
+	int digits = 0, frac = -1;
+	for (; *p; p++) {
+		if (*p == '.' && frac < 0 && digits)
+			frac = 0;
+		else if (*p >= '0' && *p <= '9' && digits < 15)
+			m = m * 10 + (*p - '0'), digits++, frac += frac >= 0;
+		else
+			return -1;
+	}
+	if (!digits || frac == 0)
+		return -1;
+	*v = (double)m / pow10[frac > 0 ? frac : 0];
+	*v = neg ? -*v : *v;
+	return 0;
+}
+
 /* A number as cJSON takes one (its characters, then strtod). */
 static int json_number(struct jp *j, double *v)
 {
@@ -346,6 +373,8 @@ static int json_number(struct jp *j, double *v)
 	buf[j->p - s] = '\0';
 	if (strspn(buf, "0123456789+-.eE") != j->p - s)
 		return -1;
+	if (json_decimal(buf, v) == 0)
+		return 0;
 	char *end;
 	*v = strtod(buf, &end);
 	return *end || end == buf ? -1 : 0;

@@ -470,6 +470,22 @@ static void pend_one(struct tel *t, const struct pend *p)
 		memcpy(g->uuid, p->uuid, sizeof g->uuid);
 }
 
+/* Hostname, gpu and UUID in one pass over the labels (the first of
+ * each, as prom_label finds it). */
+enum { L_HOST, L_GPU, L_UUID, L_N };
+
+static void sample_labels(const struct prom_sample *s, const char *v[L_N])
+{
+	static const char *const names[L_N] = { "Hostname", "gpu", "UUID" };
+	v[L_HOST] = v[L_GPU] = v[L_UUID] = NULL;
+	for (size_t i = 0; i < s->n_labels; i++) {
+		const char *n = s->labels[i].name;
+		int k = n[0] == 'H' ? L_HOST : n[0] == 'g' ? L_GPU : n[0] == 'U' ? L_UUID : L_N;
+		if (k < L_N && !v[k] && strcmp(n, names[k]) == 0)
+			v[k] = s->labels[i].value;
+	}
+}
+
 static int on_sample(const struct prom_sample *s, void *ud)
 {
 	struct feed *f = ud;
@@ -478,15 +494,17 @@ static int on_sample(const struct prom_sample *s, void *ud)
 	if (!mn || isnan(s->value))
 		return 0;
 	t->samples++;
+	const char *lab[L_N];
+	sample_labels(s, lab);
 	int ni = f->node;
 	if (ni < 0) {
-		const char *host = prom_label(s, "Hostname");
+		const char *host = lab[L_HOST];
 		if (!host || (ni = feed_node(f, host)) < 0) {
 			unknown_host(t, host);
 			return 0;
 		}
 	}
-	const char *gl = prom_label(s, "gpu");
+	const char *gl = lab[L_GPU];
 	int idx = gl ? parse_idx(gl) : -1;
 	int gi = idx >= 0 ? gpu_find(t, ni, idx) : -1;
 	if (gi < 0) {
@@ -497,7 +515,7 @@ static int on_sample(const struct prom_sample *s, void *ud)
 	struct pend *p = &t->pend[t->n_pend++];
 	p->gi = (uint32_t)gi, p->m = (uint8_t)mn->m, p->v = s->value, p->ts_ms = s->has_ts ? s->ts_ms : 0;
 	p->uuid[0] = '\0';
-	const char *uuid = metric_kind[mn->m].kind != K_GAUGE ? prom_label(s, "UUID") : NULL;
+	const char *uuid = metric_kind[mn->m].kind != K_GAUGE ? lab[L_UUID] : NULL;
 	if (uuid) {
 		size_t n = strnlen(uuid, sizeof p->uuid - 1);
 		memcpy(p->uuid, uuid, n);
