@@ -444,6 +444,8 @@ static void unknown_host(struct tel *t, const char *host)
 
 static int parse_idx(const char *s)
 {
+	if (s[0] >= '0' && s[0] <= '9' && !s[1])   /* "0".."7", every sample */
+		return s[0] - '0';
 	char *end;
 	long v = strtol(s, &end, 10);
 	return *s && !*end && v >= 0 && v < 1024 ? (int)v : -1;
