@@ -147,6 +147,33 @@ static void test_text_want(void **state)
 	assert_non_null(strstr(err.msg, "line 1"));
 }
 
+static int asked;
+
+static bool want_counted(const char *name, void *ud)
+{
+	asked++;
+	return want_gpu_util(name, ud);
+}
+
+/* want is asked once for each run of lines naming one metric; a name that
+ * only starts like the last one is its own */
+static void test_text_want_runs(void **state)
+{
+	(void)state;
+	struct got g = { 0 };
+	struct dc_err err = { 0 };
+	const char *in = "DCGM_FI_DEV_GPU_UTIL{gpu=\"0\"} 1\n# HELP x\nDCGM_FI_DEV_GPU_UTIL{gpu=\"1\"} 2\n"
+	                 "DCGM_FI_DEV_GPU_UTILX{gpu=\"2\"} 3\nDCGM_FI_DEV_GPU_UTILX 4\nDCGM_FI_DEV_GPU_UTIL 5\n"
+	                 "DCGM_FI_DEV_GPU_UTIL";
+	asked = 0;
+	assert_int_equal(prom_text_each(in, strlen(in), want_counted, collect, &g, &err), -1);
+	assert_non_null(strstr(err.msg, "line 7: sample value"));
+	assert_int_equal(asked, 3);
+	assert_int_equal(g.n, 3);
+	assert_true(g.value[0] == 1 && g.value[1] == 2 && g.value[2] == 5);
+	assert_string_equal(g.name[2], "DCGM_FI_DEV_GPU_UTIL");
+}
+
 static int json(const char *s, const char *q, struct got *g, struct dc_err *err)
 {
 	memset(g, 0, sizeof *g);
@@ -508,6 +535,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_format), cmocka_unit_test(test_text_hostile),
 		cmocka_unit_test(test_text_malformed), cmocka_unit_test(test_text_want), cmocka_unit_test(test_json),
+		cmocka_unit_test(test_text_want_runs),
 		cmocka_unit_test(test_deadbands), cmocka_unit_test(test_xid_once),
 		cmocka_unit_test(test_counters), cmocka_unit_test(test_every_metric),
 		cmocka_unit_test(test_rollback_repeats),

@@ -27,6 +27,9 @@ struct line {
 	const char *p, *end;   /* the unread rest of the line */
 	char *out;             /* scratch: where the next string goes */
 	size_t no;
+	char prev[64];         /* the last metric name read, and want's */
+	size_t prev_len;       /* answer for it (0: none kept) */
+	bool prev_want;
 };
 
 /* Character classes, one table lookup a byte (a fleet's answer is
@@ -190,13 +193,40 @@ static int parse_ms(const char *tok, long long *ts)
 	return 0;
 }
 
+/* The line's metric name when it is the last line's (an answer lists a
+ * metric's samples together): one compare instead of a byte loop, and
+ * want's answer kept. */
+static const char *take_prev(struct line *l)
+{
+	size_t n = l->prev_len;
+	if (!n || (size_t)(l->end - l->p) < n || memcmp(l->p, l->prev, n) != 0 ||
+	    (l->p + n < l->end && (cls[(unsigned char)l->p[n]] & (C_FIRST | C_COLON | C_DIGIT))))
+		return NULL;
+	char *o = l->out;
+	memcpy(o, l->prev, n);
+	o[n] = '\0';
+	l->out += n + 1;
+	l->p += n;
+	return o;
+}
+
 static int parse_line(struct line *l, prom_want_fn want, prom_sample_fn fn, void *ud, struct dc_err *err)
 {
 	struct prom_label lab[PROM_MAX_LABELS];
 	struct prom_sample s = { .labels = lab };
-	if (!(s.name = take_name(l, true)))
+	bool wanted;
+	if ((s.name = take_prev(l))) {
+		wanted = l->prev_want;
+	} else if ((s.name = take_name(l, true))) {
+		wanted = !want || want(s.name, ud);
+		size_t n = strlen(s.name);
+		l->prev_len = n < sizeof l->prev ? n : 0;
+		memcpy(l->prev, s.name, l->prev_len);
+		l->prev_want = wanted;
+	} else {
 		return line_fail(l, err, "metric name expected");
-	if (want && !want(s.name, ud))
+	}
+	if (!wanted)
 		return 0;
 	skip_blank(l);
 	if (l->p < l->end && *l->p == '{' && take_labels(l, lab, &s.n_labels, err) < 0)

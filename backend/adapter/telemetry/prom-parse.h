@@ -46,7 +46,9 @@ typedef int (*prom_sample_fn)(const struct prom_sample *s, void *ud);
 /* The value of label name, NULL when the sample has none. */
 const char *prom_label(const struct prom_sample *s, const char *name);
 
-/* Whether the caller reads metric name at all (NULL: every metric). */
+/* Whether the caller reads metric name at all (NULL: every metric).
+ * Asked once for each run of lines naming the same metric; the answer
+ * holds for the run. */
 typedef bool (*prom_want_fn)(const char *name, void *ud);
 
 /* Every sample of a text-format body. A line whose metric want refuses is
