@@ -205,6 +205,24 @@ static void test_json(void **state)
 	for (const char *p = err.msg; *p; p++)
 		assert_true(*p >= 0x20 && *p < 0x7f);
 	assert_non_null(strstr(err.msg, "a\\xff\\xca \\xea"));
+	/* members in any order, as a tree read them: data before status,
+	 * result before resultType; a key given twice: the first counts */
+	assert_int_equal(json("{\"data\":{\"result\":[{\"metric\":{\"gpu\":\"1\"},\"metric\":{},\"value\":[1,\"3\"],"
+	                      "\"value\":[1,\"4\"]}],\"resultType\":\"vector\"},\"status\":\"success\"}", "Q", &g, &err), 0);
+	assert_int_equal(g.n, 1);
+	assert_true(g.value[0] == 3);
+	assert_int_equal(g.labels[0], 1);
+	assert_int_equal(json("{\"data\":{\"resultType\":\"vector\",\"result\":[]},\"status\":\"error\",\"error\":\"x\"}",
+	                      "Q", &g, &err), -1);
+	assert_non_null(strstr(err.msg, "answered an error: x"));
+	/* escapes in keys and values are decoded as cJSON decodes them */
+	assert_int_equal(json("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":"
+	                      "{\"__name\\u005f_\":\"A\\u00e9\"},\"val\\u0075e\":[1,\"2\"]}]}}", "Q", &g, &err), 0);
+	assert_string_equal(g.name[0], "A\xc3\xa9");
+	/* an answer cut inside the list is refused whole */
+	assert_int_equal(json("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},"
+	                      "\"value\":[1,\"2\"]},{\"metric\"", "Q", &g, &err), -1);
+	assert_non_null(strstr(err.msg, "not JSON"));
 	/* times are read as strtod reads them, the plain decimals without it */
 	static const char *const times[] = { "1764640800.123", "-0.001", "123456789012345", "1.5e3", "0.1",
 		"1764640800.1234567" };
