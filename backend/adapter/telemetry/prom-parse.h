@@ -61,7 +61,9 @@ int prom_text_each(const char *buf, size_t len, prom_want_fn want, prom_sample_f
 /* Every sample of an instant query's answer (resultType "vector"); the
  * sample's name is the __name__ label, or the query's name when absent
  * (query may be NULL). -1 with err naming the key that is wrong, or the
- * server's own error for status "error". */
+ * server's own error for status "error". Read in one pass, one element
+ * at a time: samples before a fault further on have reached fn, so the
+ * caller keeps what fn collected only on 0 (as for the text format). */
 int prom_json_each(const char *buf, size_t len, const char *query, prom_sample_fn fn, void *ud,
                    struct dc_err *err);
 
