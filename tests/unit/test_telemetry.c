@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,33 @@ static void test_text_want(void **state)
 	assert_non_null(strstr(err.msg, "line 1"));
 }
 
+static int asked;
+
+static bool want_counted(const char *name, void *ud)
+{
+	asked++;
+	return want_gpu_util(name, ud);
+}
+
+/* want is asked once for each run of lines naming one metric; a name that
+ * only starts like the last one is its own */
+static void test_text_want_runs(void **state)
+{
+	(void)state;
+	struct got g = { 0 };
+	struct dc_err err = { 0 };
+	const char *in = "DCGM_FI_DEV_GPU_UTIL{gpu=\"0\"} 1\n# HELP x\nDCGM_FI_DEV_GPU_UTIL{gpu=\"1\"} 2\n"
+	                 "DCGM_FI_DEV_GPU_UTILX{gpu=\"2\"} 3\nDCGM_FI_DEV_GPU_UTILX 4\nDCGM_FI_DEV_GPU_UTIL 5\n"
+	                 "DCGM_FI_DEV_GPU_UTIL";
+	asked = 0;
+	assert_int_equal(prom_text_each(in, strlen(in), want_counted, collect, &g, &err), -1);
+	assert_non_null(strstr(err.msg, "line 7: sample value"));
+	assert_int_equal(asked, 3);
+	assert_int_equal(g.n, 3);
+	assert_true(g.value[0] == 1 && g.value[1] == 2 && g.value[2] == 5);
+	assert_string_equal(g.name[2], "DCGM_FI_DEV_GPU_UTIL");
+}
+
 static int json(const char *s, const char *q, struct got *g, struct dc_err *err)
 {
 	memset(g, 0, sizeof *g);
@@ -177,6 +205,35 @@ static void test_json(void **state)
 	for (const char *p = err.msg; *p; p++)
 		assert_true(*p >= 0x20 && *p < 0x7f);
 	assert_non_null(strstr(err.msg, "a\\xff\\xca \\xea"));
+	/* members in any order, as a tree read them: data before status,
+	 * result before resultType; a key given twice: the first counts */
+	assert_int_equal(json("{\"data\":{\"result\":[{\"metric\":{\"gpu\":\"1\"},\"metric\":{},\"value\":[1,\"3\"],"
+	                      "\"value\":[1,\"4\"]}],\"resultType\":\"vector\"},\"status\":\"success\"}", "Q", &g, &err), 0);
+	assert_int_equal(g.n, 1);
+	assert_true(g.value[0] == 3);
+	assert_int_equal(g.labels[0], 1);
+	assert_int_equal(json("{\"data\":{\"resultType\":\"vector\",\"result\":[]},\"status\":\"error\",\"error\":\"x\"}",
+	                      "Q", &g, &err), -1);
+	assert_non_null(strstr(err.msg, "answered an error: x"));
+	/* escapes in keys and values are decoded as cJSON decodes them */
+	assert_int_equal(json("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":"
+	                      "{\"__name\\u005f_\":\"A\\u00e9\"},\"val\\u0075e\":[1,\"2\"]}]}}", "Q", &g, &err), 0);
+	assert_string_equal(g.name[0], "A\xc3\xa9");
+	/* an answer cut inside the list is refused whole */
+	assert_int_equal(json("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},"
+	                      "\"value\":[1,\"2\"]},{\"metric\"", "Q", &g, &err), -1);
+	assert_non_null(strstr(err.msg, "not JSON"));
+	/* times are read as strtod reads them, the plain decimals without it */
+	static const char *const times[] = { "1764640800.123", "-0.001", "123456789012345", "1.5e3", "0.1",
+		"1764640800.1234567" };
+	for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
+		char doc[256];
+		snprintf(doc, sizeof doc, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+		         "[{\"metric\":{},\"value\":[%s,\"2\"]}]}}", times[k]);
+		assert_int_equal(json(doc, "Q", &g, &err), 0);
+		assert_int_equal(g.n, 1);
+		assert_true(g.ts[0] == (int64_t)(strtod(times[k], NULL) * 1000.0));
+	}
 	/* an empty __name__ is no name: the query's */
 	assert_int_equal(json("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":"
 	                      "{\"__name__\":\"\"},\"value\":[1,\"2\"]}]}}", "Q", &g, &err), 0);
@@ -496,6 +553,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_format), cmocka_unit_test(test_text_hostile),
 		cmocka_unit_test(test_text_malformed), cmocka_unit_test(test_text_want), cmocka_unit_test(test_json),
+		cmocka_unit_test(test_text_want_runs),
 		cmocka_unit_test(test_deadbands), cmocka_unit_test(test_xid_once),
 		cmocka_unit_test(test_counters), cmocka_unit_test(test_every_metric),
 		cmocka_unit_test(test_rollback_repeats),

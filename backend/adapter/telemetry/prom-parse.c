@@ -3,6 +3,7 @@
  * the line's length plus a NUL each), so a sample's strings are C strings
  * for the callback without an allocation per sample. */
 #include "adapter/telemetry/prom-parse.h"
+#include "adapter/slurm/slurm-scan.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -26,6 +27,9 @@ struct line {
 	const char *p, *end;   /* the unread rest of the line */
 	char *out;             /* scratch: where the next string goes */
 	size_t no;
+	char prev[64];         /* the last metric name read, and want's */
+	size_t prev_len;       /* answer for it (0: none kept) */
+	bool prev_want;
 };
 
 /* Character classes, one table lookup a byte (a fleet's answer is
@@ -189,13 +193,40 @@ static int parse_ms(const char *tok, long long *ts)
 	return 0;
 }
 
+/* The line's metric name when it is the last line's (an answer lists a
+ * metric's samples together): one compare instead of a byte loop, and
+ * want's answer kept. */
+static const char *take_prev(struct line *l)
+{
+	size_t n = l->prev_len;
+	if (!n || (size_t)(l->end - l->p) < n || memcmp(l->p, l->prev, n) != 0 ||
+	    (l->p + n < l->end && (cls[(unsigned char)l->p[n]] & (C_FIRST | C_COLON | C_DIGIT))))
+		return NULL;
+	char *o = l->out;
+	memcpy(o, l->prev, n);
+	o[n] = '\0';
+	l->out += n + 1;
+	l->p += n;
+	return o;
+}
+
 static int parse_line(struct line *l, prom_want_fn want, prom_sample_fn fn, void *ud, struct dc_err *err)
 {
 	struct prom_label lab[PROM_MAX_LABELS];
 	struct prom_sample s = { .labels = lab };
-	if (!(s.name = take_name(l, true)))
+	bool wanted;
+	if ((s.name = take_prev(l))) {
+		wanted = l->prev_want;
+	} else if ((s.name = take_name(l, true))) {
+		wanted = !want || want(s.name, ud);
+		size_t n = strlen(s.name);
+		l->prev_len = n < sizeof l->prev ? n : 0;
+		memcpy(l->prev, s.name, l->prev_len);
+		l->prev_want = wanted;
+	} else {
 		return line_fail(l, err, "metric name expected");
-	if (want && !want(s.name, ud))
+	}
+	if (!wanted)
 		return 0;
 	skip_blank(l);
 	if (l->p < l->end && *l->p == '{' && take_labels(l, lab, &s.n_labels, err) < 0)
@@ -249,41 +280,252 @@ static int json_fail(struct dc_err *err, size_t i, const char *what)
 	return dc_err_set(err, "prometheus answer: data.result[%zu]: %s", i, what);
 }
 
-static int json_sample(const cJSON *it, size_t i, const char *query, prom_sample_fn fn, void *ud,
+/* The answer is read in one pass, front to back, without a tree of it:
+ * the scanner the Slurm adapter reads its big lists with
+ * (adapter/slurm/slurm-scan.h) finds where each value ends and checks
+ * the structure of the values skipped; data.result[] is read one element
+ * at a time, its labels and value copied into a scratch that is reused
+ * (a tree of every answer was 88 % of a cycle at 25,000 nodes). Strings
+ * with an escape, numbers' rules and the small members (status, error)
+ * are still cJSON's, so every value reads as cJSON reads it. */
+struct jp {
+	const char *t;
+	size_t len, p;
+	char *scr;             /* one element's strings, NUL-terminated */
+	size_t cap, used;
+};
+
+static int json_bad(const struct jp *j, struct dc_err *err)
+{
+	return dc_err_set(err, "prometheus answer: not JSON (near byte %zu)", j->p < j->len ? j->p : j->len);
+}
+
+static void json_blank(struct jp *j)
+{
+	while (j->p < j->len && (unsigned char)j->t[j->p] <= ' ')
+		j->p++;
+}
+
+static bool json_at(struct jp *j, char c)
+{
+	json_blank(j);
+	return j->p < j->len && j->t[j->p] == c;
+}
+
+static int json_skip(struct jp *j)
+{
+	return slurm_scan_skip(j->t, j->len, &j->p, NULL);
+}
+
+/* The string at j->p, decoded into the scratch: its offset there, or -1
+ * when it is not a JSON string. */
+static long json_string(struct jp *j)
+{
+	size_t s = j->p;
+	if (!json_at(j, '"') || (s = j->p, json_skip(j) < 0))
+		return -1;
+	const char *raw = j->t + s + 1;
+	size_t n = j->p - s - 2;
+	cJSON *dec = NULL;
+	if (memchr(raw, '\\', n)) {
+		dec = cJSON_ParseWithLength(j->t + s, j->p - s);
+		if (!cJSON_IsString(dec)) {
+			cJSON_Delete(dec);
+			return -1;
+		}
+		raw = dec->valuestring;
+		n = strlen(raw);
+	}
+	j->scr = xgrow(j->scr, &j->cap, j->used + n + 1, 1);
+	size_t at = j->used;
+	memcpy(j->scr + at, raw, n);
+	j->scr[at + n] = '\0';
+	j->used += n + 1;
+	cJSON_Delete(dec);
+	return (long)at;
+}
+
+/* A member's key and its ':'; the key's offset in the scratch or -1. */
+static long json_key(struct jp *j)
+{
+	long k = json_string(j);
+	if (k < 0 || !json_at(j, ':'))
+		return -1;
+	j->p++;
+	json_blank(j);
+	return j->p < j->len ? k : -1;
+}
+
+/* After a member or element: 1 for ',', 0 for the closer, -1 otherwise. */
+static int json_next(struct jp *j, char closer)
+{
+	json_blank(j);
+	if (j->p < j->len && (j->t[j->p] == ',' || j->t[j->p] == closer))
+		return j->t[j->p++] == ',';
+	return -1;
+}
+
+/* A plain decimal of at most 15 digits (a Prometheus time: 1764640800.123)
+ * without strtod: the digits are exact in a double and so is a power of
+ * ten up to 1e22, and one division rounds once, so this is the double
+ * strtod gives. -1: not such a number. */
+static int json_decimal(const char *s, double *v)
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+		1e13, 1e14, 1e15 };
+	bool neg = *s == '-';
+	const char *p = s + neg;
+	int64_t m = 0;
+	int digits = 0, frac = -1;
+	for (; *p; p++) {
+		if (*p == '.' && frac < 0 && digits)
+			frac = 0;
+		else if (*p >= '0' && *p <= '9' && digits < 15)
+			m = m * 10 + (*p - '0'), digits++, frac += frac >= 0;
+		else
+			return -1;
+	}
+	if (!digits || frac == 0)
+		return -1;
+	*v = (double)m / pow10[frac > 0 ? frac : 0];
+	*v = neg ? -*v : *v;
+	return 0;
+}
+
+/* A number as cJSON takes one (its characters, then strtod). */
+static int json_number(struct jp *j, double *v)
+{
+	size_t s = j->p;
+	if (json_skip(j) < 0 || j->p - s >= 64)
+		return -1;
+	char buf[64];
+	memcpy(buf, j->t + s, j->p - s);
+	buf[j->p - s] = '\0';
+	if (strspn(buf, "0123456789+-.eE") != j->p - s)
+		return -1;
+	if (json_decimal(buf, v) == 0)
+		return 0;
+	char *end;
+	*v = strtod(buf, &end);
+	return *end || end == buf ? -1 : 0;
+}
+
+struct jsample {
+	long name, num;                          /* scratch offsets, -1: none */
+	long lab[PROM_MAX_LABELS][2];
+	size_t n_labels;
+	double ts;
+	bool value_ok;
+	const char *fail;                        /* the first thing wrong */
+};
+
+/* "metric": {label: "value", ...}. -1: not JSON. */
+static int json_metric(struct jp *j, struct jsample *s)
+{
+	if (j->t[j->p] != '{') {
+		s->fail = s->fail ? s->fail : "metric is not an object";
+		return json_skip(j);
+	}
+	j->p++;
+	if (json_at(j, '}'))
+		return j->p++, 0;
+	for (int more = 1; more > 0;) {
+		long k = json_key(j), v;
+		if (k < 0)
+			return -1;
+		if (j->t[j->p] != '"') {
+			s->fail = s->fail ? s->fail : "a label value is not a string";
+			if (json_skip(j) < 0)
+				return -1;
+		} else if ((v = json_string(j)) < 0) {
+			return -1;
+		} else if (s->fail) {
+			/* the element is refused already */
+		} else if (strcmp(j->scr + k, "__name__") == 0) {
+			s->name = j->scr[v] ? v : s->name;
+		} else if (s->n_labels == PROM_MAX_LABELS) {
+			s->fail = "more than 32 labels";
+		} else {
+			s->lab[s->n_labels][0] = k;
+			s->lab[s->n_labels++][1] = v;
+		}
+		if ((more = json_next(j, '}')) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* "value": [time, "number"]; s->value_ok when it has that shape. */
+static int json_value(struct jp *j, struct jsample *s)
+{
+	if (j->t[j->p] != '[')
+		return json_skip(j);
+	j->p++;
+	if (json_at(j, ']'))
+		return j->p++, 0;
+	bool shape = true;
+	size_t n = 0;
+	for (int more = 1; more > 0; n++) {
+		json_blank(j);
+		char c = j->p < j->len ? j->t[j->p] : '\0';
+		int rc;
+		if (n == 0 && (c == '-' || (c >= '0' && c <= '9')))
+			rc = json_number(j, &s->ts);
+		else if (n == 1 && c == '"')
+			rc = (s->num = json_string(j)) < 0 ? -1 : 0;
+		else
+			rc = (shape = false, json_skip(j));
+		if (rc < 0 || (more = json_next(j, ']')) < 0)
+			return -1;
+	}
+	s->value_ok = shape && n == 2;
+	return 0;
+}
+
+static int json_sample(struct jp *j, size_t i, const char *query, prom_sample_fn fn, void *ud,
                        struct dc_err *err)
 {
-	struct prom_label lab[PROM_MAX_LABELS];
-	struct prom_sample s = { .labels = lab, .name = query };
-	const cJSON *metric = cJSON_GetObjectItemCaseSensitive(it, "metric");
-	if (metric && !cJSON_IsObject(metric))
-		return json_fail(err, i, "metric is not an object");
-	const cJSON *m;
-	cJSON_ArrayForEach(m, metric) {
-		if (!cJSON_IsString(m))
-			return json_fail(err, i, "a label value is not a string");
-		if (strcmp(m->string, "__name__") == 0) {
-			s.name = m->valuestring[0] ? m->valuestring : s.name;
-			continue;
+	struct jsample js = { .name = -1, .num = -1 };
+	bool metric = false, value = false;
+	j->used = 0;
+	if (j->t[j->p] != '{')
+		return json_skip(j) < 0 ? json_bad(j, err) : json_fail(err, i, "not an object");
+	j->p++;
+	if (json_at(j, '}'))
+		j->p++;
+	else
+		for (int more = 1; more > 0;) {
+			long k = json_key(j);
+			int rc;
+			/* a key given twice: the first counts, as cJSON finds it */
+			if (k >= 0 && !metric && strcmp(j->scr + k, "metric") == 0)
+				rc = (metric = true, json_metric(j, &js));
+			else if (k >= 0 && !value && strcmp(j->scr + k, "value") == 0)
+				rc = (value = true, json_value(j, &js));
+			else
+				rc = k < 0 ? -1 : json_skip(j);
+			if (rc < 0 || (more = json_next(j, '}')) < 0)
+				return json_bad(j, err);
 		}
-		if (s.n_labels == PROM_MAX_LABELS)
-			return json_fail(err, i, "more than 32 labels");
-		lab[s.n_labels++] = (struct prom_label){ m->string, m->valuestring };
-	}
+	if (js.fail)
+		return json_fail(err, i, js.fail);
+	struct prom_label lab[PROM_MAX_LABELS];
+	for (size_t k = 0; k < js.n_labels; k++)
+		lab[k] = (struct prom_label){ j->scr + js.lab[k][0], j->scr + js.lab[k][1] };
+	struct prom_sample s = { .labels = lab, .n_labels = js.n_labels,
+		.name = js.name >= 0 ? j->scr + js.name : query };
 	if (!s.name || !s.name[0])
 		return json_fail(err, i, "no __name__ label and no query name");
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "value");
-	const cJSON *ts = cJSON_GetArrayItem(v, 0), *val = cJSON_GetArrayItem(v, 1);
-	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2 || !cJSON_IsNumber(ts) || !cJSON_IsString(val))
+	if (!js.value_ok)
 		return json_fail(err, i, "value is not [time, \"number\"]");
-	if (parse_number(val->valuestring, &s.value) < 0)
+	if (parse_number(j->scr + js.num, &s.value) < 0)
 		return json_fail(err, i, "value's number does not parse");
-	if (isfinite(ts->valuedouble) && fabs(ts->valuedouble) < 1e15) {
+	if (isfinite(js.ts) && fabs(js.ts) < 1e15) {
 		s.has_ts = true;
-		s.ts_ms = (int64_t)(ts->valuedouble * 1000.0);
+		s.ts_ms = (int64_t)(js.ts * 1000.0);
 	}
 	return fn(&s, ud);
 }
-
 /* The server's words in a message: printable ASCII kept, every other byte
  * as \xNN (a message is one inert line, whatever the answer held). */
 static void ascii_escape(const char *s, char *out, size_t n)
@@ -309,40 +551,163 @@ static int json_error(const cJSON *doc, struct dc_err *err)
 	return dc_err_set(err, "prometheus answered an error: %s%s%s", t, t[0] ? ": " : "", m);
 }
 
-static int json_walk(const cJSON *doc, const char *query, prom_sample_fn fn, void *ud, struct dc_err *err)
+struct jwalk {
+	const char *query;
+	prom_sample_fn fn;
+	void *ud;
+};
+
+/* data.result[]: each element to the callback as it is read. */
+static int json_result(struct jp *j, const struct jwalk *w, struct dc_err *err)
 {
-	const cJSON *status = cJSON_GetObjectItemCaseSensitive(doc, "status");
-	if (!cJSON_IsString(status))
-		return dc_err_set(err, "prometheus answer: no \"status\" string");
-	if (strcmp(status->valuestring, "success") != 0)
-		return json_error(doc, err);
-	const cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data");
-	const cJSON *rt = cJSON_GetObjectItemCaseSensitive(data, "resultType");
-	if (!cJSON_IsString(rt) || strcmp(rt->valuestring, "vector") != 0)
-		return dc_err_set(err, "prometheus answer: data.resultType is not \"vector\"");
-	const cJSON *res = cJSON_GetObjectItemCaseSensitive(data, "result");
-	if (!cJSON_IsArray(res))
-		return dc_err_set(err, "prometheus answer: data.result is not an array");
-	size_t i = 0;
-	const cJSON *it;
-	cJSON_ArrayForEach(it, res) {
-		if (!cJSON_IsObject(it))
-			return json_fail(err, i, "not an object");
-		int rc = json_sample(it, i++, query, fn, ud, err);
+	j->p++;
+	if (json_at(j, ']'))
+		return j->p++, 0;
+	for (size_t i = 0;; i++) {
+		json_blank(j);
+		if (j->p >= j->len)
+			return json_bad(j, err);
+		int rc = json_sample(j, i, w->query, w->fn, w->ud, err);
 		if (rc)
 			return rc;
+		int more = json_next(j, ']');
+		if (more <= 0)
+			return more < 0 ? json_bad(j, err) : 0;
+	}
+}
+
+/* A member's value parsed by cJSON (the small ones: status, error). */
+static int json_keep(struct jp *j, cJSON *tree, const char *key)
+{
+	const char *end = NULL;
+	cJSON *v = cJSON_ParseWithLengthOpts(j->t + j->p, j->len - j->p, &end, false);
+	if (end && end >= j->t + j->p && end <= j->t + j->len)
+		j->p = (size_t)(end - j->t);
+	if (!v)
+		return -1;
+	/* a key given twice: the first counts, as cJSON finds it */
+	if (cJSON_GetObjectItemCaseSensitive(tree, key))
+		cJSON_Delete(v);
+	else
+		cJSON_AddItemToObject(tree, key, v);
+	return 0;
+}
+
+static bool json_is(const cJSON *tree, const char *key, const char *want)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(tree, key);
+	return cJSON_IsString(v) && strcmp(v->valuestring, want) == 0;
+}
+
+/* The members of the object at j->p in order: those named in keep[] into
+ * tree, the first member named inner (when its value opens with open) at
+ * once to read() when ready(tree), else its place in *at (0: none) and
+ * *bad when it has another shape; the others only checked. */
+struct jmembers {
+	const char *const *keep;
+	const char *inner;
+	char open;
+	const char *ready_key, *ready_val;
+	int (*read)(struct jp *, const struct jwalk *, struct dc_err *);
+	size_t at;
+	bool seen, bad, done;
+};
+
+static int json_members(struct jp *j, struct jmembers *m, cJSON *tree, const struct jwalk *w, struct dc_err *err)
+{
+	j->p++;
+	if (json_at(j, '}'))
+		return j->p++, 0;
+	for (int more = 1; more > 0;) {
+		long k = json_key(j);
+		if (k < 0)
+			return json_bad(j, err);
+		const char *key = j->scr + k;
+		bool kept = false;
+		for (const char *const *q = m->keep; *q && !kept; q++)
+			kept = strcmp(key, *q) == 0;
+		int rc;
+		if (!m->seen && strcmp(key, m->inner) == 0) {
+			m->seen = true;
+			m->bad = j->t[j->p] != m->open;
+			if (!m->bad && json_is(tree, m->ready_key, m->ready_val)) {
+				m->done = true;
+				if ((rc = m->read(j, w, err)) != 0)
+					return rc;
+			} else {
+				m->at = m->bad ? 0 : j->p;
+				rc = json_skip(j);
+			}
+		} else {
+			rc = kept ? json_keep(j, tree, key) : json_skip(j);
+		}
+		j->used = 0;
+		if (rc < 0 || (more = json_next(j, '}')) < 0)
+			return json_bad(j, err);
 	}
 	return 0;
+}
+
+/* What an answer's members say, in the order the old tree walk said it. */
+static int json_inner(struct jp *j, struct jmembers *m, const struct jwalk *w, struct dc_err *err)
+{
+	if (m->done)
+		return 0;
+	j->p = m->at;
+	return m->read(j, w, err);
+}
+
+static int json_data(struct jp *j, const struct jwalk *w, struct dc_err *err)
+{
+	static const char *const keep[] = { "resultType", NULL };
+	struct jmembers m = { .keep = keep, .inner = "result", .open = '[', .ready_key = "resultType",
+		.ready_val = "vector", .read = json_result };
+	cJSON *tree = cJSON_CreateObject();
+	int rc = json_members(j, &m, tree, w, err);
+	size_t end = j->p;
+	if (rc == 0 && !json_is(tree, "resultType", "vector"))
+		rc = dc_err_set(err, "prometheus answer: data.resultType is not \"vector\"");
+	else if (rc == 0 && (!m.seen || m.bad))
+		rc = dc_err_set(err, "prometheus answer: data.result is not an array");
+	else if (rc == 0)
+		rc = json_inner(j, &m, w, err);
+	cJSON_Delete(tree);
+	j->p = end;
+	return rc;
 }
 
 int prom_json_each(const char *buf, size_t len, const char *query, prom_sample_fn fn, void *ud,
                    struct dc_err *err)
 {
-	cJSON *doc = cJSON_ParseWithLength(buf, len);
-	if (!doc)
-		return dc_err_set(err, "prometheus answer: not JSON (near byte %zu)",
-		                  (size_t)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - buf : 0));
-	int rc = json_walk(doc, query, fn, ud, err);
-	cJSON_Delete(doc);
+	struct jp j = { .t = buf, .len = len };
+	struct jwalk w = { query, fn, ud };
+	if (!slurm_scan_is_object(buf, len)) {
+		/* not an object: cJSON's verdict on it, as before */
+		cJSON *doc = cJSON_ParseWithLength(buf, len);
+		const char *bad = cJSON_GetErrorPtr();
+		cJSON_Delete(doc);
+		if (!doc)
+			return dc_err_set(err, "prometheus answer: not JSON (near byte %zu)",
+			                  (size_t)(bad && bad >= buf ? bad - buf : 0));
+		return dc_err_set(err, "prometheus answer: no \"status\" string");
+	}
+	static const char *const keep[] = { "status", "errorType", "error", NULL };
+	struct jmembers m = { .keep = keep, .inner = "data", .open = '{', .ready_key = "status",
+		.ready_val = "success", .read = json_data };
+	cJSON *tree = cJSON_CreateObject();
+	j.p = (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
+	json_blank(&j);
+	int rc = json_members(&j, &m, tree, &w, err);
+	const cJSON *status = cJSON_GetObjectItemCaseSensitive(tree, "status");
+	if (rc == 0 && !cJSON_IsString(status))
+		rc = dc_err_set(err, "prometheus answer: no \"status\" string");
+	else if (rc == 0 && strcmp(status->valuestring, "success") != 0)
+		rc = json_error(tree, err);
+	else if (rc == 0 && (!m.seen || m.bad))
+		rc = dc_err_set(err, "prometheus answer: data.resultType is not \"vector\"");
+	else if (rc == 0)
+		rc = json_inner(&j, &m, &w, err);
+	cJSON_Delete(tree);
+	free(j.scr);
 	return rc;
 }

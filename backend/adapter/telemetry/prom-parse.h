@@ -46,7 +46,9 @@ typedef int (*prom_sample_fn)(const struct prom_sample *s, void *ud);
 /* The value of label name, NULL when the sample has none. */
 const char *prom_label(const struct prom_sample *s, const char *name);
 
-/* Whether the caller reads metric name at all (NULL: every metric). */
+/* Whether the caller reads metric name at all (NULL: every metric).
+ * Asked once for each run of lines naming the same metric; the answer
+ * holds for the run. */
 typedef bool (*prom_want_fn)(const char *name, void *ud);
 
 /* Every sample of a text-format body. A line whose metric want refuses is
@@ -59,7 +61,9 @@ int prom_text_each(const char *buf, size_t len, prom_want_fn want, prom_sample_f
 /* Every sample of an instant query's answer (resultType "vector"); the
  * sample's name is the __name__ label, or the query's name when absent
  * (query may be NULL). -1 with err naming the key that is wrong, or the
- * server's own error for status "error". */
+ * server's own error for status "error". Read in one pass, one element
+ * at a time: samples before a fault further on have reached fn, so the
+ * caller keeps what fn collected only on 0 (as for the text format). */
 int prom_json_each(const char *buf, size_t len, const char *query, prom_sample_fn fn, void *ud,
                    struct dc_err *err);
 

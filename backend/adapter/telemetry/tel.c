@@ -395,7 +395,35 @@ struct feed {
 	const struct metric_name *want;   /* text: the line's metric, from on_name */
 	const struct metric_name *query;  /* prometheus: the metric asked for */
 	int node;                         /* exporters: the node scraped */
+	/* an answer repeats one metric name and one host line after line:
+	 * the last lookup of each is reused while its key repeats */
+	const struct metric_name *mn;
+	char name[64], host[128];
+	bool name_ok, host_ok;
+	int host_node;
 };
+
+static const struct metric_name *feed_metric(struct feed *f, const char *name)
+{
+	if (f->name_ok && strcmp(name, f->name) == 0)
+		return f->mn;
+	f->mn = metric_find(name);
+	size_t n = strlen(name);
+	if ((f->name_ok = n < sizeof f->name))
+		memcpy(f->name, name, n + 1);
+	return f->mn;
+}
+
+static int feed_node(struct feed *f, const char *host)
+{
+	if (f->host_ok && strcmp(host, f->host) == 0)
+		return f->host_node;
+	f->host_node = node_find(f->t, host);
+	size_t n = strlen(host);
+	if ((f->host_ok = n < sizeof f->host))
+		memcpy(f->host, host, n + 1);
+	return f->host_node;
+}
 
 static void unknown_host(struct tel *t, const char *host)
 {
@@ -416,6 +444,8 @@ static void unknown_host(struct tel *t, const char *host)
 
 static int parse_idx(const char *s)
 {
+	if (s[0] >= '0' && s[0] <= '9' && !s[1])   /* "0".."7", every sample */
+		return s[0] - '0';
 	char *end;
 	long v = strtol(s, &end, 10);
 	return *s && !*end && v >= 0 && v < 1024 ? (int)v : -1;
@@ -424,7 +454,7 @@ static int parse_idx(const char *s)
 static bool on_name(const char *name, void *ud)
 {
 	struct feed *f = ud;
-	return (f->want = metric_find(name)) != NULL;
+	return (f->want = feed_metric(f, name)) != NULL;
 }
 
 static void pend_one(struct tel *t, const struct pend *p)
@@ -442,23 +472,41 @@ static void pend_one(struct tel *t, const struct pend *p)
 		memcpy(g->uuid, p->uuid, sizeof g->uuid);
 }
 
+/* Hostname, gpu and UUID in one pass over the labels (the first of
+ * each, as prom_label finds it). */
+enum { L_HOST, L_GPU, L_UUID, L_N };
+
+static void sample_labels(const struct prom_sample *s, const char *v[L_N])
+{
+	static const char *const names[L_N] = { "Hostname", "gpu", "UUID" };
+	v[L_HOST] = v[L_GPU] = v[L_UUID] = NULL;
+	for (size_t i = 0; i < s->n_labels; i++) {
+		const char *n = s->labels[i].name;
+		int k = n[0] == 'H' ? L_HOST : n[0] == 'g' ? L_GPU : n[0] == 'U' ? L_UUID : L_N;
+		if (k < L_N && !v[k] && strcmp(n, names[k]) == 0)
+			v[k] = s->labels[i].value;
+	}
+}
+
 static int on_sample(const struct prom_sample *s, void *ud)
 {
 	struct feed *f = ud;
 	struct tel *t = f->t;
-	const struct metric_name *mn = f->want ? f->want : metric_find(s->name);
+	const struct metric_name *mn = f->want ? f->want : feed_metric(f, s->name);
 	if (!mn || isnan(s->value))
 		return 0;
 	t->samples++;
+	const char *lab[L_N];
+	sample_labels(s, lab);
 	int ni = f->node;
 	if (ni < 0) {
-		const char *host = prom_label(s, "Hostname");
-		if (!host || (ni = node_find(t, host)) < 0) {
+		const char *host = lab[L_HOST];
+		if (!host || (ni = feed_node(f, host)) < 0) {
 			unknown_host(t, host);
 			return 0;
 		}
 	}
-	const char *gl = prom_label(s, "gpu");
+	const char *gl = lab[L_GPU];
 	int idx = gl ? parse_idx(gl) : -1;
 	int gi = idx >= 0 ? gpu_find(t, ni, idx) : -1;
 	if (gi < 0) {
@@ -469,7 +517,7 @@ static int on_sample(const struct prom_sample *s, void *ud)
 	struct pend *p = &t->pend[t->n_pend++];
 	p->gi = (uint32_t)gi, p->m = (uint8_t)mn->m, p->v = s->value, p->ts_ms = s->has_ts ? s->ts_ms : 0;
 	p->uuid[0] = '\0';
-	const char *uuid = metric_kind[mn->m].kind != K_GAUGE ? prom_label(s, "UUID") : NULL;
+	const char *uuid = metric_kind[mn->m].kind != K_GAUGE ? lab[L_UUID] : NULL;
 	if (uuid) {
 		size_t n = strnlen(uuid, sizeof p->uuid - 1);
 		memcpy(p->uuid, uuid, n);
