@@ -758,7 +758,8 @@ static bool rm_get(const struct row_map *m, uint64_t key, uint64_t *val)
 
 /* One table's rows this cycle against the last committed: rows holds
  * every row's hash (committed with the cycle), arr only the rows that
- * differ; gone counts the committed rows no longer there. */
+ * differ; kept counts the committed keys seen again (fewer than the
+ * committed: some rows went, and the table is sent). */
 struct row_diff {
 	const struct row_map *old;  /* NULL: every row is sent */
 	struct row_map rows;
