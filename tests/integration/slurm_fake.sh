@@ -3,7 +3,8 @@
 # fake commands (--slurm-bin) print the recorded 22.05 output of
 # tests/fixtures/slurm/22.05. Checks the tables against the fixtures, a
 # quiet cluster writing nothing, a job that leaves the queue unseen (not in
-# sacct either) ending as cancelled, and a command printing broken JSON:
+# sacct either) ending as cancelled, a job both squeue and sacct list
+# (squeue's record wins), and a command printing broken JSON:
 # nothing written, adapter.state down with the parser's message, the
 # rows kept; fixed again: up.
 set -u
@@ -96,6 +97,25 @@ jq --argjson id "$gone" 'del(.jobs[] | select(.job_id == $id))' "$fx/sacct.json"
 mv "$data/squeue.json.new" "$data/squeue.json"
 until_ok 5 is "SELECT state || '|' || reason FROM dcops.job WHERE id = $gone" \
 	"cancelled|gone from Slurm's queue; accounting has no record" || fail "gone job: $(q "SELECT state, reason FROM dcops.job WHERE id = $gone")"
+
+# sacct answers with a job squeue also lists (it runs on for a job squeue
+# missed): squeue's live record wins, and no cycle sends an id twice
+# ("ON CONFLICT DO UPDATE command cannot affect row a second time")
+cp "$data/squeue.json" "$top/squeue.kept"
+jq 'del(.jobs[] | select(.job_id == 7))' "$top/squeue.kept" >"$data/squeue.json.new"
+jq '(.jobs[] | select(.job_id == 4)).name = "from-sacct"' "$fx/sacct.json" >"$data/sacct.json"
+mv "$data/squeue.json.new" "$data/squeue.json"
+live4=$(jq -r '.jobs[] | select(.job_id == 4) | .name' "$data/squeue.json")
+sleep 1
+for i in 1 2 3 4 5 6 7 8 9 10; do   # over several cycles: neither record alternates with the other
+	is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" up ||
+		fail "a job in both squeue and sacct: $(q "SELECT value FROM dcops.setting WHERE key = 'adapter.error'")"
+	n4=$(q "SELECT name FROM dcops.job WHERE id = 4")
+	[ "$n4" = "$live4" ] || fail "job 4 (check $i): $n4, not squeue's $live4"
+	sleep 0.2
+done
+is "SELECT state FROM dcops.job WHERE id = 7" running || fail "job 7 (running in sacct): $(q 'SELECT state FROM dcops.job WHERE id = 7')"
+mv "$top/squeue.kept" "$data/squeue.json"
 
 # broken JSON: down, nothing written while it lasts, rows kept
 head -c 2000 "$fx/sinfo.json" >"$data/sinfo.json"

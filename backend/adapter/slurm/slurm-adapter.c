@@ -228,6 +228,13 @@ static const struct slurm_place *inv_find(const struct slurm_inventory *inv, con
 
 /* ---------------------------------------------------------------- state */
 
+/* Key -> hash of a row's fields as last committed: a job by its id, a
+ * node's GPU rows by its name. Open addressing; key 0 is an empty slot. */
+struct row_map {
+	uint64_t *key, *val;
+	size_t n, cap;
+};
+
 /* The tables in write order (foreign keys: places before nodes, tenants
  * and partitions before jobs, jobs before GPUs). */
 enum table { T_PLACES, T_PARTS, T_TENANTS, T_NODES, T_JOBS, T_GPUS, T_QUOTAS, T_N };
@@ -251,6 +258,7 @@ struct slurm_adapter {
 	uint32_t *gone;               /* live in dcops, in neither squeue nor sacct */
 	size_t n_gone;
 	uint64_t sent[T_N];           /* hash of each table's last committed document */
+	struct row_map rows[T_N];     /* jobs and GPUs: each row's hash as last committed */
 	int quota_total;              /* GPUs in the cluster when quotas were last committed; -1 none yet */
 	char *places;                 /* the halls and racks document, made at start */
 	char version[64];
@@ -684,69 +692,6 @@ static cJSON *doc_nodes(const struct slurm_adapter *a)
 	return arr;
 }
 
-static void job_doc(const struct slurm_adapter *a, cJSON *arr, const struct slurm_job *j,
-		    struct slurm_explain_cycle *why_x, int64_t now)
-{
-	/* CPU-only jobs too (052): they hold nodes and queue places */
-	if (!j->account[0] || strlen(j->account) > 64)
-		return;
-	char pbuf[40];
-	cJSON *o = cJSON_CreateObject();
-	int64_t submit = j->submit_time > 0 ? j->submit_time : now;
-	int64_t start = j->start_time > 0 && j->state != DC_JOB_PENDING ? j->start_time : 0;
-	int64_t end = j->end_time > 0 && j->state != DC_JOB_PENDING && j->state != DC_JOB_RUNNING ? j->end_time : 0;
-	if (start && start < submit)
-		start = submit;
-	if (end && end < (start ? start : submit))
-		end = start ? start : submit;
-	char user[65];
-	snprintf(user, sizeof user, "%s", j->user[0] ? j->user : "unknown");
-	add_num(o, "id", j->job_id), add_str(o, "acct", j->account);
-	add_str(o, "part", job_partition(j, pbuf, sizeof pbuf)), add_str(o, "usr", user);
-	add_str(o, "name", j->name), add_num(o, "gpus", j->gpus < 0 ? 0 : j->gpus);
-	add_num(o, "nodes", j->node_count > 0 ? j->node_count : j->n_node_list > 0 ? (double)j->n_node_list : 1);
-	add_str(o, "node_list", j->nodes), add_str(o, "state", dc_job_state_name(j->state));
-	const char *reason = strcmp(j->reason, "None") == 0 ? "" : j->reason;
-	add_str(o, "reason", reason);
-	add_num(o, "submit", (double)submit), add_time(o, "start", start), add_time(o, "end", end);
-	if (j->time_limit_min == SLURM_INFINITE || j->time_limit_min > INFINITE_MIN)
-		add_num(o, "limit_min", INFINITE_MIN);
-	else if (j->time_limit_min > 0)
-		add_num(o, "limit_min", (double)j->time_limit_min);
-	else
-		add_str(o, "limit_min", NULL);
-	if (j->exit_code >= 0)
-		add_num(o, "exit", j->exit_code);
-	else
-		add_str(o, "exit", NULL);
-	char *why = j->state == DC_JOB_PENDING ? slurm_explain_job(why_x, j) : xstrdup("");
-	add_str(o, "explain", why);
-	free(why);
-	(void)a;
-	cJSON_AddItemToArray(arr, o);
-}
-
-static cJSON *doc_jobs(const struct slurm_adapter *a, int64_t now)
-{
-	cJSON *arr = cJSON_CreateArray();
-	struct slurm_snap snap = { .nodes = &a->nodes, .parts = &a->parts, .jobs = &a->jobs,
-		.assocs = a->have[SRC_ACCT] ? &a->assocs : NULL };
-	/* the totals the explanations share, once per cycle */
-	struct slurm_explain_cycle *why = slurm_explain_cycle_new(&snap, now);
-	for (size_t i = 0; i < a->jobs.n; i++)
-		job_doc(a, arr, &a->jobs.items[i], why, now);
-	for (size_t i = 0; i < a->ended.n; i++)
-		job_doc(a, arr, &a->ended.items[i], why, now);
-	slurm_explain_cycle_free(why);
-	return arr;
-}
-
-/* Open addressing over the node set: name -> index, for the GPU pass. */
-struct node_ix {
-	int *slot;
-	size_t cap;
-};
-
 static uint64_t fnv(const void *p, size_t n, uint64_t h)
 {
 	const unsigned char *b = p;
@@ -754,6 +699,201 @@ static uint64_t fnv(const void *p, size_t n, uint64_t h)
 		h = (h ^ b[i]) * 1099511628211ull;
 	return h;
 }
+
+static uint64_t fnv_str(const char *s, uint64_t h)
+{
+	return s ? fnv(s, strlen(s) + 1, h) : fnv("\xff", 1, h);
+}
+
+static uint64_t fnv_i64(int64_t v, uint64_t h)
+{
+	return fnv(&v, sizeof v, h);
+}
+
+static void rm_free(struct row_map *m)
+{
+	free(m->key);
+	free(m->val);
+	memset(m, 0, sizeof *m);
+}
+
+static size_t rm_slot(const struct row_map *m, uint64_t key)
+{
+	size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & (m->cap - 1);
+	while (m->key[h] && m->key[h] != key)
+		h = (h + 1) & (m->cap - 1);
+	return h;
+}
+
+/* false when the key is there already (its value kept). */
+static bool rm_put(struct row_map *m, uint64_t key, uint64_t val)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct row_map big = { .cap = m->cap ? m->cap * 2 : 1024 };
+		big.key = xcalloc(big.cap, sizeof *big.key);
+		big.val = xcalloc(big.cap, sizeof *big.val);
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->key[i]) {
+				size_t h = rm_slot(&big, m->key[i]);
+				big.key[h] = m->key[i], big.val[h] = m->val[i];
+			}
+		big.n = m->n;
+		rm_free(m);
+		*m = big;
+	}
+	size_t h = rm_slot(m, key);
+	if (m->key[h])
+		return false;
+	m->key[h] = key, m->val[h] = val;
+	m->n++;
+	return true;
+}
+
+static bool rm_get(const struct row_map *m, uint64_t key, uint64_t *val)
+{
+	if (!m->cap)
+		return false;
+	size_t h = rm_slot(m, key);
+	if (!m->key[h])
+		return false;
+	*val = m->val[h];
+	return true;
+}
+
+/* One table's rows this cycle against the last committed: rows holds
+ * every row's hash (committed with the cycle), arr only the rows that
+ * differ; kept counts the committed keys seen again (fewer than the
+ * committed: some rows went, and the table is sent). */
+struct row_diff {
+	const struct row_map *old;  /* NULL: every row is sent */
+	struct row_map rows;
+	cJSON *arr;
+	size_t kept, changed;
+};
+
+/* true when the row is new or differs and is to be sent; false for a
+ * duplicate key (the first one seen wins) and an unchanged row. */
+static bool diff_row(struct row_diff *d, uint64_t key, uint64_t hash)
+{
+	if (!rm_put(&d->rows, key, hash))
+		return false;
+	uint64_t was;
+	if (d->old && rm_get(d->old, key, &was)) {
+		d->kept++;
+		if (was == hash)
+			return false;
+	}
+	d->changed++;
+	return true;
+}
+
+static bool diff_any(const struct row_diff *d)
+{
+	size_t old_n = d->old ? d->old->n : 0;
+	return d->changed > 0 || d->kept < old_n;
+}
+
+/* A job's row in dcops's terms: hashed every cycle, made JSON only when
+ * it differs from the last committed. */
+struct job_row {
+	const struct slurm_job *j;
+	char part[40], user[65];
+	const char *reason;
+	int64_t submit, start, end, limit_min, exit, gpus, nodes;   /* limit_min, exit: -1 null */
+	char *why;
+};
+
+static void job_row_fill(struct job_row *r, const struct slurm_job *j, struct slurm_explain_cycle *why_x,
+			 int64_t now)
+{
+	r->j = j;
+	r->submit = j->submit_time > 0 ? j->submit_time : now;
+	r->start = j->start_time > 0 && j->state != DC_JOB_PENDING ? j->start_time : 0;
+	r->end = j->end_time > 0 && j->state != DC_JOB_PENDING && j->state != DC_JOB_RUNNING ? j->end_time : 0;
+	if (r->start && r->start < r->submit)
+		r->start = r->submit;
+	if (r->end && r->end < (r->start ? r->start : r->submit))
+		r->end = r->start ? r->start : r->submit;
+	snprintf(r->user, sizeof r->user, "%s", j->user[0] ? j->user : "unknown");
+	char pbuf[40];
+	snprintf(r->part, sizeof r->part, "%s", job_partition(j, pbuf, sizeof pbuf));
+	r->reason = strcmp(j->reason, "None") == 0 ? "" : j->reason;
+	r->gpus = j->gpus < 0 ? 0 : j->gpus;
+	r->nodes = j->node_count > 0 ? j->node_count : j->n_node_list > 0 ? (int64_t)j->n_node_list : 1;
+	if (j->time_limit_min == SLURM_INFINITE || j->time_limit_min > INFINITE_MIN)
+		r->limit_min = INFINITE_MIN;
+	else
+		r->limit_min = j->time_limit_min > 0 ? j->time_limit_min : -1;
+	r->exit = j->exit_code >= 0 ? j->exit_code : -1;
+	r->why = j->state == DC_JOB_PENDING ? slurm_explain_job(why_x, j) : xstrdup("");
+}
+
+static uint64_t job_row_hash(const struct job_row *r)
+{
+	const struct slurm_job *j = r->j;
+	uint64_t h = 14695981039346656037ull;
+	h = fnv_str(j->account, h), h = fnv_str(r->part, h), h = fnv_str(r->user, h), h = fnv_str(j->name, h);
+	h = fnv_str(j->nodes, h), h = fnv_str(dc_job_state_name(j->state), h), h = fnv_str(r->reason, h);
+	h = fnv_str(r->why, h);
+	const int64_t num[] = { r->submit, r->start, r->end, r->limit_min, r->exit, r->gpus, r->nodes };
+	return fnv(num, sizeof num, h);
+}
+
+static void job_row_json(const struct job_row *r, cJSON *arr)
+{
+	const struct slurm_job *j = r->j;
+	cJSON *o = cJSON_CreateObject();
+	add_num(o, "id", j->job_id), add_str(o, "acct", j->account);
+	add_str(o, "part", r->part), add_str(o, "usr", r->user);
+	add_str(o, "name", j->name), add_num(o, "gpus", (double)r->gpus);
+	add_num(o, "nodes", (double)r->nodes);
+	add_str(o, "node_list", j->nodes), add_str(o, "state", dc_job_state_name(j->state));
+	add_str(o, "reason", r->reason);
+	add_num(o, "submit", (double)r->submit), add_time(o, "start", r->start), add_time(o, "end", r->end);
+	if (r->limit_min >= 0)
+		add_num(o, "limit_min", (double)r->limit_min);
+	else
+		add_str(o, "limit_min", NULL);
+	if (r->exit >= 0)
+		add_num(o, "exit", (double)r->exit);
+	else
+		add_str(o, "exit", NULL);
+	add_str(o, "explain", r->why);
+	cJSON_AddItemToArray(arr, o);
+}
+
+static void job_doc(struct row_diff *d, const struct slurm_job *j, struct slurm_explain_cycle *why_x, int64_t now)
+{
+	/* CPU-only jobs too (052): they hold nodes and queue places */
+	if (!j->account[0] || strlen(j->account) > 64)
+		return;
+	struct job_row r;
+	job_row_fill(&r, j, why_x, now);
+	/* a job sacct returns that squeue lists too: squeue's, seen first, wins */
+	if (diff_row(d, (uint64_t)j->job_id + 1, job_row_hash(&r)))
+		job_row_json(&r, d->arr);
+	free(r.why);
+}
+
+static void doc_jobs(const struct slurm_adapter *a, struct row_diff *d, int64_t now)
+{
+	d->arr = cJSON_CreateArray();
+	struct slurm_snap snap = { .nodes = &a->nodes, .parts = &a->parts, .jobs = &a->jobs,
+		.assocs = a->have[SRC_ACCT] ? &a->assocs : NULL };
+	/* the totals the explanations share, once per cycle */
+	struct slurm_explain_cycle *why = slurm_explain_cycle_new(&snap, now);
+	for (size_t i = 0; i < a->jobs.n; i++)
+		job_doc(d, &a->jobs.items[i], why, now);
+	for (size_t i = 0; i < a->ended.n; i++)
+		job_doc(d, &a->ended.items[i], why, now);
+	slurm_explain_cycle_free(why);
+}
+
+/* Open addressing over the node set: name -> index, for the GPU pass. */
+struct node_ix {
+	int *slot;
+	size_t cap;
+};
 
 static void ix_build(struct node_ix *ix, const struct slurm_node_set *ns)
 {
@@ -799,10 +939,19 @@ static int model_mib(const char *type)
 	return 1;
 }
 
+static uint64_t gpu_node_hash(const struct slurm_node *n, const int64_t *held)
+{
+	uint64_t h = fnv_str(n->name, 14695981039346656037ull);
+	int g = n->gpus < 0 ? 0 : n->gpus > 64 ? 64 : n->gpus;
+	h = fnv_i64(g, h), h = fnv_i64(model_mib(n->gpu_type), h);
+	return fnv(held, (size_t)g * sizeof *held, h);
+}
+
 /* GPU rows idx 0..n-1 per node; running jobs, oldest id first, hold the
  * lowest free indices on each of their nodes (Slurm's squeue does not say
- * which devices; the count per node is its). */
-static cJSON *doc_gpus(const struct slurm_adapter *a)
+ * which devices; the count per node is its). A node's rows go together
+ * (the upsert deletes the rows of a node it is sent that it is not sent). */
+static void doc_gpus(const struct slurm_adapter *a, struct row_diff *d)
 {
 	struct node_ix ix;
 	ix_build(&ix, &a->nodes);
@@ -830,11 +979,14 @@ static cJSON *doc_gpus(const struct slurm_adapter *a)
 				}
 		}
 	}
-	cJSON *arr = cJSON_CreateArray();
+	d->arr = cJSON_CreateArray();
 	for (size_t i = 0; i < a->nodes.n; i++) {
 		const struct slurm_node *n = &a->nodes.items[i];
-		if (!node_name_ok(n->name))
+		if (!node_name_ok(n->name) || n->gpus <= 0 ||
+		    !diff_row(d, fnv_str(n->name, 14695981039346656037ull) | 1, gpu_node_hash(n, held[i]))) {
+			free(held[i]);
 			continue;
+		}
 		for (int g = 0; g < n->gpus && g < 64; g++) {
 			cJSON *o = cJSON_CreateObject();
 			add_str(o, "node", n->name), add_num(o, "idx", g), add_num(o, "mem", model_mib(n->gpu_type));
@@ -842,14 +994,13 @@ static cJSON *doc_gpus(const struct slurm_adapter *a)
 				add_num(o, "job", (double)held[i][g]);
 			else
 				add_str(o, "job", NULL);
-			cJSON_AddItemToArray(arr, o);
+			cJSON_AddItemToArray(d->arr, o);
 		}
 		free(held[i]);
 	}
 	free(held);
 	free(run);
 	free(ix.slot);
-	return arr;
 }
 
 static int total_gpus(const struct slurm_adapter *a)
@@ -1191,40 +1342,72 @@ struct docs {
 	char *text[T_N];
 	uint64_t hash[T_N];
 	bool send[T_N];
+	struct row_map rows[T_N];   /* jobs and GPUs: every row's hash, committed with the cycle */
 };
+
+static void doc_text(struct slurm_adapter *a, struct docs *d, int t, cJSON *doc)
+{
+	d->text[t] = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	d->hash[t] = fnv(d->text[t], strlen(d->text[t]), 14695981039346656037ull);
+	d->send[t] = d->hash[t] != a->sent[t];
+}
+
+/* Jobs and GPUs by row: only the rows that differ from the last committed
+ * cycle are made and sent (a quiet cycle sends none). All of them when a
+ * table they join changed: a row the join dropped then lands now. */
+static void doc_rows(struct slurm_adapter *a, struct docs *d, int t, bool all, int64_t now)
+{
+	struct row_diff rd = { .old = all ? NULL : &a->rows[t] };
+	if (t == T_JOBS)
+		doc_jobs(a, &rd, now);
+	else
+		doc_gpus(a, &rd);
+	d->rows[t] = rd.rows;
+	bool send = diff_any(&rd);
+	doc_text(a, d, t, rd.arr);
+	d->send[t] = send;
+}
 
 static void docs_build(struct slurm_adapter *a, struct docs *d, int64_t now)
 {
-	cJSON *doc[T_N] = { 0 };
-	doc[T_PLACES] = cJSON_Parse(a->places);
+	doc_text(a, d, T_PLACES, cJSON_Parse(a->places));
 	if (a->have[SRC_NODES]) {
-		doc[T_PARTS] = doc_parts(a);
-		doc[T_NODES] = doc_nodes(a);
+		doc_text(a, d, T_PARTS, doc_parts(a));
+		doc_text(a, d, T_NODES, doc_nodes(a));
 	}
 	if (a->have[SRC_ACCT] || a->have[SRC_JOBS])
-		doc[T_TENANTS] = doc_tenants(a);
+		doc_text(a, d, T_TENANTS, doc_tenants(a));
 	if (a->have[SRC_JOBS] && a->have[SRC_NODES]) {
-		doc[T_JOBS] = doc_jobs(a, now);
-		doc[T_GPUS] = doc_gpus(a);
+		doc_rows(a, d, T_JOBS, d->send[T_PARTS] || d->send[T_TENANTS], now);
+		doc_rows(a, d, T_GPUS, d->send[T_PLACES] || d->send[T_PARTS], now);
 	}
 	if (a->have[SRC_ACCT])
-		doc[T_QUOTAS] = doc_quotas(a);
-	for (int t = 0; t < T_N; t++) {
-		if (!doc[t])
-			continue;
-		d->text[t] = cJSON_PrintUnformatted(doc[t]);
-		cJSON_Delete(doc[t]);
-		d->hash[t] = fnv(d->text[t], strlen(d->text[t]), 14695981039346656037ull);
-		d->send[t] = d->hash[t] != a->sent[t];
-	}
+		doc_text(a, d, T_QUOTAS, doc_quotas(a));
 }
 
 static void docs_free(struct docs *d)
 {
-	for (int t = 0; t < T_N; t++)
+	for (int t = 0; t < T_N; t++) {
 		cJSON_free(d->text[t]);
+		rm_free(&d->rows[t]);
+	}
 }
 
+/* The cycle committed: its documents and rows are what dcops holds. */
+static void docs_commit(struct slurm_adapter *a, struct docs *d)
+{
+	for (int t = 0; t < T_N; t++) {
+		if (!d->text[t])
+			continue;
+		a->sent[t] = d->hash[t];
+		if (t == T_JOBS || t == T_GPUS) {
+			rm_free(&a->rows[t]);
+			a->rows[t] = d->rows[t];
+			memset(&d->rows[t], 0, sizeof d->rows[t]);
+		}
+	}
+}
 
 static int write_gone(PGconn *c, const struct slurm_adapter *a, struct adapter_stats *st, struct dc_err *err)
 {
@@ -1380,9 +1563,7 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 		docs_free(&d);
 		return -1;
 	}
-	for (int t = 0; t < T_N; t++)
-		if (d.text[t])
-			a->sent[t] = d.hash[t];
+	docs_commit(a, &d);
 	uint64_t shape;
 	if (a->tel && d.send[T_GPUS] && (shape = gpu_shape(a)) != a->tel_shape) {
 		a->tel_shape = shape;
@@ -1480,6 +1661,8 @@ static int adapter_attach(void *vst, PGconn *c, struct dc_err *err)
 	(void)c, (void)err;
 	struct slurm_adapter *a = vst;
 	memset(a->sent, 0, sizeof a->sent);
+	for (int t = 0; t < T_N; t++)
+		rm_free(&a->rows[t]);
 	a->tel_shape = 0;
 	if (a->tel)
 		tel_reload(a->tel);
@@ -1527,6 +1710,8 @@ static void adapter_stop(void *vst)
 	slurm_job_set_free(&a->ended);
 	slurm_assoc_set_free(&a->assocs);
 	free(a->gone);
+	for (int t = 0; t < T_N; t++)
+		rm_free(&a->rows[t]);
 	cJSON_free(a->places);
 	free(a);
 }

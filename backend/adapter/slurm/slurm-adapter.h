@@ -16,8 +16,10 @@
  * resumes and limit changes through dcops.adapter_audit_external
  * (050_slurm_adapter.sql). Each table's rows go as one JSON parameter to
  * one upsert that changes only rows that differ; a table whose rows are
- * byte-identical to the last committed cycle's is not sent at all, so a
- * quiet cluster costs the commands and the parse, and writes 0 rows.
+ * byte-identical to the last committed cycle's is not sent at all, and
+ * of the jobs and GPUs only the rows (a node's GPUs together) whose hash
+ * differs from the last committed cycle's are made and sent, so a quiet
+ * cluster costs the commands and the parse, and writes 0 rows.
  *
  * Failure: a command that cannot run, exits non-zero or prints what the
  * parsers refuse fails the whole cycle before any write (nothing
