@@ -117,6 +117,22 @@ done
 is "SELECT state FROM dcops.job WHERE id = 7" running || fail "job 7 (running in sacct): $(q 'SELECT state FROM dcops.job WHERE id = 7')"
 mv "$top/squeue.kept" "$data/squeue.json"
 
+# slurmdbd down (sacctmgr fails) while slurmctld answers: nodes and jobs keep
+# flowing on the last limits, the adapter stays up and says so in its log,
+# and accounting is read again once it answers
+fake sacctmgr 'echo "sacctmgr: error: slurm_persist_conn_open: Something happened with the receiving/processing of the persistent connection init message" >&2; exit 1'
+jq '(.nodes[] | select(.name == "gwj-h100-003")).reason = "NVLink errors; RMA #4412"' "$fx/sinfo.json" >"$data/sinfo.json.new"
+mv "$data/sinfo.json.new" "$data/sinfo.json"
+until_ok 10 is "SELECT drain_reason FROM dcops.node WHERE name = 'gwj-h100-003'" "NVLink errors; RMA #4412" ||
+	fail "a node change did not arrive while accounting failed: $(q "SELECT value FROM dcops.setting WHERE key = 'adapter.error'")"
+is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" up || fail "accounting alone took the adapter down"
+grep -q "accounting unreadable, keeping its last limits and usage: .*slurm_persist_conn_open" "$top/dcopsd.log" ||
+	fail "the log does not say accounting is stale"
+[ "$(lim hanbit-vision)" = "4 0.0" ] || fail "limits lost while accounting failed: $(lim hanbit-vision)"
+fake sacctmgr 'case "$*" in *assoc*) cat "$d/sacctmgr_show_assoc.txt" ;; *) cat "$d/sacctmgr_show_account.txt" ;; esac'
+until_ok 15 grep -q "accounting readable again" "$top/dcopsd.log" || fail "accounting not read again"
+cp "$fx/sinfo.json" "$data/sinfo.json"
+
 # broken JSON: down, nothing written while it lasts, rows kept
 head -c 2000 "$fx/sinfo.json" >"$data/sinfo.json"
 until_ok 10 is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" down || fail "not down"

@@ -36,6 +36,8 @@ struct slurm_cfg {
 };
 
 enum source { SRC_NODES, SRC_JOBS, SRC_ACCT, SRC_N };
+/* Accounting unreadable (slurmdbd down): how soon it is asked again. */
+#define ACCT_RETRY_MS 5000
 static const char *const source_opt[SRC_N] = { "poll-nodes", "poll-jobs", "poll-accounting" };
 
 static void *cfg_new(void)
@@ -250,6 +252,7 @@ struct slurm_adapter {
 	bool json_cmds;            /* 23.02+: scontrol and sacctmgr --json */
 	bool have[SRC_N];
 	int64_t due[SRC_N];        /* monotonic ms */
+	bool acct_stale;           /* accounting unreadable: its last limits and usage kept */
 	struct slurm_node_set nodes;
 	struct slurm_part_set parts;
 	struct slurm_job_set jobs;
@@ -423,8 +426,28 @@ static int fetch(struct slurm_adapter *a, PGconn *c, bool due[SRC_N], struct dc_
 		if (rc == 0)
 			rc = fetch_ended(a, c, &js, &es, err);
 	}
-	if (rc == 0 && due[SRC_ACCT])
+	if (rc == 0 && due[SRC_ACCT]) {
 		rc = fetch_accounting(a, &as, err);
+		/* slurmdbd down while slurmctld runs is common: nodes and jobs
+		 * keep flowing on the last limits and usage, retried every
+		 * ACCT_RETRY_MS; without any accounting yet, tenants cannot be
+		 * mapped and the cycle fails as a whole */
+		if (rc < 0 && a->have[SRC_ACCT]) {
+			if (!a->acct_stale)
+				fprintf(a->log, "dcopsd: accounting unreadable, keeping its last limits and usage: %s\n",
+				        err->msg);
+			fflush(a->log);
+			a->acct_stale = true;
+			due[SRC_ACCT] = false;
+			a->due[SRC_ACCT] = dc_mono_ms() + ACCT_RETRY_MS;
+			slurm_assoc_set_free(&as);
+			rc = 0;
+		} else if (rc == 0 && a->acct_stale) {
+			fprintf(a->log, "dcopsd: accounting readable again\n");
+			fflush(a->log);
+			a->acct_stale = false;
+		}
+	}
 	if (rc < 0) {
 		slurm_node_set_free(&ns);
 		slurm_part_set_free(&ps);
@@ -1576,8 +1599,9 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 		if (due[s])
 			a->due[s] = now + a->cfg->poll_ms[s];
 	count_jobs(a, st);
-	snprintf(st->detail, sizeof st->detail, "%s%s%s; %zu nodes, %zu jobs, %ld external", due[0] ? "nodes " : "",
-		 due[1] ? "jobs " : "", due[2] ? "accounting" : "", a->nodes.n, a->jobs.n, st->audits);
+	snprintf(st->detail, sizeof st->detail, "%s%s%s%s; %zu nodes, %zu jobs, %ld external", due[0] ? "nodes " : "",
+		 due[1] ? "jobs " : "", due[2] ? "accounting" : "", a->acct_stale ? "(accounting STALE)" : "",
+		 a->nodes.n, a->jobs.n, st->audits);
 	size_t dl = strlen(st->detail);
 	tel_account(&ts, st, st->detail + dl, sizeof st->detail - dl);
 	return min_ms(next_due(a, now), tel_ms);
