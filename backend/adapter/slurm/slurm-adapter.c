@@ -283,6 +283,17 @@ static int run_cmd(struct slurm_adapter *a, const char *const *argv, struct slur
 	return -1;
 }
 
+/* A parse error names the document; the operator reads which command
+ * answered it too ("sinfo --json: nodes JSON: Slurm reported an error"). */
+static int err_command(struct dc_err *err, const char *const *argv)
+{
+	char cmd[64] = "", why[sizeof err->msg];
+	for (size_t i = 0; argv[i] && i < 4; i++)
+		snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", i ? " " : "", argv[i]);
+	snprintf(why, sizeof why, "%s", err->msg);
+	return dc_err_set(err, "%s: %s", cmd, why);
+}
+
 static int detect_version(struct slurm_adapter *a, struct dc_err *err)
 {
 	if (a->version[0])
@@ -315,15 +326,19 @@ static int fetch_nodes(struct slurm_adapter *a, struct slurm_node_set *ns, struc
 	static const char *const parts_2205[] = { "scontrol", "-o", "show", "partition", NULL };
 	static const char *const parts_json[] = { "scontrol", "show", "partition", "--json", NULL };
 	struct slurm_out o;
-	if (run_cmd(a, (const char *const *)(a->json_cmds ? nodes_json : nodes_2205), &o, err) < 0)
+	const char *const *cmd = a->json_cmds ? nodes_json : nodes_2205;
+	if (run_cmd(a, cmd, &o, err) < 0)
 		return -1;
 	int rc = slurm_parse_nodes(o.out, o.out_len, ns, err);
 	slurm_out_free(&o);
-	if (rc < 0 || run_cmd(a, (const char *const *)(a->json_cmds ? parts_json : parts_2205), &o, err) < 0)
+	if (rc < 0)
+		return err_command(err, cmd);
+	cmd = a->json_cmds ? parts_json : parts_2205;
+	if (run_cmd(a, cmd, &o, err) < 0)
 		return -1;
 	rc = slurm_parse_partitions(o.out, o.out_len, ps, err);
 	slurm_out_free(&o);
-	return rc;
+	return rc < 0 ? err_command(err, cmd) : 0;
 }
 
 static int fetch_accounting(struct slurm_adapter *a, struct slurm_assoc_set *as, struct dc_err *err)
