@@ -21,15 +21,8 @@ prom_unavailable() {
 	command -v curl >/dev/null 2>&1 || echo "curl is not installed"
 }
 
-prom_free_port() {
-	local p used
-	used=$(awk 'NR > 1 { split($2, a, ":"); print strtonum("0x" a[2]) }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		grep -qx "$p" <<<"$used" || { echo "$p"; return 0; }
-	done
-	return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
+prom_free_port() { free_port; }
 
 prom_exporter_start() {
 	local dir=$1 end

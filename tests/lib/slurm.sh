@@ -51,18 +51,8 @@ SLURM_ACCOUNTS=(
 	"gwangju-med|광주의료AI센터|광주광역시|gres/gpu=16|gres/gpu=600000"
 )
 
-slurm_free_port() {
-	local p used
-	used=$(awk 'NR > 1 { split($2, a, ":"); print strtonum("0x" a[2]) }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! grep -qx "$p" <<<"$used" && ! grep -qx "$p" "${SLURM_PORTS_TAKEN:-/dev/null}" 2>/dev/null; then
-			[ -n "${SLURM_PORTS_TAKEN:-}" ] && echo "$p" >>"$SLURM_PORTS_TAKEN"
-			echo "$p"; return 0
-		fi
-	done
-	return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
+slurm_free_port() { PORTS_TAKEN=${SLURM_PORTS_TAKEN:-} free_port; }
 
 # Why this machine cannot run the cluster, or nothing when it can.
 slurm_unavailable() {

@@ -28,15 +28,8 @@
 
 SSHD_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-sshd_free_port() {
-	local p used
-	used=$(awk 'NR > 1 { split($2, a, ":"); print strtonum("0x" a[2]) }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! grep -qx "$p" <<<"$used"; then echo "$p"; return 0; fi
-	done
-	return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
+sshd_free_port() { free_port; }
 
 # Children first, then the parent, so none is reparented and missed.
 sshd_tree() {
