@@ -52,13 +52,7 @@ fail() {
 	echo "--- screen:" >&2; screen_dump >&2
 	exit 1
 }
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-until_ok() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
-	return 1
-}
-is() { [ "$(q "$1")" = "$2" ]; }
+. "$DCOPS_ROOT/tests/lib/db-check.sh"
 gpu() { q "SELECT $3 FROM dcops.gpu g JOIN dcops.node n ON n.id = g.node_id WHERE n.name = '$1' AND g.idx = $2"; }
 gpu_is() { [ "$(gpu "$1" "$2" "$3")" = "$4" ]; }
 events() { grep -c "telemetry event: $1" "$top/dcopsd.log"; }

@@ -51,13 +51,7 @@ fail() {
 	echo "--- screen:" >&2; screen_dump >&2
 	exit 1
 }
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-until_ok() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
-	return 1
-}
-is() { [ "$(q "$1")" = "$2" ]; }
+. "$DCOPS_ROOT/tests/lib/db-check.sh"
 reason_is() { [ "$(sinfo -R -h -n "$1" -o '%E')" = "$2" ]; }
 
 NODES="gwj-h100-001 gwj-h100-002 gwj-h100-003 gwj-h100-004 gwj-a100-001 gwj-a100-002"

@@ -8,13 +8,7 @@
 #                    $top/data (edit it there to change what they print)
 fx=$DCOPS_ROOT/tests/fixtures/slurm/22.05
 bin=$top/bin data=$top/data
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-is() { [ "$(q "$1")" = "$2" ]; }
-until_ok() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
-	return 1
-}
+. "$DCOPS_ROOT/tests/lib/db-check.sh"
 fake() { printf '#!/bin/sh\nd=%q\n%s\n' "$data" "$2" >"$bin/$1" && chmod +x "$bin/$1"; }
 slurm_fake_bin() {
 	mkdir -p "$bin" "$data"
