@@ -455,6 +455,11 @@ static int demo_up(struct demo_paths *p, int sites, bool quiet, struct demo_stat
 			goto out;
 	}
 	st->sites[0] = st->dcopsd;
+	/* a site an earlier --sites started runs on: the summary says so */
+	for (int i = sites; i < DEMO_SITES; i++) {
+		demo_paths_site(p, i);
+		st->sites[i] = dcopsd_pid(p);
+	}
 	rc = 0;
 out:
 	pgcluster_free(&pc);

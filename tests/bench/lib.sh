@@ -1,6 +1,32 @@
 # lib.sh — the fleets `make bench` measures on, shared by run.sh and
-# consoles.sh. Source after pg.sh, with DCOPS, DCOPSD and WORK set;
-# sim_start leaves the simulator's pid in SIM_PID.
+# consoles.sh, and the setup of a bench with its own PostgreSQL (sim.sh,
+# sites.sh). Source after pg.sh, with DCOPS, DCOPSD and WORK set, or
+# first and call bench_begin; sim_start leaves the simulator's pid in SIM_PID.
+
+# bench_begin NAME: from the tree's root (cd), with ROOT, BUILD, DCOPS and
+# DCOPSD set (the caller's values kept), C.UTF-8 and UTC, a private
+# PostgreSQL (tests/lib/pg.sh) started in WORK=/tmp/dcops-NAME.XXXXXX.
+# On any exit it runs the script's bench_stop, if it defines one (its own
+# processes), then stops that PostgreSQL and removes WORK.
+bench_begin() {
+	cd "$(dirname "$0")/../.."
+	ROOT=$PWD
+	BUILD=${BUILD:-build}
+	DCOPS=${DCOPS:-$ROOT/$BUILD/bin/dcops}
+	DCOPSD=${DCOPSD:-$ROOT/$BUILD/bin/dcopsd}
+	export LC_ALL=C.UTF-8 TZ=UTC
+	. tests/lib/pg.sh
+	WORK=$(mktemp -d "/tmp/dcops-$1.XXXXXX")
+	chmod 755 "$WORK"
+	trap bench_end EXIT
+	trap 'exit 130' INT TERM
+	pg_start "$WORK/pg" >/dev/null
+}
+bench_end() {
+	if declare -F bench_stop >/dev/null; then bench_stop; fi
+	pg_stop "$WORK/pg"
+	rm -rf "$WORK"
+}
 
 # fleet DB SCALE: a migrated, seeded database named DB.
 fleet() {

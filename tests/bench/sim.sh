@@ -11,24 +11,10 @@
 # Starts its own private PostgreSQL and stops it on any exit; each run is
 # bounded (SIM_BENCH_SECS, default 20 s; the whole script about 3 minutes).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
-BUILD=${BUILD:-build}
-DCOPS=${DCOPS:-$ROOT/$BUILD/bin/dcops}
-DCOPSD=${DCOPSD:-$ROOT/$BUILD/bin/dcopsd}
 SECS=${SIM_BENCH_SECS:-20}
 SCALES=${SIM_BENCH_SCALES:-"1 86"}
-export LC_ALL=C.UTF-8 TZ=UTC
-. tests/lib/pg.sh
-WORK=$(mktemp -d /tmp/dcops-simbench.XXXXXX)
-chmod 755 "$WORK"
-cleanup() {
-	pg_stop "$WORK/pg"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-pg_start "$WORK/pg" >/dev/null
+. "$(dirname "$0")/lib.sh"
+bench_begin simbench
 
 # summary FILE FIELD: a number out of dcopsd's closing summary line.
 field() {

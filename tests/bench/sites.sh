@@ -10,17 +10,8 @@
 # private PostgreSQL and tmux server and stops them on any exit; about
 # 2 minutes at the default 20 s.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
-BUILD=${BUILD:-build}
-DCOPS=${DCOPS:-$ROOT/$BUILD/bin/dcops}
-DCOPSD=${DCOPSD:-$ROOT/$BUILD/bin/dcopsd}
 SECS=${SITES_BENCH_SECS:-20}
 COUNTS=${SITES_BENCH_COUNTS:-"1 2 5"}
-export LC_ALL=C.UTF-8 TZ=UTC
-. tests/lib/pg.sh
-WORK=$(mktemp -d /tmp/dcops-sitesbench.XXXXXX)
-chmod 755 "$WORK"
 SOCK="dcops-sitesbench-$$"
 SIMS=()
 sims_stop() {
@@ -28,21 +19,16 @@ sims_stop() {
 	for p in "${SIMS[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	SIMS=()
 }
-cleanup() {
+bench_stop() {
 	tmux -L "$SOCK" kill-server 2>/dev/null || true
 	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
 	sims_stop
-	pg_stop "$WORK/pg"
-	rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-pg_start "$WORK/pg" >/dev/null
+. "$(dirname "$0")/lib.sh"
+bench_begin sitesbench
 
 # site1 seeded once; the others are copies (createdb -T), 290 nodes each
-createdb site1
-"$DCOPS" -q --db "dbname=site1" db migrate >/dev/null
-"$DCOPS" -q --db "dbname=site1" seed >/dev/null
+fleet site1 1
 max=0
 for n in $COUNTS; do [ "$n" -gt "$max" ] && max=$n; done
 for i in $(seq 2 "$max"); do createdb -T site1 "site$i"; done

@@ -6,7 +6,7 @@
  * call fuzz_fail(), which aborts so libFuzzer keeps the input as a crash.
  *
  * Ownership: fuzz_path() returns a static string valid for the process;
- * fuzz_cstr() returns a malloc'd copy the caller frees. */
+ * fuzz_cstr() and fuzz_bytes() return a malloc'd copy the caller frees. */
 #ifndef DCOPS_FUZZ_H
 #define DCOPS_FUZZ_H
 
@@ -70,6 +70,17 @@ static inline char *fuzz_cstr(const uint8_t *data, size_t size)
 		abort();
 	memcpy(s, data, size);
 	s[size] = '\0';
+	return s;
+}
+
+/* The input in a buffer of exactly its length, no NUL after it, as a
+ * parser given a length sees it: ASan reports any read past the end. */
+static inline char *fuzz_bytes(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size ? size : 1);
+	if (!s)
+		abort();
+	memcpy(s, data, size);
 	return s;
 }
 

@@ -54,12 +54,8 @@ static void check_row(const struct nvsmi_gpu *g)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* A private copy of exactly size bytes: the parser may not rely on
-	 * anything after the input. */
-	char *text = malloc(size ? size : 1);
-	if (!text)
-		abort();
-	memcpy(text, data, size);
+	/* the parser may not rely on anything after the input */
+	char *text = fuzz_bytes(data, size);
 	static struct nvsmi_gpu sentinel; /* the parser must overwrite *out */
 	struct nvsmi_gpu *rows = &sentinel;
 	size_t n = 12345;

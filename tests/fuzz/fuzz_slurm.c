@@ -288,12 +288,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	/* a private copy of exactly the input: nothing after it to lean on */
+	/* nothing after the input to lean on */
 	size_t len = size - 1;
-	char *text = malloc(len ? len : 1);
-	if (!text)
-		abort();
-	memcpy(text, data + 1, len);
+	char *text = fuzz_bytes(data + 1, len);
 	switch (data[0] % 6) {
 	case 0: fuzz_nodes(text, len); break;
 	case 1: fuzz_parts(text, len); break;

@@ -18,47 +18,13 @@
 #   GPUs marked stale (the node detail says so) while the others stay
 #   fresh; Prometheus read through /federate (the text format) works too.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/slurm.sh"
-. "$here/../lib/prom.sh"
-. "$here/../screen/lib.sh"
-why=$(slurm_unavailable)
-[ -z "$why" ] || { echo "skipped: $why"; exit 77; }
-why=$(prom_unavailable)
-[ -z "$why" ] || { echo "skipped: $why"; exit 77; }
-command -v tmux >/dev/null || { echo "skipped: no tmux"; exit 77; }
-[ -n "${DCOPS_TEST_TEMPLATE:-}" ] || { echo "skipped: run through tests/run.sh"; exit 77; }
-top=${TEST_TMP:-$(mktemp -d /tmp/dcops-telemetry.XXXXXX)}
-mkdir -p "$top" && top=$(cd "$top" && pwd)
-TEST_TMP=$top
-dir=$top/slurm
-pdir=$top/prom
-mkdir -p "$pdir"
-db=dcops_tel_$$
-dpid=
-stop_dcopsd() { [ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null; dpid=; }
-cleanup() {
-	screen_stop
-	stop_dcopsd
-	prom_cleanup "$pdir"
-	slurm_stop "$dir"
-	dropdb --if-exists --force "$db" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-fail() {
-	echo "FAIL: $*" >&2
-	echo "--- dcopsd log:" >&2; tail -n 30 "$top/dcopsd.log" >&2
-	echo "--- screen:" >&2; screen_dump >&2
-	exit 1
-}
-. "$DCOPS_ROOT/tests/lib/db-check.sh"
+. "$(dirname "$0")/../lib/tel-stack.sh"
+tel_stack_begin tel
 gpu() { q "SELECT $3 FROM dcops.gpu g JOIN dcops.node n ON n.id = g.node_id WHERE n.name = '$1' AND g.idx = $2"; }
 gpu_is() { [ "$(gpu "$1" "$2" "$3")" = "$4" ]; }
 events() { grep -c "telemetry event: $1" "$top/dcopsd.log"; }
 events_are() { [ "$(events "$1")" = "$2" ]; }
 
-NODES="gwj-h100-001 gwj-h100-002 gwj-h100-003 gwj-h100-004 gwj-a100-001 gwj-a100-002"
 # metrics NODE [VAR=VALUE...]: one node's dcgm-exporter page, 8 GPUs. util,
 # temp: every GPU's; u3 t3 (GPU 3's own), xid3, dbe3, uuid3, extra lines.
 metrics() {
@@ -87,12 +53,7 @@ metrics() {
 }
 write() { prom_exporter_write "$pdir" "$1" "$(metrics "$@")"; }
 
-createdb -T "$DCOPS_TEST_TEMPLATE" "$db" || fail "createdb"
-slurm_start "$dir" || fail "the cluster did not start"
-prom_exporter_start "$pdir" || fail "the test exporter did not start"
-for n in $NODES; do write "$n"; done
-prom_start "$pdir" 1 || fail "prometheus did not start"
-cd "$top"
+tel_stack_start
 
 start_dcopsd() {
 	"$DCOPSD" --adapter slurm --db "dbname=$db" --poll-nodes 1 --poll-jobs 1 --poll-accounting 5 \
@@ -118,7 +79,6 @@ sleep 3
 
 # --- ... and the console
 screen_start 160 30 --db "'dbname=$db'"
-trap cleanup EXIT
 # gwj-h100-001 (names are cut at this width): mean of 93 and 7 x 10, hottest 81
 screen_match 'h100 .* 20% +81C ' 20 || fail "the node list does not show gwj-h100-001 at 20% and 81C"
 

@@ -18,43 +18,10 @@
 #     down with why, Slurm up; the event is applied once the lock goes
 #   a bad override -> dcopsd does not start, naming file, key and value
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/slurm.sh"
-. "$here/../lib/prom.sh"
-. "$here/../screen/lib.sh"
-why=$(slurm_unavailable)
-[ -z "$why" ] || { echo "skipped: $why"; exit 77; }
-why=$(prom_unavailable)
-[ -z "$why" ] || { echo "skipped: $why"; exit 77; }
-command -v tmux >/dev/null || { echo "skipped: no tmux"; exit 77; }
-[ -n "${DCOPS_TEST_TEMPLATE:-}" ] || { echo "skipped: run through tests/run.sh"; exit 77; }
-top=${TEST_TMP:-$(mktemp -d /tmp/dcops-xid-e2e.XXXXXX)}
-mkdir -p "$top" && top=$(cd "$top" && pwd)
-TEST_TMP=$top
-dir=$top/slurm
-pdir=$top/prom
-mkdir -p "$pdir"
-db=dcops_xid_e2e_$$
-dpid=
-cleanup() {
-	screen_stop
-	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
-	prom_cleanup "$pdir"
-	slurm_stop "$dir"
-	dropdb --if-exists --force "$db" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-fail() {
-	echo "FAIL: $*" >&2
-	echo "--- dcopsd log:" >&2; tail -n 30 "$top/dcopsd.log" >&2
-	echo "--- screen:" >&2; screen_dump >&2
-	exit 1
-}
-. "$DCOPS_ROOT/tests/lib/db-check.sh"
+. "$(dirname "$0")/../lib/tel-stack.sh"
+tel_stack_begin xid-e2e
 reason_is() { [ "$(sinfo -R -h -n "$1" -o '%E')" = "$2" ]; }
 
-NODES="gwj-h100-001 gwj-h100-002 gwj-h100-003 gwj-h100-004 gwj-a100-001 gwj-a100-002"
 # metrics NODE [VAR=VALUE...]: one node's dcgm-exporter page, 8 GPUs
 # (util: every GPU's; xid3: GPU 3's Xid).
 metrics() {
@@ -75,14 +42,9 @@ metrics() {
 }
 write() { prom_exporter_write "$pdir" "$1" "$(metrics "$@")"; }
 
-createdb -T "$DCOPS_TEST_TEMPLATE" "$db" || fail "createdb"
+tel_stack_start
 # half a partition within the hour: two h100 nodes, one a100 node
 q "UPDATE dcops.setting SET value = '50' WHERE key = 'guard.drain_pct'" >/dev/null
-slurm_start "$dir" || fail "the cluster did not start"
-prom_exporter_start "$pdir" || fail "the test exporter did not start"
-for n in $NODES; do write "$n"; done
-prom_start "$pdir" 1 || fail "prometheus did not start"
-cd "$top"
 
 # a bad override: dcopsd stops before it connects, naming file, key and value
 printf '{"events": {"xid.74": {"auto_drain": "yes"}}}' >"$top/bad.json"
@@ -105,7 +67,6 @@ job=$(sbatch --parsable -A hanbit -J finetune -w gwj-h100-001 --gres=gpu:4 -o /d
 until_ok 30 is "SELECT count(*) FROM dcops.gpu WHERE job_id = $job" 4 || fail "job $job's GPUs"
 
 screen_start 200 50 --db "'dbname=$db'"
-trap cleanup EXIT
 screen_wait "DB UP" || fail "the console did not start"
 screen_keys 4
 

@@ -3,7 +3,8 @@
 # interim cluster as a second database of the demo cluster, seeded from the
 # same fleet file at a tenth with its own names and its own simulator (a
 # different seed); the console opens with both sites live; --stop stops
-# both simulators; --sites 3 is refused.
+# both simulators; a later plain demo lists the running pangyo; --sites 3
+# is refused.
 . "$(dirname "$0")/lib.sh"
 set -e
 export DCOPS_VAR="$TEST_TMP/var"
@@ -38,6 +39,12 @@ pid_gj=$(cat "$DCOPS_VAR/dcopsd.pid") pid_pg=$(cat "$DCOPS_VAR/dcopsd-pangyo.pid
 [ "$pid_gj" != "$pid_pg" ] || fail "one simulator for both sites"
 tr '\0' ' ' <"/proc/$pid_pg/cmdline" | grep -q -- "dbname=dcops_pangyo --log .* --seed 20210601" ||
 	fail "pangyo's dcopsd: $(tr '\0' ' ' <"/proc/$pid_pg/cmdline")"
+
+# a later plain `dcops demo` leaves pangyo's simulator running, and its
+# summary lists it with the rest of what runs
+"$DCOPS" demo --no-console >"$TEST_TMP/out" 2>&1 || fail "demo after --sites 2: $(cat "$TEST_TMP/out")"
+grep -Eq "^  pangyo +.*Pangyo interim cluster.*: database dcops_pangyo, dcopsd pid $pid_pg," "$TEST_TMP/out" ||
+	fail "a plain demo's summary does not list pangyo's simulator: $(cat "$TEST_TMP/out")"
 
 # the console: both sites live, the Sites view lists them
 screen_start 160 40 demo --sites 2
