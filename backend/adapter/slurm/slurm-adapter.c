@@ -256,6 +256,12 @@ struct slurm_adapter {
 	struct slurm_node_set nodes;
 	struct slurm_part_set parts;
 	struct slurm_job_set jobs;
+	/* nodes and jobs are the sets the last committed cycle was made of:
+	 * the next parse copies their unchanged elements instead of reading
+	 * them (slurm_parse_*_since). Cleared when a set is replaced, set at
+	 * COMMIT; a failed cycle or a reconnect leaves them clear, and the
+	 * next parse reads every element. */
+	bool nodes_committed, jobs_committed;
 	struct slurm_job_set ended;   /* this cycle's sacct answer */
 	struct slurm_assoc_set assocs;
 	uint32_t *gone;               /* live in dcops, in neither squeue nor sacct */
@@ -329,7 +335,7 @@ static int fetch_nodes(struct slurm_adapter *a, struct slurm_node_set *ns, struc
 	const char *const *cmd = a->json_cmds ? nodes_json : nodes_2205;
 	if (run_cmd(a, cmd, &o, err) < 0)
 		return -1;
-	int rc = slurm_parse_nodes(o.out, o.out_len, ns, err);
+	int rc = slurm_parse_nodes_since(o.out, o.out_len, a->nodes_committed ? &a->nodes : NULL, ns, err);
 	slurm_out_free(&o);
 	if (rc < 0)
 		return err_command(err, cmd);
@@ -435,7 +441,7 @@ static int fetch(struct slurm_adapter *a, PGconn *c, bool due[SRC_N], struct dc_
 		struct slurm_out o;
 		rc = run_cmd(a, argv, &o, err);
 		if (rc == 0) {
-			rc = slurm_parse_squeue(o.out, o.out_len, &js, err);
+			rc = slurm_parse_squeue_since(o.out, o.out_len, a->jobs_committed ? &a->jobs : NULL, &js, err);
 			slurm_out_free(&o);
 		}
 		if (rc == 0)
@@ -478,10 +484,12 @@ static int fetch(struct slurm_adapter *a, PGconn *c, bool due[SRC_N], struct dc_
 		slurm_part_set_free(&a->parts);
 		a->nodes = ns;
 		a->parts = ps;
+		a->nodes_committed = false;
 	}
 	if (due[SRC_JOBS]) {
 		slurm_job_set_free(&a->jobs);
 		a->jobs = js;
+		a->jobs_committed = false;
 	}
 	if (due[SRC_ACCT]) {
 		slurm_assoc_set_free(&a->assocs);
@@ -1435,6 +1443,7 @@ static void docs_free(struct docs *d)
 /* The cycle committed: its documents and rows are what dcops holds. */
 static void docs_commit(struct slurm_adapter *a, struct docs *d)
 {
+	a->nodes_committed = a->jobs_committed = true;
 	for (int t = 0; t < T_N; t++) {
 		if (!d->text[t])
 			continue;
@@ -1445,6 +1454,17 @@ static void docs_commit(struct slurm_adapter *a, struct docs *d)
 			memset(&d->rows[t], 0, sizeof d->rows[t]);
 		}
 	}
+}
+
+/* A failed cycle or a reconnect: nothing remembered from the last
+ * committed cycle is trusted; the next compares every row with the
+ * database and parses every element. */
+static void forget(struct slurm_adapter *a)
+{
+	memset(a->sent, 0, sizeof a->sent);
+	for (int t = 0; t < T_N; t++)
+		rm_free(&a->rows[t]);
+	a->nodes_committed = a->jobs_committed = false;
 }
 
 static int write_gone(PGconn *c, const struct slurm_adapter *a, struct adapter_stats *st, struct dc_err *err)
@@ -1586,8 +1606,10 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 		tel_account(&ts, st, st->detail, sizeof st->detail);
 		return min_ms(next_due(a, now), tel_ms);
 	}
-	if (fetch(a, c, due, err) < 0)
+	if (fetch(a, c, due, err) < 0) {
+		forget(a);
 		return -1;
+	}
 	struct docs d = { 0 };
 	docs_build(a, &d, (int64_t)time(NULL));
 	int rc = in_tx(c, "BEGIN", err);
@@ -1599,6 +1621,7 @@ static int adapter_poll(void *vst, PGconn *c, struct adapter_stats *st, struct d
 		PGresult *r = PQexec(c, "ROLLBACK");
 		PQclear(r);
 		docs_free(&d);
+		forget(a);
 		return -1;
 	}
 	docs_commit(a, &d);
@@ -1699,9 +1722,7 @@ static int adapter_attach(void *vst, PGconn *c, struct dc_err *err)
 {
 	(void)c, (void)err;
 	struct slurm_adapter *a = vst;
-	memset(a->sent, 0, sizeof a->sent);
-	for (int t = 0; t < T_N; t++)
-		rm_free(&a->rows[t]);
+	forget(a);
 	a->tel_shape = 0;
 	if (a->tel)
 		tel_reload(a->tel);
