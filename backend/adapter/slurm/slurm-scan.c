@@ -8,6 +8,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Byte classes for the scan (a table: this loop runs over every byte of
  * hundreds of MB). BARE: the characters of numbers and true/false/null. */
@@ -387,13 +390,73 @@ uint64_t slurm_scan_hash(const char *p, size_t n)
 	return r ? r : 1;
 }
 
+/* Bit k set when t[k] is a quote, a backslash or a bracket (k < 16). */
+static inline unsigned span_marks(const char *t)
+{
+#if defined(__SSE2__)
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)t);
+	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+		_mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))), _mm_or_si128(_mm_or_si128(
+		_mm_cmpeq_epi8(v, _mm_set1_epi8('{')), _mm_cmpeq_epi8(v, _mm_set1_epi8('}'))),
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('[')), _mm_cmpeq_epi8(v, _mm_set1_epi8(']')))));
+	return (unsigned)_mm_movemask_epi8(m);
+#else
+	unsigned m = 0;
+	for (int k = 0; k < 16; k++)
+		m |= (unsigned)(str_stop[(unsigned char)t[k]] || cls[(unsigned char)t[k]] >= C_OPEN_OBJ) << k;
+	return m;
+#endif
+}
+
+/* Where the object or array at t[p] ends, by its brackets and strings
+ * only: 16 bytes a step, nothing else checked. Whatever it finds is only
+ * a candidate: an element is taken on it only when its bytes equal ones
+ * parsed before (then they are an element, whole); otherwise the parse
+ * reads from p as always. false when nothing closes it. */
+static bool span_end(const char *t, size_t len, size_t p, size_t *end)
+{
+	size_t depth = 0, esc = 0;
+	bool in_str = false;
+	for (size_t i = p; i < len; i += 16) {
+		unsigned m;
+		if (i + 16 <= len) {
+			m = span_marks(t + i);
+		} else {
+			char tail[16] = { 0 };
+			memcpy(tail, t + i, len - i);
+			m = span_marks(tail) & ((1u << (len - i)) - 1);
+		}
+		for (; m; m &= m - 1) {
+			size_t k = i + (size_t)__builtin_ctz(m);
+			char c = t[k];
+			if (k < esc)
+				continue;
+			if (in_str) {
+				if (c == '"')
+					in_str = false;
+				else if (c == '\\')
+					esc = k + 2;
+			} else if (c == '"') {
+				in_str = true;
+			} else if (c == '{' || c == '[') {
+				depth++;
+			} else if ((c == '}' || c == ']') && depth && --depth == 0) {
+				*end = k + 1;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 /* With d->span: the element at t[*pos] has its bytes hashed and offered;
- * true (with *pos past it) when the caller takes it as it was. An element
- * whose structure is broken is left to the parse, which reports it. */
+ * true (with *pos past it) when the caller takes it as it was. Anything
+ * not taken is parsed (and refused there when broken). */
 static bool span_taken(struct slurm_scan_doc *d, const char *t, size_t len, size_t *pos, size_t i)
 {
 	size_t end = *pos;
-	if (slurm_scan_skip(t, len, &end, NULL) < 0)
+	if (*pos < len && (t[*pos] == '{' || t[*pos] == '[') ? !span_end(t, len, *pos, &end)
+	                                                    : slurm_scan_skip(t, len, &end, NULL) < 0)
 		return false;
 	if (!d->span(d->arg, d->root, i, slurm_scan_hash(t + *pos, end - *pos)))
 		return false;
