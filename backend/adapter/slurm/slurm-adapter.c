@@ -336,7 +336,7 @@ static int fetch_nodes(struct slurm_adapter *a, struct slurm_node_set *ns, struc
 	if (run_cmd(a, cmd, &o, err) < 0)
 		return -1;
 	int rc = slurm_parse_nodes_since(o.out, o.out_len, a->nodes_committed ? &a->nodes : NULL, ns, err);
-	slurm_out_free(&o);
+	slurm_out_release(a->run, &o);
 	if (rc < 0)
 		return err_command(err, cmd);
 	cmd = a->json_cmds ? parts_json : parts_2205;
@@ -442,7 +442,7 @@ static int fetch(struct slurm_adapter *a, PGconn *c, bool due[SRC_N], struct dc_
 		rc = run_cmd(a, argv, &o, err);
 		if (rc == 0) {
 			rc = slurm_parse_squeue_since(o.out, o.out_len, a->jobs_committed ? &a->jobs : NULL, &js, err);
-			slurm_out_free(&o);
+			slurm_out_release(a->run, &o);
 		}
 		if (rc == 0)
 			rc = fetch_ended(a, c, &js, &es, err);
