@@ -20,7 +20,12 @@ cleanup() {
 	dropdb --if-exists --force "$db" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- dcopsd log:" >&2; tail -n 20 "$top/dcopsd.log" >&2; exit 1; }
+fail() {
+	echo "FAIL: $*" >&2
+	echo "--- dcopsd log:" >&2; tail -n 20 "$top/dcopsd.log" >&2
+	echo "--- its last cycles:" >&2; tail -n 8 "$top/dcopsd.out" >&2
+	exit 1
+}
 . "$DCOPS_ROOT/tests/lib/slurm-fake.sh"
 slurm_fake_bin
 createdb -T "$DCOPS_TEST_TEMPLATE" "$db" || fail "createdb"
@@ -68,14 +73,17 @@ until_ok 5 is "SELECT state FROM dcops.job WHERE id = 5" cancelled || fail "job 
 
 # a node leaves Slurm: marked; back: as it was
 first=$(jq -r '.nodes[0].name' "$fx/sinfo.json")
-sched=$(q "SELECT sched_state FROM dcops.node WHERE name = '$first'")
+was=$(q "SELECT sched_state || '|' || health_detail FROM dcops.node WHERE name = '$first'")
 jq 'del(.nodes[0]) | (.nodes[] | select(.name == "gwj-h100-003")).reason = "NVLink errors; RMA #4499"' "$fx/sinfo.json" \
 	>"$data/sinfo.json.new" && mv "$data/sinfo.json.new" "$data/sinfo.json"
 until_ok 5 is "SELECT sched_state || '|' || health_detail FROM dcops.node WHERE name = '$first'" \
 	"unknown|not in Slurm's node list" || fail "a node gone from Slurm: $(q "SELECT sched_state, health_detail FROM dcops.node WHERE name = '$first'")"
 jq '(.nodes[] | select(.name == "gwj-h100-003")).reason = "NVLink errors; RMA #4499"' "$fx/sinfo.json" \
 	>"$data/sinfo.json.new" && mv "$data/sinfo.json.new" "$data/sinfo.json"
-until_ok 5 is "SELECT sched_state FROM dcops.node WHERE name = '$first'" "$sched" || fail "the node back"
+until_ok 5 is "SELECT sched_state || '|' || health_detail FROM dcops.node WHERE name = '$first'" "$was" ||
+	fail "the node back: $(q "SELECT sched_state, health_detail FROM dcops.node WHERE name = '$first'")"
+# (its return moved every unplaced node after it one slot: all written then)
+sleep 1
 
 # rows changed behind the adapter's back stay over quiet cycles ...
 tamper() {
