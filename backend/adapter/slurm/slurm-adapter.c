@@ -1,7 +1,17 @@
 /* slurm-adapter.c — see slurm-adapter.h. Fetch (run and parse every due
  * source into fresh sets; any failure drops them all), then build one JSON
  * document per table, skip those equal to the last committed, and upsert
- * the rest in one transaction. */
+ * the rest in one transaction; nodes, jobs and GPUs by row (only rows whose
+ * hash differs from the last committed are made and sent).
+ *
+ * Ownership across cycles: the adapter owns one set per source (nodes,
+ * parts, jobs, ended, assocs), replaced whole when a fetch succeeds; the
+ * explanations and documents read them. The nodes and jobs sets of the last
+ * committed cycle also lend their records to the next parse (an element
+ * with the same bytes is copied into the new set's own arena, so the old
+ * set is freed right after, as before); nodes_committed/jobs_committed say
+ * whether they may, and like the row hashes they are cleared by a failed
+ * cycle and a reconnect (forget). */
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <stdlib.h>

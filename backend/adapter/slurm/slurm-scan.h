@@ -13,7 +13,11 @@
  *
  * One pass: the document is read once, front to back; each element is
  * handed over as soon as it is read, so the memory is one element's
- * cJSON tree, not the document's.
+ * cJSON tree, not the document's. With a span function
+ * (slurm_scan_run_spans) each element's bytes are hashed first and the
+ * caller may take it as it was (an element with the same bytes parsed in
+ * an earlier cycle): then it is neither parsed nor checked, its equality
+ * with bytes that were is the check.
  *
  * Errors have the cJSON form the callers always printed: "not valid JSON
  * (at byte N of LEN)", with "<list>[i]: " before it when the fault is
