@@ -9,7 +9,10 @@
  * parsers, the element-at-a-time scanner (slurm-scan.h) is checked against
  * cJSON's parse of the whole input: whenever cJSON reads the input as an
  * object, the scanner reads it too and hands over the same elements (all
- * keys, and a chosen few) and the same other members. */
+ * keys, and a chosen few) and the same other members. The adapter's
+ * every-cycle parse (slurm_parse_*_since) answers as the plain one, with
+ * nothing to lend and with its own set of the same input to lend from
+ * (every element then copied: the copies equal the parse's). */
 #include "fuzz.h"
 
 #include "adapter/slurm/slurm-explain.h"
@@ -180,6 +183,60 @@ static void fuzz_scan(const char *text, size_t len, const char *list)
 	cJSON_Delete(dom);
 }
 
+static void same_str(const char *what, const char *a, const char *b)
+{
+	if (strcmp(a, b) != 0)
+		fuzz_fail("since: %s \"%s\" against \"%s\"", what, a, b);
+}
+
+/* rc and message as the plain parse's (rc0, err0); on success a second
+ * reading lends every element from the first. */
+static void since_nodes(const char *text, size_t len, int rc0, const struct dc_err *err0,
+		const struct slurm_node_set *plain)
+{
+	struct slurm_node_set s1 = { 0 }, s2 = { 0 };
+	struct dc_err err = { { 0 } };
+	int rc = slurm_parse_nodes_since(text, len, NULL, &s1, &err);
+	if (rc != rc0 || (rc < 0 && strcmp(err.msg, err0->msg) != 0))
+		fuzz_fail("since: %d \"%s\", plain: %d \"%s\"", rc, err.msg, rc0, err0->msg);
+	if (rc == 0 && slurm_parse_nodes_since(text, len, &s1, &s2, &err) < 0)
+		fuzz_fail("since, lent: %s", err.msg);
+	slurm_node_set_free(&s1);
+	for (size_t i = 0; rc == 0 && i < s2.n; i++) {
+		if (i >= plain->n)
+			fuzz_fail("since: %zu nodes, plain %zu", s2.n, plain->n);
+		same_str("name", s2.items[i].name, plain->items[i].name);
+		same_str("reason", s2.items[i].reason, plain->items[i].reason);
+		same_str("state", s2.items[i].state_text, plain->items[i].state_text);
+		check_node(&s2.items[i]);
+	}
+	slurm_node_set_free(&s2);
+}
+
+static void since_jobs(const char *text, size_t len, int rc0, const struct dc_err *err0,
+		const struct slurm_job_set *plain)
+{
+	struct slurm_job_set s1 = { 0 }, s2 = { 0 };
+	struct dc_err err = { { 0 } };
+	int rc = slurm_parse_squeue_since(text, len, NULL, &s1, &err);
+	if (rc != rc0 || (rc < 0 && strcmp(err.msg, err0->msg) != 0))
+		fuzz_fail("since: %d \"%s\", plain: %d \"%s\"", rc, err.msg, rc0, err0->msg);
+	if (rc == 0 && slurm_parse_squeue_since(text, len, &s1, &s2, &err) < 0)
+		fuzz_fail("since, lent: %s", err.msg);
+	slurm_job_set_free(&s1);
+	for (size_t i = 0; rc == 0 && i < s2.n; i++) {
+		if (i >= plain->n || s2.items[i].job_id != plain->items[i].job_id)
+			fuzz_fail("since: job %zu differs", i);
+		same_str("name", s2.items[i].name, plain->items[i].name);
+		same_str("nodes", s2.items[i].nodes, plain->items[i].nodes);
+		same_str("state", s2.items[i].state_text, plain->items[i].state_text);
+		if (s2.items[i].exit_code != plain->items[i].exit_code)
+			fuzz_fail("since: job %u exit code", s2.items[i].job_id);
+		check_job(&s2.items[i]);
+	}
+	slurm_job_set_free(&s2);
+}
+
 static void fuzz_nodes(const char *text, size_t len)
 {
 	struct slurm_node_set s;
@@ -189,6 +246,7 @@ static void fuzz_nodes(const char *text, size_t len)
 	check_failed(rc, &err, &s, sizeof s);
 	for (size_t i = 0; rc == 0 && i < s.n; i++)
 		check_node(&s.items[i]);
+	since_nodes(text, len, rc, &err, &s);
 	slurm_node_set_free(&s);
 	fuzz_scan(text, len, "nodes");
 }
@@ -220,6 +278,8 @@ static void fuzz_jobs(const char *text, size_t len, bool sacct)
 	check_failed(rc, &err, &s, sizeof s);
 	for (size_t i = 0; rc == 0 && i < s.n; i++)
 		check_job(&s.items[i]);
+	if (!sacct)
+		since_jobs(text, len, rc, &err, &s);
 	if (rc == 0) {
 		struct slurm_snap snap = { NULL, NULL, &s, NULL };
 		explain_all(&snap, &s);

@@ -17,56 +17,160 @@
 /* ---- the list of a document ---- */
 
 typedef int item_fn(struct slurm_rd *c, const cJSON *item, void *out);
+typedef void copy_fn(struct slurm_arena *a, void *dst, const void *src);
+
+/* The set the same document was last read into (the *_since parsers):
+ * its items by their elements' hashes. The elements' reading depends on
+ * the release only through 22.05's exit codes (job_exit), so a set read
+ * as 22.05 lends to a 22.05 document only, and any other to any other. */
+struct prev {
+	const void *items;
+	const uint64_t *span;
+	size_t n;
+	bool is_2205;
+	copy_fn *copy;
+	uint64_t *key;    /* span -> index, open addressing; 0 is empty */
+	uint32_t *ix;
+	size_t cap;
+};
+
+static size_t prev_slot(const struct prev *p, uint64_t key)
+{
+	size_t h = (size_t)(key >> 7) & (p->cap - 1);
+	while (p->key[h] && p->key[h] != key)
+		h = (h + 1) & (p->cap - 1);
+	return h;
+}
+
+static void prev_index(struct prev *p)
+{
+	p->cap = 16;
+	while (p->cap < p->n * 2)
+		p->cap *= 2;
+	p->key = xcalloc(p->cap, sizeof *p->key);
+	p->ix = xcalloc(p->cap, sizeof *p->ix);
+	for (size_t i = 0; i < p->n; i++) {
+		size_t h = prev_slot(p, p->span[i]);
+		if (!p->key[h])
+			p->key[h] = p->span[i], p->ix[h] = (uint32_t)i;
+	}
+}
+
+static void prev_free(struct prev *p)
+{
+	free(p->key);
+	free(p->ix);
+	p->key = NULL;
+	p->ix = NULL;
+}
 
 struct each {
 	struct slurm_rd *c;
 	const char *list;
 	item_fn *one;
 	struct slurm_rd_grow g;
-	void *items;   /* malloc'd while the document is read */
+	void *items;      /* malloc'd while the document is read */
+	size_t size;
+	struct prev *prev;   /* NULL: nothing to lend */
+	bool spans;          /* the elements' hashes are kept ... */
+	uint64_t *span;      /* ... here, malloc'd, parallel to items */
+	size_t span_cap;
+	uint64_t cur;        /* the hash of the element being parsed */
 };
+
+/* meta before the list (22.05 prints it first): the shape now; after it
+ * (23.02+), each_item checks it at the end */
+static void each_shape(struct each *e, const cJSON *members, size_t i)
+{
+	if (i != 0)
+		return;
+	struct slurm_version v;
+	struct dc_err ignored;
+	e->c->shape = slurm_rd_meta(members, &v, &ignored, e->c->src) == 0 ? v.shape : SLURM_SHAPE_NONE;
+}
+
+static void each_keep_span(struct each *e, uint64_t hash)
+{
+	if (!e->spans)
+		return;
+	e->span = xgrow(e->span, &e->span_cap, e->g.n, sizeof *e->span);
+	e->span[e->g.n - 1] = hash;
+}
 
 static int each_one(void *arg, const cJSON *members, size_t i, const cJSON *item)
 {
 	struct each *e = arg;
 	struct slurm_rd *c = e->c;
-	if (i == 0) {
-		/* meta before the list (22.05 prints it first): the shape now;
-		 * after it (23.02+), each_item checks it at the end */
-		struct slurm_version v;
-		struct dc_err ignored;
-		c->shape = slurm_rd_meta(members, &v, &ignored, c->src) == 0 ? v.shape : SLURM_SHAPE_NONE;
-	}
+	each_shape(e, members, i);
 	slurm_rd_item(c, e->list, i, item);
 	void *slot = slurm_rd_grow_next(&e->g);
+	if (slot)
+		each_keep_span(e, e->cur);
 	int rc = slot ? e->one(c, item, slot) : dc_err_set(c->err, "%s: %s: more than %d items", c->src, e->list,
 		SLURM_ITEMS_MAX);
 	c->ix_obj = NULL;
 	return rc;
 }
 
+/* An element with the bytes of one prev was read from: prev's item,
+ * copied into this set, instead of a parse. */
+static bool each_span(void *arg, const cJSON *members, size_t i, uint64_t hash)
+{
+	struct each *e = arg;
+	struct prev *p = e->prev;
+	each_shape(e, members, i);
+	e->cur = hash;
+	if (!p || !p->n || p->is_2205 != (e->c->shape == SLURM_SHAPE_2205))
+		return false;
+	size_t h = prev_slot(p, hash);
+	if (!p->key[h])
+		return false;
+	void *slot = slurm_rd_grow_next(&e->g);
+	if (!slot)
+		return false;   /* the parse says "more than N items" */
+	p->copy(e->c->a, slot, (const char *)p->items + (size_t)p->ix[h] * e->size);
+	each_keep_span(e, hash);
+	return true;
+}
+
 /* Each element of the document's list through one(), into *items (count
  * elements of size bytes, in the arena), read as the document is: memory
- * stays at one element's tree besides the set. */
+ * stays at one element's tree besides the set. With spans, each
+ * element's hash goes to *spans (in the arena, parallel to *items) and an
+ * element that hashes as one of prev's is copied from prev, not parsed. */
 static int each_item(struct slurm_rd *c, const char *text, size_t len, const char *list, const char *const *want,
-		struct slurm_version *v, size_t size, void **items, size_t *n, item_fn *one)
+		struct slurm_version *v, size_t size, void **items, size_t *n, item_fn *one, struct prev *prev,
+		uint64_t **spans)
 {
-	struct each e = { .c = c, .list = list, .one = one, .g = { .items = &e.items, .size = size } };
+	struct each e = { .c = c, .list = list, .one = one, .g = { .items = &e.items, .size = size }, .size = size,
+		.prev = prev, .spans = spans != NULL };
+	if (prev && prev->n && prev->span)
+		prev_index(prev);
+	else
+		e.prev = NULL;
 	struct slurm_scan_doc doc;
-	int rc = slurm_rd_doc(c->src, text, len, list, want, each_one, &e, &doc, v, c->err);
+	int rc = slurm_rd_doc(c->src, text, len, list, want, spans ? each_span : NULL, each_one, &e, &doc, v, c->err);
 	/* only 22.05's shape reads an element otherwise (job_exit) */
 	if (rc == 0 && e.g.n && c->shape != v->shape && (c->shape == SLURM_SHAPE_2205 || v->shape == SLURM_SHAPE_2205)) {
-		/* the list came before a meta that says 22.05: read it again
-		 * (no release prints this order; the first reading's strings
-		 * stay in the arena until the set is freed) */
+		/* the list came before a meta that says 22.05: read it again,
+		 * every element parsed, no hashes kept (no release prints this
+		 * order; the first reading's strings stay in the arena until
+		 * the set is freed) */
 		e.g.n = 0;
+		e.spans = false;
 		c->shape = v->shape;
 		rc = slurm_scan_again(&doc, text, len, each_one, &e) < 0 || doc.item_failed ? -1 : 0;
 	}
 	slurm_scan_close(&doc);
+	if (prev)
+		prev_free(prev);
 	c->shape = v->shape;
 	*n = e.g.n;
 	*items = slurm_rd_to_arena(c->a, e.items, e.g.n, size);
+	if (spans)
+		*spans = e.spans ? slurm_rd_to_arena(c->a, e.span, e.g.n, sizeof *e.span) : NULL;
+	if (!e.spans)
+		free(e.span);
 	return rc;
 }
 
@@ -160,18 +264,40 @@ static int parse_node(struct slurm_rd *c, const cJSON *item, void *out)
 	return 0;
 }
 
-int slurm_parse_nodes(const char *text, size_t len, struct slurm_node_set *out, struct dc_err *err)
+static void node_copy(struct slurm_arena *a, void *dst, const void *src)
+{
+	slurm_node_copy(a, dst, src);
+}
+
+static int parse_nodes(const char *text, size_t len, const struct slurm_node_set *prev, bool spans,
+		struct slurm_node_set *out, struct dc_err *err)
 {
 	struct slurm_node_set s = { 0 };
 	struct slurm_rd c = { .src = "nodes JSON", .err = err, .a = &s.arena };
+	struct prev p = { .copy = node_copy };
+	if (prev)
+		p = (struct prev){ .items = prev->items, .span = prev->span, .n = prev->n,
+			.is_2205 = prev->version.shape == SLURM_SHAPE_2205, .copy = node_copy };
 	void *items;
-	if (each_item(&c, text, len, "nodes", node_keys, &s.version, sizeof *s.items, &items, &s.n, parse_node) < 0) {
+	if (each_item(&c, text, len, "nodes", node_keys, &s.version, sizeof *s.items, &items, &s.n, parse_node, &p,
+		    spans ? &s.span : NULL) < 0) {
 		slurm_node_set_free(&s);
 		return -1;
 	}
 	s.items = items;
 	*out = s;
 	return 0;
+}
+
+int slurm_parse_nodes(const char *text, size_t len, struct slurm_node_set *out, struct dc_err *err)
+{
+	return parse_nodes(text, len, NULL, false, out, err);
+}
+
+int slurm_parse_nodes_since(const char *text, size_t len, const struct slurm_node_set *prev,
+		struct slurm_node_set *out, struct dc_err *err)
+{
+	return parse_nodes(text, len, prev, true, out, err);
 }
 
 /* ---- partitions ---- */
@@ -215,7 +341,7 @@ int slurm_parse_partitions(const char *text, size_t len, struct slurm_part_set *
 	struct slurm_rd c = { .src = "partitions JSON", .err = err, .a = &s.arena };
 	void *items;
 	if (each_item(&c, text, len, "partitions", NULL, &s.version, sizeof *s.items, &items, &s.n,
-		    parse_part_json) < 0) {
+		    parse_part_json, NULL, NULL) < 0) {
 		slurm_part_set_free(&s);
 		return -1;
 	}
@@ -527,13 +653,23 @@ static int parse_sacct_job(struct slurm_rd *c, const cJSON *item, void *out)
 	return job_held(j);
 }
 
-static int parse_jobs(const char *src, const char *text, size_t len, struct slurm_job_set *out,
-		const char *const *want, item_fn *one, struct dc_err *err)
+static void job_copy(struct slurm_arena *a, void *dst, const void *src)
+{
+	slurm_job_copy(a, dst, src);
+}
+
+static int parse_jobs(const char *src, const char *text, size_t len, const char *const *want, item_fn *one,
+		const struct slurm_job_set *prev, bool spans, struct slurm_job_set *out, struct dc_err *err)
 {
 	struct slurm_job_set s = { 0 };
 	struct slurm_rd c = { .src = src, .err = err, .a = &s.arena };
+	struct prev p = { .copy = job_copy };
+	if (prev)
+		p = (struct prev){ .items = prev->items, .span = prev->span, .n = prev->n,
+			.is_2205 = prev->version.shape == SLURM_SHAPE_2205, .copy = job_copy };
 	void *items;
-	if (each_item(&c, text, len, "jobs", want, &s.version, sizeof *s.items, &items, &s.n, one) < 0) {
+	if (each_item(&c, text, len, "jobs", want, &s.version, sizeof *s.items, &items, &s.n, one, &p,
+		    spans ? &s.span : NULL) < 0) {
 		slurm_job_set_free(&s);
 		return -1;
 	}
@@ -544,12 +680,18 @@ static int parse_jobs(const char *src, const char *text, size_t len, struct slur
 
 int slurm_parse_squeue(const char *text, size_t len, struct slurm_job_set *out, struct dc_err *err)
 {
-	return parse_jobs("squeue", text, len, out, squeue_keys, parse_squeue_job, err);
+	return parse_jobs("squeue", text, len, squeue_keys, parse_squeue_job, NULL, false, out, err);
+}
+
+int slurm_parse_squeue_since(const char *text, size_t len, const struct slurm_job_set *prev,
+		struct slurm_job_set *out, struct dc_err *err)
+{
+	return parse_jobs("squeue", text, len, squeue_keys, parse_squeue_job, prev, true, out, err);
 }
 
 int slurm_parse_sacct(const char *text, size_t len, struct slurm_job_set *out, struct dc_err *err)
 {
-	return parse_jobs("sacct", text, len, out, sacct_keys, parse_sacct_job, err);
+	return parse_jobs("sacct", text, len, sacct_keys, parse_sacct_job, NULL, false, out, err);
 }
 
 /* ---- associations and accounts ---- */
@@ -586,7 +728,7 @@ static int assocs_json(struct slurm_rd *c, const char *text, size_t len, struct 
 {
 	void *items;
 	if (each_item(c, text, len, "associations", NULL, &s->version, sizeof *s->items, &items, &s->n,
-		    parse_assoc_json) < 0)
+		    parse_assoc_json, NULL, NULL) < 0)
 		return -1;
 	s->items = items;
 	return 0;
@@ -597,7 +739,7 @@ static int accounts_json(struct slurm_rd *c, const char *text, size_t len, struc
 	struct slurm_version v;
 	void *items;
 	if (each_item(c, text, len, "accounts", NULL, &v, sizeof *s->accounts, &items, &s->n_accounts,
-		    parse_account_json) < 0)
+		    parse_account_json, NULL, NULL) < 0)
 		return -1;
 	s->accounts = items;
 	return 0;

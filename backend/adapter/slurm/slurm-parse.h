@@ -49,6 +49,18 @@
 int slurm_parse_version(const char *text, size_t len, struct slurm_version *v, struct dc_err *err);
 
 int slurm_parse_nodes(const char *text, size_t len, struct slurm_node_set *out, struct dc_err *err);
+/* As slurm_parse_nodes and slurm_parse_squeue, for the adapter's every
+ * cycle: out->span gets each element's hash (slurm_scan_hash of its
+ * bytes), and an element whose bytes hash as one prev was read from is
+ * not parsed: prev's item is copied into out (out owns the copy; prev
+ * is only read, and may be freed after). prev: an earlier result of the
+ * same function (its span), or NULL to parse every element. A set read
+ * from 22.05's shape lends only to a 22.05 document (job_exit reads
+ * that release otherwise). */
+int slurm_parse_nodes_since(const char *text, size_t len, const struct slurm_node_set *prev,
+		struct slurm_node_set *out, struct dc_err *err);
+int slurm_parse_squeue_since(const char *text, size_t len, const struct slurm_job_set *prev,
+		struct slurm_job_set *out, struct dc_err *err);
 /* JSON (23.02+) or `scontrol -o show partition` text (22.05); which is
  * decided by the first non-blank byte ('{' is JSON). */
 int slurm_parse_partitions(const char *text, size_t len, struct slurm_part_set *out, struct dc_err *err);

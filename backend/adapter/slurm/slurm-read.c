@@ -386,7 +386,8 @@ bool slurm_rd_is_json(const char *text, size_t len)
  * not start as an object gets cJSON's own verdict, so the messages stay
  * the same. */
 int slurm_rd_doc(const char *src, const char *text, size_t len, const char *list_key, const char *const *want,
-		slurm_scan_fn *fn, void *arg, struct slurm_scan_doc *doc, struct slurm_version *v, struct dc_err *err)
+		slurm_scan_span_fn *span, slurm_scan_fn *fn, void *arg, struct slurm_scan_doc *doc,
+		struct slurm_version *v, struct dc_err *err)
 {
 	memset(doc, 0, sizeof *doc);
 	if (len > SLURM_INPUT_MAX)
@@ -402,7 +403,7 @@ int slurm_rd_doc(const char *src, const char *text, size_t len, const char *list
 		cJSON_Delete(r);
 		return -1;
 	}
-	if (slurm_scan_run(doc, src, text, len, list_key, want, fn, arg, err) < 0)
+	if (slurm_scan_run_spans(doc, src, text, len, list_key, want, span, fn, arg, err) < 0)
 		return -1;
 	/* the document's own verdicts come before an element's */
 	int rc = 0;

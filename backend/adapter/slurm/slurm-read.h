@@ -70,13 +70,15 @@ int slurm_rd_tres_gpus(struct slurm_rd *c, const char *path, const char *tres, i
 int slurm_rd_partition(struct slurm_rd *c, struct slurm_partition *p, const char *tres, const char *state);
 
 /* The document, read once (slurm-scan.h): size cap, JSON; each element
- * of the list under list_key to fn as it is read (only the keys in want,
- * NULL: all); then Slurm's "errors", "meta" into *v and the list's type,
+ * of the list under list_key offered to span (NULL: none) and, unless
+ * span took it, to fn as it is read (only the keys in want, NULL: all);
+ * then Slurm's "errors", "meta" into *v and the list's type,
  * each reported before an element's error (fn's, left in err). On
  * success the caller slurm_scan_close()s doc (slurm_scan_again may read
  * the list once more before). */
 int slurm_rd_doc(const char *src, const char *text, size_t len, const char *list_key, const char *const *want,
-		slurm_scan_fn *fn, void *arg, struct slurm_scan_doc *doc, struct slurm_version *v, struct dc_err *err);
+		slurm_scan_span_fn *span, slurm_scan_fn *fn, void *arg, struct slurm_scan_doc *doc,
+		struct slurm_version *v, struct dc_err *err);
 int slurm_rd_meta(const cJSON *root, struct slurm_version *v, struct dc_err *err, const char *src);
 /* Is the first non-blank byte '{'? (JSON or a text listing) */
 bool slurm_rd_is_json(const char *text, size_t len);

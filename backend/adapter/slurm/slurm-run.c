@@ -1,5 +1,6 @@
-/* slurm-run.c — see slurm-run.h. Locally: fork + execvp with stdout and
- * stderr on pipes, both read under one poll() with the deadline and the
+/* slurm-run.c — see slurm-run.h. Locally: posix_spawnp (no fork: the
+ * adapter holds hundreds of MB at 100,000 jobs, whose page tables fork
+ * copied for every command) with stdout and stderr on pipes, both read under one poll() with the deadline and the
  * caps; the child leads its own process group so a kill reaches whatever it
  * started. Over SSH: the console's ssh_conn, driven here until UP, then one
  * exec channel per run, read through channel callbacks while the runner's
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,9 @@
 #define RUN_TIMEOUT_MS 30000
 #define RUN_MAX_OUTPUT ((size_t)512 << 20)
 #define RUN_MAX_ERR ((size_t)64 << 10)
+#define READ_CHUNK ((size_t)64 << 10)
+
+extern char **environ;
 
 struct slurm_runner {
 	char *bindir;
@@ -33,6 +38,8 @@ struct slurm_runner {
 	struct loop *loop;        /* with ssh only */
 	struct ssh_conn *conn;
 	char *target;             /* user@host:port, for messages */
+	char *spare;              /* a stdout buffer given back (slurm_out_release), reused */
+	size_t spare_cap;
 };
 
 /* One run's output as it grows. */
@@ -56,6 +63,34 @@ static void buf_add(struct run_buf *b, bool is_err, const char *data, size_t n)
 	sb_appendn(&b->out, data, n);
 }
 
+/* stdout goes to the buffer given back last, when there is one: squeue's
+ * 250 MB at 100,000 jobs is then neither faulted in nor grown again. */
+static void buf_init(struct slurm_runner *r, struct run_buf *b)
+{
+	*b = (struct run_buf){ .out = { .buf = r->spare, .cap = r->spare_cap }, .max_output = r->max_output };
+	r->spare = NULL;
+	r->spare_cap = 0;
+}
+
+/* A read from fd straight into stdout's buffer (no copy through a chunk);
+ * what read() returned. */
+static ssize_t buf_read_out(struct run_buf *b, int fd)
+{
+	b->out.buf = xgrow(b->out.buf, &b->out.cap, b->out.len + READ_CHUNK + 1, 1);
+	ssize_t got = read(fd, b->out.buf + b->out.len, READ_CHUNK);
+	if (got <= 0) {
+		b->out.buf[b->out.len] = '\0';
+		return got;
+	}
+	if (b->out.len + (size_t)got > b->max_output) {
+		b->over = true;
+		return got;
+	}
+	b->out.len += (size_t)got;
+	b->out.buf[b->out.len] = '\0';
+	return got;
+}
+
 static void buf_free(struct run_buf *b)
 {
 	sb_free(&b->out);
@@ -64,6 +99,7 @@ static void buf_free(struct run_buf *b)
 
 static void buf_take(struct run_buf *b, struct slurm_out *o)
 {
+	o->out_cap = b->out.buf ? b->out.cap : 0;
 	o->out_len = b->out.len;
 	o->err_len = b->err.len;
 	o->out = sb_take(&b->out);
@@ -159,6 +195,7 @@ void slurm_runner_free(struct slurm_runner *r)
 		loop_free(r->loop);
 	free(r->target);
 	free(r->bindir);
+	free(r->spare);
 	free(r);
 }
 
@@ -178,25 +215,48 @@ void slurm_out_free(struct slurm_out *o)
 {
 	free(o->out);
 	free(o->err);
-	o->out = o->err = NULL;
-	o->out_len = o->err_len = 0;
+	*o = (struct slurm_out){ 0 };
+}
+
+void slurm_out_release(struct slurm_runner *r, struct slurm_out *o)
+{
+	if (o->out && o->out_cap > r->spare_cap) {
+		free(r->spare);
+		r->spare = o->out;
+		r->spare_cap = o->out_cap;
+		o->out = NULL;
+	}
+	slurm_out_free(o);
 }
 
 /* ---------------------------------------------------------------- local */
 
-static void child_exec(const char *path, const char *const *argv, int out_fd, int err_fd, int status_fd)
+/* The child: its own process group (a kill reaches whatever it starts),
+ * stdin from /dev/null, stdout and stderr on the pipes, SIGPIPE as
+ * default. 0, or the errno of a command that cannot be run. */
+static int spawn(pid_t *pid, const char *path, const char *const *argv, int out_fd, int err_fd)
 {
-	setpgid(0, 0);
-	int devnull = open("/dev/null", O_RDONLY);
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		goto fail;
-	signal(SIGPIPE, SIG_DFL);
-	execvp(path, (char *const *)argv);
-fail:;
-	int e = errno;
-	if (write(status_fd, &e, sizeof e) < 0)
-		_exit(127);
-	_exit(127);
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t def;
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	int e = posix_spawn_file_actions_init(&fa);
+	if (e)
+		return e;
+	if ((e = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return e;
+	}
+	if (!(e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) &&
+	    !(e = posix_spawn_file_actions_adddup2(&fa, out_fd, 1)) &&
+	    !(e = posix_spawn_file_actions_adddup2(&fa, err_fd, 2)) &&
+	    !(e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF)) &&
+	    !(e = posix_spawnattr_setpgroup(&at, 0)) && !(e = posix_spawnattr_setsigdefault(&at, &def)))
+		e = posix_spawnp(pid, path, &fa, &at, (char *const *)argv, environ);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return e;
 }
 
 static void kill_group(pid_t pid)
@@ -225,14 +285,15 @@ static int pump_local(struct slurm_runner *r, const char *name, int out_fd, int 
 		for (int i = 0; i < 2 && n > 0; i++) {
 			if (p[i].fd < 0 || !p[i].revents)
 				continue;
-			ssize_t got = read(p[i].fd, chunk, sizeof chunk);
+			ssize_t got = i == 0 ? buf_read_out(b, p[i].fd) : read(p[i].fd, chunk, sizeof chunk);
 			if (got < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (got <= 0) {
 				p[i].fd = -1;
 				continue;
 			}
-			buf_add(b, i == 1, chunk, (size_t)got);
+			if (i == 1)
+				buf_add(b, true, chunk, (size_t)got);
 			if (b->over) {
 				dc_err_set(err, "%s: output over %zu bytes (killed)", name, b->max_output);
 				return -1;
@@ -276,43 +337,28 @@ static int pipe_cloexec(int p[2])
 
 static int run_local(struct slurm_runner *r, const char *const *argv, struct slurm_out *out, struct dc_err *err)
 {
-	int po[2], pe[2], ps[2];
+	int po[2], pe[2];
 	if (pipe_cloexec(po) < 0)
 		return dc_err_set(err, "%s: pipe: %s", argv[0], strerror(errno)), -1;
 	if (pipe_cloexec(pe) < 0) {
 		close(po[0]), close(po[1]);
 		return dc_err_set(err, "%s: pipe: %s", argv[0], strerror(errno)), -1;
 	}
-	if (pipe_cloexec(ps) < 0) {
-		close(po[0]), close(po[1]), close(pe[0]), close(pe[1]);
-		return dc_err_set(err, "%s: pipe: %s", argv[0], strerror(errno)), -1;
-	}
 	char *path = r->bindir ? xasprintf("%s/%s", r->bindir, argv[0]) : xstrdup(argv[0]);
 	int64_t t0 = dc_mono_us(), end = dc_mono_ms() + r->timeout_ms;
-	pid_t pid = fork();
-	if (pid == 0)
-		child_exec(path, argv, po[1], pe[1], ps[1]);
+	pid_t pid;
+	int e = spawn(&pid, path, argv, po[1], pe[1]);
 	free(path);
-	close(po[1]), close(pe[1]), close(ps[1]);
-	if (pid < 0) {
-		close(po[0]), close(pe[0]), close(ps[0]);
-		return dc_err_set(err, "%s: fork: %s", argv[0], strerror(errno)), -1;
+	close(po[1]), close(pe[1]);
+	if (e) {
+		close(po[0]), close(pe[0]);
+		return dc_err_set(err, "%s: cannot run: %s", argv[0], strerror(e)), -1;
 	}
-	int e = 0;
-	ssize_t got;
-	do
-		got = read(ps[0], &e, sizeof e); /* EOF at exec: it started */
-	while (got < 0 && errno == EINTR);
-	close(ps[0]);
-	struct run_buf b = { .max_output = r->max_output };
-	int rc = 0;
-	if (got == (ssize_t)sizeof e) {
-		rc = dc_err_set(err, "%s: cannot run: %s", argv[0], strerror(e));
-	} else {
-		rc = pump_local(r, argv[0], po[0], pe[0], end, &b, err);
-		if (rc < 0)
-			kill_group(pid);
-	}
+	struct run_buf b;
+	buf_init(r, &b);
+	int rc = pump_local(r, argv[0], po[0], pe[0], end, &b, err);
+	if (rc < 0)
+		kill_group(pid);
 	close(po[0]), close(pe[0]);
 	int st = 0;
 	if (reap(pid, rc < 0 ? 0 : end, &st) < 0 && rc == 0)
@@ -481,7 +527,8 @@ static int run_ssh(struct slurm_runner *r, const char *const *argv, struct slurm
 		free(cmd);
 		return -1;
 	}
-	struct ssh_run x = { .b = { .max_output = r->max_output } };
+	struct ssh_run x = { 0 };
+	buf_init(r, &x.b);
 	x.ch = ssh_channel_new(ssh_conn_session(r->conn));
 	if (!x.ch) {
 		free(cmd);

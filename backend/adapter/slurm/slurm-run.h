@@ -1,7 +1,7 @@
 /* slurm-run.h — runs one Slurm command for the adapter: a fixed argument
  * vector, never a shell string built from data.
  *
- * Locally the vector is exec'd as is (fork + execvp, no shell). On the
+ * Locally the vector is exec'd as is (posix_spawnp, no shell). On the
  * controller or a login host (--ssh user@host[:port]) it goes over the
  * libssh session code the console uses (same host-key rules: known_hosts,
  * @revoked, no TOFU unless the operator accepted the key), each argument
@@ -35,6 +35,7 @@ struct slurm_runner_opts {
 struct slurm_out {
 	char *out, *err;          /* stdout, stderr (stderr capped at 64 kB) */
 	size_t out_len, err_len;
+	size_t out_cap;           /* out's allocated size (slurm_out_release) */
 	int status;               /* exit status; 128+N when killed by signal N */
 	double ms;                /* wall time of the run */
 };
@@ -54,6 +55,10 @@ void slurm_runner_free(struct slurm_runner *r);
 int slurm_run(struct slurm_runner *r, const char *const *argv, struct slurm_out *out,
               struct dc_err *err);
 void slurm_out_free(struct slurm_out *o);
+/* As slurm_out_free, but out's buffer goes back to r, for the next run's
+ * stdout (the runner keeps the largest one): a caller reading squeue's
+ * hundreds of MB every cycle reuses one buffer. */
+void slurm_out_release(struct slurm_runner *r, struct slurm_out *o);
 
 /* Sleeps ms between polls; with ssh the session's keepalive runs meanwhile,
  * so an idle link is neither dropped nor called dead late. Returns early

@@ -3,8 +3,14 @@
  * them. */
 #include "slurm-scan.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Byte classes for the scan (a table: this loop runs over every byte of
  * hundreds of MB). BARE: the characters of numbers and true/false/null. */
@@ -338,6 +344,126 @@ static int scan_object(const struct slurm_scan_doc *d, const char *t, size_t len
 	}
 }
 
+/* A secret per process: the element hashes are not for anyone to aim
+ * at (a job name chosen to make one job's bytes hash as another's). */
+static uint64_t hash_seed(void)
+{
+	static uint64_t seed;
+	if (seed)
+		return seed;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, &seed, sizeof seed) != (ssize_t)sizeof seed)
+		seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() << 32;
+	if (fd >= 0)
+		close(fd);
+	seed |= 1;
+	return seed;
+}
+
+static inline uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+	return h ^ (h >> 29);
+}
+
+uint64_t slurm_scan_hash(const char *p, size_t n)
+{
+	/* four lanes, 32 bytes a round: the multiplies do not wait on each
+	 * other (this runs over all 250 MB of squeue's output) */
+	uint64_t s = hash_seed(), h[4] = { s, s ^ 0xA5A5A5A5A5A5A5A5ull, s + n, ~s };
+	size_t i = 0;
+	for (; i + 32 <= n; i += 32)
+		for (int k = 0; k < 4; k++) {
+			uint64_t w;
+			memcpy(&w, p + i + 8 * k, 8);
+			h[k] = mix(h[k], w);
+		}
+	uint64_t r = mix(mix(mix(h[0], h[1]), h[2]), h[3]);
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		r = mix(r, w);
+	}
+	uint64_t tail = 0;
+	memcpy(&tail, p + i, n - i);
+	r = mix(mix(r, tail), n);
+	return r ? r : 1;
+}
+
+/* Bit k set when t[k] is a quote, a backslash or a bracket (k < 16). */
+static inline unsigned span_marks(const char *t)
+{
+#if defined(__SSE2__)
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)t);
+	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+		_mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))), _mm_or_si128(_mm_or_si128(
+		_mm_cmpeq_epi8(v, _mm_set1_epi8('{')), _mm_cmpeq_epi8(v, _mm_set1_epi8('}'))),
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('[')), _mm_cmpeq_epi8(v, _mm_set1_epi8(']')))));
+	return (unsigned)_mm_movemask_epi8(m);
+#else
+	unsigned m = 0;
+	for (int k = 0; k < 16; k++)
+		m |= (unsigned)(str_stop[(unsigned char)t[k]] || cls[(unsigned char)t[k]] >= C_OPEN_OBJ) << k;
+	return m;
+#endif
+}
+
+/* Where the object or array at t[p] ends, by its brackets and strings
+ * only: 16 bytes a step, nothing else checked. Whatever it finds is only
+ * a candidate: an element is taken on it only when its bytes equal ones
+ * parsed before (then they are an element, whole); otherwise the parse
+ * reads from p as always. false when nothing closes it. */
+static bool span_end(const char *t, size_t len, size_t p, size_t *end)
+{
+	size_t depth = 0, esc = 0;
+	bool in_str = false;
+	for (size_t i = p; i < len; i += 16) {
+		unsigned m;
+		if (i + 16 <= len) {
+			m = span_marks(t + i);
+		} else {
+			char tail[16] = { 0 };
+			memcpy(tail, t + i, len - i);
+			m = span_marks(tail) & ((1u << (len - i)) - 1);
+		}
+		for (; m; m &= m - 1) {
+			size_t k = i + (size_t)__builtin_ctz(m);
+			char c = t[k];
+			if (k < esc)
+				continue;
+			if (in_str) {
+				if (c == '"')
+					in_str = false;
+				else if (c == '\\')
+					esc = k + 2;
+			} else if (c == '"') {
+				in_str = true;
+			} else if (c == '{' || c == '[') {
+				depth++;
+			} else if ((c == '}' || c == ']') && depth && --depth == 0) {
+				*end = k + 1;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* With d->span: the element at t[*pos] has its bytes hashed and offered;
+ * true (with *pos past it) when the caller takes it as it was. Anything
+ * not taken is parsed (and refused there when broken). */
+static bool span_taken(struct slurm_scan_doc *d, const char *t, size_t len, size_t *pos, size_t i)
+{
+	size_t end = *pos;
+	if (*pos < len && (t[*pos] == '{' || t[*pos] == '[') ? !span_end(t, len, *pos, &end)
+	                                                    : slurm_scan_skip(t, len, &end, NULL) < 0)
+		return false;
+	if (!d->span(d->arg, d->root, i, slurm_scan_hash(t + *pos, end - *pos)))
+		return false;
+	*pos = end;
+	return true;
+}
+
 /* The list at t[*pos] ('['): each element to fn, until fn fails; the rest
  * is then only checked. -1 at a fault in the JSON (*pos there, *bad_i its
  * element). */
@@ -357,6 +483,8 @@ static int scan_list(struct slurm_scan_doc *d, const char *t, size_t len, size_t
 		*bad_i = i;
 		if (d->item_failed) {
 			rc = slurm_scan_skip(t, len, &p, NULL);
+		} else if (d->span && span_taken(d, t, len, &p, i)) {
+			rc = 0;
 		} else {
 			cJSON *item = NULL;
 			if (p < len && t[p] == '{' && !d->want_all) {
@@ -436,7 +564,16 @@ static void want_init(struct slurm_scan_doc *d, const char *const *want)
 int slurm_scan_run(struct slurm_scan_doc *d, const char *src, const char *text, size_t len, const char *list_key,
 		const char *const *want, slurm_scan_fn *fn, void *arg, struct dc_err *err)
 {
+	return slurm_scan_run_spans(d, src, text, len, list_key, want, NULL, fn, arg, err);
+}
+
+int slurm_scan_run_spans(struct slurm_scan_doc *d, const char *src, const char *text, size_t len,
+		const char *list_key, const char *const *want, slurm_scan_span_fn *span, slurm_scan_fn *fn, void *arg,
+		struct dc_err *err)
+{
 	memset(d, 0, sizeof *d);
+	d->span = span;
+	d->arg = arg;
 	d->list_key = list_key;
 	want_init(d, want);
 	d->root = cJSON_CreateObject();
@@ -454,6 +591,7 @@ int slurm_scan_again(struct slurm_scan_doc *d, const char *text, size_t len, slu
 {
 	size_t p = d->list_at, bad_i = 0;
 	d->item_failed = false;
+	d->span = NULL;   /* read again: every element parsed */
 	if (!d->have_list)
 		return 0;
 	return scan_list(d, text, len, &p, &bad_i, fn, arg);

@@ -13,7 +13,11 @@
  *
  * One pass: the document is read once, front to back; each element is
  * handed over as soon as it is read, so the memory is one element's
- * cJSON tree, not the document's.
+ * cJSON tree, not the document's. With a span function
+ * (slurm_scan_run_spans) each element's bytes are hashed first and the
+ * caller may take it as it was (an element with the same bytes parsed in
+ * an earlier cycle): then it is neither parsed nor checked, its equality
+ * with bytes that were is the check.
  *
  * Errors have the cJSON form the callers always printed: "not valid JSON
  * (at byte N of LEN)", with "<list>[i]: " before it when the fault is
@@ -29,6 +33,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util.h"
 
@@ -46,7 +51,15 @@ int slurm_scan_skip(const char *text, size_t len, size_t *pos, size_t *count);
  * later elements are then only checked, not passed. */
 typedef int slurm_scan_fn(void *arg, const cJSON *members, size_t i, const cJSON *item);
 
+/* Offered each element's extent before it is parsed (slurm_scan_run_spans):
+ * hash is slurm_scan_hash of its bytes. true: the caller has it already
+ * (from an element with the same bytes before) and fn is not called for
+ * it; false: it is parsed and given to fn as usual. */
+typedef bool slurm_scan_span_fn(void *arg, const cJSON *members, size_t i, uint64_t hash);
+
 struct slurm_scan_doc {
+	slurm_scan_span_fn *span;     /* NULL: every element parsed */
+	void *arg;                    /* span's */
 	const char *list_key;
 	cJSON *root;                  /* every member but the list's first */
 	bool have_list;               /* the list member is an array ... */
@@ -69,6 +82,17 @@ struct slurm_scan_doc {
  * its own checks of the other members). */
 int slurm_scan_run(struct slurm_scan_doc *doc, const char *src, const char *text, size_t len, const char *list_key,
 		const char *const *want, slurm_scan_fn *fn, void *arg, struct dc_err *err);
+/* slurm_scan_run, each element first offered to span. An element is
+ * taken on its bytes only when its structure is whole (brackets matched,
+ * strings closed), as the bytes it equals were when they were parsed; a
+ * broken one is parsed, and refused with the usual message. */
+int slurm_scan_run_spans(struct slurm_scan_doc *doc, const char *src, const char *text, size_t len,
+		const char *list_key, const char *const *want, slurm_scan_span_fn *span, slurm_scan_fn *fn, void *arg,
+		struct dc_err *err);
+/* A 64-bit hash of n bytes, keyed with a secret drawn once per process
+ * (never 0): equal bytes hash equal within one process. Not for anything
+ * kept across restarts. */
+uint64_t slurm_scan_hash(const char *p, size_t n);
 /* The list's elements to fn once more (for a caller that learned from a
  * member after the list how to read them). */
 int slurm_scan_again(struct slurm_scan_doc *doc, const char *text, size_t len, slurm_scan_fn *fn, void *arg);

@@ -54,6 +54,52 @@ void slurm_arena_free(struct slurm_arena *a)
 	a->head = NULL;
 }
 
+static char *str_copy(struct slurm_arena *a, const char *s)
+{
+	return s ? slurm_arena_strdup(a, s) : NULL;
+}
+
+static char **strv_copy(struct slurm_arena *a, char *const *v, size_t n)
+{
+	if (!v)
+		return NULL;
+	char **d = slurm_arena_alloc(a, (n ? n : 1) * sizeof *d);
+	for (size_t i = 0; i < n; i++)
+		d[i] = str_copy(a, v[i]);
+	return d;
+}
+
+void slurm_node_copy(struct slurm_arena *a, struct slurm_node *dst, const struct slurm_node *src)
+{
+	*dst = *src;
+	dst->name = str_copy(a, src->name);
+	dst->partitions = strv_copy(a, src->partitions, src->n_partitions);
+	dst->state_text = str_copy(a, src->state_text);
+	dst->reason = str_copy(a, src->reason);
+	dst->reason_set_by_user = str_copy(a, src->reason_set_by_user);
+	dst->gpu_type = str_copy(a, src->gpu_type);
+	dst->comment = str_copy(a, src->comment);
+	dst->reservation = str_copy(a, src->reservation);
+}
+
+void slurm_job_copy(struct slurm_arena *a, struct slurm_job *dst, const struct slurm_job *src)
+{
+	*dst = *src;
+	dst->array_task_str = str_copy(a, src->array_task_str);
+	dst->state_text = str_copy(a, src->state_text);
+	dst->reason = str_copy(a, src->reason);
+	dst->state_description = str_copy(a, src->state_description);
+	dst->account = str_copy(a, src->account);
+	dst->user = str_copy(a, src->user);
+	dst->partition = str_copy(a, src->partition);
+	dst->name = str_copy(a, src->name);
+	dst->qos = str_copy(a, src->qos);
+	dst->dependency = str_copy(a, src->dependency);
+	dst->gpu_type = str_copy(a, src->gpu_type);
+	dst->nodes = str_copy(a, src->nodes);
+	dst->node_list = strv_copy(a, src->node_list, src->n_node_list);
+}
+
 /* Arrays of items live in the arena too; only the arena needs freeing. */
 void slurm_node_set_free(struct slurm_node_set *s)
 {

@@ -178,6 +178,7 @@ struct slurm_node_set {
 	struct slurm_version version;
 	struct slurm_node *items;
 	size_t n;
+	uint64_t *span;            /* per item, its JSON element's hash (slurm_parse_nodes_since); NULL otherwise */
 	struct slurm_arena arena;
 };
 struct slurm_part_set {
@@ -190,6 +191,7 @@ struct slurm_job_set {
 	struct slurm_version version;
 	struct slurm_job *items;
 	size_t n;
+	uint64_t *span;            /* per item, its JSON element's hash (slurm_parse_squeue_since); NULL otherwise */
 	struct slurm_arena arena;
 };
 struct slurm_assoc_set {
@@ -210,6 +212,12 @@ struct slurm_snap {
 	const struct slurm_job_set *jobs;      /* squeue: pending and running */
 	const struct slurm_assoc_set *assocs;
 };
+
+/* *src with every string and array it points to copied into a (another
+ * set's arena): nothing of dst then points into src's set. A field added
+ * to struct slurm_node or slurm_job that points anywhere is copied here. */
+void slurm_node_copy(struct slurm_arena *a, struct slurm_node *dst, const struct slurm_node *src);
+void slurm_job_copy(struct slurm_arena *a, struct slurm_job *dst, const struct slurm_job *src);
 
 void slurm_node_set_free(struct slurm_node_set *s);
 void slurm_part_set_free(struct slurm_part_set *s);
