@@ -218,9 +218,23 @@ slurm_munge_ok() { timeout 10 munge -n -S "$1" | timeout 10 unmunge -S "$1"; }
 slurm_dbd_up() { timeout 3 sacctmgr -n show cluster; }
 
 # The cluster, its accounts and users; slurmdbd must be up.
+# slurmdbd answered "Problem adding clusters: Unspecified error" once at
+# load 56 (its first MariaDB transactions still settling): retried three
+# times, each try checking whether the cluster landed after all.
+slurm_cluster_add() {
+	local try
+	for try in 1 2 3; do
+		sacctmgr -i add cluster "$SLURM_CLUSTER" && return 0
+		sacctmgr -n -P list cluster format=cluster 2>/dev/null | grep -qx "$SLURM_CLUSTER" && return 0
+		echo "slurm harness: adding cluster $SLURM_CLUSTER failed (try $try of 3)" >&2
+		sleep 2
+	done
+	return 1
+}
+
 slurm_accounts() {
 	local me=$1 a name desc org grp mins names=()
-	sacctmgr -i add cluster "$SLURM_CLUSTER" || return 1
+	slurm_cluster_add || return 1
 	for a in "${SLURM_ACCOUNTS[@]}"; do
 		IFS='|' read -r name desc org grp mins <<<"$a"
 		names+=("$name")
