@@ -1,6 +1,6 @@
 /* slurm-adapter.h — the Slurm adapter's reading side (dcopsd --adapter
- * slurm): one poll per source on its own interval, parsed whole, diffed
- * against what was last written, changed rows written in one transaction.
+ * slurm): one poll per source on its own interval, diffed against what
+ * was last written, changed rows written in one transaction.
  *
  *   source      22.05 commands                         default interval
  *   nodes       sinfo --json, scontrol -o show partition      5 s
@@ -17,9 +17,12 @@
  * (050_slurm_adapter.sql). Each table's rows go as one JSON parameter to
  * one upsert that changes only rows that differ; a table whose rows are
  * byte-identical to the last committed cycle's is not sent at all, and
- * of the jobs and GPUs only the rows (a node's GPUs together) whose hash
- * differs from the last committed cycle's are made and sent, so a quiet
- * cluster costs the commands and the parse, and writes 0 rows.
+ * of the nodes, jobs and GPUs only the rows (a node's GPUs together) whose
+ * hash differs from the last committed cycle's are made and sent. Before
+ * that, an element of squeue's or the nodes' JSON whose bytes are those
+ * the last committed cycle read is not parsed again (its record is copied,
+ * slurm-parse.h), so a quiet cluster costs the commands, one pass over
+ * their output, and writes 0 rows.
  *
  * Failure: a command that cannot run, exits non-zero or prints what the
  * parsers refuse fails the whole cycle before any write (nothing
