@@ -17,6 +17,7 @@
 
 #include "adapter/slurm/slurm-explain.h"
 #include "adapter/slurm/slurm-parse.h"
+#include "adapter/json-skip.h"
 #include "adapter/slurm/slurm-scan.h"
 #include "adapter/slurm/slurm-text.h"
 
@@ -159,7 +160,7 @@ static int scan_item(void *arg, const cJSON *members, size_t i, const cJSON *ite
 static void fuzz_scan(const char *text, size_t len, const char *list)
 {
 	cJSON *dom = cJSON_ParseWithLengthOpts(text, len, NULL, false);
-	if (!cJSON_IsObject(dom) || !slurm_scan_is_object(text, len)) {
+	if (!cJSON_IsObject(dom) || !jskip_is_object(text, len)) {
 		cJSON_Delete(dom);
 		return;
 	}

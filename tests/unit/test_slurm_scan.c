@@ -19,6 +19,7 @@
 
 #include "adapter/slurm/slurm-explain.h"
 #include "adapter/slurm/slurm-parse.h"
+#include "adapter/json-skip.h"
 #include "adapter/slurm/slurm-scan.h"
 
 #define T0 1764640800
@@ -281,7 +282,7 @@ static void test_skip(void **state)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		size_t pos = 0, count = 99;
-		int rc = slurm_scan_skip(cases[i].json, strlen(cases[i].json), &pos, &count);
+		int rc = jskip_value(cases[i].json, strlen(cases[i].json), &pos, &count);
 		if (rc != cases[i].rc || pos != cases[i].end || (rc == 0 && count != cases[i].count))
 			fail_msg("%s: rc %d end %zu count %zu", cases[i].json, rc, pos, count);
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapter/json-skip.h"
 #include "slurm-map.h"
 #include "slurm-parse.h"
 #include "slurm-text.h"
@@ -393,7 +394,7 @@ int slurm_rd_doc(const char *src, const char *text, size_t len, const char *list
 	if (len > SLURM_INPUT_MAX)
 		return dc_err_set(err, "%s: output is %zu bytes, more than the %zu allowed", src, len,
 			SLURM_INPUT_MAX);
-	if (!slurm_scan_is_object(text, len)) {
+	if (!jskip_is_object(text, len)) {
 		const char *end = NULL;
 		cJSON *r = cJSON_ParseWithLengthOpts(text, len, &end, false);
 		size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;

@@ -2,10 +2,10 @@
  * JSON documents read one list element at a time, so that `squeue --json`
  * at 100,000 jobs (hundreds of MB) is never held as one cJSON tree.
  *
- * The scanner only finds extents: where a value ends, where each element
- * of the document's list starts, where each key of an element is. Every
- * value a parser reads is parsed by cJSON; values it does not read are
- * skipped, checked for structure only (strings closed, escapes known,
+ * The scanner only finds extents (with adapter/json-skip.h): where a
+ * value ends, where each element of the document's list starts, where
+ * each key of an element is. Every value a parser reads is parsed by
+ * cJSON; values it does not read are skipped, checked for structure only (strings closed, escapes known,
  * brackets matched, nothing but JSON's characters between them). So a
  * truncated document, or one cut or garbled anywhere, is refused as a
  * whole, as before; a grammar slip inside a value nobody reads (`1..2`)
@@ -37,13 +37,7 @@
 
 #include "util.h"
 
-#define SLURM_SCAN_DEPTH 1000   /* cJSON's own nesting limit */
 #define SLURM_SCAN_WANT_SLOTS 128
-
-/* Skips the JSON value at text[*pos] (after blanks): 0 with *pos past it,
- * or -1 with *pos where the structure broke. *count, when not NULL, gets
- * the number of elements if the value is an array. */
-int slurm_scan_skip(const char *text, size_t len, size_t *pos, size_t *count);
 
 /* Takes one element of the list (only the wanted keys) while the
  * document is read; members holds the document's other members read so
@@ -96,9 +90,6 @@ uint64_t slurm_scan_hash(const char *p, size_t n);
 /* The list's elements to fn once more (for a caller that learned from a
  * member after the list how to read them). */
 int slurm_scan_again(struct slurm_scan_doc *doc, const char *text, size_t len, slurm_scan_fn *fn, void *arg);
-/* Is the document's first non-blank byte '{'? (Otherwise the caller
- * reports its own "expected a JSON object" from a plain parse.) */
-bool slurm_scan_is_object(const char *text, size_t len);
 void slurm_scan_close(struct slurm_scan_doc *doc);
 
 #endif

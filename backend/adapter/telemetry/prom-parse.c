@@ -3,7 +3,7 @@
  * the line's length plus a NUL each), so a sample's strings are C strings
  * for the callback without an allocation per sample. */
 #include "adapter/telemetry/prom-parse.h"
-#include "adapter/slurm/slurm-scan.h"
+#include "adapter/json-skip.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -314,7 +314,7 @@ static bool json_at(struct jp *j, char c)
 
 static int json_skip(struct jp *j)
 {
-	return slurm_scan_skip(j->t, j->len, &j->p, NULL);
+	return jskip_value(j->t, j->len, &j->p, NULL);
 }
 
 /* The string at j->p, decoded into the scratch: its offset there, or -1
@@ -681,7 +681,7 @@ int prom_json_each(const char *buf, size_t len, const char *query, prom_sample_f
 {
 	struct jp j = { .t = buf, .len = len };
 	struct jwalk w = { query, fn, ud };
-	if (!slurm_scan_is_object(buf, len)) {
+	if (!jskip_is_object(buf, len)) {
 		/* not an object: cJSON's verdict on it, as before */
 		cJSON *doc = cJSON_ParseWithLength(buf, len);
 		const char *bad = cJSON_GetErrorPtr();
