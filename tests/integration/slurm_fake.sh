@@ -14,13 +14,9 @@ top=${TEST_TMP:-$(mktemp -d /tmp/dcops-slurm-fake.XXXXXX)}
 mkdir -p "$top" && top=$(cd "$top" && pwd)
 db=dcops_slurm_fake_$$
 dpid=
-cleanup() {
-	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
-	dropdb --if-exists --force "$db" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- dcopsd log:" >&2; tail -n 20 "$top/dcopsd.log" >&2; exit 1; }
 . "$DCOPS_ROOT/tests/lib/slurm-fake.sh"
+trap slurm_fake_cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- dcopsd log:" >&2; tail -n 20 "$top/dcopsd.log" >&2; exit 1; }
 slurm_fake_bin
 
 # two accounts described alike (tenant.name is unique)

@@ -14,13 +14,9 @@ top=$DCOPS_SSH_TOP/slurm-fake
 mkdir -p "$top"
 db=dcops_slurm_ssh_$$
 dpid=
-cleanup() {
-	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
-	dropdb --if-exists --force "$db" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -n 20 "$top/dcopsd.log" >&2; exit 1; }
 . "$DCOPS_ROOT/tests/lib/slurm-fake.sh"
+trap slurm_fake_cleanup EXIT
+fail() { echo "FAIL: $*" >&2; tail -n 20 "$top/dcopsd.log" >&2; exit 1; }
 slurm_fake_bin
 pub=$(cut -d' ' -f1,2 "$DCOPS_SSH_NODE_DIR/host_ed25519.pub")
 echo "[127.0.0.1]:$DCOPS_SSH_NODE_PORT $pub" >"$top/known_hosts"

@@ -15,18 +15,14 @@ top=${TEST_TMP:-$(mktemp -d /tmp/dcops-slurm-rows.XXXXXX)}
 mkdir -p "$top" && top=$(cd "$top" && pwd)
 db=dcops_slurm_rows_$$
 dpid=
-cleanup() {
-	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
-	dropdb --if-exists --force "$db" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
+. "$DCOPS_ROOT/tests/lib/slurm-fake.sh"
+trap slurm_fake_cleanup EXIT
 fail() {
 	echo "FAIL: $*" >&2
 	echo "--- dcopsd log:" >&2; tail -n 20 "$top/dcopsd.log" >&2
 	echo "--- its last cycles:" >&2; tail -n 8 "$top/dcopsd.out" >&2
 	exit 1
 }
-. "$DCOPS_ROOT/tests/lib/slurm-fake.sh"
 slurm_fake_bin
 createdb -T "$DCOPS_TEST_TEMPLATE" "$db" || fail "createdb"
 "$DCOPSD" --adapter slurm --db "dbname=$db" --slurm-bin "$bin" --poll-nodes 0.3 --poll-jobs 0.3 \

@@ -6,6 +6,8 @@
 #   slurm_fake_bin   $top/bin: sinfo, scontrol, squeue, sacct, sacctmgr and
 #                    sshare printing the recorded 22.05 output, copied to
 #                    $top/data (edit it there to change what they print)
+#   slurm_fake_cleanup  the EXIT trap: stops dcopsd ($dpid, when set) and
+#                    drops $db
 fx=$DCOPS_ROOT/tests/fixtures/slurm/22.05
 bin=$top/bin data=$top/data
 . "$DCOPS_ROOT/tests/lib/db-check.sh"
@@ -19,4 +21,8 @@ slurm_fake_bin() {
 	fake sacct 'cat "$d/sacct.json"'
 	fake sacctmgr 'case "$*" in *assoc*) cat "$d/sacctmgr_show_assoc.txt" ;; *) cat "$d/sacctmgr_show_account.txt" ;; esac'
 	fake sshare 'cat "$d/sshare.txt"'
+}
+slurm_fake_cleanup() {
+	[ -n "${dpid:-}" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+	dropdb --if-exists --force "$db" >/dev/null 2>&1 || true
 }
