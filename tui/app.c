@@ -189,11 +189,15 @@ static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool
 	int64_t t = site_data_at(a->m, st, now);
 	const char *adapter = site_adapter_trouble(a->m, now);
 	*stale = (st->link != STORE_UP || adapter) && t;
-	char what[48] = "";
+	char what[64] = "";
 	if (adapter)
 		snprintf(what, sizeof what, "ADAPTER %s  ", adapter);
 	if (telemetry_stale(a->m, now))
 		snprintf(what + strlen(what), sizeof what - strlen(what), "TELEMETRY STALE  ");
+	/* accounting alone: nodes and jobs are current, quotas and usage are
+	 * not (with the adapter down, all of it is stale and says so) */
+	if (!adapter && site_quotas_stale(a->m, NULL))
+		snprintf(what + strlen(what), sizeof what - strlen(what), "QUOTAS STALE  ");
 	if (!t) {
 		snprintf(buf, n, "%sno data", what);
 		return;
