@@ -570,8 +570,10 @@ static void tick_signature(const struct app *a, char *buf, size_t n)
 	bool stale;
 	data_age(a, now, age, sizeof age, &stale);
 	/* the clock and row ages move in whole minutes (fmt_age) */
-	int o = snprintf(buf, n, "%lld %s %lld", (long long)(now / 60), age,
-	                 (long long)(a->s->write_until ? (a->s->write_until - now + 59) / 60 : -1));
+	struct view_ctx c = { a->m, now };
+	int o = snprintf(buf, n, "%lld %s %lld %llx", (long long)(now / 60), age,
+	                 (long long)(a->s->write_until ? (a->s->write_until - now + 59) / 60 : -1),
+	                 views[a->cur]->timed ? (unsigned long long)views[a->cur]->timed(a->view[a->cur], &c) : 0ull);
 	/* the Sites view shows every site's data age (seconds while frozen) */
 	for (size_t i = 0; a->cur == VIEW_SITES && i < a->sites.n && o > 0 && (size_t)o < n; i++) {
 		struct site_summary sum;
