@@ -189,11 +189,15 @@ static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool
 	int64_t t = site_data_at(a->m, st, now);
 	const char *adapter = site_adapter_trouble(a->m, now);
 	*stale = (st->link != STORE_UP || adapter) && t;
-	char what[48] = "";
+	char what[64] = "";
 	if (adapter)
 		snprintf(what, sizeof what, "ADAPTER %s  ", adapter);
 	if (telemetry_stale(a->m, now))
 		snprintf(what + strlen(what), sizeof what - strlen(what), "TELEMETRY STALE  ");
+	/* accounting alone: nodes and jobs are current, quotas and usage are
+	 * not (with the adapter down, all of it is stale and says so) */
+	if (!adapter && site_quotas_stale(a->m, NULL))
+		snprintf(what + strlen(what), sizeof what - strlen(what), "QUOTAS STALE  ");
 	if (!t) {
 		snprintf(buf, n, "%sno data", what);
 		return;
@@ -266,15 +270,38 @@ static int sites_sev12(const struct app *a)
 	return n;
 }
 
+/* The header's right-hand side, fullest first: where the left cannot
+ * keep the link state, the data age and the site's own name, the role
+ * goes first, then the UTC clock (the operator's zone stays), then the
+ * user; the mode never goes. */
+static const struct { bool role, utc, user; } right_forms[] = {
+	{ true, true, true }, { false, true, true }, { false, false, true }, { false, false, false },
+};
+
+static void header_right(const struct app *a, int form, const char *mode, int64_t now, char *buf, size_t n)
+{
+	const struct store_status *st = store_status(a->store);
+	char kst[16], utc[24] = "";
+	fmt_clock(now, 9 * 3600, "KST", kst, sizeof kst);
+	if (right_forms[form].utc) {
+		utc[0] = ' ';
+		fmt_clock(now, 0, "UTC", utc + 1, sizeof utc - 1);
+	}
+	char who[160] = "";
+	if (right_forms[form].role || right_forms[form].user)
+		snprintf(who, sizeof who, "%s%s%s  ", right_forms[form].role ? (st->role[0] ? st->role : "-") : "",
+		         right_forms[form].role && right_forms[form].user ? " " : "",
+		         right_forms[form].user ? (st->user[0] ? st->user : "-") : "");
+	snprintf(buf, n, "%s%s  %s%s ", who, mode, kst, utc);
+}
+
 static void draw_header(struct app *a, int64_t now)
 {
 	WINDOW *w = a->hdr;
 	const struct store_status *st = store_status(a->store);
 	draw_fill(w, 0, 0, COLS, THEME_HEADER);
 
-	char kst[16], utc[16], right[256];
-	fmt_clock(now, 9 * 3600, "KST", kst, sizeof kst);
-	fmt_clock(now, 0, "UTC", utc, sizeof utc);
+	char right[256];
 	bool ro = write_why(a) != NULL;
 	char mode[48];
 	if (ro)
@@ -285,13 +312,10 @@ static void draw_header(struct app *a, int64_t now)
 	else
 		snprintf(mode, sizeof mode, "%s", a->s->drill ? "DRILL" : "WRITE");
 	enum theme_el mode_el = a->s->drill ? THEME_HEADER_DRILL : ro ? THEME_HEADER : THEME_HEADER_WRITE;
-	snprintf(right, sizeof right, "%s %s  %s  %s %s ", st->role[0] ? st->role : "-",
-	         st->user[0] ? st->user : "-", mode, kst, utc);
-	int rw = text_width(right);
 
 	/* the link state and data age matter more than the site's name: they
 	 * get their room first, the name what is left */
-	char age[32], status[128];
+	char age[96], status[192];
 	bool stale;
 	data_age(a, now, age, sizeof age, &stale);
 	static const char *links[] = { [STORE_CONNECTING] = "CONNECTING", [STORE_UP] = "UP",
@@ -311,15 +335,22 @@ static void draw_header(struct app *a, int64_t now)
 	const char *site = model_setting(a->m, "site.name");
 	if (!site && model_count(a->m, DC_T_SITE))
 		site = ((const struct dc_site *)model_row(a->m, DC_T_SITE, 0))->name;
-	char named[320], clean[256];
+	char named[320], clean[256], own[256];
 	snprintf(named, sizeof named, "%s%s%s", a->s->name, a->s->name[0] && site ? ": " : "",
 	         site ? site : "");
 	text_sanitize(named, clean, sizeof clean);
+	text_sanitize(a->s->name, own, sizeof own);
 	const char *brand = COLS >= 120 ? " dcops " : " ";
+	/* several sites: the site's own name, at least, is kept */
+	int need = text_width(brand) + text_width(status) + text_width(own);
+	int form = 0;
+	header_right(a, form, mode, now, right, sizeof right);
+	while (form + 1 < (int)DC_ARRAY_LEN(right_forms) && need + text_width(right) > COLS)
+		header_right(a, ++form, mode, now, right, sizeof right);
+	int rw = text_width(right);
 	int room = COLS - rw - text_width(brand) - text_width(status);
-	/* several sites: the site's own name, at least, where the rest does not fit */
 	if (text_width(clean) > room && a->s->name[0])
-		text_sanitize(a->s->name, clean, sizeof clean);
+		snprintf(clean, sizeof clean, "%s", own);
 	int sitew = text_width(clean) < room ? text_width(clean) : room;
 
 	/* the link state and data age get their room first, the site's name
@@ -535,12 +566,14 @@ static void app_draw(struct app *a)
 static void tick_signature(const struct app *a, char *buf, size_t n)
 {
 	int64_t now = (int64_t)dc_wall();
-	char age[32];
+	char age[96];
 	bool stale;
 	data_age(a, now, age, sizeof age, &stale);
 	/* the clock and row ages move in whole minutes (fmt_age) */
-	int o = snprintf(buf, n, "%lld %s %lld", (long long)(now / 60), age,
-	                 (long long)(a->s->write_until ? (a->s->write_until - now + 59) / 60 : -1));
+	struct view_ctx c = { a->m, now };
+	int o = snprintf(buf, n, "%lld %s %lld %llx", (long long)(now / 60), age,
+	                 (long long)(a->s->write_until ? (a->s->write_until - now + 59) / 60 : -1),
+	                 views[a->cur]->timed ? (unsigned long long)views[a->cur]->timed(a->view[a->cur], &c) : 0ull);
 	/* the Sites view shows every site's data age (seconds while frozen) */
 	for (size_t i = 0; a->cur == VIEW_SITES && i < a->sites.n && o > 0 && (size_t)o < n; i++) {
 		struct site_summary sum;

@@ -151,6 +151,19 @@ const char *site_adapter_trouble(const struct dc_model *m, int64_t now)
 	return NULL;
 }
 
+int64_t site_quotas_stale(const struct dc_model *m, const char **why)
+{
+	const char *state = model_setting(m, "accounting.state"), *since = model_setting(m, "accounting.since");
+	if (!state || strcmp(state, "down") != 0)
+		return 0;
+	if (why)
+		*why = model_setting(m, "accounting.error");
+	if (why && !*why)
+		*why = "";
+	int64_t t = since ? atoll(since) : 0;
+	return t > 0 ? t : 1;
+}
+
 int64_t site_data_at(const struct dc_model *m, const struct store_status *st, int64_t now)
 {
 	int64_t newest = model_newest_report(m);

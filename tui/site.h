@@ -84,6 +84,10 @@ int site_names(const char *list, char names[][64], size_t *n, struct dc_err *err
 /* What the adapter last said of its source (034_adapter_status.sql):
  * "STOPPED" or "DOWN", or NULL while it is up or has never reported. */
 const char *site_adapter_trouble(const struct dc_model *m, int64_t now);
+/* Slurm accounting unreadable while the adapter runs on its last limits
+ * and usage (084: accounting.*): since when (wall seconds) and why (model
+ * text, raw: sanitise to show); 0 while quotas are current. */
+int64_t site_quotas_stale(const struct dc_model *m, const char **why);
 /* When the data on screen was last known fresh (wall seconds, 0 never):
  * the newest node report, the last good read, or the adapter's last
  * report while it is up (a quiet cluster moves no row). */

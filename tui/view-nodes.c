@@ -218,11 +218,13 @@ static int64_t report_every(const struct dc_model *m)
 	return strncmp(end, "min", 3) == 0 ? x * 60 : strncmp(end, "hour", 4) == 0 ? x * 3600 : x;
 }
 
-/* fmt_age, with seconds: a report 45 s late is not "now". */
+/* fmt_age, with seconds: a report 45 s late is not "now". In steps of
+ * 10 s, so an idle console redraws a late node's AGE every 10 s, not
+ * every second (over a slow SSH link each redraw costs). */
 static void fmt_span(int64_t secs, char *buf, size_t n)
 {
 	if (secs < 60)
-		snprintf(buf, n, "%llds", (long long)(secs > 0 ? secs : 0));
+		snprintf(buf, n, "%llds", (long long)(secs > 0 ? secs / 10 * 10 : 0));
 	else
 		fmt_age(secs, buf, n);
 }
@@ -243,10 +245,11 @@ static int64_t fleet_read_at(const struct dc_model *m)
 	return atoll(hb);
 }
 
-static void age_cell(const struct nodes *v, const struct dc_node *nd, char *buf, size_t n, enum theme_el *el)
+static void age_cell(const struct nodes *v, const struct dc_node *nd, int64_t now, char *buf, size_t n,
+                     enum theme_el *el)
 {
 	int64_t seen = nd->last_seen, read_at = fleet_read_at(v->m);
-	int64_t age = v->now - (read_at > seen ? read_at : seen), every = report_every(v->m);
+	int64_t age = now - (read_at > seen ? read_at : seen), every = report_every(v->m);
 	if (age <= every) {
 		snprintf(buf, n, "-");
 		*el = THEME_DIM;
@@ -314,7 +317,7 @@ static void node_cell(const void *ud, int64_t id, int col, char *buf, size_t n, 
 		break;
 	case C_HEALTH: snprintf(buf, n, "%s", dc_health_name(nd->health)); *el = health_el(nd->health); break;
 	case C_DRAINED: drained_cell(v, nd, buf, n); *el = THEME_DIM; break;
-	case C_AGE: age_cell(v, nd, buf, n, el); break;
+	case C_AGE: age_cell(v, nd, v->now, buf, n, el); break;
 	default: break;
 	}
 }
@@ -842,6 +845,29 @@ static void nodes_draw(void *p, WINDOW *w, const struct view_ctx *c)
 	table_draw(&v->t, w, 0, getmaxy(w), node_cell, v);
 }
 
+/* The AGE texts of the rows on screen (FNV-1a): they change with the
+ * clock alone; the detail's and the map's ages move by the minute. */
+static uint64_t nodes_timed(const void *p, const struct view_ctx *c)
+{
+	const struct nodes *v = p;
+	uint64_t h = 1469598103934665603ull;
+	if ((v->detail && model_node(c->m, v->detail)) || v->map)
+		return h;
+	for (size_t i = v->t.top; i < v->t.n && i < v->t.top + (size_t)v->t.page; i++) {
+		const struct dc_node *nd = model_node(c->m, v->t.ids[i]);
+		char age[16] = "";
+		enum theme_el el;
+		if (nd)
+			age_cell(v, nd, c->now, age, sizeof age, &el);
+		for (const char *s = age; ; s++) {
+			h = (h ^ (unsigned char)*s) * 1099511628211ull;
+			if (!*s)
+				break;
+		}
+	}
+	return h;
+}
+
 static unsigned map_key(struct nodes *v, enum key_action a)
 {
 	int y = v->map_y, x = v->map_x;
@@ -1018,4 +1044,5 @@ const struct view_ops view_nodes = {
 	.crumbs = nodes_crumbs,
 	.target = nodes_target,
 	.show = nodes_show,
+	.timed = nodes_timed,
 };

@@ -12,6 +12,7 @@
 
 #include "cmdline.h"
 #include "draw.h"
+#include "site.h"
 #include "view.h"
 
 enum { T_NAME, T_GPUS, T_BUDGET, T_HOURS, T_BURN, T_RUNOUT, T_TERM, T_RISK, T_STORAGE, T_KIND,
@@ -25,6 +26,21 @@ static const struct table_col cols[T_COUNT] = {
 	[T_RUNOUT] = { "RUNS OUT", 10, 0 },
 	[T_TERM] = { "TERM END", 10, 0 },
 	[T_RISK] = { "RISK", 5, COL_RIGHT },
+	[T_STORAGE] = { "STORAGE TB", 12, COL_RIGHT | COL_WIDE },
+	[T_KIND] = { "KIND", 10, COL_WIDE },
+};
+
+/* While Slurm accounting is unreadable (site_quotas_stale) the columns
+ * it feeds are marked, and a line above the table says since when. */
+static const struct table_col stale_cols[T_COUNT] = {
+	[T_NAME] = { "TENANT", 18, COL_FLEX },
+	[T_GPUS] = { "GPUS*", 7, COL_RIGHT },
+	[T_BUDGET] = { "GPU-H BUDGET*", 13, 0 },
+	[T_HOURS] = { "GPU-H USED*", 15, COL_RIGHT | COL_WIDE },
+	[T_BURN] = { "BURN/24h*", 9, COL_RIGHT },
+	[T_RUNOUT] = { "RUNS OUT*", 10, 0 },
+	[T_TERM] = { "TERM END", 10, 0 },
+	[T_RISK] = { "RISK*", 5, COL_RIGHT },
 	[T_STORAGE] = { "STORAGE TB", 12, COL_RIGHT | COL_WIDE },
 	[T_KIND] = { "KIND", 10, COL_WIDE },
 };
@@ -310,6 +326,16 @@ static void burn_window_line(struct dline *d, const struct dc_quota *q, int64_t 
 	           since, span);
 }
 
+/* "Slurm accounting unreadable since 2026-03-01 21:04 KST (5m ago): why";
+ * minutes, like the clock, so an idle console redraws it once a minute. */
+static void stale_text(int64_t since, const char *why, int64_t now, char *buf, size_t n)
+{
+	char at[40], ago[24];
+	fmt_time(since, at, sizeof at);
+	fmt_ago(now - since, ago, sizeof ago);
+	snprintf(buf, n, "Slurm accounting unreadable since %s (%s): %s", at, ago, why);
+}
+
 static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
 {
 	const struct dc_tenant *t = model_tenant(c->m, v->detail);
@@ -361,6 +387,14 @@ static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
 			}
 		}
 	}
+	const char *why = NULL;
+	int64_t since = site_quotas_stale(c->m, &why);
+	if (since && pane_line(&p, &d)) {
+		char text[800];
+		stale_text(since, why, c->now, text, sizeof text);
+		dline_put(&d, THEME_WARN, "quota and GPU-hours as last known: ");
+		dline_put(&d, THEME_WARN, text);
+	}
 	pane_line(&p, &d);
 	if (pane_line(&p, &d))
 		dline_put(&d, THEME_TITLE, "Projects");
@@ -401,10 +435,23 @@ static void tenants_draw(void *p, WINDOW *w, const struct view_ctx *c)
 	struct tenants *v = p;
 	v->m = c->m;
 	v->now = c->now;
-	if (v->detail)
+	const char *why = NULL;
+	int64_t since = site_quotas_stale(c->m, &why);
+	v->t.cols = since ? stale_cols : cols;
+	if (v->detail) {
 		draw_detail(v, w, c);
-	else
+		return;
+	}
+	if (!since) {
 		table_draw(&v->t, w, 0, getmaxy(w), tenant_cell, v);
+		return;
+	}
+	char text[800], line[840];
+	stale_text(since, why, c->now, text, sizeof text);
+	snprintf(line, sizeof line, "* last known: %s", text);
+	draw_fill(w, 0, 0, getmaxx(w), THEME_WARN);
+	draw_text(w, 0, 1, getmaxx(w) - 2, THEME_WARN, line);
+	table_draw(&v->t, w, 1, getmaxy(w) - 1, tenant_cell, v);
 }
 
 static unsigned tenants_key(void *p, enum key_action a, const struct view_ctx *c)

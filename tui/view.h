@@ -102,6 +102,10 @@ struct view_ops {
 	/* Opens the detail of row id (a jump arriving); -1 with err when the
 	 * row is gone. NULL: the view cannot be jumped to. */
 	int (*show)(void *v, int64_t id, const struct view_ctx *c, struct dc_err *err);
+	/* A digest of what it shows that moves with the clock alone, finer
+	 * than the minute (a late node's AGE): the app's 1 s tick redraws
+	 * when it changes, and only then. NULL: nothing finer than a minute. */
+	uint64_t (*timed)(const void *v, const struct view_ctx *c);
 };
 
 extern const struct view_ops view_nodes, view_queues, view_tenants, view_incidents, view_audit,

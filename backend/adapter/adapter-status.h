@@ -2,7 +2,9 @@
  * (the simulator, Slurm, ...) is reachable: dcops.adapter_report
  * (034_adapter_status.sql) writes adapter.* settings the console follows;
  * its header shows ADAPTER DOWN (and marks the data stale) when the state is
- * down or no report came for 3 intervals.
+ * down or no report came for 3 intervals. Two sources beside the adapter
+ * report under their own names and keys: "telemetry" (060: telemetry.*,
+ * TELEMETRY STALE) and "accounting" (084: accounting.*, QUOTAS STALE).
  *
  * Ownership: the caller owns the connection and the strings; nothing is
  * kept between calls. A report is one statement in its own transaction

@@ -6,16 +6,20 @@
 # sacct either) ending as cancelled, a job both squeue and sacct list
 # (squeue's record wins), and a command printing broken JSON:
 # nothing written, adapter.state down with the parser's message, the
-# rows kept; fixed again: up.
+# rows kept; fixed again: up. Accounting failing after its first read:
+# accounting.state down with sacctmgr's error, the console (tmux) shows
+# QUOTAS STALE and marks the Tenants view's columns; readable again: up.
 set -u
 [ -n "${DCOPS_TEST_TEMPLATE:-}" ] || { echo "skipped: run through tests/run.sh"; exit 77; }
 command -v jq >/dev/null || { echo "skipped: no jq"; exit 77; }
 top=${TEST_TMP:-$(mktemp -d /tmp/dcops-slurm-fake.XXXXXX)}
 mkdir -p "$top" && top=$(cd "$top" && pwd)
 db=dcops_slurm_fake_$$
+. "$DCOPS_ROOT/tests/screen/lib.sh"
 dpid=
 . "$DCOPS_ROOT/tests/lib/slurm-fake.sh"
-trap slurm_fake_cleanup EXIT
+cleanup() { screen_stop; slurm_fake_cleanup; }
+trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- dcopsd log:" >&2; tail -n 20 "$top/dcopsd.log" >&2; exit 1; }
 slurm_fake_bin
 
@@ -128,8 +132,30 @@ until_ok 10 is "SELECT drain_reason FROM dcops.node WHERE name = 'gwj-h100-003'"
 	fail "a node change did not arrive while accounting failed: $(q "SELECT value FROM dcops.setting WHERE key = 'adapter.error'")"
 is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" up || fail "accounting alone took the adapter down"
 [ "$(lim hanbit-vision)" = "4 0.0" ] || fail "limits lost while accounting failed: $(lim hanbit-vision)"
+# ... and says so where the consoles look: accounting.* (084), QUOTAS STALE
+until_ok 10 is "SELECT value FROM dcops.setting WHERE key = 'accounting.state'" down ||
+	fail "accounting.state: $(q "SELECT value FROM dcops.setting WHERE key = 'accounting.state'")"
+q "SELECT value FROM dcops.setting WHERE key = 'accounting.error'" | grep -q "sacctmgr.*slurm_persist_conn_open" ||
+	fail "accounting.error: $(q "SELECT value FROM dcops.setting WHERE key = 'accounting.error'")"
+is "SELECT (value::bigint BETWEEN extract(epoch FROM now()) - 60 AND extract(epoch FROM now()) + 1)::text
+    FROM dcops.setting WHERE key = 'accounting.since'" true || fail "accounting.since"
+is "SELECT value FROM dcops.setting WHERE key = 'adapter.name'" slurm || fail "the accounting report took the adapter's keys"
+screen_start 100 30 --db "dbname=$db"
+screen_wait "QUOTAS STALE" || fail "no QUOTAS STALE in the header"
+screen_line 1 | grep -q "ADAPTER" && fail "accounting alone shows as the adapter's trouble: $(screen_line 1)"
+screen_resize 80 24   # it fits 80 columns with the data age beside it
+screen_match "QUOTAS STALE +data " || fail "QUOTAS STALE does not fit 80 columns"
+screen_resize 100 30
+screen_keys 3
+screen_wait "* last known: Slurm accounting unreadable since" || fail "the Tenants view does not say quotas are stale"
+screen_match "TENANT .* GPUS\* +GPU-H BUDGET\*" || fail "the Tenants view's quota columns are not marked"
+screen_wait "): sacctmgr exited" || fail "the Tenants view does not say why"
 fake sacctmgr 'case "$*" in *assoc*) cat "$d/sacctmgr_show_assoc.txt" ;; *) cat "$d/sacctmgr_show_account.txt" ;; esac'
 until_ok 15 grep -q "accounting readable again" "$top/dcopsd.log" || fail "accounting not read again"
+until_ok 10 is "SELECT value FROM dcops.setting WHERE key = 'accounting.state'" up || fail "accounting.state not up again"
+screen_gone "QUOTAS STALE" || fail "QUOTAS STALE stayed after accounting was read again"
+screen_gone "last known" || fail "the Tenants view still says stale"
+screen_stop
 cp "$fx/sinfo.json" "$data/sinfo.json"
 
 # broken JSON: down, nothing written while it lasts, rows kept

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "adapter/adapter-status.h"
 #include "adapter/slurm/slurm-act.h"
 #include "adapter/slurm/slurm-adapter.h"
 #include "adapter/slurm/slurm-explain.h"
@@ -435,6 +436,16 @@ static int fetch_ended(struct slurm_adapter *a, PGconn *c, const struct slurm_jo
 	return rc;
 }
 
+/* Accounting's own state for the consoles (084: accounting.*, shown as
+ * QUOTAS STALE): down with sacctmgr's error while the last limits and
+ * usage are kept, up after each read. */
+static int acct_report(const struct slurm_adapter *a, PGconn *c, const char *why, struct dc_err *err)
+{
+	int iv = (why ? ACCT_RETRY_MS : a->cfg->poll_ms[SRC_ACCT]) / 1000;
+	return adapter_report(c, "accounting", why ? ADAPTER_DOWN : ADAPTER_UP, why,
+	                      iv < 1 ? 1 : iv > 3600 ? 3600 : iv, err);
+}
+
 /* Runs and parses every due source; the new sets replace the old only
  * when all of them parsed. */
 static int fetch(struct slurm_adapter *a, PGconn *c, bool due[SRC_N], struct dc_err *err)
@@ -472,12 +483,16 @@ static int fetch(struct slurm_adapter *a, PGconn *c, bool due[SRC_N], struct dc_
 			due[SRC_ACCT] = false;
 			a->due[SRC_ACCT] = dc_mono_ms() + ACCT_RETRY_MS;
 			slurm_assoc_set_free(&as);
-			rc = 0;
+			char why[sizeof err->msg];
+			snprintf(why, sizeof why, "%s", err->msg);
+			rc = acct_report(a, c, why, err);
 		} else if (rc == 0 && a->acct_stale) {
 			fprintf(a->log, "dcopsd: accounting readable again\n");
 			fflush(a->log);
 			a->acct_stale = false;
 		}
+		if (rc == 0 && due[SRC_ACCT])
+			rc = acct_report(a, c, NULL, err);
 	}
 	if (rc < 0) {
 		slurm_node_set_free(&ns);
