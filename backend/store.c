@@ -72,21 +72,22 @@ struct tomb {
  * Why this is as safe as one mark for all tables: the query's
  * `txid >= $xmin` half alone finds every row version S could not see,
  * since pg_snapshot_xmin(S) is the oldest transaction S saw in progress
- * and any later or in-progress writer has a txid >= it (`version > $v` is
- * a shortcut, never what catches a late commit). So a table read at S, and
- * next at S' with S's mark, gets exactly what changed between S and S',
- * however many reads of other tables came between: each table's rows are
- * its state at the snapshot of its own last read. A table a transaction
- * changed is named by that transaction's NOTIFY, which the server delivers
- * only after it committed; a table not named has not changed since its
- * own last read, so the model is S as a whole, except for a transaction
- * that commits between our last NOTIFY and the read's snapshot: its other
- * tables' NOTIFYs arrive with the read's end and the next read follows at
- * once. Against a NOTIFY lost or a table changed without one, every
- * read not asked for by a payload (the poll_ms safety net, a reconnect, a
- * standby's replay watch, a payload naming no table we follow) reads every
- * table, and so does the first read poll_ms after the last such one
- * (under steady churn the idle safety net would never fire). */
+ * and any later or in-progress writer has a txid >= it (`version > $v`
+ * only repeats part of that; a late commit is caught by the txid). So a
+ * table read at S, and next at S' with S's mark, gets exactly what
+ * changed between S and S', however many reads of other tables came
+ * between: each table's rows are its state at the snapshot of its own
+ * last read. A table a transaction changed is named by that transaction's
+ * NOTIFY, which the server delivers only after it committed; a table not
+ * named has not changed since its own last read, so the model is S as a
+ * whole, except for a transaction that commits between our last NOTIFY
+ * and the read's snapshot: its other tables' NOTIFYs arrive with the
+ * read's end and the next read follows at once. Against a NOTIFY lost or
+ * a table changed without one, every read not asked for by a payload (the
+ * poll_ms safety net, a reconnect, a standby's replay watch, a payload
+ * naming no table we follow) reads every table, and so does the first
+ * read poll_ms after the last such one (under steady churn the idle
+ * safety net would never fire). */
 struct mark {
 	int64_t version;
 	char xmin[32];

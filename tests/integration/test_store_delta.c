@@ -195,7 +195,7 @@ static void test_safety_net_under_churn(void **state)
 	}
 	assert_true(partial);            /* the churn's reads were of node alone */
 	assert_true(seen_ms > 0);
-	assert_true(seen_ms < 2500);     /* poll_ms, a read, the loop's turns */
+	assert_true(seen_ms < 4000);     /* poll_ms, a read, a loaded machine */
 	store_free(s);
 	model_free(m);
 }
