@@ -8,8 +8,8 @@
  *   $2 = the snapshot xmin of the last read (xid8, as text)
  * and return `version > $1 OR txid >= $2` (see 002_feed.sql); the store
  * keeps that watermark per table and reads only the tables a change names
- * (sql_delta_tables). Full-load
- * queries take no parameters. What a full load keeps:
+ * (sql_delta_tables). Full-load queries take no parameters. What a full
+ * load keeps:
  *   job    pending and running jobs, and the newest SQL_JOB_ENDED_MAX
  *          of those that ended in the last SQL_JOB_KEEP_S (an hour: what
  *          on-call triages. A shift's history is `dcops report
