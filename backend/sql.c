@@ -51,6 +51,7 @@ struct table_sql {
 	size_t ncols;
 	const char *full_tail; /* WHERE/ORDER of the full load, "" for all rows */
 	const char *delta_more; /* OR-ed onto the delta's WHERE, or NULL */
+	unsigned follows;       /* DC_MASK of the other tables delta_more reads */
 };
 
 /* An incident's linked node or tenant names as a column, joined by sep:
@@ -194,7 +195,8 @@ static const struct table_sql tables[DC_T_COUNT] = {
 		 * so the cached delta plan stays an index scan (IN made it a
 		 * sequential scan running the subquery per incident) */
 		" OR id = ANY (ARRAY(SELECT incident_id FROM dcops.incident_event"
-		" WHERE version > $1::bigint OR txid >= $2::xid8))" },
+		" WHERE version > $1::bigint OR txid >= $2::xid8))",
+		DC_MASK(DC_T_INCIDENT_EVENT) },
 	[DC_T_INCIDENT_EVENT] = { "incident_event", sizeof(struct dc_incident_event), COLS(
 		COL(dc_incident_event, "id", C_I64, id),
 		COL(dc_incident_event, "version", C_VERSION, version),
@@ -261,8 +263,9 @@ const char sql_begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 const char sql_commit[] = "COMMIT";
 const char sql_xmin_query[] = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text";
 const char sql_listen[] = "LISTEN dcops_changes";
-const char sql_delta_plan[] =
-	"SELECT set_config('plan_cache_mode', 'force_generic_plan', true),"
+const char sql_delta_xmin_query[] =
+	"SELECT pg_snapshot_xmin(pg_current_snapshot())::text,"
+	" set_config('plan_cache_mode', 'force_generic_plan', true),"
 	" set_config('enable_seqscan', 'off', true)";
 
 const char sql_session_query[] =
@@ -294,6 +297,15 @@ const char sql_replay_query[] =
 const char *sql_table_name(enum dc_table t)
 {
 	return tables[t].name;
+}
+
+unsigned sql_delta_tables(unsigned changed)
+{
+	unsigned read = changed;
+	for (int t = 0; t < DC_T_COUNT; t++)
+		if (tables[t].follows & changed)
+			read |= DC_MASK(t);
+	return read;
 }
 
 int sql_table_parse(const char *name)
@@ -355,7 +367,7 @@ const char *sql_tombstone_query(bool full)
 {
 	return full ? "SELECT NULL::text, NULL::bigint, coalesce(max(version), 0) FROM dcops.tombstone"
 	            : "SELECT tbl, row_id, version FROM dcops.tombstone"
-	              " WHERE version > $1::bigint OR txid >= $2::xid8";
+	              " WHERE (version > $1::bigint OR txid >= $2::xid8) AND tbl = ANY ($3::text[])";
 }
 
 /* A decimal integer as the server writes one (optional '-', digits),

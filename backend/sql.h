@@ -6,8 +6,10 @@
  * numerics as float8, enums and jsonb as text. Delta queries take
  *   $1 = the last version read (bigint, as text)
  *   $2 = the snapshot xmin of the last read (xid8, as text)
- * and return `version > $1 OR txid >= $2` (see 002_feed.sql). Full-load
- * queries take no parameters. What a full load keeps:
+ * and return `version > $1 OR txid >= $2` (see 002_feed.sql); the store
+ * keeps that watermark per table and reads only the tables a change names
+ * (sql_delta_tables). Full-load queries take no parameters. What a full
+ * load keeps:
  *   job    pending and running jobs, and the newest SQL_JOB_ENDED_MAX
  *          of those that ended in the last SQL_JOB_KEEP_S (an hour: what
  *          on-call triages. A shift's history is `dcops report
@@ -36,8 +38,13 @@
 
 /* The table's name in schema dcops ("node", "actions", ...). */
 const char *sql_table_name(enum dc_table t);
-/* A tombstone's tbl back to the model table; -1 for tables not followed. */
+/* A tombstone's tbl (or a NOTIFY payload) back to the model table; -1 for
+ * tables not followed. */
 int sql_table_parse(const char *name);
+/* The tables a delta read must read when the tables in `changed` (a
+ * DC_MASK set) changed: those, and any whose delta query also follows one
+ * of them (an incident's, its timeline's new entries). */
+unsigned sql_delta_tables(unsigned changed);
 
 /* SELECT for one table (full load, or delta with $1 $2). */
 const char *sql_read_query(enum dc_table t, bool full);
@@ -46,7 +53,9 @@ const char *sql_read_query(enum dc_table t, bool full);
 void *sql_decode_row(enum dc_table t, const PGresult *r, int i, int64_t *version);
 
 /* Tombstones: columns (tbl text, row_id bigint, version bigint).
- * The full form returns one row (NULL, NULL, max(version)): a watermark. */
+ * The full form returns one row (NULL, NULL, max(version)): a watermark.
+ * The delta form takes $3, the tables' names as a text[] literal
+ * ("{node,job}"), and returns only their tombstones. */
 const char *sql_tombstone_query(bool full);
 struct sql_tombstone {
 	int table;       /* enum dc_table, or -1 for a table not followed / watermark row */
@@ -58,13 +67,15 @@ void sql_decode_tombstone(const PGresult *r, int i, struct sql_tombstone *out);
  * transaction's first statement, so its snapshot is the one every table
  * query then reads (REPEATABLE READ). */
 extern const char sql_begin[], sql_commit[], sql_xmin_query[], sql_listen[];
-/* Delta reads run prepared statements (sql_read_query(t, false) and the
- * tombstone query, prepared once per connection): planning them afresh
- * cost ~10 ms a read, most of a quiet read's time. This, sent first in the
- * read transaction, makes them use one cached plan, built with sequential
- * scans off, so it is the index plan a delta wants (a generic plan cannot
- * see how few rows `version > $1` leaves). */
-extern const char sql_delta_plan[];
+/* A delta read's first statement: the xmin, as sql_xmin_query, and the
+ * plan settings, in one statement (a one-table read is five). Delta reads
+ * run prepared statements (sql_read_query(t, false) and the tombstone
+ * query, prepared once per connection): planning them afresh cost ~10 ms
+ * a read, most of a quiet read's time. The settings make them use one
+ * cached plan, built with sequential scans off, so it is the index plan a
+ * delta wants (a generic plan cannot see how few rows `version > $1`
+ * leaves); transaction-local, so a full load still scans. */
+extern const char sql_delta_xmin_query[];
 
 /* Session setup: $1 statement_timeout, $2 lock_timeout,
  * $3 idle_in_transaction_session_timeout, $4 default_transaction_read_only

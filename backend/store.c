@@ -7,6 +7,8 @@
  *                  table, tombstones, COMMIT, sync. `full` picks the load
  *                  form (after a first connect, or a different database);
  *                  a reconnect to the same database catches up with a delta.
+ *                  A delta read after NOTIFYs reads only the tables their
+ *                  payloads named (see struct mark).
  *   ST_IDLE        waiting for NOTIFY or the poll_ms safety net; on a
  *                  standby, for the watch_ms timer
  *   ST_WATCHING    a standby's replay position asked (sql_replay_query);
@@ -27,6 +29,7 @@
 #include "store.h"
 
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +60,39 @@ struct tomb {
 	int64_t id;
 };
 
+#define ALL_TABLES (DC_MASK(DC_T_COUNT) - 1)
+
+/* One table's delta watermark: the version and snapshot xmin of the last
+ * read that read the table. Each read is still one REPEATABLE READ
+ * snapshot S, applied whole; it reads the tables NOTIFY payloads named
+ * (002_feed.sql: one per changing statement, payload the table's name,
+ * sent by the trigger of every followed table and so also for rows other
+ * triggers write) and gives only those the new mark.
+ *
+ * Why this is as safe as one mark for all tables: the query's
+ * `txid >= $xmin` half alone finds every row version S could not see,
+ * since pg_snapshot_xmin(S) is the oldest transaction S saw in progress
+ * and any later or in-progress writer has a txid >= it (`version > $v`
+ * only repeats part of that; a late commit is caught by the txid). So a
+ * table read at S, and next at S' with S's mark, gets exactly what
+ * changed between S and S', however many reads of other tables came
+ * between: each table's rows are its state at the snapshot of its own
+ * last read. A table a transaction changed is named by that transaction's
+ * NOTIFY, which the server delivers only after it committed; a table not
+ * named has not changed since its own last read, so the model is S as a
+ * whole, except for a transaction that commits between our last NOTIFY
+ * and the read's snapshot: its other tables' NOTIFYs arrive with the
+ * read's end and the next read follows at once. Against a NOTIFY lost or
+ * a table changed without one, every read not asked for by a payload (the
+ * poll_ms safety net, a reconnect, a standby's replay watch, a payload
+ * naming no table we follow) reads every table, and so does the first
+ * read poll_ms after the last such one (under steady churn the idle
+ * safety net would never fire). */
+struct mark {
+	int64_t version;
+	char xmin[32];
+};
+
 #define STAGED_KEEP 4096 /* staging slots kept per table between reads */
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 2000 /* a restarted server is seen within ~2 s (issue 7: 5 s) */
@@ -83,6 +119,7 @@ struct store {
 
 	/* the read in flight */
 	bool full;
+	unsigned reading;    /* DC_MASK of the tables it reads */
 	bool listen_done;
 	int64_t read_started_ms;
 	char new_xmin[32];
@@ -98,12 +135,14 @@ struct store {
 	bool loaded;
 	int64_t db_oid, version;
 	char server_start[40];
-	char xmin[32];
+	struct mark marks[DC_T_COUNT];
+	int64_t all_read_ms;        /* when the last read of every table started */
 	char lsn[32];               /* a standby's replay position the last read saw */
 
 	int64_t pruned_wall; /* when model_prune last ran */
 	bool standby;        /* a hot standby: no LISTEN, the watch timer does the work */
 	bool read_pending;   /* a NOTIFY arrived while busy */
+	unsigned pending;    /* tables NOTIFYs named since the last read started */
 	bool was_up;         /* some connection has reached UP before */
 	int backoff_ms;
 	int64_t progress_ms;
@@ -372,14 +411,55 @@ static const char *read_sql(int t, bool full)
 }
 
 /* One table (or, TOMB_STMT, the tombstones) of a read: a full load as
- * text (rare, parameterless), a delta as its prepared statement. */
-static int send_table(struct store *s, int t, bool full, const char *const *params)
+ * text (rare, parameterless), a delta as its prepared statement from the
+ * table's own mark. */
+static int send_table(struct store *s, int t, bool full)
 {
 	if (full)
 		return send_params(s, read_sql(t, true), 0, NULL);
-	char name[24];
+	char name[24], ver[32];
 	stmt_name(t, name, sizeof name);
+	snprintf(ver, sizeof ver, "%lld", (long long)s->marks[t].version);
+	const char *params[2] = { ver, s->marks[t].xmin };
 	return PQsendQueryPrepared(s->conn, name, 2, params, NULL, NULL, 0) ? 0 : -1;
+}
+
+/* A delta read's tombstones: those of the tables it reads, from the oldest
+ * of their marks (a tombstone already applied finds no row: harmless). */
+static int send_tombs(struct store *s)
+{
+	int64_t ver = INT64_MAX;
+	unsigned long long xmin = ULLONG_MAX;
+	char tbls[DC_T_COUNT * 24] = "{";
+	size_t len = 1;
+	for (int t = 0; t < DC_T_COUNT; t++) {
+		if (!(s->reading & DC_MASK(t)))
+			continue;
+		unsigned long long x = strtoull(s->marks[t].xmin, NULL, 10);
+		if (s->marks[t].version < ver)
+			ver = s->marks[t].version;
+		if (x < xmin)
+			xmin = x;
+		len += (size_t)snprintf(tbls + len, sizeof tbls - len, "%s%s", len > 1 ? "," : "",
+		                        sql_table_name((enum dc_table)t));
+	}
+	snprintf(tbls + len, sizeof tbls - len, "}");
+	char name[24], vs[32], xs[32];
+	stmt_name(TOMB_STMT, name, sizeof name);
+	snprintf(vs, sizeof vs, "%lld", (long long)ver);
+	snprintf(xs, sizeof xs, "%llu", xmin);
+	const char *params[3] = { vs, xs, tbls };
+	return PQsendQueryPrepared(s->conn, name, 3, params, NULL, NULL, 0) ? 0 : -1;
+}
+
+/* The tables a delta read reads: those the NOTIFYs named (and what follows
+ * them), or every table when no payload asked or poll_ms has passed since
+ * the last read of every table (struct mark says why). */
+static unsigned delta_pick(const struct store *s)
+{
+	if (!s->pending || dc_mono_ms() - s->all_read_ms >= s->opts.poll_ms)
+		return ALL_TABLES;
+	return sql_delta_tables(s->pending);
 }
 
 static void setup_start(struct store *s)
@@ -408,6 +488,8 @@ static void read_start(struct store *s, bool full)
 	s->poll_timer = s->watch_timer = 0;
 	s->state = ST_READING;
 	s->full = full;
+	s->reading = full ? ALL_TABLES : delta_pick(s);
+	s->pending = 0;
 	s->read_started_ms = dc_mono_ms();
 	s->read_pending = false;
 	s->new_version = full ? 0 : s->version;
@@ -415,9 +497,6 @@ static void read_start(struct store *s, bool full)
 	s->new_lsn[0] = '\0';
 	pipeline_begin(s);
 
-	char ver[32];
-	snprintf(ver, sizeof ver, "%lld", (long long)s->version);
-	const char *params[2] = { ver, s->xmin };
 	int failed = 0;
 	if (!s->listen_done && !s->standby) {
 		failed |= send_params(s, sql_listen, 0, NULL);
@@ -433,17 +512,15 @@ static void read_start(struct store *s, bool full)
 	}
 	failed |= send_params(s, sql_begin, 0, NULL);
 	step_add(s, STEP_BEGIN, 0);
-	failed |= send_params(s, sql_xmin_query, 0, NULL);
+	failed |= send_params(s, full ? sql_xmin_query : sql_delta_xmin_query, 0, NULL);
 	step_add(s, STEP_XMIN, 0);
-	if (!full) {
-		failed |= send_params(s, sql_delta_plan, 0, NULL);
-		step_add(s, STEP_QUIET, 0);
-	}
 	for (int t = 0; t < DC_T_COUNT; t++) {
-		failed |= send_table(s, t, full, params);
+		if (!(s->reading & DC_MASK(t)))
+			continue;
+		failed |= send_table(s, t, full);
 		step_add(s, STEP_TABLE, (enum dc_table)t);
 	}
-	failed |= send_table(s, TOMB_STMT, full, params);
+	failed |= full ? send_table(s, TOMB_STMT, true) : send_tombs(s);
 	step_add(s, STEP_TOMB, 0);
 	failed |= send_params(s, sql_commit, 0, NULL);
 	step_add(s, STEP_COMMIT, 0);
@@ -565,6 +642,24 @@ static unsigned prune_due(struct store *s)
 	return model_prune(s->model, &keep);
 }
 
+/* The tables this read read now stand at its snapshot. */
+static void marks_note(struct store *s)
+{
+	uint64_t n = 0;
+	for (int t = 0; t < DC_T_COUNT; t++) {
+		if (!(s->reading & DC_MASK(t)))
+			continue;
+		s->marks[t].version = s->new_version;
+		snprintf(s->marks[t].xmin, sizeof s->marks[t].xmin, "%s", s->new_xmin);
+		n++;
+	}
+	if (s->reading == ALL_TABLES)
+		s->all_read_ms = s->read_started_ms;
+	s->st.last_tables = s->reading;
+	if (!s->full)
+		s->st.delta_tables += n;
+}
+
 static void read_done(struct store *s)
 {
 	unsigned mask = staged_apply(s);
@@ -574,7 +669,7 @@ static void read_done(struct store *s)
 		mask |= prune_due(s);
 	s->loaded = true;
 	s->version = s->new_version;
-	snprintf(s->xmin, sizeof s->xmin, "%s", s->new_xmin);
+	marks_note(s);
 	snprintf(s->lsn, sizeof s->lsn, "%s", s->new_lsn);
 	if (s->standby) /* the read asked where replay stood */
 		replay_note(s, &s->replay);
@@ -709,24 +804,29 @@ static void results_drain(struct store *s)
 	}
 }
 
-static void want_read(struct store *s)
+/* NOTIFYs that arrive during a read add to the next one's tables. */
+static void want_tables(struct store *s, unsigned tables)
 {
+	s->pending |= tables;
 	if (s->state == ST_IDLE)
 		read_start(s, false);
 	else
 		s->read_pending = true;
 }
 
+/* A payload is one table's name (002_feed.sql); anything else, or a table
+ * the console does not follow, asks for every table. */
 static void notifies_drain(struct store *s)
 {
-	bool any = false;
+	unsigned tables = 0;
 	PGnotify *n;
 	while ((n = PQnotifies(s->conn)) != NULL) {
+		int t = sql_table_parse(n->extra);
+		tables |= t < 0 ? ALL_TABLES : DC_MASK(t);
 		PQfreemem(n);
-		any = true;
 	}
-	if (any)
-		want_read(s);
+	if (tables)
+		want_tables(s, tables);
 }
 
 static void connect_step(struct store *s)
@@ -783,6 +883,7 @@ static void store_connect(struct store *s)
 {
 	s->state = ST_CONNECTING;
 	s->listen_done = false;
+	s->pending = 0; /* the first read after connecting reads every table */
 	s->conn = db_connect_start(s->opts.conninfo, "dcops", false);
 	if (!s->conn || PQstatus(s->conn) == CONNECTION_BAD) {
 		store_broken(s, s->conn ? PQerrorMessage(s->conn) : "out of memory");

@@ -3,14 +3,16 @@
  *
  * One connection, one explicit state machine (see STYLE.md, pgbench):
  *   CONNECTING -> LOADING (full read of every table) -> IDLE
- *   IDLE --NOTIFY--> READING (one pipelined round trip: all tables'
- *        `version > $v OR txid >= $xmin` + tombstones) -> IDLE
+ *   IDLE --NOTIFY--> READING (one pipelined round trip: the tables the
+ *        NOTIFY payloads named, each `version > $v OR txid >= $xmin`
+ *        from its own last read, + their tombstones) -> IDLE
  *   any error -> BROKEN -> backoff (0.5 s doubling to 2 s) -> CONNECTING
  * The console never waits on the network: every libpq call is
  * non-blocking, and a read that exceeds its deadline is cancelled and the
  * link counted as down (the server may be SIGSTOPped, not just gone).
- * On a primary, as a safety net, a delta read also runs every `poll_ms`
- * while idle. A hot standby sends no NOTIFY: there the store asks for the
+ * On a primary, as a safety net, a delta read of every table also runs
+ * every `poll_ms` while idle, and the first read poll_ms after the last
+ * such one reads every table too. A hot standby sends no NOTIFY: there the store asks for the
  * replay position every `watch_ms` (sql_replay_query, no table read) and
  * runs a delta read only when it moved, so an idle standby costs no
  * delta reads at all:
@@ -47,6 +49,8 @@ struct store_status {
 	double replay_lag_s;       /* the standby's replay lag (sql_replay_query); 0 on a primary */
 	uint64_t reads, rows_read; /* counters for benchmarks */
 	uint64_t delta_reads;      /* reads that were not full loads */
+	uint64_t delta_tables;     /* tables those read, summed (all: DC_T_COUNT a read) */
+	unsigned last_tables;      /* DC_MASK of the tables the last read read */
 	uint64_t watches;          /* replay-position checks on a standby */
 	uint64_t delta_rows_max;   /* the largest delta read, in rows, */
 	int64_t delta_ms_max;      /* and the longest one, send to applied */

@@ -4,7 +4,9 @@
 # behind it in real time, and headless consoles (tests/bench/consoles.c:
 # the console's store and model, no curses) added 1, 10, 50 on the
 # primary, then 1 and 50 on a streaming hot standby (tests/lib/pg-standby.sh).
-# BENCH_CONSOLE_S: seconds measured per configuration (default 30).
+# BENCH_CONSOLE_S: seconds measured per configuration (default 30);
+# BENCH_PHASES, BENCH_STANDBY_PHASES: the console counts (1,10,50 and 1,50);
+# BENCH_FIRST_SCREEN=0 skips the first-screen rows.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -28,10 +30,14 @@ trap cleanup EXIT
 . tests/bench/lib.sh
 pg_start "$WORK/pg" >/dev/null
 PRIMARY="host=$WORK/pg/sock dbname=big"
-fleet big 86.3
+# BENCH_SCALE: another fleet (seed --scale; 1 is 290 nodes), without the
+# 100,000 jobs: the delta reads' cost apart from 50 full loads at once.
+fleet big "${BENCH_SCALE:-86.3}"
 sim_start big
 sim_warm big
-many_jobs big
+if [ -z "${BENCH_SCALE:-}" ]; then
+	many_jobs big
+fi
 PM=$(head -n 1 "$WORK/pg/data/postmaster.pid")
 
 # First screen, twice each: the headless full load (no draw, its peak RSS)
@@ -48,13 +54,13 @@ first_screen() { # LABEL BUILD_DIR
 }
 echo "| build | headless load ms | headless peak RSS MB | first screen in a pty ms | pty peak RSS MB |"
 echo "|---|---|---|---|---|"
-for _ in 1 2; do
+for _ in $([ "${BENCH_FIRST_SCREEN:-1}" = 0 ] || echo 1 2); do
 	[ -n "${BENCH_BEFORE:-}" ] && first_screen "before ($BENCH_BEFORE)" "$BENCH_BEFORE"
 	first_screen "this build" "$ROOT/$BUILD"
 done
 echo
 
-echo "Headless consoles (tests/bench/consoles.c), 25,000 nodes, $(console_jobs big) jobs in the window,"
+echo "Headless consoles (tests/bench/consoles.c), $(psql -Atq -d big -c 'SELECT count(*) FROM dcops.node') nodes, $(console_jobs big) jobs in the window,"
 echo "the simulator at --speed $SPEED, ${SECS} s per configuration, a marker committed every 100–200 ms."
 echo "Load: store_start → the full load applied (no draw). Commit-to-apply: COMMIT returns → the"
 echo "marker's row in a console's model, p50 / p99 over all consoles' samples, and the worst console's"
@@ -64,12 +70,26 @@ echo "Delta reads per console per writing transaction (xids used on the primary)
 echo
 echo "| where | consoles | load ms p50 / max | peak RSS MB | commit-to-apply p50 / p99 | worst p99 | missed | primary CPU s/s | consoles' CPU s/s | writing xacts/s | delta reads / console / xact |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
-"$CONSOLES" --db "$PRIMARY" --phases "${BENCH_PHASES:-1,10,50}" --seconds "$SECS" --pg-pid "$PM" --label primary
+# With BENCH_BEFORE, each count is measured with the other build's consoles
+# and then this build's, in turn (each from its own full loads).
+consoles_run() { # WHERE DB PHASES
+	local only
+	if [ -z "${BENCH_BEFORE:-}" ]; then
+		"$CONSOLES" --db "$2" --write "$PRIMARY" --phases "$3" --seconds "$SECS" --pg-pid "$PM" --label "$1"
+		return
+	fi
+	for only in ${3//,/ }; do
+		"$BENCH_BEFORE/bench/consoles" --db "$2" --write "$PRIMARY" --phases "$only" --seconds "$SECS" \
+			--pg-pid "$PM" --label "$1, before"
+		"$CONSOLES" --db "$2" --write "$PRIMARY" --phases "$only" --seconds "$SECS" --pg-pid "$PM" \
+			--label "$1, this build"
+	done
+}
+consoles_run primary "$PRIMARY" "${BENCH_PHASES:-1,10,50}"
 pgs_standby "$WORK/pg" "$WORK/sb" >/dev/null
 # as the README's Patroni settings say: vacuum on the primary must not cancel a full load
 psql -h "$WORK/sb/sock" -d postgres -Atqc "ALTER SYSTEM SET hot_standby_feedback = on" >/dev/null
 psql -h "$WORK/sb/sock" -d postgres -Atqc "SELECT pg_reload_conf()" >/dev/null
 export PGHOST="$WORK/pg/sock"
-"$CONSOLES" --db "host=$WORK/sb/sock dbname=big" --write "$PRIMARY" --phases "${BENCH_STANDBY_PHASES:-1,50}" \
-	--seconds "$SECS" --pg-pid "$PM" --label standby
+consoles_run standby "host=$WORK/sb/sock dbname=big" "${BENCH_STANDBY_PHASES:-1,50}"
 sim_stop
