@@ -154,7 +154,10 @@ const char *site_adapter_trouble(const struct dc_model *m, int64_t now)
 int64_t site_quotas_stale(const struct dc_model *m, const char **why)
 {
 	const char *state = model_setting(m, "accounting.state"), *since = model_setting(m, "accounting.since");
-	if (!state || strcmp(state, "down") != 0)
+	const char *adapter = model_setting(m, "adapter.name");
+	/* only the Slurm adapter reports accounting: a database that runs the
+	 * simulator after a Slurm adapter left "down" behind is current */
+	if (!state || strcmp(state, "down") != 0 || !adapter || strcmp(adapter, "slurm") != 0)
 		return 0;
 	if (why)
 		*why = model_setting(m, "accounting.error");

@@ -1,5 +1,6 @@
 /* test_sites — the console's sites (tui/site.h): --sites names split and
- * refused with the reason, and the Sites view's order of attention. */
+ * refused with the reason, the Sites view's order of attention, and when
+ * a site's quotas are stale. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "model.h"
 #include "site.h"
 
 static void test_names(void **state)
@@ -59,11 +61,44 @@ static void test_attention(void **state)
 	assert_true(site_attention_cmp(&two, &sev1) < 0);
 }
 
+static int64_t setting_version;
+
+static void setting_put(struct dc_model *m, const char *key, const char *value)
+{
+	struct dc_setting st = { .version = ++setting_version, .key = (char *)key, .value = (char *)value };
+	assert_true(model_put(m, DC_T_SETTING, model_row_pack(DC_T_SETTING, &st)));
+}
+
+/* QUOTAS STALE: accounting down under the Slurm adapter, with its error
+ * and since; not once accounting is up, and not under the simulator (a
+ * database the Slurm adapter left "down" in, then run by dcopsd --adapter
+ * sim, has current quotas). */
+static void test_quotas_stale(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	const char *why = NULL;
+	assert_int_equal(site_quotas_stale(m, &why), 0);
+	setting_put(m, "adapter.name", "slurm");
+	setting_put(m, "accounting.state", "down");
+	setting_put(m, "accounting.since", "1764662400");
+	setting_put(m, "accounting.error", "sacctmgr: Problem talking to the database");
+	assert_int_equal(site_quotas_stale(m, &why), 1764662400);
+	assert_string_equal(why, "sacctmgr: Problem talking to the database");
+	setting_put(m, "adapter.name", "sim");
+	assert_int_equal(site_quotas_stale(m, &why), 0);
+	setting_put(m, "adapter.name", "slurm");
+	setting_put(m, "accounting.state", "up");
+	assert_int_equal(site_quotas_stale(m, &why), 0);
+	model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_attention),
+		cmocka_unit_test(test_quotas_stale),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
