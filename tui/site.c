@@ -199,6 +199,7 @@ void site_summarize(const struct site *s, int64_t now, struct site_summary *out)
 		out->down = true;
 	}
 	out->adapter = site_adapter_trouble(s->m, now);
+	out->quotas_stale = !out->adapter && site_quotas_stale(s->m, NULL);
 	out->data_at = site_data_at(s->m, st, now);
 	size_t n = model_count(s->m, DC_T_PARTITION);
 	for (size_t i = 0; i < n; i++) {

@@ -97,6 +97,7 @@ struct site_summary {
 	const char *link;        /* "UP", "DOWN", "CONNECTING", "SSH ..." */
 	bool down;               /* the database cannot be read now */
 	const char *adapter;     /* NULL, "DOWN", "STOPPED" */
+	bool quotas_stale;       /* Slurm accounting unreadable (site_quotas_stale) */
 	int64_t data_at;         /* newest report, else the last good read; 0 none */
 	int nodes, nodes_down, nodes_drained, nodes_draining;
 	int gpus_used, gpus_total, jobs_pending;

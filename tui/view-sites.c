@@ -58,6 +58,8 @@ static const char *needs(const struct site_summary *s)
 		return "UNACK";
 	if (s->adapter)
 		return "ADAPTER";
+	if (s->quotas_stale)
+		return "QUOTAS";
 	return "ok";
 }
 
@@ -98,17 +100,18 @@ static void site_cell(const void *ud, int64_t id, int col, char *buf, size_t n, 
 	case S_SITE: snprintf(buf, n, "%s", v->set->v[id - 1]->name); break;
 	case S_NEEDS:
 		snprintf(buf, n, "%s", needs(s));
-		*el = s->down || s->sev[1] ? THEME_ERROR : s->sev[2] || s->unacked || s->adapter ? THEME_WARN
-		                                                                            : THEME_OK;
+		*el = s->down || s->sev[1] ? THEME_ERROR
+		      : s->sev[2] || s->unacked || s->adapter || s->quotas_stale ? THEME_WARN : THEME_OK;
 		break;
 	case S_LINK:
 		snprintf(buf, n, "%s", s->link);
 		*el = s->down ? THEME_LINK_DOWN : THEME_LINK_UP;
 		break;
 	case S_ADAPTER:
-		snprintf(buf, n, "%s", s->adapter ? s->adapter
+		/* up, but accounting unreadable: quotas are the last known */
+		snprintf(buf, n, "%s", s->adapter ? s->adapter : s->quotas_stale ? "quotas?"
 		         : model_setting(v->set->v[id - 1]->m, "adapter.state") ? "up" : "-");
-		*el = s->adapter ? THEME_ERROR : THEME_DIM;
+		*el = s->adapter ? THEME_ERROR : s->quotas_stale ? THEME_WARN : THEME_DIM;
 		break;
 	case S_DATA:
 		if (!s->data_at) {

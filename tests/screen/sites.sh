@@ -52,6 +52,13 @@ screen_wait "tn-h100-001"
 screen_keys 0
 screen_match "^ *pangyo +[A-Za-z0-9-]+ +UP "
 screen_match "^ *gwangju +[A-Za-z0-9-]+ +UP "
+# pangyo's Slurm accounting unreadable (as dcopsd --adapter slurm reports
+# it): the Sites view says its quotas are the last known, then clears
+psql -q -h "$pgdir/sock" -d sites_b -c "SELECT dcops.adapter_report('slurm', 'up', '', 60)" \
+	-c "SELECT dcops.adapter_report('accounting', 'down', 'sacctmgr exited 1', 60)" >/dev/null
+screen_match "^ *pangyo +QUOTAS +UP +quotas\\? "
+psql -q -h "$pgdir/sock" -d sites_b -c "SELECT dcops.adapter_report('accounting', 'up', '', 60)" >/dev/null
+screen_match "^ *pangyo +ok +UP +up "
 
 # a SEV-1 at pangyo, not on screen: the count and the footer say so
 psql -q -h "$pgdir/sock" -d sites_b -c "INSERT INTO dcops.incident (sev, title) VALUES (1, 'PDU trip in row 3')"
