@@ -669,6 +669,21 @@ static void pipeline_done(struct store *s)
 	read_done(s);
 }
 
+/* Something other than the end of the pipeline where it was due. An error
+ * there is the server's: after an ERROR has aborted the pipeline, a FATAL
+ * that ends the connection (a hot standby terminating a read that still
+ * conflicts with recovery, after cancelling it) takes the sync's place.
+ * The pipeline's first error says why. */
+static void sync_missed(struct store *s, const PGresult *r)
+{
+	const char *why = "protocol out of step: expected the end of a pipeline";
+	if (s->step_err[0])
+		why = s->step_err;
+	else if (PQresultStatus(r) == PGRES_FATAL_ERROR)
+		why = PQresultErrorMessage(r);
+	store_broken(s, why);
+}
+
 /* Takes every result libpq has without blocking, until the pipeline's
  * last sync (which hands over to pipeline_done). */
 static void results_drain(struct store *s)
@@ -696,12 +711,12 @@ static void results_drain(struct store *s)
 			PQclear(r);
 			continue;
 		}
-		ExecStatusType es = PQresultStatus(r);
-		PQclear(r);
-		if (es != PGRES_PIPELINE_SYNC) {
-			store_broken(s, "protocol out of step: expected the end of a pipeline");
+		if (PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+			sync_missed(s, r);
+			PQclear(r);
 			return;
 		}
+		PQclear(r);
 		if (++s->step == s->nsteps) {
 			pipeline_done(s);
 			return;
