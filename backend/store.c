@@ -83,6 +83,7 @@ struct store {
 
 	/* the read in flight */
 	bool full;
+	bool progressive;    /* a first load: each table applied as it arrives (full_begin) */
 	bool listen_done;
 	int64_t read_started_ms;
 	char new_xmin[32];
@@ -191,12 +192,15 @@ static void stage_tombs(struct store *s, const PGresult *r)
 	s->staged_rows += (uint64_t)n;
 }
 
-/* Applies the staged read in table order (parents first), then deletes. */
+/* Applies the staged read in table order (parents first), then deletes.
+ * A progressive load has applied its tables already (table_arrived). */
 static unsigned staged_apply(struct store *s)
 {
 	unsigned mask = 0;
 	if (s->full) {
-		model_clear(s->model);
+		if (!s->progressive)
+			model_clear(s->model);
+		model_set_loading(s->model, 0);
 		mask = DC_MASK(DC_T_COUNT) - 1;
 	}
 	for (int t = 0; t < DC_T_COUNT; t++) {
@@ -375,8 +379,13 @@ static const char *read_sql(int t, bool full)
  * text (rare, parameterless), a delta as its prepared statement. */
 static int send_table(struct store *s, int t, bool full, const char *const *params)
 {
+	/* A full load's table: binary, integers as they are, no text on either
+	 * side (sql_decode_row); then a flush request, so the server sends
+	 * the table's last rows when it is done with them rather than when its
+	 * buffer next fills: a first load draws each table as it arrives. */
 	if (full)
-		return send_params(s, read_sql(t, true), 0, NULL);
+		return PQsendQueryParams(s->conn, read_sql(t, true), 0, NULL, NULL, NULL, NULL,
+		                         t == TOMB_STMT ? 0 : 1) && PQsendFlushRequest(s->conn) ? 0 : -1;
 	char name[24];
 	stmt_name(t, name, sizeof name);
 	return PQsendQueryPrepared(s->conn, name, 2, params, NULL, NULL, 0) ? 0 : -1;
@@ -401,6 +410,40 @@ static void setup_start(struct store *s)
 	pipeline_send(s, failed);
 }
 
+/* A full load into a model that has never held a whole read (the first
+ * connect, or a retry after a first load failed part-way) is shown as it
+ * arrives: the screen needs no consistency with earlier data, and every
+ * table comes from the read's one REPEATABLE READ snapshot, parents first,
+ * so what is applied is a consistent part of it. A reload over data
+ * already shown stays all-at-once (staged_apply): the model never mixes
+ * two snapshots. */
+static void full_begin(struct store *s)
+{
+	s->progressive = !s->loaded;
+	if (!s->progressive)
+		return;
+	model_clear(s->model); /* what a failed first attempt applied */
+	model_set_loading(s->model, DC_MASK(DC_T_COUNT) - 1);
+}
+
+/* A progressive load's table t has all its rows: into the model now. */
+static void table_arrived(struct store *s, enum dc_table t)
+{
+	struct staged *sg = &s->staged[t];
+	model_reserve(s->model, t, sg->n);
+	for (size_t i = 0; i < sg->n; i++)
+		model_put(s->model, t, sg->rows[i]);
+	sg->n = 0;
+	if (sg->cap > STAGED_KEEP) {
+		free(sg->rows);
+		sg->rows = NULL;
+		sg->cap = 0;
+	}
+	model_set_loading(s->model, model_loading(s->model) & ~DC_MASK(t));
+	if (s->cb.on_change)
+		s->cb.on_change(s->cb.ud, DC_MASK(t));
+}
+
 static void read_start(struct store *s, bool full)
 {
 	loop_timer_cancel(s->loop, s->poll_timer);
@@ -408,6 +451,9 @@ static void read_start(struct store *s, bool full)
 	s->poll_timer = s->watch_timer = 0;
 	s->state = ST_READING;
 	s->full = full;
+	s->progressive = false;
+	if (full)
+		full_begin(s);
 	s->read_started_ms = dc_mono_ms();
 	s->read_pending = false;
 	s->new_version = full ? 0 : s->version;
@@ -694,6 +740,8 @@ static void results_drain(struct store *s)
 		const struct step *st = &s->steps[s->step];
 		if (!r) {
 			if (s->step_got && st->kind != STEP_SYNC) {
+				if (st->kind == STEP_TABLE && s->progressive && !s->step_err[0])
+					table_arrived(s, st->table);
 				s->step++;
 				s->step_got = false;
 				/* before libpq parses a byte of the next result; if it

@@ -11,13 +11,20 @@
  * where the store expected the end of the pipeline. The relay plays that
  * sequence exactly on the store's first connection (the server's rows up
  * to the Nth, then the two errors, then the end) and relays every later
- * connection untouched, so the retry must load everything. */
+ * connection untouched, so the retry must load everything.
+ *
+ * A first load is applied table by table as each arrives (one snapshot,
+ * parents first): on the third connection the relay holds the server's
+ * bytes from inside the GPU table until the test signals it, and the
+ * model meanwhile has the nodes, marks GPUs and the rest as loading, and
+ * the link is not up yet. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -33,6 +40,17 @@
 
 #define JOBS 300
 #define CUT_AT_ROW 100 /* DataRows the first connection gets: inside the job table */
+#define HOLD_AT_ROW 20 /* the third connection's, until SIGUSR1: inside the GPU table
+                        * (the session and xmin rows, 1 site, rack, partition, 4 nodes) */
+
+enum relay_mode { RELAY_PASS, RELAY_CUT, RELAY_HOLD };
+static volatile sig_atomic_t relay_go;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	relay_go = 1;
+}
 
 struct fx {
 	struct testdb db;
@@ -103,9 +121,10 @@ static size_t error_msg(char *out, const char *sev, const char *text)
 	return n;
 }
 
-/* Relays one connection. cut: after CUT_AT_ROW DataRows from the server,
- * send the standby's two errors and close instead of the rest. */
-static void relay_conn(int c, const char *server, bool cut)
+/* Relays one connection. RELAY_CUT: after CUT_AT_ROW DataRows from the
+ * server, send the standby's two errors and close instead of the rest.
+ * RELAY_HOLD: after HOLD_AT_ROW, pass nothing more until SIGUSR1. */
+static void relay_conn(int c, const char *server, enum relay_mode mode)
 {
 	int s = unix_connect(server);
 	if (s < 0) {
@@ -137,7 +156,15 @@ static void relay_conn(int c, const char *server, bool cut)
 			size_t len = 1 + ((size_t)m[1] << 24 | (size_t)m[2] << 16 | (size_t)m[3] << 8 | m[4]);
 			if (have - done < len)
 				break;
-			if (cut && m[0] == 'D' && ++rows > CUT_AT_ROW) {
+			if (m[0] == 'D')
+				rows++;
+			if (mode == RELAY_HOLD && rows > HOLD_AT_ROW && !relay_go) {
+				if (write_all(c, buf, done) < 0)
+					goto out;
+				while (!relay_go)
+					poll(NULL, 0, 20);
+			}
+			if (mode == RELAY_CUT && m[0] == 'D' && rows > CUT_AT_ROW) {
 				char e[1024];
 				size_t k = error_msg(e, "ERROR", "canceling statement due to conflict with recovery");
 				k += error_msg(e + k, "FATAL", "terminating connection due to conflict with recovery");
@@ -171,11 +198,16 @@ static pid_t relay_start(const char *dir, const char *server)
 		close(l);
 		return pid;
 	}
-	for (int i = 0;; i++) {
+	signal(SIGUSR1, on_usr1);
+	/* the tests' connections, in the order they run */
+	static const enum relay_mode modes[] = { RELAY_CUT, RELAY_PASS, RELAY_HOLD };
+	for (size_t i = 0;; i++) {
 		int c = accept(l, NULL, NULL);
+		if (c < 0 && errno == EINTR)
+			continue;
 		if (c < 0)
 			_exit(0);
-		relay_conn(c, server, i == 0);
+		relay_conn(c, server, i < DC_ARRAY_LEN(modes) ? modes[i] : RELAY_PASS);
 	}
 }
 
@@ -247,10 +279,46 @@ static void test_cancelled_load_recovers(void **state)
 	loop_free(l);
 }
 
+/* A first load shows what has arrived: the nodes while the GPUs are held
+ * back, marked as loading, then everything. */
+static void test_first_load_progressive(void **state)
+{
+	(void)state;
+	struct loop *l = loop_new();
+	struct dc_model *m = model_new();
+	struct store_opts o = { .conninfo = fx.conninfo, .poll_ms = 60000, .deadline_ms = 3000 };
+	struct store *s = store_new(l, m, &o, NULL);
+	store_start(s);
+	const struct store_status *st = store_status(s);
+	for (int i = 0; i < 100 && model_count(m, DC_T_NODE) < 4; i++)
+		loop_run_once(l, 50);
+	assert_int_equal(model_count(m, DC_T_NODE), 4);
+	assert_int_equal(model_count(m, DC_T_GPU), 0);
+	assert_int_equal(model_count(m, DC_T_JOB), 0);
+	assert_true(model_loading(m) & DC_MASK(DC_T_GPU));
+	assert_true(model_loading(m) & DC_MASK(DC_T_JOB));
+	assert_false(model_loading(m) & DC_MASK(DC_T_NODE));
+	assert_false(model_loading(m) & DC_MASK(DC_T_PARTITION));
+	assert_int_not_equal(st->link, STORE_UP);
+
+	kill(fx.relay, SIGUSR1);
+	for (int i = 0; i < 200 && st->link != STORE_UP; i++)
+		loop_run_once(l, 50);
+	assert_int_equal(st->link, STORE_UP);
+	assert_int_equal(model_loading(m), 0);
+	assert_int_equal(model_count(m, DC_T_GPU), 32);
+	assert_int_equal(model_count(m, DC_T_JOB), JOBS);
+	assert_non_null(model_node(m, 1)->gpus[7]);
+	store_free(s);
+	model_free(m);
+	loop_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cancelled_load_recovers),
+		cmocka_unit_test(test_first_load_progressive),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
