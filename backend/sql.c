@@ -379,64 +379,15 @@ static int64_t dec_i64(const char *v)
 	return x > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)x;
 }
 
-/* Type OIDs of the numeric columns a binary result carries (pg_type.dat). */
-enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_FLOAT8 = 701 };
-
-static uint64_t be_read(const char *v, int len)
-{
-	uint64_t x = 0;
-	for (int k = 0; k < len; k++)
-		x = x << 8 | (unsigned char)v[k];
-	return x;
-}
-
-/* A non-NULL numeric value of a binary-format result (the full load asks
- * for binary: no int8out/float8out on the server, no parsing here), as an
- * integer and as a double. A text column's binary form is its text, so
- * false sends it, and every text-format value, to the text decoders. */
-static bool bin_num(const PGresult *r, int i, int c, int64_t *x, double *d)
-{
-	if (PQfformat(r, c) != 1)
-		return false;
-	const char *v = PQgetvalue(r, i, c);
-	switch (PQftype(r, c)) {
-	case OID_BOOL:
-		*x = v[0] != 0;
-		break;
-	case OID_INT2:
-		*x = (int16_t)be_read(v, 2);
-		break;
-	case OID_INT4:
-		*x = (int32_t)be_read(v, 4);
-		break;
-	case OID_INT8:
-		*x = (int64_t)be_read(v, 8);
-		break;
-	case OID_FLOAT8: {
-		uint64_t u = be_read(v, 8);
-		memcpy(d, &u, sizeof *d);
-		*x = *d >= (double)INT64_MAX ? INT64_MAX : *d <= (double)INT64_MIN ? INT64_MIN : (int64_t)*d;
-		return true;
-	}
-	default:
-		return false;
-	}
-	*d = (double)*x;
-	return true;
-}
-
 static int64_t val_i64(const PGresult *r, int i, int c)
 {
-	if (PQgetisnull(r, i, c))
-		return 0;
-	int64_t x;
-	double d;
-	return bin_num(r, i, c, &x, &d) ? x : dec_i64(PQgetvalue(r, i, c));
+	return PQgetisnull(r, i, c) ? 0 : dec_i64(PQgetvalue(r, i, c));
 }
 
-/* An integer into a narrower field: out-of-range values saturate. */
-static long long clamp_ll(int64_t x, long long lo, long long hi)
+/* An integer column into a narrower field: out-of-range values saturate. */
+static long long clamp_ll(const char *v, long long lo, long long hi)
 {
+	long long x = v ? dec_i64(v) : 0;
 	return x < lo ? lo : x > hi ? hi : x;
 }
 
@@ -444,35 +395,32 @@ static void col_decode(const struct col *c, const PGresult *r, int i, int ci, ch
 {
 	const char *v = PQgetisnull(r, i, ci) ? NULL : PQgetvalue(r, i, ci);
 	void *dst = row + c->off;
-	int64_t n = 0; /* the value of a numeric column; 0 for NULL */
-	double d = 0;
-	bool numeric = (c->type >= C_I64 && c->type <= C_BOOL) || c->type == C_TIME;
-	if (v && numeric && !bin_num(r, i, ci, &n, &d)) {
-		n = dec_i64(v);
-		d = c->type == C_DBL ? strtod(v, NULL) : (double)n;
-	}
 	switch (c->type) {
 	case C_VERSION:
 		break; /* sql_decode_row's */
 	case C_I64:
-	case C_TIME:
-		memcpy(dst, &n, sizeof n);
+	case C_TIME: {
+		int64_t x = v ? dec_i64(v) : 0;
+		memcpy(dst, &x, sizeof x);
 		break;
+	}
 	case C_INT: {
-		int x = (int)clamp_ll(n, INT_MIN, INT_MAX);
+		int x = (int)clamp_ll(v, INT_MIN, INT_MAX);
 		memcpy(dst, &x, sizeof x);
 		break;
 	}
 	case C_I16: {
-		int16_t x = (int16_t)clamp_ll(n, INT16_MIN, INT16_MAX);
+		int16_t x = (int16_t)clamp_ll(v, INT16_MIN, INT16_MAX);
 		memcpy(dst, &x, sizeof x);
 		break;
 	}
-	case C_DBL:
-		memcpy(dst, &d, sizeof d);
+	case C_DBL: {
+		double x = v ? strtod(v, NULL) : 0;
+		memcpy(dst, &x, sizeof x);
 		break;
+	}
 	case C_BOOL: {
-		bool x = v && (PQfformat(r, ci) == 1 ? n != 0 : v[0] == 't');
+		bool x = v && v[0] == 't';
 		memcpy(dst, &x, sizeof x);
 		break;
 	}

@@ -379,13 +379,11 @@ static const char *read_sql(int t, bool full)
  * text (rare, parameterless), a delta as its prepared statement. */
 static int send_table(struct store *s, int t, bool full, const char *const *params)
 {
-	/* A full load's table: binary, integers as they are, no text on either
-	 * side (sql_decode_row); then a flush request, so the server sends
-	 * the table's last rows when it is done with them rather than when its
-	 * buffer next fills: a first load draws each table as it arrives. */
+	/* A full load's table, then a flush request: the server sends the
+	 * table's last rows when it is done with them rather than when its
+	 * buffer next fills, so a first load draws each table as it arrives. */
 	if (full)
-		return PQsendQueryParams(s->conn, read_sql(t, true), 0, NULL, NULL, NULL, NULL,
-		                         t == TOMB_STMT ? 0 : 1) && PQsendFlushRequest(s->conn) ? 0 : -1;
+		return send_params(s, read_sql(t, true), 0, NULL) || !PQsendFlushRequest(s->conn) ? -1 : 0;
 	char name[24];
 	stmt_name(t, name, sizeof name);
 	return PQsendQueryPrepared(s->conn, name, 2, params, NULL, NULL, 0) ? 0 : -1;

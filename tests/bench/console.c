@@ -11,8 +11,10 @@
  * Prints one markdown table row set on stdout.
  *
  * With --first-only: the first screen alone, one row | label | view ms |
- * whole ms | peak RSS MB |: spawn -> the ready text on the pty (the view
- * drawn: a first load shows its tables as they arrive), and spawn -> the
+ * complete ms | whole ms | peak RSS MB |: spawn -> the ready text on the
+ * pty (the view drawn: a first load shows its tables as they arrive),
+ * -> --complete TEXT (default the ready text: what only the view's last
+ * table draws, "/8" for the GPU column of 8-GPU nodes), and -> the
  * header's "DB UP" (everything loaded and drawn).
  *
  * With --xid CMD (tests/bench/xid.sh): Xid-to-incident-on-screen instead.
@@ -43,6 +45,7 @@
 struct bench {
 	const char *db, *dcops, *label, *stats;
 	const char *ready;   /* text that only a loaded screen shows (a node name) */
+	const char *complete; /* --complete: text the view's last table draws */
 	const char *xid;     /* --xid CMD: the Xid-to-screen run */
 	int jitter_ms;       /* --jitter MS: a random wait before each Xid sample */
 	int samples, cols, rows, churn, seconds;
@@ -372,6 +375,9 @@ static int first_screen(struct bench *b)
 	if (wait_marker(b, 0, b->ready, 120000) < 0)
 		die("first screen", "the ready text never appeared");
 	int64_t view = (dc_mono_us() - t_spawn) / 1000;
+	if (b->complete && wait_marker(b, 0, b->complete, 120000) < 0)
+		die("first screen", "the --complete text never appeared");
+	int64_t complete = (dc_mono_us() - t_spawn) / 1000;
 	if (wait_marker(b, 0, "UP", 120000) < 0)
 		die("first screen", "the header never said DB UP");
 	int64_t whole = (dc_mono_us() - t_spawn) / 1000;
@@ -380,7 +386,8 @@ static int first_screen(struct bench *b)
 	kill(b->pid, SIGTERM);
 	int status;
 	waitpid(b->pid, &status, 0);
-	printf("| %s | %lld | %lld | %.1f |\n", b->label, (long long)view, (long long)whole, hwm / 1024.0);
+	printf("| %s | %lld | %lld | %lld | %.1f |\n", b->label, (long long)view, (long long)complete,
+	       (long long)whole, hwm / 1024.0);
 	return 0;
 }
 
@@ -395,7 +402,8 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' }, { "label", required_argument, NULL, 'l' },
 		{ "pause-pid", required_argument, NULL, 'p' }, { "stats", required_argument, NULL, 'f' },
 		{ "ready", required_argument, NULL, 'y' }, { "xid", required_argument, NULL, 'X' },
-		{ "jitter", required_argument, NULL, 'J' }, { "first-only", no_argument, NULL, 'F' }, { 0 },
+		{ "jitter", required_argument, NULL, 'J' }, { "first-only", no_argument, NULL, 'F' },
+		{ "complete", required_argument, NULL, 'C' }, { 0 },
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -414,6 +422,7 @@ int main(int argc, char **argv)
 		case 'X': b.xid = optarg; break;
 		case 'J': b.jitter_ms = atoi(optarg); break;
 		case 'F': b.first_only = true; break;
+		case 'C': b.complete = optarg; break;
 		default: return 2;
 		}
 	}
