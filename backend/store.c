@@ -15,6 +15,11 @@
  * Results are decoded into a staging area and applied to the model only
  * when the whole read has committed, so the model always holds one
  * consistent snapshot and a failed read leaves the last data in place.
+ * The exception is a first load (full_begin): nothing is on screen to
+ * keep, so each table goes into the model as soon as its rows are in, all
+ * from the read's one snapshot, parents first, and model_loading names
+ * the tables still to come; the screen draws the view long before the
+ * jobs have arrived. A failed first load is cleared and read again.
  * A full load takes each table in single-row mode: libpq would otherwise
  * hold a whole table's result (~70 MB of PGresult for 190,000 GPU rows in
  * text form) next to the decoded rows; row by row, the peak is the model.
@@ -162,14 +167,21 @@ static void staged_free(struct store *s)
 	free(s->tombs);
 }
 
+/* A progressive load's rows go straight into the model (no staging
+ * array beside it); any other read's wait for staged_apply. */
 static void stage_table(struct store *s, enum dc_table t, const PGresult *r)
 {
 	struct staged *sg = &s->staged[t];
 	int n = PQntuples(r);
-	sg->rows = xgrow(sg->rows, &sg->cap, sg->n + (size_t)n, sizeof *sg->rows);
+	if (!s->progressive)
+		sg->rows = xgrow(sg->rows, &sg->cap, sg->n + (size_t)n, sizeof *sg->rows);
 	for (int i = 0; i < n; i++) {
 		int64_t v = 0;
-		sg->rows[sg->n++] = sql_decode_row(t, r, i, &v);
+		void *row = sql_decode_row(t, r, i, &v);
+		if (s->progressive)
+			model_put(s->model, t, row);
+		else
+			sg->rows[sg->n++] = row;
 		if (v > s->new_version)
 			s->new_version = v;
 	}
@@ -424,19 +436,10 @@ static void full_begin(struct store *s)
 	model_set_loading(s->model, DC_MASK(DC_T_COUNT) - 1);
 }
 
-/* A progressive load's table t has all its rows: into the model now. */
+/* A progressive load's table t has all its rows (stage_table put them):
+ * the screen may show it. */
 static void table_arrived(struct store *s, enum dc_table t)
 {
-	struct staged *sg = &s->staged[t];
-	model_reserve(s->model, t, sg->n);
-	for (size_t i = 0; i < sg->n; i++)
-		model_put(s->model, t, sg->rows[i]);
-	sg->n = 0;
-	if (sg->cap > STAGED_KEEP) {
-		free(sg->rows);
-		sg->rows = NULL;
-		sg->cap = 0;
-	}
 	model_set_loading(s->model, model_loading(s->model) & ~DC_MASK(t));
 	if (s->cb.on_change)
 		s->cb.on_change(s->cb.ud, DC_MASK(t));

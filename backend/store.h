@@ -3,6 +3,7 @@
  *
  * One connection, one explicit state machine (see STYLE.md, pgbench):
  *   CONNECTING -> LOADING (full read of every table) -> IDLE
+ *   (a first load applies each table as it arrives: model_loading)
  *   IDLE --NOTIFY--> READING (one pipelined round trip: all tables'
  *        `version > $v OR txid >= $xmin` + tombstones) -> IDLE
  *   any error -> BROKEN -> backoff (0.5 s doubling to 2 s) -> CONNECTING
