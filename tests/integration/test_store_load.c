@@ -201,13 +201,14 @@ static pid_t relay_start(const char *dir, const char *server)
 	signal(SIGUSR1, on_usr1);
 	/* the tests' connections, in the order they run */
 	static const enum relay_mode modes[] = { RELAY_CUT, RELAY_PASS, RELAY_HOLD };
-	for (size_t i = 0;; i++) {
+	for (size_t i = 0;;) {
 		int c = accept(l, NULL, NULL);
 		if (c < 0 && errno == EINTR)
 			continue;
 		if (c < 0)
 			_exit(0);
 		relay_conn(c, server, i < DC_ARRAY_LEN(modes) ? modes[i] : RELAY_PASS);
+		i++;
 	}
 }
 
