@@ -293,6 +293,7 @@ struct dc_model {
 	struct log_entry { int64_t id; uint32_t table; } *log;
 	uint64_t log_seq;     /* the next change's number */
 	uint64_t log_floor;   /* no change before this one can be listed */
+	unsigned loading;     /* model_loading */
 };
 
 static void log_change(struct dc_model *m, enum dc_table t, int64_t id)
@@ -471,6 +472,16 @@ int64_t model_newest_report(const struct dc_model *m)
 int64_t model_version(const struct dc_model *m)
 {
 	return m->version;
+}
+
+unsigned model_loading(const struct dc_model *m)
+{
+	return m->loading;
+}
+
+void model_set_loading(struct dc_model *m, unsigned mask)
+{
+	m->loading = mask;
 }
 
 /* ---- derived: nodes from GPUs ---- */

@@ -231,6 +231,12 @@ size_t model_incident_proposal(const struct dc_model *m, const struct dc_inciden
 int64_t model_newest_report(const struct dc_model *m);
 /* Highest version seen in any table (what the store has caught up to). */
 int64_t model_version(const struct dc_model *m);
+/* Tables still arriving in a first load (DC_MASK bits; 0 once it is
+ * whole). The store fills an empty model table by table, parents first,
+ * all from one snapshot, so the screen can show what has come; a view
+ * marks what depends on a table not here yet instead of showing zeros. */
+unsigned model_loading(const struct dc_model *m);
+void model_set_loading(struct dc_model *m, unsigned mask);
 
 /* Writers: used by the store's decoders and by unit tests.
  * A row is ONE allocation holding the struct and its strings, made by

@@ -17,6 +17,11 @@
  * Results are decoded into a staging area and applied to the model only
  * when the whole read has committed, so the model always holds one
  * consistent snapshot and a failed read leaves the last data in place.
+ * The exception is a first load (full_begin): nothing is on screen to
+ * keep, so each table goes into the model as soon as its rows are in, all
+ * from the read's one snapshot, parents first, and model_loading names
+ * the tables still to come; the screen draws the view long before the
+ * jobs have arrived. A failed first load is cleared and read again.
  * A full load takes each table in single-row mode: libpq would otherwise
  * hold a whole table's result (~70 MB of PGresult for 190,000 GPU rows in
  * text form) next to the decoded rows; row by row, the peak is the model.
@@ -120,6 +125,7 @@ struct store {
 	/* the read in flight */
 	bool full;
 	unsigned reading;    /* DC_MASK of the tables it reads */
+	bool progressive;    /* a first load: each table applied as it arrives (full_begin) */
 	bool listen_done;
 	int64_t read_started_ms;
 	char new_xmin[32];
@@ -230,12 +236,15 @@ static void stage_tombs(struct store *s, const PGresult *r)
 	s->staged_rows += (uint64_t)n;
 }
 
-/* Applies the staged read in table order (parents first), then deletes. */
+/* Applies the staged read in table order (parents first), then deletes.
+ * A progressive load has applied its tables already (table_arrived). */
 static unsigned staged_apply(struct store *s)
 {
 	unsigned mask = 0;
 	if (s->full) {
-		model_clear(s->model);
+		if (!s->progressive)
+			model_clear(s->model);
+		model_set_loading(s->model, 0);
 		mask = DC_MASK(DC_T_COUNT) - 1;
 	}
 	for (int t = 0; t < DC_T_COUNT; t++) {
@@ -415,8 +424,11 @@ static const char *read_sql(int t, bool full)
  * table's own mark. */
 static int send_table(struct store *s, int t, bool full)
 {
+	/* A full load's table, then a flush request: the server sends the
+	 * table's last rows when it is done with them rather than when its
+	 * buffer next fills, so a first load draws each table as it arrives. */
 	if (full)
-		return send_params(s, read_sql(t, true), 0, NULL);
+		return send_params(s, read_sql(t, true), 0, NULL) || !PQsendFlushRequest(s->conn) ? -1 : 0;
 	char name[24], ver[32];
 	stmt_name(t, name, sizeof name);
 	snprintf(ver, sizeof ver, "%lld", (long long)s->marks[t].version);
@@ -481,6 +493,42 @@ static void setup_start(struct store *s)
 	pipeline_send(s, failed);
 }
 
+/* A full load into a model that has never held a whole read (the first
+ * connect, or a retry after a first load failed part-way) is shown as it
+ * arrives: the screen needs no consistency with earlier data, and every
+ * table comes from the read's one REPEATABLE READ snapshot, parents first,
+ * so what is applied is a consistent part of it. A reload over data
+ * already shown stays all-at-once (staged_apply): the model never mixes
+ * two snapshots. */
+static void full_begin(struct store *s)
+{
+	s->progressive = !s->loaded;
+	if (!s->progressive)
+		return;
+	model_clear(s->model); /* what a failed first attempt applied */
+	model_set_loading(s->model, DC_MASK(DC_T_COUNT) - 1);
+}
+
+/* A progressive load's table t has all its rows: into the model now,
+ * whole, so no view ever shows part of a table (rows put as they came
+ * drew "8,709 nodes" mid-table; the staging array costs ~0.5 MB of peak). */
+static void table_arrived(struct store *s, enum dc_table t)
+{
+	struct staged *sg = &s->staged[t];
+	model_reserve(s->model, t, sg->n);
+	for (size_t i = 0; i < sg->n; i++)
+		model_put(s->model, t, sg->rows[i]);
+	sg->n = 0;
+	if (sg->cap > STAGED_KEEP) {
+		free(sg->rows);
+		sg->rows = NULL;
+		sg->cap = 0;
+	}
+	model_set_loading(s->model, model_loading(s->model) & ~DC_MASK(t));
+	if (s->cb.on_change)
+		s->cb.on_change(s->cb.ud, DC_MASK(t));
+}
+
 static void read_start(struct store *s, bool full)
 {
 	loop_timer_cancel(s->loop, s->poll_timer);
@@ -490,6 +538,9 @@ static void read_start(struct store *s, bool full)
 	s->full = full;
 	s->reading = full ? ALL_TABLES : delta_pick(s);
 	s->pending = 0;
+	s->progressive = false;
+	if (full)
+		full_begin(s);
 	s->read_started_ms = dc_mono_ms();
 	s->read_pending = false;
 	s->new_version = full ? 0 : s->version;
@@ -764,6 +815,21 @@ static void pipeline_done(struct store *s)
 	read_done(s);
 }
 
+/* Something other than the end of the pipeline where it was due. An error
+ * there is the server's: after an ERROR has aborted the pipeline, a FATAL
+ * that ends the connection (a hot standby terminating a read that still
+ * conflicts with recovery, after cancelling it) takes the sync's place.
+ * The pipeline's first error says why. */
+static void sync_missed(struct store *s, const PGresult *r)
+{
+	const char *why = "protocol out of step: expected the end of a pipeline";
+	if (s->step_err[0])
+		why = s->step_err;
+	else if (PQresultStatus(r) == PGRES_FATAL_ERROR)
+		why = PQresultErrorMessage(r);
+	store_broken(s, why);
+}
+
 /* Takes every result libpq has without blocking, until the pipeline's
  * last sync (which hands over to pipeline_done). */
 static void results_drain(struct store *s)
@@ -774,6 +840,8 @@ static void results_drain(struct store *s)
 		const struct step *st = &s->steps[s->step];
 		if (!r) {
 			if (s->step_got && st->kind != STEP_SYNC) {
+				if (st->kind == STEP_TABLE && s->progressive && !s->step_err[0])
+					table_arrived(s, st->table);
 				s->step++;
 				s->step_got = false;
 				/* before libpq parses a byte of the next result; if it
@@ -791,12 +859,12 @@ static void results_drain(struct store *s)
 			PQclear(r);
 			continue;
 		}
-		ExecStatusType es = PQresultStatus(r);
-		PQclear(r);
-		if (es != PGRES_PIPELINE_SYNC) {
-			store_broken(s, "protocol out of step: expected the end of a pipeline");
+		if (PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+			sync_missed(s, r);
+			PQclear(r);
 			return;
 		}
+		PQclear(r);
 		if (++s->step == s->nsteps) {
 			pipeline_done(s);
 			return;

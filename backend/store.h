@@ -3,6 +3,7 @@
  *
  * One connection, one explicit state machine (see STYLE.md, pgbench):
  *   CONNECTING -> LOADING (full read of every table) -> IDLE
+ *   (a first load applies each table as it arrives: model_loading)
  *   IDLE --NOTIFY--> READING (one pipelined round trip: the tables the
  *        NOTIFY payloads named, each `version > $v OR txid >= $xmin`
  *        from its own last read, + their tombstones) -> IDLE

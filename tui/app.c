@@ -188,7 +188,9 @@ static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool
 	const struct store_status *st = store_status(a->store);
 	int64_t t = site_data_at(a->m, st, now);
 	const char *adapter = site_adapter_trouble(a->m, now);
-	*stale = (st->link != STORE_UP || adapter) && t;
+	/* a first load's tables are as fresh as its snapshot, not stale */
+	bool loading = model_loading(a->m) && st->link != STORE_DOWN;
+	*stale = ((st->link != STORE_UP && !loading) || adapter) && t;
 	char what[64] = "";
 	if (adapter)
 		snprintf(what, sizeof what, "ADAPTER %s  ", adapter);
@@ -330,8 +332,10 @@ static void draw_header(struct app *a, int64_t now)
 	char sev[32] = "";
 	if (a->sites.n > 1)
 		snprintf(sev, sizeof sev, "  SEV1/2 %d", a->sev12);
-	snprintf(status, sizeof status, "%s  DB %s%s  SSH %s  %s ", sev, links[st->link], standby, ssh,
-	         age);
+	/* a first load draws its tables as they come: say it is not whole yet
+	 * (and, if it failed part-way, that the link is down) */
+	const char *link = model_loading(a->m) && st->link != STORE_DOWN ? "LOADING" : links[st->link];
+	snprintf(status, sizeof status, "%s  DB %s%s  SSH %s  %s ", sev, link, standby, ssh, age);
 	const char *site = model_setting(a->m, "site.name");
 	if (!site && model_count(a->m, DC_T_SITE))
 		site = ((const struct dc_site *)model_row(a->m, DC_T_SITE, 0))->name;
@@ -366,7 +370,7 @@ static void draw_header(struct app *a, int64_t now)
 		dline_putf(&d, a->sev12 ? THEME_SEV1 : THEME_HEADER, "%d", a->sev12);
 	}
 	dline_put(&d, THEME_HEADER, "  DB ");
-	dline_put(&d, st->link == STORE_UP ? THEME_LINK_UP : THEME_LINK_DOWN, links[st->link]);
+	dline_put(&d, st->link == STORE_UP ? THEME_LINK_UP : THEME_LINK_DOWN, link);
 	dline_put(&d, THEME_HEADER, standby);
 	dline_put(&d, THEME_HEADER, "  SSH ");
 	dline_put(&d, ssh_el, ssh);

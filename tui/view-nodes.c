@@ -272,12 +272,25 @@ static void drained_cell(const struct nodes *v, const struct dc_node *nd, char *
 	snprintf(buf, n, "%s %s", age, nd->drained_by && nd->drained_by[0] ? nd->drained_by : "?");
 }
 
+/* Columns the node's GPU rows make: marked, not zero, while a first load
+ * has the nodes on screen and their GPUs still arriving. */
+static bool gpu_col_loading(const struct nodes *v, int col)
+{
+	bool from_gpus = col == C_GPU || col == C_UTIL || col == C_TEMP || col == C_XID;
+	return from_gpus && (model_loading(v->m) & DC_MASK(DC_T_GPU));
+}
+
 static void node_cell(const void *ud, int64_t id, int col, char *buf, size_t n, enum theme_el *el)
 {
 	const struct nodes *v = ud;
 	const struct dc_node *nd = model_node(v->m, id);
 	if (!nd)
 		return;
+	if (gpu_col_loading(v, col)) {
+		snprintf(buf, n, "…");
+		*el = THEME_DIM;
+		return;
+	}
 	switch (col) {
 	case C_NAME: snprintf(buf, n, "%s", nd->name); break;
 	case C_PART: snprintf(buf, n, "%s", part_name(v->m, nd->partition_id)); break;

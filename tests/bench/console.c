@@ -10,6 +10,13 @@
  *                      [--churn ROWS_PER_S] [--seconds S] [--label TEXT]
  * Prints one markdown table row set on stdout.
  *
+ * With --first-only: the first screen alone, one row | label | view ms |
+ * complete ms | whole ms | peak RSS MB |: spawn -> the ready text on the
+ * pty (the view drawn: a first load shows its tables as they arrive),
+ * -> --complete TEXT (default the ready text: what only the view's last
+ * table draws, "/8" for the GPU column of 8-GPU nodes), and -> the
+ * header's "DB UP" (everything loaded and drawn).
+ *
  * With --xid CMD (tests/bench/xid.sh): Xid-to-incident-on-screen instead.
  * Each sample resolves the open DCGM incidents, runs `CMD CODE` (which
  * makes the test exporter serve Xid CODE) and times from just before it
@@ -38,9 +45,11 @@
 struct bench {
 	const char *db, *dcops, *label, *stats;
 	const char *ready;   /* text that only a loaded screen shows (a node name) */
+	const char *complete; /* --complete: text the view's last table draws */
 	const char *xid;     /* --xid CMD: the Xid-to-screen run */
 	int jitter_ms;       /* --jitter MS: a random wait before each Xid sample */
 	int samples, cols, rows, churn, seconds;
+	bool first_only;     /* --first-only: the first screen's figures alone */
 	pid_t pause_pid;     /* the simulator: stopped while idle is measured */
 	PGconn *w, *l, *churner;
 	pid_t pid;
@@ -356,6 +365,32 @@ static int xid_latency(struct bench *b)
 	return got == b->samples ? 0 : 1;
 }
 
+/* --first-only: spawn -> the view on screen, -> the link UP (the load
+ * whole: the header's "DB UP" replaces CONNECTING or LOADING); peak RSS
+ * once the output has settled. */
+static int first_screen(struct bench *b)
+{
+	int64_t t_spawn = dc_mono_us();
+	spawn_console(b);
+	if (wait_marker(b, 0, b->ready, 120000) < 0)
+		die("first screen", "the ready text never appeared");
+	int64_t view = (dc_mono_us() - t_spawn) / 1000;
+	if (b->complete && wait_marker(b, 0, b->complete, 120000) < 0)
+		die("first screen", "the --complete text never appeared");
+	int64_t complete = (dc_mono_us() - t_spawn) / 1000;
+	if (wait_marker(b, 0, "UP", 120000) < 0)
+		die("first screen", "the header never said DB UP");
+	int64_t whole = (dc_mono_us() - t_spawn) / 1000;
+	settle(b, 300, 30000);
+	long hwm = rss_kb(b->pid, "VmHWM:");
+	kill(b->pid, SIGTERM);
+	int status;
+	waitpid(b->pid, &status, 0);
+	printf("| %s | %lld | %lld | %lld | %.1f |\n", b->label, (long long)view, (long long)complete,
+	       (long long)whole, hwm / 1024.0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench b = { .samples = 100, .cols = 200, .rows = 60, .churn = 1000,
@@ -367,7 +402,8 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' }, { "label", required_argument, NULL, 'l' },
 		{ "pause-pid", required_argument, NULL, 'p' }, { "stats", required_argument, NULL, 'f' },
 		{ "ready", required_argument, NULL, 'y' }, { "xid", required_argument, NULL, 'X' },
-		{ "jitter", required_argument, NULL, 'J' }, { 0 },
+		{ "jitter", required_argument, NULL, 'J' }, { "first-only", no_argument, NULL, 'F' },
+		{ "complete", required_argument, NULL, 'C' }, { 0 },
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -385,6 +421,8 @@ int main(int argc, char **argv)
 		case 'y': b.ready = optarg; break;
 		case 'X': b.xid = optarg; break;
 		case 'J': b.jitter_ms = atoi(optarg); break;
+		case 'F': b.first_only = true; break;
+		case 'C': b.complete = optarg; break;
 		default: return 2;
 		}
 	}
@@ -396,6 +434,8 @@ int main(int argc, char **argv)
 	b.churner = connect_or_die(b.db);
 	if (b.xid)
 		return xid_latency(&b);
+	if (b.first_only)
+		return first_screen(&b);
 	exec_or_die(b.w, "INSERT INTO dcops.incident (sev, title, source) VALUES (1, 'bench-start', 'bench')", 0, NULL);
 
 	int64_t *floor = xcalloc((size_t)b.samples, sizeof *floor);

@@ -71,7 +71,7 @@ static void die(const char *what, const char *detail)
 static void on_change(void *ud, unsigned mask)
 {
 	struct child *c = ud;
-	if (!c->me->loaded) {
+	if (!c->me->loaded && !model_loading(c->model)) { /* a first load calls once a table */
 		c->me->load_ms = dc_mono_ms() - c->started_ms;
 		c->me->loaded = 1;
 	}

@@ -40,25 +40,36 @@ if [ -z "${BENCH_SCALE:-}" ]; then
 fi
 PM=$(head -n 1 "$WORK/pg/data/postmaster.pid")
 
-# First screen, twice each: the headless full load (no draw, its peak RSS)
-# and the console in a pty (tests/bench/console.c, 200×60: spawn -> the last
-# byte before 300 ms of quiet, its VmHWM). BENCH_BEFORE=DIR: another
-# checkout's build dir (bin/dcops, bench/consoles), measured alternately
-# in the same run.
+# First screen, BENCH_FIRST_RUNS times each (default 2): the headless full
+# load (store_start -> the whole load applied, no draw; its peak RSS) and
+# the console in a pty at 200×60 (tests/bench/console.c --first-only):
+# spawn -> the nodes view on screen (a first load draws its tables as they
+# arrive), -> its GPU column ("/8": the view complete), -> the header's
+# DB UP (the whole load drawn), its VmHWM.
+# BENCH_BEFORE=DIR: another checkout's build dir (bin/dcops,
+# bench/consoles), measured alternately in the same run.
+# BENCH_FIRST_ONLY=1: this table alone, then stop.
 first_screen() { # LABEL BUILD_DIR
 	local load pty
 	load=$("$2/bench/consoles" --db "$PRIMARY" --phases 1 --seconds 1 | awk -F'|' '{ print $4 "|" $5 }') || true
-	pty=$("$ROOT/$BUILD/bench/console" --db "$PRIMARY" --dcops "$2/bin/dcops" --pause-pid "$SIM_PID" \
-		--samples 20 --churn 1000 --seconds 2 --cols 200 --rows 60 --label x | awk -F'|' '{ print $7 "|" $12 }') || true
+	pty=$("$ROOT/$BUILD/bench/console" --db "$PRIMARY" --dcops "$2/bin/dcops" --first-only \
+		--complete /8 --cols 200 --rows 60 --label x | awk -F'|' '{ print $3 "|" $4 "|" $5 "|" $6 }') || true
 	echo "| $1 |${load%% /*} |${load#*|}|$pty|"
 }
-echo "| build | headless load ms | headless peak RSS MB | first screen in a pty ms | pty peak RSS MB |"
-echo "|---|---|---|---|---|"
-for _ in $([ "${BENCH_FIRST_SCREEN:-1}" = 0 ] || echo 1 2); do
-	[ -n "${BENCH_BEFORE:-}" ] && first_screen "before ($BENCH_BEFORE)" "$BENCH_BEFORE"
-	first_screen "this build" "$ROOT/$BUILD"
-done
-echo
+if [ "${BENCH_FIRST_SCREEN:-1}" != 0 ]; then
+	echo "First screen at $(psql -Atq -d big -c "SELECT count(*) FROM dcops.node") nodes and $(console_jobs big) jobs in the window,"
+	echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the start, $(date -u +%Y-%m-%d)."
+	echo
+	echo "| build | headless load ms | headless peak RSS MB | view on screen in a pty ms | view complete ms | whole load on screen ms | pty peak RSS MB |"
+	echo "|---|---|---|---|---|---|---|"
+	for _ in $(seq 1 "${BENCH_FIRST_RUNS:-2}"); do
+		[ -n "${BENCH_BEFORE:-}" ] && first_screen "before ($BENCH_BEFORE)" "$BENCH_BEFORE"
+		first_screen "this build" "$ROOT/$BUILD"
+	done
+	echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+	echo
+fi
+[ -n "${BENCH_FIRST_ONLY:-}" ] && exit 0
 
 echo "Headless consoles (tests/bench/consoles.c), $(psql -Atq -d big -c 'SELECT count(*) FROM dcops.node') nodes, $(console_jobs big) jobs in the window,"
 echo "the simulator at --speed $SPEED, ${SECS} s per configuration, a marker committed every 100–200 ms."
