@@ -236,6 +236,25 @@ static void stage_tombs(struct store *s, const PGresult *r)
 	s->staged_rows += (uint64_t)n;
 }
 
+/* Table t's staged rows into the model (room made first in a full
+ * load); true when any row changed it. */
+static bool staged_put(struct store *s, enum dc_table t)
+{
+	struct staged *sg = &s->staged[t];
+	if (s->full)
+		model_reserve(s->model, t, sg->n);
+	bool changed = false;
+	for (size_t i = 0; i < sg->n; i++)
+		changed |= model_put(s->model, t, sg->rows[i]);
+	sg->n = 0;
+	if (sg->cap > STAGED_KEEP) { /* a full load's arrays: give them back */
+		free(sg->rows);
+		sg->rows = NULL;
+		sg->cap = 0;
+	}
+	return changed;
+}
+
 /* Applies the staged read in table order (parents first), then deletes.
  * A progressive load has applied its tables already (table_arrived). */
 static unsigned staged_apply(struct store *s)
@@ -245,24 +264,11 @@ static unsigned staged_apply(struct store *s)
 		if (!s->progressive)
 			model_clear(s->model);
 		model_set_loading(s->model, 0);
-		mask = DC_MASK(DC_T_COUNT) - 1;
+		mask = ALL_TABLES;
 	}
-	for (int t = 0; t < DC_T_COUNT; t++) {
-		struct staged *sg = &s->staged[t];
-		if (s->full)
-			model_reserve(s->model, (enum dc_table)t, sg->n);
-		bool changed = false;
-		for (size_t i = 0; i < sg->n; i++)
-			changed |= model_put(s->model, (enum dc_table)t, sg->rows[i]);
-		if (changed)
+	for (int t = 0; t < DC_T_COUNT; t++)
+		if (staged_put(s, (enum dc_table)t))
 			mask |= DC_MASK(t);
-		sg->n = 0;
-		if (sg->cap > STAGED_KEEP) { /* a full load's arrays: give them back */
-			free(sg->rows);
-			sg->rows = NULL;
-			sg->cap = 0;
-		}
-	}
 	for (size_t i = 0; i < s->ntombs; i++) {
 		if (!model_get(s->model, s->tombs[i].t, s->tombs[i].id))
 			continue;
@@ -506,7 +512,7 @@ static void full_begin(struct store *s)
 	if (!s->progressive)
 		return;
 	model_clear(s->model); /* what a failed first attempt applied */
-	model_set_loading(s->model, DC_MASK(DC_T_COUNT) - 1);
+	model_set_loading(s->model, ALL_TABLES);
 }
 
 /* A progressive load's table t has all its rows: into the model now,
@@ -514,16 +520,7 @@ static void full_begin(struct store *s)
  * drew "8,709 nodes" mid-table; the staging array costs ~0.5 MB of peak). */
 static void table_arrived(struct store *s, enum dc_table t)
 {
-	struct staged *sg = &s->staged[t];
-	model_reserve(s->model, t, sg->n);
-	for (size_t i = 0; i < sg->n; i++)
-		model_put(s->model, t, sg->rows[i]);
-	sg->n = 0;
-	if (sg->cap > STAGED_KEEP) {
-		free(sg->rows);
-		sg->rows = NULL;
-		sg->cap = 0;
-	}
+	staged_put(s, t);
 	model_set_loading(s->model, model_loading(s->model) & ~DC_MASK(t));
 	if (s->cb.on_change)
 		s->cb.on_change(s->cb.ud, DC_MASK(t));
