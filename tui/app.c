@@ -183,14 +183,20 @@ static bool telemetry_stale(const struct dc_model *m, int64_t now)
 	return hb && iv && now - atoll(hb) > 3 * atoll(iv) + 5;
 }
 
+/* A first load is drawing its tables as they come (and has not failed
+ * part-way: then the link says DOWN). */
+static bool first_loading(const struct app *a, const struct store_status *st)
+{
+	return model_loading(a->m) && st->link != STORE_DOWN;
+}
+
 static void data_age(const struct app *a, int64_t now, char *buf, size_t n, bool *stale)
 {
 	const struct store_status *st = store_status(a->store);
 	int64_t t = site_data_at(a->m, st, now);
 	const char *adapter = site_adapter_trouble(a->m, now);
 	/* a first load's tables are as fresh as its snapshot, not stale */
-	bool loading = model_loading(a->m) && st->link != STORE_DOWN;
-	*stale = ((st->link != STORE_UP && !loading) || adapter) && t;
+	*stale = ((st->link != STORE_UP && !first_loading(a, st)) || adapter) && t;
 	char what[64] = "";
 	if (adapter)
 		snprintf(what, sizeof what, "ADAPTER %s  ", adapter);
@@ -332,9 +338,8 @@ static void draw_header(struct app *a, int64_t now)
 	char sev[32] = "";
 	if (a->sites.n > 1)
 		snprintf(sev, sizeof sev, "  SEV1/2 %d", a->sev12);
-	/* a first load draws its tables as they come: say it is not whole yet
-	 * (and, if it failed part-way, that the link is down) */
-	const char *link = model_loading(a->m) && st->link != STORE_DOWN ? "LOADING" : links[st->link];
+	/* a first load draws its tables as they come: say it is not whole yet */
+	const char *link = first_loading(a, st) ? "LOADING" : links[st->link];
 	snprintf(status, sizeof status, "%s  DB %s%s  SSH %s  %s ", sev, link, standby, ssh, age);
 	const char *site = model_setting(a->m, "site.name");
 	if (!site && model_count(a->m, DC_T_SITE))
