@@ -30,20 +30,29 @@ static const struct table_col cols[T_COUNT] = {
 	[T_KIND] = { "KIND", 10, COL_WIDE },
 };
 
-/* While Slurm accounting is unreadable (site_quotas_stale) the columns
- * it feeds are marked, and a line above the table says since when. */
-static const struct table_col stale_cols[T_COUNT] = {
-	[T_NAME] = { "TENANT", 18, COL_FLEX },
-	[T_GPUS] = { "GPUS*", 7, COL_RIGHT },
-	[T_BUDGET] = { "GPU-H BUDGET*", 13, 0 },
-	[T_HOURS] = { "GPU-H USED*", 15, COL_RIGHT | COL_WIDE },
-	[T_BURN] = { "BURN/24h*", 9, COL_RIGHT },
-	[T_RUNOUT] = { "RUNS OUT*", 10, 0 },
-	[T_TERM] = { "TERM END", 10, 0 },
-	[T_RISK] = { "RISK*", 5, COL_RIGHT },
-	[T_STORAGE] = { "STORAGE TB", 12, COL_RIGHT | COL_WIDE },
-	[T_KIND] = { "KIND", 10, COL_WIDE },
-};
+/* The columns Slurm accounting feeds: while it is unreadable
+ * (site_quotas_stale) their titles are marked "*", and a line above the
+ * table says since when. */
+#define ACCT_COLS (1u << T_GPUS | 1u << T_BUDGET | 1u << T_HOURS | 1u << T_BURN | 1u << T_RUNOUT | 1u << T_RISK)
+
+/* cols with the accounting columns marked, made once from cols. */
+static const struct table_col *stale_cols(void)
+{
+	static struct table_col marked[T_COUNT];
+	static char titles[T_COUNT][24];
+	if (marked[0].title)
+		return marked;
+	for (int i = 0; i < T_COUNT; i++) {
+		marked[i] = cols[i];
+		if (!(ACCT_COLS & 1u << i))
+			continue;
+		snprintf(titles[i], sizeof titles[i], "%s*", cols[i].title);
+		marked[i].title = titles[i];
+		if (marked[i].width < (int)strlen(titles[i])) /* ASCII titles */
+			marked[i].width = (int)strlen(titles[i]);
+	}
+	return marked;
+}
 
 struct tenants {
 	struct table t;
@@ -437,7 +446,7 @@ static void tenants_draw(void *p, WINDOW *w, const struct view_ctx *c)
 	v->now = c->now;
 	const char *why = NULL;
 	int64_t since = site_quotas_stale(c->m, &why);
-	v->t.cols = since ? stale_cols : cols;
+	v->t.cols = since ? stale_cols() : cols;
 	if (v->detail) {
 		draw_detail(v, w, c);
 		return;
