@@ -22,6 +22,7 @@
 #include "adapter/slurm/slurm-act.h"
 #include "adapter/slurm/slurm-adapter.h"
 #include "adapter/slurm/slurm-explain.h"
+#include "adapter/slurm/slurm-keymap.h"
 #include "adapter/slurm/slurm-parse.h"
 #include "adapter/slurm/slurm-run.h"
 #include "adapter/remedy/remedy.h"
@@ -241,13 +242,6 @@ static const struct slurm_place *inv_find(const struct slurm_inventory *inv, con
 
 /* ---------------------------------------------------------------- state */
 
-/* Key -> hash of a row's fields as last committed: a job by its id, a
- * node's row and its GPU rows by its name. Open addressing; key 0 is an empty slot. */
-struct row_map {
-	uint64_t *key, *val;
-	size_t n, cap;
-};
-
 /* The tables in write order (foreign keys: places before nodes, tenants
  * and partitions before jobs, jobs before GPUs). */
 enum table { T_PLACES, T_PARTS, T_TENANTS, T_NODES, T_JOBS, T_GPUS, T_QUOTAS, T_N };
@@ -278,7 +272,9 @@ struct slurm_adapter {
 	uint32_t *gone;               /* live in dcops, in neither squeue nor sacct */
 	size_t n_gone;
 	uint64_t sent[T_N];           /* hash of each table's last committed document */
-	struct row_map rows[T_N];     /* nodes, jobs and GPUs: each row's hash as last committed */
+	/* nodes, jobs and GPUs: each row's hash as last committed, by key (a
+	 * job by its id, a node's row and its GPU rows by its name's hash) */
+	struct keymap rows[T_N];
 	int quota_total;              /* GPUs in the cluster when quotas were last committed; -1 none yet */
 	char *places;                 /* the halls and racks document, made at start */
 	char version[64];
@@ -756,63 +752,13 @@ static uint64_t fnv_i64(int64_t v, uint64_t h)
 	return fnv(&v, sizeof v, h);
 }
 
-static void rm_free(struct row_map *m)
-{
-	free(m->key);
-	free(m->val);
-	memset(m, 0, sizeof *m);
-}
-
-static size_t rm_slot(const struct row_map *m, uint64_t key)
-{
-	size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & (m->cap - 1);
-	while (m->key[h] && m->key[h] != key)
-		h = (h + 1) & (m->cap - 1);
-	return h;
-}
-
-/* false when the key is there already (its value kept). */
-static bool rm_put(struct row_map *m, uint64_t key, uint64_t val)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		struct row_map big = { .cap = m->cap ? m->cap * 2 : 1024 };
-		big.key = xcalloc(big.cap, sizeof *big.key);
-		big.val = xcalloc(big.cap, sizeof *big.val);
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->key[i]) {
-				size_t h = rm_slot(&big, m->key[i]);
-				big.key[h] = m->key[i], big.val[h] = m->val[i];
-			}
-		big.n = m->n;
-		rm_free(m);
-		*m = big;
-	}
-	size_t h = rm_slot(m, key);
-	if (m->key[h])
-		return false;
-	m->key[h] = key, m->val[h] = val;
-	m->n++;
-	return true;
-}
-
-static bool rm_get(const struct row_map *m, uint64_t key, uint64_t *val)
-{
-	if (!m->cap)
-		return false;
-	size_t h = rm_slot(m, key);
-	if (!m->key[h])
-		return false;
-	*val = m->val[h];
-	return true;
-}
-
 /* One table's rows this cycle against the last committed: rows holds
  * every row's hash (committed with the cycle), arr only the rows that
  * differ; kept counts the committed keys seen again (fewer than the
  * committed: some rows went, and the table is sent). */
 struct row_diff {
-	const struct row_map *old;  /* NULL: every row is sent */
-	struct row_map rows;
+	const struct keymap *old;  /* NULL: every row is sent */
+	struct keymap rows;
 	cJSON *arr;
 	size_t kept, changed;
 };
@@ -821,10 +767,10 @@ struct row_diff {
  * duplicate key (the first one seen wins) and an unchanged row. */
 static bool diff_row(struct row_diff *d, uint64_t key, uint64_t hash)
 {
-	if (!rm_put(&d->rows, key, hash))
+	if (!keymap_put(&d->rows, key, hash))
 		return false;
 	uint64_t was;
-	if (d->old && rm_get(d->old, key, &was)) {
+	if (d->old && keymap_get(d->old, key, &was)) {
 		d->kept++;
 		if (was == hash)
 			return false;
@@ -1477,7 +1423,7 @@ struct docs {
 	char *names;                /* every node's name, when nodes may have gone from Slurm */
 	uint64_t hash[T_N];
 	bool send[T_N];
-	struct row_map rows[T_N];   /* nodes, jobs and GPUs: every row's hash, committed with the cycle */
+	struct keymap rows[T_N];   /* nodes, jobs and GPUs: every row's hash, committed with the cycle */
 };
 
 static void doc_text(struct slurm_adapter *a, struct docs *d, int t, cJSON *doc)
@@ -1528,7 +1474,7 @@ static void docs_free(struct docs *d)
 {
 	for (int t = 0; t < T_N; t++) {
 		cJSON_free(d->text[t]);
-		rm_free(&d->rows[t]);
+		keymap_free(&d->rows[t]);
 	}
 	cJSON_free(d->names);
 }
@@ -1542,7 +1488,7 @@ static void docs_commit(struct slurm_adapter *a, struct docs *d)
 			continue;
 		a->sent[t] = d->hash[t];
 		if (t == T_NODES || t == T_JOBS || t == T_GPUS) {
-			rm_free(&a->rows[t]);
+			keymap_free(&a->rows[t]);
 			a->rows[t] = d->rows[t];
 			memset(&d->rows[t], 0, sizeof d->rows[t]);
 		}
@@ -1556,7 +1502,7 @@ static void forget(struct slurm_adapter *a)
 {
 	memset(a->sent, 0, sizeof a->sent);
 	for (int t = 0; t < T_N; t++)
-		rm_free(&a->rows[t]);
+		keymap_free(&a->rows[t]);
 	a->nodes_committed = a->jobs_committed = false;
 }
 
@@ -1866,7 +1812,7 @@ static void adapter_stop(void *vst)
 	slurm_assoc_set_free(&a->assocs);
 	free(a->gone);
 	for (int t = 0; t < T_N; t++)
-		rm_free(&a->rows[t]);
+		keymap_free(&a->rows[t]);
 	cJSON_free(a->places);
 	free(a);
 }

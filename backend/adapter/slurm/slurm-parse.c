@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slurm-keymap.h"
 #include "slurm-listing.h"
 #include "slurm-map.h"
 #include "slurm-read.h"
@@ -29,39 +30,13 @@ struct prev {
 	size_t n;
 	bool is_2205;
 	copy_fn *copy;
-	uint64_t *key;    /* span -> index, open addressing; 0 is empty */
-	uint32_t *ix;
-	size_t cap;
+	struct keymap index;   /* span -> index into items */
 };
-
-static size_t prev_slot(const struct prev *p, uint64_t key)
-{
-	size_t h = (size_t)(key >> 7) & (p->cap - 1);
-	while (p->key[h] && p->key[h] != key)
-		h = (h + 1) & (p->cap - 1);
-	return h;
-}
 
 static void prev_index(struct prev *p)
 {
-	p->cap = 16;
-	while (p->cap < p->n * 2)
-		p->cap *= 2;
-	p->key = xcalloc(p->cap, sizeof *p->key);
-	p->ix = xcalloc(p->cap, sizeof *p->ix);
-	for (size_t i = 0; i < p->n; i++) {
-		size_t h = prev_slot(p, p->span[i]);
-		if (!p->key[h])
-			p->key[h] = p->span[i], p->ix[h] = (uint32_t)i;
-	}
-}
-
-static void prev_free(struct prev *p)
-{
-	free(p->key);
-	free(p->ix);
-	p->key = NULL;
-	p->ix = NULL;
+	for (size_t i = 0; i < p->n; i++)
+		keymap_put(&p->index, p->span[i], i);
 }
 
 struct each {
@@ -122,13 +97,13 @@ static bool each_span(void *arg, const cJSON *members, size_t i, uint64_t hash)
 	e->cur = hash;
 	if (!p || !p->n || p->is_2205 != (e->c->shape == SLURM_SHAPE_2205))
 		return false;
-	size_t h = prev_slot(p, hash);
-	if (!p->key[h])
+	uint64_t ix;
+	if (!keymap_get(&p->index, hash, &ix))
 		return false;
 	void *slot = slurm_rd_grow_next(&e->g);
 	if (!slot)
 		return false;   /* the parse says "more than N items" */
-	p->copy(e->c->a, slot, (const char *)p->items + (size_t)p->ix[h] * e->size);
+	p->copy(e->c->a, slot, (const char *)p->items + (size_t)ix * e->size);
 	each_keep_span(e, hash);
 	return true;
 }
@@ -163,7 +138,7 @@ static int each_item(struct slurm_rd *c, const char *text, size_t len, const cha
 	}
 	slurm_scan_close(&doc);
 	if (prev)
-		prev_free(prev);
+		keymap_free(&prev->index);
 	c->shape = v->shape;
 	*n = e.g.n;
 	*items = slurm_rd_to_arena(c->a, e.items, e.g.n, size);
