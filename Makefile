@@ -31,7 +31,7 @@ CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-BACKEND_SRC := $(filter-out backend/adapter/dcopsd.c,$(wildcard backend/*.c backend/ssh/*.c backend/adapter/*.c backend/adapter/*/*.c))
+BACKEND_SRC := $(filter-out backend/adapter/dcopsd.c,$(wildcard backend/*.c backend/ssh/*.c backend/relay/*.c backend/adapter/*.c backend/adapter/*/*.c))
 TUI_SRC     := $(filter-out tui/main.c,$(wildcard tui/*.c))
 BACKEND_OBJ := $(BACKEND_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ     := $(TUI_SRC:%.c=$(BUILD)/%.o)

@@ -26,6 +26,7 @@
  * A replaced row inherits the derived fields of the row it replaces. */
 #include "model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,7 @@ struct table_def {
 	size_t id_off, version_off; /* version_off NO_VERSION: the row keeps none */
 	const size_t *strs;
 	size_t nstrs;
+	size_t derived_off, derived_end; /* the model's own fields: never copied from a wire */
 };
 
 static const struct table_def tables[DC_T_COUNT] = {
@@ -93,14 +95,17 @@ static const struct table_def tables[DC_T_COUNT] = {
 	[DC_T_RACK] = { sizeof(struct dc_rack), true, S(dc_rack, id), S(dc_rack, version),
 		STRS(S(dc_rack, name)) },
 	[DC_T_PARTITION] = { sizeof(struct dc_partition), true, S(dc_partition, id),
-		S(dc_partition, version), STRS(S(dc_partition, name), S(dc_partition, gpu_model)) },
+		S(dc_partition, version), STRS(S(dc_partition, name), S(dc_partition, gpu_model)),
+		S(dc_partition, nodes), sizeof(struct dc_partition) },
 	[DC_T_NODE] = { sizeof(struct dc_node), true, S(dc_node, id), S(dc_node, version),
 		STRS(S(dc_node, name), S(dc_node, model), S(dc_node, drain_reason),
-		     S(dc_node, drained_by), S(dc_node, health_detail), S(dc_node, admin_changed_by)) },
+		     S(dc_node, drained_by), S(dc_node, health_detail), S(dc_node, admin_changed_by)),
+		S(dc_node, gpus), S(dc_node, admin_version) },
 	[DC_T_GPU] = { sizeof(struct dc_gpu), true, S(dc_gpu, id), NO_VERSION,
 		NULL, 0 }, /* no text (the console shows no GPU uuids), no version */
 	[DC_T_TENANT] = { sizeof(struct dc_tenant), true, S(dc_tenant, id), S(dc_tenant, version),
-		STRS(S(dc_tenant, name), S(dc_tenant, name_en), S(dc_tenant, kind)) },
+		STRS(S(dc_tenant, name), S(dc_tenant, name_en), S(dc_tenant, kind)),
+		S(dc_tenant, gpus_running), sizeof(struct dc_tenant) },
 	[DC_T_PROJECT] = { sizeof(struct dc_project), true, S(dc_project, id), S(dc_project, version),
 		STRS(S(dc_project, name), S(dc_project, programme)) },
 	[DC_T_QUOTA] = { sizeof(struct dc_quota), true, S(dc_quota, id), S(dc_quota, version),
@@ -1007,4 +1012,172 @@ void model_reserve(struct dc_model *m, enum dc_table t, size_t n)
 	}
 	if (tables[t].has_id)
 		idmap_reserve(&tb->ids, n);
+}
+
+/* ---- rows on a wire (model.h) ---- */
+
+#define WIRE_NULL 0xFFFFFFFFu
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t fnv(uint64_t h, uint64_t v)
+{
+	for (int i = 0; i < 8; i++, v >>= 8)
+		h = (h ^ (v & 0xff)) * 0x100000001b3ull;
+	return h;
+}
+
+uint64_t model_layout_fingerprint(void)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ull, DC_T_COUNT);
+	for (int t = 0; t < DC_T_COUNT; t++) {
+		const struct table_def *d = &tables[t];
+		h = fnv(fnv(fnv(h, d->size), d->nstrs), d->id_off);
+		h = fnv(fnv(fnv(h, d->version_off), d->derived_off), d->derived_end);
+		for (size_t i = 0; i < d->nstrs; i++)
+			h = fnv(h, d->strs[i]);
+	}
+	return h;
+}
+
+size_t model_row_wire_size(enum dc_table t, const void *row)
+{
+	const struct table_def *d = &tables[t];
+	size_t n = d->size;
+	for (size_t i = 0; i < d->nstrs; i++) {
+		const char *str = row_str(row, d->strs[i]);
+		n += 4 + (str ? strlen(str) : 0);
+	}
+	return n;
+}
+
+/* What a row's bytes may not carry from one process to another. */
+static void wire_scrub(const struct table_def *d, unsigned char *fixed)
+{
+	static const char *const none;
+	for (size_t i = 0; i < d->nstrs; i++)
+		memcpy(fixed + d->strs[i], &none, sizeof none);
+	if (d->derived_end > d->derived_off)
+		memset(fixed + d->derived_off, 0, d->derived_end - d->derived_off);
+}
+
+void model_row_wire_encode(enum dc_table t, const void *row, unsigned char *out)
+{
+	const struct table_def *d = &tables[t];
+	memcpy(out, row, d->size);
+	wire_scrub(d, out);
+	unsigned char *p = out + d->size;
+	for (size_t i = 0; i < d->nstrs; i++) {
+		const char *str = row_str(row, d->strs[i]);
+		size_t len = str ? strlen(str) : 0;
+		put_u32(p, str ? (uint32_t)len : WIRE_NULL);
+		if (len)
+			memcpy(p + 4, str, len);
+		p += 4 + len;
+	}
+}
+
+/* Enum fields hold what the decoders can produce: views index tables by them. */
+static bool wire_enums_ok(enum dc_table t, const void *row)
+{
+	switch (t) {
+	case DC_T_NODE: {
+		const struct dc_node *n = row;
+		return (unsigned)n->sched < DC_ARRAY_LEN(sched_names) &&
+		       (unsigned)n->admin < DC_ARRAY_LEN(admin_names) &&
+		       (unsigned)n->health < DC_ARRAY_LEN(health_names);
+	}
+	case DC_T_JOB:
+		return (unsigned)((const struct dc_job *)row)->state < DC_ARRAY_LEN(job_state_names);
+	case DC_T_INCIDENT:
+		return (unsigned)((const struct dc_incident *)row)->state < DC_ARRAY_LEN(inc_state_names);
+	case DC_T_ACTION:
+		return (unsigned)((const struct dc_action *)row)->status < DC_ARRAY_LEN(action_status_names);
+	default:
+		return true;
+	}
+}
+
+/* Checks the strings after the fixed part; their packed size in *packed. */
+static bool wire_strs_ok(const struct table_def *d, const unsigned char *in, size_t len,
+                         size_t *used, size_t *packed, char *err, size_t errlen)
+{
+	size_t off = d->size;
+	*packed = d->size;
+	for (size_t i = 0; i < d->nstrs; i++) {
+		if (len - off < 4) {
+			snprintf(err, errlen, "string %zu of %zu: length cut off at offset %zu (row is %zu bytes)",
+			         i + 1, d->nstrs, off, len);
+			return false;
+		}
+		uint32_t n = get_u32(in + off);
+		off += 4;
+		if (n == WIRE_NULL)
+			continue;
+		if (n > len - off) {
+			snprintf(err, errlen, "string %zu of %zu: length %u at offset %zu runs past the row's %zu bytes",
+			         i + 1, d->nstrs, n, off - 4, len);
+			return false;
+		}
+		if (memchr(in + off, '\0', n)) {
+			snprintf(err, errlen, "string %zu of %zu at offset %zu holds a NUL byte", i + 1, d->nstrs, off);
+			return false;
+		}
+		off += n;
+		*packed += n + 1;
+	}
+	*used = off;
+	return true;
+}
+
+void *model_row_wire_decode(enum dc_table t, const unsigned char *in, size_t len, size_t *used,
+                            char *err, size_t errlen)
+{
+	if ((unsigned)t >= DC_T_COUNT) {
+		snprintf(err, errlen, "table %d is not one of the %d tables", (int)t, DC_T_COUNT);
+		return NULL;
+	}
+	const struct table_def *d = &tables[t];
+	size_t packed;
+	if (len < d->size) {
+		snprintf(err, errlen, "row of %zu bytes is shorter than its fixed part (%zu)", len, d->size);
+		return NULL;
+	}
+	if (!wire_strs_ok(d, in, len, used, &packed, err, errlen))
+		return NULL;
+	unsigned char *row = t == DC_T_GPU ? (unsigned char *)gpu_row_alloc() : xmalloc(packed);
+	memcpy(row, in, d->size);
+	wire_scrub(d, row);
+	if (!wire_enums_ok(t, row)) {
+		model_row_free(t, row);
+		snprintf(err, errlen, "an enum field is out of range");
+		return NULL;
+	}
+	char *tail = (char *)row + d->size;
+	size_t off = d->size;
+	for (size_t i = 0; i < d->nstrs; i++) {
+		uint32_t n = get_u32(in + off);
+		off += 4;
+		char *dst = NULL;
+		if (n != WIRE_NULL) {
+			dst = tail;
+			memcpy(dst, in + off, n);
+			dst[n] = '\0';
+			tail += n + 1;
+			off += n;
+		}
+		memcpy(row + d->strs[i], &dst, sizeof dst);
+	}
+	return row;
 }

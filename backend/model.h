@@ -274,6 +274,24 @@ struct dc_keep {
 };
 unsigned model_prune(struct dc_model *m, const struct dc_keep *keep);
 
+/* ---- rows on a wire (the relay, backend/relay/) ----
+ * A row travels as its struct's bytes, with string pointers and derived
+ * fields zeroed, then each string field in table order as a big-endian
+ * u32 length (0xFFFFFFFF: NULL, distinct from "") and its bytes. The
+ * fixed part is this build's layout, so both ends must be the same build:
+ * model_layout_fingerprint hashes every table's size, string fields and
+ * offsets. model_row_wire_size is the encoding's length, which
+ * model_row_wire_encode writes to out. model_row_wire_decode takes one row
+ * from in[0..len) and returns it packed (model_row_pack's one allocation,
+ * model_put-ready) with *used its length; NULL and a one-line err naming
+ * the string and byte offset when a length runs past len, a string holds
+ * a NUL, an enum field is out of range or t is no table. */
+uint64_t model_layout_fingerprint(void);
+size_t model_row_wire_size(enum dc_table t, const void *row);
+void model_row_wire_encode(enum dc_table t, const void *row, unsigned char *out);
+void *model_row_wire_decode(enum dc_table t, const unsigned char *in, size_t len, size_t *used,
+                            char *err, size_t errlen);
+
 /* ---- change log ----
  * Every put and delete appends (table, id) to a ring of the last
  * DC_LOG_CAP changes, numbered
