@@ -14,6 +14,8 @@
  *   ST_WATCHING    a standby's replay position asked (sql_replay_query);
  *                  moved since the last read: a delta read, else IDLE
  *   ST_BACKOFF     connection dropped; a timer reconnects
+ *   ST_RELAY_WAIT  set up, waiting for the relay's HELLO (store.h)
+ *   ST_RELAY       the data comes from the relay; no PGconn
  * Results are decoded into a staging area and applied to the model only
  * when the whole read has committed, so the model always holds one
  * consistent snapshot and a failed read leaves the last data in place.
@@ -40,10 +42,12 @@
 #include <string.h>
 
 #include "db.h"
+#include "relay/relay-client.h"
 #include "sql.h"
 #include "util.h"
 
-enum st { ST_STOPPED, ST_CONNECTING, ST_SETUP, ST_READING, ST_WATCHING, ST_IDLE, ST_BACKOFF };
+enum st { ST_STOPPED, ST_CONNECTING, ST_SETUP, ST_READING, ST_WATCHING, ST_IDLE, ST_BACKOFF,
+	ST_RELAY_WAIT, ST_RELAY };
 
 /* One expected result of the pipeline in flight. */
 /* STEP_QUIET: a statement whose result carries nothing (PREPARE, SET). */
@@ -101,6 +105,9 @@ struct mark {
 #define STAGED_KEEP 4096 /* staging slots kept per table between reads */
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 2000 /* a restarted server is seen within ~2 s (issue 7: 5 s) */
+#define RELAY_RETRY_MIN_MS 500
+#define RELAY_RETRY_MAX_MS 8000
+#define RELAY_REFUSED_MS 60000 /* another build: each try costs the relay a snapshot */
 
 /* Session settings sent on every connect ($1..$3 of sql_session_query). */
 static const char *const session_timeouts[] = { "30s", "2s", "60s" };
@@ -153,10 +160,21 @@ struct store {
 	int backoff_ms;
 	int64_t progress_ms;
 	uint64_t deadline_timer, poll_timer, backoff_timer, watch_timer;
+
+	/* relay mode (store.h) */
+	struct relay_client *relay;
+	bool need_full;      /* the model holds the relay's rows: the marks say nothing */
+	bool relay_snap;     /* inside SNAPSHOT .. SNAPSHOT_END */
+	bool relay_prog;     /* that snapshot is a first load, applied table by table */
+	int relay_table;     /* a progressive snapshot's tables before this one are in */
+	unsigned relay_loading; /* the relay's model_loading */
+	int relay_retry_ms;
+	uint64_t relay_timer;
 };
 
 static void store_connect(struct store *s);
 static void read_start(struct store *s, bool full);
+static bool relay_try(struct store *s);
 
 /* ---- status ---- */
 
@@ -672,7 +690,7 @@ static void setup_done(struct store *s, const PGresult *r)
 	 * After a server restart (or a failover) the server may have lost commits
 	 * we already showed (synchronous_commit=off, a lagging standby), so its
 	 * versions and txids can be behind our watermark: reload in full. */
-	s->full = !s->loaded || ss.db_oid != s->db_oid ||
+	s->full = !s->loaded || s->need_full || ss.db_oid != s->db_oid ||
 	          strcmp(ss.server_start, s->server_start) != 0;
 	s->db_oid = ss.db_oid;
 	snprintf(s->server_start, sizeof s->server_start, "%s", ss.server_start);
@@ -711,8 +729,10 @@ static void marks_note(struct store *s)
 static void read_done(struct store *s)
 {
 	unsigned mask = staged_apply(s);
-	if (s->full)
+	if (s->full) {
 		s->pruned_wall = (int64_t)dc_wall();
+		s->need_full = false;
+	}
 	else
 		mask |= prune_due(s);
 	s->loaded = true;
@@ -802,7 +822,8 @@ static void pipeline_done(struct store *s)
 		return;
 	}
 	if (s->state == ST_SETUP) {
-		read_start(s, s->full);
+		if (!relay_try(s))
+			read_start(s, s->full);
 		return;
 	}
 	if (s->state == ST_WATCHING) {
@@ -958,6 +979,197 @@ static void store_connect(struct store *s)
 	sock_watch(s, LOOP_WRITE);
 }
 
+/* ---- relay mode (store.h) ---- */
+
+static const struct relay_client_ops relay_ops;
+
+static void on_relay_retry(struct loop *l, void *ud);
+
+/* The relay is not in use, and why; tried again after a backoff. */
+static void relay_refused(struct store *s, const char *why, bool refused)
+{
+	snprintf(s->st.relay_error, sizeof s->st.relay_error, "relay %s: reading the database directly",
+	         why);
+	int ms = refused ? RELAY_REFUSED_MS : s->relay_retry_ms;
+	s->relay_retry_ms = s->relay_retry_ms * 2 > RELAY_RETRY_MAX_MS ? RELAY_RETRY_MAX_MS : s->relay_retry_ms * 2;
+	loop_timer_cancel(s->loop, s->relay_timer);
+	s->relay_timer = loop_timer_add(s->loop, ms, on_relay_retry, s);
+}
+
+static bool relay_open(struct store *s)
+{
+	struct dc_err err = {{0}};
+	s->relay = relay_client_new(s->loop, s->opts.relay, &relay_ops, s, &err);
+	if (!s->relay) {
+		relay_refused(s, err.msg, false);
+		status_emit(s);
+	}
+	return s->relay != NULL;
+}
+
+/* Set up, with a relay configured and not backing off: wait for its HELLO
+ * with the connection idle. False: read directly. */
+static bool relay_try(struct store *s)
+{
+	if (!s->opts.relay || s->relay_timer || (!s->relay && !relay_open(s)))
+		return false;
+	deadline_disarm(s);
+	s->state = ST_RELAY_WAIT;
+	return true;
+}
+
+/* Reading directly: the relay may be back; its HELLO switches over. */
+static void on_relay_retry(struct loop *l, void *ud)
+{
+	(void)l;
+	struct store *s = ud;
+	s->relay_timer = 0;
+	if (!s->relay && s->state != ST_STOPPED)
+		relay_open(s);
+}
+
+static void relay_hello(void *ud)
+{
+	struct store *s = ud;
+	conn_drop(s);
+	s->state = ST_RELAY;
+	s->relay_retry_ms = RELAY_RETRY_MIN_MS;
+	s->st.via_relay = true;
+	s->st.relay_error[0] = '\0';
+	status_emit(s);
+}
+
+/* A lost relay: the store reads directly, keeping the rows on screen
+ * (a full reload swapped in whole, marked stale until it lands). */
+static void relay_lost(void *ud, const char *why, bool refused)
+{
+	struct store *s = ud;
+	enum st was = s->state;
+	relay_client_free(s->relay);
+	s->relay = NULL;
+	relay_refused(s, why, refused);
+	if (was == ST_RELAY) {
+		staged_clear(s);
+		s->relay_snap = false;
+		s->st.via_relay = false;
+		s->st.relay_fallbacks++;
+		s->need_full = s->loaded;
+		s->st.link = STORE_CONNECTING;
+		store_connect(s);
+	} else if (was == ST_RELAY_WAIT) {
+		read_start(s, s->full);
+	}
+	status_emit(s);
+}
+
+static void relay_status(void *ud, const struct relay_status *rs)
+{
+	struct store *s = ud;
+	if (s->state != ST_RELAY)
+		return;
+	bool news = (int)s->st.link != rs->link || s->st.standby != rs->standby ||
+	            (int64_t)s->st.replay_lag_s != (int64_t)rs->replay_lag_s ||
+	            strcmp(s->st.error, rs->error) != 0;
+	s->st.link = (enum store_link)rs->link;
+	s->st.standby = rs->standby;
+	s->st.replay_lag_s = rs->replay_lag_s;
+	s->st.last_ok_wall = rs->last_ok_wall;
+	snprintf(s->st.error, sizeof s->st.error, "%s", rs->error);
+	s->relay_loading = rs->loading;
+	unsigned was = model_loading(s->model);
+	if (!s->relay_snap && was != rs->loading) {
+		model_set_loading(s->model, rs->loading);
+		if (s->cb.on_change)
+			s->cb.on_change(s->cb.ud, was & ~rs->loading);
+	}
+	if (news)
+		status_emit(s);
+}
+
+/* A progressive snapshot's tables before `upto` are whole: into the model. */
+static void relay_tables_in(struct store *s, int upto)
+{
+	while (s->relay_table < upto)
+		table_arrived(s, (enum dc_table)s->relay_table++);
+}
+
+static void relay_snapshot_begin(struct store *s)
+{
+	staged_clear(s);
+	s->relay_snap = true;
+	s->relay_prog = !s->loaded;
+	s->relay_table = 0;
+	s->full = true;
+	s->progressive = false;
+	if (s->relay_prog) {
+		model_clear(s->model);
+		model_set_loading(s->model, ALL_TABLES);
+	}
+}
+
+static void relay_snapshot(void *ud, bool begin)
+{
+	struct store *s = ud;
+	if (begin) {
+		relay_snapshot_begin(s);
+		return;
+	}
+	if (!s->relay_snap)
+		return;
+	s->relay_snap = false;
+	if (s->relay_prog) {
+		relay_tables_in(s, DC_T_COUNT);
+		model_set_loading(s->model, s->relay_loading);
+	} else {
+		staged_apply(s); /* model_clear, then the snapshot whole */
+		model_set_loading(s->model, s->relay_loading);
+		if (s->cb.on_change)
+			s->cb.on_change(s->cb.ud, ALL_TABLES);
+	}
+	s->full = false;
+	s->loaded = true;
+	s->need_full = true;
+}
+
+static void relay_reset(void *ud)
+{
+	staged_clear(ud); /* a SNAPSHOT follows */
+}
+
+static void relay_row(void *ud, enum dc_table t, void *row)
+{
+	struct store *s = ud;
+	if (s->relay_snap && s->relay_prog)
+		relay_tables_in(s, (int)t);
+	struct staged *sg = &s->staged[t];
+	sg->rows = xgrow(sg->rows, &sg->cap, sg->n + 1, sizeof *sg->rows);
+	sg->rows[sg->n++] = row;
+}
+
+static void relay_del(void *ud, enum dc_table t, int64_t id)
+{
+	struct store *s = ud;
+	s->tombs = xgrow(s->tombs, &s->captombs, s->ntombs + 1, sizeof *s->tombs);
+	s->tombs[s->ntombs++] = (struct tomb){ t, id };
+}
+
+static void relay_batch(void *ud, unsigned mask)
+{
+	(void)mask; /* what changed here may be less: rows already held */
+	struct store *s = ud;
+	if (s->relay_snap)
+		return;
+	s->full = false;
+	unsigned changed = staged_apply(s);
+	if (changed && s->cb.on_change)
+		s->cb.on_change(s->cb.ud, changed);
+}
+
+static const struct relay_client_ops relay_ops = {
+	.hello = relay_hello, .status = relay_status, .snapshot = relay_snapshot, .reset = relay_reset,
+	.row = relay_row, .del = relay_del, .batch = relay_batch, .lost = relay_lost,
+};
+
 /* ---- API ---- */
 
 struct store *store_new(struct loop *l, struct dc_model *m, const struct store_opts *o,
@@ -977,6 +1189,7 @@ struct store *store_new(struct loop *l, struct dc_model *m, const struct store_o
 		s->cb = *cb;
 	s->sock = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
+	s->relay_retry_ms = RELAY_RETRY_MIN_MS;
 	s->st.link = STORE_CONNECTING;
 	s->st.readonly = o->readonly;
 	return s;
@@ -987,6 +1200,8 @@ void store_free(struct store *s)
 	if (!s)
 		return;
 	conn_drop(s);
+	relay_client_free(s->relay);
+	loop_timer_cancel(s->loop, s->relay_timer);
 	staged_free(s);
 	free(s);
 }

@@ -22,6 +22,24 @@
  * Each read on a standby notes the replay position before its snapshot;
  * a promotion seen by the watch turns LISTEN on and reads what is new.
  *
+ * Relay mode (opts.relay, a `dcops relay` socket, relay.h): the session
+ * setup still runs here (role, user, read-only, server, standby are this
+ * console's own), then, if the relay answers HELLO with this build's
+ * layout, the connection is closed and the data comes from the relay:
+ *   SETUP --relay socket--> RELAY_WAIT --HELLO--> RELAY (close PGconn)
+ *         --no socket / refused-----------------> READING (direct)
+ *   RELAY: SNAPSHOT (a first one applied table by table like a first
+ *   load; a later one staged and swapped in whole), then deltas applied
+ *   per BATCH; link, last_ok_wall, standby and lag are the relay's STATUS.
+ *   RELAY --relay lost--> CONNECTING (direct, a full reload that keeps the
+ *   rows on screen until it lands), with the relay retried every
+ *   0.5 s doubling to 8 s (60 s after a refusal by another build):
+ *   IDLE|BACKOFF --retry, HELLO--> RELAY.
+ * The connection is closed rather than kept idle: an idle backend costs
+ * the primary nothing per change, but fifty of them are fifty server
+ * processes and connection slots held for nothing, and a direct fallback
+ * connects afresh anyway. relay_error says why the relay is not in use.
+ *
  * Ownership: store_new borrows the loop and the model for the store's
  * life; the store is the model's only writer. Callbacks are invoked from
  * the loop with the store's own status struct, valid during the call. */
@@ -55,6 +73,9 @@ struct store_status {
 	uint64_t watches;          /* replay-position checks on a standby */
 	uint64_t delta_rows_max;   /* the largest delta read, in rows, */
 	int64_t delta_ms_max;      /* and the longest one, send to applied */
+	bool via_relay;            /* the data comes from a relay (opts.relay) */
+	char relay_error[160];     /* why not, when a relay is configured ("" otherwise) */
+	uint64_t relay_fallbacks;  /* times the relay was lost and the store went direct */
 };
 
 struct store_callbacks {
@@ -71,6 +92,7 @@ struct store_opts {
 	int poll_ms;               /* idle safety-net delta read on a primary; default 5000 */
 	int watch_ms;              /* replay-position check on a standby; default 100 */
 	int deadline_ms;           /* a read or connect taking longer is cancelled; default 3000 */
+	const char *relay;         /* a relay's socket path (relay.h); NULL: always direct */
 };
 
 struct store;

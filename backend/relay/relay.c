@@ -1,0 +1,544 @@
+/* relay.c — the relay's socket, clients and fan-out. See relay.h.
+ *
+ * A client's life: C_NEW (accepted, waiting for the turn's snapshot) ->
+ * C_LIVE (deltas queued as they come); a log that cannot reach back turns
+ * every live client C_RESET (RESET and a new snapshot, nothing queued in
+ * between); a write error, EOF, or a queue over its limit drops it. */
+#define _GNU_SOURCE /* accept4 */
+#include "relay.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "relay-wire.h"
+
+#define ALL_TABLES (DC_MASK(DC_T_COUNT) - 1)
+
+/* An immutable frame buffer shared by every queue that holds it. */
+struct rbuf {
+	int refs;
+	size_t n;
+	unsigned char *p;
+};
+
+struct qent {
+	struct rbuf *b;
+	size_t off;
+	int64_t queued_ms;
+};
+
+enum cstate { C_NEW, C_RESET, C_LIVE };
+
+struct client {
+	struct client *next;
+	struct relay *relay;
+	int fd;
+	unsigned id;
+	enum cstate state;
+	struct qent *q;
+	size_t qhead, qn, qcap;   /* queue entries [qhead, qn) */
+	size_t qbytes, limit;     /* unsent bytes; the most it may hold */
+	bool writing;             /* LOOP_WRITE asked for */
+};
+
+/* A changed row, collected from the log. */
+struct change {
+	int64_t id;
+	enum dc_table t;
+};
+
+struct relay {
+	struct loop *loop;
+	struct relay_opts opts;
+	char *path;
+	int lfd;
+	dev_t sock_dev;
+	ino_t sock_ino;
+	struct dc_model *model;
+	struct store *store;
+	uint64_t seq;             /* the log position every live client has */
+	struct client *clients;
+	unsigned next_id;
+	uint64_t snap_timer, tick_timer;
+	struct rbuf *hello;
+	struct change *chg;
+	size_t nchg, capchg;
+	struct relay_stats stats;
+};
+
+static void logf_(struct relay *r, const char *fmt, ...) DC_PRINTF(2, 3);
+static void logf_(struct relay *r, const char *fmt, ...)
+{
+	if (r->opts.quiet)
+		return;
+	char ts[32];
+	time_t now = time(NULL);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s dcops relay: ", ts);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* ---- shared buffers ---- */
+
+static struct rbuf *rbuf_take(struct relay_buf *b)
+{
+	struct rbuf *rb = xcalloc(1, sizeof *rb);
+	rb->refs = 1;
+	rb->n = b->n;
+	rb->p = b->p;
+	*b = (struct relay_buf){ 0 };
+	return rb;
+}
+
+static void rbuf_unref(struct rbuf *rb)
+{
+	if (rb && --rb->refs == 0) {
+		free(rb->p);
+		free(rb);
+	}
+}
+
+/* ---- clients ---- */
+
+static void client_drop(struct relay *r, struct client *c, const char *why)
+{
+	logf_(r, "client %u dropped: %s", c->id, why);
+	for (struct client **pp = &r->clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	loop_fd_del(r->loop, c->fd);
+	close(c->fd);
+	for (size_t i = c->qhead; i < c->qn; i++)
+		rbuf_unref(c->q[i].b);
+	free(c->q);
+	free(c);
+	r->stats.clients--;
+	r->stats.dropped++;
+}
+
+static void client_watch(struct relay *r, struct client *c, bool write)
+{
+	if (write == c->writing)
+		return;
+	c->writing = write;
+	loop_fd_mod(r->loop, c->fd, LOOP_READ | (write ? LOOP_WRITE : 0));
+}
+
+/* Sends what the socket takes now; false when the client was dropped. */
+static bool client_flush(struct relay *r, struct client *c)
+{
+	while (c->qhead < c->qn) {
+		struct qent *e = &c->q[c->qhead];
+		ssize_t w = send(c->fd, e->b->p + e->off, e->b->n - e->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			client_watch(r, c, true);
+			return true;
+		}
+		if (w < 0) {
+			char why[128];
+			snprintf(why, sizeof why, "write: %s", strerror(errno));
+			client_drop(r, c, why);
+			return false;
+		}
+		e->off += (size_t)w;
+		c->qbytes -= (size_t)w;
+		if (e->off < e->b->n)
+			continue;
+		rbuf_unref(e->b);
+		c->qhead++;
+	}
+	c->qhead = c->qn = 0;
+	client_watch(r, c, false);
+	return true;
+}
+
+/* Queues rb (a reference taken) and sends what it can. */
+static bool client_send(struct relay *r, struct client *c, struct rbuf *rb)
+{
+	if (c->qhead > 0 && c->qhead == c->qn)
+		c->qhead = c->qn = 0;
+	c->q = xgrow(c->q, &c->qcap, c->qn + 1, sizeof *c->q);
+	rb->refs++;
+	c->q[c->qn++] = (struct qent){ rb, 0, dc_mono_ms() };
+	c->qbytes += rb->n;
+	if (c->qbytes > c->limit) {
+		char why[128];
+		snprintf(why, sizeof why, "%zu bytes queued, over its limit of %zu (a console too slow to read)",
+		         c->qbytes, c->limit);
+		client_drop(r, c, why);
+		return false;
+	}
+	return client_flush(r, c);
+}
+
+/* A client never writes: readable means it closed (or broke the protocol). */
+static void on_client(struct loop *l, int fd, unsigned events, void *ud)
+{
+	(void)l;
+	struct client *c = ud;
+	struct relay *r = c->relay;
+	if (events & (LOOP_READ | LOOP_ERROR)) {
+		char junk[256];
+		ssize_t n = recv(fd, junk, sizeof junk, MSG_DONTWAIT);
+		if (n == 0) {
+			client_drop(r, c, "closed by the console");
+			return;
+		}
+		if (n > 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+			client_drop(r, c, n > 0 ? "sent bytes (consoles only read)" : strerror(errno));
+			return;
+		}
+	}
+	if (events & LOOP_WRITE)
+		client_flush(r, c);
+}
+
+/* ---- snapshots ---- */
+
+static void put_table(struct relay_buf *b, const struct dc_model *m, enum dc_table t)
+{
+	for (size_t i = 0; i < model_count(m, t); i++)
+		relay_put_row(b, t, model_row(m, t, i));
+}
+
+static void status_of(const struct relay *r, struct relay_status *rs)
+{
+	const struct store_status *st = store_status(r->store);
+	memset(rs, 0, sizeof *rs);
+	rs->link = st->link;
+	rs->standby = st->standby;
+	rs->last_ok_wall = st->last_ok_wall;
+	rs->replay_lag_s = st->replay_lag_s;
+	rs->loading = model_loading(r->model);
+	snprintf(rs->error, sizeof rs->error, "%s", st->error);
+	snprintf(rs->server, sizeof rs->server, "%s", st->server);
+}
+
+/* STATUS, then every row, parents first (the full load's order). */
+static struct rbuf *snapshot_make(struct relay *r)
+{
+	struct relay_buf b = { 0 };
+	struct relay_status rs;
+	status_of(r, &rs);
+	relay_put_status(&b, &rs);
+	relay_put_mark(&b, RF_SNAPSHOT);
+	for (int t = 0; t < DC_T_COUNT; t++)
+		put_table(&b, r->model, (enum dc_table)t);
+	relay_put_mark(&b, RF_SNAPSHOT_END);
+	r->stats.snapshots++;
+	return rbuf_take(&b);
+}
+
+/* Every client waiting for one (new, or reset) gets the turn's snapshot. */
+static void on_snapshot(struct loop *l, void *ud)
+{
+	(void)l;
+	struct relay *r = ud;
+	r->snap_timer = 0;
+	struct rbuf *snap = snapshot_make(r), *reset = NULL;
+	struct relay_buf rb = { 0 };
+	relay_put_mark(&rb, RF_RESET);
+	reset = rbuf_take(&rb);
+	for (struct client *c = r->clients, *next; c; c = next) {
+		next = c->next;
+		if (c->state == C_LIVE)
+			continue;
+		c->limit = c->qbytes + snap->n + RELAY_QUEUE_MAX;
+		bool fresh = c->state == C_NEW;
+		c->state = C_LIVE;
+		if (client_send(r, c, fresh ? r->hello : reset))
+			client_send(r, c, snap);
+	}
+	rbuf_unref(reset);
+	rbuf_unref(snap);
+}
+
+static void snapshot_soon(struct relay *r)
+{
+	if (!r->snap_timer)
+		r->snap_timer = loop_timer_add(r->loop, 0, on_snapshot, r);
+}
+
+/* ---- fan-out ---- */
+
+static void broadcast(struct relay *r, struct rbuf *rb)
+{
+	for (struct client *c = r->clients, *next; c; c = next) {
+		next = c->next;
+		if (c->state == C_LIVE)
+			client_send(r, c, rb);
+	}
+}
+
+static void change_note(void *ud, enum dc_table t, int64_t id)
+{
+	struct relay *r = ud;
+	r->chg = xgrow(r->chg, &r->capchg, r->nchg + 1, sizeof *r->chg);
+	r->chg[r->nchg++] = (struct change){ id, t };
+}
+
+static int change_cmp(const void *a, const void *b)
+{
+	const struct change *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* One change: the row as it is now, or its delete. Settings are keyed by
+ * text (logged as id 0): all of them go, and they are few. */
+static void change_put(struct relay_buf *b, const struct dc_model *m, const struct change *c)
+{
+	if (c->t == DC_T_SETTING) {
+		put_table(b, m, DC_T_SETTING);
+		return;
+	}
+	const void *row = model_get(m, c->t, c->id);
+	if (row)
+		relay_put_row(b, c->t, row);
+	else
+		relay_put_del(b, c->t, c->id);
+}
+
+/* The log since the last batch, each (table, id) once, parents first. */
+static void batch_send(struct relay *r)
+{
+	qsort(r->chg, r->nchg, sizeof *r->chg, change_cmp);
+	struct relay_buf b = { 0 };
+	unsigned mask = 0;
+	for (size_t i = 0; i < r->nchg; i++) {
+		if (i > 0 && change_cmp(&r->chg[i], &r->chg[i - 1]) == 0)
+			continue;
+		change_put(&b, r->model, &r->chg[i]);
+		mask |= DC_MASK(r->chg[i].t);
+	}
+	r->nchg = 0;
+	if (!mask) {
+		relay_buf_free(&b);
+		return;
+	}
+	relay_put_batch(&b, mask);
+	struct rbuf *rb = rbuf_take(&b);
+	broadcast(r, rb);
+	rbuf_unref(rb);
+	r->stats.batches++;
+}
+
+static void status_send(struct relay *r)
+{
+	struct relay_status rs;
+	status_of(r, &rs);
+	struct relay_buf b = { 0 };
+	relay_put_status(&b, &rs);
+	struct rbuf *rb = rbuf_take(&b);
+	broadcast(r, rb);
+	rbuf_unref(rb);
+}
+
+static void on_change(void *ud, unsigned mask)
+{
+	(void)mask;
+	struct relay *r = ud;
+	r->nchg = 0;
+	bool reach = model_log_since(r->model, r->seq, ALL_TABLES, change_note, r);
+	r->seq = model_log_seq(r->model);
+	if (reach) {
+		batch_send(r);
+		if (model_loading(r->model) || mask == ALL_TABLES)
+			status_send(r); /* a first load's progress */
+		return;
+	}
+	r->nchg = 0;
+	r->stats.resets++;
+	for (struct client *c = r->clients; c; c = c->next)
+		if (c->state == C_LIVE)
+			c->state = C_RESET;
+	snapshot_soon(r);
+}
+
+static void on_status(void *ud, const struct store_status *st)
+{
+	struct relay *r = ud;
+	logf_(r, "database %s%s%s", st->link == STORE_UP ? "up" : st->link == STORE_DOWN ? "down" : "connecting",
+	      st->error[0] ? ": " : "", st->error);
+	status_send(r);
+}
+
+/* The heartbeat, and clients too far behind. */
+static void on_tick(struct loop *l, void *ud)
+{
+	struct relay *r = ud;
+	r->tick_timer = loop_timer_add(l, RELAY_HEARTBEAT_MS, on_tick, r);
+	int64_t now = dc_mono_ms();
+	for (struct client *c = r->clients, *next; c; c = next) {
+		next = c->next;
+		if (c->qhead < c->qn && now - c->q[c->qhead].queued_ms > RELAY_BEHIND_MS) {
+			char why[96];
+			snprintf(why, sizeof why, "bytes waiting over %d s (a console stopped reading)",
+			         RELAY_BEHIND_MS / 1000);
+			client_drop(r, c, why);
+		}
+	}
+	status_send(r);
+}
+
+/* ---- the socket ---- */
+
+static void on_accept(struct loop *l, int fd, unsigned events, void *ud)
+{
+	(void)events;
+	struct relay *r = ud;
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				logf_(r, "accept: %s", strerror(errno));
+			return;
+		}
+		struct client *c = xcalloc(1, sizeof *c);
+		c->relay = r;
+		c->fd = cfd;
+		c->id = ++r->next_id;
+		c->state = C_NEW;
+		c->limit = RELAY_QUEUE_MAX;
+		c->next = r->clients;
+		r->clients = c;
+		r->stats.clients++;
+		r->stats.accepted++;
+		loop_fd_add(l, cfd, LOOP_READ, on_client, c);
+		snapshot_soon(r);
+	}
+}
+
+/* A socket left by a relay that died is removed; anything else at the
+ * path, or a relay still listening there, is not. */
+static int stale_remove(const char *path, struct dc_err *err)
+{
+	struct stat sb;
+	if (lstat(path, &sb) < 0)
+		return errno == ENOENT ? 0 : dc_err_set(err, "%s: %s", path, strerror(errno));
+	if (!S_ISSOCK(sb.st_mode))
+		return dc_err_set(err, "%s exists and is not a socket: not removing it", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	bool live = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (live)
+		return dc_err_set(err, "another relay is listening on %s", path);
+	if (unlink(path) < 0)
+		return dc_err_set(err, "removing the stale socket %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int sock_open(struct relay *r, struct dc_err *err)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(r->path) >= sizeof a.sun_path)
+		return dc_err_set(err, "socket path %s is longer than %zu bytes", r->path, sizeof a.sun_path - 1);
+	if (stale_remove(r->path, err) < 0)
+		return -1;
+	memcpy(a.sun_path, r->path, strlen(r->path) + 1);
+	r->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (r->lfd < 0)
+		return dc_err_set(err, "socket: %s", strerror(errno));
+	mode_t old = umask(0117); /* born 0660: no moment of wider access */
+	int rc = bind(r->lfd, (struct sockaddr *)&a, sizeof a);
+	umask(old);
+	struct stat sb;
+	if (rc < 0 || chmod(r->path, 0660) < 0 || listen(r->lfd, 128) < 0 || stat(r->path, &sb) < 0)
+		return dc_err_set(err, "%s: %s", r->path, strerror(errno));
+	r->sock_dev = sb.st_dev;
+	r->sock_ino = sb.st_ino;
+	loop_fd_add(r->loop, r->lfd, LOOP_READ, on_accept, r);
+	return 0;
+}
+
+/* Unlinks the socket only if it is still the one this relay made. */
+static void sock_close(struct relay *r)
+{
+	if (r->lfd < 0)
+		return;
+	loop_fd_del(r->loop, r->lfd);
+	close(r->lfd);
+	struct stat sb;
+	if (r->sock_ino && lstat(r->path, &sb) == 0 && sb.st_dev == r->sock_dev && sb.st_ino == r->sock_ino)
+		unlink(r->path);
+}
+
+/* ---- API ---- */
+
+struct relay *relay_new(struct loop *l, const struct relay_opts *o, struct dc_err *err)
+{
+	struct relay *r = xcalloc(1, sizeof *r);
+	r->loop = l;
+	r->opts = *o;
+	r->path = xstrdup(o->socket_path);
+	r->lfd = -1;
+	if (sock_open(r, err) < 0) {
+		sock_close(r);
+		free(r->path);
+		free(r);
+		return NULL;
+	}
+	struct relay_buf b = { 0 };
+	relay_put_hello(&b, RELAY_PROTO, model_layout_fingerprint());
+	r->hello = rbuf_take(&b);
+	r->model = model_new();
+	struct store_opts so = { .conninfo = o->conninfo, .readonly = true };
+	struct store_callbacks cb = { on_change, on_status, r };
+	r->store = store_new(l, r->model, &so, &cb);
+	return r;
+}
+
+void relay_start(struct relay *r)
+{
+	store_start(r->store);
+	r->tick_timer = loop_timer_add(r->loop, RELAY_HEARTBEAT_MS, on_tick, r);
+	logf_(r, "listening on %s", r->path);
+}
+
+void relay_free(struct relay *r)
+{
+	if (!r)
+		return;
+	while (r->clients) {
+		r->stats.dropped--; /* not a drop: the relay ends */
+		client_drop(r, r->clients, "the relay is stopping");
+	}
+	loop_timer_cancel(r->loop, r->snap_timer);
+	loop_timer_cancel(r->loop, r->tick_timer);
+	sock_close(r);
+	store_free(r->store);
+	model_free(r->model);
+	rbuf_unref(r->hello);
+	free(r->chg);
+	free(r->path);
+	free(r);
+}
+
+const struct relay_stats *relay_stats(const struct relay *r)
+{
+	return &r->stats;
+}
+
+const struct store_status *relay_store_status(const struct relay *r)
+{
+	return store_status(r->store);
+}

@@ -1,0 +1,61 @@
+/* relay.h — `dcops relay`: one console's store (store.h: LISTEN, delta
+ * reads, the standby's replay watch, reconnects) on the loop, its changes
+ * fanned out to many consoles over a Unix socket (relay-wire.h), so fifty
+ * consoles cost the primary one reader instead of fifty (issue 15).
+ *
+ * Each store change is walked in the model's change log (model_log_since):
+ * a (table, id) still present goes out as a PUT of the row, one gone as a
+ * DEL, then a BATCH with the table mask; a log that cannot reach back (the
+ * model was reloaded) sends every client RESET and a fresh snapshot. A new
+ * client gets HELLO, STATUS, and a SNAPSHOT of every row. Frames are built
+ * once into immutable reference-counted buffers that every client's queue
+ * points into (clients that connect in the same turn share one snapshot).
+ * Writes are non-blocking; a client with more than RELAY_QUEUE_MAX bytes
+ * queued beyond its snapshot, or bytes waiting for over RELAY_BEHIND_MS,
+ * is dropped with the reason logged (it reconnects for a new snapshot).
+ * The relay never blocks on a client, and never reads from one (a client
+ * only closes). STATUS goes out on every store status change and once a
+ * second (the clients' heartbeat).
+ *
+ * Socket: a stale socket at the path is removed only if it is a socket
+ * nobody listens on; the new one is mode 0660. It gives read access to
+ * everything a console shows: put it in a directory only the operators'
+ * group can reach. The relay's database session is read-only.
+ *
+ * Ownership: relay_new borrows the loop; the relay owns its store, model,
+ * socket (unlinked by relay_free) and clients. */
+#ifndef DCOPS_RELAY_H
+#define DCOPS_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+#include "store.h"
+#include "util.h"
+
+#define RELAY_QUEUE_MAX (64u << 20)
+#define RELAY_BEHIND_MS 30000
+#define RELAY_HEARTBEAT_MS 1000
+
+struct relay_opts {
+	const char *conninfo;      /* the database, as db_resolve gives it */
+	const char *socket_path;
+	bool quiet;                /* no log lines on stderr */
+};
+
+struct relay_stats {
+	size_t clients;            /* connected now */
+	uint64_t accepted, dropped, snapshots, resets, batches;
+};
+
+struct relay;
+/* Creates the socket and the store (not started); NULL with err. */
+struct relay *relay_new(struct loop *l, const struct relay_opts *o, struct dc_err *err);
+void relay_start(struct relay *r);
+void relay_free(struct relay *r);
+const struct relay_stats *relay_stats(const struct relay *r);
+const struct store_status *relay_store_status(const struct relay *r);
+
+#endif

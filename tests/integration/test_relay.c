@@ -1,0 +1,299 @@
+/* test_relay — `dcops relay` (backend/relay/) against a real PostgreSQL:
+ * one relay and two consoles' stores on one loop. A committed change
+ * reaches both consoles through the relay with only the relay reading the
+ * database; with the relay gone they read directly and still follow
+ * changes; with it back they return to it; a relay of another build
+ * (HELLO with a different layout fingerprint) is refused and the console
+ * reads directly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "model.h"
+#include "relay/relay-wire.h"
+#include "relay/relay.h"
+#include "store.h"
+#include "testdb.h"
+
+#define HANGUL "한국AI 연구소"
+
+struct console {
+	struct dc_model *m;
+	struct store *s;
+};
+
+struct fx {
+	struct testdb db;
+	struct loop *loop;
+	char dir[64], path[96];
+	struct relay *relay;
+	struct console c[2];
+	PGconn *w; /* the writer */
+};
+
+static const char *const seed_sql[] = {
+	"INSERT INTO dcops.site (code, name) VALUES ('gj', 'Gwangju')",
+	"INSERT INTO dcops.hall (site_id, name) VALUES (1, 'A')",
+	"INSERT INTO dcops.rack (hall_id, name, row_no, position, power_cap_kw) VALUES (1, 'r01', 1, 1, 40)",
+	"INSERT INTO dcops.partition (name, gpu_model) VALUES ('h100', 'H100')",
+	"INSERT INTO dcops.node (name, rack_id, partition_id, model, gpu_count) SELECT 'n' || i, 1, 1, 'HGX', 8"
+	" FROM generate_series(1, 4) i",
+	"INSERT INTO dcops.tenant (name, kind) VALUES ('" HANGUL "', 'startup')",
+	"INSERT INTO dcops.setting (key, value) VALUES ('environment', 'demo')",
+};
+
+/* Runs the loop until cond holds, at most 20 s. */
+#define PUMP_UNTIL(l, cond) do { \
+	int64_t end_ = dc_mono_ms() + 20000; \
+	while (!(cond) && dc_mono_ms() < end_) \
+		loop_run_once((l), 50); \
+	assert_true(cond); \
+} while (0)
+
+static int node_power(const struct dc_model *m, int64_t id)
+{
+	const struct dc_node *n = model_node(m, id);
+	return n ? n->power_w : -1;
+}
+
+static struct relay *relay_up(struct fx *f)
+{
+	struct relay_opts o = { .conninfo = f->db.conninfo, .socket_path = f->path, .quiet = true };
+	struct dc_err err = {{0}};
+	struct relay *r = relay_new(f->loop, &o, &err);
+	if (!r)
+		fprintf(stderr, "relay_new: %s\n", err.msg);
+	assert_non_null(r);
+	relay_start(r);
+	return r;
+}
+
+static void console_up(struct fx *f, struct console *c, const char *relay_path)
+{
+	c->m = model_new();
+	struct store_opts o = { .conninfo = f->db.conninfo, .readonly = true, .poll_ms = 60000,
+		.deadline_ms = 3000, .relay = relay_path };
+	c->s = store_new(f->loop, c->m, &o, NULL);
+	store_start(c->s);
+}
+
+static void console_free(struct console *c)
+{
+	store_free(c->s);
+	model_free(c->m);
+}
+
+static bool both(struct fx *f, bool via_relay)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct store_status *st = store_status(f->c[i].s);
+		if (st->via_relay != via_relay || st->link != STORE_UP || model_count(f->c[i].m, DC_T_NODE) == 0)
+			return false;
+	}
+	return true;
+}
+
+static int group_setup(void **state)
+{
+	testdb_require();
+	struct fx *f = xcalloc(1, sizeof *f);
+	*state = f;
+	if (testdb_create(&f->db, false) < 0)
+		return -1;
+	for (size_t i = 0; i < DC_ARRAY_LEN(seed_sql); i++)
+		if (!testdb_ok(f->db.conn, seed_sql[i]))
+			return -1;
+	snprintf(f->dir, sizeof f->dir, "/tmp/dcops-test-relay.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof f->path, "%s/relay.sock", f->dir);
+	f->loop = loop_new();
+	f->relay = relay_up(f);
+	PUMP_UNTIL(f->loop, relay_store_status(f->relay)->link == STORE_UP);
+	for (int i = 0; i < 2; i++)
+		console_up(f, &f->c[i], f->path);
+	PUMP_UNTIL(f->loop, both(f, true));
+	f->w = testdb_connect(&f->db);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	struct fx *f = *state;
+	if (!f)
+		return 0;
+	PQfinish(f->w);
+	for (int i = 0; i < 2; i++)
+		console_free(&f->c[i]);
+	relay_free(f->relay);
+	loop_free(f->loop);
+	testdb_drop(&f->db);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* The snapshot carried every table, strings and all; the socket is 0660. */
+static void test_snapshot(void **state)
+{
+	struct fx *f = *state;
+	for (int i = 0; i < 2; i++) {
+		struct dc_model *m = f->c[i].m;
+		assert_int_equal(model_count(m, DC_T_NODE), 4);
+		const struct dc_tenant *t = model_tenant(m, 1);
+		assert_non_null(t);
+		assert_string_equal(t->name, HANGUL);
+		assert_string_equal(model_setting(m, "environment"), "demo");
+		assert_int_equal(model_partition(m, 1)->nodes, 4); /* derived here, not sent */
+		assert_int_equal(model_loading(m), 0);
+		assert_int_equal(store_status(f->c[i].s)->reads, 0);
+	}
+	struct stat sb;
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_true(S_ISSOCK(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0660);
+	assert_int_equal(relay_stats(f->relay)->clients, 2);
+}
+
+/* A change reaches both consoles; only the relay reads the database. */
+static void test_change_fans_out(void **state)
+{
+	struct fx *f = *state;
+	uint64_t relay_reads = relay_store_status(f->relay)->delta_reads;
+	assert_true(testdb_ok(f->w, "UPDATE dcops.node SET power_w = 777 WHERE id = 2"));
+	PUMP_UNTIL(f->loop, node_power(f->c[0].m, 2) == 777 && node_power(f->c[1].m, 2) == 777);
+	assert_true(testdb_ok(f->w, "DELETE FROM dcops.node WHERE id = 4"));
+	assert_true(testdb_ok(f->w, "UPDATE dcops.setting SET value = 'prod' WHERE key = 'environment'"));
+	PUMP_UNTIL(f->loop, !model_node(f->c[0].m, 4) && !model_node(f->c[1].m, 4) &&
+	           strcmp(model_setting(f->c[1].m, "environment"), "prod") == 0);
+	assert_int_equal(model_partition(f->c[0].m, 1)->nodes, 3);
+	assert_true(relay_store_status(f->relay)->delta_reads > relay_reads);
+	for (int i = 0; i < 2; i++) {
+		const struct store_status *st = store_status(f->c[i].s);
+		assert_int_equal(st->delta_reads, 0);
+		assert_int_equal(st->reads, 0);
+		assert_true(st->via_relay);
+		assert_int_equal(st->link, STORE_UP);
+	}
+}
+
+/* Relay gone: the consoles read directly, keep their rows, follow changes;
+ * relay back: they return to it. */
+static void test_fallback_and_return(void **state)
+{
+	struct fx *f = *state;
+	relay_free(f->relay);
+	f->relay = NULL;
+	for (int i = 0; i < 2; i++) /* the rows stay while the store goes direct */
+		assert_int_equal(model_count(f->c[i].m, DC_T_NODE), 3);
+	PUMP_UNTIL(f->loop, both(f, false));
+	for (int i = 0; i < 2; i++) {
+		const struct store_status *st = store_status(f->c[i].s);
+		assert_int_equal(st->relay_fallbacks, 1);
+		assert_non_null(strstr(st->relay_error, "reading the database directly"));
+		assert_true(st->reads > 0);
+	}
+	assert_true(testdb_ok(f->w, "UPDATE dcops.node SET power_w = 888 WHERE id = 1"));
+	PUMP_UNTIL(f->loop, node_power(f->c[0].m, 1) == 888 && node_power(f->c[1].m, 1) == 888);
+
+	f->relay = relay_up(f);
+	PUMP_UNTIL(f->loop, both(f, true));
+	uint64_t reads[2] = { store_status(f->c[0].s)->reads, store_status(f->c[1].s)->reads };
+	assert_true(testdb_ok(f->w, "UPDATE dcops.node SET power_w = 999 WHERE id = 1"));
+	PUMP_UNTIL(f->loop, node_power(f->c[0].m, 1) == 999 && node_power(f->c[1].m, 1) == 999);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_status(f->c[i].s)->reads, reads[i]);
+		assert_string_equal(store_status(f->c[i].s)->relay_error, "");
+		assert_int_equal(model_count(f->c[i].m, DC_T_NODE), 3);
+	}
+}
+
+/* A "relay" of another build: its HELLO is refused in one line, the
+ * console reads directly. */
+struct fake {
+	int lfd, cfd;
+};
+
+static void on_fake_accept(struct loop *l, int fd, unsigned events, void *ud)
+{
+	(void)l;
+	(void)events;
+	struct fake *fk = ud;
+	int c = accept(fd, NULL, NULL);
+	if (c < 0)
+		return;
+	struct relay_buf b = { 0 };
+	relay_put_hello(&b, RELAY_PROTO, model_layout_fingerprint() ^ 0x5a5a);
+	assert_int_equal(write(c, b.p, b.n), (ssize_t)b.n);
+	relay_buf_free(&b);
+	if (fk->cfd >= 0)
+		close(fk->cfd);
+	fk->cfd = c;
+}
+
+static void test_other_build_refused(void **state)
+{
+	struct fx *f = *state;
+	char path[100];
+	snprintf(path, sizeof path, "%s/fake.sock", f->dir);
+	struct fake fk = { socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), -1 };
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	assert_int_equal(bind(fk.lfd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(fk.lfd, 4), 0);
+	loop_fd_add(f->loop, fk.lfd, LOOP_READ, on_fake_accept, &fk);
+	struct console c;
+	console_up(f, &c, path);
+	const struct store_status *st = store_status(c.s);
+	PUMP_UNTIL(f->loop, st->link == STORE_UP && model_count(c.m, DC_T_NODE) == 3);
+	assert_false(st->via_relay);
+	assert_non_null(strstr(st->relay_error, "another build"));
+	assert_true(st->reads > 0);
+	console_free(&c);
+	loop_fd_del(f->loop, fk.lfd);
+	close(fk.lfd);
+	if (fk.cfd >= 0)
+		close(fk.cfd);
+	unlink(path);
+}
+
+/* A stale socket is replaced; a live relay's, or a plain file, is not. */
+static void test_socket_safety(void **state)
+{
+	struct fx *f = *state;
+	struct relay_opts o = { .conninfo = f->db.conninfo, .socket_path = f->path, .quiet = true };
+	struct dc_err err = {{0}};
+	assert_null(relay_new(f->loop, &o, &err));
+	assert_non_null(strstr(err.msg, "another relay is listening"));
+	char file[128];
+	snprintf(file, sizeof file, "%s/plain", f->dir);
+	FILE *fp = fopen(file, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	o.socket_path = file;
+	assert_null(relay_new(f->loop, &o, &err));
+	assert_non_null(strstr(err.msg, "is not a socket"));
+	unlink(file);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_change_fans_out),
+		cmocka_unit_test(test_fallback_and_return),
+		cmocka_unit_test(test_other_build_refused),
+		cmocka_unit_test(test_socket_safety),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
