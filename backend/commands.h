@@ -21,6 +21,8 @@ int actions_audit_cmd(const struct dc_opts *o, int argc, char **argv);    /* aud
 int report_shift_cmd(const struct dc_opts *o, int argc, char **argv);     /* shift start|end */
 int report_handover_cmd(const struct dc_opts *o, int argc, char **argv);  /* handover note|sign-off */
 int report_cmd(const struct dc_opts *o, int argc, char **argv);           /* report handover */
+/* relay/relay-cmd.c: the relay (relay.h) */
+int relay_cmd(const struct dc_opts *o, int argc, char **argv);            /* relay */
 /* cli-drill.c: incident drills */
 int drill_cmd(const struct dc_opts *o, int argc, char **argv);            /* drill ... */
 

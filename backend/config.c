@@ -128,6 +128,7 @@ static const struct field ssh_fields[] = {
 static const struct field profile_fields[] = {
 	F_S("db", PRO(db)),
 	F_S("write_db", PRO(write_db)),
+	F_S("relay", PRO(relay)),
 	F_B("readonly", PRO(readonly)),
 	F_B("production", PRO(production)),
 	F_I("write_window_minutes", PRO(write_window_minutes), 1, 24 * 60),
@@ -474,6 +475,7 @@ void config_free(struct config *c)
 		free(p->name);
 		free(p->db);
 		free(p->write_db);
+		free(p->relay);
 		free(p->ssh.host);
 		free(p->ssh.user);
 		free(p->ssh.identity_file);

@@ -62,6 +62,7 @@ struct config_profile {
 	char *name;
 	char *db;            /* conninfo or "service=..." */
 	char *write_db;      /* the primary, for writes when db is a hot standby; NULL: db */
+	char *relay;         /* a `dcops relay` socket: the console's data, and the relay's own path */
 	bool readonly, production;
 	int write_window_minutes; /* default 15 */
 	bool has_ssh;

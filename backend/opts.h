@@ -15,6 +15,8 @@ struct dc_opts {
 	                       * when db is a hot standby (NULL: db; db_resolve_write) */
 	const char *ssh;      /* --ssh user@host[:port] */
 	const char *theme;    /* --theme NAME */
+	const char *relay;    /* --relay PATH: the console takes its data from `dcops relay` on
+	                       * that socket (else the profile's "relay"; NULL: direct) */
 	const char *profile;  /* --profile NAME */
 	const char *config;   /* --config FILE (default $XDG_CONFIG_HOME/dcops/config.json) */
 	const char *sites;    /* --sites a,b: profiles opened together (tui/site.h); NULL: one */

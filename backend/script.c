@@ -158,6 +158,8 @@ struct script *script_open(const struct dc_opts *o, struct dc_err *err)
 	}
 	if (p && !s->eff.write_db)
 		s->eff.write_db = p->write_db;
+	if (p && !s->eff.relay)
+		s->eff.relay = p->relay;
 	if ((s->eff.ssh || (p && p->has_ssh && p->ssh.host)) && tunnel_open(s, p, err) < 0) {
 		script_close(s);
 		return NULL;

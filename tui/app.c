@@ -340,7 +340,9 @@ static void draw_header(struct app *a, int64_t now)
 		snprintf(sev, sizeof sev, "  SEV1/2 %d", a->sev12);
 	/* a first load draws its tables as they come: say it is not whole yet */
 	const char *link = first_loading(a, st) ? "LOADING" : links[st->link];
-	snprintf(status, sizeof status, "%s  DB %s%s  SSH %s  %s ", sev, link, standby, ssh, age);
+	/* the data through `dcops relay` (its link state), or straight from the database */
+	const char *via = st->via_relay ? "  RELAY " : "  DB ";
+	snprintf(status, sizeof status, "%s%s%s%s  SSH %s  %s ", sev, via, link, standby, ssh, age);
 	const char *site = model_setting(a->m, "site.name");
 	if (!site && model_count(a->m, DC_T_SITE))
 		site = ((const struct dc_site *)model_row(a->m, DC_T_SITE, 0))->name;
@@ -374,7 +376,7 @@ static void draw_header(struct app *a, int64_t now)
 		dline_put(&d, THEME_HEADER, "  SEV1/2 ");
 		dline_putf(&d, a->sev12 ? THEME_SEV1 : THEME_HEADER, "%d", a->sev12);
 	}
-	dline_put(&d, THEME_HEADER, "  DB ");
+	dline_put(&d, THEME_HEADER, via);
 	dline_put(&d, st->link == STORE_UP ? THEME_LINK_UP : THEME_LINK_DOWN, link);
 	dline_put(&d, THEME_HEADER, standby);
 	dline_put(&d, THEME_HEADER, "  SSH ");

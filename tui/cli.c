@@ -13,6 +13,7 @@ const struct option cli_global_opts[] = {
 	{ "ssh", required_argument, NULL, 's' },
 	{ "ssh-accept-new", no_argument, NULL, 'A' },
 	{ "theme", required_argument, NULL, 't' },
+	{ "relay", required_argument, NULL, 'R' },
 	{ "profile", required_argument, NULL, 'p' },
 	{ "sites", required_argument, NULL, 'S' },
 	{ "config", required_argument, NULL, 'c' },
@@ -31,6 +32,7 @@ void cli_global_set(struct dc_opts *o, int ch, const char *arg)
 	case 's': o->ssh = arg; break;
 	case 'A': o->ssh_accept_new = true; break;
 	case 't': o->theme = arg; break;
+	case 'R': o->relay = arg; break;
 	case 'p': o->profile = arg; break;
 	case 'S': o->sites = arg; break;
 	case 'c': o->config = arg; break;
@@ -86,6 +88,9 @@ static const struct cli_cmd cli_cmds[] = {
 	  .sites_json = "--format=json",
 	  .usage = "report handover [--shift ID | --since DURATION] [--format text|md|json]",
 	  .help = "the shift handover report from the database" },
+	{ .name = "relay", .run = relay_cmd,
+	  .usage = "relay [--socket PATH]",
+	  .help = "hold the one database link and serve its data to many consoles on a Unix socket" },
 	{ .name = "drill", .run = drill_cmd,
 	  .usage = "drill list | start NAME [--speed N] | status | stop | report RUN [--format text|md|json]",
 	  .help = "run incident drills against a drill, staging or demo database; print scorecards" },
@@ -184,6 +189,11 @@ int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **a
 	}
 	if (c->local)
 		return c->run(o, argc, argv);
+	if (o->relay && c->run != relay_cmd) {
+		fprintf(stderr, "dcops %s: --relay is for the console (script commands read the database "
+		        "directly; `dcops relay --socket PATH` serves one)\n", c->name);
+		return 2;
+	}
 
 	char name[32];
 	snprintf(name, sizeof name, "%s%s%s", c->name, c->sub ? " " : "", c->sub ? c->sub : "");
@@ -209,11 +219,12 @@ void cli_usage(FILE *f)
 {
 	fprintf(f, "usage: dcops [--db CONNINFO] [--write-db CONNINFO] [--ssh USER@HOST[:PORT]] [--ssh-accept-new]\n"
 	           "             [--theme NAME] [--profile NAME | --sites NAME,NAME] [--config FILE] [--readonly]\n"
-	           "             [--write]\n"
+	           "             [--write] [--relay PATH]\n"
 	           "             [COMMAND ...]\n\n"
 	           "With no command, opens the console. The options may also follow the command;\n"
 	           "--write arms writes for one command under a production profile (W in the console);\n"
-	           "--write-db names the primary that takes writes when --db is a hot standby.\n\n"
+	           "--write-db names the primary that takes writes when --db is a hot standby;\n"
+	           "--relay PATH takes the console's data from `dcops relay` on that socket.\n\n"
 	           "Commands:\n");
 	for (size_t i = 0; i < sizeof cli_cmds / sizeof cli_cmds[0]; i++)
 		fprintf(f, "  dcops %s\n      %s\n", cli_cmds[i].usage, cli_cmds[i].help);

@@ -57,6 +57,9 @@ static int site_profile(struct site *s, const char *name, const char *db, struct
 		return 0;
 	if (!s->opts.write_db)
 		s->opts.write_db = p->write_db;
+	/* a relay serves one database: a named site takes only its own */
+	if (name || !s->opts.relay)
+		s->opts.relay = p->relay;
 	/* a production profile's "readonly" is where it starts: W arms writes */
 	s->opts.readonly = s->opts.readonly || (p->readonly && !p->production);
 	s->production = p->production;
@@ -107,7 +110,7 @@ struct site *site_new(struct loop *l, struct dialog_host *dh, const struct dc_op
 	s->ops = ops_new(s->m, dh, s->writer, h->msg, s);
 	if (name)
 		ops_set_site(s->ops, s->name);
-	struct store_opts so = { .conninfo = s->conninfo, .readonly = s->readonly };
+	struct store_opts so = { .conninfo = s->conninfo, .readonly = s->readonly, .relay = s->opts.relay };
 	struct store_callbacks cb = { h->changed, h->status, s };
 	s->store = store_new(l, s->m, &so, &cb);
 	if (s->ssh)

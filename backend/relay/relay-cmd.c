@@ -1,0 +1,85 @@
+/* relay-cmd.c — `dcops relay [--socket PATH]`: runs a relay (relay.h) on
+ * the profile's database until SIGTERM or SIGINT. The socket path is
+ * --socket, else --relay, else the profile's "relay". */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "config.h"
+#include "conninfo.h"
+#include "loop.h"
+#include "relay.h"
+
+static void on_stop(struct loop *l, int signo, void *ud)
+{
+	(void)signo;
+	(void)ud;
+	loop_stop(l);
+}
+
+/* --socket's value, or NULL; -1 on a usage error. */
+static int args_parse(int argc, char **argv, const char **path)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	optind = 1;
+	opterr = 0;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 's') {
+			*path = optarg;
+			continue;
+		}
+		if (ch == 'h')
+			printf("usage: dcops relay [--socket PATH]\n");
+		else
+			fprintf(stderr, "dcops relay: usage: dcops relay [--socket PATH]\n");
+		return ch == 'h' ? 1 : -1;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dcops relay: unexpected argument '%s' (usage: dcops relay [--socket PATH])\n",
+		        argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int relay_cmd(const struct dc_opts *o, int argc, char **argv)
+{
+	const char *path = NULL;
+	int rc = args_parse(argc, argv, &path);
+	if (rc)
+		return rc < 0 ? 2 : 0;
+	if (!path)
+		path = o->relay;
+	if (!path) {
+		fprintf(stderr, "dcops relay: no socket: give --socket PATH or the profile's \"relay\"\n");
+		return 2;
+	}
+	char *conninfo = db_resolve(o, NULL);
+	struct loop *l = loop_new();
+	struct relay_opts ro = { .conninfo = conninfo, .socket_path = path, .quiet = o->quiet };
+	struct dc_err err = {{0}};
+	struct relay *r = relay_new(l, &ro, &err);
+	if (!r) {
+		fprintf(stderr, "dcops relay: %s\n", err.msg);
+		loop_free(l);
+		free(conninfo);
+		return 1;
+	}
+	loop_signal_add(l, SIGTERM, on_stop, NULL);
+	loop_signal_add(l, SIGINT, on_stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	relay_start(r);
+	loop_run(l);
+	relay_free(r);
+	loop_free(l);
+	free(conninfo);
+	return 0;
+}
