@@ -9,12 +9,15 @@
  *
  * Usage: bench-consoles --db CONNINFO [--write CONNINFO] --phases 1,10,50
  *                       [--seconds S] [--pg-pid PID] [--label TEXT]
+ *                       [--relay PATH [--relay-pid PID]]
+ * --relay: the consoles' stores take their data from `dcops relay` on PATH
+ * (store_opts.relay; PID: its CPU, in its own column).
  * Consoles are added between phases (1, then 9 more, then 40 more), so
  * each console does one full load. Prints one markdown row per phase:
  * consoles | first load ms (p50 / max) | peak RSS MB (max) | commit-to-apply
  * ms p50 / p99 (all consoles) | worst console's p99 | markers missed |
- * primary CPU s/s | the consoles' CPU s/s | writing transactions/s |
- * delta reads per console per writing transaction.
+ * primary CPU s/s | the consoles' CPU s/s | the relay's CPU s/s |
+ * writing transactions/s | delta reads per console per writing transaction.
  *
  * Ownership: the shared block (mmap MAP_SHARED) is written by the parent
  * (markers) and by each child in its own slot only. */
@@ -45,6 +48,7 @@ struct slot {
 	volatile int64_t load_ms;        /* store_start -> loaded */
 	volatile long rss_kb;            /* peak RSS (ru_maxrss) */
 	volatile uint64_t delta_reads, watches;
+	volatile int via_relay;
 	volatile int64_t applied_us[MAX_MARKS]; /* mono µs the marker's title was in the model */
 };
 
@@ -101,6 +105,7 @@ static void on_tick(struct loop *l, void *ud)
 	const struct store_status *st = store_status(c->store);
 	c->me->delta_reads = st->delta_reads;
 	c->me->watches = st->watches;
+	c->me->via_relay = st->via_relay;
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	c->me->rss_kb = ru.ru_maxrss;
@@ -110,12 +115,14 @@ static void on_tick(struct loop *l, void *ud)
 		loop_timer_add(l, 100, on_tick, c);
 }
 
+static const char *relay_path;
+
 static void child_run(struct shared *sh, int idx, const char *db, int64_t inc_id)
 {
 	struct child c = { .sh = sh, .me = &sh->c[idx], .inc_id = inc_id };
 	struct loop *l = loop_new();
 	c.model = model_new();
-	struct store_opts o = { .conninfo = db, .readonly = true };
+	struct store_opts o = { .conninfo = db, .readonly = true, .relay = relay_path };
 	struct store_callbacks cb = { on_change, on_status, &c };
 	c.store = store_new(l, c.model, &o, &cb);
 	c.started_ms = dc_mono_ms();
@@ -232,10 +239,11 @@ int main(int argc, char **argv)
 	const char *db = NULL, *wdb = NULL, *label = "primary";
 	char phases[128] = "1,10,50";
 	int seconds = 30;
-	pid_t pm = 0;
+	pid_t pm = 0, relay_pid = 0;
 	static const struct option lo[] = {
 		{ "db", 1, 0, 'd' }, { "write", 1, 0, 'w' }, { "phases", 1, 0, 'P' },
-		{ "seconds", 1, 0, 's' }, { "pg-pid", 1, 0, 'p' }, { "label", 1, 0, 'l' }, { 0, 0, 0, 0 }
+		{ "seconds", 1, 0, 's' }, { "pg-pid", 1, 0, 'p' }, { "label", 1, 0, 'l' },
+		{ "relay", 1, 0, 'r' }, { "relay-pid", 1, 0, 'R' }, { 0, 0, 0, 0 }
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -246,6 +254,8 @@ int main(int argc, char **argv)
 		case 's': seconds = atoi(optarg); break;
 		case 'p': pm = (pid_t)atoi(optarg); break;
 		case 'l': label = optarg; break;
+		case 'r': relay_path = optarg; break;
+		case 'R': relay_pid = (pid_t)atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -293,6 +303,12 @@ int main(int argc, char **argv)
 		if (unloaded)
 			fprintf(stderr, "bench-consoles: %s: %d of %d consoles never loaded\n", label, unloaded, nk);
 		usleep(1000000);
+		int direct = 0;
+		for (int i = 0; relay_path && i < nk; i++)
+			direct += !sh->c[i].via_relay;
+		if (direct)
+			fprintf(stderr, "bench-consoles: %s: %d of %d consoles read directly, not via the relay\n",
+			        label, direct, nk);
 		int64_t load[MAX_CONSOLES];
 		long rss = 0;
 		for (int i = first; i < nk; i++) {
@@ -311,6 +327,7 @@ int main(int argc, char **argv)
 			dr0 += sh->c[i].delta_reads;
 		char *x0 = query1(w, "SELECT pg_snapshot_xmax(pg_current_snapshot())", 0, NULL);
 		double cpu0 = server_cpu_s(pm), ccpu0 = consoles_cpu_s(kids, nk);
+		double rcpu0 = relay_pid ? consoles_cpu_s(&relay_pid, 1) : 0;
 		int64_t t0 = dc_mono_ms();
 		int m0 = mark;
 		static int64_t committed[MAX_MARKS];
@@ -336,6 +353,9 @@ int main(int argc, char **argv)
 		double secs = (double)(dc_mono_ms() - t0) / 1000.0;
 		double cpu = (server_cpu_s(pm) - cpu0) / secs;
 		double ccpu = (consoles_cpu_s(kids, nk) - ccpu0) / secs;
+		char rcpu[32] = "-";
+		if (relay_pid)
+			snprintf(rcpu, sizeof rcpu, "%.3f", (consoles_cpu_s(&relay_pid, 1) - rcpu0) / secs);
 		char *x1 = query1(w, "SELECT pg_snapshot_xmax(pg_current_snapshot())", 0, NULL);
 		double xacts = (double)(atoll(x1) - atoll(x0));
 		free(x0);
@@ -365,9 +385,9 @@ int main(int argc, char **argv)
 			if (p > worst)
 				worst = p;
 		}
-		printf("| %s | %d | %.0f / %.0f | %.1f | %.2f / %.2f | %.2f | %d | %.3f | %.3f | %.0f | %.3f |\n",
+		printf("| %s | %d | %.0f / %.0f | %.1f | %.2f / %.2f | %.2f | %d | %.3f | %.3f | %s | %.0f | %.3f |\n",
 		       label, nk, load_p50, load_max, rss / 1024.0, pct(all, all_n, 0.5),
-		       pct(all, all_n, 0.99), worst, missed, cpu, ccpu, xacts / secs,
+		       pct(all, all_n, 0.99), worst, missed, cpu, ccpu, rcpu, xacts / secs,
 		       xacts > 0 ? (double)(dr1 - dr0) / nk / xacts : 0.0);
 		fflush(stdout);
 		free(all);

@@ -7,6 +7,11 @@
 # BENCH_CONSOLE_S: seconds measured per configuration (default 30);
 # BENCH_PHASES, BENCH_STANDBY_PHASES: the console counts (1,10,50 and 1,50);
 # BENCH_FIRST_SCREEN=0 skips the first-screen rows.
+# Relay rows (issue 15): `dcops relay` on the primary, the consoles through
+# it (BENCH_RELAY_PHASES, default 1,10,50; "" for none), the relay's CPU in
+# its own column. BENCH_ALTERNATE=1: each count alone, direct then relay
+# (counts in BENCH_PHASES and BENCH_RELAY_PHASES), so noise hits both.
+# BENCH_STANDBY_PHASES="" skips the standby.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -20,7 +25,9 @@ export LC_ALL=C.UTF-8 TZ=UTC
 WORK=$(mktemp -d /tmp/dcops-bench.XXXXXX)
 chmod 755 "$WORK"
 SIM_PID=
+RELAY_PID=
 cleanup() {
+	[ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
 	pg_stop "$WORK/sb" 2>/dev/null || true
 	pg_stop "$WORK/pg"
@@ -79,8 +86,8 @@ echo "p99, and markers a console had not applied within 2 s. Primary CPU: the po
 echo "(/proc), CPU s per wall s, the simulator's writes included; the consoles' CPU likewise (same machine)."
 echo "Delta reads per console per writing transaction (xids used on the primary)."
 echo
-echo "| where | consoles | load ms p50 / max | peak RSS MB | commit-to-apply p50 / p99 | worst p99 | missed | primary CPU s/s | consoles' CPU s/s | writing xacts/s | delta reads / console / xact |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| where | consoles | load ms p50 / max | peak RSS MB | commit-to-apply p50 / p99 | worst p99 | missed | primary CPU s/s | consoles' CPU s/s | relay CPU s/s | writing xacts/s | delta reads / console / xact |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 # With BENCH_BEFORE, each count is measured with the other build's consoles
 # and then this build's, in turn (each from its own full loads).
 consoles_run() { # WHERE DB PHASES
@@ -96,7 +103,35 @@ consoles_run() { # WHERE DB PHASES
 			--label "$1, this build"
 	done
 }
-consoles_run primary "$PRIMARY" "${BENCH_PHASES:-1,10,50}"
+relay_start() {
+	"$DCOPS" --db "$PRIMARY" relay --socket "$WORK/relay.sock" 2>"$WORK/relay.log" &
+	RELAY_PID=$!
+	for _ in $(seq 1 100); do [ -S "$WORK/relay.sock" ] && return 0; sleep 0.1; done
+	echo "consoles.sh: the relay did not start:" >&2; cat "$WORK/relay.log" >&2; return 1
+}
+relay_run() { # PHASES
+	"$CONSOLES" --db "$PRIMARY" --write "$PRIMARY" --phases "$1" --seconds "$SECS" --pg-pid "$PM" \
+		--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" --label "primary via relay"
+}
+RELAY_PHASES=${BENCH_RELAY_PHASES-1,10,50}
+[ -n "$RELAY_PHASES" ] && relay_start
+if [ "${BENCH_ALTERNATE:-}" = 1 ]; then
+	for n in $(echo "${BENCH_PHASES:-1,10,50},$RELAY_PHASES" | tr ',' '\n' | grep . | sort -nu); do
+		case ",${BENCH_PHASES:-1,10,50}," in *",$n,"*) consoles_run primary "$PRIMARY" "$n" ;; esac
+		case ",$RELAY_PHASES," in *",$n,"*) relay_run "$n" ;; esac
+	done
+else
+	[ -n "${BENCH_PHASES-1,10,50}" ] && consoles_run primary "$PRIMARY" "${BENCH_PHASES:-1,10,50}"
+	[ -n "$RELAY_PHASES" ] && relay_run "$RELAY_PHASES"
+fi
+if [ -n "$RELAY_PID" ]; then
+	kill "$RELAY_PID" && wait "$RELAY_PID" 2>/dev/null || true
+	RELAY_PID=
+fi
+if [ -z "${BENCH_STANDBY_PHASES-1,50}" ]; then
+	sim_stop
+	exit 0
+fi
 pgs_standby "$WORK/pg" "$WORK/sb" >/dev/null
 # as the README's Patroni settings say: vacuum on the primary must not cancel a full load
 psql -h "$WORK/sb/sock" -d postgres -Atqc "ALTER SYSTEM SET hot_standby_feedback = on" >/dev/null
