@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# relay.sh — a console through `dcops relay` at 80 columns: the header says
+# RELAY UP and a change shows; with the relay killed the console reads the
+# database itself (DB UP, rows kept) and follows a change; with the relay
+# back the header says RELAY again.
+. "$(dirname "$0")/lib.sh"
+set -e
+db="screen_relay_$$"
+sock="$TEST_TMP/relay.sock"
+RPID=
+relay_start() {
+	"$DCOPS" --db "dbname=$db" relay --socket "$sock" 2>>"$TEST_TMP/relay.log" &
+	RPID=$!
+	for _ in $(seq 1 50); do [ -S "$sock" ] && return 0; sleep 0.1; done
+	cat "$TEST_TMP/relay.log" >&2
+	return 1
+}
+cleanup() {
+	screen_stop
+	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
+	dropdb --if-exists "$db"
+}
+trap cleanup EXIT
+screen_db "$db"
+relay_start
+[ "$(stat -c %a "$sock")" = 660 ]
+screen_start 80 24 --relay "$sock" --db "dbname=$db"
+trap cleanup EXIT
+screen_wait "RELAY UP"
+screen_wait "tn-h100-001"
+psql -q -d "$db" -c "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-a100-002'"
+screen_match "tn-a100-002 .*down"
+
+kill "$RPID" && wait "$RPID" 2>/dev/null || true
+RPID=
+screen_wait "DB UP" 15
+screen_wait "tn-h100-001"
+psql -q -d "$db" -c "UPDATE dcops.node SET admin_state = 'draining', drain_reason = 'while direct' WHERE name = 'tn-a100-001'"
+screen_match "tn-a100-001 .*draining"
+
+relay_start
+screen_wait "RELAY UP" 20
+psql -q -d "$db" -c "UPDATE dcops.node SET sched_state = 'idle' WHERE name = 'tn-a100-002'"
+screen_match "tn-a100-002 .*idle"
+grep -q "client 1 dropped" "$TEST_TMP/relay.log"
+echo "relay: ok"
