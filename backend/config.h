@@ -4,6 +4,7 @@
  *   { "default_profile": "prod", "theme": "default", "timezone": "KST",
  *     "profiles": { "prod": { "db": "service=dcops-prod", "readonly": true,
  *                             "write_db": "service=dcops-primary",
+ *                             "relay": "/run/dcops/relay.sock",
  *                             "production": true, "write_window_minutes": 15,
  *                             "ssh": { "host": "bastion", "port": 22, "user": "kim",
  *                                      "identity_file": "~/.ssh/id_ed25519",
@@ -18,6 +19,9 @@
  * "sites": ["gwangju", "pangyo"] opens those profiles together in one
  * console (tui/site.h), as `--sites gwangju,pangyo` does; "bell": true
  * rings the terminal bell when a SEV-1/SEV-2 opens at a site not on screen.
+ *
+ * "relay" is a `dcops relay` socket (relay/relay.h): the console takes its
+ * data from it, and `dcops relay` listens there without --socket.
  *
  * "timezone" is the zone every time is shown in, console and reports:
  * "KST" (the default, the Gwangju site's) or "UTC" (text.h).

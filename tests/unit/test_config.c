@@ -30,7 +30,7 @@ static void test_good(void **state)
 		"{ \"default_profile\": \"prod\", \"theme\": \"light\", \"timezone\": \"utc\",\n"
 		"  \"profiles\": {\n"
 		"    \"prod\": { \"db\": \"service=dcops-prod\", \"readonly\": true, \"production\": true,\n"
-		"              \"write_window_minutes\": 30,\n"
+		"              \"write_window_minutes\": 30, \"relay\": \"/run/dcops/relay.sock\",\n"
 		"              \"ssh\": { \"host\": \"bastion.gj\", \"port\": 2222, \"user\": \"kim\",\n"
 		"                       \"identity_file\": \"~/.ssh/id_ed25519\", \"known_hosts\": \"~/.ssh/kh\",\n"
 		"                       \"db_host\": \"10.0.0.5\", \"db_port\": 5433,\n"
@@ -49,6 +49,7 @@ static void test_good(void **state)
 	assert_string_equal(p->db, "service=dcops-prod");
 	assert_true(p->readonly && p->production);
 	assert_int_equal(p->write_window_minutes, 30);
+	assert_string_equal(p->relay, "/run/dcops/relay.sock");
 	assert_true(p->has_ssh);
 	assert_string_equal(p->ssh.host, "bastion.gj");
 	assert_int_equal(p->ssh.port, 2222);
@@ -58,6 +59,7 @@ static void test_good(void **state)
 	const struct config_profile *lab = config_profile(&c, "lab");
 	assert_non_null(lab);
 	assert_false(lab->readonly);
+	assert_null(lab->relay);
 	assert_false(lab->has_ssh);
 	assert_int_equal(lab->write_window_minutes, 15);
 	assert_null(lab->ssh.host);
