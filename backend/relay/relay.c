@@ -258,7 +258,7 @@ static void on_snapshot(struct loop *l, void *ud)
 		next = c->next;
 		if (c->state == C_LIVE)
 			continue;
-		c->limit = c->qbytes + snap->n + RELAY_QUEUE_MAX;
+		c->limit = c->qbytes + snap->n + r->opts.queue_max;
 		bool fresh = c->state == C_NEW;
 		c->state = C_LIVE;
 		if (client_send(r, c, fresh ? r->hello : reset))
@@ -415,7 +415,7 @@ static void on_accept(struct loop *l, int fd, unsigned events, void *ud)
 		c->fd = cfd;
 		c->id = ++r->next_id;
 		c->state = C_NEW;
-		c->limit = RELAY_QUEUE_MAX;
+		c->limit = r->opts.queue_max;
 		c->next = r->clients;
 		r->clients = c;
 		r->stats.clients++;
@@ -489,6 +489,8 @@ struct relay *relay_new(struct loop *l, const struct relay_opts *o, struct dc_er
 	struct relay *r = xcalloc(1, sizeof *r);
 	r->loop = l;
 	r->opts = *o;
+	if (!r->opts.queue_max)
+		r->opts.queue_max = RELAY_QUEUE_MAX;
 	r->path = xstrdup(o->socket_path);
 	r->lfd = -1;
 	if (sock_open(r, err) < 0) {

@@ -43,6 +43,8 @@ struct relay_opts {
 	const char *conninfo;      /* the database, as db_resolve gives it */
 	const char *socket_path;
 	bool quiet;                /* no log lines on stderr */
+	size_t queue_max;          /* bytes a client may have queued beyond its snapshot;
+	                            * 0: RELAY_QUEUE_MAX */
 };
 
 struct relay_stats {

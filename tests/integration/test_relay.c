@@ -187,6 +187,28 @@ static void test_change_fans_out(void **state)
 	}
 }
 
+/* More changes in one read than the model's log holds: the relay cannot
+ * list them, so every console gets RESET and a fresh snapshot. */
+static void test_reset_snapshot(void **state)
+{
+	struct fx *f = *state;
+	uint64_t resets = relay_stats(f->relay)->resets, snaps = relay_stats(f->relay)->snapshots;
+	assert_true(testdb_ok(f->w, "INSERT INTO dcops.job (id, tenant_id, partition_id, user_name, gpus, state,"
+	                            " submit_at) SELECT i, 1, 1, 'kim', 1, 'pending', now()"
+	                            " FROM generate_series(1, 33000) i"));
+	PUMP_UNTIL(f->loop, model_count(f->c[0].m, DC_T_JOB) == 33000 && model_count(f->c[1].m, DC_T_JOB) == 33000);
+	assert_int_equal(relay_stats(f->relay)->resets, resets + 1);
+	assert_true(relay_stats(f->relay)->snapshots > snaps);
+	assert_int_equal(model_partition(f->c[0].m, 1)->jobs_pending, 33000);
+	assert_true(testdb_ok(f->w, "DELETE FROM dcops.job"));
+	PUMP_UNTIL(f->loop, model_count(f->c[0].m, DC_T_JOB) == 0 && model_count(f->c[1].m, DC_T_JOB) == 0);
+	for (int i = 0; i < 2; i++) {
+		assert_true(store_status(f->c[i].s)->via_relay);
+		assert_int_equal(store_status(f->c[i].s)->reads, 0);
+		assert_int_equal(model_count(f->c[i].m, DC_T_NODE), 3);
+	}
+}
+
 /* Relay gone: the consoles read directly, keep their rows, follow changes;
  * relay back: they return to it. */
 static void test_fallback_and_return(void **state)
@@ -267,6 +289,54 @@ static void test_other_build_refused(void **state)
 	unlink(path);
 }
 
+/* The test incident's summary has arrived whole. */
+static bool big_summary(const struct dc_model *m)
+{
+	for (size_t k = 0; k < model_count(m, DC_T_INCIDENT); k++) {
+		const struct dc_incident *x = model_row(m, DC_T_INCIDENT, k);
+		if (x->source && strcmp(x->source, "test") == 0)
+			return x->summary && strlen(x->summary) == 100000;
+	}
+	return false;
+}
+
+/* A client that stops reading is dropped once its queue passes the
+ * limit; the consoles on the same relay carry on. */
+static void test_slow_client_dropped(void **state)
+{
+	struct fx *f = *state;
+	char path[100];
+	snprintf(path, sizeof path, "%s/slow.sock", f->dir);
+	struct relay_opts o = { .conninfo = f->db.conninfo, .socket_path = path, .quiet = true,
+		.queue_max = 256 * 1024 };
+	struct dc_err err = {{0}};
+	struct relay *r = relay_new(f->loop, &o, &err);
+	assert_non_null(r);
+	relay_start(r);
+	PUMP_UNTIL(f->loop, relay_store_status(r)->link == STORE_UP);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	PUMP_UNTIL(f->loop, relay_stats(r)->clients == 1 && relay_stats(r)->snapshots >= 1);
+	assert_true(testdb_ok(f->w, "INSERT INTO dcops.incident (sev, title, source) VALUES (3, 'big', 'test')"));
+	for (int i = 0; i < 40 && relay_stats(r)->dropped == 0; i++) {
+		char sql[160];
+		snprintf(sql, sizeof sql, "UPDATE dcops.incident SET summary = repeat('%c', 100000) WHERE source = 'test'",
+		         'a' + i % 26);
+		assert_true(testdb_ok(f->w, sql));
+		int64_t until = dc_mono_ms() + 200;
+		while (dc_mono_ms() < until)
+			loop_run_once(f->loop, 20);
+	}
+	assert_int_equal(relay_stats(r)->dropped, 1);
+	assert_int_equal(relay_stats(r)->clients, 0);
+	/* the consoles on the group's relay got every change */
+	PUMP_UNTIL(f->loop, big_summary(f->c[0].m) && big_summary(f->c[1].m));
+	close(fd);
+	relay_free(r);
+}
+
 /* A stale socket is replaced; a live relay's, or a plain file, is not. */
 static void test_socket_safety(void **state)
 {
@@ -291,8 +361,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_change_fans_out),
+		cmocka_unit_test(test_reset_snapshot),
 		cmocka_unit_test(test_fallback_and_return),
 		cmocka_unit_test(test_other_build_refused),
+		cmocka_unit_test(test_slow_client_dropped),
 		cmocka_unit_test(test_socket_safety),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
