@@ -75,8 +75,8 @@ struct relay {
 	struct relay_stats stats;
 };
 
-static void logf_(struct relay *r, const char *fmt, ...) DC_PRINTF(2, 3);
-static void logf_(struct relay *r, const char *fmt, ...)
+static void relay_log(struct relay *r, const char *fmt, ...) DC_PRINTF(2, 3);
+static void relay_log(struct relay *r, const char *fmt, ...)
 {
 	if (r->opts.quiet)
 		return;
@@ -115,7 +115,7 @@ static void rbuf_unref(struct rbuf *rb)
 
 static void client_drop(struct relay *r, struct client *c, const char *why)
 {
-	logf_(r, "client %u dropped: %s", c->id, why);
+	relay_log(r, "client %u dropped: %s", c->id, why);
 	for (struct client **pp = &r->clients; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -170,8 +170,11 @@ static bool client_flush(struct relay *r, struct client *c)
 /* Queues rb (a reference taken) and sends what it can. */
 static bool client_send(struct relay *r, struct client *c, struct rbuf *rb)
 {
-	if (c->qhead > 0 && c->qhead == c->qn)
-		c->qhead = c->qn = 0;
+	if (c->qhead > 0 && c->qhead * 2 >= c->qn) { /* the sent half: give its slots back */
+		memmove(c->q, c->q + c->qhead, (c->qn - c->qhead) * sizeof *c->q);
+		c->qn -= c->qhead;
+		c->qhead = 0;
+	}
 	c->q = xgrow(c->q, &c->qcap, c->qn + 1, sizeof *c->q);
 	rb->refs++;
 	c->q[c->qn++] = (struct qent){ rb, 0, dc_mono_ms() };
@@ -365,6 +368,9 @@ static void on_change(void *ud, unsigned mask)
 	}
 	r->nchg = 0;
 	r->stats.resets++;
+	if (r->stats.clients)
+		relay_log(r, "the changes since the last batch are out of the model log's reach (a reload): "
+		          "RESET and a new snapshot to %zu clients", r->stats.clients);
 	for (struct client *c = r->clients; c; c = c->next)
 		if (c->state == C_LIVE)
 			c->state = C_RESET;
@@ -374,7 +380,7 @@ static void on_change(void *ud, unsigned mask)
 static void on_status(void *ud, const struct store_status *st)
 {
 	struct relay *r = ud;
-	logf_(r, "database %s%s%s", st->link == STORE_UP ? "up" : st->link == STORE_DOWN ? "down" : "connecting",
+	relay_log(r, "database %s%s%s", st->link == STORE_UP ? "up" : st->link == STORE_DOWN ? "down" : "connecting",
 	      st->error[0] ? ": " : "", st->error);
 	status_send(r);
 }
@@ -407,7 +413,7 @@ static void on_accept(struct loop *l, int fd, unsigned events, void *ud)
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				logf_(r, "accept: %s", strerror(errno));
+				relay_log(r, "accept: %s", strerror(errno));
 			return;
 		}
 		struct client *c = xcalloc(1, sizeof *c);
@@ -421,6 +427,7 @@ static void on_accept(struct loop *l, int fd, unsigned events, void *ud)
 		r->stats.clients++;
 		r->stats.accepted++;
 		loop_fd_add(l, cfd, LOOP_READ, on_client, c);
+		relay_log(r, "client %u connected (%zu now)", c->id, r->stats.clients);
 		snapshot_soon(r);
 	}
 }
@@ -513,7 +520,7 @@ void relay_start(struct relay *r)
 {
 	store_start(r->store);
 	r->tick_timer = loop_timer_add(r->loop, RELAY_HEARTBEAT_MS, on_tick, r);
-	logf_(r, "listening on %s", r->path);
+	relay_log(r, "listening on %s", r->path);
 }
 
 void relay_free(struct relay *r)
