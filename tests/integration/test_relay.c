@@ -244,6 +244,7 @@ static void test_fallback_and_return(void **state)
  * console reads directly. */
 struct fake {
 	int lfd, cfd;
+	uint64_t fingerprint; /* what its HELLO says */
 };
 
 static void on_fake_accept(struct loop *l, int fd, unsigned events, void *ud)
@@ -255,7 +256,7 @@ static void on_fake_accept(struct loop *l, int fd, unsigned events, void *ud)
 	if (c < 0)
 		return;
 	struct relay_buf b = { 0 };
-	relay_put_hello(&b, RELAY_PROTO, model_layout_fingerprint() ^ 0x5a5a);
+	relay_put_hello(&b, RELAY_PROTO, fk->fingerprint);
 	assert_int_equal(write(c, b.p, b.n), (ssize_t)b.n);
 	relay_buf_free(&b);
 	if (fk->cfd >= 0)
@@ -263,17 +264,34 @@ static void on_fake_accept(struct loop *l, int fd, unsigned events, void *ud)
 	fk->cfd = c;
 }
 
+/* A fake relay at DIR/NAME that answers every client with a HELLO and nothing more. */
+static void fake_open(struct fx *f, struct fake *fk, const char *name, uint64_t fingerprint, char *path,
+                      size_t n)
+{
+	snprintf(path, n, "%s/%s", f->dir, name);
+	*fk = (struct fake){ socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), -1, fingerprint };
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	assert_int_equal(bind(fk->lfd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(fk->lfd, 4), 0);
+	loop_fd_add(f->loop, fk->lfd, LOOP_READ, on_fake_accept, fk);
+}
+
+static void fake_close(struct fx *f, struct fake *fk, const char *path)
+{
+	loop_fd_del(f->loop, fk->lfd);
+	close(fk->lfd);
+	if (fk->cfd >= 0)
+		close(fk->cfd);
+	unlink(path);
+}
+
 static void test_other_build_refused(void **state)
 {
 	struct fx *f = *state;
 	char path[100];
-	snprintf(path, sizeof path, "%s/fake.sock", f->dir);
-	struct fake fk = { socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), -1 };
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
-	assert_int_equal(bind(fk.lfd, (struct sockaddr *)&a, sizeof a), 0);
-	assert_int_equal(listen(fk.lfd, 4), 0);
-	loop_fd_add(f->loop, fk.lfd, LOOP_READ, on_fake_accept, &fk);
+	struct fake fk;
+	fake_open(f, &fk, "fake.sock", model_layout_fingerprint() ^ 0x5a5a, path, sizeof path);
 	struct console c;
 	console_up(f, &c, path);
 	const struct store_status *st = store_status(c.s);
@@ -282,11 +300,27 @@ static void test_other_build_refused(void **state)
 	assert_non_null(strstr(st->relay_error, "another build"));
 	assert_true(st->reads > 0);
 	console_free(&c);
-	loop_fd_del(f->loop, fk.lfd);
-	close(fk.lfd);
-	if (fk.cfd >= 0)
-		close(fk.cfd);
-	unlink(path);
+	fake_close(f, &fk, path);
+}
+
+/* A relay that says HELLO and then nothing (stopped, hung) is given up
+ * after RELAY_SILENT_MS: the console reads directly. */
+static void test_silent_relay(void **state)
+{
+	struct fx *f = *state;
+	char path[100];
+	struct fake fk;
+	fake_open(f, &fk, "mute.sock", model_layout_fingerprint(), path, sizeof path);
+	struct console c;
+	console_up(f, &c, path);
+	const struct store_status *st = store_status(c.s);
+	PUMP_UNTIL(f->loop, st->via_relay);
+	assert_int_equal(st->reads, 0);
+	PUMP_UNTIL(f->loop, !st->via_relay && st->link == STORE_UP && model_count(c.m, DC_T_NODE) == 3);
+	assert_non_null(strstr(st->relay_error, "said nothing"));
+	assert_int_equal(st->relay_fallbacks, 1);
+	console_free(&c);
+	fake_close(f, &fk, path);
 }
 
 /* The test incident's summary has arrived whole. */
@@ -364,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_reset_snapshot),
 		cmocka_unit_test(test_fallback_and_return),
 		cmocka_unit_test(test_other_build_refused),
+		cmocka_unit_test(test_silent_relay),
 		cmocka_unit_test(test_slow_client_dropped),
 		cmocka_unit_test(test_socket_safety),
 	};
