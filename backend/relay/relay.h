@@ -10,8 +10,8 @@
  * client gets HELLO, STATUS, and a SNAPSHOT of every row. Frames are built
  * once into immutable reference-counted buffers that every client's queue
  * points into (clients that connect in the same turn share one snapshot).
- * Writes are non-blocking; a client with more than RELAY_QUEUE_MAX bytes
- * queued beyond its snapshot, or bytes waiting for over RELAY_BEHIND_MS,
+ * Writes are non-blocking; a client with more than opts.queue_max bytes
+ * (64 MB) queued beyond its snapshot, or bytes waiting for over 30 s,
  * is dropped with the reason logged (it reconnects for a new snapshot).
  * The relay never blocks on a client, and never reads from one (a client
  * only closes). STATUS goes out on every store status change and once a
