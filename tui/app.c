@@ -1220,6 +1220,13 @@ static void store_status_changed(void *ud, const struct store_status *st)
 	struct app *a = s->owner;
 	ops_set_user(s->ops, st->user, st->role);
 	update_rights(a);
+	/* A relay lost or refused is said once on the message line (the header
+	 * only turns RELAY into DB); its return clears what was said. */
+	if (strcmp(st->relay_error, s->relay_said) != 0) {
+		snprintf(s->relay_said, sizeof s->relay_said, "%s", st->relay_error);
+		if (st->relay_error[0])
+			set_msg(a, true, "%s%s%s", s->name, s->name[0] ? ": " : "", st->relay_error);
+	}
 	a->dirty = true;
 }
 

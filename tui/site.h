@@ -51,6 +51,7 @@ struct site {
 	int64_t alert_id;        /* the SEV-1/2 announced and not yet seen; 0 none */
 	int64_t alert_max;       /* the highest incident id already considered */
 	bool alert_ready;        /* the first load is seen: later incidents are news */
+	char relay_said[160];    /* the store's relay_error last put on the message line */
 	void *owner;             /* the app's, for its callbacks */
 };
 

@@ -34,6 +34,7 @@ screen_match "tn-a100-002 .*down"
 kill "$RPID" && wait "$RPID" 2>/dev/null || true
 RPID=
 screen_wait "DB UP" 15
+screen_wait "reading the database directly" # said once on the message line
 screen_wait "tn-h100-001"
 psql -q -d "$db" -c "UPDATE dcops.node SET admin_state = 'draining', drain_reason = 'while direct' WHERE name = 'tn-a100-001'"
 screen_match "tn-a100-001 .*draining"
