@@ -61,11 +61,8 @@ static int group_setup(void **state)
 	testdb_require();
 	struct fx *f = xcalloc(1, sizeof *f);
 	*state = f;
-	if (testdb_create(&f->db, false) < 0)
+	if (testdb_create_seeded(&f->db, seed_sql, DC_ARRAY_LEN(seed_sql)) < 0)
 		return -1;
-	for (size_t i = 0; i < DC_ARRAY_LEN(seed_sql); i++)
-		if (!testdb_ok(f->db.conn, seed_sql[i]))
-			return -1;
 	f->loop = loop_new();
 	f->model = model_new();
 	f->store = store_up(f, f->model, 60000);

@@ -115,6 +115,18 @@ static inline bool testdb_ok(PGconn *c, const char *sql)
 	return r != NULL;
 }
 
+/* A copy of the template with the n statements of seed run in it: 0, or -1
+ * (the failing statement printed by testdb_query). */
+static inline int testdb_create_seeded(struct testdb *t, const char *const *seed, size_t n)
+{
+	if (testdb_create(t, false) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!testdb_ok(t->conn, seed[i]))
+			return -1;
+	return 0;
+}
+
 /* The first column of the first row of sql as a malloc'd string ("" when
  * there is no row), or NULL on error. */
 static inline char *testdb_value(PGconn *c, const char *sql, int n, const char *const *params)
