@@ -287,6 +287,8 @@ unsigned model_prune(struct dc_model *m, const struct dc_keep *keep);
  * the string and byte offset when a length runs past len, a string holds
  * a NUL, an enum field is out of range or t is no table. */
 uint64_t model_layout_fingerprint(void);
+/* A row's id; 0 for a table keyed by text (settings). */
+int64_t model_row_id(enum dc_table t, const void *row);
 size_t model_row_wire_size(enum dc_table t, const void *row);
 void model_row_wire_encode(enum dc_table t, const void *row, unsigned char *out);
 void *model_row_wire_decode(enum dc_table t, const unsigned char *in, size_t len, size_t *used,
