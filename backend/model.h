@@ -86,7 +86,10 @@ struct dc_node {
  * block each: 190,000 of them are the model's largest table. No uuid (the
  * console never shows it; at 190,000 GPUs it was a fifth of the model) and
  * no version (the store keeps the read's watermark; a row read again is
- * recognised by its content). Counters saturate at the type's limit. */
+ * recognised by its content). Counters saturate at the type's limit.
+ * A GPU row replaced on the same node and idx is copied over the held
+ * row: its address stays, its bytes change (the bulk of the churn, with
+ * no allocation). */
 struct dc_gpu {
 	int64_t id, node_id, job_id; /* job_id 0 = free */
 	int64_t last_xid_at;
