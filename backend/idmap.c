@@ -18,6 +18,12 @@ static size_t home(int64_t id, size_t cap)
 	return (size_t)idmap_hash(id) & (cap - 1);
 }
 
+/* A keyless map's tag of id: the hash's top byte (home uses the low bits). */
+static uint8_t tag_of(int64_t id)
+{
+	return (uint8_t)(idmap_hash(id) >> 56);
+}
+
 /* The id of occupied slot i. */
 static int64_t key_at(const struct idmap *h, size_t i)
 {
@@ -36,6 +42,15 @@ uint32_t *idmap_get(const struct idmap *h, int64_t id)
 {
 	if (h->cap == 0)
 		return NULL;
+	if (h->tags) { /* key_of only where the tag matches: 1 in 256 of the others */
+		uint8_t tag = tag_of(id);
+		for (size_t i = home(id, h->cap);; i = (i + 1) & (h->cap - 1)) {
+			if (h->vals[i] == IDMAP_FREE)
+				return NULL;
+			if (h->tags[i] == tag && h->key_of(h->ctx, h->vals[i]) == id)
+				return &h->vals[i];
+		}
+	}
 	for (size_t i = home(id, h->cap);; i = (i + 1) & (h->cap - 1)) {
 		if (h->vals[i] == IDMAP_FREE)
 			return NULL;
@@ -60,6 +75,8 @@ static void place(struct idmap *h, int64_t id, uint32_t v)
 		i = (i + 1) & (h->cap - 1);
 	if (h->keys)
 		h->keys[i] = id;
+	else
+		h->tags[i] = tag_of(id);
 	h->vals[i] = v;
 	h->n++;
 }
@@ -71,12 +88,14 @@ static void rehash(struct idmap *h, size_t cap)
 	h->cap = cap;
 	h->n = 0;
 	h->keys = h->key_of ? NULL : xmalloc(cap * sizeof *h->keys);
+	h->tags = h->key_of ? xmalloc(cap) : NULL;
 	h->vals = xmalloc(cap * sizeof *h->vals);
 	memset(h->vals, 0xff, cap * sizeof *h->vals); /* all IDMAP_FREE */
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.vals[i] != IDMAP_FREE)
 			place(h, key_at(&old, i), old.vals[i]);
 	free(old.keys);
+	free(old.tags);
 	free(old.vals);
 }
 
@@ -108,6 +127,8 @@ void idmap_del(struct idmap *h, int64_t id)
 			continue;
 		if (h->keys)
 			h->keys[i] = h->keys[j];
+		else
+			h->tags[i] = h->tags[j];
 		h->vals[i] = h->vals[j];
 		h->vals[j] = IDMAP_FREE;
 		i = j;
@@ -138,6 +159,7 @@ void idmap_reset(struct idmap *h, size_t want)
 void idmap_free(struct idmap *h)
 {
 	free(h->keys);
+	free(h->tags);
 	free(h->vals);
 	*h = (struct idmap){ .key_of = h->key_of, .ctx = h->ctx };
 }

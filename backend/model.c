@@ -283,6 +283,9 @@ struct table {
 	size_t n, cap;
 	struct idmap ids; /* keyless: id -> slot, the id read from rows[slot] */
 	size_t id_off;
+	/* the writers' last lookup (slot_find): only a guess, always checked */
+	int64_t hint_id;
+	size_t hint_slot;
 };
 
 struct dc_model {
@@ -403,6 +406,39 @@ static void *row_get(const struct dc_model *m, enum dc_table t, int64_t id)
 		return NULL;
 	const uint32_t *slot = idmap_get(&m->t[t].ids, id);
 	return slot ? m->t[t].rows[*slot] : NULL;
+}
+
+#define NO_SLOT SIZE_MAX
+
+/* The slot of id in table tb (one with ids), or NO_SLOT. The writers'
+ * lookup: a batch comes sorted by id (the relay's, and a delta read's
+ * tables are in id order too), and a table loaded in id order holds its
+ * rows in slots in id order, so the slot the last lookup found, moved by
+ * the difference of the ids, is tried first: one row read, usually in
+ * cache after its neighbour, instead of the index's two random reads
+ * (its slot array, then the row behind it). The index answers when the
+ * guess is wrong. */
+static size_t slot_find(struct table *tb, int64_t id)
+{
+	size_t guess = tb->hint_slot + (size_t)((uint64_t)id - (uint64_t)tb->hint_id);
+	if (!(guess < tb->n && row_i64(tb->rows[guess], tb->id_off) == id)) {
+		const uint32_t *slot = idmap_get(&tb->ids, id);
+		if (!slot)
+			return NO_SLOT;
+		guess = *slot;
+	}
+	tb->hint_id = id;
+	tb->hint_slot = guess;
+	return guess;
+}
+
+/* row_get for the writers (slot_find's guess first). */
+static void *row_find(struct dc_model *m, enum dc_table t, int64_t id)
+{
+	if (!tables[t].has_id)
+		return NULL;
+	size_t slot = slot_find(&m->t[t], id);
+	return slot == NO_SLOT ? NULL : m->t[t].rows[slot];
 }
 
 const void *model_get(const struct dc_model *m, enum dc_table t, int64_t id)
@@ -582,23 +618,28 @@ static void gpu_attach(struct dc_model *m, struct dc_gpu *g, bool attach)
 	part_used_moved(m, n, before);
 }
 
-/* A GPU row replaced in its slot (the bulk of the change feed): the node's
- * figures move by the difference; a scan of its GPUs only when the old row
- * may have set the hottest temperature or the newest Xid. Returns false,
+/* A GPU row replaced in its slot (the bulk of the change feed): g's bytes
+ * are copied over the held row `cur` (no row allocated, freed or moved,
+ * so the next batch finds the same cache lines), and the node's figures
+ * move by the difference; a scan of its GPUs only when the old row may
+ * have set the hottest temperature or the newest Xid. Returns false,
  * doing nothing, when it is not such a replace (the caller detaches and
  * attaches). */
-static bool gpu_replace(struct dc_model *m, const struct dc_gpu *old, struct dc_gpu *g)
+static bool gpu_replace(struct dc_model *m, struct dc_gpu *cur, const struct dc_gpu *g)
 {
-	if (old->node_id != g->node_id || old->idx != g->idx)
+	if (cur->node_id != g->node_id || cur->idx != g->idx)
 		return false;
-	struct dc_node *n = row_get(m, DC_T_NODE, g->node_id);
-	if (!n || g->idx < 0 || g->idx >= n->gpu_slots || n->gpus[g->idx] != old)
+	struct dc_node *n = row_find(m, DC_T_NODE, g->node_id);
+	if (!n || g->idx < 0 || g->idx >= n->gpu_slots || n->gpus[g->idx] != cur)
 		return false;
-	n->gpus[g->idx] = g;
+	const struct dc_gpu was = *cur, *old = &was;
+	*cur = *g;
 	int before = n->gpus_used;
+	/* an Xid the row keeps (the usual telemetry update) moves nothing */
+	bool xid_same = g->last_xid == old->last_xid && g->last_xid_at == old->last_xid_at;
 	bool rescan = (old->temp_c == n->temp_max && g->temp_c < old->temp_c) ||
-	              (old->last_xid && old->last_xid_at == n->last_xid_at) ||
-	              (g->last_xid && g->last_xid_at == n->last_xid_at);
+	              (!xid_same && ((old->last_xid && old->last_xid_at == n->last_xid_at) ||
+	                             (g->last_xid && g->last_xid_at == n->last_xid_at)));
 	if (rescan) {
 		node_aggregate(n);
 	} else {
@@ -759,6 +800,14 @@ static void hook_before(struct dc_model *m, enum dc_table t, void *old, void *ro
 			n->gpu_slots = o->gpu_slots;
 			o->gpus = NULL;
 			o->gpu_slots = 0;
+			/* and the figures derived from them: no rescan of its GPUs */
+			n->gpus_used = o->gpus_used;
+			n->util_mean = o->util_mean;
+			n->temp_max = o->temp_max;
+			n->last_xid = o->last_xid;
+			n->last_xid_at = o->last_xid_at;
+			n->gpus_known = o->gpus_known;
+			n->util_sum = o->util_sum;
 		}
 		break;
 	case DC_T_GPU:
@@ -802,12 +851,14 @@ static void hook_before(struct dc_model *m, enum dc_table t, void *old, void *ro
 	}
 }
 
-static void hook_after(struct dc_model *m, enum dc_table t, const void *old_copy_job, void *row)
+static void hook_after(struct dc_model *m, enum dc_table t, bool replaced, const void *old_copy_job,
+                       void *row)
 {
 	switch (t) {
 	case DC_T_NODE:
 		if (row) {
-			node_aggregate(row);
+			if (!replaced) /* a replaced node took its figures over (hook_before) */
+				node_aggregate(row);
 			node_contrib(m, row, +1);
 		}
 		break;
@@ -862,25 +913,23 @@ static void version_seen(struct dc_model *m, enum dc_table t, const void *row)
 }
 
 /* The row the model holds at this row's id (or key), and its slot. */
-static void *held(const struct dc_model *m, enum dc_table t, const void *row, uint32_t **slot,
-                  size_t *key_slot)
+static void *held(struct dc_model *m, enum dc_table t, const void *row, size_t *slot, size_t *key_slot)
 {
 	const struct table_def *d = &tables[t];
-	const struct table *tb = &m->t[t];
+	struct table *tb = &m->t[t];
 	if (!d->has_id) {
 		const struct dc_setting *s = setting_find(m, ((const struct dc_setting *)row)->key, key_slot);
 		return (void *)s;
 	}
-	*slot = idmap_get(&tb->ids, row_i64(row, d->id_off));
-	return *slot ? tb->rows[**slot] : NULL;
+	*slot = slot_find(tb, row_i64(row, d->id_off));
+	return *slot != NO_SLOT ? tb->rows[*slot] : NULL;
 }
 
 bool model_put(struct dc_model *m, enum dc_table t, void *row)
 {
 	const struct table_def *d = &tables[t];
 	struct table *tb = &m->t[t];
-	uint32_t *slot = NULL;
-	size_t key_slot = 0;
+	size_t slot = NO_SLOT, key_slot = 0;
 	void *old = held(m, t, row, &slot, &key_slot);
 	if (old && same_row(t, old, row)) {
 		model_row_free(t, row); /* read again (txid >= xmin): already held */
@@ -902,16 +951,17 @@ bool model_put(struct dc_model *m, enum dc_table t, void *row)
 	struct dc_job old_job;
 	if (old && t == DC_T_JOB)
 		old_job = *(struct dc_job *)old;
-	bool in_place = old && t == DC_T_GPU && gpu_replace(m, old, row);
-	if (!in_place)
-		hook_before(m, t, old, row);
-	if (slot)
-		tb->rows[*slot] = row;
+	if (old && t == DC_T_GPU && gpu_replace(m, old, row)) {
+		model_row_free(t, row); /* its bytes are in the held row now */
+		return true;
+	}
+	hook_before(m, t, old, row);
+	if (slot != NO_SLOT)
+		tb->rows[slot] = row;
 	else
 		table_insert(tb, id, true, row);
 	model_row_free(t, old);
-	if (!in_place)
-		hook_after(m, t, old && t == DC_T_JOB ? &old_job : NULL, row);
+	hook_after(m, t, old != NULL, old && t == DC_T_JOB ? &old_job : NULL, row);
 	return true;
 }
 
@@ -930,7 +980,7 @@ void model_delete(struct dc_model *m, enum dc_table t, int64_t id)
 	hook_before(m, t, old, NULL);
 	table_remove_slot(tb, *slot, d);
 	model_row_free(t, old);
-	hook_after(m, t, t == DC_T_JOB ? &old_job : NULL, NULL);
+	hook_after(m, t, false, t == DC_T_JOB ? &old_job : NULL, NULL);
 }
 
 /* (time, id), newest first: the order in which rows are kept. */
@@ -1049,6 +1099,11 @@ uint64_t model_layout_fingerprint(void)
 			h = fnv(h, d->strs[i]);
 	}
 	return h;
+}
+
+int64_t model_row_id(enum dc_table t, const void *row)
+{
+	return tables[t].has_id ? row_i64(row, tables[t].id_off) : 0;
 }
 
 size_t model_row_wire_size(enum dc_table t, const void *row)

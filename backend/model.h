@@ -86,7 +86,10 @@ struct dc_node {
  * block each: 190,000 of them are the model's largest table. No uuid (the
  * console never shows it; at 190,000 GPUs it was a fifth of the model) and
  * no version (the store keeps the read's watermark; a row read again is
- * recognised by its content). Counters saturate at the type's limit. */
+ * recognised by its content). Counters saturate at the type's limit.
+ * A GPU row replaced on the same node and idx is copied over the held
+ * row: its address stays, its bytes change (the bulk of the churn, with
+ * no allocation). */
 struct dc_gpu {
 	int64_t id, node_id, job_id; /* job_id 0 = free */
 	int64_t last_xid_at;
@@ -287,6 +290,8 @@ unsigned model_prune(struct dc_model *m, const struct dc_keep *keep);
  * the string and byte offset when a length runs past len, a string holds
  * a NUL, an enum field is out of range or t is no table. */
 uint64_t model_layout_fingerprint(void);
+/* A row's id; 0 for a table keyed by text (settings). */
+int64_t model_row_id(enum dc_table t, const void *row);
 size_t model_row_wire_size(enum dc_table t, const void *row);
 void model_row_wire_encode(enum dc_table t, const void *row, unsigned char *out);
 void *model_row_wire_decode(enum dc_table t, const unsigned char *in, size_t len, size_t *used,

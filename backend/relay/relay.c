@@ -213,10 +213,34 @@ static void on_client(struct loop *l, int fd, unsigned events, void *ud)
 
 /* ---- snapshots ---- */
 
+struct by_id {
+	int64_t id;
+	const void *row;
+};
+
+static int by_id_cmp(const void *a, const void *b)
+{
+	const struct by_id *x = a, *y = b;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Table t's rows in id order (sorted here, once for every client): a
+ * console's model then holds them in slots in id order, where its
+ * lookups for a batch (also in id order) find them first time
+ * (model.c, slot_find), and its GPU rows lie in memory in id order. */
 static void put_table(struct relay_buf *b, const struct dc_model *m, enum dc_table t)
 {
-	for (size_t i = 0; i < model_count(m, t); i++)
-		relay_put_row(b, t, model_row(m, t, i));
+	size_t n = model_count(m, t);
+	struct by_id *v = xcalloc(n ? n : 1, sizeof *v);
+	for (size_t i = 0; i < n; i++) {
+		v[i].row = model_row(m, t, i);
+		v[i].id = model_row_id(t, v[i].row);
+	}
+	if (t != DC_T_SETTING)
+		qsort(v, n, sizeof *v, by_id_cmp);
+	for (size_t i = 0; i < n; i++)
+		relay_put_row(b, t, v[i].row);
+	free(v);
 }
 
 static void status_of(const struct relay *r, struct relay_status *rs)

@@ -9,7 +9,8 @@
 # BENCH_FIRST_SCREEN=0 skips the first-screen rows.
 # Relay rows (issue 15): `dcops relay` on the primary, the consoles through
 # it (BENCH_RELAY_PHASES, default 1,10,50; "" for none), the relay's CPU in
-# its own column. BENCH_ALTERNATE=1: each count alone, direct then relay
+# its own column (with BENCH_BEFORE, the other build's consoles through
+# the other build's relay, alternately). BENCH_ALTERNATE=1: each count alone, direct then relay
 # (counts in BENCH_PHASES and BENCH_RELAY_PHASES), so noise hits both.
 # BENCH_STANDBY_PHASES="" skips the standby.
 set -euo pipefail
@@ -26,8 +27,10 @@ WORK=$(mktemp -d /tmp/dcops-bench.XXXXXX)
 chmod 755 "$WORK"
 SIM_PID=
 RELAY_PID=
+BEFORE_RELAY_PID=
 cleanup() {
 	[ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null
+	[ -n "$BEFORE_RELAY_PID" ] && kill "$BEFORE_RELAY_PID" 2>/dev/null && wait "$BEFORE_RELAY_PID" 2>/dev/null
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
 	pg_stop "$WORK/sb" 2>/dev/null || true
 	pg_stop "$WORK/pg"
@@ -103,18 +106,36 @@ consoles_run() { # WHERE DB PHASES
 			--label "$1, this build"
 	done
 }
-relay_start() {
-	"$DCOPS" --db "$PRIMARY" relay --socket "$WORK/relay.sock" 2>"$WORK/relay.log" &
-	RELAY_PID=$!
-	for _ in $(seq 1 100); do [ -S "$WORK/relay.sock" ] && return 0; sleep 0.1; done
-	echo "consoles.sh: the relay did not start:" >&2; cat "$WORK/relay.log" >&2; return 1
+relay_start() { # [DCOPS SOCKET LOG]: this build's relay, or another's
+	"${1:-$DCOPS}" --db "$PRIMARY" relay --socket "${2:-$WORK/relay.sock}" 2>"${3:-$WORK/relay.log}" &
+	if [ -n "${1:-}" ]; then BEFORE_RELAY_PID=$!; else RELAY_PID=$!; fi
+	for _ in $(seq 1 100); do [ -S "${2:-$WORK/relay.sock}" ] && return 0; sleep 0.1; done
+	echo "consoles.sh: the relay did not start:" >&2; cat "${3:-$WORK/relay.log}" >&2; return 1
 }
+# With BENCH_BEFORE, the other build's consoles go through the other
+# build's relay (started alongside this build's, both running throughout)
+# and each count is measured before, then this build, in turn.
 relay_run() { # PHASES
-	"$CONSOLES" --db "$PRIMARY" --write "$PRIMARY" --phases "$1" --seconds "$SECS" --pg-pid "$PM" \
-		--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" --label "primary via relay"
+	local only
+	if [ -z "${BENCH_BEFORE:-}" ]; then
+		"$CONSOLES" --db "$PRIMARY" --write "$PRIMARY" --phases "$1" --seconds "$SECS" --pg-pid "$PM" \
+			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" --label "primary via relay"
+		return
+	fi
+	for only in ${1//,/ }; do
+		"$BENCH_BEFORE/bench/consoles" --db "$PRIMARY" --write "$PRIMARY" --phases "$only" --seconds "$SECS" \
+			--pg-pid "$PM" --relay "$WORK/relay-before.sock" --relay-pid "$BEFORE_RELAY_PID" \
+			--label "primary via relay, before"
+		"$CONSOLES" --db "$PRIMARY" --write "$PRIMARY" --phases "$only" --seconds "$SECS" --pg-pid "$PM" \
+			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" --label "primary via relay, this build"
+	done
 }
 RELAY_PHASES=${BENCH_RELAY_PHASES-1,10,50}
 [ -n "$RELAY_PHASES" ] && relay_start
+if [ -n "$RELAY_PHASES" ] && [ -n "${BENCH_BEFORE:-}" ]; then
+	relay_start "$BENCH_BEFORE/bin/dcops" "$WORK/relay-before.sock" "$WORK/relay-before.log"
+	sleep 10 # both relays' own full loads done: a console's snapshot is then the whole fleet
+fi
 if [ "${BENCH_ALTERNATE:-}" = 1 ]; then
 	for n in $(echo "${BENCH_PHASES:-1,10,50},$RELAY_PHASES" | tr ',' '\n' | grep . | sort -nu); do
 		case ",${BENCH_PHASES:-1,10,50}," in *",$n,"*) consoles_run primary "$PRIMARY" "$n" ;; esac
@@ -124,10 +145,10 @@ else
 	[ -n "${BENCH_PHASES-1,10,50}" ] && consoles_run primary "$PRIMARY" "${BENCH_PHASES:-1,10,50}"
 	[ -n "$RELAY_PHASES" ] && relay_run "$RELAY_PHASES"
 fi
-if [ -n "$RELAY_PID" ]; then
-	kill "$RELAY_PID" && wait "$RELAY_PID" 2>/dev/null || true
-	RELAY_PID=
-fi
+for pid in $RELAY_PID $BEFORE_RELAY_PID; do
+	kill "$pid" && wait "$pid" 2>/dev/null || true
+done
+RELAY_PID= BEFORE_RELAY_PID=
 if [ -z "${BENCH_STANDBY_PHASES-1,50}" ]; then
 	sim_stop
 	exit 0

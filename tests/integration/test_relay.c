@@ -192,9 +192,15 @@ static void test_reset_snapshot(void **state)
 	uint64_t resets = relay_stats(f->relay)->resets, snaps = relay_stats(f->relay)->snapshots;
 	assert_true(testdb_ok(f->w, "INSERT INTO dcops.job (id, tenant_id, partition_id, user_name, gpus, state,"
 	                            " submit_at) SELECT i, 1, 1, 'kim', 1, 'pending', now()"
-	                            " FROM generate_series(1, 33000) i"));
+	                            " FROM generate_series(33000, 1, -1) i"));
 	PUMP_UNTIL(f->loop, model_count(f->c[0].m, DC_T_JOB) == 33000 && model_count(f->c[1].m, DC_T_JOB) == 33000);
 	assert_int_equal(relay_stats(f->relay)->resets, resets + 1);
+	/* a snapshot sends each table in id order (inserted here last id
+	 * first): the consoles hold them so, as their lookups expect */
+	for (int i = 0; i < 2; i++)
+		for (size_t k = 1; k < 33000; k++)
+			assert_true(((const struct dc_job *)model_row(f->c[i].m, DC_T_JOB, k - 1))->id <
+			            ((const struct dc_job *)model_row(f->c[i].m, DC_T_JOB, k))->id);
 	assert_true(relay_stats(f->relay)->snapshots > snaps);
 	assert_int_equal(model_partition(f->c[0].m, 1)->jobs_pending, 33000);
 	assert_true(testdb_ok(f->w, "DELETE FROM dcops.job"));

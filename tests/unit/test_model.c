@@ -687,7 +687,14 @@ static void test_gpu_replace_random(void **state)
 			g.last_xid = 0;
 			g.last_xid_at = 0;
 		}
-		put(m, DC_T_GPU, &g);
+		const void *held = model_get(m, DC_T_GPU, 100 + idx);
+		bool moved = put(m, DC_T_GPU, &g);
+		/* a GPU replaced in its slot keeps its address (copied in place) */
+		assert_ptr_equal(model_get(m, DC_T_GPU, 100 + idx), held);
+		assert_true(moved || memcmp(held, &g, sizeof g) == 0);
+		if (step % 7 == 0) /* a node row replaced takes its GPUs' figures over */
+			put_node(m, 10, 1, 8, step % 21 ? DC_ADMIN_ACTIVE : DC_ADMIN_DRAINING,
+			         step % 3 ? DC_SCHED_MIXED : DC_SCHED_IDLE);
 
 		const struct dc_node *n = model_node(m, 10);
 		int used = 0, util = 0, temp = 0, xid = 0;
@@ -709,6 +716,59 @@ static void test_gpu_replace_random(void **state)
 		assert_int_equal(n->last_xid, xid);
 		assert_int_equal(n->last_xid_at, xid_at);
 		assert_int_equal(model_partition(m, 1)->gpus_used, used);
+		const struct dc_partition *p = model_partition(m, 1);
+		assert_int_equal(dc_node_schedulable(n) ? p->gpus_free : p->gpus_out, 8 - used);
+		assert_int_equal(p->gpus_free + p->gpus_out + p->gpus_used, 8);
+	}
+	model_free(m);
+}
+
+/* The writers look a row up where the last one's neighbour would be
+ * (model.c, slot_find) before the index: rows put in shuffled order,
+ * some deleted (slots move), then replaced in ascending, descending and
+ * shuffled order; every row is found, replaced once, never duplicated. */
+static void test_lookup_order(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	enum { N = 3000 };
+	int64_t ids[N];
+	for (int i = 0; i < N; i++)
+		ids[i] = 5 + (int64_t)i * 3; /* gaps, like a batch's ids */
+	uint32_t seed = 99;
+	for (int i = N - 1; i > 0; i--) {
+		seed = seed * 1103515245u + 12345u;
+		int j = (int)((seed >> 8) % (uint32_t)(i + 1));
+		int64_t x = ids[i];
+		ids[i] = ids[j];
+		ids[j] = x;
+	}
+	int64_t v = 1;
+	for (int i = 0; i < N; i++) {
+		struct dc_audit a = { .id = ids[i], .version = v++, .actor = (char *)"kim" };
+		assert_true(put(m, DC_T_AUDIT, &a));
+	}
+	for (int i = 0; i < N; i += 5)
+		model_delete(m, DC_T_AUDIT, ids[i]);
+	for (int pass = 0; pass < 3; pass++) {
+		for (int k = 0; k < N; k++) {
+			int64_t id = pass == 0 ? 5 + (int64_t)k * 3 : pass == 1 ? 5 + (int64_t)(N - 1 - k) * 3 : ids[k];
+			bool gone = false;
+			for (int i = 0; i < N; i += 5)
+				gone |= ids[i] == id;
+			struct dc_audit a = { .id = id, .version = v, .actor = (char *)"lee" };
+			assert_true(put(m, DC_T_AUDIT, &a));
+			const struct dc_audit *got = model_get(m, DC_T_AUDIT, id);
+			assert_true(got && got->version == v && strcmp(got->actor, "lee") == 0);
+			v++;
+			if (gone) /* put back: delete again so the count stays */
+				model_delete(m, DC_T_AUDIT, id);
+		}
+		assert_int_equal(model_count(m, DC_T_AUDIT), N - (N + 4) / 5);
+	}
+	for (size_t i = 0; i < model_count(m, DC_T_AUDIT); i++) {
+		const struct dc_audit *a = model_row(m, DC_T_AUDIT, i);
+		assert_ptr_equal(model_get(m, DC_T_AUDIT, a->id), a);
 	}
 	model_free(m);
 }
@@ -726,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_job_transitions),
 		cmocka_unit_test(test_job_counters_random),
 		cmocka_unit_test(test_gpu_replace_random),
+		cmocka_unit_test(test_lookup_order),
 		cmocka_unit_test(test_row_pack),
 		cmocka_unit_test(test_incident_proposal),
 		cmocka_unit_test(test_change_log),
