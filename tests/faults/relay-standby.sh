@@ -93,6 +93,18 @@ screen_wait "STANDBY lag 0s" 3
 ons "ALTER SYSTEM RESET recovery_min_apply_delay" && ons "SELECT pg_reload_conf()" >/dev/null
 screen_stop
 
+# ---- a console on the standby through a relay on the primary: live data,
+# no STANDBY; READ-ONLY, as its own session cannot write
+relay_on "$P" "$psock"
+PPID_=$RPID
+screen_start 120 40 --db "'$S'" --relay "$psock"
+screen_wait "RELAY UP"
+screen_wait "READ-ONLY"
+! screen_dump | grep -q "STANDBY" || { echo "FAIL: data from the primary says STANDBY"; screen_dump; exit 1; }
+onp "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-a100-001'"
+screen_match "tn-a100-001 +a100 .*down" 2
+screen_stop
+
 # ---- a console on the primary through the same relay: STANDBY (its data),
 # and writes, which go to the primary and come back through the standby
 screen_start 120 40 --db "'$P'" --relay "$ssock"
@@ -110,18 +122,22 @@ screen_wait "requested (action #" 10
 	{ echo "FAIL: the console's drain is not on the primary"; exit 1; }
 screen_match "tn-a100-002 .*drain pending" 5
 ! grep -q "read-only transaction" "$sdir/server.log" || { echo "FAIL: a write reached the standby"; exit 1; }
-screen_stop
 
-# ---- a console on the standby through a relay on the primary: live data,
-# no STANDBY; READ-ONLY, as its own session cannot write
-relay_on "$P" "$psock"
-PPID_=$RPID
-screen_start 120 40 --db "'$S'" --relay "$psock"
+# the standby is promoted under the relay: STANDBY goes from the header,
+# and the relay, now on a primary, follows it by NOTIFY
+pgs_promote "$sdir"
+screen_gone "STANDBY" 3
 screen_wait "RELAY UP"
-screen_wait "READ-ONLY"
-! screen_dump | grep -q "STANDBY" || { echo "FAIL: data from the primary says STANDBY"; screen_dump; exit 1; }
-onp "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-a100-001'"
-screen_match "tn-a100-001 +a100 .*down" 2
+screen_keys / C-u "tn-h100-001" Enter
+screen_wait "1 of 290 nodes"
+ons "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-h100-001'"
+screen_match "tn-h100-001 +h100 .*down" 2
+# the relay's log: on a standby once (not each second of lag), then promoted
+grep "dcops relay: database" "$ssock.log" >"$TEST_TMP/relay-db.log" || true
+[ "$(grep -c "database up (a hot standby: following its replay)" "$TEST_TMP/relay-db.log")" = 1 ] &&
+	tail -n 1 "$TEST_TMP/relay-db.log" | grep -q "database up$" ||
+	{ echo "FAIL: the relay's log:"; cat "$ssock.log"; exit 1; }
+
 # the console quits cleanly (under SANITIZE=1: no report from ASan/LSan)
 screen_keys q
 sleep 1
