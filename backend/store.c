@@ -643,6 +643,7 @@ static void replay_note(struct store *s, const struct sql_replay *rp)
 	bool news = (int64_t)rp->lag_s != (int64_t)s->st.replay_lag_s || rp->in_recovery != s->st.standby;
 	s->st.replay_lag_s = rp->in_recovery ? rp->lag_s : 0;
 	s->st.standby = rp->in_recovery;
+	s->st.session_standby = rp->in_recovery;
 	if (!rp->in_recovery && s->standby) {
 		/* promoted under us: the same history, now with NOTIFY */
 		s->standby = false;
@@ -673,6 +674,7 @@ static void role_set(struct store *s, const struct sql_session *ss)
 	snprintf(s->st.server, sizeof s->st.server, "%s/%s", host ? host : "", db ? db : "");
 	s->st.readonly = s->opts.readonly || ss->in_recovery;
 	s->st.standby = ss->in_recovery;
+	s->st.session_standby = ss->in_recovery;
 	if (!ss->in_recovery)
 		s->st.replay_lag_s = 0;
 }

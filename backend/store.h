@@ -23,14 +23,16 @@
  * a promotion seen by the watch turns LISTEN on and reads what is new.
  *
  * Relay mode (opts.relay, a `dcops relay` socket, relay.h): the session
- * setup still runs here (role, user, read-only, server, standby are this
- * console's own), then, if the relay answers HELLO with this build's
+ * setup still runs here (role, user, read-only, server, session_standby
+ * are this console's own), then, if the relay answers HELLO with this build's
  * layout, the connection is closed and the data comes from the relay:
  *   SETUP --relay socket--> RELAY_WAIT --HELLO--> RELAY (close PGconn)
  *         --no socket / refused-----------------> READING (direct)
  *   RELAY: SNAPSHOT (a first one applied table by table like a first
  *   load; a later one staged and swapped in whole), then deltas applied
- *   per BATCH; link, last_ok_wall, standby and lag are the relay's STATUS.
+ *   per BATCH; link, last_ok_wall, standby and lag are the relay's STATUS
+ *   (the data's source: a relay on a standby makes a console STANDBY
+ *   whatever its own --db is).
  *   RELAY --relay lost--> CONNECTING (direct, a full reload that keeps the
  *   rows on screen until it lands), with the relay retried every
  *   0.5 s doubling to 8 s (60 s after a refusal by another build):
@@ -64,7 +66,9 @@ struct store_status {
 	char user[64];             /* session_user */
 	char server[128];          /* host/socket and database, for the header */
 	bool readonly;             /* session is read-only */
-	bool standby;              /* connected to a hot standby */
+	bool standby;              /* the data comes from a hot standby (directly, or the relay's) */
+	bool session_standby;      /* this console's own session is on a hot standby: a write
+	                            * connection to the same conninfo would be refused */
 	double replay_lag_s;       /* the standby's replay lag (sql_replay_query); 0 on a primary */
 	uint64_t reads, rows_read; /* counters for benchmarks */
 	uint64_t delta_reads;      /* reads that were not full loads */

@@ -230,7 +230,7 @@ static const char *write_why(const struct app *a)
 		return "not connected to the database yet";
 	if (strcmp(st->role, "viewer") == 0)
 		return "viewer role: actions need dcops_operator";
-	if (st->standby && a->s->writes_here)
+	if (st->session_standby && a->s->writes_here)
 		return "a hot standby takes no writes: name the primary with --write-db or the profile's write_db";
 	if (a->s->production && !a->s->write_until)
 		return "production starts read-only: press W to arm write mode";
@@ -248,7 +248,7 @@ static void update_rights(struct app *a)
 			keys_set_unavailable((enum key_action)k, why);
 	const struct store_status *st = store_status(a->store);
 	const char *wwhy = NULL;
-	if (a->s->readonly || strcmp(st->role, "viewer") == 0 || !st->role[0] || (st->standby && a->s->writes_here))
+	if (a->s->readonly || strcmp(st->role, "viewer") == 0 || !st->role[0] || (st->session_standby && a->s->writes_here))
 		wwhy = why;
 	else if (!a->s->production)
 		wwhy = "writes are on: not a production profile";
@@ -330,7 +330,8 @@ static void draw_header(struct app *a, int64_t now)
 		[STORE_DOWN] = "DOWN" };
 	enum theme_el ssh_el;
 	const char *ssh = ssh_ui_header(a->ssh, &ssh_el);
-	/* a standby console says so, and how far behind it is */
+	/* data from a standby (read directly, or by the relay) says so, and
+	 * how far behind it is; writes follow the console's own session */
 	char standby[40] = "";
 	if (st->standby)
 		snprintf(standby, sizeof standby, " STANDBY lag %llds", (long long)st->replay_lag_s);

@@ -73,6 +73,9 @@ struct relay {
 	struct change *chg;
 	size_t nchg, capchg;
 	struct relay_stats stats;
+	enum store_link logged_link;  /* what the log last said */
+	bool logged_standby;
+	char logged_error[256];
 };
 
 static void relay_log(struct relay *r, const char *fmt, ...) DC_PRINTF(2, 3);
@@ -401,11 +404,20 @@ static void on_change(void *ud, unsigned mask)
 	snapshot_soon(r);
 }
 
+/* Logged when the link, the error or standby-ness changes (a standby's
+ * lag changes every second it is behind: that goes to the clients only). */
 static void on_status(void *ud, const struct store_status *st)
 {
 	struct relay *r = ud;
-	relay_log(r, "database %s%s%s", st->link == STORE_UP ? "up" : st->link == STORE_DOWN ? "down" : "connecting",
-	      st->error[0] ? ": " : "", st->error);
+	if (st->link != r->logged_link || st->standby != r->logged_standby || strcmp(st->error, r->logged_error)) {
+		r->logged_link = st->link;
+		r->logged_standby = st->standby;
+		snprintf(r->logged_error, sizeof r->logged_error, "%s", st->error);
+		relay_log(r, "database %s%s%s%s",
+		          st->link == STORE_UP ? "up" : st->link == STORE_DOWN ? "down" : "connecting",
+		          st->link == STORE_UP && st->standby ? " (a hot standby: following its replay)" : "",
+		          st->error[0] ? ": " : "", st->error);
+	}
 	status_send(r);
 }
 
@@ -524,6 +536,7 @@ struct relay *relay_new(struct loop *l, const struct relay_opts *o, struct dc_er
 		r->opts.queue_max = RELAY_QUEUE_MAX;
 	r->path = xstrdup(o->socket_path);
 	r->lfd = -1;
+	r->logged_link = STORE_CONNECTING;
 	if (sock_open(r, err) < 0) {
 		sock_close(r);
 		free(r->path);

@@ -12,7 +12,12 @@
 # its own column (with BENCH_BEFORE, the other build's consoles through
 # the other build's relay, alternately). BENCH_ALTERNATE=1: each count alone, direct then relay
 # (counts in BENCH_PHASES and BENCH_RELAY_PHASES), so noise hits both.
-# BENCH_STANDBY_PHASES="" skips the standby.
+# Standby relay rows: `dcops relay` on the standby, the consoles (their own
+# --db the standby, as wall screens) through it (BENCH_STANDBY_RELAY_PHASES,
+# default 1,50; with BENCH_ALTERNATE=1 measured after the direct standby
+# row of the same count). BENCH_STANDBY_PHASES="" and
+# BENCH_STANDBY_RELAY_PHASES="" skip the standby. An empty BENCH_PHASES or
+# BENCH_RELAY_PHASES runs none of those rows, alternating or not.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -49,6 +54,9 @@ if [ -z "${BENCH_SCALE:-}" ]; then
 	many_jobs big
 fi
 PM=$(head -n 1 "$WORK/pg/data/postmaster.pid")
+# where the markers are committed (pg.sh's clusters commit asynchronously),
+# and the server whose CPU the rows show (the one the consoles read)
+WRITE=$PRIMARY SERVER_PM=$PM
 
 # First screen, BENCH_FIRST_RUNS times each (default 2): the headless full
 # load (store_start -> the whole load applied, no draw; its peak RSS) and
@@ -88,6 +96,10 @@ echo "marker's row in a console's model, p50 / p99 over all consoles' samples, a
 echo "p99, and markers a console had not applied within 2 s. Primary CPU: the postmaster and its processes"
 echo "(/proc), CPU s per wall s, the simulator's writes included; the consoles' CPU likewise (same machine)."
 echo "Delta reads per console per writing transaction (xids used on the primary)."
+if [ -n "${BENCH_STANDBY_PHASES-1,50}${BENCH_STANDBY_RELAY_PHASES-1,50}" ]; then
+	echo "Standby rows: the \"primary CPU\" column is the standby's (its postmaster and processes, replay included),"
+	echo "and the markers commit with synchronous_commit=${BENCH_STANDBY_COMMIT:-on}."
+fi
 echo
 echo "| where | consoles | load ms p50 / max | peak RSS MB | commit-to-apply p50 / p99 | worst p99 | missed | primary CPU s/s | consoles' CPU s/s | relay CPU s/s | writing xacts/s | delta reads / console / xact |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -96,60 +108,74 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 consoles_run() { # WHERE DB PHASES
 	local only
 	if [ -z "${BENCH_BEFORE:-}" ]; then
-		"$CONSOLES" --db "$2" --write "$PRIMARY" --phases "$3" --seconds "$SECS" --pg-pid "$PM" --label "$1"
+		"$CONSOLES" --db "$2" --write "$WRITE" --phases "$3" --seconds "$SECS" --pg-pid "$SERVER_PM" --label "$1"
 		return
 	fi
 	for only in ${3//,/ }; do
-		"$BENCH_BEFORE/bench/consoles" --db "$2" --write "$PRIMARY" --phases "$only" --seconds "$SECS" \
-			--pg-pid "$PM" --label "$1, before"
-		"$CONSOLES" --db "$2" --write "$PRIMARY" --phases "$only" --seconds "$SECS" --pg-pid "$PM" \
+		"$BENCH_BEFORE/bench/consoles" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" \
+			--pg-pid "$SERVER_PM" --label "$1, before"
+		"$CONSOLES" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --pg-pid "$SERVER_PM" \
 			--label "$1, this build"
 	done
 }
-relay_start() { # [DCOPS SOCKET LOG]: this build's relay, or another's
-	"${1:-$DCOPS}" --db "$PRIMARY" relay --socket "${2:-$WORK/relay.sock}" 2>"${3:-$WORK/relay.log}" &
-	if [ -n "${1:-}" ]; then BEFORE_RELAY_PID=$!; else RELAY_PID=$!; fi
-	for _ in $(seq 1 100); do [ -S "${2:-$WORK/relay.sock}" ] && return 0; sleep 0.1; done
-	echo "consoles.sh: the relay did not start:" >&2; cat "${3:-$WORK/relay.log}" >&2; return 1
+relay_spawn() { # DCOPS DB SOCKET LOG: a relay of that build reading DB; its pid in SPAWNED
+	"$1" --db "$2" relay --socket "$3" 2>"$4" &
+	SPAWNED=$!
+	for _ in $(seq 1 100); do [ -S "$3" ] && return 0; sleep 0.1; done
+	echo "consoles.sh: the relay did not start:" >&2; cat "$4" >&2; return 1
 }
 # With BENCH_BEFORE, the other build's consoles go through the other
 # build's relay (started alongside this build's, both running throughout)
 # and each count is measured before, then this build, in turn.
-relay_run() { # PHASES
+relay_start() { # DB: the relay (relays) read it
+	relay_spawn "$DCOPS" "$1" "$WORK/relay.sock" "$WORK/relay.log"
+	RELAY_PID=$SPAWNED
+	[ -n "${BENCH_BEFORE:-}" ] || return 0
+	relay_spawn "$BENCH_BEFORE/bin/dcops" "$1" "$WORK/relay-before.sock" "$WORK/relay-before.log"
+	BEFORE_RELAY_PID=$SPAWNED
+	sleep 10 # both relays' own full loads done: a console's snapshot is then the whole fleet
+}
+relay_stop() {
+	local pid
+	for pid in $RELAY_PID $BEFORE_RELAY_PID; do
+		kill "$pid" && wait "$pid" 2>/dev/null || true
+	done
+	RELAY_PID= BEFORE_RELAY_PID=
+}
+relay_run() { # WHERE DB PHASES: the consoles' own session on DB, the data through the relay
 	local only
 	if [ -z "${BENCH_BEFORE:-}" ]; then
-		"$CONSOLES" --db "$PRIMARY" --write "$PRIMARY" --phases "$1" --seconds "$SECS" --pg-pid "$PM" \
-			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" --label "primary via relay"
+		"$CONSOLES" --db "$2" --write "$WRITE" --phases "$3" --seconds "$SECS" --pg-pid "$SERVER_PM" \
+			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" --label "$1 via relay"
 		return
 	fi
-	for only in ${1//,/ }; do
-		"$BENCH_BEFORE/bench/consoles" --db "$PRIMARY" --write "$PRIMARY" --phases "$only" --seconds "$SECS" \
-			--pg-pid "$PM" --relay "$WORK/relay-before.sock" --relay-pid "$BEFORE_RELAY_PID" \
-			--label "primary via relay, before"
-		"$CONSOLES" --db "$PRIMARY" --write "$PRIMARY" --phases "$only" --seconds "$SECS" --pg-pid "$PM" \
-			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" --label "primary via relay, this build"
+	for only in ${3//,/ }; do
+		"$BENCH_BEFORE/bench/consoles" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" \
+			--pg-pid "$SERVER_PM" --relay "$WORK/relay-before.sock" --relay-pid "$BEFORE_RELAY_PID" \
+			--label "$1 via relay, before"
+		"$CONSOLES" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --pg-pid "$SERVER_PM" \
+			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" --label "$1 via relay, this build"
 	done
 }
-RELAY_PHASES=${BENCH_RELAY_PHASES-1,10,50}
-[ -n "$RELAY_PHASES" ] && relay_start
-if [ -n "$RELAY_PHASES" ] && [ -n "${BENCH_BEFORE:-}" ]; then
-	relay_start "$BENCH_BEFORE/bin/dcops" "$WORK/relay-before.sock" "$WORK/relay-before.log"
-	sleep 10 # both relays' own full loads done: a console's snapshot is then the whole fleet
-fi
-if [ "${BENCH_ALTERNATE:-}" = 1 ]; then
-	for n in $(echo "${BENCH_PHASES:-1,10,50},$RELAY_PHASES" | tr ',' '\n' | grep . | sort -nu); do
-		case ",${BENCH_PHASES:-1,10,50}," in *",$n,"*) consoles_run primary "$PRIMARY" "$n" ;; esac
-		case ",$RELAY_PHASES," in *",$n,"*) relay_run "$n" ;; esac
-	done
-else
-	[ -n "${BENCH_PHASES-1,10,50}" ] && consoles_run primary "$PRIMARY" "${BENCH_PHASES:-1,10,50}"
-	[ -n "$RELAY_PHASES" ] && relay_run "$RELAY_PHASES"
-fi
-for pid in $RELAY_PID $BEFORE_RELAY_PID; do
-	kill "$pid" && wait "$pid" 2>/dev/null || true
-done
-RELAY_PID= BEFORE_RELAY_PID=
-if [ -z "${BENCH_STANDBY_PHASES-1,50}" ]; then
+# measure WHERE DB DIRECT RELAYED: the counts direct and through the relay
+# (started on DB), alternating per count with BENCH_ALTERNATE=1
+measure() {
+	local n
+	[ -n "$4" ] && relay_start "$2"
+	if [ "${BENCH_ALTERNATE:-}" = 1 ]; then
+		for n in $(echo "$3,$4" | tr ',' '\n' | grep . | sort -nu); do
+			case ",$3," in *",$n,"*) consoles_run "$1" "$2" "$n" ;; esac
+			case ",$4," in *",$n,"*) relay_run "$1" "$2" "$n" ;; esac
+		done
+	else
+		[ -n "$3" ] && consoles_run "$1" "$2" "$3"
+		[ -n "$4" ] && relay_run "$1" "$2" "$4"
+	fi
+	relay_stop
+}
+measure primary "$PRIMARY" "${BENCH_PHASES-1,10,50}" "${BENCH_RELAY_PHASES-1,10,50}"
+STANDBY_PHASES=${BENCH_STANDBY_PHASES-1,50} STANDBY_RELAY_PHASES=${BENCH_STANDBY_RELAY_PHASES-1,50}
+if [ -z "$STANDBY_PHASES$STANDBY_RELAY_PHASES" ]; then
 	sim_stop
 	exit 0
 fi
@@ -158,5 +184,11 @@ pgs_standby "$WORK/pg" "$WORK/sb" >/dev/null
 psql -h "$WORK/sb/sock" -d postgres -Atqc "ALTER SYSTEM SET hot_standby_feedback = on" >/dev/null
 psql -h "$WORK/sb/sock" -d postgres -Atqc "SELECT pg_reload_conf()" >/dev/null
 export PGHOST="$WORK/pg/sock"
-consoles_run standby "host=$WORK/sb/sock dbname=big" "${BENCH_STANDBY_PHASES:-1,50}"
+# BENCH_STANDBY_COMMIT=on (the default): the markers commit as a production server does
+# (synchronous_commit=on: the WAL flushed, so sent to the standby at
+# COMMIT) instead of pg.sh's off, where the WAL writer sends it within
+# its wal_writer_delay (200 ms), which the rows then include (=off: as before).
+[ "${BENCH_STANDBY_COMMIT:-on}" = on ] && WRITE="$PRIMARY options='-c synchronous_commit=on'"
+SERVER_PM=$(head -n 1 "$WORK/sb/data/postmaster.pid")
+measure standby "host=$WORK/sb/sock dbname=big" "$STANDBY_PHASES" "$STANDBY_RELAY_PHASES"
 sim_stop

@@ -10,17 +10,28 @@
 # new primary (0 lost); no key made more than one action (0 applied
 # twice); the console said STALE within 2 s of the kill and was live
 # within 5 s of the promotion, after one full reload; the adapter attached
-# to the new primary and applied the outbox there. Prints the figures.
+# to the new primary and applied the outbox there. A second console reads
+# through `dcops relay` on the same conninfo: it said STALE within 2 s and
+# was live within 5 s of the promotion too, through one RESET and snapshot
+# after the relay's one full reload, and shows what the new primary holds.
+# Prints the figures.
 . "$DCOPS_ROOT/tests/screen/lib.sh"
 . "$DCOPS_ROOT/tests/faults/lib.sh"
 . "$DCOPS_ROOT/tests/lib/pg-standby.sh"
 set -e
 pdir="$TEST_TMP/p" sdir="$TEST_TMP/s"
-simpid= opspid=
+simpid= opspid= relaypid=
+# the console through the relay runs in a tmux server of its own
+RSOCK="${SCREEN_SOCK}r"
+r_tmux() { tmux -L "$RSOCK" "$@"; }
+r_dump() { r_tmux capture-pane -p 2>/dev/null; }
 cleanup() {
 	[ -n "$opspid" ] && kill "$opspid" 2>/dev/null
 	[ -n "$simpid" ] && kill "$simpid" 2>/dev/null
+	[ -n "$relaypid" ] && kill "$relaypid" 2>/dev/null
 	wait 2>/dev/null
+	r_tmux kill-server 2>/dev/null || true
+	rm -f "${SCREEN_SOCK_PATH}r"
 	screen_stop; fault_cleanup "$sdir"; fault_cleanup "$pdir"
 }
 trap cleanup EXIT
@@ -47,6 +58,15 @@ SCREEN_ENV="DCOPS_STATS=$stats" screen_start 120 30 --db "'$MH'"
 trap cleanup EXIT
 screen_wait "DB UP"
 screen_wait "tn-a100-001"
+rsock="$TEST_TMP/relay.sock"
+"$DCOPS" --db "$MH" relay --socket "$rsock" 2>"$TEST_TMP/relay.log" &
+relaypid=$!
+for _ in $(seq 50); do [ -S "$rsock" ] && break; sleep 0.1; done
+r_tmux -f /dev/null new-session -d -x 120 -y 30 \
+	"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC $DCOPS --db '$MH' --relay $rsock 2>>$TEST_TMP/relay-console.err; sleep 60"
+r_tmux set-option -g remain-on-exit on >/dev/null
+for _ in $(seq 100); do r_dump | grep -q "RELAY UP" && r_dump | grep -q "tn-a100-001" && break; sleep 0.1; done
+r_dump | grep -q "RELAY UP" || { echo "FAIL: the console through the relay:"; r_dump; cat "$TEST_TMP/relay.log"; exit 1; }
 # console_drain NODE REASON: a drain through the console's dialog
 console_drain() {
 	screen_keys / C-u "$1" Enter
@@ -103,17 +123,25 @@ pgs_kill9 "$pdir"
 kill -CONT "$startup"
 pgs_promote "$sdir"
 t_promote=$(fault_ms)
-screen_wait "STALE" 5
-stale_ms=$(fault_elapsed "$t_kill")
-until screen_dump | grep -q "DB UP" && ! screen_dump | grep -q STALE; do
-	[ $(($(fault_ms) - t_promote)) -lt 15000 ] || { echo "FAIL: the console did not come back"; screen_dump; exit 1; }
-	sleep 0.05
+# both consoles: STALE, then live again (the relay's header says RELAY UP)
+stale_ms= rstale_ms= live_ms= rlive_ms=
+until [ -n "$live_ms" ] && [ -n "$rlive_ms" ]; do
+	d=$(screen_dump) rd=$(r_dump)
+	[ -z "$stale_ms" ] && grep -q STALE <<<"$d" && stale_ms=$(fault_elapsed "$t_kill")
+	[ -z "$rstale_ms" ] && grep -q STALE <<<"$rd" && rstale_ms=$(fault_elapsed "$t_kill")
+	[ -n "$stale_ms" ] && [ -z "$live_ms" ] && grep -q "DB UP" <<<"$d" && ! grep -q STALE <<<"$d" &&
+		live_ms=$(fault_elapsed "$t_promote")
+	[ -n "$rstale_ms" ] && [ -z "$rlive_ms" ] && grep -q "RELAY UP" <<<"$rd" && ! grep -q STALE <<<"$rd" &&
+		rlive_ms=$(fault_elapsed "$t_promote")
+	[ $(($(fault_ms) - t_promote)) -lt 15000 ] ||
+		{ echo "FAIL: a console did not go STALE or come back"; screen_dump; r_dump; cat "$TEST_TMP/relay.log"; exit 1; }
+	sleep 0.02
 done
-live_ms=$(fault_elapsed "$t_promote")
 # the console's write connection follows too
 console_drain tn-h100-001 "console drain after the failover"
 echo "killed after $(((t_kill - t_start) / 1000)) s, $done_before actions done, $in_commit in its COMMIT; promoted in $((t_promote - t_kill)) ms"
 echo "console: STALE ${stale_ms} ms after the kill, live ${live_ms} ms after the promotion"
+echo "console through the relay: STALE ${rstale_ms} ms after the kill, live ${rlive_ms} ms after the promotion"
 
 wait "$opspid" || true
 opspid=
@@ -146,6 +174,14 @@ attaches=$(grep -c "dcopsd: attached" "$TEST_TMP/sim.log" || true)
 # standby: then the new primary never saw it applied (said, not failed)
 sim_again=$(grep -o "action [0-9]* applied" "$TEST_TMP/sim.log" | sort | uniq -d | wc -l)
 applied_after=$(psql -Atc "SELECT count(*) FROM dcops.actions WHERE applied_at >= to_timestamp($t_promote / 1000.0)")
+# the console through the relay shows what the new primary holds: the
+# nodes drained or draining, counted by its filter
+drained=$(psql -Atc "SELECT count(*) FROM dcops.node WHERE admin_state IN ('draining', 'drained')")
+r_tmux send-keys / "state:draining,drained" Enter
+for _ in $(seq 50); do r_dump | grep -q "$drained of 64" && break; sleep 0.1; done
+r_shows=$(r_dump | grep -o "[0-9]* of 64" | head -n 1)
+relay_resets=$(grep -c "RESET and a new snapshot" "$TEST_TMP/relay.log" || true)
+relay_drops=$(grep -c "dropped" "$TEST_TMP/relay.log" || true)
 sleep 1.1     # the console writes its counters each second
 full_loads=$(($(awk '$1 == "reads" { print $2 }' "$stats") - $(awk '$1 == "delta_reads" { print $2 }' "$stats")))
 echo "actions: $acked acknowledged ($replayed answered by a resend with the same key), $refused refused or unreachable"
@@ -153,6 +189,7 @@ awk -F'\t' '$2 != 0 { print "  not done: op " $1 ": " $3 }' "$TEST_TMP/ops.log" 
 echo "after the failover: $lost acknowledged actions lost, $twice keys applied twice ($audit_twice in the audit)," \
 	"$pending pending, $applied_after applied on the new primary; adapter attached $attaches times" \
 	"($sim_again applied again after a lost tick); console full loads $full_loads, its 2 drains on the new primary: $console_writes"
+echo "relay: $relay_resets RESET + snapshot to its consoles, $relay_drops clients dropped; its console shows '$r_shows' drained or draining, the new primary $drained"
 [ "$acked" -ge 250 ] || { echo "FAIL: too few actions went through"; tail "$TEST_TMP/ops.log"; exit 1; }
 [ "$lost" = 0 ] || { echo "FAIL: acknowledged actions lost"; exit 1; }
 [ "$in_commit" -ge 1 ] && [ "$replayed" -ge 1 ] ||
@@ -162,11 +199,20 @@ echo "after the failover: $lost acknowledged actions lost, $twice keys applied t
 [ "$live_ms" -le 5000 ] || { echo "FAIL: live again after ${live_ms} ms (limit 5000)"; exit 1; }
 [ "$console_writes" = 2 ] || { echo "FAIL: $console_writes of the console's 2 drains on the new primary"; exit 1; }
 [ "$full_loads" = 2 ] || { echo "FAIL: $full_loads full loads (the first and one after the failover)"; exit 1; }
+[ "$rstale_ms" -le 2000 ] || { echo "FAIL: through the relay, STALE took ${rstale_ms} ms (limit 2000)"; exit 1; }
+[ "$rlive_ms" -le 5000 ] || { echo "FAIL: through the relay, live again after ${rlive_ms} ms (limit 5000)"; exit 1; }
+[ "$relay_resets" = 1 ] && [ "$relay_drops" = 0 ] ||
+	{ echo "FAIL: the relay's consoles did not follow with one RESET"; cat "$TEST_TMP/relay.log"; exit 1; }
+[ "$r_shows" = "$drained of 64" ] || { echo "FAIL: the console through the relay differs"; r_dump; exit 1; }
 [ "$attaches" -ge 2 ] && [ "$pending" = 0 ] && [ "$applied_after" -gt 0 ] ||
 	{ echo "FAIL: the adapter did not resume on the new primary"; tail -n 20 "$TEST_TMP/sim.log"; exit 1; }
 # the console quits cleanly (under SANITIZE=1: no report from ASan/LSan)
 screen_keys q
 sleep 1
-! grep -q "Sanitizer\|runtime error" "$TEST_TMP/dcops.err" 2>/dev/null ||
-	{ echo "FAIL: the console's stderr:"; cat "$TEST_TMP/dcops.err"; exit 1; }
+r_tmux send-keys q
+kill "$relaypid" && wait "$relaypid" 2>/dev/null || true
+relaypid=
+sleep 1
+! grep -q "Sanitizer\|runtime error" "$TEST_TMP/dcops.err" "$TEST_TMP/relay-console.err" "$TEST_TMP/relay.log" 2>/dev/null ||
+	{ echo "FAIL: a console's or the relay's stderr:"; cat "$TEST_TMP/dcops.err" "$TEST_TMP/relay-console.err" "$TEST_TMP/relay.log"; exit 1; }
 echo "failover: ok"

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# relay-standby.sh — `dcops relay` on a hot standby (issue 15): a primary
+# with 290 nodes streams to a standby (pg-standby.sh) and a relay reads the
+# standby (its store's replay watch). A wall screen through it (its own
+# --db the standby, no primary named) says RELAY UP STANDBY lag 0s and
+# READ-ONLY, follows changes committed on the primary (commit -> screen
+# p50/p99 printed; p99 must be under 250 ms) with no delta read of its own,
+# and shows the lag when replay is held back. The header follows the
+# data's source, writes the console's own session: a console whose --db is
+# the primary, through the same relay, says STANDBY and may write (its
+# drain goes to the primary and comes back through the standby); one on
+# the standby through a relay on the primary says neither STANDBY nor
+# WRITE.
+. "$DCOPS_ROOT/tests/screen/lib.sh"
+. "$DCOPS_ROOT/tests/faults/lib.sh"
+. "$DCOPS_ROOT/tests/lib/pg-standby.sh"
+set -e
+pdir="$TEST_TMP/p" sdir="$TEST_TMP/s"
+ssock="$TEST_TMP/s-relay.sock" psock="$TEST_TMP/p-relay.sock"
+SPID= PPID_=
+cleanup() {
+	screen_stop
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	[ -n "$PPID_" ] && kill "$PPID_" 2>/dev/null && wait "$PPID_" 2>/dev/null
+	fault_cleanup "$sdir"
+	fault_cleanup "$pdir"
+}
+trap cleanup EXIT
+fault_cluster "$pdir" rst
+# the fixture's 4 nodes and 286 more: the Gwangju site's size
+psql -q -d rst -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+UPDATE dcops.setting SET value = '100' WHERE key = 'guard.drain_pct';
+INSERT INTO dcops.node (name, rack_id, slot, partition_id, model, gpu_count, sched_state, admin_state, health)
+SELECT 'tn-z' || lpad(g::text, 3, '0'), 3, g, 1, 'H100', 8, 'idle', 'active', 'ok' FROM generate_series(1, 286) g;
+INSERT INTO dcops.gpu (node_id, idx, uuid, util_pct, mem_used_mib, mem_total_mib, temp_c, power_w)
+SELECT n.id, i, format('GPU-%s-%s', n.id, i), 0, 0, 81920, 30, 60
+  FROM dcops.node n, generate_series(0, 7) i WHERE n.name LIKE 'tn-z%';
+SQL
+pgs_standby "$pdir" "$sdir"
+P="host=$pdir/sock dbname=rst" S="host=$sdir/sock dbname=rst"
+onp() { psql -q -h "$pdir/sock" -d rst -Atc "$1"; }
+ons() { psql -q -h "$sdir/sock" -d rst -Atc "$1"; }
+for _ in $(seq 100); do [ "$(ons "SELECT count(*) FROM dcops.node" 2>/dev/null)" = 290 ] && break; sleep 0.1; done
+[ "$(ons "SELECT count(*) FROM dcops.node")" = 290 ] || { echo "FAIL: the standby has not replayed the fixture"; exit 1; }
+
+# relay_on DB SOCK: a relay reading DB, its pid in RPID
+relay_on() {
+	"$DCOPS" --db "$1" relay --socket "$2" 2>>"$2.log" &
+	RPID=$!
+	for _ in $(seq 1 50); do [ -S "$2" ] && return 0; sleep 0.1; done
+	cat "$2.log" >&2
+	return 1
+}
+relay_on "$S" "$ssock"
+SPID=$RPID
+
+# ---- a wall screen: its own session on the standby, the data through the relay
+stats="$TEST_TMP/stats"
+SCREEN_ENV="DCOPS_STATS=$stats" screen_start 120 40 --db "'$S'" --relay "$ssock"
+screen_wait "RELAY UP STANDBY lag 0s"
+screen_wait "290 nodes"
+screen_wait "READ-ONLY"
+screen_keys D
+screen_wait "a hot standby takes no writes: name the primary with --write-db"
+
+lat=()
+state=down
+for i in $(seq 1 30); do
+	onp "UPDATE dcops.node SET sched_state = '$state' WHERE name = 'tn-a100-002'"
+	t0=$(fault_ms)
+	until screen_dump | grep -Eq "tn-a100-002 +a100 .*$state"; do
+		[ $(($(fault_ms) - t0)) -lt 5000 ] || { echo "FAIL: change $i not on the screen"; screen_dump; exit 1; }
+		sleep 0.005
+	done
+	lat+=($(($(fault_ms) - t0)))
+	state=$([ "$state" = down ] && echo idle || echo down)
+done
+sorted=($(printf '%s\n' "${lat[@]}" | sort -n))
+p50=${sorted[14]} p99=${sorted[29]}
+echo "commit on the primary -> screen through a relay on the standby at 290 nodes: p50 ${p50} ms, p99 ${p99} ms (30 changes)"
+[ "$p99" -lt 250 ] || { echo "FAIL: p99 ${p99} ms (limit 250)"; exit 1; }
+sleep 1.1 # the console writes its counters each second
+reads=$(awk '$1 == "reads" { print $2 }' "$stats")
+[ "$reads" = 0 ] || { echo "FAIL: the console read the database itself ($reads reads)"; exit 1; }
+
+# replay held back: the relay's STATUS carries the lag to the header
+ons "ALTER SYSTEM SET recovery_min_apply_delay = '3s'" && ons "SELECT pg_reload_conf()" >/dev/null
+sleep 0.3
+onp "UPDATE dcops.node SET health = 'fail' WHERE name = 'tn-a100-001'"
+screen_match "RELAY UP STANDBY lag [1-9][0-9]*s" 4
+screen_match "tn-a100-001 +a100 .* fail" 6
+screen_wait "STANDBY lag 0s" 3
+ons "ALTER SYSTEM RESET recovery_min_apply_delay" && ons "SELECT pg_reload_conf()" >/dev/null
+screen_stop
+
+# ---- a console on the standby through a relay on the primary: live data,
+# no STANDBY; READ-ONLY, as its own session cannot write
+relay_on "$P" "$psock"
+PPID_=$RPID
+screen_start 120 40 --db "'$S'" --relay "$psock"
+screen_wait "RELAY UP"
+screen_wait "READ-ONLY"
+! screen_dump | grep -q "STANDBY" || { echo "FAIL: data from the primary says STANDBY"; screen_dump; exit 1; }
+onp "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-a100-001'"
+screen_match "tn-a100-001 +a100 .*down" 2
+screen_stop
+
+# ---- a console on the primary through the same relay: STANDBY (its data),
+# and writes, which go to the primary and come back through the standby
+screen_start 120 40 --db "'$P'" --relay "$ssock"
+screen_wait "RELAY UP STANDBY lag 0s"
+! screen_dump | grep -q "READ-ONLY" || { echo "FAIL: a console on the primary says READ-ONLY"; screen_dump; exit 1; }
+screen_keys / "tn-a100-002" Enter
+screen_wait "1 of 290 nodes"
+screen_keys D
+screen_wait "Drain tn-a100-002"
+screen_keys "relay standby drain" Enter Enter Enter Enter
+screen_wait "y confirm"
+screen_keys y
+screen_wait "requested (action #" 10
+[ "$(onp "SELECT count(*) FROM dcops.actions WHERE reason = 'relay standby drain'")" = 1 ] ||
+	{ echo "FAIL: the console's drain is not on the primary"; exit 1; }
+screen_match "tn-a100-002 .*drain pending" 5
+! grep -q "read-only transaction" "$sdir/server.log" || { echo "FAIL: a write reached the standby"; exit 1; }
+
+# the standby is promoted under the relay: STANDBY goes from the header,
+# and the relay, now on a primary, follows it by NOTIFY
+pgs_promote "$sdir"
+screen_gone "STANDBY" 3
+screen_wait "RELAY UP"
+screen_keys / C-u "tn-h100-001" Enter
+screen_wait "1 of 290 nodes"
+ons "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-h100-001'"
+screen_match "tn-h100-001 +h100 .*down" 2
+# the relay's log: on a standby once (not each second of lag), then promoted
+grep "dcops relay: database" "$ssock.log" >"$TEST_TMP/relay-db.log" || true
+[ "$(grep -c "database up (a hot standby: following its replay)" "$TEST_TMP/relay-db.log")" = 1 ] &&
+	tail -n 1 "$TEST_TMP/relay-db.log" | grep -q "database up$" ||
+	{ echo "FAIL: the relay's log:"; cat "$ssock.log"; exit 1; }
+
+# the console quits cleanly (under SANITIZE=1: no report from ASan/LSan)
+screen_keys q
+sleep 1
+! grep -q "Sanitizer\|runtime error" "$TEST_TMP/dcops.err" 2>/dev/null ||
+	{ echo "FAIL: the console's stderr:"; cat "$TEST_TMP/dcops.err"; exit 1; }
+echo "relay-standby: ok"
