@@ -46,7 +46,9 @@ int sql_table_parse(const char *name);
  * of them (an incident's, its timeline's new entries). */
 unsigned sql_delta_tables(unsigned changed);
 
-/* SELECT for one table (full load, or delta with $1 $2). */
+/* SELECT for one table (full load, or delta with $1 $2). The full load's
+ * GPU rows come grouped by node: all of a node's rows one after another
+ * (in node id order, from the node first by name, then from the lowest). */
 const char *sql_read_query(enum dc_table t, bool full);
 /* Decodes row i of a sql_read_query(t, ..) result into a packed model row
  * (model_row_pack: one allocation); *version gets its version. */

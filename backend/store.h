@@ -71,6 +71,8 @@ struct store_opts {
 	int poll_ms;               /* idle safety-net delta read on a primary; default 5000 */
 	int watch_ms;              /* replay-position check on a standby; default 100 */
 	int deadline_ms;           /* a read or connect taking longer is cancelled; default 3000 */
+	int load_chunk;            /* a first load puts GPU rows in groups of about this many,
+	                            * cut where a node's rows end; default 4096 */
 };
 
 struct store;
