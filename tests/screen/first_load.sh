@@ -31,8 +31,8 @@ CREATE VIEW dcops.gpu AS SELECT g.* FROM dcops.gpu_slow g
 SQL
 screen_start 200 30 --readonly --db "dbname=$db"
 trap cleanup EXIT
-screen_match "tn-h100-001 .*allocated +… +… +… +1.5k +… ok"
-# one frame: the h100 nodes still loading, the a100 nodes' GPUs in
+screen_match "tn-a100-001 .*mixed +1/2 +25% +60C +900W +- ok"
+# one frame: the a100 nodes' GPUs in, the h100 nodes' still to come
 frame=$(screen_dump)
 for re in "DB LOADING  SSH -  data" "tn-h100-001 .*allocated +… +… +… +1.5k +… ok" \
 	"tn-h100-002 .* +… +… +… +300W +… fail" "tn-a100-001 .*mixed +1/2 +25% +60C +900W +- ok" \
