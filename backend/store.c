@@ -138,6 +138,8 @@ struct store {
 	/* a progressive load's GPU rows, grouped by node (gpus_stage) */
 	bool gpu_groups;     /* still put in node groups as they come */
 	int64_t gpu_node;    /* the node of the last staged GPU row */
+	bool shown;          /* a progressive load's on_change: let the loop draw it */
+	uint64_t drain_timer; /* then take the rest of what libpq holds (on_drain) */
 	struct tomb *tombs;
 	size_t ntombs, captombs;
 	uint64_t staged_rows;
@@ -235,6 +237,7 @@ static void gpus_put(struct store *s)
 	sg->n = 0;
 	if (s->cb.on_change)
 		s->cb.on_change(s->cb.ud, DC_MASK(DC_T_GPU));
+	s->shown = true;
 }
 
 /* A first load's GPU row g, about to be staged. The rows come grouped by
@@ -345,7 +348,8 @@ static void timers_cancel(struct store *s)
 	loop_timer_cancel(s->loop, s->poll_timer);
 	loop_timer_cancel(s->loop, s->backoff_timer);
 	loop_timer_cancel(s->loop, s->watch_timer);
-	s->deadline_timer = s->poll_timer = s->backoff_timer = s->watch_timer = 0;
+	loop_timer_cancel(s->loop, s->drain_timer);
+	s->deadline_timer = s->poll_timer = s->backoff_timer = s->watch_timer = s->drain_timer = 0;
 }
 
 static void conn_drop(struct store *s)
@@ -584,6 +588,7 @@ static void table_arrived(struct store *s, enum dc_table t)
 	model_set_loading(s->model, model_loading(s->model) & ~DC_MASK(t));
 	if (s->cb.on_change)
 		s->cb.on_change(s->cb.ud, DC_MASK(t));
+	s->shown = true;
 }
 
 static void read_start(struct store *s, bool full)
@@ -887,12 +892,24 @@ static void sync_missed(struct store *s, const PGresult *r)
 	store_broken(s, why);
 }
 
+static void on_drain(struct loop *l, void *ud);
+
 /* Takes every result libpq has without blocking, until the pipeline's
- * last sync (which hands over to pipeline_done). */
+ * last sync (which hands over to pipeline_done). A progressive load stops
+ * after what it has put into the model and takes the rest in the next
+ * loop turn, once the screen has drawn it: when the server is ahead,
+ * libpq holds megabytes of GPU rows, and taking them all first kept the
+ * nodes off the screen. */
 static void results_drain(struct store *s)
 {
 	int nulls = 0; /* two NULLs in a row: libpq has nothing more for now */
+	s->shown = false;
 	while (s->step < s->nsteps && !PQisBusy(s->conn)) {
+		if (s->shown) {
+			if (!s->drain_timer)
+				s->drain_timer = loop_timer_add(s->loop, 0, on_drain, s);
+			return;
+		}
 		PGresult *r = PQgetResult(s->conn);
 		const struct step *st = &s->steps[s->step];
 		if (!r) {
@@ -952,6 +969,20 @@ static void notifies_drain(struct store *s)
 	}
 	if (tables)
 		want_tables(s, tables);
+}
+
+/* The rest of a progressive load's results, after the loop drew (results_drain). */
+static void on_drain(struct loop *l, void *ud)
+{
+	(void)l;
+	struct store *s = ud;
+	s->drain_timer = 0;
+	if (!s->conn || s->state != ST_READING)
+		return;
+	results_drain(s);
+	s->progress_ms = dc_mono_ms();
+	if (s->conn)
+		notifies_drain(s);
 }
 
 static void connect_step(struct store *s)
