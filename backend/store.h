@@ -3,7 +3,8 @@
  *
  * One connection, one explicit state machine (see STYLE.md, pgbench):
  *   CONNECTING -> LOADING (full read of every table) -> IDLE
- *   (a first load applies each table as it arrives: model_loading)
+ *   (a first load applies each table as it arrives, the GPUs in whole
+ *   node groups: model_loading, model_node_gpus_loading)
  *   IDLE --NOTIFY--> READING (one pipelined round trip: the tables the
  *        NOTIFY payloads named, each `version > $v OR txid >= $xmin`
  *        from its own last read, + their tombstones) -> IDLE
