@@ -261,7 +261,10 @@ _Static_assert(sizeof(enum dc_sched) == sizeof(int) && sizeof(enum dc_job_state)
 
 const char sql_begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 const char sql_commit[] = "COMMIT";
-const char sql_xmin_query[] = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text";
+const char sql_xmin_query[] =
+	"SELECT pg_snapshot_xmin(pg_current_snapshot())::text,"
+	" set_config('enable_sort', 'off', true),"
+	" set_config('max_parallel_workers_per_gather', '0', true)";
 const char sql_listen[] = "LISTEN dcops_changes";
 const char sql_delta_xmin_query[] =
 	"SELECT pg_snapshot_xmin(pg_current_snapshot())::text,"
