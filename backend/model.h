@@ -240,6 +240,14 @@ int64_t model_version(const struct dc_model *m);
  * marks what depends on a table not here yet instead of showing zeros. */
 unsigned model_loading(const struct dc_model *m);
 void model_set_loading(struct dc_model *m, unsigned mask);
+/* Whether node n's GPUs are still to come in a first load. The store puts
+ * a first load's GPU rows in whole node groups (all of a node's rows at
+ * once, as they arrive, before the table is whole), so a node with any
+ * GPU known has them all: until the GPU table is whole, a node with none
+ * is still loading (one with no GPU rows at all, until the end). False
+ * outside a first load. */
+static inline bool model_node_gpus_loading(const struct dc_model *m, const struct dc_node *n)
+{ return (model_loading(m) & DC_MASK(DC_T_GPU)) && n->gpus_known == 0; }
 
 /* Writers: used by the store's decoders and by unit tests.
  * A row is ONE allocation holding the struct and its strings, made by

@@ -23,7 +23,9 @@
  * keep, so each table goes into the model as soon as its rows are in, all
  * from the read's one snapshot, parents first, and model_loading names
  * the tables still to come; the screen draws the view long before the
- * jobs have arrived. A failed first load is cleared and read again.
+ * jobs have arrived. The GPU table, the bulk, comes in node order and goes
+ * in by whole node groups as they arrive (gpus_stage), so the nodes on
+ * screen fill in node by node. A failed first load is cleared and read again.
  * A full load takes each table in single-row mode: libpq would otherwise
  * hold a whole table's result (~70 MB of PGresult for 190,000 GPU rows in
  * text form) next to the decoded rows; row by row, the peak is the model.
@@ -140,6 +142,11 @@ struct store {
 	struct sql_replay replay;   /* the last answer to sql_replay_query */
 	char new_lsn[32];           /* replay position before the read's snapshot */
 	struct staged staged[DC_T_COUNT];
+	/* a progressive load's GPU rows, grouped by node (gpus_stage) */
+	bool gpu_groups;     /* still put in node groups as they come */
+	int64_t gpu_node;    /* the node of the last staged GPU row */
+	bool shown;          /* a progressive load's on_change: let the loop draw it */
+	uint64_t drain_timer; /* then take the rest of what libpq holds (on_drain) */
 	struct tomb *tombs;
 	size_t ntombs, captombs;
 	uint64_t staged_rows;
@@ -224,16 +231,67 @@ static void staged_free(struct store *s)
 	free(s->tombs);
 }
 
+/* Room for all of a first load's GPU rows in the model, once: the nodes
+ * (in already) say how many. */
+static void gpus_reserve(struct store *s)
+{
+	size_t want = 0, n = model_count(s->model, DC_T_NODE);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_node *nd = model_row(s->model, DC_T_NODE, i);
+		want += nd->gpu_count > 0 ? (size_t)nd->gpu_count : 0;
+	}
+	model_reserve(s->model, DC_T_GPU, want);
+}
+
+/* A progressive load's staged GPU rows, whole node groups, into the model
+ * now; the screen draws them (model_node_gpus_loading). */
+static void gpus_put(struct store *s)
+{
+	struct staged *sg = &s->staged[DC_T_GPU];
+	if (model_count(s->model, DC_T_GPU) == 0)
+		gpus_reserve(s);
+	for (size_t i = 0; i < sg->n; i++)
+		model_put(s->model, DC_T_GPU, sg->rows[i]);
+	sg->n = 0;
+	if (s->cb.on_change)
+		s->cb.on_change(s->cb.ud, DC_MASK(DC_T_GPU));
+	s->shown = true;
+}
+
+/* A first load's GPU row g, about to be staged. The rows come grouped by
+ * node (sql_read_query): the first row of another node shows the groups
+ * staged so far whole, and once they are load_chunk rows they go into the
+ * model. Should a node whose group is in come again (not the order asked
+ * for), the rest of the table is staged whole instead, as before. */
+static void gpus_stage(struct store *s, const struct dc_gpu *g)
+{
+	struct staged *sg = &s->staged[DC_T_GPU];
+	if (!s->gpu_groups || g->node_id == s->gpu_node)
+		return;
+	if (sg->n) {
+		const struct dc_node *nd = model_node(s->model, g->node_id);
+		if (nd && nd->gpus_known) /* its group is in already */
+			s->gpu_groups = false;
+		else if (sg->n >= (size_t)s->opts.load_chunk)
+			gpus_put(s);
+	}
+	s->gpu_node = g->node_id;
+}
+
 static void stage_table(struct store *s, enum dc_table t, const PGresult *r)
 {
 	struct staged *sg = &s->staged[t];
 	int n = PQntuples(r);
-	sg->rows = xgrow(sg->rows, &sg->cap, sg->n + (size_t)n, sizeof *sg->rows);
+	bool groups = s->progressive && t == DC_T_GPU;
 	for (int i = 0; i < n; i++) {
 		int64_t v = 0;
-		sg->rows[sg->n++] = sql_decode_row(t, r, i, &v);
+		void *row = sql_decode_row(t, r, i, &v);
 		if (v > s->new_version)
 			s->new_version = v;
+		if (groups)
+			gpus_stage(s, row);
+		sg->rows = xgrow(sg->rows, &sg->cap, sg->n + 1, sizeof *sg->rows);
+		sg->rows[sg->n++] = row;
 	}
 	s->staged_rows += (uint64_t)n;
 }
@@ -260,7 +318,7 @@ static bool staged_put(struct store *s, enum dc_table t)
 {
 	struct staged *sg = &s->staged[t];
 	if (s->full)
-		model_reserve(s->model, t, sg->n);
+		model_reserve(s->model, t, model_count(s->model, t) + sg->n);
 	bool changed = false;
 	for (size_t i = 0; i < sg->n; i++)
 		changed |= model_put(s->model, t, sg->rows[i]);
@@ -308,7 +366,8 @@ static void timers_cancel(struct store *s)
 	loop_timer_cancel(s->loop, s->poll_timer);
 	loop_timer_cancel(s->loop, s->backoff_timer);
 	loop_timer_cancel(s->loop, s->watch_timer);
-	s->deadline_timer = s->poll_timer = s->backoff_timer = s->watch_timer = 0;
+	loop_timer_cancel(s->loop, s->drain_timer);
+	s->deadline_timer = s->poll_timer = s->backoff_timer = s->watch_timer = s->drain_timer = 0;
 }
 
 static void conn_drop(struct store *s)
@@ -531,17 +590,23 @@ static void full_begin(struct store *s)
 		return;
 	model_clear(s->model); /* what a failed first attempt applied */
 	model_set_loading(s->model, ALL_TABLES);
+	s->gpu_groups = true;
+	s->gpu_node = 0;
 }
 
 /* A progressive load's table t has all its rows: into the model now,
  * whole, so no view ever shows part of a table (rows put as they came
- * drew "8,709 nodes" mid-table; the staging array costs ~0.5 MB of peak). */
+ * drew "8,709 nodes" mid-table; the staging array costs ~0.5 MB of peak).
+ * The GPUs, the bulk of the load, have gone in by whole node groups as
+ * they came (gpus_stage): each node's GPU columns show as soon as its
+ * rows are in, all of them, from the same snapshot; this puts the last. */
 static void table_arrived(struct store *s, enum dc_table t)
 {
 	staged_put(s, t);
 	model_set_loading(s->model, model_loading(s->model) & ~DC_MASK(t));
 	if (s->cb.on_change)
 		s->cb.on_change(s->cb.ud, DC_MASK(t));
+	s->shown = true;
 }
 
 static void read_start(struct store *s, bool full)
@@ -850,12 +915,24 @@ static void sync_missed(struct store *s, const PGresult *r)
 	store_broken(s, why);
 }
 
+static void on_drain(struct loop *l, void *ud);
+
 /* Takes every result libpq has without blocking, until the pipeline's
- * last sync (which hands over to pipeline_done). */
+ * last sync (which hands over to pipeline_done). A progressive load stops
+ * after what it has put into the model and takes the rest in the next
+ * loop turn, once the screen has drawn it: when the server is ahead,
+ * libpq holds megabytes of GPU rows, and taking them all first kept the
+ * nodes off the screen. */
 static void results_drain(struct store *s)
 {
 	int nulls = 0; /* two NULLs in a row: libpq has nothing more for now */
+	s->shown = false;
 	while (s->step < s->nsteps && !PQisBusy(s->conn)) {
+		if (s->shown) {
+			if (!s->drain_timer)
+				s->drain_timer = loop_timer_add(s->loop, 0, on_drain, s);
+			return;
+		}
 		PGresult *r = PQgetResult(s->conn);
 		const struct step *st = &s->steps[s->step];
 		if (!r) {
@@ -915,6 +992,20 @@ static void notifies_drain(struct store *s)
 	}
 	if (tables)
 		want_tables(s, tables);
+}
+
+/* The rest of a progressive load's results, after the loop drew (results_drain). */
+static void on_drain(struct loop *l, void *ud)
+{
+	(void)l;
+	struct store *s = ud;
+	s->drain_timer = 0;
+	if (!s->conn || s->state != ST_READING)
+		return;
+	results_drain(s);
+	s->progress_ms = dc_mono_ms();
+	if (s->conn)
+		notifies_drain(s);
 }
 
 static void connect_step(struct store *s)
@@ -1187,6 +1278,8 @@ struct store *store_new(struct loop *l, struct dc_model *m, const struct store_o
 		s->opts.watch_ms = 100;
 	if (s->opts.deadline_ms <= 0)
 		s->opts.deadline_ms = 3000;
+	if (s->opts.load_chunk <= 0)
+		s->opts.load_chunk = 4096;
 	if (cb)
 		s->cb = *cb;
 	s->sock = -1;

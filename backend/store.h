@@ -3,7 +3,8 @@
  *
  * One connection, one explicit state machine (see STYLE.md, pgbench):
  *   CONNECTING -> LOADING (full read of every table) -> IDLE
- *   (a first load applies each table as it arrives: model_loading)
+ *   (a first load applies each table as it arrives, the GPUs in whole
+ *   node groups: model_loading, model_node_gpus_loading)
  *   IDLE --NOTIFY--> READING (one pipelined round trip: the tables the
  *        NOTIFY payloads named, each `version > $v OR txid >= $xmin`
  *        from its own last read, + their tombstones) -> IDLE
@@ -97,6 +98,8 @@ struct store_opts {
 	int watch_ms;              /* replay-position check on a standby; default 100 */
 	int deadline_ms;           /* a read or connect taking longer is cancelled; default 3000 */
 	const char *relay;         /* a relay's socket path (relay.h); NULL: always direct */
+	int load_chunk;            /* a first load puts GPU rows in groups of about this many,
+	                            * cut where a node's rows end; default 4096 */
 };
 
 struct store;

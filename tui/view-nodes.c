@@ -273,11 +273,12 @@ static void drained_cell(const struct nodes *v, const struct dc_node *nd, char *
 }
 
 /* Columns the node's GPU rows make: marked, not zero, while a first load
- * has the nodes on screen and their GPUs still arriving. */
-static bool gpu_col_loading(const struct nodes *v, int col)
+ * has the node on screen and its GPUs still to come (they arrive node by
+ * node: model_node_gpus_loading). */
+static bool gpu_col_loading(const struct nodes *v, const struct dc_node *nd, int col)
 {
 	bool from_gpus = col == C_GPU || col == C_UTIL || col == C_TEMP || col == C_XID;
-	return from_gpus && (model_loading(v->m) & DC_MASK(DC_T_GPU));
+	return from_gpus && model_node_gpus_loading(v->m, nd);
 }
 
 static void node_cell(const void *ud, int64_t id, int col, char *buf, size_t n, enum theme_el *el)
@@ -286,7 +287,7 @@ static void node_cell(const void *ud, int64_t id, int col, char *buf, size_t n, 
 	const struct dc_node *nd = model_node(v->m, id);
 	if (!nd)
 		return;
-	if (gpu_col_loading(v, col)) {
+	if (gpu_col_loading(v, nd, col)) {
 		snprintf(buf, n, "…");
 		*el = THEME_DIM;
 		return;

@@ -17,7 +17,14 @@
  * parents first): on the third connection the relay holds the server's
  * bytes from inside the GPU table until the test signals it, and the
  * model meanwhile has the nodes, marks GPUs and the rest as loading, and
- * the link is not up yet. */
+ * the link is not up yet.
+ *
+ * The GPU rows of a first load go into the model node by node as they
+ * arrive (whole node groups, every load_chunk rows): on the fourth
+ * connection, held inside the GPU table with load_chunk 1, the node first
+ * by name (the GPU read starts there) has all its GPUs and the others
+ * none, marked as loading; no on_change ever sees a node with part of its
+ * GPUs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +133,7 @@ static size_t error_msg(char *out, const char *sev, const char *text)
  * RELAY_HOLD: after HOLD_AT_ROW, pass nothing more until SIGUSR1. */
 static void relay_conn(int c, const char *server, enum relay_mode mode)
 {
+	relay_go = 0; /* each held connection waits for its own signal */
 	int s = unix_connect(server);
 	if (s < 0) {
 		close(c);
@@ -136,7 +144,10 @@ static void relay_conn(int c, const char *server, enum relay_mode mode)
 	int rows = 0;
 	for (;;) {
 		struct pollfd p[2] = { { c, POLLIN, 0 }, { s, POLLIN, 0 } };
-		if (poll(p, 2, -1) < 0)
+		int ready = poll(p, 2, -1);
+		if (ready < 0 && errno == EINTR) /* the test's go, before the hold */
+			continue;
+		if (ready < 0)
 			break;
 		char tmp[65536];
 		if (p[0].revents) {
@@ -150,7 +161,7 @@ static void relay_conn(int c, const char *server, enum relay_mode mode)
 		if (n <= 0)
 			break;
 		have += (size_t)n;
-		size_t done = 0; /* whole messages passed on */
+		size_t done = 0, sent = 0; /* whole messages to pass on, and passed on */
 		while (have - done >= 5) {
 			const unsigned char *m = (const unsigned char *)buf + done;
 			size_t len = 1 + ((size_t)m[1] << 24 | (size_t)m[2] << 16 | (size_t)m[3] << 8 | m[4]);
@@ -159,8 +170,9 @@ static void relay_conn(int c, const char *server, enum relay_mode mode)
 			if (m[0] == 'D')
 				rows++;
 			if (mode == RELAY_HOLD && rows > HOLD_AT_ROW && !relay_go) {
-				if (write_all(c, buf, done) < 0)
+				if (write_all(c, buf + sent, done - sent) < 0)
 					goto out;
+				sent = done; /* not again after the go */
 				while (!relay_go)
 					poll(NULL, 0, 20);
 			}
@@ -168,13 +180,13 @@ static void relay_conn(int c, const char *server, enum relay_mode mode)
 				char e[1024];
 				size_t k = error_msg(e, "ERROR", "canceling statement due to conflict with recovery");
 				k += error_msg(e + k, "FATAL", "terminating connection due to conflict with recovery");
-				if (write_all(c, buf, done) == 0)
+				if (write_all(c, buf + sent, done - sent) == 0)
 					(void)write_all(c, e, k);
 				goto out;
 			}
 			done += len;
 		}
-		if (write_all(c, buf, done) < 0)
+		if (write_all(c, buf + sent, done - sent) < 0)
 			break;
 		memmove(buf, buf + done, have - done);
 		have -= done;
@@ -200,7 +212,7 @@ static pid_t relay_start(const char *dir, const char *server)
 	}
 	signal(SIGUSR1, on_usr1);
 	/* the tests' connections, in the order they run */
-	static const enum relay_mode modes[] = { RELAY_CUT, RELAY_PASS, RELAY_HOLD };
+	static const enum relay_mode modes[] = { RELAY_CUT, RELAY_PASS, RELAY_HOLD, RELAY_HOLD };
 	for (size_t i = 0;;) {
 		int c = accept(l, NULL, NULL);
 		if (c < 0 && errno == EINTR)
@@ -219,7 +231,8 @@ static const char *const seed_sql[] = {
 	"INSERT INTO dcops.hall (site_id, name) VALUES (1, 'A')",
 	"INSERT INTO dcops.rack (hall_id, name, row_no, position, power_cap_kw) VALUES (1, 'r01', 1, 1, 40)",
 	"INSERT INTO dcops.partition (name, gpu_model) VALUES ('h100', 'H100')",
-	"INSERT INTO dcops.node (name, rack_id, partition_id, model, gpu_count, last_seen)  SELECT 'n' || i, 1, 1, 'HGX', 8, now() FROM generate_series(1, 4) i",
+	/* ids against names: n1 is id 4, the GPU read's first node */
+	"INSERT INTO dcops.node (name, rack_id, partition_id, model, gpu_count, last_seen)  SELECT 'n' || (5 - i), 1, 1, 'HGX', 8, now() FROM generate_series(1, 4) i",
 	"INSERT INTO dcops.gpu (node_id, idx, uuid, mem_total_mib)  SELECT n.id, g, 'GPU-' || n.id || '-' || g, 81920 FROM dcops.node n, generate_series(0, 7) g",
 	"INSERT INTO dcops.tenant (name, kind) VALUES ('t', 'startup')",
 	"INSERT INTO dcops.job (tenant_id, partition_id, user_name, gpus, state, submit_at)  SELECT 1, 1, 'u' || g, 1, 'pending', now() FROM generate_series(1, 300) g" /* JOBS */,
@@ -315,11 +328,86 @@ static void test_first_load_progressive(void **state)
 	loop_free(l);
 }
 
+/* What each on_change of a first load saw: GPU changes while the GPU
+ * table was loading, and nodes with only part of their GPUs, or marked
+ * loading with some in, or not marked with none. */
+struct seen {
+	struct dc_model *m;
+	int gpu_changes, partial, mismarked;
+};
+
+static void on_change_check(void *ud, unsigned mask)
+{
+	struct seen *sn = ud;
+	if ((mask & DC_MASK(DC_T_GPU)) && (model_loading(sn->m) & DC_MASK(DC_T_GPU)))
+		sn->gpu_changes++;
+	for (size_t i = 0; i < model_count(sn->m, DC_T_NODE); i++) {
+		const struct dc_node *n = model_row(sn->m, DC_T_NODE, i);
+		if (n->gpus_known != 0 && n->gpus_known != n->gpu_count)
+			sn->partial++;
+		if (model_node_gpus_loading(sn->m, n) != ((model_loading(sn->m) & DC_MASK(DC_T_GPU)) &&
+		                                         n->gpus_known == 0))
+			sn->mismarked++;
+	}
+}
+
+/* A first load's GPUs arrive in whole node groups, the node first by name
+ * first: held inside the GPU table (11 of its 32 rows in), node n1 (id 4)
+ * shows its 8 GPUs, the other three are marked loading with none. */
+static void test_first_load_gpus_by_node(void **state)
+{
+	(void)state;
+	struct loop *l = loop_new();
+	struct dc_model *m = model_new();
+	struct seen sn = { .m = m };
+	struct store_opts o = { .conninfo = fx.conninfo, .poll_ms = 60000, .deadline_ms = 3000,
+	                        .load_chunk = 1 };
+	struct store_callbacks cb = { .on_change = on_change_check, .ud = &sn };
+	struct store *s = store_new(l, m, &o, &cb);
+	store_start(s);
+	const struct store_status *st = store_status(s);
+	for (int i = 0; i < 100 && model_count(m, DC_T_GPU) < 8; i++)
+		loop_run_once(l, 50);
+	loop_run_once(l, 100); /* anything more the relay let through */
+	assert_int_equal(model_count(m, DC_T_GPU), 8);
+	assert_true(model_loading(m) & DC_MASK(DC_T_GPU));
+	assert_int_not_equal(st->link, STORE_UP);
+	const struct dc_node *first = model_node(m, 4);
+	assert_string_equal(first->name, "n1");
+	assert_int_equal(first->gpus_known, 8);
+	assert_false(model_node_gpus_loading(m, first));
+	assert_non_null(model_node_gpu(first, 7));
+	for (int64_t id = 1; id <= 3; id++) {
+		assert_int_equal(model_node(m, id)->gpus_known, 0);
+		assert_true(model_node_gpus_loading(m, model_node(m, id)));
+	}
+	assert_int_equal(sn.gpu_changes, 1);
+
+	kill(fx.relay, SIGUSR1);
+	for (int i = 0; i < 200 && st->link != STORE_UP; i++)
+		loop_run_once(l, 50);
+	assert_int_equal(st->link, STORE_UP);
+	assert_int_equal(model_loading(m), 0);
+	assert_int_equal(model_count(m, DC_T_GPU), 32);
+	for (int64_t id = 1; id <= 4; id++) {
+		assert_int_equal(model_node(m, id)->gpus_known, 8);
+		assert_false(model_node_gpus_loading(m, model_node(m, id)));
+	}
+	/* nodes 1 and 2 went in at the next node's first row, 3 with the table */
+	assert_int_equal(sn.gpu_changes, 3);
+	assert_int_equal(sn.partial, 0);
+	assert_int_equal(sn.mismarked, 0);
+	store_free(s);
+	model_free(m);
+	loop_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cancelled_load_recovers),
 		cmocka_unit_test(test_first_load_progressive),
+		cmocka_unit_test(test_first_load_gpus_by_node),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -596,6 +596,27 @@ static void test_change_log(void **state)
 	model_free(m);
 }
 
+/* A first load's GPU marks: while the GPU table is loading, a node whose
+ * GPUs the store has put (whole node groups) is known, one with none is
+ * still loading; once the table is whole, none is. */
+static void test_node_gpus_loading(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	model_set_loading(m, ~0u);
+	put_partition(m, 1);
+	put_node(m, 10, 1, 2, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	put_node(m, 11, 1, 2, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	assert_true(model_node_gpus_loading(m, model_node(m, 10)));
+	put_gpu(m, 100, 10, 0, 0, 50, 40);
+	put_gpu(m, 101, 10, 1, 0, 50, 40);
+	assert_false(model_node_gpus_loading(m, model_node(m, 10)));
+	assert_true(model_node_gpus_loading(m, model_node(m, 11)));
+	model_set_loading(m, ~0u & ~DC_MASK(DC_T_GPU)); /* the jobs still to come */
+	assert_false(model_node_gpus_loading(m, model_node(m, 11)));
+	model_free(m);
+}
+
 /* Prune: ended jobs before the cutoff go (and are logged), live ones stay;
  * audit keeps the newest rows once it holds over twice the limit. */
 static void test_prune(void **state)
@@ -777,6 +798,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enums),
+		cmocka_unit_test(test_node_gpus_loading),
 		cmocka_unit_test(test_put_replace_delete),
 		cmocka_unit_test(test_settings_and_quota),
 		cmocka_unit_test(test_reread_same_version),
