@@ -333,9 +333,19 @@ static void test_drain_timeline(void **state)
 	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
 	PQclear(r);
 	ticks(f, 1);
-	/* the node runs jobs: draining, and nothing said yet */
+	/* While the node runs jobs it is draining and nothing is said yet. Its
+	 * jobs may also have ended in that simulated minute (the simulated clock
+	 * starts at the wall clock, and the workload follows the KST hour: which
+	 * jobs the node holds depends on when the test runs): then it is drained
+	 * already and said so, and there is nothing left to cancel. */
+	r = PQexecParams(f->c, "SELECT count(g.job_id) FROM dcops.gpu g JOIN dcops.node n ON n.id = g.node_id "
+	                 "WHERE n.name = $1", 1, NULL, p, NULL, NULL, 0);
+	long busy = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	print_message("  %s: %ld GPUs still busy after the drain's first tick\n", node, busy);
 	assert_int_equal(num(f->c, "SELECT count(*) FROM dcops.incident_event e JOIN dcops.incident i "
-	                           "ON i.id = e.incident_id WHERE i.title = 'timeline test' AND e.kind = 'signal'"), 0);
+	                           "ON i.id = e.incident_id WHERE i.title = 'timeline test' AND e.kind = 'signal'"),
+	                 busy > 0 ? 0 : 1);
 	/* its jobs end (cancelled): drained */
 	r = PQexecParams(f->c, "INSERT INTO dcops.actions (kind, target, params, reason, requested_by, "
 	                 "idempotency_key) SELECT 'job_cancel', x.id::text, '{}', 'test', 'op-kim', "
