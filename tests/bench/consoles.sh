@@ -28,6 +28,7 @@ SECS=${BENCH_CONSOLE_S:-30}
 export LC_ALL=C.UTF-8 TZ=UTC
 . tests/lib/pg.sh
 . tests/lib/pg-standby.sh
+. tests/lib/relay.sh
 WORK=$(mktemp -d /tmp/dcops-bench.XXXXXX)
 chmod 755 "$WORK"
 SIM_PID=
@@ -117,12 +118,6 @@ consoles_run() { # WHERE DB PHASES
 		"$CONSOLES" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --pg-pid "$SERVER_PM" \
 			--label "$1, this build"
 	done
-}
-relay_spawn() { # DCOPS DB SOCKET LOG: a relay of that build reading DB; its pid in SPAWNED
-	"$1" --db "$2" relay --socket "$3" 2>"$4" &
-	SPAWNED=$!
-	for _ in $(seq 1 100); do [ -S "$3" ] && return 0; sleep 0.1; done
-	echo "consoles.sh: the relay did not start:" >&2; cat "$4" >&2; return 1
 }
 # With BENCH_BEFORE, the other build's consoles go through the other
 # build's relay (started alongside this build's, both running throughout)

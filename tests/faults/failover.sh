@@ -16,6 +16,7 @@
 # after the relay's one full reload, and shows what the new primary holds.
 # Prints the figures.
 . "$DCOPS_ROOT/tests/screen/lib.sh"
+. "$DCOPS_ROOT/tests/lib/relay.sh"
 . "$DCOPS_ROOT/tests/faults/lib.sh"
 . "$DCOPS_ROOT/tests/lib/pg-standby.sh"
 set -e
@@ -59,9 +60,8 @@ trap cleanup EXIT
 screen_wait "DB UP"
 screen_wait "tn-a100-001"
 rsock="$TEST_TMP/relay.sock"
-"$DCOPS" --db "$MH" relay --socket "$rsock" 2>"$TEST_TMP/relay.log" &
-relaypid=$!
-for _ in $(seq 50); do [ -S "$rsock" ] && break; sleep 0.1; done
+relay_spawn "$DCOPS" "$MH" "$rsock" "$TEST_TMP/relay.log"
+relaypid=$SPAWNED
 r_tmux -f /dev/null new-session -d -x 120 -y 30 \
 	"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC $DCOPS --db '$MH' --relay $rsock 2>>$TEST_TMP/relay-console.err; sleep 60"
 r_tmux set-option -g remain-on-exit on >/dev/null

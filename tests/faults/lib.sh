@@ -48,3 +48,29 @@ fault_cleanup() {
 	for p in $(fault_pids "$dir"); do kill -CONT "$p" 2>/dev/null || true; done
 	pg_kill "$dir"
 }
+
+# fault_standby_pair PDIR SDIR DB: fault_cluster's fixture grown to the
+# Gwangju site's 290 nodes (286 idle H100 nodes tn-z001.., guard rail at
+# 100%) on a primary in PDIR, and a streaming standby in SDIR
+# (pg-standby.sh, which the caller sources) that has replayed it. Sets P
+# and S (their conninfo); onp SQL and ons SQL run psql -Atc on either.
+fault_standby_pair() {
+	local pdir=$1 sdir=$2 db=$3
+	fault_cluster "$pdir" "$db" || return 1
+	psql -q -d "$db" -v ON_ERROR_STOP=1 >/dev/null <<'SQL' || return 1
+UPDATE dcops.setting SET value = '100' WHERE key = 'guard.drain_pct';
+INSERT INTO dcops.node (name, rack_id, slot, partition_id, model, gpu_count, sched_state, admin_state, health)
+SELECT 'tn-z' || lpad(g::text, 3, '0'), 3, g, 1, 'H100', 8, 'idle', 'active', 'ok' FROM generate_series(1, 286) g;
+INSERT INTO dcops.gpu (node_id, idx, uuid, util_pct, mem_used_mib, mem_total_mib, temp_c, power_w)
+SELECT n.id, i, format('GPU-%s-%s', n.id, i), 0, 0, 81920, 30, 60
+  FROM dcops.node n, generate_series(0, 7) i WHERE n.name LIKE 'tn-z%';
+SQL
+	pgs_standby "$pdir" "$sdir" || return 1
+	P="host=$pdir/sock dbname=$db" S="host=$sdir/sock dbname=$db"
+	FAULT_PAIR_DB=$db FAULT_PAIR_P=$pdir FAULT_PAIR_S=$sdir
+	for _ in $(seq 100); do [ "$(ons "SELECT count(*) FROM dcops.node" 2>/dev/null)" = 290 ] && return 0; sleep 0.1; done
+	echo "FAIL: the standby has not replayed the fixture"
+	return 1
+}
+onp() { psql -q -h "$FAULT_PAIR_P/sock" -d "$FAULT_PAIR_DB" -Atc "$1"; }
+ons() { psql -q -h "$FAULT_PAIR_S/sock" -d "$FAULT_PAIR_DB" -Atc "$1"; }

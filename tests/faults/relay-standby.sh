@@ -14,6 +14,7 @@
 . "$DCOPS_ROOT/tests/screen/lib.sh"
 . "$DCOPS_ROOT/tests/faults/lib.sh"
 . "$DCOPS_ROOT/tests/lib/pg-standby.sh"
+. "$DCOPS_ROOT/tests/lib/relay.sh"
 set -e
 pdir="$TEST_TMP/p" sdir="$TEST_TMP/s"
 ssock="$TEST_TMP/s-relay.sock" psock="$TEST_TMP/p-relay.sock"
@@ -26,30 +27,12 @@ cleanup() {
 	fault_cleanup "$pdir"
 }
 trap cleanup EXIT
-fault_cluster "$pdir" rst
-# the fixture's 4 nodes and 286 more: the Gwangju site's size
-psql -q -d rst -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
-UPDATE dcops.setting SET value = '100' WHERE key = 'guard.drain_pct';
-INSERT INTO dcops.node (name, rack_id, slot, partition_id, model, gpu_count, sched_state, admin_state, health)
-SELECT 'tn-z' || lpad(g::text, 3, '0'), 3, g, 1, 'H100', 8, 'idle', 'active', 'ok' FROM generate_series(1, 286) g;
-INSERT INTO dcops.gpu (node_id, idx, uuid, util_pct, mem_used_mib, mem_total_mib, temp_c, power_w)
-SELECT n.id, i, format('GPU-%s-%s', n.id, i), 0, 0, 81920, 30, 60
-  FROM dcops.node n, generate_series(0, 7) i WHERE n.name LIKE 'tn-z%';
-SQL
-pgs_standby "$pdir" "$sdir"
-P="host=$pdir/sock dbname=rst" S="host=$sdir/sock dbname=rst"
-onp() { psql -q -h "$pdir/sock" -d rst -Atc "$1"; }
-ons() { psql -q -h "$sdir/sock" -d rst -Atc "$1"; }
-for _ in $(seq 100); do [ "$(ons "SELECT count(*) FROM dcops.node" 2>/dev/null)" = 290 ] && break; sleep 0.1; done
-[ "$(ons "SELECT count(*) FROM dcops.node")" = 290 ] || { echo "FAIL: the standby has not replayed the fixture"; exit 1; }
+fault_standby_pair "$pdir" "$sdir" rst
 
 # relay_on DB SOCK: a relay reading DB, its pid in RPID
 relay_on() {
-	"$DCOPS" --db "$1" relay --socket "$2" 2>>"$2.log" &
-	RPID=$!
-	for _ in $(seq 1 50); do [ -S "$2" ] && return 0; sleep 0.1; done
-	cat "$2.log" >&2
-	return 1
+	relay_spawn "$DCOPS" "$1" "$2" "$2.log" || return 1
+	RPID=$SPAWNED
 }
 relay_on "$S" "$ssock"
 SPID=$RPID

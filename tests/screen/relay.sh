@@ -4,16 +4,14 @@
 # database itself (DB UP, rows kept) and follows a change; with the relay
 # back the header says RELAY again.
 . "$(dirname "$0")/lib.sh"
+. "$DCOPS_ROOT/tests/lib/relay.sh"
 set -e
 db="screen_relay_$$"
 sock="$TEST_TMP/relay.sock"
 RPID=
 relay_start() {
-	"$DCOPS" --db "dbname=$db" relay --socket "$sock" 2>>"$TEST_TMP/relay.log" &
-	RPID=$!
-	for _ in $(seq 1 50); do [ -S "$sock" ] && return 0; sleep 0.1; done
-	cat "$TEST_TMP/relay.log" >&2
-	return 1
+	relay_spawn "$DCOPS" "dbname=$db" "$sock" "$TEST_TMP/relay.log" || return 1
+	RPID=$SPAWNED
 }
 cleanup() {
 	screen_stop
