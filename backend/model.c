@@ -1143,25 +1143,49 @@ void model_row_wire_encode(enum dc_table t, const void *row, unsigned char *out)
 	}
 }
 
-/* Enum fields hold what the decoders can produce: views index tables by them. */
-static bool wire_enums_ok(enum dc_table t, const void *row)
+/* A field off the wire that may hold only some values: an enum (views
+ * index tables by it) or a bool (any byte but 0 or 1 is undefined
+ * behaviour to read as one, so it is looked at as a byte). */
+struct wire_field { enum dc_table t; const char *name; size_t off; unsigned limit; bool byte; };
+#define WIRE_ENUM(t, type, f, names) { t, #f, offsetof(struct type, f), DC_ARRAY_LEN(names), false }
+#define WIRE_BOOL(t, type, f) { t, #f, offsetof(struct type, f), 2, true }
+static const struct wire_field wire_fields[] = {
+	WIRE_ENUM(DC_T_NODE, dc_node, sched, sched_names),
+	WIRE_ENUM(DC_T_NODE, dc_node, admin, admin_names),
+	WIRE_ENUM(DC_T_NODE, dc_node, health, health_names),
+	WIRE_BOOL(DC_T_GPU, dc_gpu, remap_pending),
+	WIRE_BOOL(DC_T_GPU, dc_gpu, metrics_stale),
+	WIRE_ENUM(DC_T_JOB, dc_job, state, job_state_names),
+	WIRE_ENUM(DC_T_INCIDENT, dc_incident, state, inc_state_names),
+	WIRE_ENUM(DC_T_ACTION, dc_action, status, action_status_names),
+};
+#undef WIRE_ENUM
+#undef WIRE_BOOL
+_Static_assert(sizeof(enum dc_sched) == sizeof(int) && sizeof(enum dc_admin) == sizeof(int) &&
+               sizeof(enum dc_health) == sizeof(int) && sizeof(enum dc_job_state) == sizeof(int) &&
+               sizeof(enum dc_inc_state) == sizeof(int) && sizeof(enum dc_action_status) == sizeof(int),
+               "wire_field_bad reads enums as int");
+
+/* The first field of a t row out of its range, or NULL; its value in *v. */
+static const struct wire_field *wire_field_bad(enum dc_table t, const unsigned char *row, unsigned *v)
 {
-	switch (t) {
-	case DC_T_NODE: {
-		const struct dc_node *n = row;
-		return (unsigned)n->sched < DC_ARRAY_LEN(sched_names) &&
-		       (unsigned)n->admin < DC_ARRAY_LEN(admin_names) &&
-		       (unsigned)n->health < DC_ARRAY_LEN(health_names);
+	for (size_t i = 0; i < DC_ARRAY_LEN(wire_fields); i++) {
+		const struct wire_field *f = &wire_fields[i];
+		if (f->t != t)
+			continue;
+		unsigned char b;
+		int e;
+		if (f->byte) {
+			memcpy(&b, row + f->off, 1);
+			*v = b;
+		} else {
+			memcpy(&e, row + f->off, sizeof e); /* enums are int-sized here */
+			*v = (unsigned)e;
+		}
+		if (*v >= f->limit)
+			return f;
 	}
-	case DC_T_JOB:
-		return (unsigned)((const struct dc_job *)row)->state < DC_ARRAY_LEN(job_state_names);
-	case DC_T_INCIDENT:
-		return (unsigned)((const struct dc_incident *)row)->state < DC_ARRAY_LEN(inc_state_names);
-	case DC_T_ACTION:
-		return (unsigned)((const struct dc_action *)row)->status < DC_ARRAY_LEN(action_status_names);
-	default:
-		return true;
-	}
+	return NULL;
 }
 
 /* Checks the strings after the fixed part; their packed size in *packed. */
@@ -1214,9 +1238,12 @@ void *model_row_wire_decode(enum dc_table t, const unsigned char *in, size_t len
 	unsigned char *row = t == DC_T_GPU ? (unsigned char *)gpu_row_alloc() : xmalloc(packed);
 	memcpy(row, in, d->size);
 	wire_scrub(d, row);
-	if (!wire_enums_ok(t, row)) {
+	unsigned v;
+	const struct wire_field *bad = wire_field_bad(t, row, &v);
+	if (bad) {
 		model_row_free(t, row);
-		snprintf(err, errlen, "an enum field is out of range");
+		snprintf(err, errlen, "field %s at offset %zu holds %u (%s)", bad->name, bad->off, v,
+		         bad->byte ? "a bool is 0 or 1" : "not one of its values");
 		return NULL;
 	}
 	char *tail = (char *)row + d->size;

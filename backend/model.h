@@ -296,7 +296,8 @@ unsigned model_prune(struct dc_model *m, const struct dc_keep *keep);
  * from in[0..len) and returns it packed (model_row_pack's one allocation,
  * model_put-ready) with *used its length; NULL and a one-line err naming
  * the string and byte offset when a length runs past len, a string holds
- * a NUL, an enum field is out of range or t is no table. */
+ * a NUL, an enum or bool field holds a value it cannot (named with its
+ * offset) or t is no table. */
 uint64_t model_layout_fingerprint(void);
 /* A row's id; 0 for a table keyed by text (settings). */
 int64_t model_row_id(enum dc_table t, const void *row);

@@ -262,7 +262,18 @@ static void test_bad_table_and_enum(void **state)
 	bad.sched = (enum dc_sched)42;
 	memcpy(b.p + RELAY_HEADER + 1, &bad, sizeof bad);
 	assert_int_equal(relay_get_row(&f, &t, &row, err, sizeof err), -1);
-	assert_non_null(strstr(err, "enum"));
+	assert_non_null(strstr(err, "field sched at offset"));
+	assert_non_null(strstr(err, "holds 42"));
+	relay_buf_free(&b);
+	/* a GPU whose bool is neither 0 nor 1, looked at as a byte (reading it
+	 * as a bool would be undefined behaviour: UBSan's -fsanitize=bool) */
+	b = (struct relay_buf){ 0 };
+	relay_put_row(&b, DC_T_GPU, sample(DC_T_GPU));
+	f = one_frame(&b);
+	b.p[RELAY_HEADER + 1 + offsetof(struct dc_gpu, metrics_stale)] = 7;
+	assert_int_equal(relay_get_row(&f, &t, &row, err, sizeof err), -1);
+	assert_non_null(strstr(err, "field metrics_stale"));
+	assert_non_null(strstr(err, "holds 7 (a bool is 0 or 1)"));
 	relay_buf_free(&b);
 	unsigned char del[RELAY_HEADER + 9] = { 0, 0, 0, 9, RF_DEL, 200 };
 	size_t used;
