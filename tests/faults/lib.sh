@@ -74,3 +74,25 @@ SQL
 }
 onp() { psql -q -h "$FAULT_PAIR_P/sock" -d "$FAULT_PAIR_DB" -Atc "$1"; }
 ons() { psql -q -h "$FAULT_PAIR_S/sock" -d "$FAULT_PAIR_DB" -Atc "$1"; }
+
+# fault_screen_latency WHAT: 30 commits on the primary (onp) flipping
+# tn-a100-002 between down and idle, each timed until the console's screen
+# shows it (5 s at most each); prints "WHAT: p50 N ms, p99 N ms" and fails
+# when p99 is 250 ms or more (issue 15's goal).
+fault_screen_latency() {
+	local lat=() state=down i t0 sorted p50 p99
+	for i in $(seq 1 30); do
+		onp "UPDATE dcops.node SET sched_state = '$state' WHERE name = 'tn-a100-002'"
+		t0=$(fault_ms)
+		until screen_dump | grep -Eq "tn-a100-002 +a100 .*$state"; do
+			[ $(($(fault_ms) - t0)) -lt 5000 ] || { echo "FAIL: change $i not on the screen"; screen_dump; return 1; }
+			sleep 0.005
+		done
+		lat+=($(($(fault_ms) - t0)))
+		state=$([ "$state" = down ] && echo idle || echo down)
+	done
+	sorted=($(printf '%s\n' "${lat[@]}" | sort -n))
+	p50=${sorted[14]} p99=${sorted[29]}
+	echo "$1: p50 ${p50} ms, p99 ${p99} ms (30 changes)"
+	[ "$p99" -lt 250 ] || { echo "FAIL: p99 ${p99} ms (limit 250)"; return 1; }
+}
