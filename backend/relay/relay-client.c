@@ -151,12 +151,9 @@ static void on_fd(struct loop *l, int fd, unsigned events, void *ud)
 struct relay_client *relay_client_new(struct loop *l, const char *path, const struct relay_client_ops *ops,
                                       void *ud, struct dc_err *err)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof a.sun_path) {
-		dc_err_set(err, "socket path %s is too long", path);
+	struct sockaddr_un a;
+	if (relay_addr(path, &a, err) < 0)
 		return NULL;
-	}
-	memcpy(a.sun_path, path, strlen(path) + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
 		dc_err_set(err, "%s: %s", path, strerror(errno));

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "util.h"
 
@@ -267,5 +269,15 @@ int relay_get_batch(const struct relay_frame *f, unsigned *mask, char *err, size
 		         DC_T_COUNT);
 		return -1;
 	}
+	return 0;
+}
+
+int relay_addr(const char *path, struct sockaddr_un *a, struct dc_err *err)
+{
+	*a = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	size_t n = strlen(path);
+	if (n >= sizeof a->sun_path)
+		return dc_err_set(err, "socket path %s is longer than %zu bytes", path, sizeof a->sun_path - 1);
+	memcpy(a->sun_path, path, n + 1);
 	return 0;
 }

@@ -27,6 +27,9 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "util.h"
+
+struct sockaddr_un;
 
 #define RELAY_PROTO 1
 #define RELAY_HEADER 5                 /* u32 length + u8 type */
@@ -80,5 +83,9 @@ int relay_get_status(const struct relay_frame *f, struct relay_status *st, char 
 int relay_get_row(const struct relay_frame *f, enum dc_table *t, void **row, char *err, size_t errlen);
 int relay_get_del(const struct relay_frame *f, enum dc_table *t, int64_t *id, char *err, size_t errlen);
 int relay_get_batch(const struct relay_frame *f, unsigned *mask, char *err, size_t errlen);
+
+/* The relay's socket address for path: 0, or -1 with err when the path
+ * does not fit (both ends refuse it alike, never a truncated path). */
+int relay_addr(const char *path, struct sockaddr_un *a, struct dc_err *err);
 
 #endif

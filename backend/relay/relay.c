@@ -393,8 +393,7 @@ static void on_change(void *ud, unsigned mask)
 			status_send(r); /* a first load's progress */
 		return;
 	}
-	r->nchg = 0;
-	r->stats.resets++;
+	r->stats.resets++; /* model_log_since noted nothing */
 	if (r->stats.clients)
 		relay_log(r, "the changes since the last batch are out of the model log's reach (a reload): "
 		          "RESET and a new snapshot to %zu clients", r->stats.clients);
@@ -477,9 +476,10 @@ static int stale_remove(const char *path, struct dc_err *err)
 		return errno == ENOENT ? 0 : dc_err_set(err, "%s: %s", path, strerror(errno));
 	if (!S_ISSOCK(sb.st_mode))
 		return dc_err_set(err, "%s exists and is not a socket: not removing it", path);
+	struct sockaddr_un a;
+	if (relay_addr(path, &a, err) < 0)
+		return -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
 	bool live = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
 	if (fd >= 0)
 		close(fd);
@@ -492,12 +492,9 @@ static int stale_remove(const char *path, struct dc_err *err)
 
 static int sock_open(struct relay *r, struct dc_err *err)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(r->path) >= sizeof a.sun_path)
-		return dc_err_set(err, "socket path %s is longer than %zu bytes", r->path, sizeof a.sun_path - 1);
-	if (stale_remove(r->path, err) < 0)
+	struct sockaddr_un a;
+	if (relay_addr(r->path, &a, err) < 0 || stale_remove(r->path, err) < 0)
 		return -1;
-	memcpy(a.sun_path, r->path, strlen(r->path) + 1);
 	r->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (r->lfd < 0)
 		return dc_err_set(err, "socket: %s", strerror(errno));
