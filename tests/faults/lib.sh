@@ -96,3 +96,20 @@ fault_screen_latency() {
 	echo "$1: p50 ${p50} ms, p99 ${p99} ms (30 changes)"
 	[ "$p99" -lt 250 ] || { echo "FAIL: p99 ${p99} ms (limit 250)"; return 1; }
 }
+
+# fault_console_drain REASON: the console on screen (one node filtered,
+# tn-a100-002) drains it with REASON; the action must be on the primary
+# (onp), the screen must say "drain pending", and no write may have
+# reached the standby (its server.log under $sdir).
+fault_console_drain() {
+	screen_keys D
+	screen_wait "Drain tn-a100-002"
+	screen_keys "$1" Enter Enter Enter Enter
+	screen_wait "y confirm"
+	screen_keys y
+	screen_wait "requested (action #" 10
+	[ "$(onp "SELECT count(*) FROM dcops.actions WHERE reason = '$1'")" = 1 ] ||
+		{ echo "FAIL: the console's drain is not on the primary"; return 1; }
+	screen_match "tn-a100-002 .*drain pending" 5
+	! grep -q "read-only transaction" "$sdir/server.log" || { echo "FAIL: a write reached the standby"; return 1; }
+}

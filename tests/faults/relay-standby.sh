@@ -80,16 +80,7 @@ screen_wait "RELAY UP STANDBY lag 0s"
 ! screen_dump | grep -q "READ-ONLY" || { echo "FAIL: a console on the primary says READ-ONLY"; screen_dump; exit 1; }
 screen_keys / "tn-a100-002" Enter
 screen_wait "1 of 290 nodes"
-screen_keys D
-screen_wait "Drain tn-a100-002"
-screen_keys "relay standby drain" Enter Enter Enter Enter
-screen_wait "y confirm"
-screen_keys y
-screen_wait "requested (action #" 10
-[ "$(onp "SELECT count(*) FROM dcops.actions WHERE reason = 'relay standby drain'")" = 1 ] ||
-	{ echo "FAIL: the console's drain is not on the primary"; exit 1; }
-screen_match "tn-a100-002 .*drain pending" 5
-! grep -q "read-only transaction" "$sdir/server.log" || { echo "FAIL: a write reached the standby"; exit 1; }
+fault_console_drain "relay standby drain"
 
 # the standby is promoted under the relay: STANDBY goes from the header,
 # and the relay, now on a primary, follows it by NOTIFY

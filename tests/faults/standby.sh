@@ -79,16 +79,7 @@ fault_screen_latency "commit on the primary -> standby screen at 290 nodes"
 # a write from the console: drain goes to the primary, comes back by replay
 screen_keys / C-u "tn-a100-002" Enter
 screen_wait "1 of 290 nodes"
-screen_keys D
-screen_wait "Drain tn-a100-002"
-screen_keys "standby console drain" Enter Enter Enter Enter
-screen_wait "y confirm"
-screen_keys y
-screen_wait "requested (action #" 10
-[ "$(onp "SELECT count(*) FROM dcops.actions WHERE reason = 'standby console drain'")" = 1 ] ||
-	{ echo "FAIL: the console's drain is not on the primary"; exit 1; }
-screen_match "tn-a100-002 .*drain pending" 5
-! grep -q "read-only transaction" "$sdir/server.log" || { echo "FAIL: a write reached the standby"; exit 1; }
+fault_console_drain "standby console drain"
 screen_stop
 
 # a console on the standby with no primary named: READ-ONLY, and an action
