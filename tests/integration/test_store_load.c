@@ -268,6 +268,24 @@ static int group_teardown(void **state)
 /* Cancelled, then terminated, inside a table read row by row: the store
  * reports the server's reason (not "protocol out of step"), retries, and
  * the retry loads every row. */
+/* Runs the loop until the store is up, at most ~10 s. */
+static void until_up(struct loop *l, const struct store_status *st)
+{
+	for (int i = 0; i < 200 && st->link != STORE_UP; i++)
+		loop_run_once(l, 50);
+	assert_int_equal(st->link, STORE_UP);
+}
+
+/* Lets the held load go on (the relay's SIGUSR1): the store comes up with
+ * the whole fixture, nothing still loading. */
+static void release_until_loaded(struct loop *l, const struct store_status *st, const struct dc_model *m)
+{
+	kill(fx.relay, SIGUSR1);
+	until_up(l, st);
+	assert_int_equal(model_loading(m), 0);
+	assert_int_equal(model_count(m, DC_T_GPU), 32);
+}
+
 static void test_cancelled_load_recovers(void **state)
 {
 	(void)state;
@@ -278,9 +296,7 @@ static void test_cancelled_load_recovers(void **state)
 	struct store *s = store_new(l, m, &o, &cb);
 	store_start(s);
 	const struct store_status *st = store_status(s);
-	for (int i = 0; i < 200 && st->link != STORE_UP; i++)
-		loop_run_once(l, 50);
-	assert_int_equal(st->link, STORE_UP);
+	until_up(l, st);
 	assert_int_equal(fx.ndowns, 1);
 	assert_non_null(strstr(fx.downs[0], "conflict with recovery"));
 	assert_null(strstr(fx.downs[0], "out of step"));
@@ -315,12 +331,7 @@ static void test_first_load_progressive(void **state)
 	assert_false(model_loading(m) & DC_MASK(DC_T_PARTITION));
 	assert_int_not_equal(st->link, STORE_UP);
 
-	kill(fx.relay, SIGUSR1);
-	for (int i = 0; i < 200 && st->link != STORE_UP; i++)
-		loop_run_once(l, 50);
-	assert_int_equal(st->link, STORE_UP);
-	assert_int_equal(model_loading(m), 0);
-	assert_int_equal(model_count(m, DC_T_GPU), 32);
+	release_until_loaded(l, st, m);
 	assert_int_equal(model_count(m, DC_T_JOB), JOBS);
 	assert_non_null(model_node(m, 1)->gpus[7]);
 	store_free(s);
@@ -383,12 +394,7 @@ static void test_first_load_gpus_by_node(void **state)
 	}
 	assert_int_equal(sn.gpu_changes, 1);
 
-	kill(fx.relay, SIGUSR1);
-	for (int i = 0; i < 200 && st->link != STORE_UP; i++)
-		loop_run_once(l, 50);
-	assert_int_equal(st->link, STORE_UP);
-	assert_int_equal(model_loading(m), 0);
-	assert_int_equal(model_count(m, DC_T_GPU), 32);
+	release_until_loaded(l, st, m);
 	for (int64_t id = 1; id <= 4; id++) {
 		assert_int_equal(model_node(m, id)->gpus_known, 8);
 		assert_false(model_node_gpus_loading(m, model_node(m, id)));
