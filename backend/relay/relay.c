@@ -20,6 +20,7 @@
 
 #include "model.h"
 #include "relay-wire.h"
+#include "text.h"
 
 #define ALL_TABLES (DC_MASK(DC_T_COUNT) - 1)
 
@@ -86,12 +87,12 @@ static void relay_log(struct relay *r, const char *fmt, ...)
 	char ts[32];
 	time_t now = time(NULL);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s dcops relay: ", ts);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	text_putline(stderr, "%s dcops relay: %s", ts, line); /* server errors and paths, made inert */
 }
 
 /* ---- shared buffers ---- */
