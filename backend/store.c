@@ -319,9 +319,7 @@ static bool staged_put(struct store *s, enum dc_table t)
 	struct staged *sg = &s->staged[t];
 	if (s->full)
 		model_reserve(s->model, t, model_count(s->model, t) + sg->n);
-	bool changed = false;
-	for (size_t i = 0; i < sg->n; i++)
-		changed |= model_put(s->model, t, sg->rows[i]);
+	bool changed = model_put_many(s->model, t, sg->rows, sg->n);
 	sg->n = 0;
 	if (sg->cap > STAGED_KEEP) { /* a full load's arrays: give them back */
 		free(sg->rows);

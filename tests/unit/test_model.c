@@ -794,6 +794,96 @@ static void test_lookup_order(void **state)
 	model_free(m);
 }
 
+/* model_put_many (the store's batch apply, which fetches the rows ahead
+ * of their puts by slot_find's guess) ends exactly where model_put row by
+ * row does: batches in id order, reversed and shuffled (the guesses
+ * wrong), with new GPUs, GPUs that move node or slot, GPUs of an unknown
+ * node, an id twice, and re-reads of held rows; every GPU row, node
+ * figure, partition figure and "changed" answer the same. */
+static void test_put_many(void **state)
+{
+	(void)state;
+	enum { NODES = 40, GPUS = NODES * 8, BATCH = 120 };
+	struct dc_model *one = model_new(), *many = model_new();
+	struct dc_model *both[2] = { one, many };
+	for (int k = 0; k < 2; k++) {
+		put_partition(both[k], 1);
+		put_partition(both[k], 2);
+		for (int n = 0; n < NODES; n++)
+			put_node(both[k], 10 + n, 1 + n % 2, n % 5 ? 8 : 4, DC_ADMIN_ACTIVE, DC_SCHED_MIXED);
+	}
+	uint32_t seed = 4242;
+	for (int round = 0; round < 300; round++) {
+		struct dc_gpu g[BATCH];
+		int n = 0;
+		for (int id = 1000; id < 1000 + GPUS + 40 && n < BATCH; id++) {
+			seed = seed * 1103515245u + 12345u;
+			if (round > 0 && (seed >> 10) % 4)
+				continue;
+			const struct dc_gpu *held = model_get(one, DC_T_GPU, id);
+			struct dc_gpu x = held ? *held : (struct dc_gpu){ .id = id, .node_id = 10 + (id - 1000) / 8,
+			                                                .idx = (int16_t)((id - 1000) % 8) };
+			switch ((seed >> 16) % 16) {
+			case 0: x.node_id = 10 + (int64_t)((seed >> 20) % (NODES + 3)); break; /* moved, or unknown */
+			case 1: x.idx = (int16_t)((seed >> 20) % 9); break;
+			case 2: break; /* a re-read: the same bytes */
+			default:
+				x.util_pct = (int16_t)((seed >> 20) % 101);
+				x.temp_c = (int16_t)(30 + (seed >> 4) % 60);
+				x.job_id = (seed >> 24) % 3 ? 0 : 700 + (int64_t)((seed >> 26) % 5);
+			}
+			g[n++] = x;
+		}
+		if (round % 3 == 1) /* descending */
+			for (int i = 0; i < n / 2; i++) {
+				struct dc_gpu t = g[i];
+				g[i] = g[n - 1 - i];
+				g[n - 1 - i] = t;
+			}
+		else if (round % 3 == 2) /* shuffled, one id twice */
+			for (int i = n - 1; i > 0; i--) {
+				seed = seed * 1103515245u + 12345u;
+				int j = (int)((seed >> 8) % (uint32_t)(i + 1));
+				struct dc_gpu t = g[i];
+				g[i] = g[j];
+				g[j] = i == 1 ? g[0] : t;
+			}
+		void *rows[BATCH];
+		bool changed = false;
+		for (int i = 0; i < n; i++) {
+			changed |= put(one, DC_T_GPU, &g[i]);
+			rows[i] = model_row_pack(DC_T_GPU, &g[i]);
+		}
+		assert_int_equal(model_put_many(many, DC_T_GPU, rows, (size_t)n), changed);
+		assert_int_equal(model_count(many, DC_T_GPU), model_count(one, DC_T_GPU));
+		for (size_t i = 0; i < model_count(one, DC_T_GPU); i++) {
+			const struct dc_gpu *a = model_row(one, DC_T_GPU, i);
+			const struct dc_gpu *b = model_get(many, DC_T_GPU, a->id);
+			assert_non_null(b);
+			assert_memory_equal(a, b, sizeof *a);
+		}
+		for (int id = 10; id < 10 + NODES; id++) {
+			const struct dc_node *a = model_node(one, id), *b = model_node(many, id);
+			assert_int_equal(a->gpus_used, b->gpus_used);
+			assert_int_equal(a->gpus_known, b->gpus_known);
+			assert_int_equal(a->util_mean, b->util_mean);
+			assert_int_equal(a->temp_max, b->temp_max);
+			for (int i = 0; i < 8; i++) {
+				const struct dc_gpu *x = model_node_gpu(a, i), *y = model_node_gpu(b, i);
+				assert_int_equal(x ? x->id : 0, y ? y->id : 0);
+			}
+		}
+		for (int p = 1; p <= 2; p++) {
+			const struct dc_partition *a = model_partition(one, p), *b = model_partition(many, p);
+			assert_int_equal(a->gpus_used, b->gpus_used);
+			assert_int_equal(a->gpus_free, b->gpus_free);
+			assert_int_equal(a->gpus_out, b->gpus_out);
+		}
+	}
+	model_free(one);
+	model_free(many);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -809,6 +899,7 @@ int main(void)
 		cmocka_unit_test(test_job_counters_random),
 		cmocka_unit_test(test_gpu_replace_random),
 		cmocka_unit_test(test_lookup_order),
+		cmocka_unit_test(test_put_many),
 		cmocka_unit_test(test_row_pack),
 		cmocka_unit_test(test_incident_proposal),
 		cmocka_unit_test(test_change_log),
