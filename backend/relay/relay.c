@@ -57,6 +57,15 @@ struct change {
 	enum dc_table t;
 };
 
+/* The fan-out window being filled (relay.h, struct relay_fanout). */
+#define FANOUT_KEEP 4096 /* batch times kept per window: 60 s at 68/s; more are counted, not kept */
+struct fanout_window {
+	int64_t start_ms;
+	uint64_t batches, rows;
+	size_t clients_max;
+	uint32_t n, us[FANOUT_KEEP];
+};
+
 struct relay {
 	struct loop *loop;
 	struct relay_opts opts;
@@ -74,6 +83,7 @@ struct relay {
 	struct change *chg;
 	size_t nchg, capchg;
 	struct relay_stats stats;
+	struct fanout_window fan;
 	enum store_link logged_link;  /* what the log last said */
 	bool logged_standby;
 	char logged_error[256];
@@ -347,8 +357,12 @@ static void change_put(struct relay_buf *b, const struct dc_model *m, const stru
 }
 
 /* The log since the last batch, each (table, id) once, parents first. */
+static void fanout_note(struct relay *r, int64_t us, size_t rows);
+
 static void batch_send(struct relay *r)
 {
+	int64_t t0 = dc_mono_us();
+	size_t rows = 0;
 	qsort(r->chg, r->nchg, sizeof *r->chg, change_cmp);
 	struct relay_buf b = { 0 };
 	unsigned mask = 0;
@@ -357,6 +371,7 @@ static void batch_send(struct relay *r)
 			continue;
 		change_put(&b, r->model, &r->chg[i]);
 		mask |= DC_MASK(r->chg[i].t);
+		rows++;
 	}
 	r->nchg = 0;
 	if (!mask) {
@@ -368,6 +383,51 @@ static void batch_send(struct relay *r)
 	broadcast(r, rb);
 	rbuf_unref(rb);
 	r->stats.batches++;
+	fanout_note(r, dc_mono_us() - t0, rows);
+}
+
+/* ---- fan-out figures (relay.h) ---- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Closes the window: its figures into stats, and one log line. */
+static void fanout_close(struct relay *r)
+{
+	struct fanout_window *w = &r->fan;
+	if (w->batches) {
+		qsort(w->us, w->n, sizeof *w->us, cmp_u32);
+		struct relay_fanout *f = &r->stats.fanout;
+		f->batches = w->batches;
+		f->rows = w->rows;
+		f->clients_max = w->clients_max;
+		f->p50_us = w->us[(w->n - 1) / 2];
+		f->p99_us = w->us[(size_t)((w->n - 1) * 0.99)];
+		f->max_us = w->us[w->n - 1];
+		relay_log(r, "fan-out over %lld s: %llu batches, %llu rows, up to %zu clients; encode and send "
+		          "to every client p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+		          (long long)((dc_mono_ms() - w->start_ms + 500) / 1000), (unsigned long long)f->batches,
+		          (unsigned long long)f->rows, f->clients_max, f->p50_us / 1000.0, f->p99_us / 1000.0,
+		          f->max_us / 1000.0);
+	}
+	w->batches = w->rows = 0;
+	w->clients_max = 0;
+	w->n = 0;
+	w->start_ms = dc_mono_ms();
+}
+
+static void fanout_note(struct relay *r, int64_t us, size_t rows)
+{
+	struct fanout_window *w = &r->fan;
+	w->batches++;
+	w->rows += rows;
+	if (r->stats.clients > w->clients_max)
+		w->clients_max = r->stats.clients;
+	if (w->n < FANOUT_KEEP)
+		w->us[w->n++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
 
 static void status_send(struct relay *r)
@@ -436,6 +496,8 @@ static void on_tick(struct loop *l, void *ud)
 			client_drop(r, c, why);
 		}
 	}
+	if (now - r->fan.start_ms >= (int64_t)(r->opts.fanout_s > 0 ? r->opts.fanout_s : RELAY_FANOUT_S) * 1000)
+		fanout_close(r);
 	status_send(r);
 }
 
@@ -555,6 +617,7 @@ void relay_start(struct relay *r)
 {
 	store_start(r->store);
 	r->tick_timer = loop_timer_add(r->loop, RELAY_HEARTBEAT_MS, on_tick, r);
+	r->fan.start_ms = dc_mono_ms();
 	relay_log(r, "listening on %s", r->path);
 }
 
@@ -562,6 +625,7 @@ void relay_free(struct relay *r)
 {
 	if (!r)
 		return;
+	fanout_close(r); /* the window so far */
 	while (r->clients) {
 		r->stats.dropped--; /* not a drop: the relay ends */
 		client_drop(r, r->clients, "the relay is stopping");

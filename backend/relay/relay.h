@@ -38,6 +38,7 @@
 #define RELAY_QUEUE_MAX (64u << 20)
 #define RELAY_BEHIND_MS 30000
 #define RELAY_HEARTBEAT_MS 1000
+#define RELAY_FANOUT_S 60   /* the fan-out figures' window, logged when it ends */
 
 struct relay_opts {
 	const char *conninfo;      /* the database, as db_resolve gives it */
@@ -45,11 +46,24 @@ struct relay_opts {
 	bool quiet;                /* no log lines on stderr */
 	size_t queue_max;          /* bytes a client may have queued beyond its snapshot;
 	                            * 0: RELAY_QUEUE_MAX */
+	int fanout_s;              /* the fan-out window; 0: RELAY_FANOUT_S */
+};
+
+/* A change batch's fan-out: from the store's change callback to its
+ * frames handed to every live client's socket (encoded once, then one
+ * send each). Over a window, logged as one line when the window ends
+ * (and at relay_free): how long consoles wait on the relay itself, apart
+ * from the database read before and their own apply after. */
+struct relay_fanout {
+	uint64_t batches, rows;    /* in the window */
+	size_t clients_max;
+	int64_t p50_us, p99_us, max_us;
 };
 
 struct relay_stats {
 	size_t clients;            /* connected now */
 	uint64_t accepted, dropped, snapshots, resets, batches;
+	struct relay_fanout fanout;  /* the last window that ended (batches 0: none yet) */
 };
 
 struct relay;

@@ -68,7 +68,8 @@ static int node_power(const struct dc_model *m, int64_t id)
 
 static struct relay *relay_up(struct fx *f)
 {
-	struct relay_opts o = { .conninfo = f->db.conninfo, .socket_path = f->path, .quiet = true };
+	struct relay_opts o = { .conninfo = f->db.conninfo, .socket_path = f->path, .quiet = true,
+		.fanout_s = 1 };
 	struct dc_err err = {{0}};
 	struct relay *r = relay_new(f->loop, &o, &err);
 	if (!r)
@@ -182,6 +183,12 @@ static void test_change_fans_out(void **state)
 		assert_true(st->via_relay);
 		assert_int_equal(st->link, STORE_UP);
 	}
+	/* the fan-out window (1 s here) closes on a heartbeat with its figures */
+	PUMP_UNTIL(f->loop, relay_stats(f->relay)->fanout.batches > 0);
+	const struct relay_fanout *fo = &relay_stats(f->relay)->fanout;
+	assert_true(fo->rows >= 2); /* the node, its delete, the settings */
+	assert_int_equal(fo->clients_max, 2);
+	assert_true(fo->p50_us <= fo->p99_us && fo->p99_us <= fo->max_us && fo->max_us > 0);
 }
 
 /* More changes in one read than the model's log holds: the relay cannot
