@@ -41,6 +41,8 @@
 #include <unistd.h>
 
 #include "util.h"
+#define BENCH_NAME "bench-console"
+#include "bench-util.h"
 
 struct bench {
 	const char *db, *dcops, *label, *stats;
@@ -57,29 +59,6 @@ struct bench {
 	struct sb screen;    /* everything the console wrote, for marker search */
 	uint64_t bytes;
 };
-
-static void die(const char *what, const char *detail)
-{
-	fprintf(stderr, "bench-console: %s: %s\n", what, detail);
-	exit(1);
-}
-
-static PGconn *connect_or_die(const char *db)
-{
-	PGconn *c = PQconnectdb(db);
-	if (PQstatus(c) != CONNECTION_OK)
-		die("connect", PQerrorMessage(c));
-	return c;
-}
-
-static void exec_or_die(PGconn *c, const char *sql, int n, const char *const *p)
-{
-	PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		die(sql, PQresultErrorMessage(r));
-	PQclear(r);
-}
 
 /* Reads what the console wrote within ms; returns bytes read. */
 static size_t pump(struct bench *b, int ms)
@@ -152,7 +131,7 @@ static void spawn_console(struct bench *b)
 	struct winsize ws = { .ws_row = (unsigned short)b->rows, .ws_col = (unsigned short)b->cols };
 	b->pid = forkpty(&b->pty, NULL, NULL, &ws);
 	if (b->pid < 0)
-		die("forkpty", strerror(errno));
+		bench_die("forkpty", strerror(errno));
 	if (b->pid == 0) {
 		setenv("TERM", "xterm-256color", 1);
 		setenv("LANG", "C.UTF-8", 1);
@@ -178,47 +157,15 @@ static long rss_kb(pid_t pid, const char *field)
 	return kb;
 }
 
-static double cpu_s(pid_t pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	unsigned long ut = 0, st = 0;
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
-static double pct(int64_t *v, int n, double p)
-{
-	if (n == 0)
-		return -1;
-	qsort(v, (size_t)n, sizeof *v, cmp_i64);
-	int i = (int)(p * (n - 1) + 0.5);
-	return (double)v[i] / 1000.0;
-}
-
 /* The floor: COMMIT returned -> LISTEN client notified. */
 static void floor_latency(struct bench *b, int64_t *out)
 {
-	exec_or_die(b->l, "LISTEN dcops_changes", 0, NULL);
+	bench_exec(b->l, "LISTEN dcops_changes", 0, NULL);
 	for (int i = 0; i < b->samples; i++) {
 		char title[64];
 		snprintf(title, sizeof title, "floor %06d", i);
 		const char *p[] = { title };
-		exec_or_die(b->w, "UPDATE dcops.incident SET title = $1 WHERE source = 'bench'", 1, p);
+		bench_exec(b->w, "UPDATE dcops.incident SET title = $1 WHERE source = 'bench'", 1, p);
 		int64_t t0 = dc_mono_us();
 		struct pollfd pf = { .fd = PQsocket(b->l), .events = POLLIN };
 		PGnotify *n = NULL;
@@ -226,7 +173,7 @@ static void floor_latency(struct bench *b, int64_t *out)
 			PQconsumeInput(b->l);
 			n = PQnotifies(b->l);
 			if (!n && poll(&pf, 1, 1000) <= 0)
-				die("floor", "no notification within 1 s");
+				bench_die("floor", "no notification within 1 s");
 		}
 		out[i] = dc_mono_us() - t0;
 		do
@@ -235,7 +182,7 @@ static void floor_latency(struct bench *b, int64_t *out)
 	}
 	/* nobody reads this connection from now on: unsubscribe, or the server
 	 * blocks writing notifications to it and holds the queue back */
-	exec_or_die(b->l, "UNLISTEN *", 0, NULL);
+	bench_exec(b->l, "UNLISTEN *", 0, NULL);
 }
 
 /* Consecutive markers differ in every position: ncurses rewrites only the
@@ -260,7 +207,7 @@ static void console_latency(struct bench *b, int64_t *out, int *got, bool under_
 		marker(title, i);
 		const char *p[] = { title };
 		size_t off = b->screen.len;
-		exec_or_die(b->w, "UPDATE dcops.incident SET title = $1 WHERE source = 'bench'", 1, p);
+		bench_exec(b->w, "UPDATE dcops.incident SET title = $1 WHERE source = 'bench'", 1, p);
 		int64_t us = wait_marker(b, off, title, 2000);
 		if (us >= 0)
 			out[(*got)++] = us;
@@ -292,12 +239,12 @@ static void churn_batch(struct bench *b)
 		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		bool deadlock = state && strcmp(state, "40P01") == 0;
 		if (!deadlock && PQresultStatus(r) != PGRES_COMMAND_OK)
-			die("churn", PQresultErrorMessage(r));
+			bench_die("churn", PQresultErrorMessage(r));
 		PQclear(r);
 		if (!deadlock)
 			return;
 	}
-	die("churn", "deadlocked five times in a row");
+	bench_die("churn", "deadlocked five times in a row");
 }
 
 /* CHURN GPU rows a second, in ten batches a second, for seconds. */
@@ -332,12 +279,12 @@ static int xid_latency(struct bench *b)
 	int got = 0;
 	spawn_console(b);
 	if (wait_marker(b, 0, b->ready, 120000) < 0)
-		die("first screen", "the ready text never appeared");
+		bench_die("first screen", "the ready text never appeared");
 	if (write(b->pty, "4", 1) != 1)
-		die("pty", "write failed");
+		bench_die("pty", "write failed");
 	settle(b, 500, 5000);
 	for (int i = 0; i < b->samples; i++) {
-		exec_or_die(b->w, "UPDATE dcops.incident SET state = 'resolved', resolved_at = now() "
+		bench_exec(b->w, "UPDATE dcops.incident SET state = 'resolved', resolved_at = now() "
 		                  "WHERE source = 'dcgm' AND state <> 'resolved'", 0, NULL);
 		settle(b, 300, 3000);
 		/* off the scrape's phase: each sample would otherwise start a
@@ -350,7 +297,7 @@ static int xid_latency(struct bench *b)
 		size_t off = b->screen.len;
 		int64_t t0 = dc_mono_us();
 		if (system(cmd) != 0)
-			die("--xid", cmd);
+			bench_die("--xid", cmd);
 		int64_t run = dc_mono_us() - t0;
 		int64_t us = wait_marker(b, off, code, 20000);
 		if (us >= 0)
@@ -359,8 +306,8 @@ static int xid_latency(struct bench *b)
 	kill(b->pid, SIGTERM);
 	int status;
 	waitpid(b->pid, &status, 0);
-	printf("| %s | %.0f / %.0f / %.0f (%d/%d seen) |\n", b->label, pct(lat, got, 0.5), pct(lat, got, 0.99),
-	       pct(lat, got, 1.0), got, b->samples);
+	printf("| %s | %.0f / %.0f / %.0f (%d/%d seen) |\n", b->label, bench_pct_ms(lat, got, 0.5), bench_pct_ms(lat, got, 0.99),
+	       bench_pct_ms(lat, got, 1.0), got, b->samples);
 	free(lat);
 	return got == b->samples ? 0 : 1;
 }
@@ -373,13 +320,13 @@ static int first_screen(struct bench *b)
 	int64_t t_spawn = dc_mono_us();
 	spawn_console(b);
 	if (wait_marker(b, 0, b->ready, 120000) < 0)
-		die("first screen", "the ready text never appeared");
+		bench_die("first screen", "the ready text never appeared");
 	int64_t view = (dc_mono_us() - t_spawn) / 1000;
 	if (b->complete && wait_marker(b, 0, b->complete, 120000) < 0)
-		die("first screen", "the --complete text never appeared");
+		bench_die("first screen", "the --complete text never appeared");
 	int64_t complete = (dc_mono_us() - t_spawn) / 1000;
 	if (wait_marker(b, 0, "UP", 120000) < 0)
-		die("first screen", "the header never said DB UP");
+		bench_die("first screen", "the header never said DB UP");
 	int64_t whole = (dc_mono_us() - t_spawn) / 1000;
 	settle(b, 300, 30000);
 	long hwm = rss_kb(b->pid, "VmHWM:");
@@ -427,16 +374,16 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!b.db || !b.dcops || b.samples < 1)
-		die("usage", "--db CONNINFO --dcops PATH required");
+		bench_die("usage", "--db CONNINFO --dcops PATH required");
 	signal(SIGPIPE, SIG_IGN);
-	b.w = connect_or_die(b.db);
-	b.l = connect_or_die(b.db);
-	b.churner = connect_or_die(b.db);
+	b.w = bench_connect(b.db);
+	b.l = bench_connect(b.db);
+	b.churner = bench_connect(b.db);
 	if (b.xid)
 		return xid_latency(&b);
 	if (b.first_only)
 		return first_screen(&b);
-	exec_or_die(b.w, "INSERT INTO dcops.incident (sev, title, source) VALUES (1, 'bench-start', 'bench')", 0, NULL);
+	bench_exec(b.w, "INSERT INTO dcops.incident (sev, title, source) VALUES (1, 'bench-start', 'bench')", 0, NULL);
 
 	int64_t *floor = xcalloc((size_t)b.samples, sizeof *floor);
 	int64_t *lat = xcalloc((size_t)b.samples, sizeof *lat);
@@ -448,7 +395,7 @@ int main(int argc, char **argv)
 	int64_t t_spawn = dc_mono_us();
 	spawn_console(&b);
 	if (wait_marker(&b, 0, b.ready, 120000) < 0)
-		die("first screen", "the ready text never appeared");
+		bench_die("first screen", "the ready text never appeared");
 	int64_t t_ready = dc_mono_us();
 	/* up to the last byte before 300 ms of quiet, not the quiet itself */
 	int64_t first = (t_ready - t_spawn) / 1000 + settle(&b, 300, 30000);
@@ -464,15 +411,15 @@ int main(int argc, char **argv)
 		kill(b.pause_pid, SIGCONT);
 
 	/* Churn on the nodes view, where GPU changes show. */
-	double cpu0 = cpu_s(b.pid);
+	double cpu0 = bench_cpu_s(b.pid, false);
 	before = b.bytes;
 	churn_for(&b, b.seconds);
 	double churn_bps = (double)(b.bytes - before) / b.seconds;
-	double churn_cpu = cpu_s(b.pid) - cpu0;
+	double churn_cpu = bench_cpu_s(b.pid, false) - cpu0;
 
 	/* Commit-to-screen on the incidents view, quiet and under churn. */
 	if (write(b.pty, "4", 1) != 1)
-		die("pty", "write failed");
+		bench_die("pty", "write failed");
 	settle(&b, 500, 5000);
 	int got = 0, cgot = 0;
 	console_latency(&b, lat, &got, false);
@@ -483,12 +430,12 @@ int main(int argc, char **argv)
 	int status;
 	waitpid(b.pid, &status, 0);
 	double us_frame = draw_us_per_frame(b.stats);
-	exec_or_die(b.w, "DELETE FROM dcops.incident WHERE source = 'bench'", 0, NULL);
+	bench_exec(b.w, "DELETE FROM dcops.incident WHERE source = 'bench'", 0, NULL);
 
 	printf("| %s | %d×%d | %.2f / %.2f | %.2f / %.2f (%d/%d seen) | %.2f / %.2f | %lld | %.0f | %.0f | %.3f | %.0f | %.1f |\n",
-	       b.label, b.cols, b.rows, pct(floor, b.samples, 0.5), pct(floor, b.samples, 0.99),
-	       pct(lat, got, 0.5), pct(lat, got, 0.99), got, b.samples,
-	       pct(clat, cgot, 0.5), pct(clat, cgot, 0.99), (long long)first, idle_bps, churn_bps,
+	       b.label, b.cols, b.rows, bench_pct_ms(floor, b.samples, 0.5), bench_pct_ms(floor, b.samples, 0.99),
+	       bench_pct_ms(lat, got, 0.5), bench_pct_ms(lat, got, 0.99), got, b.samples,
+	       bench_pct_ms(clat, cgot, 0.5), bench_pct_ms(clat, cgot, 0.99), (long long)first, idle_bps, churn_bps,
 	       churn_cpu / b.seconds, us_frame, hwm / 1024.0);
 	free(floor);
 	free(lat);

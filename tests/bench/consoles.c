@@ -39,6 +39,8 @@
 #include "model.h"
 #include "store.h"
 #include "util.h"
+#define BENCH_NAME "bench-consoles"
+#include "bench-util.h"
 
 #define MAX_CONSOLES 64
 #define MAX_MARKS 4096
@@ -64,12 +66,6 @@ struct child {
 	struct store *store;
 	int64_t inc_id, started_ms;
 };
-
-static void die(const char *what, const char *detail)
-{
-	fprintf(stderr, "bench-consoles: %s: %s\n", what, detail);
-	exit(1);
-}
 
 /* The marker is the bench incident's title "mark N". */
 static void on_change(void *ud, unsigned mask)
@@ -135,103 +131,32 @@ static void child_run(struct shared *sh, int idx, const char *db, int64_t inc_id
 	_exit(0);
 }
 
-static PGconn *connect_or_die(const char *db)
-{
-	PGconn *c = PQconnectdb(db);
-	if (PQstatus(c) != CONNECTION_OK)
-		die("connect", PQerrorMessage(c));
-	return c;
-}
-
-static char *query1(PGconn *c, const char *sql, int n, const char *const *p)
-{
-	PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		die(sql, PQresultErrorMessage(r));
-	char *v = xstrdup(st == PGRES_TUPLES_OK && PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
-	PQclear(r);
-	return v;
-}
-
-/* utime + stime (+ reaped children's) of pid, in clock ticks. */
-static long long proc_ticks(pid_t pid, bool reaped)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	long long v[13] = { 0 };
-	/* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld %lld %lld",
-		   &v[0], &v[1], &v[2], &v[3]) != 4)
-		return 0;
-	return v[0] + v[1] + (reaped ? v[2] + v[3] : 0);
-}
-
-static pid_t proc_ppid(const char *pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%s/stat", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	int ppid;
-	return p && sscanf(p + 2, "%*c %d", &ppid) == 1 ? ppid : -1;
-}
-
 /* The server's CPU so far, in seconds: the postmaster, what it reaped, and
  * its live backends. */
 static double server_cpu_s(pid_t pm)
 {
 	if (pm <= 0)
 		return 0;
-	long long t = proc_ticks(pm, true);
+	double t = bench_cpu_s(pm, true);
 	DIR *d = opendir("/proc");
-	struct dirent *e;
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && proc_ppid(e->d_name) == pm)
-			t += proc_ticks(atoi(e->d_name), false);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		long long f[BENCH_NSTAT];
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && bench_proc_stat(e->d_name, f) &&
+		    f[BENCH_PPID] == pm)
+			t += bench_cpu_s(atoi(e->d_name), false);
+	}
 	if (d)
 		closedir(d);
-	return (double)t / (double)sysconf(_SC_CLK_TCK);
+	return t;
 }
 
 /* The consoles' own CPU so far, in seconds. */
 static double consoles_cpu_s(const pid_t *kids, int n)
 {
-	long long t = 0;
+	double t = 0;
 	for (int i = 0; i < n; i++)
-		t += proc_ticks(kids[i], false);
-	return (double)t / (double)sysconf(_SC_CLK_TCK);
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
-static double pct(int64_t *v, int n, double q)
-{
-	if (n <= 0)
-		return -1;
-	qsort(v, (size_t)n, sizeof *v, cmp_i64);
-	int i = (int)(q * n);
-	if (i >= n)
-		i = n - 1;
-	return (double)v[i] / 1000.0;
+		t += bench_cpu_s(kids[i], false);
+	return t;
 }
 
 int main(int argc, char **argv)
@@ -260,16 +185,16 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!db)
-		die("usage", "--db CONNINFO required");
+		bench_die("usage", "--db CONNINFO required");
 	if (!wdb)
 		wdb = db;
 	signal(SIGPIPE, SIG_IGN);
 	struct shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
-		die("mmap", "no memory");
+		bench_die("mmap", "no memory");
 	memset(sh, 0, sizeof *sh);
-	PGconn *w = connect_or_die(wdb);
-	char *id = query1(w, "INSERT INTO dcops.incident (sev, title, source) VALUES (1, 'mark -', 'bench')"
+	PGconn *w = bench_connect(wdb);
+	char *id = bench_query1(w, "INSERT INTO dcops.incident (sev, title, source) VALUES (1, 'mark -', 'bench')"
 	                     " RETURNING id", 0, NULL);
 	int64_t inc_id = atoll(id);
 	free(id);
@@ -279,12 +204,12 @@ int main(int argc, char **argv)
 	for (char *save = NULL, *tok = strtok_r(phases, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int want = atoi(tok);
 		if (want < 1 || want > MAX_CONSOLES)
-			die("--phases", tok);
+			bench_die("--phases", tok);
 		int first = nk;
 		while (nk < want) {
 			pid_t p = fork();
 			if (p < 0)
-				die("fork", "failed");
+				bench_die("fork", "failed");
 			if (p == 0) {
 				/* the parent's connection is left alone: PQfinish would end it */
 				prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -320,12 +245,12 @@ int main(int argc, char **argv)
 		for (int i = 0; i < nk - first; i++)
 			if (load[i] / 1000.0 > load_max)
 				load_max = load[i] / 1000.0;
-		double load_p50 = pct(load, nk - first, 0.5);
+		double load_p50 = bench_pct_ms(load, nk - first, 0.5);
 
 		uint64_t dr0 = 0;
 		for (int i = 0; i < nk; i++)
 			dr0 += sh->c[i].delta_reads;
-		char *x0 = query1(w, "SELECT pg_snapshot_xmax(pg_current_snapshot())", 0, NULL);
+		char *x0 = bench_query1(w, "SELECT pg_snapshot_xmax(pg_current_snapshot())", 0, NULL);
 		double cpu0 = server_cpu_s(pm), ccpu0 = consoles_cpu_s(kids, nk);
 		double rcpu0 = relay_pid ? consoles_cpu_s(&relay_pid, 1) : 0;
 		int64_t t0 = dc_mono_ms();
@@ -335,7 +260,7 @@ int main(int argc, char **argv)
 			char title[32];
 			snprintf(title, sizeof title, "mark %d", mark);
 			const char *p[] = { title };
-			free(query1(w, "UPDATE dcops.incident SET title = $1 WHERE source = 'bench'", 1, p));
+			free(bench_query1(w, "UPDATE dcops.incident SET title = $1 WHERE source = 'bench'", 1, p));
 			committed[mark] = dc_mono_us();
 			/* wait for every console (2 s at most), then a pause so marks do not queue */
 			int64_t until = dc_mono_ms() + 2000;
@@ -356,7 +281,7 @@ int main(int argc, char **argv)
 		char rcpu[32] = "-";
 		if (relay_pid)
 			snprintf(rcpu, sizeof rcpu, "%.3f", (consoles_cpu_s(&relay_pid, 1) - rcpu0) / secs);
-		char *x1 = query1(w, "SELECT pg_snapshot_xmax(pg_current_snapshot())", 0, NULL);
+		char *x1 = bench_query1(w, "SELECT pg_snapshot_xmax(pg_current_snapshot())", 0, NULL);
 		double xacts = (double)(atoll(x1) - atoll(x0));
 		free(x0);
 		free(x1);
@@ -381,13 +306,13 @@ int main(int argc, char **argv)
 				one[k++] = us;
 				all[all_n++] = us;
 			}
-			double p = pct(one, k, 0.99);
+			double p = bench_pct_ms(one, k, 0.99);
 			if (p > worst)
 				worst = p;
 		}
 		printf("| %s | %d | %.0f / %.0f | %.1f | %.2f / %.2f | %.2f | %d | %.3f | %.3f | %s | %.0f | %.3f |\n",
-		       label, nk, load_p50, load_max, rss / 1024.0, pct(all, all_n, 0.5),
-		       pct(all, all_n, 0.99), worst, missed, cpu, ccpu, rcpu, xacts / secs,
+		       label, nk, load_p50, load_max, rss / 1024.0, bench_pct_ms(all, all_n, 0.5),
+		       bench_pct_ms(all, all_n, 0.99), worst, missed, cpu, ccpu, rcpu, xacts / secs,
 		       xacts > 0 ? (double)(dr1 - dr0) / nk / xacts : 0.0);
 		fflush(stdout);
 		free(all);
@@ -395,7 +320,7 @@ int main(int argc, char **argv)
 	sh->stop = 1;
 	for (int i = 0; i < nk; i++)
 		waitpid(kids[i], NULL, 0);
-	free(query1(w, "DELETE FROM dcops.incident WHERE source = 'bench'", 0, NULL));
+	free(bench_query1(w, "DELETE FROM dcops.incident WHERE source = 'bench'", 0, NULL));
 	PQfinish(w);
 	return 0;
 }

@@ -135,7 +135,12 @@ relay_stop() {
 	for pid in $RELAY_PID $BEFORE_RELAY_PID; do
 		kill "$pid" && wait "$pid" 2>/dev/null || true
 	done
+	# its fan-out lines (one a minute and one at exit: they span the counts measured)
+	if [ -n "$RELAY_PID" ]; then
+		grep -h "fan-out" "$WORK/relay.log" | sed 's/^/relay log: /' || true
+	fi
 	RELAY_PID= BEFORE_RELAY_PID=
+	rm -f "$WORK/relay.log" "$WORK/relay-before.log"
 }
 relay_run() { # WHERE DB PHASES: the consoles' own session on DB, the data through the relay
 	local only
