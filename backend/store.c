@@ -34,7 +34,8 @@
  * surplus audit rows, so a console left open for a week is the size of a
  * fresh one.
  * Deadline: while a connect or read is in flight, no bytes from the server
- * for deadline_ms drops the connection (PQcancel would block). */
+ * for deadline_ms drops the connection (PQcancel would block); the next
+ * connect leaves that server out of a multi-host string (hung_skip). */
 #include "store.h"
 
 #include <libpq-fe.h>
