@@ -160,6 +160,108 @@ char *db_resolve_write(const struct dc_opts *o, struct dc_err *err)
 	return sb_take(&sb);
 }
 
+/* Entry i of a libpq list ("a,b,c"): its start, its length in *len;
+ * NULL past its end. */
+static const char *list_item(const char *list, int i, size_t *len)
+{
+	const char *p = list ? list : "";
+	for (; i > 0; i--) {
+		p = strchr(p, ',');
+		if (!p)
+			return NULL;
+		p++;
+	}
+	*len = strcspn(p, ",");
+	return p;
+}
+
+static int list_count(const char *list)
+{
+	if (!list || !*list)
+		return 0;
+	int n = 1;
+	for (const char *p = list; (p = strchr(p, ',')) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Whether entry i of list is s; an entry past the list's end is "". */
+static bool item_is(const char *list, int i, const char *s)
+{
+	size_t len = 0;
+	const char *p = list_item(list, i, &len);
+	return strlen(s) == len && (len == 0 || strncmp(p, s, len) == 0);
+}
+
+/* Appends "key='a,b' " of the entries of list that keep[] marks. */
+static void list_put(struct sb *sb, const char *key, const char *list, int n, const bool *keep)
+{
+	struct sb v = {0};
+	bool first = true;
+	for (int i = 0; i < n; i++) {
+		size_t len = 0;
+		const char *p = list_item(list, i, &len);
+		if (!keep[i] || !p)
+			continue;
+		if (!first)
+			sb_append(&v, ",");
+		sb_appendn(&v, p, len);
+		first = false;
+	}
+	char *val = sb_take(&v);
+	sb_appendf(sb, "%s=", key);
+	conn_quote(sb, val);
+	sb_append(sb, " ");
+	free(val);
+}
+
+char *db_conninfo_drop_server(const char *conninfo, const char *hosts, const char *hostaddrs,
+                              const char *ports, const char *host, const char *port)
+{
+	int nh = list_count(hosts), na = list_count(hostaddrs), np = list_count(ports);
+	int n = nh > na ? nh : na;
+	if (n < 2 || n > 64 || !host || !*host || (nh && na && nh != na))
+		return NULL;
+	bool keep[64];
+	int kept = 0;
+	for (int i = 0; i < n; i++) {
+		/* PQhost names the host, else its hostaddr; one port (or an
+		 * empty entry: the default) is every host's */
+		bool named = nh && !item_is(hosts, i, "") ? item_is(hosts, i, host) : item_is(hostaddrs, i, host);
+		bool same_port = np != n || !port || item_is(ports, i, "") || item_is(ports, i, port);
+		keep[i] = !(named && same_port);
+		kept += keep[i];
+	}
+	if (kept == 0 || kept == n)
+		return NULL;
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
+	PQfreemem(perr);
+	if (!opts)
+		return NULL;
+	struct sb sb = {0};
+	for (PQconninfoOption *p = opts; p->keyword; p++) {
+		if (!p->val || strcmp(p->keyword, "host") == 0 || strcmp(p->keyword, "hostaddr") == 0 ||
+		    strcmp(p->keyword, "port") == 0)
+			continue;
+		sb_appendf(&sb, "%s=", p->keyword);
+		conn_quote(&sb, p->val);
+		sb_append(&sb, " ");
+	}
+	PQconninfoFree(opts);
+	if (nh)
+		list_put(&sb, "host", hosts, n, keep);
+	if (na)
+		list_put(&sb, "hostaddr", hostaddrs, n, keep);
+	if (np == n)
+		list_put(&sb, "port", ports, n, keep);
+	else if (np == 1) {
+		sb_append(&sb, "port=");
+		conn_quote(&sb, ports);
+	}
+	return sb_take(&sb);
+}
+
 static PGconn *connect_to(char *conninfo, const struct dc_opts *o, const char *application_name,
                           struct dc_err *err)
 {

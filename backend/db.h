@@ -37,6 +37,17 @@ PGconn *db_connect_write(const struct dc_opts *o, const char *application_name, 
  * NULL only when libpq cannot allocate; check PQstatus for CONNECTION_BAD. */
 PGconn *db_connect_start(const char *conninfo, const char *application_name, bool fallback);
 
+/* A connection stopped answering (it hangs, rather than refusing or
+ * failing, so libpq does not move on by itself; the asynchronous connect
+ * has no connect_timeout): conninfo without the server it was on, so the
+ * next try starts on the others. hosts, hostaddrs, ports: the lists the
+ * connection used (PQconninfo: a service file's or PG* variables'
+ * included), host and port: PQhost and PQport of the server that hung.
+ * Every other keyword is conninfo's. NULL when the lists name one server,
+ * or that server is not in them (malloc'd otherwise). */
+char *db_conninfo_drop_server(const char *conninfo, const char *hosts, const char *hostaddrs,
+                              const char *ports, const char *host, const char *port);
+
 /* Runs one command with parameters; on error fills err with the server's
  * message (and SQLSTATE) and returns NULL. The caller PQclear()s. */
 PGresult *db_exec(PGconn *c, struct dc_err *err, const char *sql, int nparams,

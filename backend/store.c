@@ -34,7 +34,8 @@
  * surplus audit rows, so a console left open for a week is the size of a
  * fresh one.
  * Deadline: while a connect or read is in flight, no bytes from the server
- * for deadline_ms drops the connection (PQcancel would block). */
+ * for deadline_ms drops the connection (PQcancel would block); the next
+ * connect leaves that server out of a multi-host string (hung_skip). */
 #include "store.h"
 
 #include <libpq-fe.h>
@@ -123,6 +124,7 @@ struct store {
 
 	enum st state;
 	PGconn *conn;
+	char *conninfo_next; /* the next connect's: opts.conninfo less servers that hung (hung_skip) */
 	int sock;
 	unsigned sock_events;
 
@@ -390,16 +392,44 @@ static void on_backoff(struct loop *l, void *ud)
 	store_connect(s);
 }
 
-/* Any failure: drop the connection, keep the model, retry after a backoff. */
+/* Any failure: drop the connection, keep the model, retry after a backoff
+ * (with every server of the conninfo again). */
 static void store_broken(struct store *s, const char *why)
 {
 	error_set(s, why); /* why may live in the PGconn: copy it first */
+	free(s->conninfo_next);
+	s->conninfo_next = NULL;
 	conn_drop(s);
 	s->st.link = STORE_DOWN;
 	s->state = ST_BACKOFF;
 	s->backoff_timer = loop_timer_add(s->loop, s->backoff_ms, on_backoff, s);
 	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 	status_emit(s);
+}
+
+/* The conninfo this connection was started with, less the server that
+ * stopped answering (db_conninfo_drop_server), or NULL. libpq moves to a
+ * multi-host string's next server when one refuses or fails, not when
+ * one hangs (a SIGSTOPped or frozen standby: a Unix socket accepts, TCP
+ * answers), and the reconnect would start on it again, each time. */
+static char *hung_skip(struct store *s)
+{
+	PQconninfoOption *opts = s->conn ? PQconninfo(s->conn) : NULL;
+	if (!opts)
+		return NULL;
+	const char *hosts = NULL, *addrs = NULL, *ports = NULL;
+	for (PQconninfoOption *p = opts; p->keyword; p++) {
+		if (strcmp(p->keyword, "host") == 0)
+			hosts = p->val;
+		else if (strcmp(p->keyword, "hostaddr") == 0)
+			addrs = p->val;
+		else if (strcmp(p->keyword, "port") == 0)
+			ports = p->val;
+	}
+	char *next = db_conninfo_drop_server(s->conninfo_next ? s->conninfo_next : s->opts.conninfo, hosts,
+	                                     addrs, ports, PQhost(s->conn), PQport(s->conn));
+	PQconninfoFree(opts);
+	return next;
 }
 
 static void on_deadline(struct loop *l, void *ud)
@@ -411,9 +441,12 @@ static void on_deadline(struct loop *l, void *ud)
 		s->deadline_timer = loop_timer_add(l, s->opts.deadline_ms - idle, on_deadline, s);
 		return;
 	}
+	char *next = hung_skip(s);
 	char msg[128];
-	snprintf(msg, sizeof msg, "no answer from the server in %d ms", s->opts.deadline_ms);
+	snprintf(msg, sizeof msg, "no answer from the server in %d ms%s", s->opts.deadline_ms,
+	         next ? " (trying the other hosts first)" : "");
 	store_broken(s, msg);
+	s->conninfo_next = next; /* the next try's; a failure of its own tries them all again */
 }
 
 static void deadline_arm(struct store *s)
@@ -1061,7 +1094,7 @@ static void store_connect(struct store *s)
 	s->state = ST_CONNECTING;
 	s->listen_done = false;
 	s->pending = 0; /* the first read after connecting reads every table */
-	s->conn = db_connect_start(s->opts.conninfo, "dcops", false);
+	s->conn = db_connect_start(s->conninfo_next ? s->conninfo_next : s->opts.conninfo, "dcops", false);
 	if (!s->conn || PQstatus(s->conn) == CONNECTION_BAD) {
 		store_broken(s, s->conn ? PQerrorMessage(s->conn) : "out of memory");
 		return;
@@ -1296,6 +1329,7 @@ void store_free(struct store *s)
 	relay_client_free(s->relay);
 	loop_timer_cancel(s->loop, s->relay_timer);
 	staged_free(s);
+	free(s->conninfo_next);
 	free(s);
 }
 

@@ -2,7 +2,10 @@
  * a one-host --db as it is (a standby there is refused after connecting);
  * a multi-host --db made read-write, whatever target_session_attrs it had
  * for reads, in key=value and URI form; the profile's write_db read from
- * config.json. */
+ * config.json. A server that hung left out of the next try
+ * (db_conninfo_drop_server): matched by host (or hostaddr) and, where
+ * each host has its own, port; the rest of the string kept; NULL when
+ * one server would be left of one, or none. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 
 #include "config.h"
 #include "conninfo.h"
+#include "db.h"
 #include "tmpfiles.h"
 #include "util.h"
 
@@ -104,6 +108,57 @@ static void test_bad_string(void **state)
 	assert_non_null(strstr(err.msg, "database connection string: "));
 }
 
+/* drop: db_conninfo_drop_server, checked keyword by keyword (NULL: none) */
+static void check_drop(const char *conninfo, const char *hosts, const char *addrs, const char *ports,
+                       const char *host, const char *port, const char *want_host, const char *want_addr,
+                       const char *want_port)
+{
+	char *d = db_conninfo_drop_server(conninfo, hosts, addrs, ports, host, port);
+	if (!want_host) {
+		assert_null(d);
+		return;
+	}
+	assert_non_null(d);
+	const char *keys[] = { "host", "hostaddr", "port" }, *want[] = { want_host, want_addr, want_port };
+	for (int i = 0; i < 3; i++) {
+		char *v = value_of(d, keys[i]);
+		assert_string_equal(v, want[i]);
+		free(v);
+	}
+	char *v = value_of(d, "target_session_attrs");
+	if (strstr(conninfo, "prefer-standby"))
+		assert_string_equal(v, "prefer-standby");
+	free(v);
+	free(d);
+}
+
+static void test_drop_server(void **state)
+{
+	(void)state;
+	const char *mh = "host=/s/sock,/p/sock port=5432,5432 dbname=rps target_session_attrs=prefer-standby";
+	check_drop(mh, "/s/sock,/p/sock", NULL, "5432,5432", "/s/sock", "5432", "/p/sock", "", "5432");
+	check_drop(mh, "/s/sock,/p/sock", NULL, "5432,5432", "/p/sock", "5432", "/s/sock", "", "5432");
+	/* one host left of one: the full string again (NULL) */
+	check_drop("host=/p/sock", "/p/sock", NULL, "5432", "/p/sock", "5432", NULL, NULL, NULL);
+	/* not in the lists (a default socket, say): nothing dropped */
+	check_drop(mh, "/s/sock,/p/sock", NULL, "5432,5432", "/tmp", "5432", NULL, NULL, NULL);
+	check_drop(mh, "/s/sock,/p/sock", NULL, "5432,5432", "", "5432", NULL, NULL, NULL);
+	/* the same host on two ports: only the port that hung goes */
+	check_drop("host=db,db,db2 port=5432,5433,5432 user='김 operator'", "db,db,db2", NULL, "5432,5433,5432",
+	           "db", "5433", "db,db2", "", "5432,5432");
+	/* one port for all: kept as it is; an empty port entry is the default */
+	check_drop("host=db1,db2,db3 port=6000", "db1,db2,db3", NULL, "6000", "db2", "6000", "db1,db3", "", "6000");
+	check_drop("host=db1,db2", "db1,db2", NULL, ",", "db1", "5432", "db2", "", "");
+	/* hostaddr only (PQhost names it), and host with hostaddr */
+	check_drop("hostaddr=10.0.0.5,10.0.0.6", NULL, "10.0.0.5,10.0.0.6", NULL, "10.0.0.6", "5432", "", "10.0.0.5", "");
+	check_drop("host=a,b hostaddr=10.0.0.5,10.0.0.6", "a,b", "10.0.0.5,10.0.0.6", NULL, "a", "5432", "b",
+	           "10.0.0.6", "");
+	/* the lists come from the connection (a service file's hosts), the rest from the string */
+	check_drop("service=prod dbname=dcops", "db1,db2", NULL, "5432", "db1", "5432", "db2", "", "5432");
+	/* host and hostaddr lists that do not pair up: left to libpq */
+	check_drop("host=a,b hostaddr=10.0.0.5", "a,b", "10.0.0.5", NULL, "a", "5432", NULL, NULL, NULL);
+}
+
 static void test_profile_write_db(void **state)
 {
 	(void)state;
@@ -131,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_one_host_unchanged),
 		cmocka_unit_test(test_multi_host_read_write),
 		cmocka_unit_test(test_bad_string),
+		cmocka_unit_test(test_drop_server),
 		cmocka_unit_test(test_profile_write_db),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
