@@ -262,6 +262,37 @@ char *db_conninfo_drop_server(const char *conninfo, const char *hosts, const cha
 	return sb_take(&sb);
 }
 
+/* The value of keyword in c's options (PQconninfo: a service file's and
+ * PG* variables' included), copied into out ("" when unset). */
+static void conn_option(PGconn *c, const char *keyword, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	PQconninfoOption *opts = c ? PQconninfo(c) : NULL;
+	for (PQconninfoOption *p = opts; p && p->keyword; p++)
+		if (strcmp(p->keyword, keyword) == 0 && p->val)
+			snprintf(out, outlen, "%s", p->val);
+	PQconninfoFree(opts);
+}
+
+char *db_conninfo_skip(const char *conninfo, PGconn *hung)
+{
+	char hosts[4096], addrs[4096], ports[1024];
+	conn_option(hung, "host", hosts, sizeof hosts);
+	conn_option(hung, "hostaddr", addrs, sizeof addrs);
+	conn_option(hung, "port", ports, sizeof ports);
+	if (!hung)
+		return NULL;
+	return db_conninfo_drop_server(conninfo, hosts, addrs, ports, PQhost(hung), PQport(hung));
+}
+
+int db_connect_wait_ms(PGconn *c)
+{
+	char v[32];
+	conn_option(c, "connect_timeout", v, sizeof v);
+	int s = atoi(v);
+	return s > 0 ? (s < 2 ? 2 : s) * 1000 : DB_CONNECT_WAIT_MS; /* libpq's own floor is 2 s */
+}
+
 static PGconn *connect_to(char *conninfo, const struct dc_opts *o, const char *application_name,
                           struct dc_err *err)
 {
@@ -332,25 +363,56 @@ PGconn *db_connect_start(const char *conninfo, const char *application_name, boo
 	return c;
 }
 
-static PGconn *connect_quietly(const char *conninfo, const char *application_name)
+/* Connects, blocking, without libpq's notices. A server that accepts and
+ * then says nothing for db_connect_wait_ms (a hung or SIGSTOPped host:
+ * libpq moves on from one that refuses or fails, not from one that hangs,
+ * and its asynchronous connect has no connect_timeout) is left out and
+ * the others are tried; *hung is set when the last one left hung (the
+ * connection is returned, not CONNECTION_OK, for its server's name). */
+static PGconn *connect_quietly(const char *conninfo, const char *application_name, bool *hung)
 {
-	PGconn *c = db_connect_start(conninfo, application_name, true);
-	if (!c)
-		return NULL;
-	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-	while (PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
-		struct pollfd p = { .fd = PQsocket(c),
-		                    .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT };
-		if (p.fd < 0 || (poll(&p, 1, -1) < 0 && errno != EINTR))
+	char *rest = NULL; /* conninfo less the servers that hung */
+	for (;;) {
+		PGconn *c = db_connect_start(rest ? rest : conninfo, application_name, true);
+		if (!c)
 			break;
-		st = PQconnectPoll(c);
+		int wait_ms = db_connect_wait_ms(c);
+		int64_t heard = dc_mono_ms();
+		PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+		*hung = false;
+		while (PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+			int left = wait_ms - (int)(dc_mono_ms() - heard);
+			if (left <= 0) {
+				*hung = true;
+				break;
+			}
+			struct pollfd p = { .fd = PQsocket(c),
+			                    .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT };
+			int rc = p.fd < 0 ? -1 : poll(&p, 1, left);
+			if (rc < 0 && (p.fd < 0 || errno != EINTR))
+				break;
+			if (rc > 0) {
+				st = PQconnectPoll(c);
+				heard = dc_mono_ms();
+			}
+		}
+		char *next = *hung ? db_conninfo_skip(rest ? rest : conninfo, c) : NULL;
+		if (!next) {
+			free(rest);
+			return c;
+		}
+		PQfinish(c);
+		free(rest);
+		rest = next;
 	}
-	return c;
+	free(rest);
+	return NULL;
 }
 
 PGconn *db_connect_str(const char *conninfo, const char *application_name, struct dc_err *err)
 {
-	PGconn *c = connect_quietly(conninfo, application_name);
+	bool hung = false;
+	PGconn *c = connect_quietly(conninfo, application_name, &hung);
 	if (!c) {
 		dc_err_set(err, "cannot connect: libpq could not allocate a connection");
 		return NULL;
@@ -358,7 +420,11 @@ PGconn *db_connect_str(const char *conninfo, const char *application_name, struc
 	if (PQstatus(c) != CONNECTION_OK) {
 		char server[PATH_MAX + 64], msg[400];
 		describe_server(c, server, sizeof server);
-		one_line(msg, sizeof msg, PQerrorMessage(c));
+		if (hung)
+			snprintf(msg, sizeof msg, "no answer in %d s (it accepted the connection, then said nothing)",
+			         db_connect_wait_ms(c) / 1000);
+		else
+			one_line(msg, sizeof msg, PQerrorMessage(c));
 		/* libpq 14+ starts with 'connection to server on socket "..." failed: ':
 		 * the server is named already, keep only the reason. */
 		const char *reason = msg;

@@ -48,6 +48,16 @@ PGconn *db_connect_start(const char *conninfo, const char *application_name, boo
 char *db_conninfo_drop_server(const char *conninfo, const char *hosts, const char *hostaddrs,
                               const char *ports, const char *host, const char *port);
 
+/* db_conninfo_drop_server with the lists read from hung, the connection
+ * that stopped answering (PQconninfo, PQhost, PQport); NULL as there. */
+char *db_conninfo_skip(const char *conninfo, PGconn *hung);
+
+/* How long a connect may hear nothing from a server before it is left for
+ * the next one: connect_timeout from c's options (at least 2 s, libpq's
+ * floor), else DB_CONNECT_WAIT_MS. */
+#define DB_CONNECT_WAIT_MS 5000
+int db_connect_wait_ms(PGconn *c);
+
 /* Runs one command with parameters; on error fills err with the server's
  * message (and SQLSTATE) and returns NULL. The caller PQclear()s. */
 PGresult *db_exec(PGconn *c, struct dc_err *err, const char *sql, int nparams,

@@ -414,22 +414,7 @@ static void store_broken(struct store *s, const char *why)
  * answers), and the reconnect would start on it again, each time. */
 static char *hung_skip(struct store *s)
 {
-	PQconninfoOption *opts = s->conn ? PQconninfo(s->conn) : NULL;
-	if (!opts)
-		return NULL;
-	const char *hosts = NULL, *addrs = NULL, *ports = NULL;
-	for (PQconninfoOption *p = opts; p->keyword; p++) {
-		if (strcmp(p->keyword, "host") == 0)
-			hosts = p->val;
-		else if (strcmp(p->keyword, "hostaddr") == 0)
-			addrs = p->val;
-		else if (strcmp(p->keyword, "port") == 0)
-			ports = p->val;
-	}
-	char *next = db_conninfo_drop_server(s->conninfo_next ? s->conninfo_next : s->opts.conninfo, hosts,
-	                                     addrs, ports, PQhost(s->conn), PQport(s->conn));
-	PQconninfoFree(opts);
-	return next;
+	return db_conninfo_skip(s->conninfo_next ? s->conninfo_next : s->opts.conninfo, s->conn);
 }
 
 static void on_deadline(struct loop *l, void *ud)

@@ -16,6 +16,7 @@
 struct writer {
 	struct loop *loop;
 	char *conninfo;
+	char *conninfo_next;        /* the next connect's: conninfo less a server that hung */
 	bool readonly;
 	int deadline_ms;
 	PGconn *conn;
@@ -29,7 +30,8 @@ struct writer {
 	writer_done_fn done;
 	void *ud;
 	int attempts, connects;
-	uint64_t deadline_timer, retry_timer, kick_timer;
+	uint64_t deadline_timer, retry_timer, kick_timer, connect_timer;
+	int64_t heard_ms;           /* connecting: the server's last bytes */
 	bool got;                   /* a result (or error) of the call is in */
 	struct actions_result res;
 	struct actions_error err;
@@ -102,6 +104,8 @@ static void conn_drop(struct writer *w)
 		PQfinish(w->conn);
 	w->conn = NULL;
 	w->st = WRITER_CLOSED;
+	loop_timer_cancel(w->loop, w->connect_timer);
+	w->connect_timer = 0;
 }
 
 static void timers_cancel(struct writer *w)
@@ -164,6 +168,8 @@ static void lost(struct writer *w, const char *why)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
 	conn_drop(w);
+	free(w->conninfo_next); /* a failure of its own: every server again */
+	w->conninfo_next = NULL;
 	if (!w->have_call)
 		return;
 	/* never sent: nothing to fear, give up soon; sent, the outcome is
@@ -193,15 +199,39 @@ static void deadline_due(struct loop *l, void *ud)
 	finish(w, WRITER_E_LOST, msg);
 }
 
+/* Connecting, and the server has said nothing for db_connect_wait_ms: it
+ * hangs (libpq moves on from a server that refuses, not from one that
+ * hangs). The next try leaves it out of a multi-host string; with one
+ * server, it is a lost connection as any other. */
+static void connect_hung(struct loop *l, void *ud)
+{
+	struct writer *w = ud;
+	w->connect_timer = 0;
+	int wait_ms = db_connect_wait_ms(w->conn);
+	int64_t idle = dc_mono_ms() - w->heard_ms;
+	if (idle < wait_ms) {
+		w->connect_timer = loop_timer_add(l, (int)(wait_ms - idle), connect_hung, w);
+		return;
+	}
+	char *next = db_conninfo_skip(w->conninfo_next ? w->conninfo_next : w->conninfo, w->conn);
+	char msg[128];
+	snprintf(msg, sizeof msg, "no answer from the server in %d s%s", wait_ms / 1000,
+	         next ? " (trying the other hosts)" : "");
+	lost(w, msg);
+	w->conninfo_next = next; /* after lost: the next connect's */
+}
+
 static void connect_start(struct writer *w)
 {
 	w->connects++;
 	w->st = WRITER_CONNECTING;
-	w->conn = db_connect_start(w->conninfo, "dcops-writer", false);
+	w->conn = db_connect_start(w->conninfo_next ? w->conninfo_next : w->conninfo, "dcops-writer", false);
 	if (!w->conn || PQstatus(w->conn) == CONNECTION_BAD) {
 		lost(w, w->conn ? PQerrorMessage(w->conn) : "out of memory");
 		return;
 	}
+	w->heard_ms = dc_mono_ms();
+	w->connect_timer = loop_timer_add(w->loop, db_connect_wait_ms(w->conn), connect_hung, w);
 	watch(w, LOOP_WRITE);
 }
 
@@ -242,6 +272,7 @@ static void call_step(struct writer *w)
 
 static void connect_step(struct writer *w)
 {
+	w->heard_ms = dc_mono_ms();
 	switch (PQconnectPoll(w->conn)) {
 	case PGRES_POLLING_READING:
 		watch(w, LOOP_READ);
@@ -259,6 +290,8 @@ static void connect_step(struct writer *w)
 		lost(w, PQerrorMessage(w->conn));
 		return;
 	}
+	loop_timer_cancel(w->loop, w->connect_timer);
+	w->connect_timer = 0;
 	w->st = WRITER_SETUP;
 	w->failed = false;
 	flush(w);
@@ -381,6 +414,7 @@ void writer_free(struct writer *w)
 	actions_call_free(&w->call);
 	actions_result_free(&w->res);
 	free(w->conninfo);
+	free(w->conninfo_next);
 	free(w);
 }
 

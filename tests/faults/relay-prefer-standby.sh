@@ -14,6 +14,9 @@
 # (a drain by `dcops drain` on the read-write form of the same hosts).
 # Prints kill -> STALE and kill -> the change on screen in ms; live again
 # within 10 s. Neither the console nor the relay may exit or crash.
+# Hung, a drain by `dcops` on the read-write string (the standby first)
+# and one from the console's keys (its write connection) must both reach
+# the primary: each connect leaves the server that says nothing.
 # relay-prefer-hang.sh runs this with RELAY_PREFER_HANG=1: the standby's
 # processes are SIGSTOPped instead (it hangs: its socket still accepts),
 # the relay sees it by its deadline (3 s) and its next try leaves that
@@ -94,15 +97,34 @@ drops=$(grep -c "dropped" "$rlog" || true)
 echo "relay: $resets RESET + snapshot, $drops clients dropped"
 [ "$resets" = 1 ] && [ "$drops" = 0 ] || { echo "FAIL: the relay's console did not follow with one RESET:"; cat "$rlog"; exit 1; }
 
-# ---- on the primary now, by NOTIFY: a drain through `dcops`
+# ---- on the primary now, by NOTIFY: a drain through `dcops` on the
+# read-write form of the same hosts, the standby first (hung: the
+# script's connect hears nothing from it for 5 s, leaves it out and
+# lands on the primary; it used to wait on it for good)
 t0=$(fault_ms)
-# (hung: straight to the primary, as a script's connect does not leave a
-# hung server out; it would wait on the standby)
-"$DCOPS" --db "$([ -n "$hang" ] && echo "$P" || echo "$RW")" drain tn-a100-002 \
-	--reason "relay prefer-standby drain" >/dev/null
+timeout 30 "$DCOPS" --db "$RW" drain tn-a100-002 --reason "relay prefer-standby drain" >/dev/null ||
+	{ echo "FAIL: the drain on '$RW' did not complete (rc $?)"; exit 1; }
+drain_ms=$(fault_elapsed "$t0")
 screen_match "tn-a100-002 .*drain pending" 3
-echo "a drain on the primary -> the console through the relay: $(fault_elapsed "$t0") ms"
+echo "a drain by dcops on the read-write string: done in $drain_ms ms, on the console through the relay $(fault_elapsed "$t0") ms after it began"
+[ -z "$hang" ] || [ "$drain_ms" -lt 15000 ] || { echo "FAIL: the drain took $drain_ms ms (limit 15000)"; exit 1; }
 ! screen_dump | grep -q "STANDBY" || { echo "FAIL: the header still says STANDBY"; screen_dump; exit 1; }
+if [ -n "$hang" ]; then
+	# the console's own write connection (the read-write form of its --db):
+	# its connect leaves the hung standby too, within the action's 12 s
+	t0=$(fault_ms)
+	screen_keys / "tn-h100-001" Enter
+	screen_keys D
+	screen_wait "Drain tn-h100-001"
+	screen_keys "hung standby console drain" Enter Enter Enter Enter
+	screen_wait "y confirm"
+	screen_keys y
+	screen_wait "requested (action #" 15
+	echo "a drain from the console's keys (its write connection past the hung standby): $(fault_elapsed "$t0") ms"
+	[ "$(onp "SELECT count(*) FROM dcops.actions WHERE reason = 'hung standby console drain'")" = 1 ] ||
+		{ echo "FAIL: the console's drain is not on the primary"; exit 1; }
+	screen_keys Escape
+fi
 
 # the console quits cleanly (under SANITIZE=1: no report from ASan/LSan);
 # the relay is still running and stops on SIGTERM
