@@ -263,33 +263,36 @@ char *db_conninfo_drop_server(const char *conninfo, const char *hosts, const cha
 }
 
 /* The value of keyword in c's options (PQconninfo: a service file's and
- * PG* variables' included), copied into out ("" when unset). */
-static void conn_option(PGconn *c, const char *keyword, char *out, size_t outlen)
+ * PG* variables' included), malloc'd; "" when unset. */
+static char *conn_option(PGconn *c, const char *keyword)
 {
-	out[0] = '\0';
+	char *v = NULL;
 	PQconninfoOption *opts = c ? PQconninfo(c) : NULL;
-	for (PQconninfoOption *p = opts; p && p->keyword; p++)
+	for (PQconninfoOption *p = opts; p && p->keyword && !v; p++)
 		if (strcmp(p->keyword, keyword) == 0 && p->val)
-			snprintf(out, outlen, "%s", p->val);
+			v = xstrdup(p->val);
 	PQconninfoFree(opts);
+	return v ? v : xstrdup("");
 }
 
 char *db_conninfo_skip(const char *conninfo, PGconn *hung)
 {
-	char hosts[4096], addrs[4096], ports[1024];
-	conn_option(hung, "host", hosts, sizeof hosts);
-	conn_option(hung, "hostaddr", addrs, sizeof addrs);
-	conn_option(hung, "port", ports, sizeof ports);
 	if (!hung)
 		return NULL;
-	return db_conninfo_drop_server(conninfo, hosts, addrs, ports, PQhost(hung), PQport(hung));
+	char *hosts = conn_option(hung, "host"), *addrs = conn_option(hung, "hostaddr");
+	char *ports = conn_option(hung, "port");
+	char *next = db_conninfo_drop_server(conninfo, hosts, addrs, ports, PQhost(hung), PQport(hung));
+	free(hosts);
+	free(addrs);
+	free(ports);
+	return next;
 }
 
 int db_connect_wait_ms(PGconn *c)
 {
-	char v[32];
-	conn_option(c, "connect_timeout", v, sizeof v);
+	char *v = conn_option(c, "connect_timeout");
 	int s = atoi(v);
+	free(v);
 	return s > 0 ? (s < 2 ? 2 : s) * 1000 : DB_CONNECT_WAIT_MS; /* libpq's own floor is 2 s */
 }
 
