@@ -288,6 +288,38 @@ char *db_conninfo_skip(const char *conninfo, PGconn *hung)
 	return next;
 }
 
+char *db_conninfo_set(const char *conninfo, const char *keyword, const char *value)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
+	PQfreemem(perr);
+	if (!opts)
+		return NULL;
+	struct sb sb = {0};
+	for (PQconninfoOption *p = opts; p->keyword; p++) {
+		if (!p->val || strcmp(p->keyword, keyword) == 0)
+			continue;
+		sb_appendf(&sb, "%s=", p->keyword);
+		conn_quote(&sb, p->val);
+		sb_append(&sb, " ");
+	}
+	PQconninfoFree(opts);
+	sb_appendf(&sb, "%s=", keyword);
+	conn_quote(&sb, value);
+	return sb_take(&sb);
+}
+
+bool db_conn_prefers_standby(PGconn *c)
+{
+	char *tsa = conn_option(c, "target_session_attrs"), *hosts = conn_option(c, "host");
+	char *addrs = conn_option(c, "hostaddr");
+	bool yes = strcmp(tsa, "prefer-standby") == 0 && (strchr(hosts, ',') || strchr(addrs, ','));
+	free(tsa);
+	free(hosts);
+	free(addrs);
+	return yes;
+}
+
 int db_connect_wait_ms(PGconn *c)
 {
 	char *v = conn_option(c, "connect_timeout");

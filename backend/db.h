@@ -52,6 +52,14 @@ char *db_conninfo_drop_server(const char *conninfo, const char *hosts, const cha
  * that stopped answering (PQconninfo, PQhost, PQport); NULL as there. */
 char *db_conninfo_skip(const char *conninfo, PGconn *hung);
 
+/* conninfo (keywords or a URI) with keyword set to value, as a keyword
+ * string (malloc'd); NULL when conninfo does not parse. */
+char *db_conninfo_set(const char *conninfo, const char *keyword, const char *value);
+
+/* Whether c came from a multi-host string with
+ * target_session_attrs=prefer-standby (a standby may be found again). */
+bool db_conn_prefers_standby(PGconn *c);
+
 /* How long a connect may hear nothing from a server before it is left for
  * the next one: connect_timeout from c's options (at least 2 s, libpq's
  * floor), else DB_CONNECT_WAIT_MS. */

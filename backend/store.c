@@ -125,6 +125,9 @@ struct store {
 	enum st state;
 	PGconn *conn;
 	char *conninfo_next; /* the next connect's: opts.conninfo less servers that hung (hung_skip) */
+	PGconn *probe;       /* on a primary through a prefer-standby string: is a standby back? */
+	int probe_fd;
+	uint64_t probe_timer; /* the next probe, or the one in flight's deadline */
 	int sock;
 	unsigned sock_events;
 
@@ -370,8 +373,11 @@ static void timers_cancel(struct store *s)
 	s->deadline_timer = s->poll_timer = s->backoff_timer = s->watch_timer = s->drain_timer = 0;
 }
 
+static void probe_end(struct store *s);
+
 static void conn_drop(struct store *s)
 {
+	probe_end(s);
 	if (s->sock >= 0)
 		loop_fd_del(s->loop, s->sock);
 	s->sock = -1;
@@ -415,6 +421,110 @@ static void store_broken(struct store *s, const char *why)
 static char *hung_skip(struct store *s)
 {
 	return db_conninfo_skip(s->conninfo_next ? s->conninfo_next : s->opts.conninfo, s->conn);
+}
+
+/* ---- back to a standby (prefer-standby) ----
+ * libpq picks a multi-host string's server only when it connects: a
+ * session that fell back to the primary (its standby died or hung) would
+ * stay there for good, and the standby's readers with it. So while such a
+ * session is on a primary, every PREFER_PROBE_MS a second, asynchronous
+ * connection asks the same string for a standby only; when one answers,
+ * the store reconnects (a full reload, as after a failover). */
+#define PREFER_PROBE_MS 10000
+
+static void on_probe_due(struct loop *l, void *ud);
+
+static void probe_end(struct store *s)
+{
+	if (s->probe_fd >= 0)
+		loop_fd_del(s->loop, s->probe_fd);
+	s->probe_fd = -1;
+	if (s->probe)
+		PQfinish(s->probe);
+	s->probe = NULL;
+	loop_timer_cancel(s->loop, s->probe_timer);
+	s->probe_timer = 0;
+}
+
+/* Connected to a primary through a prefer-standby string: look again later. */
+static void probe_arm(struct store *s)
+{
+	if (s->probe || s->probe_timer || !s->conn || s->standby || !db_conn_prefers_standby(s->conn))
+		return;
+	s->probe_timer = loop_timer_add(s->loop, PREFER_PROBE_MS, on_probe_due, s);
+}
+
+static void probe_watch(struct store *s, unsigned events);
+
+static void on_probe_fd(struct loop *l, int fd, unsigned events, void *ud)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	struct store *s = ud;
+	switch (PQconnectPoll(s->probe)) {
+	case PGRES_POLLING_READING:
+		probe_watch(s, LOOP_READ);
+		return;
+	case PGRES_POLLING_WRITING:
+		probe_watch(s, LOOP_WRITE);
+		return;
+	case PGRES_POLLING_OK:
+		break;
+	default: /* no standby yet */
+		probe_end(s);
+		probe_arm(s);
+		return;
+	}
+	/* a standby answers: go to it, as the string prefers */
+	probe_end(s);
+	conn_drop(s);
+	s->st.link = STORE_CONNECTING;
+	status_emit(s);
+	store_connect(s);
+}
+
+/* libpq may change sockets between the string's servers. */
+static void probe_watch(struct store *s, unsigned events)
+{
+	int fd = PQsocket(s->probe);
+	if (fd != s->probe_fd) {
+		if (s->probe_fd >= 0)
+			loop_fd_del(s->loop, s->probe_fd);
+		s->probe_fd = fd;
+		if (fd >= 0)
+			loop_fd_add(s->loop, fd, events, on_probe_fd, s);
+		return;
+	}
+	if (fd >= 0)
+		loop_fd_mod(s->loop, fd, events);
+}
+
+static void on_probe_hung(struct loop *l, void *ud)
+{
+	(void)l;
+	struct store *s = ud;
+	s->probe_timer = 0;
+	probe_end(s);
+	probe_arm(s);
+}
+
+static void on_probe_due(struct loop *l, void *ud)
+{
+	struct store *s = ud;
+	s->probe_timer = 0;
+	if (!s->conn || s->standby || (s->state != ST_IDLE && s->state != ST_READING && s->state != ST_WATCHING))
+		return; /* not on a primary now: the next setup arms it again */
+	char *ci = db_conninfo_set(s->opts.conninfo, "target_session_attrs", "standby");
+	s->probe = ci ? db_connect_start(ci, "dcops-probe", false) : NULL;
+	free(ci);
+	if (!s->probe || PQstatus(s->probe) == CONNECTION_BAD) {
+		probe_end(s);
+		probe_arm(s);
+		return;
+	}
+	probe_watch(s, LOOP_WRITE);
+	s->probe_timer = loop_timer_add(l, db_connect_wait_ms(s->probe), on_probe_hung, s);
 }
 
 static void on_deadline(struct loop *l, void *ud)
@@ -730,6 +840,7 @@ static void replay_note(struct store *s, const struct sql_replay *rp)
 		s->standby = false;
 		s->listen_done = false;
 		s->st.readonly = s->opts.readonly;
+		probe_arm(s); /* a prefer-standby string: another standby may take over */
 	}
 	if (news)
 		status_emit(s);
@@ -769,6 +880,7 @@ static void setup_done(struct store *s, const PGresult *r)
 	}
 	role_set(s, &ss);
 	s->standby = ss.in_recovery;
+	probe_arm(s);
 	/* A reconnect to the same running server catches up with a delta read.
 	 * After a server restart (or a failover) the server may have lost commits
 	 * we already showed (synchronous_commit=off, a lagging standby), so its
@@ -1299,6 +1411,7 @@ struct store *store_new(struct loop *l, struct dc_model *m, const struct store_o
 	if (cb)
 		s->cb = *cb;
 	s->sock = -1;
+	s->probe_fd = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->relay_retry_ms = RELAY_RETRY_MIN_MS;
 	s->st.link = STORE_CONNECTING;

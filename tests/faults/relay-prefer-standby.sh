@@ -14,6 +14,9 @@
 # (a drain by `dcops drain` on the read-write form of the same hosts).
 # Prints kill -> STALE and kill -> the change on screen in ms; live again
 # within 10 s. Neither the console nor the relay may exit or crash.
+# Killed, the standby is then restarted: the relay (on the primary through
+# a prefer-standby string, it looks for a standby every 10 s) goes back to
+# it and its console says STANDBY again.
 # Hung, a drain by `dcops` on the read-write string (the standby first)
 # and one from the console's keys (its write connection) must both reach
 # the primary: each connect leaves the server that says nothing.
@@ -124,6 +127,27 @@ if [ -n "$hang" ]; then
 	[ "$(onp "SELECT count(*) FROM dcops.actions WHERE reason = 'hung standby console drain'")" = 1 ] ||
 		{ echo "FAIL: the console's drain is not on the primary"; exit 1; }
 	screen_keys Escape
+fi
+
+if [ -z "$hang" ]; then
+	# ---- the standby comes back: the relay, on the primary through a
+	# prefer-standby string, looks for a standby every 10 s and goes back
+	# to it (RESET and snapshot), so the primary is spared again
+	t0=$(fault_ms)
+	keep_pghost=$PGHOST
+	# its killed postmaster may linger as a zombie where PID 1 does not
+	# reap: postgres would take its pid and socket lock files for a live server
+	rm -f "$sdir/data/postmaster.pid" "$sdir"/sock/.s.PGSQL.*
+	pg_restart "$sdir"
+	export PGHOST=$keep_pghost
+	screen_wait "RELAY UP STANDBY" 30
+	back_ms=$(fault_elapsed "$t0")
+	[ "$(grep -c "database up (a hot standby" "$rlog")" -ge 2 ] ||
+		{ echo "FAIL: the relay's log does not say it is on the standby again:"; cat "$rlog"; exit 1; }
+	onp "UPDATE dcops.node SET health = 'fail' WHERE name = 'tn-a100-002'"
+	screen_match "tn-a100-002 +a100 .* fail" 5
+	echo "the standby restarted: the relay back on it, its console saying STANDBY, $back_ms ms after the restart began"
+	[ "$back_ms" -le 25000 ] || { echo "FAIL: back on the standby after $back_ms ms (limit 25000)"; exit 1; }
 fi
 
 # the console quits cleanly (under SANITIZE=1: no report from ASan/LSan);

@@ -179,6 +179,40 @@ static void test_profile_write_db(void **state)
 	free(path);
 }
 
+/* db_conninfo_set: the keyword set, every other one kept (quoted as
+ * needed), a URI taken too; NULL for a string that does not parse. */
+static void test_conninfo_set(void **state)
+{
+	(void)state;
+	const char *const cases[][2] = {
+		{ "host=db2,db1 dbname=dcops target_session_attrs=prefer-standby", "standby" },
+		{ "postgresql://db2,db1/dcops?target_session_attrs=prefer-standby", "standby" },
+		{ "service=prod user='김 operator'", "standby" },
+	};
+	for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) {
+		char *got = db_conninfo_set(cases[i][0], "target_session_attrs", cases[i][1]);
+		assert_non_null(got);
+		char *perr = NULL;
+		PQconninfoOption *o = PQconninfoParse(got, &perr);
+		assert_non_null(o);
+		int seen = 0;
+		for (PQconninfoOption *p = o; p->keyword; p++) {
+			if (strcmp(p->keyword, "target_session_attrs") == 0) {
+				assert_string_equal(p->val, "standby");
+				seen++;
+			} else if (strcmp(p->keyword, "user") == 0 && i == 2) {
+				assert_string_equal(p->val, "김 operator");
+			} else if (strcmp(p->keyword, "host") == 0 && i < 2) {
+				assert_string_equal(p->val, "db2,db1");
+			}
+		}
+		assert_int_equal(seen, 1);
+		PQconninfoFree(o);
+		free(got);
+	}
+	assert_null(db_conninfo_set("nokeyword", "target_session_attrs", "standby"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_multi_host_read_write),
 		cmocka_unit_test(test_bad_string),
 		cmocka_unit_test(test_drop_server),
+		cmocka_unit_test(test_conninfo_set),
 		cmocka_unit_test(test_profile_write_db),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
