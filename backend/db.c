@@ -215,6 +215,29 @@ static void list_put(struct sb *sb, const char *key, const char *list, int n, co
 	free(val);
 }
 
+/* Appends conninfo's keywords (a keyword string or a URI) as "k='v' ",
+ * all but those in skip (NULL-terminated); false when it does not parse. */
+static bool conninfo_keep(struct sb *sb, const char *conninfo, const char *const *skip)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
+	PQfreemem(perr);
+	if (!opts)
+		return false;
+	for (PQconninfoOption *p = opts; p->keyword; p++) {
+		bool skipped = !p->val;
+		for (const char *const *k = skip; *k && !skipped; k++)
+			skipped = strcmp(p->keyword, *k) == 0;
+		if (skipped)
+			continue;
+		sb_appendf(sb, "%s=", p->keyword);
+		conn_quote(sb, p->val);
+		sb_append(sb, " ");
+	}
+	PQconninfoFree(opts);
+	return true;
+}
+
 char *db_conninfo_drop_server(const char *conninfo, const char *hosts, const char *hostaddrs,
                               const char *ports, const char *host, const char *port)
 {
@@ -234,21 +257,10 @@ char *db_conninfo_drop_server(const char *conninfo, const char *hosts, const cha
 	}
 	if (kept == 0 || kept == n)
 		return NULL;
-	char *perr = NULL;
-	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
-	PQfreemem(perr);
-	if (!opts)
-		return NULL;
 	struct sb sb = {0};
-	for (PQconninfoOption *p = opts; p->keyword; p++) {
-		if (!p->val || strcmp(p->keyword, "host") == 0 || strcmp(p->keyword, "hostaddr") == 0 ||
-		    strcmp(p->keyword, "port") == 0)
-			continue;
-		sb_appendf(&sb, "%s=", p->keyword);
-		conn_quote(&sb, p->val);
-		sb_append(&sb, " ");
-	}
-	PQconninfoFree(opts);
+	static const char *const lists[] = { "host", "hostaddr", "port", NULL };
+	if (!conninfo_keep(&sb, conninfo, lists))
+		return NULL;
 	if (nh)
 		list_put(&sb, "host", hosts, n, keep);
 	if (na)
@@ -290,20 +302,10 @@ char *db_conninfo_skip(const char *conninfo, PGconn *hung)
 
 char *db_conninfo_set(const char *conninfo, const char *keyword, const char *value)
 {
-	char *perr = NULL;
-	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
-	PQfreemem(perr);
-	if (!opts)
-		return NULL;
 	struct sb sb = {0};
-	for (PQconninfoOption *p = opts; p->keyword; p++) {
-		if (!p->val || strcmp(p->keyword, keyword) == 0)
-			continue;
-		sb_appendf(&sb, "%s=", p->keyword);
-		conn_quote(&sb, p->val);
-		sb_append(&sb, " ");
-	}
-	PQconninfoFree(opts);
+	const char *const skip[] = { keyword, NULL };
+	if (!conninfo_keep(&sb, conninfo, skip))
+		return NULL;
 	sb_appendf(&sb, "%s=", keyword);
 	conn_quote(&sb, value);
 	return sb_take(&sb);
