@@ -132,6 +132,20 @@ void loop_fd_add(struct loop *l, int fd, unsigned events, loop_fd_cb cb, void *u
 	*r = (struct fd_reg){ .fd = fd, .events = events, .serial = l->next_serial++, .cb = cb, .ud = ud };
 }
 
+void loop_fd_follow(struct loop *l, int *cur, int fd, unsigned events, loop_fd_cb cb, void *ud)
+{
+	if (fd != *cur) {
+		if (*cur >= 0)
+			loop_fd_del(l, *cur);
+		*cur = fd;
+		if (fd >= 0)
+			loop_fd_add(l, fd, events, cb, ud);
+		return;
+	}
+	if (fd >= 0)
+		loop_fd_mod(l, fd, events);
+}
+
 void loop_fd_mod(struct loop *l, int fd, unsigned events)
 {
 	struct fd_reg *r = fd_find(l, fd);

@@ -26,6 +26,11 @@ void loop_free(struct loop *l);
 void loop_fd_add(struct loop *l, int fd, unsigned events, loop_fd_cb cb, void *ud);
 void loop_fd_mod(struct loop *l, int fd, unsigned events);
 void loop_fd_del(struct loop *l, int fd);
+/* A socket that may change under its owner (libpq moves between a
+ * multi-host string's servers, and reconnects): *cur is the fd registered
+ * now (-1: none), fd the socket now (-1: none). A new fd replaces *cur's
+ * registration; the same one has its events changed. */
+void loop_fd_follow(struct loop *l, int *cur, int fd, unsigned events, loop_fd_cb cb, void *ud);
 
 /* One-shot timer after ms milliseconds; returns an id > 0 for cancel. */
 uint64_t loop_timer_add(struct loop *l, int64_t ms, loop_timer_cb cb, void *ud);

@@ -487,17 +487,7 @@ static void on_probe_fd(struct loop *l, int fd, unsigned events, void *ud)
 /* libpq may change sockets between the string's servers. */
 static void probe_watch(struct store *s, unsigned events)
 {
-	int fd = PQsocket(s->probe);
-	if (fd != s->probe_fd) {
-		if (s->probe_fd >= 0)
-			loop_fd_del(s->loop, s->probe_fd);
-		s->probe_fd = fd;
-		if (fd >= 0)
-			loop_fd_add(s->loop, fd, events, on_probe_fd, s);
-		return;
-	}
-	if (fd >= 0)
-		loop_fd_mod(s->loop, fd, events);
+	loop_fd_follow(s->loop, &s->probe_fd, PQsocket(s->probe), events, on_probe_fd, s);
 }
 
 static void on_probe_hung(struct loop *l, void *ud)
@@ -560,17 +550,8 @@ static void deadline_disarm(struct store *s)
 static void sock_watch(struct store *s, unsigned events)
 {
 	int fd = PQsocket(s->conn);
-	if (fd != s->sock) {
-		if (s->sock >= 0)
-			loop_fd_del(s->loop, s->sock);
-		s->sock = fd;
-		s->sock_events = events;
-		if (fd >= 0)
-			loop_fd_add(s->loop, fd, events, on_fd, s);
-		return;
-	}
-	if (events != s->sock_events && fd >= 0) {
-		loop_fd_mod(s->loop, fd, events);
+	if (fd != s->sock || events != s->sock_events) {
+		loop_fd_follow(s->loop, &s->sock, fd, events, on_fd, s);
 		s->sock_events = events;
 	}
 }

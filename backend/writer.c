@@ -82,17 +82,7 @@ static void call_step(struct writer *w);
 
 static void watch(struct writer *w, unsigned events)
 {
-	int fd = PQsocket(w->conn);
-	if (fd != w->sock) {
-		if (w->sock >= 0)
-			loop_fd_del(w->loop, w->sock);
-		w->sock = fd;
-		if (fd >= 0)
-			loop_fd_add(w->loop, fd, events, on_fd, w);
-		return;
-	}
-	if (fd >= 0)
-		loop_fd_mod(w->loop, fd, events);
+	loop_fd_follow(w->loop, &w->sock, PQsocket(w->conn), events, on_fd, w);
 }
 
 static void conn_drop(struct writer *w)
