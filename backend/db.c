@@ -274,29 +274,24 @@ char *db_conninfo_drop_server(const char *conninfo, const char *hosts, const cha
 	return sb_take(&sb);
 }
 
-/* The value of keyword in c's options (PQconninfo: a service file's and
- * PG* variables' included), malloc'd; "" when unset. */
-static char *conn_option(PGconn *c, const char *keyword)
+/* The value of keyword in opts (PQconninfo of a connection: a service
+ * file's and PG* variables' included), or "" when unset; borrowed. */
+static const char *opt_val(const PQconninfoOption *opts, const char *keyword)
 {
-	char *v = NULL;
-	PQconninfoOption *opts = c ? PQconninfo(c) : NULL;
-	for (PQconninfoOption *p = opts; p && p->keyword && !v; p++)
-		if (strcmp(p->keyword, keyword) == 0 && p->val)
-			v = xstrdup(p->val);
-	PQconninfoFree(opts);
-	return v ? v : xstrdup("");
+	for (const PQconninfoOption *p = opts; p && p->keyword; p++)
+		if (strcmp(p->keyword, keyword) == 0)
+			return p->val ? p->val : "";
+	return "";
 }
 
 char *db_conninfo_skip(const char *conninfo, PGconn *hung)
 {
-	if (!hung)
+	PQconninfoOption *opts = hung ? PQconninfo(hung) : NULL;
+	if (!opts)
 		return NULL;
-	char *hosts = conn_option(hung, "host"), *addrs = conn_option(hung, "hostaddr");
-	char *ports = conn_option(hung, "port");
-	char *next = db_conninfo_drop_server(conninfo, hosts, addrs, ports, PQhost(hung), PQport(hung));
-	free(hosts);
-	free(addrs);
-	free(ports);
+	char *next = db_conninfo_drop_server(conninfo, opt_val(opts, "host"), opt_val(opts, "hostaddr"),
+	                                     opt_val(opts, "port"), PQhost(hung), PQport(hung));
+	PQconninfoFree(opts);
 	return next;
 }
 
@@ -313,20 +308,18 @@ char *db_conninfo_set(const char *conninfo, const char *keyword, const char *val
 
 bool db_conn_prefers_standby(PGconn *c)
 {
-	char *tsa = conn_option(c, "target_session_attrs"), *hosts = conn_option(c, "host");
-	char *addrs = conn_option(c, "hostaddr");
-	bool yes = strcmp(tsa, "prefer-standby") == 0 && (strchr(hosts, ',') || strchr(addrs, ','));
-	free(tsa);
-	free(hosts);
-	free(addrs);
+	PQconninfoOption *opts = c ? PQconninfo(c) : NULL;
+	bool yes = strcmp(opt_val(opts, "target_session_attrs"), "prefer-standby") == 0 &&
+	           (strchr(opt_val(opts, "host"), ',') || strchr(opt_val(opts, "hostaddr"), ','));
+	PQconninfoFree(opts);
 	return yes;
 }
 
 int db_connect_wait_ms(PGconn *c)
 {
-	char *v = conn_option(c, "connect_timeout");
-	int s = atoi(v);
-	free(v);
+	PQconninfoOption *opts = c ? PQconninfo(c) : NULL;
+	int s = atoi(opt_val(opts, "connect_timeout"));
+	PQconninfoFree(opts);
 	return s > 0 ? (s < 2 ? 2 : s) * 1000 : DB_CONNECT_WAIT_MS; /* libpq's own floor is 2 s */
 }
 

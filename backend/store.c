@@ -35,7 +35,7 @@
  * fresh one.
  * Deadline: while a connect or read is in flight, no bytes from the server
  * for deadline_ms drops the connection (PQcancel would block); the next
- * connect leaves that server out of a multi-host string (hung_skip). */
+ * connect leaves that server out of a multi-host string (on_deadline). */
 #include "store.h"
 
 #include <libpq-fe.h>
@@ -124,7 +124,7 @@ struct store {
 
 	enum st state;
 	PGconn *conn;
-	char *conninfo_next; /* the next connect's: opts.conninfo less servers that hung (hung_skip) */
+	char *conninfo_next; /* the next connect's: opts.conninfo less servers that hung (on_deadline) */
 	PGconn *probe;       /* on a primary through a prefer-standby string: is a standby back? */
 	int probe_fd;
 	uint64_t probe_timer; /* the next probe, or the one in flight's deadline */
@@ -413,16 +413,6 @@ static void store_broken(struct store *s, const char *why)
 	status_emit(s);
 }
 
-/* The conninfo this connection was started with, less the server that
- * stopped answering (db_conninfo_drop_server), or NULL. libpq moves to a
- * multi-host string's next server when one refuses or fails, not when
- * one hangs (a SIGSTOPped or frozen standby: a Unix socket accepts, TCP
- * answers), and the reconnect would start on it again, each time. */
-static char *hung_skip(struct store *s)
-{
-	return db_conninfo_skip(s->conninfo_next ? s->conninfo_next : s->opts.conninfo, s->conn);
-}
-
 /* ---- back to a standby (prefer-standby) ----
  * libpq picks a multi-host string's server only when it connects: a
  * session that fell back to the primary (its standby died or hung) would
@@ -526,7 +516,10 @@ static void on_deadline(struct loop *l, void *ud)
 		s->deadline_timer = loop_timer_add(l, s->opts.deadline_ms - idle, on_deadline, s);
 		return;
 	}
-	char *next = hung_skip(s);
+	/* libpq moves to a multi-host string's next server when one refuses or
+	 * fails, not when one hangs (a SIGSTOPped or frozen standby: a Unix
+	 * socket accepts, TCP answers): the next try goes without it */
+	char *next = db_conninfo_skip(s->conninfo_next ? s->conninfo_next : s->opts.conninfo, s->conn);
 	char msg[128];
 	snprintf(msg, sizeof msg, "no answer from the server in %d ms%s", s->opts.deadline_ms,
 	         next ? " (trying the other hosts first)" : "");
