@@ -261,15 +261,22 @@ _Static_assert(sizeof(enum dc_sched) == sizeof(int) && sizeof(enum dc_job_state)
 
 const char sql_begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 const char sql_commit[] = "COMMIT";
+/* The fourth column of both: on a primary, its WAL insert position as the
+ * read's snapshot is taken (every commit the read sees lies before it);
+ * "" on a standby. */
+#define SQL_WAL_AT_SNAPSHOT " CASE WHEN pg_is_in_recovery() THEN '' ELSE pg_current_wal_insert_lsn()::text END"
 const char sql_xmin_query[] =
 	"SELECT pg_snapshot_xmin(pg_current_snapshot())::text,"
 	" set_config('enable_sort', 'off', true),"
-	" set_config('max_parallel_workers_per_gather', '0', true)";
+	" set_config('max_parallel_workers_per_gather', '0', true),"
+	SQL_WAL_AT_SNAPSHOT;
 const char sql_listen[] = "LISTEN dcops_changes";
 const char sql_delta_xmin_query[] =
 	"SELECT pg_snapshot_xmin(pg_current_snapshot())::text,"
 	" set_config('plan_cache_mode', 'force_generic_plan', true),"
-	" set_config('enable_seqscan', 'off', true)";
+	" set_config('enable_seqscan', 'off', true),"
+	SQL_WAL_AT_SNAPSHOT;
+#undef SQL_WAL_AT_SNAPSHOT
 
 const char sql_session_query[] =
 	"SELECT set_config('TimeZone', 'UTC', false),"
@@ -289,6 +296,8 @@ const char sql_session_query[] =
 	" pg_is_in_recovery(),"
 	" (SELECT oid FROM pg_database WHERE datname = current_database())::bigint,"
 	" pg_postmaster_start_time()::text";
+
+const char sql_caught_up_query[] = "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)";
 
 const char sql_replay_query[] =
 	"SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, ''),"

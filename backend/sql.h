@@ -67,7 +67,10 @@ void sql_decode_tombstone(const PGresult *r, int i, struct sql_tombstone *out);
 
 /* The read transaction around a pipelined read; the xmin query is the
  * transaction's first statement, so its snapshot is the one every table
- * query then reads (REPEATABLE READ). A full load's also sets its plan,
+ * query then reads (REPEATABLE READ); its fourth column is, on a
+ * primary, the WAL insert position at that snapshot (a standby that has
+ * replayed it holds everything the read saw: sql_caught_up_query), "" on
+ * a standby. A full load's also sets its plan,
  * transaction-local: no sort and no parallel workers, so the GPU rows come
  * by the (node_id, idx) index as they are read. Under the simulator's
  * churn the planner otherwise sorted the 189,000 rows (parallel, on disk:
@@ -84,6 +87,10 @@ extern const char sql_begin[], sql_commit[], sql_xmin_query[], sql_listen[];
  * delta wants (a generic plan cannot see how few rows `version > $1`
  * leaves); transaction-local, so a full load still scans. */
 extern const char sql_delta_xmin_query[];
+/* Has this standby replayed WAL position $1 (a primary's, from the
+ * fourth column of the xmin queries)? One boolean; false while it cannot
+ * say (nothing replayed yet). */
+extern const char sql_caught_up_query[];
 
 /* Session setup: $1 statement_timeout, $2 lock_timeout,
  * $3 idle_in_transaction_session_timeout, $4 default_transaction_read_only

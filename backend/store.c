@@ -127,6 +127,7 @@ struct store {
 	char *conninfo_next; /* the next connect's: opts.conninfo less servers that hung (on_deadline) */
 	PGconn *probe;       /* on a primary through a prefer-standby string: is a standby back? */
 	int probe_fd;
+	bool probe_asking;    /* connected: has it replayed what the model shows (sql_caught_up_query)? */
 	uint64_t probe_timer; /* the next probe, or the one in flight's deadline */
 	int sock;
 	unsigned sock_events;
@@ -146,6 +147,7 @@ struct store {
 	int64_t new_version;
 	struct sql_replay replay;   /* the last answer to sql_replay_query */
 	char new_lsn[32];           /* replay position before the read's snapshot */
+	char new_wal[32];           /* a primary's WAL insert position at the read's snapshot */
 	struct staged staged[DC_T_COUNT];
 	/* a progressive load's GPU rows, grouped by node (gpus_stage) */
 	bool gpu_groups;     /* still put in node groups as they come */
@@ -163,6 +165,7 @@ struct store {
 	struct mark marks[DC_T_COUNT];
 	int64_t all_read_ms;        /* when the last read of every table started */
 	char lsn[32];               /* a standby's replay position the last read saw */
+	char wal[32];               /* a primary's WAL position the model holds everything before ("" unknown) */
 
 	int64_t pruned_wall; /* when model_prune last ran */
 	bool standby;        /* a hot standby: no LISTEN, the watch timer does the work */
@@ -418,8 +421,9 @@ static void store_broken(struct store *s, const char *why)
  * session that fell back to the primary (its standby died or hung) would
  * stay there for good, and the standby's readers with it. So while such a
  * session is on a primary, every PREFER_PROBE_MS a second, asynchronous
- * connection asks the same string for a standby only; when one answers,
- * the store reconnects (a full reload, as after a failover). */
+ * connection asks the same string for a standby only; when one answers
+ * and has replayed everything the model shows (probe_ask), the store
+ * reconnects (a full reload, as after a failover). */
 #define PREFER_PROBE_MS 10000
 
 static void on_probe_due(struct loop *l, void *ud);
@@ -432,6 +436,7 @@ static void probe_end(struct store *s)
 	if (s->probe)
 		PQfinish(s->probe);
 	s->probe = NULL;
+	s->probe_asking = false;
 	loop_timer_cancel(s->loop, s->probe_timer);
 	s->probe_timer = 0;
 }
@@ -446,28 +451,70 @@ static void probe_arm(struct store *s)
 
 static void probe_watch(struct store *s, unsigned events);
 
+/* The probe's question, once connected: has this standby replayed the
+ * primary's WAL up to where the model's last read stood? Going to one
+ * that has not would take the console back in time (a drain it showed
+ * would vanish), so a standby still catching up is asked again later. */
+static bool probe_ask(struct store *s)
+{
+	const char *p[1] = { s->wal[0] ? s->wal : "0/0" };
+	if (PQsetnonblocking(s->probe, 1) != 0 ||
+	    !PQsendQueryParams(s->probe, sql_caught_up_query, 1, NULL, p, NULL, NULL, 0))
+		return false;
+	s->probe_asking = true;
+	return true;
+}
+
+/* The answer, when it is all in: 1 caught up, 0 not (or an error), -1 not yet. */
+static int probe_answer(struct store *s)
+{
+	if (!PQconsumeInput(s->probe) || PQflush(s->probe) < 0)
+		return 0;
+	if (PQisBusy(s->probe))
+		return -1;
+	PGresult *r = PQgetResult(s->probe);
+	int yes = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return yes;
+}
+
 static void on_probe_fd(struct loop *l, int fd, unsigned events, void *ud)
 {
 	(void)l;
 	(void)fd;
 	(void)events;
 	struct store *s = ud;
-	switch (PQconnectPoll(s->probe)) {
-	case PGRES_POLLING_READING:
-		probe_watch(s, LOOP_READ);
+	if (!s->probe_asking) {
+		switch (PQconnectPoll(s->probe)) {
+		case PGRES_POLLING_READING:
+			probe_watch(s, LOOP_READ);
+			return;
+		case PGRES_POLLING_WRITING:
+			probe_watch(s, LOOP_WRITE);
+			return;
+		case PGRES_POLLING_OK:
+			if (probe_ask(s)) {
+				probe_watch(s, LOOP_READ | LOOP_WRITE);
+				return;
+			}
+			/* fall through */
+		default: /* no standby yet */
+			probe_end(s);
+			probe_arm(s);
+			return;
+		}
+	}
+	int yes = probe_answer(s);
+	if (yes < 0) {
+		probe_watch(s, PQflush(s->probe) == 1 ? LOOP_READ | LOOP_WRITE : LOOP_READ);
 		return;
-	case PGRES_POLLING_WRITING:
-		probe_watch(s, LOOP_WRITE);
-		return;
-	case PGRES_POLLING_OK:
-		break;
-	default: /* no standby yet */
-		probe_end(s);
+	}
+	probe_end(s);
+	if (!yes) { /* a standby, still behind what the console shows */
 		probe_arm(s);
 		return;
 	}
-	/* a standby answers: go to it, as the string prefers */
-	probe_end(s);
+	/* a standby that holds everything shown answers: go to it, as the string prefers */
 	conn_drop(s);
 	s->st.link = STORE_CONNECTING;
 	status_emit(s);
@@ -726,6 +773,7 @@ static void read_start(struct store *s, bool full)
 	s->new_version = full ? 0 : s->version;
 	s->new_xmin[0] = '\0';
 	s->new_lsn[0] = '\0';
+	s->new_wal[0] = '\0';
 	pipeline_begin(s);
 
 	int failed = 0;
@@ -908,6 +956,7 @@ static void read_done(struct store *s)
 	s->version = s->new_version;
 	marks_note(s);
 	snprintf(s->lsn, sizeof s->lsn, "%s", s->new_lsn);
+	snprintf(s->wal, sizeof s->wal, "%s", s->new_wal);
 	if (s->standby) /* the read asked where replay stood */
 		replay_note(s, &s->replay);
 	else
@@ -971,6 +1020,8 @@ static void step_result(struct store *s, PGresult *r)
 	case STEP_XMIN:
 		snprintf(s->new_xmin, sizeof s->new_xmin, "%s",
 		         PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "0");
+		snprintf(s->new_wal, sizeof s->new_wal, "%s",
+		         PQntuples(r) == 1 && PQnfields(r) > 3 ? PQgetvalue(r, 0, 3) : "");
 		break;
 	case STEP_TABLE: /* one row at a time in a full load (PGRES_SINGLE_TUPLE) */
 		stage_table(s, st->table, r);

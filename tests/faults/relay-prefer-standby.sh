@@ -16,7 +16,9 @@
 # within 10 s. Neither the console nor the relay may exit or crash.
 # Killed, the standby is then restarted: the relay (on the primary through
 # a prefer-standby string, it looks for a standby every 10 s) goes back to
-# it and its console says STANDBY again.
+# it and its console says STANDBY again. Stopped once more, it comes back
+# behind a change the console shows (its replay held): the relay stays on
+# the primary until the standby has replayed that change.
 # Hung, a drain by `dcops` on the read-write string (the standby first)
 # and one from the console's keys (its write connection) must both reach
 # the primary: each connect leaves the server that says nothing.
@@ -148,6 +150,37 @@ if [ -z "$hang" ]; then
 	screen_match "tn-a100-002 +a100 .* fail" 5
 	echo "the standby restarted: the relay back on it, its console saying STANDBY, $back_ms ms after the restart began"
 	[ "$back_ms" -le 25000 ] || { echo "FAIL: back on the standby after $back_ms ms (limit 25000)"; exit 1; }
+
+	# ---- it stops again; on the primary, a change; then it comes back
+	# behind that change (its replay held by recovery_min_apply_delay):
+	# the relay must stay on the primary, for its console would lose the
+	# change; once the standby has replayed it, the relay goes back
+	pg_stop "$sdir"
+	t1=$(fault_ms)
+	onp "UPDATE dcops.node SET health = 'warn' WHERE name = 'tn-h100-001'"
+	until d=$(screen_dump) && grep -Eq "tn-h100-001 +h100 .* warn" <<<"$d" && grep -q "RELAY UP" <<<"$d" &&
+		! grep -q "STALE\|STANDBY" <<<"$d"; do
+		[ "$(fault_elapsed "$t1")" -lt 15000 ] || { echo "FAIL: not back on the primary:"; echo "$d"; cat "$rlog"; exit 1; }
+		sleep 0.1
+	done
+	echo "recovery_min_apply_delay = '1h'" >>"$sdir/data/postgresql.auto.conf"
+	pg_restart "$sdir"
+	export PGHOST=$keep_pghost
+	[ "$(ons "SELECT health FROM dcops.node WHERE name = 'tn-h100-001'")" = ok ] ||
+		{ echo "FAIL: the restarted standby already has the change: nothing to test"; exit 1; }
+	ups=$(grep -c "database up (a hot standby" "$rlog")
+	sleep 12 # more than one probe (every 10 s) while it is up and behind
+	d=$(screen_dump)
+	grep -Eq "tn-h100-001 +h100 .* warn" <<<"$d" && ! grep -q "STANDBY" <<<"$d" &&
+		[ "$(grep -c "database up (a hot standby" "$rlog")" = "$ups" ] ||
+		{ echo "FAIL: the relay went to a standby that had not replayed what its console showed:"; echo "$d"; cat "$rlog"; exit 1; }
+	echo "the standby back but behind (replay held): the relay stayed on the primary for 12 s, the change still on screen"
+	sed -i '/recovery_min_apply_delay/d' "$sdir/data/postgresql.auto.conf"
+	pg_as_owner "$(pg_bindir)/pg_ctl" -D "$sdir/data" reload >/dev/null
+	t1=$(fault_ms)
+	screen_wait "RELAY UP STANDBY" 30
+	screen_match "tn-h100-001 +h100 .* warn" 3
+	echo "its replay let go: the relay back on the standby, the change on screen, $(fault_elapsed "$t1") ms later"
 fi
 
 # the console quits cleanly (under SANITIZE=1: no report from ASan/LSan);
