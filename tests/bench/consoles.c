@@ -9,7 +9,13 @@
  *
  * Usage: bench-consoles --db CONNINFO [--write CONNINFO] --phases 1,10,50
  *                       [--seconds S] [--pg-pid PID] [--label TEXT]
- *                       [--relay PATH [--relay-pid PID]]
+ *                       [--relay PATH [--relay-pid PID] [--readers N]]
+ * --readers N (0..MAX_CONSOLES-1, only with --relay): before the phases,
+ * N raw readers connect to the relay's socket and read and discard every
+ * byte (HELLO, snapshot, every batch) until the end: relay clients as a
+ * console is, that apply nothing -- what the relay would serve if N
+ * consoles on one host shared one model. Their CPU is not in the consoles'
+ * CPU column (nor anywhere in the row); the relay's includes serving them.
  * --relay: the consoles' stores take their data from `dcops relay` on PATH
  * (store_opts.relay; PID: its CPU, in its own column).
  * Consoles are added between phases (1, then 9 more, then 40 more), so
@@ -20,9 +26,11 @@
  * writing transactions/s | delta reads per console per writing transaction.
  *
  * Ownership: the shared block (mmap MAP_SHARED) is written by the parent
- * (markers) and by each child in its own slot only. */
+ * (stop) and by each child in its own slot only (a console in c[], a
+ * reader in r[]). */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <libpq-fe.h>
 #include <signal.h>
@@ -32,6 +40,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,9 +64,16 @@ struct slot {
 	volatile int64_t applied_us[MAX_MARKS]; /* mono µs the marker's title was in the model */
 };
 
+/* A raw reader of the relay socket (--readers). */
+struct reader {
+	volatile uint64_t bytes; /* read and discarded so far */
+	volatile int ended;      /* it stopped reading before the parent said stop */
+};
+
 struct shared {
 	volatile int stop;
 	struct slot c[MAX_CONSOLES];
+	struct reader r[MAX_CONSOLES];
 };
 
 struct child {
@@ -131,6 +148,55 @@ static void child_run(struct shared *sh, int idx, const char *db, int64_t inc_id
 	_exit(0);
 }
 
+/* A reader: connects to the relay's socket, then reads and discards until
+ * EOF, an error or the parent's stop (or its SIGTERM: a read blocks). It
+ * never writes (the relay drops a client that sends bytes). */
+static void reader_run(struct shared *sh, int idx)
+{
+	struct reader *me = &sh->r[idx];
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(relay_path) >= sizeof a.sun_path) {
+		fprintf(stderr, "bench-consoles: reader %d: --relay %s: too long for a Unix socket (%zu bytes at most)\n", idx,
+		        relay_path, sizeof a.sun_path - 1);
+		me->ended = 1;
+		_exit(1);
+	}
+	memcpy(a.sun_path, relay_path, strlen(relay_path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		fprintf(stderr, "bench-consoles: reader %d: %s: %s\n", idx, relay_path, strerror(errno));
+		me->ended = 1;
+		_exit(1);
+	}
+	static char buf[1 << 16];
+	while (!sh->stop) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!sh->stop) {
+				fprintf(stderr, "bench-consoles: reader %d: %s\n", idx,
+				        n == 0 ? "the relay closed the connection" : strerror(errno));
+				me->ended = 1;
+			}
+			break;
+		}
+		me->bytes += (uint64_t)n;
+	}
+	close(fd);
+	_exit(0);
+}
+
+/* Ends the readers (a read may block until the next heartbeat: SIGTERM)
+ * and reaps them. */
+static void readers_end(const pid_t *rk, int n)
+{
+	for (int i = 0; i < n; i++)
+		kill(rk[i], SIGTERM);
+	for (int i = 0; i < n; i++)
+		waitpid(rk[i], NULL, 0);
+}
+
 /* The server's CPU so far, in seconds: the postmaster, what it reaped, and
  * its live backends. */
 static double server_cpu_s(pid_t pm)
@@ -163,12 +229,13 @@ int main(int argc, char **argv)
 {
 	const char *db = NULL, *wdb = NULL, *label = "primary";
 	char phases[128] = "1,10,50";
-	int seconds = 30;
+	int seconds = 30, readers = 0;
+	const char *readers_arg = NULL;
 	pid_t pm = 0, relay_pid = 0;
 	static const struct option lo[] = {
 		{ "db", 1, 0, 'd' }, { "write", 1, 0, 'w' }, { "phases", 1, 0, 'P' },
 		{ "seconds", 1, 0, 's' }, { "pg-pid", 1, 0, 'p' }, { "label", 1, 0, 'l' },
-		{ "relay", 1, 0, 'r' }, { "relay-pid", 1, 0, 'R' }, { 0, 0, 0, 0 }
+		{ "relay", 1, 0, 'r' }, { "relay-pid", 1, 0, 'R' }, { "readers", 1, 0, 'n' }, { 0, 0, 0, 0 }
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -181,6 +248,7 @@ int main(int argc, char **argv)
 		case 'l': label = optarg; break;
 		case 'r': relay_path = optarg; break;
 		case 'R': relay_pid = (pid_t)atoi(optarg); break;
+		case 'n': readers_arg = optarg; break;
 		default: return 2;
 		}
 	}
@@ -188,6 +256,22 @@ int main(int argc, char **argv)
 		bench_die("usage", "--db CONNINFO required");
 	if (!wdb)
 		wdb = db;
+	if (readers_arg) {
+		char *end;
+		errno = 0;
+		long v = strtol(readers_arg, &end, 10);
+		if (errno || end == readers_arg || *end || v < 0 || v > MAX_CONSOLES - 1) {
+			char why[128];
+			snprintf(why, sizeof why, "'%.40s' is not a count from 0 to %d", readers_arg, MAX_CONSOLES - 1);
+			bench_die("--readers", why);
+		}
+		if (!relay_path) {
+			char why[128];
+			snprintf(why, sizeof why, "'%.40s' without --relay (readers read the relay's socket)", readers_arg);
+			bench_die("--readers", why);
+		}
+		readers = (int)v;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	struct shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
@@ -199,17 +283,54 @@ int main(int argc, char **argv)
 	int64_t inc_id = atoll(id);
 	free(id);
 
+	/* the readers first: relay clients before the first console connects
+	 * (on an error below, PR_SET_PDEATHSIG ends them as it does the consoles) */
+	pid_t rk[MAX_CONSOLES];
+	int nr = 0;
+	while (nr < readers) {
+		pid_t p = fork();
+		if (p < 0) {
+			readers_end(rk, nr);
+			bench_die("fork", "failed");
+		}
+		if (p == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() == 1)
+				_exit(1);
+			reader_run(sh, nr);
+		}
+		rk[nr++] = p;
+	}
+	/* each reader has its HELLO (the relay sends it with a snapshot, after
+	 * its own full load: 4 minutes at most, as the consoles' loads) */
+	int64_t hello_by = dc_mono_ms() + 240000;
+	for (int i = 0; i < nr; i++) {
+		while (!sh->r[i].bytes && !sh->r[i].ended && dc_mono_ms() < hello_by)
+			usleep(20000);
+		if (!sh->r[i].bytes) {
+			readers_end(rk, nr);
+			char why[96];
+			snprintf(why, sizeof why, "reader %d of %d got nothing from the relay (why: above, if it said)", i,
+			         nr);
+			bench_die("--readers", why);
+		}
+	}
+
 	pid_t kids[MAX_CONSOLES];
 	int nk = 0, mark = 0;
 	for (char *save = NULL, *tok = strtok_r(phases, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int want = atoi(tok);
-		if (want < 1 || want > MAX_CONSOLES)
+		if (want < 1 || want > MAX_CONSOLES) {
+			readers_end(rk, nr);
 			bench_die("--phases", tok);
+		}
 		int first = nk;
 		while (nk < want) {
 			pid_t p = fork();
-			if (p < 0)
+			if (p < 0) {
+				readers_end(rk, nr);
 				bench_die("fork", "failed");
+			}
 			if (p == 0) {
 				/* the parent's connection is left alone: PQfinish would end it */
 				prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -234,6 +355,12 @@ int main(int argc, char **argv)
 		if (direct)
 			fprintf(stderr, "bench-consoles: %s: %d of %d consoles read directly, not via the relay\n",
 			        label, direct, nk);
+		int gone = 0;
+		for (int i = 0; i < nr; i++)
+			gone += sh->r[i].ended;
+		if (gone)
+			fprintf(stderr, "bench-consoles: %s: %d of %d readers stopped reading (said above)\n", label, gone,
+			        nr);
 		int64_t load[MAX_CONSOLES];
 		long rss = 0;
 		for (int i = first; i < nk; i++) {
@@ -320,6 +447,7 @@ int main(int argc, char **argv)
 	sh->stop = 1;
 	for (int i = 0; i < nk; i++)
 		waitpid(kids[i], NULL, 0);
+	readers_end(rk, nr);
 	free(bench_query1(w, "DELETE FROM dcops.incident WHERE source = 'bench'", 0, NULL));
 	PQfinish(w);
 	return 0;

@@ -18,6 +18,12 @@
 # row of the same count). BENCH_STANDBY_PHASES="" and
 # BENCH_STANDBY_RELAY_PHASES="" skip the standby. An empty BENCH_PHASES or
 # BENCH_RELAY_PHASES runs none of those rows, alternating or not.
+# BENCH_RELAY_READERS=N (default 0: none): each relay row also has N raw
+# readers of the relay socket (bench-consoles --readers N: relay clients
+# that read and discard every byte and apply nothing, their CPU in no
+# column), so "1 console + 49 readers" shows what 50 consoles on one host
+# sharing one model would cost; the row's label says "+N readers" (with
+# BENCH_BEFORE, that build's bench-consoles must know --readers too).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -25,6 +31,17 @@ BUILD=${BUILD:-build}
 DCOPS="$ROOT/$BUILD/bin/dcops" DCOPSD="$ROOT/$BUILD/bin/dcopsd"
 CONSOLES="$ROOT/$BUILD/bench/consoles"
 SECS=${BENCH_CONSOLE_S:-30}
+READERS=${BENCH_RELAY_READERS:-0}
+case $READERS in
+'' | *[!0-9]*)
+	echo "consoles.sh: BENCH_RELAY_READERS=$READERS: not a count (0 to 63)" >&2
+	exit 2
+	;;
+esac
+READERS_OPT=() READERS_LABEL=
+if [ "$READERS" -gt 0 ]; then
+	READERS_OPT=(--readers "$READERS") READERS_LABEL=", +$READERS readers"
+fi
 export LC_ALL=C.UTF-8 TZ=UTC
 . tests/lib/pg.sh
 . tests/lib/pg-standby.sh
@@ -97,6 +114,10 @@ echo "marker's row in a console's model, p50 / p99 over all consoles' samples, a
 echo "p99, and markers a console had not applied within 2 s. Primary CPU: the postmaster and its processes"
 echo "(/proc), CPU s per wall s, the simulator's writes included; the consoles' CPU likewise (same machine)."
 echo "Delta reads per console per writing transaction (xids used on the primary)."
+if [ "$READERS" -gt 0 ]; then
+	echo "Relay rows \"+$READERS readers\": $READERS more relay clients that read and discard every byte (no apply),"
+	echo "connected before the consoles; their CPU is in no column (the relay's includes serving them)."
+fi
 if [ -n "${BENCH_STANDBY_PHASES-1,50}${BENCH_STANDBY_RELAY_PHASES-1,50}" ]; then
 	echo "Standby rows: the \"primary CPU\" column is the standby's (its postmaster and processes, replay included),"
 	echo "and the markers commit with synchronous_commit=${BENCH_STANDBY_COMMIT:-on}."
@@ -146,15 +167,17 @@ relay_run() { # WHERE DB PHASES: the consoles' own session on DB, the data throu
 	local only
 	if [ -z "${BENCH_BEFORE:-}" ]; then
 		"$CONSOLES" --db "$2" --write "$WRITE" --phases "$3" --seconds "$SECS" --pg-pid "$SERVER_PM" \
-			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" --label "$1 via relay"
+			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" ${READERS_OPT[@]+"${READERS_OPT[@]}"} \
+			--label "$1 via relay$READERS_LABEL"
 		return
 	fi
 	for only in ${3//,/ }; do
 		"$BENCH_BEFORE/bench/consoles" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" \
 			--pg-pid "$SERVER_PM" --relay "$WORK/relay-before.sock" --relay-pid "$BEFORE_RELAY_PID" \
-			--label "$1 via relay, before"
+			${READERS_OPT[@]+"${READERS_OPT[@]}"} --label "$1 via relay$READERS_LABEL, before"
 		"$CONSOLES" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --pg-pid "$SERVER_PM" \
-			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" --label "$1 via relay, this build"
+			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" ${READERS_OPT[@]+"${READERS_OPT[@]}"} \
+			--label "$1 via relay$READERS_LABEL, this build"
 	done
 }
 # measure WHERE DB DIRECT RELAYED: the counts direct and through the relay
