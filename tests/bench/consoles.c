@@ -197,6 +197,24 @@ static void readers_end(const pid_t *rk, int n)
 		waitpid(rk[i], NULL, 0);
 }
 
+/* fork() for a console or a reader: 0 in the child, which ends with the
+ * parent (PR_SET_PDEATHSIG, and at once if the parent is already gone);
+ * on failure the readers rk[0..nr) are ended and the bench stops. */
+static pid_t fork_child(const pid_t *rk, int nr)
+{
+	pid_t p = fork();
+	if (p < 0) {
+		readers_end(rk, nr);
+		bench_die("fork", "failed");
+	}
+	if (p == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(1);
+	}
+	return p;
+}
+
 /* The server's CPU so far, in seconds: the postmaster, what it reaped, and
  * its live backends. */
 static double server_cpu_s(pid_t pm)
@@ -288,17 +306,9 @@ int main(int argc, char **argv)
 	pid_t rk[MAX_CONSOLES];
 	int nr = 0;
 	while (nr < readers) {
-		pid_t p = fork();
-		if (p < 0) {
-			readers_end(rk, nr);
-			bench_die("fork", "failed");
-		}
-		if (p == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGTERM);
-			if (getppid() == 1)
-				_exit(1);
+		pid_t p = fork_child(rk, nr);
+		if (p == 0)
 			reader_run(sh, nr);
-		}
 		rk[nr++] = p;
 	}
 	/* each reader has its HELLO (the relay sends it with a snapshot, after
@@ -326,16 +336,9 @@ int main(int argc, char **argv)
 		}
 		int first = nk;
 		while (nk < want) {
-			pid_t p = fork();
-			if (p < 0) {
-				readers_end(rk, nr);
-				bench_die("fork", "failed");
-			}
-			if (p == 0) {
-				/* the parent's connection is left alone: PQfinish would end it */
-				prctl(PR_SET_PDEATHSIG, SIGTERM);
+			pid_t p = fork_child(rk, nr);
+			if (p == 0) /* the parent's connection is left alone: PQfinish would end it */
 				child_run(sh, nk, db, inc_id);
-			}
 			kids[nk++] = p;
 		}
 		/* every console has done its full load (or 4 minutes passed: said below) */
