@@ -382,12 +382,16 @@ static void notice_ignore(void *arg, const char *message)
  * wait is a blocking poll: script commands, never the console's path. */
 PGconn *db_connect_start(const char *conninfo, const char *application_name, bool fallback)
 {
-	const char *keys[] = { "dbname", fallback ? "fallback_application_name" : "application_name",
+	/* Before dbname, so a conninfo that sets them wins (libpq takes the
+	 * last value of a keyword): DB_TCP_* (db.h). Unix sockets
+	 * ignore them. */
+	const char *keys[] = { "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+	                       "dbname", fallback ? "fallback_application_name" : "application_name",
 	                       "client_encoding", NULL };
-	const char *vals[] = { conninfo && *conninfo ? conninfo : NULL,
+	const char *vals[] = { DB_TCP_KEEPALIVE_IDLE_S, DB_TCP_KEEPALIVE_INTERVAL_S, DB_TCP_KEEPALIVE_COUNT,
+	                       DB_TCP_USER_TIMEOUT_MS, conninfo && *conninfo ? conninfo : NULL,
 	                       application_name ? application_name : "dcops", "UTF8", NULL };
-	int first = vals[0] ? 0 : 1;
-	PGconn *c = PQconnectStartParams(keys + first, vals + first, 1);
+	PGconn *c = PQconnectStartParams(keys, vals, 1); /* a NULL dbname (no conninfo) is skipped */
 	if (c)
 		PQsetNoticeProcessor(c, notice_ignore, NULL);
 	return c;

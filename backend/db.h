@@ -64,6 +64,20 @@ bool db_conn_prefers_standby(PGconn *c);
  * the next one: connect_timeout from c's options (at least 2 s, libpq's
  * floor), else DB_CONNECT_WAIT_MS. */
 #define DB_CONNECT_WAIT_MS 5000
+
+/* Over TCP, every connection's defaults (a conninfo's own values win): a
+ * server whose host froze or fell off the network (a failover's old
+ * primary) is given up in ~20 s, not when TCP gives up (~15 minutes with
+ * data unacknowledged, never while waiting for an answer with keepalives
+ * off). tcp_user_timeout: sent bytes unacknowledged that long close the
+ * connection; keepalives: a connection waiting for an answer probes the
+ * server after 5 s of silence, every 5 s, 3 times. This is what lets
+ * dcopsd and the script commands, whose calls block, move on to the new
+ * primary; the console's reads have their own 3 s clock (store.c). */
+#define DB_TCP_KEEPALIVE_IDLE_S "5"
+#define DB_TCP_KEEPALIVE_INTERVAL_S "5"
+#define DB_TCP_KEEPALIVE_COUNT "3"
+#define DB_TCP_USER_TIMEOUT_MS "20000"
 int db_connect_wait_ms(PGconn *c);
 
 /* Runs one command with parameters; on error fills err with the server's
