@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,12 +24,28 @@
 #define BACKOFF_MAX_MS 30000
 #define SUMMARY_EVERY_MS 60000
 
-static volatile sig_atomic_t stop_flag;
+#define STOP_GRACE_S 3
 
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t db_fd = -1; /* the database connection's socket, or -1 */
+
+/* SIGTERM or SIGINT: stop after this tick, with the STOPPED report. */
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+	alarm(STOP_GRACE_S);
+}
+
+/* Still running STOP_GRACE_S later: a call blocks on a server that says
+ * nothing (libpq waits again after EINTR). Shutting its socket down ends
+ * that call with an error (the tick's transaction rolls back, as on any
+ * lost connection) so dcopsd stops as asked. */
+static void on_stop_late(int sig)
+{
+	(void)sig;
+	if (db_fd >= 0)
+		shutdown(db_fd, SHUT_RDWR);
 }
 
 struct run_opts {
@@ -209,10 +226,12 @@ static PGconn *attach(const struct run_opts *ro, void *st, const struct dc_opts 
 {
 	struct dc_err err = {0};
 	PGconn *c = db_connect(o, "dcopsd", &err);
+	db_fd = c ? PQsocket(c) : -1;
 	if (c && ro->ops->attach(st, c, &err) == 0)
 		return c;
 	fprintf(log, "dcopsd: %s\n", err.msg);
 	fflush(log);
+	db_fd = -1;
 	if (c)
 		PQfinish(c);
 	return NULL;
@@ -267,6 +286,7 @@ static int run(const struct run_opts *ro, FILE *log)
 	long done = 0;
 	while (!stop_flag && (ro->ticks == 0 || done < ro->ticks)) {
 		if (reload && reload_on(ro, st, c, log) < 0) {
+			db_fd = -1;
 			PQfinish(c);
 			c = NULL;
 		}
@@ -299,6 +319,7 @@ static int run(const struct run_opts *ro, FILE *log)
 			 * database failed: a new one is made only for what broke) */
 			bool db_lost = PQstatus(c) != CONNECTION_OK;
 			if (db_lost) {
+				db_fd = -1;
 				PQfinish(c);
 				c = NULL;
 			} else {
@@ -350,6 +371,7 @@ static int run(const struct run_opts *ro, FILE *log)
 		/* the consoles say STOPPED at once instead of DOWN three intervals later */
 		if (adapter_report(c, ro->ops->name, ADAPTER_STOPPED, "dcopsd stopped", ro->ops->report_s, &err) < 0)
 			fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
+		db_fd = -1;
 		PQfinish(c);
 	}
 	ro->ops->stop(st);
@@ -385,6 +407,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	struct sigaction late = { .sa_handler = on_stop_late };
+	sigemptyset(&late.sa_mask);
+	sigaction(SIGALRM, &late, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	rc = run(&ro, log);
 	ro.ops->config_free(ro.cfg);
