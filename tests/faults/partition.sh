@@ -62,15 +62,23 @@ sleep 1
 ticks0=$(grep -c "^tick " "$TEST_TMP/ticks" || true)
 [ "$ticks0" -gt 0 ] || { echo "FAIL: dcopsd is not ticking"; exit 1; }
 
+# until_sim T0 LIMIT_MS WHAT CMD...: until CMD succeeds, dcopsd running;
+# FAIL with WHAT (and its log) LIMIT_MS after T0
+until_sim() {
+	local t0=$1 limit=$2 what=$3
+	shift 3
+	until "$@"; do
+		kill -0 "$simpid" 2>/dev/null || { echo "FAIL: dcopsd exited:"; cat "$TEST_TMP/sim.log"; exit 1; }
+		[ "$(fault_elapsed "$t0")" -lt "$limit" ] || { echo "FAIL: $what:"; cat "$TEST_TMP/sim.log"; exit 1; }
+		sleep 0.1
+	done
+}
+
 # ---- the server's link goes down: its side of the pair
 t0=$(fault_ms)
 ip netns exec "$ns" ip link set "$hb" down
-until grep -q "tick failed" "$TEST_TMP/sim.log"; do
-	kill -0 "$simpid" 2>/dev/null || { echo "FAIL: dcopsd exited:"; cat "$TEST_TMP/sim.log"; exit 1; }
-	[ "$(fault_elapsed "$t0")" -lt 40000 ] ||
-		{ echo "FAIL: dcopsd still waits on the lost server 40 s after its link went down:"; cat "$TEST_TMP/sim.log"; exit 1; }
-	sleep 0.1
-done
+until_sim "$t0" 40000 "dcopsd still waits on the lost server 40 s after its link went down" \
+	grep -q "tick failed" "$TEST_TMP/sim.log"
 lost_ms=$(fault_elapsed "$t0")
 echo "link down: dcopsd gave the connection up in $lost_ms ms ($(grep -m1 "tick failed" "$TEST_TMP/sim.log" | cut -c1-120))"
 
@@ -87,12 +95,8 @@ echo "dcops status meanwhile: failed in $st_ms ms: $(head -n 1 <<<"$out")"
 # ---- the link is back: dcopsd attaches again and ticks
 ip netns exec "$ns" ip link set "$hb" up
 t2=$(fault_ms)
-until [ "$(grep -c "dcopsd: attached" "$TEST_TMP/sim.log")" -ge 2 ]; do
-	kill -0 "$simpid" 2>/dev/null || { echo "FAIL: dcopsd exited:"; cat "$TEST_TMP/sim.log"; exit 1; }
-	[ "$(fault_elapsed "$t2")" -lt 30000 ] ||
-		{ echo "FAIL: dcopsd did not attach again within 30 s:"; cat "$TEST_TMP/sim.log"; exit 1; }
-	sleep 0.1
-done
+attached_again() { [ "$(grep -c "dcopsd: attached" "$TEST_TMP/sim.log")" -ge 2 ]; }
+until_sim "$t2" 30000 "dcopsd did not attach again within 30 s" attached_again
 back_ms=$(fault_elapsed "$t2")
 ticks1=$(grep -c "^tick " "$TEST_TMP/ticks" || true)
 sleep 1
