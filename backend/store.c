@@ -1197,6 +1197,14 @@ static void on_fd(struct loop *l, int fd, unsigned events, void *ud)
 		return;
 	if (!(events & (LOOP_READ | LOOP_ERROR)))
 		return;
+	/* Results already read wait for on_drain (a first load let the screen
+	 * draw a table): take them first. Reading on could meet the end of
+	 * the connection, and libpq then gives none of a pipeline's later
+	 * results: the server's reason for the end (a standby's "conflict
+	 * with recovery" ERROR) would be lost behind "server closed the
+	 * connection unexpectedly". */
+	if (s->drain_timer)
+		return;
 	if (!PQconsumeInput(s->conn) || PQstatus(s->conn) == CONNECTION_BAD) {
 		store_broken(s, PQerrorMessage(s->conn));
 		return;
