@@ -17,14 +17,20 @@
 #include <unistd.h>
 
 #include "adapter/adapter-status.h"
-#include "db.h"
 #include "adapter/adapter.h"
+#include "adapter/watchdog.h"
+#include "db.h"
 
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 30000
 #define SUMMARY_EVERY_MS 60000
 
 #define STOP_GRACE_S 3
+/* --db-timeout's default: a tick's database work (and the adapter's own)
+ * past this, its Slurm commands not counted, means a server that stopped
+ * answering (watchdog.h). The busiest tick measured, 25,000 nodes, takes
+ * seconds. */
+#define DB_TIMEOUT_S 60
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t db_fd = -1; /* the database connection's socket, or -1 */
@@ -53,6 +59,7 @@ struct run_opts {
 	const struct adapter_ops *ops;
 	void *cfg;           /* the adapter's options */
 	long ticks;          /* 0: run until signalled */
+	int db_timeout_ms;   /* watchdog.h's limit */
 	bool verbose, stats;
 };
 
@@ -69,8 +76,8 @@ struct totals {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: dcopsd --adapter sim|slurm [--db CONNINFO] [--ticks N] [--log FILE] [--pidfile FILE]\n"
-	           "              [--verbose] [--stats] [adapter options]\n");
+	fprintf(f, "usage: dcopsd --adapter sim|slurm [--db CONNINFO] [--db-timeout S] [--ticks N] [--log FILE]\n"
+	           "              [--pidfile FILE] [--verbose] [--stats] [adapter options]\n");
 	for (size_t i = 0; adapter_table[i]; i++)
 		fputs(adapter_table[i]->usage, f);
 }
@@ -93,6 +100,7 @@ static const struct option longopts[] = {
 	{ "ticks", required_argument, NULL, 'n' }, { "log", required_argument, NULL, 'l' },
 	{ "pidfile", required_argument, NULL, 'p' }, { "verbose", no_argument, NULL, 'v' },
 	{ "stats", no_argument, NULL, 'x' }, { "help", no_argument, NULL, 'h' },
+	{ "db-timeout", required_argument, NULL, 't' },
 	{ "speed", required_argument, NULL, 'A' }, { "tick-ms", required_argument, NULL, 'A' },
 	{ "seed", required_argument, NULL, 'A' }, { "fault-x", required_argument, NULL, 'A' },
 	{ "ssh", required_argument, NULL, 'A' }, { "known-hosts", required_argument, NULL, 'A' },
@@ -142,6 +150,11 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 			if (parse_num("--ticks", optarg, 1, 1e12, &d) < 0)
 				return 2;
 			ro->ticks = (long)d;
+			break;
+		case 't':
+			if (parse_num("--db-timeout", optarg, 1, 3600, &d) < 0)
+				return 2;
+			ro->db_timeout_ms = (int)(d * 1000);
 			break;
 		case 'A': {
 			int rc = ro->ops ? ro->ops->parse_opt(ro->cfg, longopts[idx].name, optarg) : 1;
@@ -221,13 +234,36 @@ static void account(struct totals *t, const struct adapter_stats *st, double ms)
 	t->ms[t->nms++] = ms;
 }
 
+/* The database work from here to watch_end counts against --db-timeout. */
+static void watch(const struct run_opts *ro, PGconn *c)
+{
+	watchdog_arm(PQsocket(c), ro->db_timeout_ms);
+}
+
+/* Stops the clock; when it ran out, err says so instead of what libpq
+ * made of the socket shut under it. */
+static void watch_end(const struct run_opts *ro, struct dc_err *err)
+{
+	bool fired = watchdog_fired();
+	watchdog_disarm();
+	if (fired)
+		dc_err_set(err, "the database answered nothing for %d s (--db-timeout): connection dropped",
+		           ro->db_timeout_ms / 1000);
+}
+
 /* Connects and loads what the database holds; NULL (logged) when either fails. */
 static PGconn *attach(const struct run_opts *ro, void *st, const struct dc_opts *o, FILE *log)
 {
 	struct dc_err err = {0};
 	PGconn *c = db_connect(o, "dcopsd", &err);
 	db_fd = c ? PQsocket(c) : -1;
-	if (c && ro->ops->attach(st, c, &err) == 0)
+	int rc = -1;
+	if (c) {
+		watch(ro, c);
+		rc = ro->ops->attach(st, c, &err);
+		watch_end(ro, &err);
+	}
+	if (rc == 0)
 		return c;
 	fprintf(log, "dcopsd: %s\n", err.msg);
 	fflush(log);
@@ -243,9 +279,12 @@ static PGconn *attach(const struct run_opts *ro, void *st, const struct dc_opts 
 static int reload_on(const struct run_opts *ro, void *st, PGconn *c, FILE *log)
 {
 	struct dc_err err = {0};
+	watch(ro, c);
 	if (PQtransactionStatus(c) != PQTRANS_IDLE)
 		PQclear(PQexec(c, "ROLLBACK"));
-	if (PQstatus(c) == CONNECTION_OK && ro->ops->attach(st, c, &err) == 0)
+	int rc = PQstatus(c) == CONNECTION_OK ? ro->ops->attach(st, c, &err) : -1;
+	watch_end(ro, &err);
+	if (rc == 0)
 		return 0;
 	fprintf(log, "dcopsd: reload: %s\n", err.msg[0] ? err.msg : "the database connection is gone");
 	fflush(log);
@@ -305,9 +344,11 @@ static int run(const struct run_opts *ro, FILE *log)
 		err = (struct dc_err){0};
 		int64_t t0 = dc_mono_us(), cpu0 = dc_cpu_us(), child0 = child_cpu_us();
 		int next_ms = -1;
+		watch(ro, c);
 		if (!ro->ops->apply || ro->ops->apply(st, c, &err) == 0)
 			next_ms = ro->ops->poll(st, c, &as, &err);
 		if (next_ms < 0) {
+			watch_end(ro, &err);
 			t.failures++;
 			fprintf(log, "dcopsd: tick failed, rolled back: %s\n", err.msg);
 			fflush(log);
@@ -334,6 +375,7 @@ static int run(const struct run_opts *ro, FILE *log)
 		}
 		backoff = BACKOFF_MIN_MS;
 		if (as.idle) {
+			watch_end(ro, &err);
 			ro->ops->wait(st, next_ms, &stop_flag);
 			continue;
 		}
@@ -347,13 +389,16 @@ static int run(const struct run_opts *ro, FILE *log)
 			       done, ms, as.cpu_ms, as.child_cpu_ms, as.rows, as.detail, as.running, as.pending);
 		fflush(stdout);
 		int64_t now = dc_mono_ms();
+		int reported = 0;
 		if (now >= next_report || was_down) {
-			/* a failed heartbeat is the next tick's problem: it fails too */
-			if (adapter_report(c, ro->ops->name, ADAPTER_UP, NULL, ro->ops->report_s, &err) < 0)
-				fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
+			reported = adapter_report(c, ro->ops->name, ADAPTER_UP, NULL, ro->ops->report_s, &err);
 			next_report = now + ro->ops->report_s * 1000;
 			was_down = false;
 		}
+		watch_end(ro, &err);
+		/* a failed heartbeat is the next tick's problem: it fails too */
+		if (reported < 0)
+			fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
 		if (now >= next_summary) {
 			summary(log, &t);
 			next_summary = now + SUMMARY_EVERY_MS;
@@ -381,7 +426,7 @@ static int run(const struct run_opts *ro, FILE *log)
 
 int main(int argc, char **argv)
 {
-	struct run_opts ro = { 0 };
+	struct run_opts ro = { .db_timeout_ms = DB_TIMEOUT_S * 1000 };
 	int rc = parse_args(argc, argv, &ro);
 	if (rc >= 0) {
 		if (ro.cfg)
@@ -411,7 +456,13 @@ int main(int argc, char **argv)
 	sigemptyset(&late.sa_mask);
 	sigaction(SIGALRM, &late, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	rc = run(&ro, log);
+	struct dc_err err = {0};
+	if (watchdog_init(&err) < 0) {
+		fprintf(stderr, "dcopsd: %s\n", err.msg);
+		rc = 1;
+	} else {
+		rc = run(&ro, log);
+	}
 	ro.ops->config_free(ro.cfg);
 	if (ro.pidfile)
 		unlink(ro.pidfile);
