@@ -19,10 +19,7 @@ dpid=
 cleanup() {
 	[ -n "$stopped" ] && kill -CONT "$stopped" 2>/dev/null
 	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
-	if [ -n "$simpid" ] && kill -0 "$simpid" 2>/dev/null; then
-		kill -9 "$simpid" 2>/dev/null || true
-		wait "$simpid" 2>/dev/null || true
-	fi
+	fault_sim_kill
 	fault_cleanup "$pgdir"
 }
 trap cleanup EXIT
@@ -30,13 +27,6 @@ fault_cluster "$pgdir" dhang
 DB="host=$pgdir/sock dbname=dhang"
 qd() { psql -Atq -d "$DB" -c "$1"; }
 
-# start_sim LOG TIMEOUT_S: dcopsd --adapter sim, attached and ticking
-start_sim() {
-	"$DCOPSD" --adapter sim --db "$DB" --db-timeout "$2" --tick-ms 200 --verbose --log "$1" >"$1.ticks" &
-	simpid=$!
-	for _ in $(seq 100); do grep -q "^tick " "$1.ticks" 2>/dev/null && return 0; sleep 0.1; done
-	echo "FAIL: dcopsd did not start ticking:"; cat "$1"; exit 1
-}
 ticks() { grep -c "^tick " "$1.ticks" || true; }
 backend() { qd "SELECT pid FROM pg_stat_activity WHERE application_name = 'dcopsd'"; }
 
@@ -67,7 +57,7 @@ stop_sim() {
 
 # ---- the watchdog: 2 s
 log="$TEST_TMP/a.log"
-start_sim "$log" 2
+fault_sim_start "$log" --db-timeout 2
 stop_backend
 t0=$(fault_ms)
 for _ in $(seq 100); do grep -q "answered nothing for 2 s" "$log" && break; sleep 0.1; done
@@ -92,7 +82,7 @@ stopped=
 
 # ---- the control: a limit longer than the test
 log="$TEST_TMP/b.log"
-start_sim "$log" 3600
+fault_sim_start "$log" --db-timeout 3600
 stop_backend
 n0=$(ticks "$log")
 sleep 6

@@ -13,23 +13,13 @@ set -e
 pgdir="$TEST_TMP/pg"
 simpid=
 cleanup() {
-	if [ -n "$simpid" ] && kill -0 "$simpid" 2>/dev/null; then
-		kill -9 "$simpid" 2>/dev/null || true
-		wait "$simpid" 2>/dev/null || true
-	fi
+	fault_sim_kill
 	fault_cleanup "$pgdir"
 }
 trap cleanup EXIT
 fault_cluster "$pgdir" dstop
 DB="host=$pgdir/sock dbname=dstop"
 
-# start_sim LOG: dcopsd --adapter sim, attached and ticking
-start_sim() {
-	"$DCOPSD" --adapter sim --db "$DB" --tick-ms 200 --verbose --log "$1" >"$1.ticks" &
-	simpid=$!
-	for _ in $(seq 100); do grep -q "^tick " "$1.ticks" 2>/dev/null && return 0; sleep 0.1; done
-	echo "FAIL: dcopsd did not start ticking:"; cat "$1"; exit 1
-}
 # stop_ms: SIGTERM, then the ms until it exited (limit 10 s, then SIGKILL)
 stop_ms() {
 	local t0
@@ -46,7 +36,7 @@ stop_ms() {
 }
 
 # ---- the server answers: stops at once, STOPPED on record
-start_sim "$TEST_TMP/a.log"
+fault_sim_start "$TEST_TMP/a.log"
 ms=$(stop_ms)
 echo "asked to stop while the server answers: stopped in $ms ms"
 [ "$ms" -lt 3000 ] || { echo "FAIL: took $ms ms"; cat "$TEST_TMP/a.log"; exit 1; }
@@ -54,7 +44,7 @@ echo "asked to stop while the server answers: stopped in $ms ms"
 	{ echo "FAIL: the adapter's status is not 'stopped'"; psql -Atq -d "$DB" -c "SELECT key, value FROM dcops.setting WHERE key LIKE 'adapter.%'"; exit 1; }
 
 # ---- the server hangs under it
-start_sim "$TEST_TMP/b.log"
+fault_sim_start "$TEST_TMP/b.log"
 pids=$(fault_pids "$pgdir")
 for p in $pids; do kill -STOP "$p"; done
 sleep 1.5 # its next tick's first call is waiting now

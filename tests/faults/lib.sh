@@ -7,6 +7,11 @@
 #                            commits there are durable (see below)
 #   fault_pids DIR           the cluster's processes: postmaster and children
 #   fault_elapsed T0         milliseconds since T0 (from fault_ms)
+#   fault_sim_start LOG ARG..  dcopsd --adapter sim on $DB with 200 ms ticks
+#                            and the ARGs, its log in LOG and a line per
+#                            tick in LOG.ticks; returns once it ticks; sets
+#                            simpid
+#   fault_sim_kill           SIGKILLs $simpid when it still runs (EXIT traps)
 # A test sets its own EXIT trap; fault_cleanup DIR stops the cluster, even
 # a SIGSTOPped one.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
@@ -41,6 +46,22 @@ fault_pids() {
 	pm=$(head -n 1 "$dir/data/postmaster.pid")
 	echo "$pm"
 	pgrep -P "$pm" || true
+}
+
+fault_sim_start() {
+	local log=$1
+	shift
+	"$DCOPSD" --adapter sim --db "$DB" --tick-ms 200 --verbose --log "$log" "$@" >"$log.ticks" &
+	simpid=$!
+	for _ in $(seq 100); do grep -q "^tick " "$log.ticks" 2>/dev/null && return 0; sleep 0.1; done
+	echo "FAIL: dcopsd did not start ticking:"; cat "$log"; exit 1
+}
+
+fault_sim_kill() {
+	if [ -n "${simpid:-}" ] && kill -0 "$simpid" 2>/dev/null; then
+		kill -9 "$simpid" 2>/dev/null || true
+		wait "$simpid" 2>/dev/null || true
+	fi
 }
 
 fault_cleanup() {
