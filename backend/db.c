@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "text.h"
+#include "watchdog.h"
 
 #define DB_CONNECT_TIMEOUT "2"
 
@@ -328,6 +329,8 @@ static PGconn *connect_to(char *conninfo, const struct dc_opts *o, const char *a
 {
 	PGconn *c = db_connect_str(conninfo, application_name, err);
 	free(conninfo);
+	if (c && o && o->db_wait_ms > 0)
+		watchdog_arm(PQsocket(c), o->db_wait_ms);
 	if (!c || !o || !o->readonly)
 		return c;
 	/* The commands refuse writes themselves; the server refuses any write
@@ -496,6 +499,10 @@ int db_err_result(struct dc_err *err, const PGconn *c, const PGresult *r, const 
 		char line[360];
 		one_line(line, sizeof line, primary);
 		snprintf(msg, sizeof msg, "%s (SQLSTATE %s)", line, state ? state : "?????");
+	} else if (watchdog_fired()) {
+		/* libpq's words would be "server closed the connection unexpectedly" */
+		snprintf(msg, sizeof msg, "no answer from the server in %d s (a hung server, or a lock held "
+		         "that long; the limit is DCOPS_DB_TIMEOUT): connection dropped", watchdog_limit_ms() / 1000);
 	} else {
 		one_line(msg, sizeof msg, c ? PQerrorMessage(c) : "no connection");
 		if (!msg[0])

@@ -29,6 +29,9 @@ struct dc_opts {
 	                       * (what W arms in the console) */
 	bool ssh_accept_new;  /* --ssh-accept-new: record an unknown host key without asking (logged) */
 	bool quiet;           /* -q: no informational lines on stderr */
+	/* Script commands: how long their database work may go unanswered once
+	 * connected (db_connect arms watchdog.h with it); 0: no limit */
+	int db_wait_ms;
 	/* The config file, read by main() before anything connects (a file
 	 * that cannot be read stops dcops); never NULL in a command. */
 	const struct config *cfg;

@@ -1,11 +1,13 @@
 /* cli.c — the script commands' table, the global options, and the
  * command's run inside its profile and tunnel (script.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "script.h"
+#include "watchdog.h"
 
 const struct option cli_global_opts[] = {
 	{ "db", required_argument, NULL, 'd' },
@@ -54,37 +56,37 @@ static const struct cli_cmd cli_cmds[] = {
 	{ .name = "seed", .run = seed_cmd, .writes = true, .own = "config",
 	  .usage = "seed [--config FILE] [--seed N] [--scale X] [--force]",
 	  .help = "load the fleet, tenants and quotas into an empty database" },
-	{ .name = "status", .run = status_cmd, .sites = true, .sites_json = "--json",
+	{ .name = "status", .run = status_cmd, .sites = true, .sites_json = "--json", .db_wait_s = 30,
 	  .usage = "status [--json]",
 	  .help = "print fleet, queue, tenant and incident counts" },
-	{ .name = "drain", .run = actions_drain_cmd,
+	{ .name = "drain", .run = actions_drain_cmd, .db_wait_s = 30,
 	  .usage = "drain NODE... --reason TEXT [--incident ID] [--resume-after DURATION] [--override] [--expect-version N]...",
 	  .help = "ask the adapter to drain nodes (audited; guard rails apply)" },
-	{ .name = "resume", .run = actions_resume_cmd,
+	{ .name = "resume", .run = actions_resume_cmd, .db_wait_s = 30,
 	  .usage = "resume NODE... --reason TEXT [--expect-version N]...",
 	  .help = "ask the adapter to resume drained nodes (audited)" },
-	{ .name = "quota", .sub = "set", .run = actions_quota_cmd,
+	{ .name = "quota", .sub = "set", .run = actions_quota_cmd, .db_wait_s = 30,
 	  .usage = "quota set TENANT gpus=N|gpu_hours=N|storage_tb=N... --reason TEXT [--expires DURATION]",
 	  .help = "change a tenant's quota, optionally until a time (audited)" },
-	{ .name = "incident", .run = actions_incident_cmd,
+	{ .name = "incident", .run = actions_incident_cmd, .db_wait_s = 30,
 	  .usage = "incident open|ack|assign|sev|note|link|resolve ...",
 	  .help = "open and work incidents (audited)" },
-	{ .name = "job", .run = actions_job_cmd,
+	{ .name = "job", .run = actions_job_cmd, .db_wait_s = 30,
 	  .usage = "job cancel|hold|release JOBID --reason TEXT",
 	  .help = "ask the adapter to cancel, hold or release a job (audited)" },
-	{ .name = "actions", .run = actions_list_cmd,
+	{ .name = "actions", .run = actions_list_cmd, .db_wait_s = 30,
 	  .usage = "actions [--pending] [--limit N]",
 	  .help = "list recent operator actions and whether the adapter applied them" },
-	{ .name = "audit", .run = actions_audit_cmd,
+	{ .name = "audit", .run = actions_audit_cmd, .db_wait_s = 30,
 	  .usage = "audit [--operator X] [--node N] [--tenant T] [--since DURATION] [--limit N]",
 	  .help = "list audit rows: who did what, why, before and after" },
-	{ .name = "shift", .run = report_shift_cmd,
+	{ .name = "shift", .run = report_shift_cmd, .db_wait_s = 30,
 	  .usage = "shift start|end",
 	  .help = "start or end your on-call shift (audited)" },
-	{ .name = "handover", .run = report_handover_cmd,
+	{ .name = "handover", .run = report_handover_cmd, .db_wait_s = 30,
 	  .usage = "handover note [--shift ID] TEXT...|--file PATH | handover sign-off SHIFT",
 	  .help = "write the outgoing note, or sign off a handover as the incoming operator" },
-	{ .name = "report", .sub = "handover", .run = report_cmd, .sites = true,
+	{ .name = "report", .sub = "handover", .run = report_cmd, .sites = true, .db_wait_s = 60,
 	  .sites_json = "--format=json",
 	  .usage = "report handover [--shift ID | --since DURATION] [--format text|md|json]",
 	  .help = "the shift handover report from the database" },
@@ -174,6 +176,23 @@ static bool has_flag(int argc, char **argv, const char *const *flags)
 	return false;
 }
 
+/* The command's limit on unanswered database work (db_wait_s, or
+ * DCOPS_DB_TIMEOUT seconds, 0 for none) into o, its clock set up. */
+static int db_wait(const struct cli_cmd *c, struct dc_opts *o, struct dc_err *err)
+{
+	int s = c->db_wait_s;
+	const char *env = getenv("DCOPS_DB_TIMEOUT");
+	if (env && *env) {
+		char *end;
+		long v = strtol(env, &end, 10);
+		if (*end || v < 0 || v > 86400)
+			return dc_err_set(err, "DCOPS_DB_TIMEOUT=%s: expected whole seconds, 0 (no limit) to 86400", env);
+		s = (int)v;
+	}
+	o->db_wait_ms = s * 1000;
+	return s > 0 ? watchdog_init(err) : 0;
+}
+
 int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **argv)
 {
 	if (o->sites && !c->local) {
@@ -203,13 +222,16 @@ int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **a
 		fprintf(stderr, "dcops %s: %s\n", name, err.msg);
 		return 1;
 	}
-	const struct dc_opts *eff = script_opts(s);
+	struct dc_opts eff = *script_opts(s);
 	int rc;
-	if (c->writes && eff->readonly && !has_flag(argc, argv, c->read_flags)) {
-		fprintf(stderr, "dcops %s: read-only: %s\n", name, dc_readonly_why(eff));
+	if (c->writes && eff.readonly && !has_flag(argc, argv, c->read_flags)) {
+		fprintf(stderr, "dcops %s: read-only: %s\n", name, dc_readonly_why(&eff));
 		rc = 1;
+	} else if (db_wait(c, &eff, &err) < 0) {
+		fprintf(stderr, "dcops %s: %s\n", name, err.msg);
+		rc = 2;
 	} else {
-		rc = c->run(eff, argc, argv);
+		rc = c->run(&eff, argc, argv);
 	}
 	script_close(s);
 	return rc;

@@ -30,6 +30,11 @@ struct cli_cmd {
 	 * sites_json: the option that makes it print JSON, for the combined counts */
 	bool sites;
 	const char *sites_json;
+	/* seconds its database work may take once connected before the
+	 * connection is dropped (a server that froze after accepting it);
+	 * DCOPS_DB_TIMEOUT overrides; 0: none (migrations, seeds, the relay and
+	 * drills run as long as their work takes) */
+	int db_wait_s;
 };
 
 /* The global options, for getopt_long before the command word. */

@@ -18,7 +18,7 @@
 
 #include "adapter/adapter-status.h"
 #include "adapter/adapter.h"
-#include "adapter/watchdog.h"
+#include "watchdog.h"
 #include "db.h"
 
 #define BACKOFF_MIN_MS 250

@@ -1,4 +1,4 @@
-/* test_watchdog — dcopsd's clock on database work (adapter/watchdog.h): a
+/* test_watchdog — the clock on blocking database calls (watchdog.h): a
  * read that blocks on a socket nobody writes to ends when the clock runs
  * out, the clock stops while paused, and a disarmed or re-armed clock
  * never cuts a socket short. A socketpair stands in for the database. */
@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "adapter/watchdog.h"
+#include "watchdog.h"
 #include "util.h"
 
 static int pair[2];

@@ -19,7 +19,7 @@
 
 #include <libssh/callbacks.h>
 
-#include "adapter/watchdog.h"
+#include "watchdog.h"
 #include "loop.h"
 #include "slurm-run.h"
 #include "ssh/ssh-session.h"

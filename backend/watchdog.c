@@ -1,5 +1,5 @@
 /* watchdog.c — see watchdog.h. */
-#include "adapter/watchdog.h"
+#include "watchdog.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -11,6 +11,7 @@ static bool ready;
 static timer_t timer;
 static volatile sig_atomic_t armed_fd = -1; /* the socket shut down on expiry */
 static volatile sig_atomic_t fired;
+static int limit;                           /* ms, as armed */
 static int paused;                          /* watchdog_pause depth */
 static struct timespec left;                /* counted time left while paused */
 
@@ -56,6 +57,7 @@ void watchdog_arm(int fd, int ms)
 		return;
 	set_timer((struct timespec){ 0 });
 	fired = 0;
+	limit = ms;
 	armed_fd = fd >= 0 && ms > 0 ? fd : -1;
 	if (armed_fd < 0)
 		return;
@@ -73,6 +75,11 @@ void watchdog_disarm(void)
 bool watchdog_fired(void)
 {
 	return fired;
+}
+
+int watchdog_limit_ms(void)
+{
+	return limit;
 }
 
 void watchdog_pause(void)
