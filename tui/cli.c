@@ -232,6 +232,8 @@ int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **a
 		rc = 2;
 	} else {
 		rc = c->run(&eff, argc, argv);
+		/* its connection is closed: the next site's command arms its own */
+		watchdog_disarm();
 	}
 	script_close(s);
 	return rc;
