@@ -55,6 +55,9 @@ void watchdog_arm(int fd, int ms)
 {
 	if (!ready)
 		return;
+	/* the old clock's signal, if it ran out just now, is delivered by the
+	 * time timer_settime returns: with no socket armed it does nothing */
+	armed_fd = -1;
 	set_timer((struct timespec){ 0 });
 	fired = 0;
 	limit = ms;
