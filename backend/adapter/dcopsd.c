@@ -31,6 +31,16 @@
  * answering (watchdog.h). The busiest tick measured, 25,000 nodes, takes
  * seconds. */
 #define DB_TIMEOUT_S 60
+/* dcopsd's session: a lock held longer than this (a migration, a backend
+ * frozen holding the adapter's rows) fails the tick with the server's
+ * reason, which is reported (ADAPTER DOWN and why) on the connection that
+ * still works, instead of a wait the watchdog ends without a word to the
+ * consoles. Operators' actions hold their locks at most their own 10 s
+ * statement_timeout. A connection string's own lock_timeout (options='-c
+ * lock_timeout=...') wins. */
+#define LOCK_TIMEOUT "30s"
+static const char session_sql[] =
+	"SELECT set_config('lock_timeout', $1, false) WHERE current_setting('lock_timeout') = '0'";
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t db_fd = -1; /* the database connection's socket, or -1 */
@@ -260,7 +270,10 @@ static PGconn *attach(const struct run_opts *ro, void *st, const struct dc_opts 
 	int rc = -1;
 	if (c) {
 		watch(ro, c);
-		rc = ro->ops->attach(st, c, &err);
+		const char *p[] = { LOCK_TIMEOUT };
+		PGresult *r = db_exec(c, &err, session_sql, 1, p);
+		PQclear(r);
+		rc = r ? ro->ops->attach(st, c, &err) : -1;
 		watch_end(ro, &err);
 	}
 	if (rc == 0)

@@ -8,7 +8,10 @@
 # ticks on. The control, --db-timeout 3600: no tick for as long as the
 # test waits, which is what every dcopsd did before the watchdog. And a
 # Slurm command slower than the limit (squeue taking 2.5 s, --db-timeout 1)
-# is not taken for a hung database: the clock stops while it runs.
+# is not taken for a hung database: the clock stops while it runs. A lock
+# held past dcopsd's lock_timeout (30 s; 1 s here, from its connection
+# string) fails the tick with the server's reason, which the consoles see
+# (adapter.state down, adapter.error), on the connection that still works.
 . "$DCOPS_ROOT/tests/screen/lib.sh"
 . "$DCOPS_ROOT/tests/faults/lib.sh"
 set -e
@@ -16,7 +19,9 @@ pgdir="$TEST_TMP/pg"
 simpid=
 stopped=
 dpid=
+holder=
 cleanup() {
+	[ -n "$holder" ] && kill "$holder" 2>/dev/null
 	[ -n "$stopped" ] && kill -CONT "$stopped" 2>/dev/null
 	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
 	fault_sim_kill
@@ -26,6 +31,8 @@ trap cleanup EXIT
 fault_cluster "$pgdir" dhang
 DB="host=$pgdir/sock dbname=dhang"
 qd() { psql -Atq -d "$DB" -c "$1"; }
+# the server logs dcopsd's session set-up with its parameters
+qd "ALTER DATABASE dhang SET log_statement = 'all'"
 
 ticks() { grep -c "^tick " "$1.ticks" || true; }
 backend() { qd "SELECT pid FROM pg_stat_activity WHERE application_name = 'dcopsd'"; }
@@ -79,6 +86,8 @@ new=$(backend)
 stop_sim
 kill -CONT "$stopped"
 stopped=
+grep -A1 "set_config('lock_timeout', \$1, false)" "$pgdir/server.log" | grep -q "parameters: \$1 = '30s'" ||
+	{ echo "FAIL: dcopsd's session did not set lock_timeout 30s:"; grep -n -A1 "lock_timeout" "$pgdir/server.log" | head; exit 1; }
 
 # ---- the control: a limit longer than the test
 log="$TEST_TMP/b.log"
@@ -92,6 +101,29 @@ echo "control (--db-timeout 3600): $((n1 - n0)) ticks in the 6 s after the backe
 stop_sim
 kill -CONT "$stopped"
 stopped=
+
+# ---- a lock held past the session's lock_timeout: down, and why
+log="$TEST_TMP/c.log"
+DB="$DB options='-c lock_timeout=1s'"
+fault_sim_start "$log"
+PGAPPNAME=holder psql -q -d dhang -c "BEGIN; LOCK TABLE dcops.node IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600)" >/dev/null 2>&1 &
+holder=$!
+t0=$(fault_ms)
+state() { qd "SELECT value FROM dcops.setting WHERE key = 'adapter.state'"; }
+for _ in $(seq 100); do [ "$(state)" = down ] && break; sleep 0.1; done
+ms=$(fault_elapsed "$t0")
+why=$(qd "SELECT value FROM dcops.setting WHERE key = 'adapter.error'")
+echo "node table locked (lock_timeout 1s): adapter.state $(state) after $ms ms: $why"
+[ "$(state)" = down ] && grep -q "lock timeout" <<<"$why" || { echo "FAIL: not reported down with the lock's reason:"; cat "$log"; exit 1; }
+! grep -q "answered nothing" "$log" || { echo "FAIL: the watchdog fired for a lock:"; cat "$log"; exit 1; }
+qd "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
+wait "$holder" 2>/dev/null || true
+holder=
+t0=$(fault_ms)
+for _ in $(seq 150); do [ "$(state)" = up ] && break; sleep 0.1; done
+echo "lock released: adapter.state $(state) $(fault_elapsed "$t0") ms later"
+[ "$(state)" = up ] || { echo "FAIL: not up again:"; cat "$log"; exit 1; }
+stop_sim
 
 # ---- a slow Slurm command under a short limit: not the database
 top=$TEST_TMP/slurm db=dhang_slurm
@@ -113,6 +145,6 @@ is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" up || { echo "F
 kill "$dpid"
 wait "$dpid" 2>/dev/null || true
 dpid=
-! grep -q "Sanitizer\|runtime error" "$TEST_TMP/a.log" "$TEST_TMP/b.log" "$top/dcopsd.log" ||
-	{ echo "FAIL: dcopsd's log:"; cat "$TEST_TMP/a.log" "$TEST_TMP/b.log" "$top/dcopsd.log"; exit 1; }
+! grep -q "Sanitizer\|runtime error" "$TEST_TMP/a.log" "$TEST_TMP/b.log" "$TEST_TMP/c.log" "$top/dcopsd.log" ||
+	{ echo "FAIL: dcopsd's log:"; cat "$TEST_TMP/a.log" "$TEST_TMP/b.log" "$TEST_TMP/c.log" "$top/dcopsd.log"; exit 1; }
 echo "dcopsd-hang: ok"
