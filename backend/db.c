@@ -502,7 +502,7 @@ int db_err_result(struct dc_err *err, const PGconn *c, const PGresult *r, const 
 	} else if (watchdog_fired()) {
 		/* libpq's words would be "server closed the connection unexpectedly" */
 		snprintf(msg, sizeof msg, "no answer from the server in %d s (a hung server, or a lock held "
-		         "that long; the limit is DCOPS_DB_TIMEOUT): connection dropped", watchdog_limit_ms() / 1000);
+		         "that long; the limit is %s): connection dropped", watchdog_limit_ms() / 1000, watchdog_knob());
 	} else {
 		one_line(msg, sizeof msg, c ? PQerrorMessage(c) : "no connection");
 		if (!msg[0])

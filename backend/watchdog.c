@@ -8,6 +8,7 @@
 #include <time.h>
 
 static bool ready;
+static const char *knob_name = "";
 static timer_t timer;
 static volatile sig_atomic_t armed_fd = -1; /* the socket shut down on expiry */
 static volatile sig_atomic_t fired;
@@ -25,8 +26,9 @@ static void on_expiry(int sig)
 	}
 }
 
-int watchdog_init(struct dc_err *err)
+int watchdog_init(const char *knob, struct dc_err *err)
 {
+	knob_name = knob;
 	if (ready)
 		return 0;
 	struct sigaction sa = { .sa_handler = on_expiry, .sa_flags = SA_RESTART };
@@ -83,6 +85,11 @@ bool watchdog_fired(void)
 int watchdog_limit_ms(void)
 {
 	return limit;
+}
+
+const char *watchdog_knob(void)
+{
+	return knob_name;
 }
 
 void watchdog_pause(void)

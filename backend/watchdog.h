@@ -33,8 +33,10 @@
 #include "util.h"
 
 /* Creates the timer and installs its handler; -1 with err filled when the
- * system refuses either. */
-int watchdog_init(struct dc_err *err);
+ * system refuses either. knob: what sets the limit in this process
+ * ("--db-timeout", "DCOPS_DB_TIMEOUT"), a static string named by
+ * watchdog_knob for messages. */
+int watchdog_init(const char *knob, struct dc_err *err);
 
 /* Starts (or restarts) the clock: after limit_ms of counted time, fd is
  * shut down. Clears watchdog_fired. fd < 0 or limit_ms <= 0: disarmed. */
@@ -45,6 +47,7 @@ void watchdog_disarm(void);
  * that was armed (ms). */
 bool watchdog_fired(void);
 int watchdog_limit_ms(void);
+const char *watchdog_knob(void);
 
 /* The clock stops while the process waits on something with its own
  * deadline (nestable; each pause needs its resume). */

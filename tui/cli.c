@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "script.h"
+#include "text.h"
 #include "watchdog.h"
 
 const struct option cli_global_opts[] = {
@@ -185,12 +186,16 @@ static int db_wait(const struct cli_cmd *c, struct dc_opts *o, struct dc_err *er
 	if (env && *env) {
 		char *end;
 		long v = strtol(env, &end, 10);
-		if (*end || v < 0 || v > 86400)
-			return dc_err_set(err, "DCOPS_DB_TIMEOUT=%s: expected whole seconds, 0 (no limit) to 86400", env);
+		if (*end || v < 0 || v > 86400) {
+			char shown[64]; /* the environment's text, inert */
+			text_escape_buf(env, shown, sizeof shown);
+			return dc_err_set(err, "DCOPS_DB_TIMEOUT=%s: expected whole seconds, 0 (no limit) to 86400",
+			                  shown);
+		}
 		s = (int)v;
 	}
 	o->db_wait_ms = s * 1000;
-	return s > 0 ? watchdog_init(err) : 0;
+	return s > 0 ? watchdog_init("DCOPS_DB_TIMEOUT", err) : 0;
 }
 
 int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **argv)

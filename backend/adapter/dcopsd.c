@@ -470,7 +470,7 @@ int main(int argc, char **argv)
 	sigaction(SIGALRM, &late, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct dc_err err = {0};
-	if (watchdog_init(&err) < 0) {
+	if (watchdog_init("--db-timeout", &err) < 0) {
 		fprintf(stderr, "dcopsd: %s\n", err.msg);
 		rc = 1;
 	} else {

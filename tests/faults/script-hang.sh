@@ -4,8 +4,8 @@
 # storage looks the same to the client) ends after its limit with one line
 # saying so, instead of waiting for good: status and report handover with
 # DCOPS_DB_TIMEOUT=2. DCOPS_DB_TIMEOUT=0 (no limit) still waits (the
-# control, cut by timeout(1)); a bad value is refused naming it; and with
-# the lock gone the same commands work.
+# control, cut by timeout(1)); a bad value is refused naming it (shown
+# inert); and with the lock gone the same commands work.
 . "$DCOPS_ROOT/tests/screen/lib.sh"
 . "$DCOPS_ROOT/tests/faults/lib.sh"
 set -e
@@ -49,6 +49,11 @@ rc=0
 DCOPS_DB_TIMEOUT=2s "$DCOPS" --db "$DB" status >/dev/null 2>"$TEST_TMP/err" || rc=$?
 [ "$rc" = 2 ] && grep -q "DCOPS_DB_TIMEOUT=2s: expected whole seconds" "$TEST_TMP/err" ||
 	{ echo "FAIL: a bad DCOPS_DB_TIMEOUT: exit $rc: $(cat "$TEST_TMP/err")"; exit 1; }
+# ... and is shown inert (no escape sequence reaches the terminal)
+rc=0
+DCOPS_DB_TIMEOUT=$'2\e[31m\u202e' "$DCOPS" --db "$DB" status >/dev/null 2>"$TEST_TMP/err" || rc=$?
+[ "$rc" = 2 ] && grep -q "DCOPS_DB_TIMEOUT=2" "$TEST_TMP/err" && ! grep -q $'\e\|\u202e' "$TEST_TMP/err" ||
+	{ echo "FAIL: a hostile DCOPS_DB_TIMEOUT: exit $rc: $(od -c "$TEST_TMP/err" | head -5)"; exit 1; }
 
 psql -Atq -d shang -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
 wait "$holder" 2>/dev/null || true

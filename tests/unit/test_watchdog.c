@@ -21,7 +21,7 @@ static int setup(void **state)
 {
 	(void)state;
 	struct dc_err err = {0};
-	assert_int_equal(watchdog_init(&err), 0);
+	assert_int_equal(watchdog_init("test", &err), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
 	return 0;
 }
