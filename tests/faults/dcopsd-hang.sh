@@ -106,8 +106,7 @@ stopped=
 log="$TEST_TMP/c.log"
 DB="$DB options='-c lock_timeout=1s'"
 fault_sim_start "$log"
-PGAPPNAME=holder psql -q -d dhang -c "BEGIN; LOCK TABLE dcops.node IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600)" >/dev/null 2>&1 &
-holder=$!
+fault_lock dhang dcops.node
 t0=$(fault_ms)
 state() { qd "SELECT value FROM dcops.setting WHERE key = 'adapter.state'"; }
 for _ in $(seq 100); do [ "$(state)" = down ] && break; sleep 0.1; done
@@ -116,9 +115,7 @@ why=$(qd "SELECT value FROM dcops.setting WHERE key = 'adapter.error'")
 echo "node table locked (lock_timeout 1s): adapter.state $(state) after $ms ms: $why"
 [ "$(state)" = down ] && grep -q "lock timeout" <<<"$why" || { echo "FAIL: not reported down with the lock's reason:"; cat "$log"; exit 1; }
 ! grep -q "answered nothing" "$log" || { echo "FAIL: the watchdog fired for a lock:"; cat "$log"; exit 1; }
-qd "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
-wait "$holder" 2>/dev/null || true
-holder=
+fault_unlock dhang
 t0=$(fault_ms)
 for _ in $(seq 150); do [ "$(state)" = up ] && break; sleep 0.1; done
 echo "lock released: adapter.state $(state) $(fault_elapsed "$t0") ms later"

@@ -12,6 +12,10 @@
 #                            tick in LOG.ticks; returns once it ticks; sets
 #                            simpid
 #   fault_sim_kill           SIGKILLs $simpid when it still runs (EXIT traps)
+#   fault_lock DB TABLE      another session (application_name "holder")
+#                            holds TABLE in ACCESS EXCLUSIVE mode; returns
+#                            once the lock is granted; sets holder (its psql)
+#   fault_unlock DB          ends that session (its locks go with it)
 # A test sets its own EXIT trap; fault_cleanup DIR stops the cluster, even
 # a SIGSTOPped one.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
@@ -62,6 +66,24 @@ fault_sim_kill() {
 		kill -9 "$simpid" 2>/dev/null || true
 		wait "$simpid" 2>/dev/null || true
 	fi
+}
+
+fault_lock() {
+	local db=$1 table=$2
+	PGAPPNAME=holder psql -q -d "$db" -c "BEGIN; LOCK TABLE $table IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600)" \
+		>/dev/null 2>&1 &
+	holder=$!
+	for _ in $(seq 50); do
+		[ "$(psql -Atq -d "$db" -c "SELECT count(*) FROM pg_locks WHERE relation = '$table'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "FAIL: $table was not locked"; exit 1
+}
+
+fault_unlock() {
+	psql -Atq -d "$1" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
+	wait "$holder" 2>/dev/null || true
+	holder=
 }
 
 fault_cleanup() {

@@ -17,12 +17,7 @@ DB="host=$pgdir/sock dbname=shang"
 "$DCOPS" --db "$DB" status >/dev/null
 
 # another session holds the node table
-PGAPPNAME=holder psql -q -d shang -c "BEGIN; LOCK TABLE dcops.node IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600)" >/dev/null 2>&1 &
-holder=$!
-for _ in $(seq 50); do
-	[ "$(psql -Atq -d shang -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'node' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ] && break
-	sleep 0.1
-done
+fault_lock shang dcops.node
 
 for cmd in status "report handover"; do
 	t0=$(fault_ms)
@@ -55,9 +50,7 @@ DCOPS_DB_TIMEOUT=$'2\e[31m\u202e' "$DCOPS" --db "$DB" status >/dev/null 2>"$TEST
 [ "$rc" = 2 ] && grep -q "DCOPS_DB_TIMEOUT=2" "$TEST_TMP/err" && ! grep -q $'\e\|\u202e' "$TEST_TMP/err" ||
 	{ echo "FAIL: a hostile DCOPS_DB_TIMEOUT: exit $rc: $(od -c "$TEST_TMP/err" | head -5)"; exit 1; }
 
-psql -Atq -d shang -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
-wait "$holder" 2>/dev/null || true
-holder=
+fault_unlock shang
 DCOPS_DB_TIMEOUT=2 "$DCOPS" --db "$DB" status | grep -q "^nodes " || { echo "FAIL: status after the lock"; exit 1; }
 DCOPS_DB_TIMEOUT=2 "$DCOPS" --db "$DB" report handover >/dev/null || { echo "FAIL: report after the lock"; exit 1; }
 echo "script-hang: ok"
