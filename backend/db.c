@@ -355,8 +355,7 @@ PGconn *db_connect_write(const struct dc_opts *o, const char *application_name, 
 	return conninfo ? connect_to(conninfo, o, application_name, err) : NULL;
 }
 
-/* Names the server a connection went to (or tried): a socket path or host:port. */
-static void describe_server(const PGconn *c, char *out, size_t n)
+void db_server_name(const PGconn *c, char *out, size_t n)
 {
 	const char *host = PQhost(c);
 	const char *port = PQport(c);
@@ -456,7 +455,7 @@ PGconn *db_connect_str(const char *conninfo, const char *application_name, struc
 	}
 	if (PQstatus(c) != CONNECTION_OK) {
 		char server[PATH_MAX + 64], msg[400];
-		describe_server(c, server, sizeof server);
+		db_server_name(c, server, sizeof server);
 		if (hung)
 			snprintf(msg, sizeof msg, "no answer in %d s (it accepted the connection, then said nothing)",
 			         db_connect_wait_ms(c) / 1000);

@@ -52,6 +52,10 @@ char *db_conninfo_drop_server(const char *conninfo, const char *hosts, const cha
  * that stopped answering (PQconninfo, PQhost, PQport); NULL as there. */
 char *db_conninfo_skip(const char *conninfo, PGconn *hung);
 
+/* Names the server a connection went to (or tried), into out: "socket
+ * DIR/.s.PGSQL.PORT" or "host:port". */
+void db_server_name(const PGconn *c, char *out, size_t n);
+
 /* conninfo (keywords or a URI) with keyword set to value, as a keyword
  * string (malloc'd); NULL when conninfo does not parse. */
 char *db_conninfo_set(const char *conninfo, const char *keyword, const char *value);

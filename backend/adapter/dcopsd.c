@@ -244,9 +244,13 @@ static void account(struct totals *t, const struct adapter_stats *st, double ms)
 	t->ms[t->nms++] = ms;
 }
 
+/* Whether the last stretch watched ran out: its server stopped answering. */
+static bool db_cut;
+
 /* The database work from here to watch_end counts against --db-timeout. */
 static void watch(const struct run_opts *ro, PGconn *c)
 {
+	db_cut = false;
 	watchdog_arm(PQsocket(c), ro->db_timeout_ms);
 }
 
@@ -254,36 +258,75 @@ static void watch(const struct run_opts *ro, PGconn *c)
  * made of the socket shut under it. */
 static void watch_end(const struct run_opts *ro, struct dc_err *err)
 {
-	bool fired = watchdog_fired();
+	db_cut = watchdog_fired();
 	watchdog_disarm();
-	if (fired)
+	if (db_cut)
 		dc_err_set(err, "the database answered nothing for %d s (--db-timeout): connection dropped",
 		           ro->db_timeout_ms / 1000);
 }
 
-/* Connects and loads what the database holds; NULL (logged) when either fails. */
-static PGconn *attach(const struct run_opts *ro, void *st, const struct dc_opts *o, FILE *log)
+/* The database link, and where the next attach goes first. */
+struct link {
+	PGconn *c;
+	/* After the watchdog cut a connection (a server that stopped answering
+	 * while its host still acknowledges): the string less that server, for
+	 * the next attach only. libpq would try the frozen server again first
+	 * and wait out db_connect's connect limit (5 s) before moving on: the
+	 * new primary of a failover that froze the old one is reached that
+	 * much later. A failure of that attach tries every server again. */
+	char *next_db;
+};
+
+/* Closes the link's connection (NULL or not), noting a server to try last. */
+static void link_close(struct link *k, const struct dc_opts *o)
+{
+	if (k->c && db_cut) {
+		char *base = k->next_db ? NULL : db_resolve(o, NULL);
+		char *next = db_conninfo_skip(k->next_db ? k->next_db : base, k->c);
+		free(base);
+		free(k->next_db);
+		k->next_db = next;
+	}
+	db_fd = -1;
+	if (k->c)
+		PQfinish(k->c);
+	k->c = NULL;
+}
+
+/* Connects and loads what the database holds into k->c; -1 (logged) when
+ * either fails. */
+static int attach(const struct run_opts *ro, void *st, const struct dc_opts *o, struct link *k, FILE *log)
 {
 	struct dc_err err = {0};
-	PGconn *c = db_connect(o, "dcopsd", &err);
-	db_fd = c ? PQsocket(c) : -1;
+	struct dc_opts to = *o;
+	char *first = k->next_db; /* this attach's only */
+	k->next_db = NULL;
+	if (first)
+		to.db = first;
+	k->c = db_connect(&to, "dcopsd", &err);
+	db_fd = k->c ? PQsocket(k->c) : -1;
 	int rc = -1;
-	if (c) {
-		watch(ro, c);
+	if (k->c) {
+		watch(ro, k->c);
 		const char *p[] = { LOCK_TIMEOUT };
-		PGresult *r = db_exec(c, &err, session_sql, 1, p);
+		PGresult *r = db_exec(k->c, &err, session_sql, 1, p);
 		PQclear(r);
-		rc = r ? ro->ops->attach(st, c, &err) : -1;
+		rc = r ? ro->ops->attach(st, k->c, &err) : -1;
 		watch_end(ro, &err);
 	}
-	if (rc == 0)
-		return c;
-	fprintf(log, "dcopsd: %s\n", err.msg);
-	fflush(log);
-	db_fd = -1;
-	if (c)
-		PQfinish(c);
-	return NULL;
+	if (rc == 0) {
+		char server[256];
+		db_server_name(k->c, server, sizeof server);
+		fprintf(log, "dcopsd: attached (%s) to %s%s\n", ro->ops->name, server,
+		        first ? ", the server that stopped answering tried last" : "");
+		fflush(log);
+	} else {
+		fprintf(log, "dcopsd: %s\n", err.msg);
+		fflush(log);
+		link_close(k, &to);
+	}
+	free(first);
+	return rc;
 }
 
 /* After a failed cycle on a connection that still works: out of any
@@ -331,28 +374,23 @@ static int run(const struct run_opts *ro, FILE *log)
 		return 1;
 	}
 	struct totals t = { .t0 = dc_mono_us() };
-	PGconn *c = NULL;
+	struct link k = {0};
 	int backoff = BACKOFF_MIN_MS;
 	int64_t next_summary = dc_mono_ms() + SUMMARY_EVERY_MS, next_report = dc_mono_ms();
 	bool reload = false, was_down = false;
 	long done = 0;
 	while (!stop_flag && (ro->ticks == 0 || done < ro->ticks)) {
-		if (reload && reload_on(ro, st, c, log) < 0) {
-			db_fd = -1;
-			PQfinish(c);
-			c = NULL;
-		}
+		if (reload && reload_on(ro, st, k.c, log) < 0)
+			link_close(&k, &o);
 		reload = false;
-		if (!c) {
-			c = attach(ro, st, &o, log);
-			if (!c) {
+		if (!k.c) {
+			if (attach(ro, st, &o, &k, log) < 0) {
 				backoff_wait(ro, st, &backoff, BACKOFF_MAX_MS);
 				continue;
 			}
 			backoff = BACKOFF_MIN_MS;
-			fprintf(log, "dcopsd: attached (%s)\n", ro->ops->name);
-			fflush(log);
 		}
+		PGconn *c = k.c;
 		struct adapter_stats as = {0};
 		err = (struct dc_err){0};
 		int64_t t0 = dc_mono_us(), cpu0 = dc_cpu_us(), child0 = child_cpu_us();
@@ -372,13 +410,10 @@ static int run(const struct run_opts *ro, FILE *log)
 			 * database link is kept, as the source's is when only the
 			 * database failed: a new one is made only for what broke) */
 			bool db_lost = PQstatus(c) != CONNECTION_OK;
-			if (db_lost) {
-				db_fd = -1;
-				PQfinish(c);
-				c = NULL;
-			} else {
+			if (db_lost)
+				link_close(&k, &o);
+			else
 				reload = true;
-			}
 			/* the source alone: retried at least every report interval, so
 			 * the consoles see it back within seconds of its return (a
 			 * refused command fails fast, and doubling to 30 s took half a
@@ -425,13 +460,11 @@ static int run(const struct run_opts *ro, FILE *log)
 	summary(log, &t);
 	if (ro->stats)
 		summary(stdout, &t);
-	if (c) {
-		/* the consoles say STOPPED at once instead of DOWN three intervals later */
-		if (adapter_report(c, ro->ops->name, ADAPTER_STOPPED, "dcopsd stopped", ro->ops->report_s, &err) < 0)
-			fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
-		db_fd = -1;
-		PQfinish(c);
-	}
+	/* the consoles say STOPPED at once instead of DOWN three intervals later */
+	if (k.c && adapter_report(k.c, ro->ops->name, ADAPTER_STOPPED, "dcopsd stopped", ro->ops->report_s, &err) < 0)
+		fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
+	link_close(&k, &o);
+	free(k.next_db);
 	ro->ops->stop(st);
 	free(t.ms);
 	return 0;
