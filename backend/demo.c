@@ -16,6 +16,7 @@
 #include "migrate.h"
 #include "pgcluster.h"
 #include "seed.h"
+#include "text.h"
 
 extern char **environ;
 
@@ -608,8 +609,8 @@ static int demo_site_count(const char *arg)
 	char *end;
 	long n = strtol(arg, &end, 10);
 	if (*end || end == arg || n < 1 || n > DEMO_SITES) {
-		fprintf(stderr, "dcops: demo: --sites %s: expected a number from 1 to %d (Gwangju, then "
-		        "the Pangyo interim cluster)\n", arg, DEMO_SITES);
+		text_putline(stderr, "dcops: demo: --sites %s: expected a number from 1 to %d (Gwangju, then "
+		             "the Pangyo interim cluster)", arg, DEMO_SITES);
 		return -1;
 	}
 	return (int)n;
@@ -630,7 +631,7 @@ int demo_cmd(const struct dc_opts *o, int argc, char **argv)
 			demo_usage(stdout);
 			return 0;
 		} else {
-			fprintf(stderr, "dcops: demo: unknown option '%s'\n", argv[i]);
+			text_putline(stderr, "dcops: demo: unknown option '%s'", argv[i]);
 			demo_usage(stderr);
 			return 2;
 		}

@@ -35,6 +35,7 @@
 #include "site.h"
 #include "ssh-ui.h"
 #include "store.h"
+#include "text.h"
 #include "view.h"
 #include "writer.h"
 
@@ -1322,7 +1323,7 @@ static int sites_open(struct app *a, const struct dc_opts *eff)
 	size_t n = 0;
 	struct dc_err err, warn;
 	if (list && site_names(list, names, &n, &err) == -1) {
-		fprintf(stderr, "dcops: %s; nothing was started\n", err.msg);
+		text_putline(stderr, "dcops: %s; nothing was started", err.msg);
 		return -1;
 	}
 	if (n && eff->db && !eff->site_db) {
@@ -1336,7 +1337,7 @@ static int sites_open(struct app *a, const struct dc_opts *eff)
 		struct site *s = site_new(a->loop, a->dialogs, eff, n ? names[i] : NULL,
 		                          eff->site_db ? eff->site_db[i] : NULL, &h, a, &warn, &err);
 		if (!s) {
-			fprintf(stderr, "dcops: %s; nothing was started\n", err.msg);
+			text_putline(stderr, "dcops: %s; nothing was started", err.msg);
 			sites_free(a);
 			return -1;
 		}

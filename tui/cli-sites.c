@@ -237,14 +237,14 @@ int cli_run_sites(const struct cli_cmd *c, const struct dc_opts *o, int argc, ch
 	for (const char *p = list; *p; n++) {
 		size_t len = strcspn(p, ",");
 		if (len == 0 || len >= 64 || n == CONFIG_MAX_SITES) {
-			fprintf(stderr, "dcops: --sites %s: expected up to %d profile names, NAME,NAME\n", list,
-			        CONFIG_MAX_SITES);
+			text_putline(stderr, "dcops: --sites %s: expected up to %d profile names, NAME,NAME", list,
+			             CONFIG_MAX_SITES);
 			return 2;
 		}
 		snprintf(names[n], 64, "%.*s", (int)len, p);
 		if (!config_profile(o->cfg, names[n])) {
-			fprintf(stderr, "dcops: --sites: no profile named '%s' in %s\n", names[n],
-			        o->cfg->path ? o->cfg->path : "the config");
+			text_putline(stderr, "dcops: --sites: no profile named '%s' in %s", names[n],
+			             o->cfg->path ? o->cfg->path : "the config");
 			return 2;
 		}
 		p += len + (p[len] == ',');

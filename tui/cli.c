@@ -224,7 +224,7 @@ int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **a
 	struct dc_err err = {{0}};
 	struct script *s = script_open(o, &err);
 	if (!s) {
-		fprintf(stderr, "dcops %s: %s\n", name, err.msg);
+		text_putline(stderr, "dcops %s: %s", name, err.msg);
 		return 1;
 	}
 	struct dc_opts eff = *script_opts(s);
@@ -233,7 +233,7 @@ int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **a
 		fprintf(stderr, "dcops %s: read-only: %s\n", name, dc_readonly_why(&eff));
 		rc = 1;
 	} else if (db_wait(c, &eff, &err) < 0) {
-		fprintf(stderr, "dcops %s: %s\n", name, err.msg);
+		text_putline(stderr, "dcops %s: %s", name, err.msg);
 		rc = 2;
 	} else {
 		rc = c->run(&eff, argc, argv);

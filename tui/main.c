@@ -13,6 +13,7 @@
 #include "app.h"
 #include "cli.h"
 #include "config.h"
+#include "text.h"
 
 /* The config file, read before anything connects: one that cannot be
  * read, or a --profile it does not hold, stops dcops here rather than
@@ -22,11 +23,11 @@ static int config_read(const struct dc_opts *o, struct config *cfg)
 {
 	struct dc_err err;
 	if (config_load(o->config, cfg, &err) != 0) {
-		fprintf(stderr, "dcops: %s; nothing was started\n", err.msg);
+		text_putline(stderr, "dcops: %s; nothing was started", err.msg);
 		return 1;
 	}
 	if (o->profile && !config_profile(cfg, o->profile)) {
-		fprintf(stderr, "dcops: --profile %s: no such profile in %s%s; nothing was started\n", o->profile,
+		text_putline(stderr, "dcops: --profile %s: no such profile in %s%s; nothing was started", o->profile,
 		        cfg->path ? cfg->path : "the config (no $HOME or $XDG_CONFIG_HOME)",
 		        cfg->path && access(cfg->path, F_OK) != 0 ? " (the file does not exist)" : "");
 		config_free(cfg);
@@ -49,12 +50,15 @@ int main(int argc, char **argv)
 	int ch;
 	/* '+': stop at the first word; cli_take_globals finds the global
 	 * options after it, the command parses its own. */
+	opterr = 0; /* getopt's own message would print the word raw */
 	while ((ch = getopt_long(argc, argv, "+qh", cli_global_opts, NULL)) != -1) {
 		if (ch == 'h') {
 			cli_usage(stdout);
 			return 0;
 		}
 		if (ch == '?' || ch == ':') {
+			text_putline(stderr, "dcops: '%s': unknown option, or one missing its value",
+			             argv[optind - 1]);
 			cli_usage(stderr);
 			return 2;
 		}
@@ -67,7 +71,7 @@ int main(int argc, char **argv)
 		bool usage;
 		cmd = cli_find(cargc, cargv, &usage);
 		if (!cmd && !usage)
-			fprintf(stderr, "dcops: unknown command '%s' (dcops --help lists them)\n", cargv[0]);
+			text_putline(stderr, "dcops: unknown command '%s' (dcops --help lists them)", cargv[0]);
 		if (!cmd || cli_take_globals(cmd, &o, &cargc, cargv) != 0)
 			return 2;
 	} else if (o.write) {

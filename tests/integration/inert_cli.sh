@@ -10,6 +10,8 @@
 # start/status/report (text, md), report handover (text, md) and status:
 # no ESC, BEL, C1 or bidi byte sequence on stdout or stderr, the escapes
 # visible instead; every JSON output parses and carries them as \u escapes.
+# Words of the command line quoted back in a refusal (an unknown option
+# or command, --profile, --config, --sites, demo's) are shown inert too.
 # Also: audit --node lists the node's diagnostic runs; a FIFO or a
 # directory given to handover note --file is refused at once.
 # Runs under tests/run.sh.
@@ -157,6 +159,22 @@ run act_viewer 0 -- status
 shows "$OUT" "site          $SHOWN" "status"
 run act_viewer 0 -- status --json
 json_ok "status --json" .site
+
+# --- the command line quoted back in a refusal (a word a script passed on)
+run "" 2 -- "--x$EVIL"
+shows "$ERR" "'--x$SHOWN': unknown option" "an unknown option"
+run "" 2 -- "$EVIL"
+shows "$ERR" "unknown command '$SHOWN'" "an unknown command"
+run "" 1 -- --profile "$EVIL" status
+shows "$ERR" "--profile $SHOWN: no such profile" "--profile"
+run "" 1 -- --config "$TEST_TMP/$EVIL" status
+shows "$ERR" "$TEST_TMP/$SHOWN" "--config"
+run "" 2 -- --sites "$EVIL" status
+shows "$ERR" "no profile named '$SHOWN'" "--sites"
+run "" 2 -- --sites "$EVIL" demo
+shows "$ERR" "demo: --sites $SHOWN: expected a number" "demo --sites"
+run "" 2 -- demo "$EVIL"
+shows "$ERR" "demo: unknown option '$SHOWN'" "demo's unknown option"
 
 # --- handover note --file: a FIFO or a directory is refused, not waited on
 mkfifo "$TEST_TMP/fifo"
