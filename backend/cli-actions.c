@@ -248,7 +248,7 @@ static int run_call(const struct cmd_def *d, const struct dc_opts *o, const stru
                     struct actions_result *res)
 {
 	if (o->readonly) {
-		fprintf(stderr, "dcops %s: read-only: %s\n", d->name, dc_readonly_why(o));
+		text_putline(stderr, "dcops %s: read-only: %s", d->name, dc_readonly_why(o));
 		return 1;
 	}
 	PGconn *conn = NULL;

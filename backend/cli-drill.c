@@ -37,7 +37,7 @@ static int fail(const char *sub, const char *msg)
 static PGconn *connect_for(const char *sub, const struct dc_opts *o, bool writes)
 {
 	if (writes && o->readonly) {
-		fprintf(stderr, "dcops drill %s: read-only: %s\n", sub, dc_readonly_why(o));
+		text_putline(stderr, "dcops drill %s: read-only: %s", sub, dc_readonly_why(o));
 		return NULL;
 	}
 	if (writes) {

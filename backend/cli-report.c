@@ -36,7 +36,7 @@ static int refused(const char *cmd, const PGconn *c, const PGresult *r)
 static PGconn *connect_for(const char *cmd, const struct dc_opts *o, bool writes)
 {
 	if (writes && o->readonly) {
-		fprintf(stderr, "dcops %s: read-only: %s\n", cmd, dc_readonly_why(o));
+		text_putline(stderr, "dcops %s: read-only: %s", cmd, dc_readonly_why(o));
 		return NULL;
 	}
 	if (writes) {

@@ -110,8 +110,8 @@ char *db_resolve(const struct dc_opts *o, bool *is_demo)
 	if (is_demo)
 		*is_demo = true;
 	if (!said && !(o && o->quiet))
-		fprintf(stderr, "dcops: using the demo cluster at %s (no --db, DCOPS_DB or PG* settings)\n",
-		        db_demo_sockdir());
+		text_putline(stderr, "dcops: using the demo cluster at %s (no --db, DCOPS_DB or PG* settings)",
+		             db_demo_sockdir());
 	said = true;
 	return db_demo_conninfo();
 }

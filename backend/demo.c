@@ -548,7 +548,7 @@ static int demo_status(void)
 	struct demo_paths p = {0};
 	struct dc_err err;
 	if (demo_paths_init(&p, &err) == -1) {
-		fprintf(stderr, "dcops: demo: %s\n", err.msg);
+		text_putline(stderr, "dcops: demo: %s", err.msg);
 		return 1;
 	}
 	printf("demo in %s\n", p.var);
@@ -570,8 +570,8 @@ static int demo_status(void)
 	demo_paths_free(&p);
 	if (st.postgres && st.dcopsd)
 		return 0;
-	fprintf(stderr, "dcops: demo: %s is not running (dcops demo starts it)\n",
-	        st.postgres ? "dcopsd" : "the demo cluster");
+	text_putline(stderr, "dcops: demo: %s is not running (dcops demo starts it)",
+	             st.postgres ? "dcopsd" : "the demo cluster");
 	return 1;
 }
 
@@ -642,7 +642,7 @@ int demo_cmd(const struct dc_opts *o, int argc, char **argv)
 	if (mode == STOP) {
 		if (demo_stop(o->quiet, &err) == 0)
 			return 0;
-		fprintf(stderr, "dcops: demo --stop: %s\n", err.msg);
+		text_putline(stderr, "dcops: demo --stop: %s", err.msg);
 		return 1;
 	}
 	int sites = demo_site_count(o->sites);
@@ -650,7 +650,7 @@ int demo_cmd(const struct dc_opts *o, int argc, char **argv)
 		return 2;
 	struct demo_state st;
 	if (demo_start(o->quiet, sites, &st, &err) == -1) {
-		fprintf(stderr, "dcops: demo: %s\n", err.msg);
+		text_putline(stderr, "dcops: demo: %s", err.msg);
 		return 1;
 	}
 	demo_summary(&st);

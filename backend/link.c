@@ -11,6 +11,7 @@
 #include "ssh/ssh-tunnel.h"
 #include "ssh/ssh-validate.h"
 #include "store.h"
+#include "text.h"
 
 #define NODE_TEMPLATE "{node}"
 
@@ -89,7 +90,7 @@ static void on_state(struct ssh_conn *c, enum ssh_conn_state st, const char *msg
 	struct link *k = ud;
 	if (strstr(msg, "(--ssh-accept-new)")) {
 		k->accepted_new = true;
-		fprintf(stderr, "dcops: %s\n", msg);
+		text_putline(stderr, "dcops: %s", msg);
 	}
 	if (st == SSH_CONN_UP) {
 		k->error[0] = '\0';

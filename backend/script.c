@@ -12,6 +12,7 @@
 #include "conninfo.h"
 #include "link.h"
 #include "loop.h"
+#include "text.h"
 
 struct script {
 	struct dc_opts eff;
@@ -120,8 +121,8 @@ static int tunnel_open(struct script *s, const struct config_profile *p, struct 
 		return dc_err_set(err, "ssh: %s", e.msg);
 	}
 	if (s->eff.ssh_accept_new)
-		fprintf(stderr, "dcops: --ssh-accept-new: an unknown host key of %s will be recorded "
-		                "without asking\n", link_target(s->link));
+		text_putline(stderr, "dcops: --ssh-accept-new: an unknown host key of %s will be recorded "
+		                     "without asking", link_target(s->link));
 	link_start(s->link);
 	while (!settled(link_state(s->link)))
 		if (loop_run_once(s->loop, -1) < 0)

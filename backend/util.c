@@ -1,5 +1,7 @@
 #include "util.h"
 
+#include "text.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -346,7 +348,7 @@ static bool pointer_read(const char *file, char *out, size_t outsz)
 	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1) {
 		if (errno != ENOENT)
-			fprintf(stderr, "dcops: ignoring %s: %s\n", file, strerror(errno));
+			text_putline(stderr, "dcops: ignoring %s: %s", file, strerror(errno));
 		return false;
 	}
 	struct stat st;
@@ -361,8 +363,8 @@ static bool pointer_read(const char *file, char *out, size_t outsz)
 		buf[strcspn(buf, "\n")] = '\0';
 	}
 	if (n <= 0 || buf[0] != '/' || strlen(buf) >= outsz) {
-		fprintf(stderr, "dcops: ignoring %s: not one absolute path in a file of yours "
-		        "that only you can write\n", file);
+		text_putline(stderr, "dcops: ignoring %s: not one absolute path in a file of yours "
+		             "that only you can write", file);
 		return false;
 	}
 	memcpy(out, buf, strlen(buf) + 1);

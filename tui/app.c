@@ -1276,8 +1276,8 @@ static void apply_config(struct app *a, const struct config *cfg, struct dc_opts
 static int screen_start(struct app *a)
 {
 	if (!newterm(NULL, stdout, stdin)) {
-		fprintf(stderr, "dcops: cannot open the terminal (TERM=%s)\n",
-		        getenv("TERM") ? getenv("TERM") : "unset");
+		text_putline(stderr, "dcops: cannot open the terminal (TERM=%s)",
+		             getenv("TERM") ? getenv("TERM") : "unset");
 		return -1;
 	}
 	atexit(restore_terminal);

@@ -230,7 +230,7 @@ int cli_run(const struct cli_cmd *c, const struct dc_opts *o, int argc, char **a
 	struct dc_opts eff = *script_opts(s);
 	int rc;
 	if (c->writes && eff.readonly && !has_flag(argc, argv, c->read_flags)) {
-		fprintf(stderr, "dcops %s: read-only: %s\n", name, dc_readonly_why(&eff));
+		text_putline(stderr, "dcops %s: read-only: %s", name, dc_readonly_why(&eff));
 		rc = 1;
 	} else if (db_wait(c, &eff, &err) < 0) {
 		text_putline(stderr, "dcops %s: %s", name, err.msg);

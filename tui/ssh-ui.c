@@ -144,8 +144,8 @@ struct ssh_ui *ssh_ui_new(struct loop *l, struct dialog_host *dh, const struct d
 		return NULL;
 	}
 	if (o->ssh_accept_new)
-		fprintf(stderr, "dcops: --ssh-accept-new: unknown host keys of %s and its nodes will be recorded "
-				"without asking\n", link_target(ui->link));
+		text_putline(stderr, "dcops: --ssh-accept-new: unknown host keys of %s and its nodes will be recorded "
+				     "without asking", link_target(ui->link));
 	return ui;
 }
 

@@ -8,6 +8,7 @@
 
 #include "adapter/adapter.h"
 #include "adapter/sim/sim.h"
+#include "text.h"
 
 const struct adapter_ops *const adapter_table[] = { &adapter_sim, &adapter_slurm, NULL };
 
@@ -24,7 +25,7 @@ static int num(const char *opt, const char *v, double lo, double hi, double *out
 	char *end;
 	double d = strtod(v, &end);
 	if (*end || !*v || d < lo || d > hi) {
-		fprintf(stderr, "dcopsd: --%s wants a number in [%g, %g], not '%s'\n", opt, lo, hi, v);
+		text_putline(stderr, "dcopsd: --%s wants a number in [%g, %g], not '%s'", opt, lo, hi, v);
 		return -1;
 	}
 	*out = d;

@@ -20,6 +20,7 @@
 #include "adapter/adapter.h"
 #include "watchdog.h"
 #include "db.h"
+#include "text.h"
 
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 30000
@@ -97,7 +98,7 @@ static int parse_num(const char *opt, const char *v, double lo, double hi, doubl
 	char *end;
 	double d = strtod(v, &end);
 	if (*end || !*v || d < lo || d > hi) {
-		fprintf(stderr, "dcopsd: %s wants a number in [%g, %g], not '%s'\n", opt, lo, hi, v);
+		text_putline(stderr, "dcopsd: %s wants a number in [%g, %g], not '%s'", opt, lo, hi, v);
 		return -1;
 	}
 	*out = d;
@@ -138,10 +139,10 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 {
 	const char *name = find_adapter(argc, argv);
 	if (name && !(ro->ops = adapter_find(name))) {
-		fprintf(stderr, "dcopsd: adapter '%s' is not available (this build has:", name);
+		char have[128] = "";
 		for (size_t i = 0; adapter_table[i]; i++)
-			fprintf(stderr, " %s", adapter_table[i]->name);
-		fprintf(stderr, ")\n");
+			snprintf(have + strlen(have), sizeof have - strlen(have), " %s", adapter_table[i]->name);
+		text_putline(stderr, "dcopsd: adapter '%s' is not available (this build has:%s)", name, have);
 		return 2;
 	}
 	if (ro->ops)
@@ -171,8 +172,8 @@ static int parse_args(int argc, char **argv, struct run_opts *ro)
 			if (rc < 0)
 				return 2;
 			if (rc > 0) {
-				fprintf(stderr, "dcopsd: --%s is not an option of adapter %s\n", longopts[idx].name,
-				        ro->ops ? ro->ops->name : "(none given)");
+				text_putline(stderr, "dcopsd: --%s is not an option of adapter %s", longopts[idx].name,
+				             ro->ops ? ro->ops->name : "(none given)");
 				return 2;
 			}
 			break;
@@ -317,11 +318,11 @@ static int attach(const struct run_opts *ro, void *st, const struct dc_opts *o, 
 	if (rc == 0) {
 		char server[256];
 		db_server_name(k->c, server, sizeof server);
-		fprintf(log, "dcopsd: attached (%s) to %s%s\n", ro->ops->name, server,
-		        first ? ", the server that stopped answering tried last" : "");
+		text_putline(log, "dcopsd: attached (%s) to %s%s", ro->ops->name, server,
+		             first ? ", the server that stopped answering tried last" : "");
 		fflush(log);
 	} else {
-		fprintf(log, "dcopsd: %s\n", err.msg);
+		text_putline(log, "dcopsd: %s", err.msg);
 		fflush(log);
 		link_close(k, &to);
 	}
@@ -342,7 +343,7 @@ static int reload_on(const struct run_opts *ro, void *st, PGconn *c, FILE *log)
 	watch_end(ro, &err);
 	if (rc == 0)
 		return 0;
-	fprintf(log, "dcopsd: reload: %s\n", err.msg[0] ? err.msg : "the database connection is gone");
+	text_putline(log, "dcopsd: reload: %s", err.msg[0] ? err.msg : "the database connection is gone");
 	fflush(log);
 	return -1;
 }
@@ -361,7 +362,7 @@ static void report_down(const struct run_opts *ro, PGconn *c, const char *why, F
 	struct dc_err err = {0};
 	if (c && PQstatus(c) == CONNECTION_OK &&
 	    adapter_report(c, ro->ops->name, ADAPTER_DOWN, why, ro->ops->report_s, &err) < 0)
-		fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
+		text_putline(log, "dcopsd: status report failed: %s", err.msg);
 }
 
 static int run(const struct run_opts *ro, FILE *log)
@@ -370,7 +371,7 @@ static int run(const struct run_opts *ro, FILE *log)
 	struct dc_err err = {0};
 	void *st = ro->ops->start(ro->cfg, log, &err);
 	if (!st) {
-		fprintf(stderr, "dcopsd: %s\n", err.msg);
+		text_putline(stderr, "dcopsd: %s", err.msg);
 		return 1;
 	}
 	struct totals t = { .t0 = dc_mono_us() };
@@ -401,7 +402,7 @@ static int run(const struct run_opts *ro, FILE *log)
 		if (next_ms < 0) {
 			watch_end(ro, &err);
 			t.failures++;
-			fprintf(log, "dcopsd: tick failed, rolled back: %s\n", err.msg);
+			text_putline(log, "dcopsd: tick failed, rolled back: %s", err.msg);
 			fflush(log);
 			report_down(ro, c, err.msg, log);
 			was_down = true;
@@ -446,7 +447,7 @@ static int run(const struct run_opts *ro, FILE *log)
 		watch_end(ro, &err);
 		/* a failed heartbeat is the next tick's problem: it fails too */
 		if (reported < 0)
-			fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
+			text_putline(log, "dcopsd: status report failed: %s", err.msg);
 		if (now >= next_summary) {
 			summary(log, &t);
 			next_summary = now + SUMMARY_EVERY_MS;
@@ -462,7 +463,7 @@ static int run(const struct run_opts *ro, FILE *log)
 		summary(stdout, &t);
 	/* the consoles say STOPPED at once instead of DOWN three intervals later */
 	if (k.c && adapter_report(k.c, ro->ops->name, ADAPTER_STOPPED, "dcopsd stopped", ro->ops->report_s, &err) < 0)
-		fprintf(log, "dcopsd: status report failed: %s\n", err.msg);
+		text_putline(log, "dcopsd: status report failed: %s", err.msg);
 	link_close(&k, &o);
 	free(k.next_db);
 	ro->ops->stop(st);
@@ -481,7 +482,7 @@ int main(int argc, char **argv)
 	}
 	FILE *log = stderr;
 	if (ro.log_path && !(log = fopen(ro.log_path, "a"))) {
-		fprintf(stderr, "dcopsd: %s: %s\n", ro.log_path, strerror(errno));
+		text_putline(stderr, "dcopsd: %s: %s", ro.log_path, strerror(errno));
 		return 1;
 	}
 	if (ro.pidfile) {
@@ -490,7 +491,7 @@ int main(int argc, char **argv)
 		int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 		struct dc_err err;
 		if (dc_file_replace(ro.pidfile, pid, (size_t)n, 0644, (uid_t)-1, (gid_t)-1, &err) == -1) {
-			fprintf(stderr, "dcopsd: %s\n", err.msg);
+			text_putline(stderr, "dcopsd: %s", err.msg);
 			return 1;
 		}
 	}
@@ -504,7 +505,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	struct dc_err err = {0};
 	if (watchdog_init("--db-timeout", &err) < 0) {
-		fprintf(stderr, "dcopsd: %s\n", err.msg);
+		text_putline(stderr, "dcopsd: %s", err.msg);
 		rc = 1;
 	} else {
 		rc = run(&ro, log);

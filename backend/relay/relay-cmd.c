@@ -12,6 +12,7 @@
 #include "conninfo.h"
 #include "loop.h"
 #include "relay.h"
+#include "text.h"
 
 static void on_stop(struct loop *l, int signo, void *ud)
 {
@@ -43,8 +44,8 @@ static int args_parse(int argc, char **argv, const char **path)
 		return ch == 'h' ? 1 : -1;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "dcops relay: unexpected argument '%s' (usage: dcops relay [--socket PATH])\n",
-		        argv[optind]);
+		text_putline(stderr, "dcops relay: unexpected argument '%s' (usage: dcops relay [--socket PATH])",
+		             argv[optind]);
 		return -1;
 	}
 	return 0;
@@ -68,7 +69,7 @@ int relay_cmd(const struct dc_opts *o, int argc, char **argv)
 	struct dc_err err = {{0}};
 	struct relay *r = relay_new(l, &ro, &err);
 	if (!r) {
-		fprintf(stderr, "dcops relay: %s\n", err.msg);
+		text_putline(stderr, "dcops relay: %s", err.msg);
 		loop_free(l);
 		free(conninfo);
 		return 1;

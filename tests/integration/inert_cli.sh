@@ -175,6 +175,13 @@ run "" 2 -- --sites "$EVIL" demo
 shows "$ERR" "demo: --sites $SHOWN: expected a number" "demo --sites"
 run "" 2 -- demo "$EVIL"
 shows "$ERR" "demo: unknown option '$SHOWN'" "demo's unknown option"
+run "" 2 -- relay "$EVIL"
+shows "$ERR" "relay: unexpected argument '$SHOWN'" "relay's argument"
+checks=$((checks + 1))
+"$DCOPSD" --adapter "$EVIL" >"$OUT" 2>"$ERR"
+[ $? = 2 ] || fail "dcopsd --adapter EVIL: not a usage error"
+no_raw "$ERR" "dcopsd --adapter (stderr)"
+shows "$ERR" "adapter '$SHOWN' is not available" "dcopsd --adapter"
 
 # --- handover note --file: a FIFO or a directory is refused, not waited on
 mkfifo "$TEST_TMP/fifo"

@@ -9,6 +9,8 @@
 # rows kept; fixed again: up. Accounting failing after its first read:
 # accounting.state down with sacctmgr's error, the console (tmux) shows
 # QUOTAS STALE and marks the Tenants view's columns; readable again: up.
+# A command's error carrying escapes and a bidi override reaches dcopsd's
+# log escaped.
 set -u
 [ -n "${DCOPS_TEST_TEMPLATE:-}" ] || { echo "skipped: run through tests/run.sh"; exit 77; }
 command -v jq >/dev/null || { echo "skipped: no jq"; exit 77; }
@@ -172,4 +174,16 @@ is "SELECT count(*) FROM dcops.node" "$nodes" || fail "nodes lost"
 cp "$fx/sinfo.json" "$data/sinfo.json"
 until_ok 40 is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" up || fail "not up again (backoff reaches 30 s)"
 is "SELECT count(*) FROM dcops.job" "$jobs" || fail "jobs after recovery"
+
+# a command's error text is Slurm's, untrusted: dcopsd's log (a file an
+# operator tails, or its stderr) shows it escaped, like the console does
+fake squeue 'printf "squeue: error: \033]2;pwn\007\033[2J node \342\200\256x\n" >&2; exit 1'
+until_ok 10 grep -q "tick failed, rolled back: squeue exited 1: squeue: error: " "$top/dcopsd.log" ||
+	fail "no line for the failing squeue"
+! LC_ALL=C grep -qaP '[\x1b\x07]|\xe2\x80[\xaa-\xae]' "$top/dcopsd.log" ||
+	fail "raw control or bidi bytes in dcopsd's log: $(grep -a "squeue exited" "$top/dcopsd.log" | head -1 | cat -v)"
+grep -qF 'squeue: error: \x1b]2;pwn\x07\x1b[2J node <U+202E>x' "$top/dcopsd.log" ||
+	fail "the escaped text is not in the log: $(grep -a "squeue exited" "$top/dcopsd.log" | head -1 | cat -v)"
+fake squeue 'cat "$d/squeue.json"'
+until_ok 40 is "SELECT value FROM dcops.setting WHERE key = 'adapter.state'" up || fail "not up after squeue answers again"
 echo ok

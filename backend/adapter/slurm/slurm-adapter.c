@@ -28,6 +28,7 @@
 #include "adapter/remedy/remedy.h"
 #include "adapter/telemetry/tel.h"
 #include "db.h"
+#include "text.h"
 
 #define POLL_NODES_MS 5000
 #define POLL_JOBS_MS 5000
@@ -74,7 +75,7 @@ static int seconds(const char *opt, const char *v, double lo, double hi, int *ms
 	char *end;
 	double d = strtod(v, &end);
 	if (*end || !*v || d < lo || d > hi) {
-		fprintf(stderr, "dcopsd: --%s wants seconds in [%g, %g], not '%s'\n", opt, lo, hi, v);
+		text_putline(stderr, "dcopsd: --%s wants seconds in [%g, %g], not '%s'", opt, lo, hi, v);
 		return -1;
 	}
 	*ms = (int)(d * 1000);
@@ -326,7 +327,7 @@ static int detect_version(struct slurm_adapter *a, struct dc_err *err)
 		return dc_err_set(err, "Slurm %d.%02d is older than 22.05, which dcops needs", major, minor);
 	a->json_cmds = major > 22;
 	snprintf(a->version, sizeof a->version, "%d.%02d", major, minor);
-	fprintf(a->log, "dcopsd: Slurm %s%s\n", a->version, major > 24 ? " (newer than tested: read as 24.05)" : "");
+	text_putline(a->log, "dcopsd: Slurm %s%s", a->version, major > 24 ? " (newer than tested: read as 24.05)" : "");
 	fflush(a->log);
 	return 0;
 }
@@ -472,8 +473,8 @@ static int fetch(struct slurm_adapter *a, PGconn *c, bool due[SRC_N], struct dc_
 		 * mapped and the cycle fails as a whole */
 		if (rc < 0 && a->have[SRC_ACCT]) {
 			if (!a->acct_stale)
-				fprintf(a->log, "dcopsd: accounting unreadable, keeping its last limits and usage: %s\n",
-				        err->msg);
+				text_putline(a->log, "dcopsd: accounting unreadable, keeping its last limits and usage: %s",
+				             err->msg);
 			fflush(a->log);
 			a->acct_stale = true;
 			due[SRC_ACCT] = false;
@@ -1719,8 +1720,8 @@ static int tel_start(struct slurm_adapter *a, const struct slurm_cfg *cfg, FILE 
 		return -1;
 	}
 	tel_set_consumer(a->tel, remedy_consume, a);
-	fprintf(log, "dcopsd: remedy: %zu rules%s%s\n", a->remedy.n, cfg->remedy ? ", site overrides from " : "",
-	        cfg->remedy ? cfg->remedy : "");
+	text_putline(log, "dcopsd: remedy: %zu rules%s%s", a->remedy.n, cfg->remedy ? ", site overrides from " : "",
+	             cfg->remedy ? cfg->remedy : "");
 	return 0;
 }
 
@@ -1751,9 +1752,9 @@ static void *adapter_start(void *vcfg, FILE *log, struct dc_err *err)
 		free(a);
 		return NULL;
 	}
-	fprintf(log, "dcopsd: slurm%s%s, polls: nodes %d ms, jobs %d ms, accounting %d ms; inventory: %zu nodes placed\n",
-		cfg->run.ssh ? " over ssh " : " (local commands)", cfg->run.ssh ? cfg->run.ssh : "",
-		cfg->poll_ms[SRC_NODES], cfg->poll_ms[SRC_JOBS], cfg->poll_ms[SRC_ACCT], a->inv.n);
+	text_putline(log, "dcopsd: slurm%s%s, polls: nodes %d ms, jobs %d ms, accounting %d ms; inventory: %zu nodes placed",
+	             cfg->run.ssh ? " over ssh " : " (local commands)", cfg->run.ssh ? cfg->run.ssh : "",
+	             cfg->poll_ms[SRC_NODES], cfg->poll_ms[SRC_JOBS], cfg->poll_ms[SRC_ACCT], a->inv.n);
 	fflush(log);
 	return a;
 }

@@ -210,7 +210,7 @@ static int cfg_seconds(const char *opt, const char *v, double lo, double hi, int
 	char *end;
 	double d = strtod(v, &end);
 	if (*end || !*v || !(d >= lo && d <= hi)) {
-		fprintf(stderr, "dcopsd: --%s wants seconds in [%g, %g], not '%s'\n", opt, lo, hi, v);
+		text_putline(stderr, "dcopsd: --%s wants seconds in [%g, %g], not '%s'", opt, lo, hi, v);
 		return -1;
 	}
 	*ms = (int)(d * 1000);
@@ -436,10 +436,8 @@ static void unknown_host(struct tel *t, const char *host)
 	if (t->n_logged == LOG_UNKNOWN_MAX)
 		return;
 	t->logged[t->n_logged++] = xstrdup(host);
-	char safe[200];
-	text_escape_buf(host, safe, sizeof safe);
-	fprintf(t->log, "dcopsd: telemetry: host '%s' is not a dcops node; its samples are skipped%s\n", safe,
-	        t->n_logged == LOG_UNKNOWN_MAX ? " (further unknown hosts are counted, not named)" : "");
+	text_putline(t->log, "dcopsd: telemetry: host '%.200s' is not a dcops node; its samples are skipped%s", host,
+	             t->n_logged == LOG_UNKNOWN_MAX ? " (further unknown hosts are counted, not named)" : "");
 }
 
 static int parse_idx(const char *s)
@@ -818,8 +816,8 @@ static void exporter_state(struct tel *t, const char *node, bool failing, const 
 		return;
 	t->nodes[ni].failing = failing;
 	if (t->logged_now++ < LOG_EVENTS_MAX)
-		fprintf(t->log, "dcopsd: telemetry: exporter of %s %s%s\n", node, failing ? "failed: " : "answers again",
-		        failing ? why : "");
+		text_putline(t->log, "dcopsd: telemetry: exporter of %s %s%s", node, failing ? "failed: " : "answers again",
+		             failing ? why : "");
 	else if (t->logged_now == LOG_EVENTS_MAX + 1)
 		fprintf(t->log, "dcopsd: telemetry: more exporters changed state this cycle\n");
 }
@@ -985,8 +983,8 @@ static int report(struct tel *t, PGconn *c, bool down, struct dc_err *err)
 {
 	int iv = (t->cfg.every_ms + 999) / 1000;
 	if (t->down != down || !t->reported) {
-		fprintf(t->log, "dcopsd: telemetry: source %s%s%s%s%s\n", down ? "down: " : "up", down ? t->cycle_err : "",
-		        down ? "" : " (", down ? "" : modes[t->cfg.mode].name, down ? "" : ")");
+		text_putline(t->log, "dcopsd: telemetry: source %s%s%s%s%s", down ? "down: " : "up", down ? t->cycle_err : "",
+		             down ? "" : " (", down ? "" : modes[t->cfg.mode].name, down ? "" : ")");
 		fflush(t->log);
 	}
 	t->down = down, t->reported = true;
@@ -1001,14 +999,12 @@ static void log_events(struct tel *t)
 		[TEL_NVLINK] = "NVLink errors" };
 	for (size_t i = 0; i < t->n_ev && i < LOG_EVENTS_MAX; i++) {
 		const struct tel_event *e = &t->ev[i];
-		char uuid[100];
-		text_escape_buf(e->uuid, uuid, sizeof uuid);
 		if (e->kind == TEL_XID)
-			fprintf(t->log, "dcopsd: telemetry event: Xid %lld on %s GPU %d%s%s\n", e->code, e->node, e->gpu,
-			        uuid[0] ? " " : "", uuid);
+			text_putline(t->log, "dcopsd: telemetry event: Xid %lld on %s GPU %d%s%s", e->code, e->node, e->gpu,
+			             e->uuid[0] ? " " : "", e->uuid);
 		else
-			fprintf(t->log, "dcopsd: telemetry event: %s +%lld (total %lld) on %s GPU %d\n", kind[e->kind],
-			        e->rise, e->code, e->node, e->gpu);
+			text_putline(t->log, "dcopsd: telemetry event: %s +%lld (total %lld) on %s GPU %d", kind[e->kind],
+			             e->rise, e->code, e->node, e->gpu);
 	}
 	if (t->n_ev > LOG_EVENTS_MAX)
 		fprintf(t->log, "dcopsd: telemetry: %zu more events this cycle\n", t->n_ev - LOG_EVENTS_MAX);
