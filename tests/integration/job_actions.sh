@@ -128,6 +128,18 @@ tick 2
 want "$SIMDB" "SELECT status || ': ' || error FROM dcops.actions WHERE idempotency_key = 'run-hold-$run2'" \
 	"failed: job $run2 is running: only a pending job can be held"
 want "$SIMDB" "SELECT reason <> 'JobHeldAdmin' AND priority > 0 FROM dcops.job WHERE id = $pend" t
+# an action naming a node the fleet lacks, in hostile text (a superuser's
+# row): refused by the adapter, and its log line shows the name escaped
+S "INSERT INTO dcops.actions (kind, target, params, reason, idempotency_key)
+   VALUES ('drain', E'gj-\\x1b]2;pwn\\x07\\x1b[2J\\u202e9', '{}', '$R', 'evil-drain')" >/dev/null
+tick 1
+want "$SIMDB" "SELECT status FROM dcops.actions WHERE idempotency_key = 'evil-drain'" failed
+checks=$((checks + 1))
+if LC_ALL=C grep -qaP '[\x1b\x07]|\xe2\x80[\xaa-\xae]' "$TEST_TMP/sim.log" ||
+   ! grep -qF "failed: unknown node 'gj-\x1b]2;pwn\x07\x1b[2J<U+202E>9'" "$TEST_TMP/sim.log"; then
+	failures=$((failures + 1))
+	echo "FAIL: the sim's log line for the refused action is not inert: $(grep -a "unknown node" "$TEST_TMP/sim.log" | cat -v)"
+fi
 # released, it is the scheduler's again: started (at 600x it may have ended
 # too), or waiting for a reason of its own
 want "$SIMDB" "SELECT start_at IS NOT NULL OR reason IN ('Resources', 'Priority', 'QuotaExceeded', 'BudgetExhausted')

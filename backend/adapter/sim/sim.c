@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "text.h"
 #include "adapter/sim/sim-model.h"
 
 const char *const sim_admin_names[] = { "active", "draining", "drained" };
@@ -37,12 +38,12 @@ void sim_log(struct sim *s, const char *fmt, ...)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(s->o.log, "%s ", ts);
-	vfprintf(s->o.log, fmt, ap);
-	fputc('\n', s->o.log);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	text_putline(s->o.log, "%s %s", ts, line); /* names, titles, action errors: made inert */
 	fflush(s->o.log);
 }
 
