@@ -319,7 +319,7 @@ static int attach(const struct run_opts *ro, void *st, const struct dc_opts *o, 
 		char server[256];
 		db_server_name(k->c, server, sizeof server);
 		text_putline(log, "dcopsd: attached (%s) to %s%s", ro->ops->name, server,
-		             first ? ", the server that stopped answering tried last" : "");
+		             first ? " (the server that stopped answering left out of this attempt)" : "");
 		fflush(log);
 	} else {
 		text_putline(log, "dcopsd: %s", err.msg);
