@@ -21,6 +21,7 @@ host_ip="$sub.1" ns_ip="$sub.2"
 pgdir="$TEST_TMP/pg"
 simpid=
 cleanup() {
+	set +e # every step runs, whatever one of them says
 	# SIGTERM, then SIGKILL: a dcopsd blocked on a dead connection would not
 	# see the first (what this test guards against)
 	if [ -n "$simpid" ] && kill "$simpid" 2>/dev/null; then
@@ -41,6 +42,13 @@ ip addr add "$host_ip/30" dev "$ha" && ip link set "$ha" up
 ip netns exec "$ns" ip addr add "$ns_ip/30" dev "$hb"
 ip netns exec "$ns" ip link set "$hb" up
 ip netns exec "$ns" ip link set lo up
+# links_up: both ends report a carrier (LOWER_UP)
+links_up() {
+	ip link show "$ha" | grep -q LOWER_UP && ip netns exec "$ns" ip link show "$hb" | grep -q LOWER_UP
+}
+links_say() { ip -br addr show "$ha"; ip netns exec "$ns" ip -br addr; }
+for _ in $(seq 100); do links_up && break; sleep 0.05; done
+links_up || { echo "FAIL: the veth pair has no carrier 5 s after it was set up:"; links_say; exit 1; }
 
 # the fixture over the Unix socket, then the server again, inside the
 # namespace, listening on its side of the pair only
@@ -51,8 +59,13 @@ echo "host all all $sub.0/30 trust" >>"$pgdir/data/pg_hba.conf"
 	-l "$pgdir/server.log" -w -t 60 -o "-c listen_addresses='$ns_ip' -k '$pgdir/sock' -c max_connections=50" \
 	start >/dev/null) || { tail -n 20 "$pgdir/server.log"; exit 1; }
 DB="host=$ns_ip dbname=part"
-[ "$(psql -Atq -d "$DB" -c "SELECT count(*) FROM dcops.node")" -gt 0 ] ||
-	{ echo "FAIL: no rows over TCP at $ns_ip"; exit 1; }
+# the first packets may wait on the neighbour's address (ARP): a few tries
+rows=
+for _ in $(seq 20); do
+	rows=$(psql -Atq -d "$DB connect_timeout=2" -c "SELECT count(*) FROM dcops.node" 2>"$TEST_TMP/psql.err") && break
+	sleep 0.25
+done
+[ "${rows:-0}" -gt 0 ] || { echo "FAIL: no rows over TCP at $ns_ip: $(cat "$TEST_TMP/psql.err")"; links_say; exit 1; }
 
 "$DCOPSD" --adapter sim --db "$DB" --tick-ms 200 --verbose --log "$TEST_TMP/sim.log" >"$TEST_TMP/ticks" &
 simpid=$!
