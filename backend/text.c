@@ -389,10 +389,10 @@ size_t text_escape_buf(const char *s, char *out, size_t outsz)
 	return o;
 }
 
-void text_putline(FILE *f, const char *fmt, ...)
+/* prefix, then fmt formatted, escaped as one line on f. */
+static void vputline(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
-	va_list ap, cp;
-	va_start(ap, fmt);
+	va_list cp;
 	va_copy(cp, ap);
 	int n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
@@ -400,12 +400,31 @@ void text_putline(FILE *f, const char *fmt, ...)
 	raw[0] = '\0';
 	if (n > 0)
 		vsnprintf(raw, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	struct sb sb = {0};
+	text_escape(&sb, prefix);
 	text_escape(&sb, raw);
 	free(raw);
-	fprintf(f, "%s\n", sb.buf);
+	fprintf(f, "%s\n", sb.buf ? sb.buf : "");
 	sb_free(&sb);
+}
+
+void text_putline(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vputline(f, "", fmt, ap);
+	va_end(ap);
+}
+
+void text_vlogline(FILE *f, const char *who, const char *fmt, va_list ap)
+{
+	char prefix[128];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	size_t n = strftime(prefix, sizeof prefix, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+	snprintf(prefix + n, sizeof prefix - n, "%s", who);
+	vputline(f, prefix, fmt, ap);
 }
 
 /* ---------------------------------------------------------------- words */

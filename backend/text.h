@@ -29,6 +29,7 @@
 #ifndef DCOPS_TEXT_H
 #define DCOPS_TEXT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,6 +77,9 @@ void text_json_print(FILE *f, const struct cJSON *j);
 /* Formats one line, escapes all of it (text_escape) and writes it with a
  * newline: for messages that carry server or file text. */
 void text_putline(FILE *f, const char *fmt, ...) DC_PRINTF(2, 3);
+/* The same as a log line: "2026-01-05T09:00:00Z " (UTC, now), who, then
+ * the formatted text, all of it escaped, whatever its length. */
+void text_vlogline(FILE *f, const char *who, const char *fmt, va_list ap) DC_PRINTF(3, 0);
 
 /* ---- words and times shown to the operator (console and reports) ----
  * One plural rule: text_plural(n, "GPU", "GPUs") is `one` for n == 1, else

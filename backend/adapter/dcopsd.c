@@ -278,7 +278,8 @@ struct link {
 	char *next_db;
 };
 
-/* Closes the link's connection (NULL or not), noting a server to try last. */
+/* Closes the link's connection (NULL or not); after a watchdog cut, notes the
+ * string less that server for the next attach. */
 static void link_close(struct link *k, const struct dc_opts *o)
 {
 	if (k->c && db_cut) {

@@ -94,15 +94,10 @@ static void relay_log(struct relay *r, const char *fmt, ...)
 {
 	if (r->opts.quiet)
 		return;
-	char ts[32];
-	time_t now = time(NULL);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	text_vlogline(stderr, "dcops relay: ", fmt, ap); /* server errors and paths, made inert */
 	va_end(ap);
-	text_putline(stderr, "%s dcops relay: %s", ts, line); /* server errors and paths, made inert */
 }
 
 /* ---- shared buffers ---- */

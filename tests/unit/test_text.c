@@ -170,6 +170,37 @@ static void test_putline(void **state)
 	assert_string_equal(buf, "dcops drill start: drill 1 (x\\x1b]2;x\\x07\\x1b[2J<U+202E> ) is running\n");
 }
 
+static void vlogline(FILE *f, const char *who, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	text_vlogline(f, who, fmt, ap);
+	va_end(ap);
+}
+
+/* A log line: a UTC stamp, who, the text, all inert, none of it cut. */
+static void test_logline(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	char big[3000];
+	memset(big, 'n', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	vlogline(f, "dcops relay: ", "node %s%s: %s", "x" OSC_TITLE CLEAR RLO, big, "end");
+	fclose(f);
+	assert_inert(buf);
+	/* 2026-01-05T09:00:00Z: 20 characters, then a space */
+	assert_int_equal(buf[4], '-');
+	assert_int_equal(buf[19], 'Z');
+	assert_non_null(strstr(buf + 20, " dcops relay: node x\\x1b]2;x\\x07\\x1b[2J<U+202E>nnn"));
+	assert_int_equal(strlen(buf), 21 + strlen("dcops relay: node x\\x1b]2;x\\x07\\x1b[2J<U+202E>") + strlen(big) +
+	                                  strlen(": end\n"));
+	free(buf);
+}
+
 /* One plural rule, and one labelled time zone for every time shown. */
 static void test_words_and_zone(void **state)
 {
@@ -209,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_escape_visible),
 		cmocka_unit_test(test_json_escaped_and_valid),
 		cmocka_unit_test(test_putline),
+		cmocka_unit_test(test_logline),
 		cmocka_unit_test(test_words_and_zone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

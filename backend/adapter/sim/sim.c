@@ -33,17 +33,10 @@ void sim_log(struct sim *s, const char *fmt, ...)
 {
 	if (!s->o.log)
 		return;
-	char ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	text_vlogline(s->o.log, "", fmt, ap); /* names, titles, action errors: made inert */
 	va_end(ap);
-	text_putline(s->o.log, "%s %s", ts, line); /* names, titles, action errors: made inert */
 	fflush(s->o.log);
 }
 
