@@ -94,7 +94,7 @@ screen_match "^ +2 Acme Research .* 0 JobHeldAdmin" 20
 # the job's detail keeps who held it, why, and what the adapter did
 screen_keys Enter
 screen_wait "job 2"
-screen_match "hold by root at .*: applied — waiting on the dataset fix"
+screen_match "hold by $(id -un) at .*: applied — waiting on the dataset fix"
 screen_keys Escape
 # a held job is not one a quota change would start
 screen_keys 3 Q

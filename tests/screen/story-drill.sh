@@ -56,7 +56,7 @@ screen_wait "tenants 한국광기술원 데이터분석팀"
 
 # acknowledge, then drain the node from the incident (it is filled in)
 screen_keys a
-screen_wait "You (root) become the owner."
+screen_wait "You ($(id -un)) become the owner."
 screen_keys y
 screen_match "ack incident #[0-9]+: done" 10
 screen_keys D
@@ -73,7 +73,7 @@ screen_wait "Scorecard: PASS  finished, 4 met, 0 missed" 20
 screen_match "met +ack_incident +took [0-9]+s of 5m"
 screen_match "met +drain_nodes +took [0-9]+s of 15m"
 screen_wait "Wrong or unnecessary actions (0)"
-screen_match "root +drain gj-h100-017: Xid 79 on GPU 3"
+screen_match "$(id -un) +drain gj-h100-017: Xid 79 on GPU 3"
 screen_match "^ dcops .* WRITE " 10
 # and only that node is out: the other seven of the job's nodes are in service
 screen_keys 1 / "state:drained" Enter

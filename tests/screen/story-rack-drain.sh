@@ -75,7 +75,7 @@ screen_match "^ tn-h100-003 .*allocated"
 
 # the audit: one drain of both nodes, by whom and why
 screen_keys 5
-screen_match "^ [0-9-]+ [0-9:]+ [A-Z]+ +root +drain +tn-h100-001" 10
+screen_match "^ [0-9-]+ [0-9:]+ [A-Z]+ +$(id -un) +drain +tn-h100-001" 10
 screen_wait "1 audit row"   # one row, said in the singular
 screen_gone "1 audit rows" 1
 screen_wait "rack r01-01 PDU swap toni"

@@ -60,7 +60,7 @@ screen_match "^ +$job \(주\)딥비전랩스 lee +2 running .* finetune-ko +tn-a
 
 # the audit: the change, who, why, before → after
 screen_keys 5
-screen_match "root +quota_set +\\(주\\)딥비전" 10
+screen_match "$(id -un) +quota_set +\\(주\\)딥비전" 10
 screen_wait "paper deadline this week"
 screen_keys Enter
 screen_wait "audit #"
