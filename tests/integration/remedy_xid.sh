@@ -20,6 +20,10 @@
 #     with four nodes; auto-drains stop at the partition guard rail and
 #     the incident says "auto-drain stopped at the guard rail: 1 of 4
 #     nodes", the rest stay proposed
+#   a flood read over several cycles -> the window's single-node
+#     incidents nobody took up become the flood incident (the oldest turned
+#     into it, the others merged and resolved saying where), on both
+#     timelines and audited; an acknowledged one is left as it is
 #   an unknown node, hostile UUIDs and a hostile meaning in the override
 #     stay data; the operator role cannot call dcops.remedy_apply and the
 #     adapter role cannot write dcops.gpu_event directly; a bad override
@@ -182,6 +186,44 @@ want "hostile meaning" "$(ev xid gwj-a100-002 4 119 1 "$((T0 + 600))" GPU-4 | fe
 want "meaning kept as data" "$(q "SELECT count(*) FROM dcops.incident_event
                                    WHERE body LIKE '%GSP가 응답 없음 \"\$(id)\" ''; DROP TABLE dcops.node; --%'")" 1
 want "nodes still there" "$(q "SELECT count(*) FROM dcops.node")" 6
+
+# ---- a flood read over several cycles (085): the window's untouched
+# single-node incidents become the flood's; an acknowledged one stays
+q "UPDATE dcops.incident SET state = 'resolved', resolved_at = now() WHERE state <> 'resolved'" >/dev/null
+T1=$((T0 + 2000))
+want "split burst, cycle 1" "$(ev xid gwj-h100-003 0 48 1 "$T1" GPU-0 | feed "$TABLE")" \
+	"new 1 duplicate 0 unknown 0 opened 1 updated 0 proposed 1 auto 0 stopped 0 ignored 0"
+first=$(q "SELECT max(id) FROM dcops.incident")
+want "split burst, cycle 2" "$(ev xid gwj-h100-004 0 48 1 "$((T1 + 5))" GPU-0 | feed "$TABLE")" \
+	"new 1 duplicate 0 unknown 0 opened 1 updated 0 proposed 1 auto 0 stopped 0 ignored 0"
+second=$(q "SELECT max(id) FROM dcops.incident")
+ev xid gwj-h100-001 0 48 1 "$((T1 + 6))" GPU-0 | feed "$TABLE" >/dev/null
+acked=$(q "SELECT max(id) FROM dcops.incident")
+q "UPDATE dcops.incident SET state = 'acknowledged', acknowledged_at = now(), owner = 'kim' WHERE id = $acked" >/dev/null
+want "split burst, the fourth node" "$(ev xid gwj-a100-002 0 48 1 "$((T1 + 10))" GPU-0 | feed "$TABLE")" \
+	"new 1 duplicate 0 unknown 0 opened 0 updated 1 proposed 1 auto 0 stopped 0 ignored 0"
+want "the first became the flood" "$(q "SELECT remedy_flood || ' ' || state || ' | ' || title FROM dcops.incident
+                                        WHERE id = $first")" "true triggered | GPU faults on 3 nodes within 120 s"
+want "the flood's nodes and events" "$(q "SELECT (SELECT string_agg(n.name, ' ' ORDER BY n.name) FROM dcops.incident_node l
+                                                   JOIN dcops.node n ON n.id = l.node_id WHERE l.incident_id = $first)
+                                          || ' | ' || (SELECT count(*) FROM dcops.gpu_event WHERE incident_id = $first)")" \
+	"gwj-a100-002 gwj-h100-003 gwj-h100-004 | 3"
+want "proposed drains gathered" "$(q "SELECT array_to_string(proposed_drain, ' ') FROM dcops.incident WHERE id = $first")" \
+	"gwj-h100-003 gwj-h100-004 gwj-a100-002"
+want "the second merged" "$(q "SELECT state || ' | ' || summary || ' | ' || cardinality(proposed_drain)
+                               FROM dcops.incident WHERE id = $second")" \
+	"resolved | merged into #$first: GPU faults on several nodes within 120 s | 0"
+want "on both timelines" "$(q "SELECT string_agg(incident_id || ' ' || kind || ' ' || body, ' / ' ORDER BY id)
+                               FROM dcops.incident_event WHERE body LIKE '%merged%' OR body LIKE 'a flood:%'")" \
+	"$first signal a flood: GPU faults on more nodes within 120 s; this incident gathers them / $second resolved merged into #$first (a flood within 120 s) / $first signal merged #$second into this flood: gwj-h100-004: Xid 48 on GPU 0: double-bit ECC error"
+want "audited" "$(q "SELECT string_agg(action || ' ' || target || ' ' || actor, ' / ' ORDER BY id) FROM dcops.audit
+                     WHERE action IN ('incident_flood', 'incident_merge')")" \
+	"incident_flood incident/$first remedy_adapter / incident_merge incident/$second remedy_adapter"
+want "the acknowledged one left alone" "$(q "SELECT remedy_flood || ' ' || state || ' ' || owner FROM dcops.incident
+                                             WHERE id = $acked")" "false acknowledged kim"
+want "the next node joins the flood" "$(ev xid gwj-h100-002 0 48 1 "$((T1 + 12))" GPU-0 | feed "$TABLE" | cut -d' ' -f1-10)" \
+	"new 1 duplicate 0 unknown 0 opened 0 updated 1"
+want "four nodes now" "$(q "SELECT title FROM dcops.incident WHERE id = $first")" "GPU faults on 4 nodes within 120 s"
 
 # ---- rights, and a bad override
 got=$(psql -qAtX -d "$DB" -U remedy_op -c "SELECT dcops.remedy_apply('[]', '1 minute', 4)" 2>&1)
