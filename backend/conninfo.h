@@ -29,4 +29,10 @@ char *db_resolve(const struct dc_opts *o, bool *is_demo);
  * cannot be parsed. */
 char *db_resolve_write(const struct dc_opts *o, struct dc_err *err);
 
+/* conninfo as "keyword='value' ..." for an operator to read (the console's
+ * :db screen): every keyword it sets, passwords left out ("password=(hidden)"
+ * says one is there); a string libpq cannot parse is said to be one.
+ * malloc'd. */
+char *db_conninfo_display(const char *conninfo);
+
 #endif

@@ -307,6 +307,32 @@ char *db_conninfo_set(const char *conninfo, const char *keyword, const char *val
 	return sb_take(&sb);
 }
 
+char *db_conninfo_display(const char *conninfo)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
+	PQfreemem(perr);
+	if (!opts)
+		return xstrdup("(a connection string libpq cannot parse)");
+	/* a password is there: say so, never what it is */
+	bool pw = opt_val(opts, "password")[0] || opt_val(opts, "sslpassword")[0];
+	PQconninfoFree(opts);
+	struct sb sb = {0};
+	const char *const skip[] = { "password", "sslpassword", NULL };
+	conninfo_keep(&sb, conninfo, skip);
+	if (pw)
+		sb_append(&sb, "password=(hidden)");
+	char *out = sb_take(&sb);
+	size_t n = strlen(out);
+	if (n && out[n - 1] == ' ')
+		out[n - 1] = '\0';
+	if (!out[0]) {
+		free(out);
+		out = xstrdup("(libpq's defaults)");
+	}
+	return out;
+}
+
 bool db_conn_prefers_standby(PGconn *c)
 {
 	PQconninfoOption *opts = c ? PQconninfo(c) : NULL;

@@ -25,7 +25,10 @@
  *   "jobs": { "running": 412, "pending": 57,
  *             "gpus_running": 1900, "gpus_pending": 230 },
  *   "incidents": { "open": 3, "sev1": 0, "sev2": 1, "sev3": 2, "sev4": 0, "sev5": 0 },
- *   "newest_report_age_s": 4.2                    null when no node exists
+ *   "newest_report_age_s": 4.2,                   null when no node exists
+ *   "database": { "server": "db2:5432",           the server that answered:
+ *                 "name": "dcops",                "host:port" or "socket DIR/.s.PGSQL.P"
+ *                 "standby": false, "replay_lag_s": 0 }
  * }
  */
 #include "status.h"
@@ -36,6 +39,7 @@
 
 #include "commands.h"
 #include "db.h"
+#include "sql.h"
 #include "text.h"
 
 static const char status_summary_sql[] =
@@ -142,10 +146,20 @@ int status_load(PGconn *c, struct status *st, struct dc_err *err)
 		partitions_decode(p, st);
 	PQclear(p);
 	PQclear(PQexec(c, p ? "COMMIT" : "ROLLBACK"));
-	if (!p) {
+	struct sql_replay rp = {0};
+	PGresult *q = p ? db_exec(c, err, sql_replay_query, 0, NULL) : NULL;
+	bool ok = q && sql_decode_replay(q, &rp) == 0;
+	if (q && !ok)
+		dc_err_set(err, "unexpected answer to the replay query");
+	PQclear(q);
+	if (!ok) {
 		status_free(st);
 		return -1;
 	}
+	db_server_name(c, st->server, sizeof st->server);
+	snprintf(st->database, sizeof st->database, "%s", PQdb(c) ? PQdb(c) : "");
+	st->standby = rp.in_recovery;
+	st->replay_lag_s = rp.lag_s;
 	return 0;
 }
 
@@ -216,6 +230,11 @@ cJSON *status_json(const struct status *st)
 		                        (double)(long long)(st->report_age_s * 10.0 + 0.5) / 10.0);
 	else
 		cJSON_AddNullToObject(root, "newest_report_age_s");
+	cJSON *db = cJSON_AddObjectToObject(root, "database");
+	cJSON_AddStringToObject(db, "server", st->server);
+	cJSON_AddStringToObject(db, "name", st->database);
+	cJSON_AddBoolToObject(db, "standby", st->standby);
+	cJSON_AddNumberToObject(db, "replay_lag_s", (double)(long long)(st->replay_lag_s * 10.0 + 0.5) / 10.0);
 	return root;
 }
 
@@ -289,6 +308,11 @@ static void status_print(FILE *f, const struct status *st)
 	        st->incidents_by_sev[2], st->incidents_by_sev[3], st->incidents_by_sev[4]);
 	age_text(age, sizeof age, st);
 	fprintf(f, "newest report %s\n", age);
+	fprintf(f, "server        %s, database %s", shown(t1, sizeof t1, st->server), shown(t2, sizeof t2, st->database));
+	if (st->standby)
+		fprintf(f, " (a hot standby, replay lag %.0f s)\n", st->replay_lag_s);
+	else
+		fprintf(f, " (the primary)\n");
 }
 
 static int status_usage(void)

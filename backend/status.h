@@ -43,6 +43,11 @@ struct status {
 	bool has_report;
 	double report_age_s;      /* now - max(node.last_seen), when has_report */
 	char *as_of;              /* server time of the snapshot, ISO 8601 UTC */
+	/* the server that answered (db_server_name) and its database; a hot
+	 * standby says so with its replay lag (sql_replay_query) */
+	char server[128], database[64];
+	bool standby;
+	double replay_lag_s;
 };
 
 /* Reads everything in one read-only repeatable-read transaction, so the

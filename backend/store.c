@@ -884,8 +884,10 @@ static void role_set(struct store *s, const struct sql_session *ss)
 	                 : ss->operator_ ? "operator" : ss->viewer ? "viewer" : "none";
 	snprintf(s->st.role, sizeof s->st.role, "%s", role);
 	snprintf(s->st.user, sizeof s->st.user, "%s", ss->user);
-	const char *host = PQhost(s->conn), *db = PQdb(s->conn);
-	snprintf(s->st.server, sizeof s->st.server, "%s/%s", host ? host : "", db ? db : "");
+	char where[96];
+	db_server_name(s->conn, where, sizeof where);
+	const char *db = PQdb(s->conn);
+	snprintf(s->st.server, sizeof s->st.server, "%s, database %s", where, db ? db : "?");
 	s->st.readonly = s->opts.readonly || ss->in_recovery;
 	s->st.standby = ss->in_recovery;
 	s->st.session_standby = ss->in_recovery;
@@ -1323,8 +1325,9 @@ static void relay_status(void *ud, const struct relay_status *rs)
 		return;
 	bool news = (int)s->st.link != rs->link || s->st.standby != rs->standby ||
 	            (int64_t)s->st.replay_lag_s != (int64_t)rs->replay_lag_s ||
-	            strcmp(s->st.error, rs->error) != 0;
+	            strcmp(s->st.error, rs->error) != 0 || strcmp(s->st.server, rs->server) != 0;
 	s->st.link = (enum store_link)rs->link;
+	snprintf(s->st.server, sizeof s->st.server, "%s", rs->server);
 	s->st.standby = rs->standby;
 	s->st.replay_lag_s = rs->replay_lag_s;
 	s->st.last_ok_wall = rs->last_ok_wall;

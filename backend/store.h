@@ -65,7 +65,8 @@ struct store_status {
 	char error[256];           /* the last error, one line ("" if none) */
 	char role[64];             /* session_user's strongest dcops role: viewer/operator/admin/superuser */
 	char user[64];             /* session_user */
-	char server[128];          /* host/socket and database, for the header */
+	char server[128];          /* where the data comes from: "host:port, database D" or
+	                            * "socket DIR/.s.PGSQL.P, database D" (the relay's, through one) */
 	bool readonly;             /* session is read-only */
 	bool standby;              /* the data comes from a hot standby (directly, or the relay's) */
 	bool session_standby;      /* this console's own session is on a hot standby: a write

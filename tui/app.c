@@ -86,6 +86,7 @@ struct app {
 	WINDOW *in, *hdr, *body, *foot;
 	bool too_small, dirty, quit;
 	bool help;
+	bool help_db;            /* the text screen is :db's, rebuilt every frame */
 	int help_top;
 	char *help_text;
 	enum input input;
@@ -238,6 +239,68 @@ static const char *write_why(const struct app *a)
 	if (!ssh_ui_writable(a->ssh))
 		return "the SSH link is down: writes wait until it is UP";
 	return NULL;
+}
+
+/* :db: where this console's data comes from and where its writes go, as
+ * the help screen's "\tWHAT\tVALUE" lines; live (rebuilt every frame). */
+static void db_screen(const struct app *a, int64_t now, struct sb *out)
+{
+	const struct store_status *st = store_status(a->store);
+	static const char *links[] = { [STORE_CONNECTING] = "CONNECTING", [STORE_UP] = "UP",
+		[STORE_DOWN] = "DOWN" };
+	char t1[48], t2[48];
+	sb_appendf(out, "Database link%s%s (Esc closes)\n", a->s->name[0] ? " of " : "", a->s->name);
+	if (st->via_relay)
+		sb_appendf(out, "\tdata from\tdcops relay on %s, which reads %s\n", a->s->opts.relay,
+		           st->server[0] ? st->server : "(not connected yet)");
+	else
+		sb_appendf(out, "\tdata from\t%s%s\n", st->server[0] ? st->server : "(not connected yet)",
+		           a->s->opts.relay ? "" : ", this console's own session");
+	if (a->s->opts.relay && !st->via_relay)
+		sb_appendf(out, "\trelay\t%s\n", st->relay_error[0] ? st->relay_error : "waiting for its answer");
+	if (st->relay_fallbacks)
+		sb_appendf(out, "\trelay lost\t%llu times, read directly until it answered again\n",
+		           (unsigned long long)st->relay_fallbacks);
+	sb_appendf(out, "\tserver is\t%s", !st->role[0] && !st->via_relay ? "not known yet" :
+	           st->standby ? "a hot standby" : "the primary");
+	if (st->standby)
+		sb_appendf(out, ", replay lag %.0f s", st->replay_lag_s);
+	sb_append(out, "\n");
+	if (st->last_ok_wall) {
+		fmt_time(st->last_ok_wall, t1, sizeof t1);
+		fmt_dur(now - st->last_ok_wall, t2, sizeof t2);
+		sb_appendf(out, "\tlink\t%s; last data %s ago (%s)\n", links[st->link], t2, t1);
+	} else {
+		sb_appendf(out, "\tlink\t%s; no data yet\n", links[st->link]);
+	}
+	if (st->error[0])
+		sb_appendf(out, "\tlast error\t%s\n", st->error);
+	if (st->connected_wall && !st->via_relay) {
+		fmt_time(st->connected_wall, t1, sizeof t1);
+		fmt_dur(now - st->connected_wall, t2, sizeof t2);
+		sb_appendf(out, "\tconnected\t%s (%s ago), %d reconnect%s since start\n", t1, t2, st->reconnects,
+		           st->reconnects == 1 ? "" : "s");
+	}
+	char *shown = db_conninfo_display(a->s->conninfo);
+	sb_appendf(out, "\treads use\t%s%s\n", shown, a->ssh ? " (the SSH tunnel's end)" : "");
+	free(shown);
+	const char *why = write_why(a);
+	if (a->s->readonly) {
+		sb_appendf(out, "\twrites\tnone: %s\n", why);
+	} else {
+		shown = db_conninfo_display(a->s->write_conninfo);
+		sb_appendf(out, "\twrites go to\t%s\n", a->s->writes_here ? "the same server as reads" : shown);
+		if (a->s->writes_here && strchr(shown, ','))
+			sb_append(out, "\t\tits hosts are tried in turn for the read-write one\n");
+		free(shown);
+		sb_appendf(out, "\twrites now\t%s\n", why ? why : "allowed");
+	}
+	sb_appendf(out, "\tyou\t%s%s%s%s\n", st->user[0] ? st->user : "-", st->role[0] ? " (" : "", st->role,
+	           st->role[0] ? ")" : "");
+	if (a->ssh) {
+		enum theme_el el;
+		sb_appendf(out, "\tSSH\t%s\n", ssh_ui_header(a->ssh, &el));
+	}
 }
 
 /* Hides the action keys the role or mode cannot use (footer, help). */
@@ -503,7 +566,7 @@ static void draw_footer(struct app *a)
 		dline_put(&d, THEME_FOOTER_KEY, "j/k PgUp/PgDn");
 		dline_put(&d, THEME_FOOTER, " scroll  ");
 		dline_put(&d, THEME_FOOTER_KEY, "Esc");
-		dline_put(&d, THEME_FOOTER, " close help");
+		dline_put(&d, THEME_FOOTER, a->help_db ? " close" : " close help");
 		return;
 	}
 	/* The global keys (: ? q) keep their place at the right edge, so help
@@ -555,6 +618,12 @@ static void app_draw(struct app *a)
 	}
 	draw_header(a, c.now);
 	if (a->help) {
+		if (a->help_db) {
+			struct sb sb = { 0 };
+			db_screen(a, c.now, &sb);
+			free(a->help_text);
+			a->help_text = sb_take(&sb);
+		}
 		int lines = help_draw(a->body, a->help_text, a->help_top);
 		int max = lines - getmaxy(a->body);
 		if (a->help_top > (max > 0 ? max : 0)) {
@@ -819,6 +888,15 @@ static void open_help(struct app *a)
 	free(a->help_text);
 	a->help_text = sb_take(&sb);
 	a->help = true;
+	a->help_db = false;
+	a->help_top = 0;
+	a->dirty = true;
+}
+
+static void open_db(struct app *a)
+{
+	a->help = true;
+	a->help_db = true;
 	a->help_top = 0;
 	a->dirty = true;
 }
@@ -881,6 +959,7 @@ static void run_command(struct app *a, const char *line)
 	case CMD_DIAG: diag_menu(a, p.arg); break;
 	case CMD_SITES: show_sites(a); break;
 	case CMD_SITE: site_open_named(a, p.arg); break;
+	case CMD_DB: open_db(a); break;
 	case CMD_THEME:
 		if (colors_use(p.arg, &err) == -1)
 			set_msg(a, true, "%s", err.msg);

@@ -123,6 +123,8 @@ static const struct command {
 	  ":sites", "Sites view (with --sites): every site's state, what needs attention first" },
 	{ "site", { 0 }, CMD_SITE, ARG_SITE, true,
 	  ":site NAME", "make the site NAME current: every view shows it (with --sites)" },
+	{ "db", { "link", "conn" }, CMD_DB, ARG_NONE, false,
+	  ":db", "the database link: which server the data comes from, primary or standby, where writes go" },
 };
 
 static const struct command *command_find(const char *word, size_t n)

@@ -28,7 +28,7 @@ void line_kill_word(struct line *l);             /* C-w */
 
 enum cmd_verb { CMD_NODES, CMD_JOBS, CMD_QUEUES, CMD_TENANTS, CMD_TENANT, CMD_INCIDENTS,
 	CMD_THEME, CMD_QUIT, CMD_HELP, CMD_DIAG, CMD_AUDIT, CMD_HANDOVER, CMD_DRILL,
-	CMD_SITES, CMD_SITE };
+	CMD_SITES, CMD_SITE, CMD_DB };
 enum cmd_arg { ARG_NONE, ARG_PARTITION, ARG_TENANT, ARG_THEME, ARG_NODE, ARG_SITE,
 	ARG_TEXT /* free words, not completed */ };
 

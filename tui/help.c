@@ -58,24 +58,40 @@ int help_draw(WINDOW *w, const char *text, int top)
 		size_t len = strcspn(s, "\n");
 		if (*s != '\t')
 			kw = keys_width(s + len + (s[len] == '\n'), cols);
-		char line[512];
+		char line[1024];
 		snprintf(line, sizeof line, "%.*s", (int)len, s);
 		s += len + (s[len] == '\n');
 		struct dline d;
-		if (!pane_line(&p, &d))
-			continue;
-		draw_fill(w, d.y, 0, cols, THEME_TEXT);
 		if (line[0] != '\t') {
-			dline_put(&d, THEME_TITLE, line);
+			if (pane_line(&p, &d)) {
+				draw_fill(w, d.y, 0, cols, THEME_TEXT);
+				dline_put(&d, THEME_TITLE, line);
+			}
 			continue;
 		}
 		char *what = strchr(line + 1, '\t');
 		if (what)
 			*what++ = '\0';
-		d.x = 3;
-		int kx = draw_text(w, d.y, d.x, kw, THEME_HELP_KEY, line + 1);
-		d.x = kx + 1;
-		dline_put(&d, THEME_TEXT, what ? what : "");
+		/* WHAT wraps under itself: a long one (a connection string, a
+		 * server's error) is read whole at 80 columns */
+		char clean[3 * sizeof line];
+		text_sanitize(what ? what : "", clean, sizeof clean);
+		int vx = 3 + kw + 1, vw = cols - vx > 10 ? cols - vx : 10;
+		const char *q = clean;
+		bool first = true;
+		do {
+			const char *next;
+			size_t n = text_wrap(q, vw, &next);
+			if (pane_line(&p, &d)) {
+				draw_fill(w, d.y, 0, cols, THEME_TEXT);
+				if (first)
+					draw_text(w, d.y, 3, kw, THEME_HELP_KEY, line + 1);
+				d.x = vx;
+				dline_putf(&d, THEME_TEXT, "%.*s", (int)n, q);
+			}
+			first = false;
+			q = next;
+		} while (*q);
 	}
 	for (int y = p.line - p.skip; y < p.h; y++)
 		draw_fill(w, y, 0, cols, THEME_TEXT);

@@ -106,7 +106,7 @@ struct site *site_new(struct loop *l, struct dialog_host *dh, const struct dc_op
 	s->writes_here = strcmp(wconninfo, s->conninfo) == 0;
 	struct writer_opts wo = { .conninfo = wconninfo, .readonly = s->readonly };
 	s->writer = writer_new(l, &wo);
-	free(wconninfo);
+	s->write_conninfo = wconninfo;
 	s->ops = ops_new(s->m, dh, s->writer, h->msg, s);
 	if (name)
 		ops_set_site(s->ops, s->name);
@@ -135,6 +135,7 @@ void site_free(struct site *s)
 	store_free(s->store);
 	model_free(s->m);
 	free(s->conninfo);
+	free(s->write_conninfo);
 	free(s);
 }
 

@@ -36,7 +36,8 @@
 struct site {
 	char name[64];           /* the profile's name; "" for a lone site without --sites */
 	struct dc_opts opts;     /* the console's options with this site's profile and db */
-	char *conninfo;
+	char *conninfo;          /* where reads go (through SSH: the tunnel's end) */
+	char *write_conninfo;    /* where the writer connects (the same string when writes_here) */
 	struct dc_model *m;
 	struct store *store;
 	struct writer *writer;

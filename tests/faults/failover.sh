@@ -139,6 +139,13 @@ until [ -n "$live_ms" ] && [ -n "$rlive_ms" ]; do
 done
 # the console's write connection follows too
 console_drain tn-h100-001 "console drain after the failover"
+# which server is which now: the console's :db and `dcops status` name the new primary
+screen_keys Escape : d b Enter
+screen_match "data from +socket $sdir/sock/\.s\.PGSQL\.[0-9]+, database fo" 5
+screen_match "server is +the primary" 3
+screen_keys Escape
+"$DCOPS" --db "$MH" status | grep -Eq "^server +socket $sdir/sock/\.s\.PGSQL\.[0-9]+, database fo \(the primary\)$" ||
+	{ echo "FAIL: dcops status after the failover:"; "$DCOPS" --db "$MH" status; exit 1; }
 echo "killed after $(((t_kill - t_start) / 1000)) s, $done_before actions done, $in_commit in its COMMIT; promoted in $((t_promote - t_kill)) ms"
 echo "console: STALE ${stale_ms} ms after the kill, live ${live_ms} ms after the promotion"
 echo "console through the relay: STALE ${rstale_ms} ms after the kill, live ${rlive_ms} ms after the promotion"

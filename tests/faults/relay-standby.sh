@@ -10,7 +10,9 @@
 # the primary, through the same relay, says STANDBY and may write (its
 # drain goes to the primary and comes back through the standby); one on
 # the standby through a relay on the primary says neither STANDBY nor
-# WRITE.
+# WRITE. :db says the same in words: the relay and the server it reads, a
+# hot standby and its lag, where writes go and why they are off, the
+# connection string without its password.
 . "$DCOPS_ROOT/tests/screen/lib.sh"
 . "$DCOPS_ROOT/tests/faults/lib.sh"
 . "$DCOPS_ROOT/tests/lib/pg-standby.sh"
@@ -39,12 +41,22 @@ SPID=$RPID
 
 # ---- a wall screen: its own session on the standby, the data through the relay
 stats="$TEST_TMP/stats"
-SCREEN_ENV="DCOPS_STATS=$stats" screen_start 120 40 --db "'$S'" --relay "$ssock"
+SCREEN_ENV="DCOPS_STATS=$stats" screen_start 120 40 --db "'$S password=sekrit'" --relay "$ssock"
 screen_wait "RELAY UP STANDBY lag 0s"
 screen_wait "290 nodes"
 screen_wait "READ-ONLY"
 screen_keys D
 screen_wait "a hot standby takes no writes: name the primary with --write-db"
+# :db says where the data comes from and why writes are off, never the password
+screen_keys : d b Enter
+screen_match "data from +dcops relay on .*s-relay.sock, which reads" 3
+screen_match "^ +socket .*/s/sock/.s.PGSQL.[0-9]+, database $FAULT_PAIR_DB" 3
+screen_match "server is +a hot standby, replay lag 0 s" 3
+screen_match "reads use +.*password=\(hidden\)" 3
+screen_match "writes now +a hot standby takes no writes" 3
+! screen_dump | grep -q sekrit || { echo "FAIL: :db shows the password"; screen_dump; exit 1; }
+screen_keys Escape
+screen_gone "server is" 3
 
 fault_screen_latency "commit on the primary -> screen through a relay on the standby at 290 nodes"
 sleep 1.1 # the console writes its counters each second
@@ -87,6 +99,10 @@ fault_console_drain "relay standby drain"
 pgs_promote "$sdir"
 screen_gone "STANDBY" 3
 screen_wait "RELAY UP"
+screen_keys : d b Enter
+screen_match "server is +the primary" 3
+screen_match "writes go to +the same server as reads" 3
+screen_keys Escape
 screen_keys / C-u "tn-h100-001" Enter
 screen_wait "1 of 290 nodes"
 ons "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-h100-001'"

@@ -20,6 +20,10 @@ fault_standby_pair "$pdir" "$sdir" stb
 # ---- script commands against the standby
 "$DCOPS" --db "$S" status >"$TEST_TMP/status.out"
 grep -q "290" "$TEST_TMP/status.out" || { echo "FAIL: dcops status on the standby"; cat "$TEST_TMP/status.out"; exit 1; }
+grep -Eq "^server +socket $FAULT_PAIR_S/sock/\.s\.PGSQL\.[0-9]+, database $FAULT_PAIR_DB \(a hot standby, replay lag [0-9]+ s\)$" \
+	"$TEST_TMP/status.out" || { echo "FAIL: dcops status does not say it read a standby"; cat "$TEST_TMP/status.out"; exit 1; }
+"$DCOPS" --db "$S" status --json | jq -e '.database.standby == true and .database.replay_lag_s >= 0' >/dev/null ||
+	{ echo "FAIL: dcops status --json on the standby"; "$DCOPS" --db "$S" status --json; exit 1; }
 "$DCOPS" --db "$S" report handover >/dev/null || { echo "FAIL: report handover on the standby"; exit 1; }
 # a write with no primary named: one line, exit 1, nothing written anywhere
 rc=0
@@ -55,6 +59,13 @@ SCREEN_ENV="DCOPS_STATS=$stats" screen_start 120 40 --config "$TEST_TMP/cfg/conf
 trap cleanup EXIT
 screen_wait "DB UP STANDBY lag 0s"
 screen_wait "290 nodes"
+# :db: the data from the standby, the writes to the profile's write_db
+screen_keys : d b Enter
+screen_match "server is +a hot standby, replay lag 0 s" 3
+screen_match "writes go to +.*host='$FAULT_PAIR_P/sock'" 3
+screen_match "writes now +allowed" 3
+screen_keys Escape
+screen_gone "server is" 3
 
 stat() { awk -v k="$1" '$1 == k { print $2 }' "$stats" 2>/dev/null; }
 # idle: nothing replays, so no delta read (the old console read every 5 s)

@@ -44,6 +44,7 @@ grep -q 'Gwangju National AI Data Center \[test\]' <<<"$out" || fail "site line"
 grep -Eq '^nodes +1,101 ' <<<"$out" || fail "nodes line"
 grep -Eq '^accelerators +8,804 ' <<<"$out" || fail "accelerators line"
 grep -Eq '^jobs pending +2 +12 GPUs requested' <<<"$out" || fail "pending line"
+grep -Eq "^server +socket .*/\.s\.PGSQL\.[0-9]+, database $db \(the primary\)$" <<<"$out" || fail "server line"
 "$DCOPS" -q --db "dbname=$db" status --json >"$TEST_TMP/fleet.json"
 jq -e '.site == "Gwangju National AI Data Center" and .environment == "test"
        and .nodes.total == 1101 and .nodes.allocated == 1100 and .nodes.idle == 1
@@ -53,7 +54,9 @@ jq -e '.site == "Gwangju National AI Data Center" and .environment == "test"
        and .accelerators.total == 8804 and .tenants == 2
        and .jobs == {"running": 1, "pending": 2, "gpus_running": 16, "gpus_pending": 12}
        and .incidents == {"open": 2, "sev1": 1, "sev2": 0, "sev3": 1, "sev4": 0, "sev5": 0}
-       and .newest_report_age_s >= 0 and (.as_of | test("Z$"))' "$TEST_TMP/fleet.json" >/dev/null ||
+       and .newest_report_age_s >= 0 and (.as_of | test("Z$"))
+       and (.database.server | test("^socket .*/[.]s[.]PGSQL[.][0-9]+$")) and .database.name == "'"$db"'"
+       and .database.standby == false and .database.replay_lag_s == 0' "$TEST_TMP/fleet.json" >/dev/null ||
 	fail "fleet: JSON $(cat "$TEST_TMP/fleet.json")"
 
 # Free GPUs are what the scheduler could place now: a 16-GPU job on g1 and

@@ -213,6 +213,29 @@ static void test_conninfo_set(void **state)
 	assert_null(db_conninfo_set("nokeyword", "target_session_attrs", "standby"));
 }
 
+/* db_conninfo_display: every keyword set, passwords never (a URI's
+ * too), said to be there; defaults and a bad string said in words. */
+static void test_conninfo_display(void **state)
+{
+	(void)state;
+	const char *const cases[][2] = {
+		{ "host=db1,db2 dbname=dcops target_session_attrs=read-write password=s3cret",
+		  "dbname='dcops' host='db1,db2' target_session_attrs='read-write' password=(hidden)" },
+		{ "postgresql://kim:s3cret@db2:5433/dcops?sslpassword=s3cret",
+		  "user='kim' dbname='dcops' host='db2' port='5433' password=(hidden)" },
+		{ "user='김 operator' dbname=dcops", "user='김 operator' dbname='dcops'" },
+		{ "", "(libpq's defaults)" },
+		{ "password=s3cret", "password=(hidden)" },
+		{ "host='unterminated", "(a connection string libpq cannot parse)" },
+	};
+	for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) {
+		char *got = db_conninfo_display(cases[i][0]);
+		assert_string_equal(got, cases[i][1]);
+		assert_null(strstr(got, "s3cret"));
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_bad_string),
 		cmocka_unit_test(test_drop_server),
 		cmocka_unit_test(test_conninfo_set),
+		cmocka_unit_test(test_conninfo_display),
 		cmocka_unit_test(test_profile_write_db),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
