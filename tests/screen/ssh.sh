@@ -67,6 +67,12 @@ sleep 1
 body >"$T/tunnel.txt"
 diff -u "$T/direct.txt" "$T/tunnel.txt" || { echo "FAIL: the view through the tunnel differs"; exit 1; }
 echo "ok: nodes view through the tunnel equals the direct view"
+# :db names the tunnel's end as what reads use, and the SSH link
+screen_keys : d b Enter
+screen_match "reads use +.* \(the SSH tunnel's end\)" 3 || { echo "FAIL: :db through SSH"; screen_dump; exit 1; }
+screen_match "SSH +UP" 3 || { echo "FAIL: :db's SSH line"; screen_dump; exit 1; }
+screen_keys Escape
+screen_gone "reads use" 3
 
 # 2. diagnostics: the GPU table with its problems
 screen_keys ":" "diag tn-h100-001" Enter
