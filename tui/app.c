@@ -653,7 +653,8 @@ static void tick_signature(const struct app *a, char *buf, size_t n)
 	data_age(a, now, age, sizeof age, &stale);
 	/* the clock and row ages move in whole minutes (fmt_age) */
 	struct view_ctx c = { a->m, now };
-	int o = snprintf(buf, n, "%lld %s %lld %llx", (long long)(now / 60), age,
+	/* :db counts the link's ages in seconds */
+	int o = snprintf(buf, n, "%lld %s %lld %llx", (long long)(a->help && a->help_db ? now : now / 60), age,
 	                 (long long)(a->s->write_until ? (a->s->write_until - now + 59) / 60 : -1),
 	                 views[a->cur]->timed ? (unsigned long long)views[a->cur]->timed(a->view[a->cur], &c) : 0ull);
 	/* the Sites view shows every site's data age (seconds while frozen) */

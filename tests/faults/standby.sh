@@ -64,6 +64,11 @@ screen_keys : d b Enter
 screen_match "server is +a hot standby, replay lag 0 s" 3
 screen_match "writes go to +.*host='$FAULT_PAIR_P/sock'" 3
 screen_match "writes now +allowed" 3
+# its ages count seconds while it is open
+c1=$(screen_dump | grep -o "connected .* ago)")
+sleep 2.2
+c2=$(screen_dump | grep -o "connected .* ago)")
+[ -n "$c1" ] && [ "$c1" != "$c2" ] || { echo "FAIL: :db's ages stand still: '$c1' then '$c2'"; exit 1; }
 screen_keys Escape
 screen_gone "server is" 3
 
