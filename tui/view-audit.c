@@ -34,14 +34,10 @@ struct audit_filter {
 };
 
 struct audit {
-	struct table t;
-	const struct dc_model *m;
-	int64_t now;
+	struct table_view tv;     /* first: the shared parts take it */
 	char filter[256];
 	struct audit_filter f;
 	char error[600];          /* a filter word that did not parse */
-	int64_t detail;
-	int skip, rows;
 };
 
 /* ---- before → after ---- */
@@ -159,7 +155,7 @@ static bool has(const char *text, const char *needle)
 static bool row_matches(const struct audit *v, const struct dc_audit *r)
 {
 	const struct audit_filter *f = &v->f;
-	if (f->since_s && r->ts < v->now - f->since_s)
+	if (f->since_s && r->ts < v->tv.now - f->since_s)
 		return false;
 	if (f->by[0] && !has(r->actor, f->by))
 		return false;
@@ -188,7 +184,7 @@ static bool row_matches(const struct audit *v, const struct dc_audit *r)
 static int audit_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 {
 	const struct audit *v = ud;
-	const struct dc_audit *a = model_get(v->m, DC_T_AUDIT, ia), *b = model_get(v->m, DC_T_AUDIT, ib);
+	const struct dc_audit *a = model_get(v->tv.m, DC_T_AUDIT, ia), *b = model_get(v->tv.m, DC_T_AUDIT, ib);
 	if (!a || !b)
 		return cmp_i64(ia, ib);
 	switch (col) {
@@ -203,7 +199,7 @@ static int audit_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 static void audit_cell(const void *ud, int64_t id, int col, char *buf, size_t n, enum theme_el *el)
 {
 	const struct audit *v = ud;
-	const struct dc_audit *r = model_get(v->m, DC_T_AUDIT, id);
+	const struct dc_audit *r = model_get(v->tv.m, DC_T_AUDIT, id);
 	if (!r)
 		return;
 	switch (col) {
@@ -222,51 +218,32 @@ static void audit_cell(const void *ud, int64_t id, int col, char *buf, size_t n,
 
 static void rebuild(struct audit *v, const struct dc_model *m)
 {
-	table_begin(&v->t);
+	table_begin(&v->tv.t);
 	size_t n = model_count(m, DC_T_AUDIT);
 	for (size_t i = 0; i < n; i++) {
 		const struct dc_audit *r = model_row(m, DC_T_AUDIT, i);
 		if (!row_matches(v, r)) {
-			v->t.total++;
+			v->tv.t.total++;
 			continue;
 		}
-		table_add(&v->t, r->id, "");
+		table_add(&v->tv.t, r->id, "");
 	}
-	table_end(&v->t, audit_cmp, v);
+	table_end(&v->tv.t, audit_cmp, v);
 }
 
 static void *audit_init(const struct view_ctx *c)
 {
-	struct audit *v = xcalloc(1, sizeof *v);
-	table_init(&v->t, cols, A_COUNT, A_TIME, false);
-	v->m = c->m;
-	v->now = c->now;
-	return v;
-}
-
-static void audit_free(void *p)
-{
-	struct audit *v = p;
-	table_free(&v->t);
-	free(v);
-}
-
-static void audit_resize(void *p, int rows, int ncols)
-{
-	struct audit *v = p;
-	(void)ncols;
-	v->rows = rows;
+	return table_view_new(sizeof(struct audit), cols, A_COUNT, A_TIME, false, c);
 }
 
 static void audit_on_change(void *p, unsigned mask, const struct view_ctx *c)
 {
 	struct audit *v = p;
-	v->m = c->m;
-	v->now = c->now;
+	table_view_ctx(v, c);
 	if (mask & DC_MASK(DC_T_AUDIT))
 		rebuild(v, c->m);
-	if (v->detail && !model_get(c->m, DC_T_AUDIT, v->detail))
-		v->detail = 0;
+	if (v->tv.detail && !model_get(c->m, DC_T_AUDIT, v->tv.detail))
+		v->tv.detail = 0;
 }
 
 static void json_lines(struct pane *p, const char *label, const char *json)
@@ -294,10 +271,10 @@ static void json_lines(struct pane *p, const char *label, const char *json)
 
 static void draw_detail(struct audit *v, WINDOW *w, const struct view_ctx *c)
 {
-	const struct dc_audit *r = model_get(c->m, DC_T_AUDIT, v->detail);
+	const struct dc_audit *r = model_get(c->m, DC_T_AUDIT, v->tv.detail);
 	draw_clear(w);
 	struct pane p;
-	pane_start(&p, w, 0, v->skip);
+	pane_start(&p, w, 0, v->tv.skip);
 	struct dline d;
 	char ts[32], change[512];
 	fmt_time(r->ts, ts, sizeof ts);
@@ -326,16 +303,15 @@ static void draw_detail(struct audit *v, WINDOW *w, const struct view_ctx *c)
 	json_lines(&p, "before", r->before);
 	pane_line(&p, &d);
 	json_lines(&p, "after", r->after);
-	if (pane_end(&p, &v->skip))
+	if (pane_end(&p, &v->tv.skip))
 		draw_detail(v, w, c);
 }
 
 static void audit_draw(void *p, WINDOW *w, const struct view_ctx *c)
 {
 	struct audit *v = p;
-	v->m = c->m;
-	v->now = c->now;
-	if (v->detail) {
+	table_view_ctx(v, c);
+	if (v->tv.detail) {
 		draw_detail(v, w, c);
 		return;
 	}
@@ -345,24 +321,24 @@ static void audit_draw(void *p, WINDOW *w, const struct view_ctx *c)
 		draw_text(w, h - 1, 0, getmaxx(w), THEME_ERROR, v->error);
 		h--;
 	}
-	table_draw(&v->t, w, 0, h, audit_cell, v);
+	table_draw(&v->tv.t, w, 0, h, audit_cell, v);
 }
 
 static unsigned audit_key(void *p, enum key_action a, const struct view_ctx *c)
 {
 	struct audit *v = p;
-	if (v->detail) {
+	if (v->tv.detail) {
 		if (a != KA_BACK)
-			return pane_key(&v->skip, v->rows, a);
-		v->detail = 0;
+			return pane_key(&v->tv.skip, v->tv.rows, a);
+		v->tv.detail = 0;
 		return VIEW_HANDLED | VIEW_DIRTY;
 	}
 	if (a == KA_ENTER) {
-		v->detail = table_cur(&v->t);
-		v->skip = 0;
+		v->tv.detail = table_cur(&v->tv.t);
+		v->tv.skip = 0;
 		return VIEW_HANDLED | VIEW_DIRTY;
 	}
-	unsigned r = table_key(&v->t, a);
+	unsigned r = table_key(&v->tv.t, a);
 	if (r & TABLE_RESORT)
 		rebuild(v, c->m);
 	return r & ~(unsigned)TABLE_RESORT;
@@ -371,20 +347,20 @@ static unsigned audit_key(void *p, enum key_action a, const struct view_ctx *c)
 static unsigned audit_mode(const void *p)
 {
 	const struct audit *v = p;
-	return v->detail ? KM_DETAIL : KM_LIST;
+	return v->tv.detail ? KM_DETAIL : KM_LIST;
 }
 
 static const char *audit_filter(const void *p)
 {
 	const struct audit *v = p;
-	return v->detail ? NULL : v->filter;
+	return v->tv.detail ? NULL : v->filter;
 }
 
 static void audit_set_filter(void *p, const char *pattern, const struct view_ctx *c)
 {
 	struct audit *v = p;
 	snprintf(v->filter, sizeof v->filter, "%s", pattern);
-	v->now = c->now;
+	v->tv.now = c->now;
 	filter_parse(v);
 	rebuild(v, c->m);
 }
@@ -393,20 +369,20 @@ static void audit_crumbs(const void *p, const struct view_ctx *c, char *buf, siz
 {
 	const struct audit *v = p;
 	(void)c;
-	if (v->detail)
-		snprintf(buf, n, "audit #%lld", (long long)v->detail);
-	else if (v->t.n != v->t.total)
-		snprintf(buf, n, "%zu of %zu audit %s", v->t.n, v->t.total,
-		         text_plural((long)v->t.total, "row", "rows"));
+	if (v->tv.detail)
+		snprintf(buf, n, "audit #%lld", (long long)v->tv.detail);
+	else if (v->tv.t.n != v->tv.t.total)
+		snprintf(buf, n, "%zu of %zu audit %s", v->tv.t.n, v->tv.t.total,
+		         text_plural((long)v->tv.t.total, "row", "rows"));
 	else
-		snprintf(buf, n, "%zu audit %s", v->t.n, text_plural((long)v->t.n, "row", "rows"));
+		snprintf(buf, n, "%zu audit %s", v->tv.t.n, text_plural((long)v->tv.t.n, "row", "rows"));
 }
 
 /* :audit by:kim node:gpu-a01 since:2h */
 static int audit_open(void *p, const char *arg, const struct view_ctx *c, struct dc_err *err)
 {
 	struct audit *v = p;
-	v->detail = 0;
+	v->tv.detail = 0;
 	audit_set_filter(v, arg, c);
 	if (v->error[0])
 		return dc_err_set(err, "%s", v->error);
@@ -419,8 +395,8 @@ const struct view_ops view_audit = {
 	.keys = NULL,
 	.draws = DC_MASK(DC_T_AUDIT),
 	.init = audit_init,
-	.free = audit_free,
-	.resize = audit_resize,
+	.free = table_view_free,
+	.resize = table_view_resize,
 	.draw = audit_draw,
 	.key = audit_key,
 	.on_change = audit_on_change,

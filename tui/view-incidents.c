@@ -29,12 +29,8 @@ struct related {
 #define REL_MAX 96
 
 struct incidents {
-	struct table t;
-	const struct dc_model *m;
-	int64_t now;
+	struct table_view tv;  /* first: the shared parts take it */
 	bool resolved;         /* show resolved incidents too */
-	int64_t detail;
-	int skip, rows;
 	struct related rel[REL_MAX];
 	size_t nrel, sel;      /* the detail's related rows, the selected one */
 };
@@ -80,8 +76,8 @@ static int impact_cmp(const struct dc_incident *a, const struct dc_incident *b)
 static int inc_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 {
 	const struct incidents *v = ud;
-	const struct dc_incident *a = model_get(v->m, DC_T_INCIDENT, ia);
-	const struct dc_incident *b = model_get(v->m, DC_T_INCIDENT, ib);
+	const struct dc_incident *a = model_get(v->tv.m, DC_T_INCIDENT, ia);
+	const struct dc_incident *b = model_get(v->tv.m, DC_T_INCIDENT, ib);
 	switch (col) {
 	case I_ID: return cmp_i64(a->id, b->id);
 	case I_SEV: {
@@ -89,7 +85,7 @@ static int inc_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 		return c ? c : cmp_i64(b->opened_at, a->opened_at);
 	}
 	case I_STATE: return cmp_i64(a->state, b->state);
-	case I_AGE: return cmp_i64(inc_age(a, v->now), inc_age(b, v->now));
+	case I_AGE: return cmp_i64(inc_age(a, v->tv.now), inc_age(b, v->tv.now));
 	case I_OWNER: return strcmp(a->owner ? a->owner : "", b->owner ? b->owner : "");
 	case I_TITLE: return strcmp(a->title ? a->title : "", b->title ? b->title : "");
 	case I_IMPACT: return impact_cmp(a, b);
@@ -100,7 +96,7 @@ static int inc_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 static void inc_cell(const void *ud, int64_t id, int col, char *buf, size_t n, enum theme_el *el)
 {
 	const struct incidents *v = ud;
-	const struct dc_incident *i = model_get(v->m, DC_T_INCIDENT, id);
+	const struct dc_incident *i = model_get(v->tv.m, DC_T_INCIDENT, id);
 	switch (col) {
 	case I_ID: snprintf(buf, n, "#%lld", (long long)i->id); break;
 	case I_SEV: snprintf(buf, n, "S%d", i->sev); *el = sev_of(i->sev); break;
@@ -108,7 +104,7 @@ static void inc_cell(const void *ud, int64_t id, int col, char *buf, size_t n, e
 		snprintf(buf, n, "%s", dc_inc_state_name(i->state));
 		*el = state_el(i->state);
 		break;
-	case I_AGE: fmt_dur(inc_age(i, v->now), buf, n); break;
+	case I_AGE: fmt_dur(inc_age(i, v->tv.now), buf, n); break;
 	case I_OWNER:
 		snprintf(buf, n, "%s", i->owner && i->owner[0] ? i->owner : "-");
 		*el = i->owner && i->owner[0] ? THEME_TEXT : THEME_WARN;
@@ -163,56 +159,38 @@ static const struct filter_field inc_fields[] = {
 
 static void rebuild(struct incidents *v, const struct dc_model *m)
 {
-	table_begin(&v->t);
+	table_begin(&v->tv.t);
 	size_t n = model_count(m, DC_T_INCIDENT);
 	for (size_t k = 0; k < n; k++) {
 		const struct dc_incident *i = model_row(m, DC_T_INCIDENT, k);
 		if (i->state == DC_INC_RESOLVED && !v->resolved)
 			continue;
 		char hay[1024] = "", words[896];
-		if (table_filtering(&v->t)) {
+		if (table_filtering(&v->tv.t)) {
 			snprintf(words, sizeof words, "#%lld S%d %s %s %s %s %s%s", (long long)i->id, i->sev,
 			         dc_inc_state_name(i->state), i->owner ? i->owner : "",
 			         i->title ? i->title : "", i->impact ? i->impact : "", i->drill_id ? "drill" : "",
 			         i->proposed_drain && i->proposed_drain[0] ? " proposed" : "");
 			filter_row_text(hay, sizeof hay, words, inc_fields, DC_ARRAY_LEN(inc_fields), NULL, i);
 		}
-		table_add(&v->t, i->id, hay);
+		table_add(&v->tv.t, i->id, hay);
 	}
-	table_end(&v->t, inc_cmp, v);
+	table_end(&v->tv.t, inc_cmp, v);
 }
 
 static void *incidents_init(const struct view_ctx *c)
 {
-	struct incidents *v = xcalloc(1, sizeof *v);
-	table_init(&v->t, cols, I_COUNT, I_SEV, false);
-	v->m = c->m;
-	return v;
-}
-
-static void incidents_free(void *p)
-{
-	struct incidents *v = p;
-	table_free(&v->t);
-	free(v);
-}
-
-static void incidents_resize(void *p, int rows, int ncols)
-{
-	struct incidents *v = p;
-	(void)ncols;
-	v->rows = rows;
+	return table_view_new(sizeof(struct incidents), cols, I_COUNT, I_SEV, false, c);
 }
 
 static void incidents_on_change(void *p, unsigned mask, const struct view_ctx *c)
 {
 	struct incidents *v = p;
-	v->m = c->m;
-	v->now = c->now;
+	table_view_ctx(v, c);
 	if (mask & DC_MASK(DC_T_INCIDENT))
 		rebuild(v, c->m);
-	if (v->detail && !model_get(c->m, DC_T_INCIDENT, v->detail))
-		v->detail = 0;
+	if (v->tv.detail && !model_get(c->m, DC_T_INCIDENT, v->tv.detail))
+		v->tv.detail = 0;
 }
 
 static int event_cmp(const void *ud, int64_t a, int64_t b, int col)
@@ -364,10 +342,10 @@ static void text_line(struct pane *p, const char *label, const char *text)
 
 static void draw_detail(struct incidents *v, WINDOW *w, const struct view_ctx *c)
 {
-	const struct dc_incident *i = model_get(c->m, DC_T_INCIDENT, v->detail);
+	const struct dc_incident *i = model_get(c->m, DC_T_INCIDENT, v->tv.detail);
 	draw_clear(w);
 	struct pane p;
-	pane_start(&p, w, 0, v->skip);
+	pane_start(&p, w, 0, v->tv.skip);
 	struct dline d;
 	char a[32], b[32];
 	if (pane_line(&p, &d)) {
@@ -442,24 +420,23 @@ static void draw_detail(struct incidents *v, WINDOW *w, const struct view_ctx *c
 		dline_put(&d, THEME_TEXT, e->body ? e->body : "");
 	}
 	free(ids);
-	if (pane_end(&p, &v->skip))
+	if (pane_end(&p, &v->tv.skip))
 		draw_detail(v, w, c);
 }
 
 static void incidents_draw(void *p, WINDOW *w, const struct view_ctx *c)
 {
 	struct incidents *v = p;
-	v->m = c->m;
-	v->now = c->now;
-	if (v->detail) {
+	table_view_ctx(v, c);
+	if (v->tv.detail) {
 		draw_detail(v, w, c);
 		return;
 	}
 	/* the cursor's incident proposes a drain: say so on the last line */
-	const struct dc_incident *i = model_get(c->m, DC_T_INCIDENT, table_cur(&v->t));
+	const struct dc_incident *i = model_get(c->m, DC_T_INCIDENT, table_cur(&v->tv.t));
 	int h = getmaxy(w);
 	bool prop = i && h > 2 && model_incident_proposal(c->m, i, (int64_t[1]){0}, 1);
-	table_draw(&v->t, w, 0, prop ? h - 1 : h, inc_cell, v);
+	table_draw(&v->tv.t, w, 0, prop ? h - 1 : h, inc_cell, v);
 	if (prop) {
 		struct dline d;
 		draw_fill(w, h - 1, 0, getmaxx(w), THEME_TEXT);
@@ -473,12 +450,12 @@ static void incidents_draw(void *p, WINDOW *w, const struct view_ctx *c)
  * one asks the app to go there. */
 static unsigned detail_key(struct incidents *v, enum key_action a, const struct view_ctx *c)
 {
-	const struct dc_incident *i = model_get(c->m, DC_T_INCIDENT, v->detail);
+	const struct dc_incident *i = model_get(c->m, DC_T_INCIDENT, v->tv.detail);
 	if (i)
 		related_collect(v, i, c->m);
 	switch (a) {
 	case KA_BACK:
-		v->detail = 0;
+		v->tv.detail = 0;
 		return VIEW_HANDLED | VIEW_DIRTY;
 	case KA_ENTER:
 		return v->nrel ? VIEW_HANDLED | VIEW_GOTO : VIEW_HANDLED;
@@ -489,25 +466,25 @@ static unsigned detail_key(struct incidents *v, enum key_action a, const struct 
 		}
 		break;
 	case KA_UP:
-		if (v->skip == 0 && v->sel > 0) {
+		if (v->tv.skip == 0 && v->sel > 0) {
 			v->sel--;
 			return VIEW_HANDLED | VIEW_DIRTY;
 		}
 		break;
 	default: break;
 	}
-	return pane_key(&v->skip, v->rows, a);
+	return pane_key(&v->tv.skip, v->tv.rows, a);
 }
 
 static unsigned incidents_key(void *p, enum key_action a, const struct view_ctx *c)
 {
 	struct incidents *v = p;
-	if (v->detail)
+	if (v->tv.detail)
 		return detail_key(v, a, c);
 	switch (a) {
 	case KA_ENTER:
-		v->detail = table_cur(&v->t);
-		v->skip = 0;
+		v->tv.detail = table_cur(&v->tv.t);
+		v->tv.skip = 0;
 		v->sel = 0;
 		return VIEW_HANDLED | VIEW_DIRTY;
 	case KA_RESOLVED:
@@ -516,7 +493,7 @@ static unsigned incidents_key(void *p, enum key_action a, const struct view_ctx 
 		return VIEW_HANDLED | VIEW_DIRTY;
 	default: break;
 	}
-	unsigned r = table_key(&v->t, a);
+	unsigned r = table_key(&v->tv.t, a);
 	if (r & TABLE_RESORT)
 		rebuild(v, c->m);
 	return r & ~(unsigned)TABLE_RESORT;
@@ -525,19 +502,19 @@ static unsigned incidents_key(void *p, enum key_action a, const struct view_ctx 
 static unsigned incidents_mode(const void *p)
 {
 	const struct incidents *v = p;
-	return v->detail ? KM_DETAIL : KM_LIST;
+	return v->tv.detail ? KM_DETAIL : KM_LIST;
 }
 
 static const char *incidents_filter(const void *p)
 {
 	const struct incidents *v = p;
-	return v->detail ? NULL : v->t.filter;
+	return v->tv.detail ? NULL : v->tv.t.filter;
 }
 
 static void incidents_set_filter(void *p, const char *pattern, const struct view_ctx *c)
 {
 	struct incidents *v = p;
-	snprintf(v->t.filter, sizeof v->t.filter, "%s", pattern);
+	snprintf(v->tv.t.filter, sizeof v->tv.t.filter, "%s", pattern);
 	rebuild(v, c->m);
 }
 
@@ -545,11 +522,11 @@ static void incidents_crumbs(const void *p, const struct view_ctx *c, char *buf,
 {
 	const struct incidents *v = p;
 	(void)c;
-	if (v->detail)
-		snprintf(buf, n, "incident #%lld", (long long)v->detail);
+	if (v->tv.detail)
+		snprintf(buf, n, "incident #%lld", (long long)v->tv.detail);
 	else
-		snprintf(buf, n, "%zu %sincident%s%s", v->t.n, v->resolved ? "" : "open ",
-		         v->t.n == 1 ? "" : "s", v->t.n != v->t.total ? " (filtered)" : "");
+		snprintf(buf, n, "%zu %sincident%s%s", v->tv.t.n, v->resolved ? "" : "open ",
+		         v->tv.t.n == 1 ? "" : "s", v->tv.t.n != v->tv.t.total ? " (filtered)" : "");
 }
 
 /* The detail's incident, else the cursor's (none for a new one). */
@@ -559,7 +536,7 @@ static int incidents_target(const void *p, enum key_action a, const struct view_
 	const struct incidents *v = p;
 	if (a == KA_INC_OPEN)
 		return 0;
-	t->incident = v->detail ? v->detail : table_cur(&v->t);
+	t->incident = v->tv.detail ? v->tv.detail : table_cur(&v->tv.t);
 	if (!model_get(c->m, DC_T_INCIDENT, t->incident))
 		return dc_err_set(err, "no incident under the cursor");
 	snprintf(t->scope, sizeof t->scope, "incident #%lld", (long long)t->incident);
@@ -569,7 +546,7 @@ static int incidents_target(const void *p, enum key_action a, const struct view_
 static int incidents_jump(const void *p, const struct view_ctx *c, struct view_jump *j, struct dc_err *err)
 {
 	const struct incidents *v = p;
-	if (!v->detail || v->sel >= v->nrel)
+	if (!v->tv.detail || v->sel >= v->nrel)
 		return dc_err_set(err, "no related row selected");
 	const struct related *r = &v->rel[v->sel];
 	j->id = r->id;
@@ -621,8 +598,8 @@ const struct view_ops view_incidents = {
 	.draws = DC_MASK(DC_T_INCIDENT) | DC_MASK(DC_T_INCIDENT_EVENT) | DC_MASK(DC_T_NODE) |
 	         DC_MASK(DC_T_JOB) | DC_MASK(DC_T_TENANT),
 	.init = incidents_init,
-	.free = incidents_free,
-	.resize = incidents_resize,
+	.free = table_view_free,
+	.resize = table_view_resize,
 	.draw = incidents_draw,
 	.key = incidents_key,
 	.on_change = incidents_on_change,

@@ -51,6 +51,36 @@ void table_free(struct table *t)
 	t->pos_stale = true;
 }
 
+void *table_view_new(size_t size, const struct table_col *cols, int ncols, int sort_col, bool sort_rev,
+                     const struct view_ctx *c)
+{
+	struct table_view *v = xcalloc(1, size);
+	table_init(&v->t, cols, ncols, sort_col, sort_rev);
+	table_view_ctx(v, c);
+	return v;
+}
+
+void table_view_free(void *p)
+{
+	struct table_view *v = p;
+	if (v)
+		table_free(&v->t);
+	free(v);
+}
+
+void table_view_resize(void *p, int rows, int ncols)
+{
+	(void)ncols;
+	((struct table_view *)p)->rows = rows;
+}
+
+void table_view_ctx(void *p, const struct view_ctx *c)
+{
+	struct table_view *v = p;
+	v->m = c->m;
+	v->now = c->now;
+}
+
 void table_begin(struct table *t)
 {
 	t->n = t->total = 0;

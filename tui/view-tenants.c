@@ -55,11 +55,7 @@ static const struct table_col *stale_cols(void)
 }
 
 struct tenants {
-	struct table t;
-	const struct dc_model *m;
-	int64_t now;
-	int64_t detail;
-	int skip, rows;
+	struct table_view tv;     /* first: the shared parts take it */
 };
 
 /* A GPU-hour budget of 0 is none (a Slurm account without GrpTRESMins,
@@ -124,8 +120,8 @@ static void fmt_hours(double h, char *buf, size_t n)
 static int tenant_cmp(const void *ud, int64_t ia, int64_t ib, int col)
 {
 	const struct tenants *v = ud;
-	const struct dc_tenant *a = model_tenant(v->m, ia), *b = model_tenant(v->m, ib);
-	struct burn ba = burn_of(v->m, a, v->now), bb = burn_of(v->m, b, v->now);
+	const struct dc_tenant *a = model_tenant(v->tv.m, ia), *b = model_tenant(v->tv.m, ib);
+	struct burn ba = burn_of(v->tv.m, a, v->tv.now), bb = burn_of(v->tv.m, b, v->tv.now);
 	switch (col) {
 	case T_NAME: return strcmp(a->name, b->name);
 	case T_GPUS: return cmp_i64(a->gpus_running, b->gpus_running);
@@ -158,8 +154,8 @@ static void bar_text(double frac, int width, char *buf, size_t n)
 static void tenant_cell(const void *ud, int64_t id, int col, char *buf, size_t n, enum theme_el *el)
 {
 	const struct tenants *v = ud;
-	const struct dc_tenant *t = model_tenant(v->m, id);
-	struct burn b = burn_of(v->m, t, v->now);
+	const struct dc_tenant *t = model_tenant(v->tv.m, id);
+	struct burn b = burn_of(v->tv.m, t, v->tv.now);
 	const struct dc_quota *q = b.q;
 	char x[32], y[32];
 	if (!q && col != T_NAME && col != T_GPUS && col != T_KIND) {
@@ -207,7 +203,7 @@ static void tenant_cell(const void *ud, int64_t id, int col, char *buf, size_t n
 		break;
 	case T_TERM:
 		fmt_date(q->term_end, buf, n);
-		*el = q->term_end && q->term_end < v->now + 30 * 86400 ? THEME_WARN : THEME_TEXT;
+		*el = q->term_end && q->term_end < v->tv.now + 30 * 86400 ? THEME_WARN : THEME_TEXT;
 		break;
 	case T_RISK: snprintf(buf, n, "%.0f%%", b.risk * 100); *el = quota_el(b.risk); break;
 	case T_STORAGE: snprintf(buf, n, "%.1f/%.1f", q->storage_used_tb, q->storage_tb);
@@ -257,53 +253,34 @@ static const struct filter_field tenant_fields[] = {
 
 static void rebuild(struct tenants *v, const struct dc_model *m)
 {
-	table_begin(&v->t);
+	table_begin(&v->tv.t);
 	size_t n = model_count(m, DC_T_TENANT);
 	for (size_t i = 0; i < n; i++) {
 		const struct dc_tenant *t = model_row(m, DC_T_TENANT, i);
 		char hay[768] = "", words[640];
-		if (table_filtering(&v->t)) {
+		if (table_filtering(&v->tv.t)) {
 			snprintf(words, sizeof words, "%s %s %s", t->name, t->name_en ? t->name_en : "",
 			         t->kind ? t->kind : "");
 			filter_row_text(hay, sizeof hay, words, tenant_fields, DC_ARRAY_LEN(tenant_fields), m, t);
 		}
-		table_add(&v->t, t->id, hay);
+		table_add(&v->tv.t, t->id, hay);
 	}
-	table_end(&v->t, tenant_cmp, v);
+	table_end(&v->tv.t, tenant_cmp, v);
 }
 
 static void *tenants_init(const struct view_ctx *c)
 {
-	struct tenants *v = xcalloc(1, sizeof *v);
-	table_init(&v->t, cols, T_COUNT, T_RISK, true);
-	v->m = c->m;
-	v->now = c->now;
-	return v;
-}
-
-static void tenants_free(void *p)
-{
-	struct tenants *v = p;
-	table_free(&v->t);
-	free(v);
-}
-
-static void tenants_resize(void *p, int rows, int ncols)
-{
-	struct tenants *v = p;
-	(void)ncols;
-	v->rows = rows;
+	return table_view_new(sizeof(struct tenants), cols, T_COUNT, T_RISK, true, c);
 }
 
 static void tenants_on_change(void *p, unsigned mask, const struct view_ctx *c)
 {
 	struct tenants *v = p;
-	v->m = c->m;
-	v->now = c->now;
+	table_view_ctx(v, c);
 	if (mask & (DC_MASK(DC_T_TENANT) | DC_MASK(DC_T_QUOTA) | DC_MASK(DC_T_JOB)))
 		rebuild(v, c->m);
-	if (v->detail && !model_tenant(c->m, v->detail))
-		v->detail = 0;
+	if (v->tv.detail && !model_tenant(c->m, v->tv.detail))
+		v->tv.detail = 0;
 }
 
 static void quota_line(struct pane *p, const char *what, double used, double limit,
@@ -347,11 +324,11 @@ static void stale_text(int64_t since, const char *why, int64_t now, char *buf, s
 
 static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
 {
-	const struct dc_tenant *t = model_tenant(c->m, v->detail);
+	const struct dc_tenant *t = model_tenant(c->m, v->tv.detail);
 	struct burn b = burn_of(c->m, t, c->now);
 	draw_clear(w);
 	struct pane p;
-	pane_start(&p, w, 0, v->skip);
+	pane_start(&p, w, 0, v->tv.skip);
 	struct dline d;
 	char x[32], y[32];
 	if (pane_line(&p, &d)) {
@@ -435,24 +412,23 @@ static void draw_detail(struct tenants *v, WINDOW *w, const struct view_ctx *c)
 		           j->user_name ? j->user_name : "");
 		dline_put(&d, THEME_DIM, j->reason && j->reason[0] ? j->reason : (j->name ? j->name : ""));
 	}
-	if (pane_end(&p, &v->skip))
+	if (pane_end(&p, &v->tv.skip))
 		draw_detail(v, w, c);
 }
 
 static void tenants_draw(void *p, WINDOW *w, const struct view_ctx *c)
 {
 	struct tenants *v = p;
-	v->m = c->m;
-	v->now = c->now;
+	table_view_ctx(v, c);
 	const char *why = NULL;
 	int64_t since = site_quotas_stale(c->m, &why);
-	v->t.cols = since ? stale_cols() : cols;
-	if (v->detail) {
+	v->tv.t.cols = since ? stale_cols() : cols;
+	if (v->tv.detail) {
 		draw_detail(v, w, c);
 		return;
 	}
 	if (!since) {
-		table_draw(&v->t, w, 0, getmaxy(w), tenant_cell, v);
+		table_draw(&v->tv.t, w, 0, getmaxy(w), tenant_cell, v);
 		return;
 	}
 	char text[800], line[840];
@@ -460,24 +436,24 @@ static void tenants_draw(void *p, WINDOW *w, const struct view_ctx *c)
 	snprintf(line, sizeof line, "* last known: %s", text);
 	draw_fill(w, 0, 0, getmaxx(w), THEME_WARN);
 	draw_text(w, 0, 1, getmaxx(w) - 2, THEME_WARN, line);
-	table_draw(&v->t, w, 1, getmaxy(w) - 1, tenant_cell, v);
+	table_draw(&v->tv.t, w, 1, getmaxy(w) - 1, tenant_cell, v);
 }
 
 static unsigned tenants_key(void *p, enum key_action a, const struct view_ctx *c)
 {
 	struct tenants *v = p;
-	if (v->detail) {
+	if (v->tv.detail) {
 		if (a != KA_BACK)
-			return pane_key(&v->skip, v->rows, a);
-		v->detail = 0;
+			return pane_key(&v->tv.skip, v->tv.rows, a);
+		v->tv.detail = 0;
 		return VIEW_HANDLED | VIEW_DIRTY;
 	}
 	if (a == KA_ENTER) {
-		v->detail = table_cur(&v->t);
-		v->skip = 0;
+		v->tv.detail = table_cur(&v->tv.t);
+		v->tv.skip = 0;
 		return VIEW_HANDLED | VIEW_DIRTY;
 	}
-	unsigned r = table_key(&v->t, a);
+	unsigned r = table_key(&v->tv.t, a);
 	if (r & TABLE_RESORT)
 		rebuild(v, c->m);
 	return r & ~(unsigned)TABLE_RESORT;
@@ -486,34 +462,34 @@ static unsigned tenants_key(void *p, enum key_action a, const struct view_ctx *c
 static unsigned tenants_mode(const void *p)
 {
 	const struct tenants *v = p;
-	return v->detail ? KM_DETAIL : KM_LIST;
+	return v->tv.detail ? KM_DETAIL : KM_LIST;
 }
 
 static const char *tenants_filter(const void *p)
 {
 	const struct tenants *v = p;
-	return v->detail ? NULL : v->t.filter;
+	return v->tv.detail ? NULL : v->tv.t.filter;
 }
 
 static void tenants_set_filter(void *p, const char *pattern, const struct view_ctx *c)
 {
 	struct tenants *v = p;
-	snprintf(v->t.filter, sizeof v->t.filter, "%s", pattern);
+	snprintf(v->tv.t.filter, sizeof v->tv.t.filter, "%s", pattern);
 	rebuild(v, c->m);
 }
 
 static void tenants_crumbs(const void *p, const struct view_ctx *c, char *buf, size_t n)
 {
 	const struct tenants *v = p;
-	const struct dc_tenant *t = v->detail ? model_tenant(c->m, v->detail) : NULL;
+	const struct dc_tenant *t = v->tv.detail ? model_tenant(c->m, v->tv.detail) : NULL;
 	if (t)
 		snprintf(buf, n, "tenant %s", t->name);
-	else if (v->t.n != v->t.total)
-		snprintf(buf, n, "%zu of %zu tenants", v->t.n, v->t.total);
+	else if (v->tv.t.n != v->tv.t.total)
+		snprintf(buf, n, "%zu of %zu tenants", v->tv.t.n, v->tv.t.total);
 	else
-		snprintf(buf, n, "%zu %s", v->t.n, text_plural((long)v->t.n, "tenant", "tenants"));
+		snprintf(buf, n, "%zu %s", v->tv.t.n, text_plural((long)v->tv.t.n, "tenant", "tenants"));
 	if (!t)
-		filter_hint(buf, n, v->t.filter, tenant_fields, DC_ARRAY_LEN(tenant_fields));
+		filter_hint(buf, n, v->tv.t.filter, tenant_fields, DC_ARRAY_LEN(tenant_fields));
 }
 
 /* :tenant NAME — exact name (or English name), else the one that contains it. */
@@ -542,9 +518,9 @@ static int tenants_open(void *p, const char *arg, const struct view_ctx *c, stru
 		                  arg, hits);
 	if (!hits)
 		return dc_err_set(err, "no tenant named '%s'", arg);
-	v->detail = found;
-	v->skip = 0;
-	table_select(&v->t, found);
+	v->tv.detail = found;
+	v->tv.skip = 0;
+	table_select(&v->tv.t, found);
 	return 0;
 }
 
@@ -554,9 +530,9 @@ static int tenants_show(void *p, int64_t id, const struct view_ctx *c, struct dc
 	struct tenants *v = p;
 	if (!model_tenant(c->m, id))
 		return dc_err_set(err, "tenant %lld is not known any more", (long long)id);
-	v->detail = id;
-	v->skip = 0;
-	table_select(&v->t, id);
+	v->tv.detail = id;
+	v->tv.skip = 0;
+	table_select(&v->tv.t, id);
 	return 0;
 }
 
@@ -566,7 +542,7 @@ static int tenants_target(const void *p, enum key_action a, const struct view_ct
 {
 	(void)a;
 	const struct tenants *v = p;
-	t->tenant = v->detail ? v->detail : table_cur(&v->t);
+	t->tenant = v->tv.detail ? v->tv.detail : table_cur(&v->tv.t);
 	const struct dc_tenant *tn = model_tenant(c->m, t->tenant);
 	if (!tn)
 		return dc_err_set(err, "no tenant under the cursor");
@@ -585,8 +561,8 @@ const struct view_ops view_tenants = {
 	.title = "Tenants",
 	.keys = &tenants_keys,
 	.init = tenants_init,
-	.free = tenants_free,
-	.resize = tenants_resize,
+	.free = table_view_free,
+	.resize = table_view_resize,
 	.draw = tenants_draw,
 	.key = tenants_key,
 	.on_change = tenants_on_change,

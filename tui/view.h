@@ -188,6 +188,23 @@ bool table_update(struct table *t, const int64_t *ids, size_t k, table_row_fn ro
 /* Stable merge sort of ids by (col, rev), ties by id. */
 void table_sort(int64_t *ids, size_t n, table_cmp_fn cmp, const void *ud, int col, bool rev);
 
+/* A view that is one table with a detail pane (audit, tenants,
+ * incidents) starts its struct with this head; the shared vtable parts
+ * below take it. m and now are the last view_ctx seen (table_view_ctx). */
+struct table_view {
+	struct table t;
+	const struct dc_model *m;
+	int64_t now;
+	int64_t detail;            /* the row the detail pane shows; 0: the table */
+	int skip, rows;            /* the detail pane's scroll; lines the view has */
+};
+/* A zeroed view of `size` bytes whose head is set up: init's body. */
+void *table_view_new(size_t size, const struct table_col *cols, int ncols, int sort_col, bool sort_rev,
+                     const struct view_ctx *c);
+void table_view_free(void *v);                        /* a vtable's free */
+void table_view_resize(void *v, int rows, int ncols); /* a vtable's resize */
+void table_view_ctx(void *v, const struct view_ctx *c);
+
 /* Navigation, sort and mark actions. Returns VIEW_* flags, plus
  * TABLE_RESORT when the order changed and the view must rebuild. */
 #define TABLE_RESORT 0x100
