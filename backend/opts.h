@@ -28,6 +28,10 @@ struct dc_opts {
 	bool write;           /* --write: a script command may write under a production profile
 	                       * (what W arms in the console) */
 	bool ssh_accept_new;  /* --ssh-accept-new: record an unknown host key without asking (logged) */
+	/* Script commands through --ssh (script.c): the bastion (USER@HOST:PORT)
+	 * and the database as the bastion sees it; db is then the tunnel's
+	 * local end. NULL: direct */
+	const char *via_ssh, *via_ssh_db;
 	bool quiet;           /* -q: no informational lines on stderr */
 	/* Script commands: how long their database work may go unanswered once
 	 * connected (db_connect arms watchdog.h with it); 0: no limit */

@@ -20,6 +20,7 @@ struct script {
 	struct loop *loop;    /* with the link; NULL without SSH */
 	struct link *link;
 	char *db;             /* eff.db through the tunnel */
+	char *via, *via_db;   /* eff.via_ssh, eff.via_ssh_db */
 	pthread_t pump;
 	bool pumping;
 	int wake[2];          /* script_close → the pump thread */
@@ -131,6 +132,8 @@ static int tunnel_open(struct script *s, const struct config_profile *p, struct 
 		return refusal(s->link, err);
 	s->db = xstrdup(link_conninfo(s->link));
 	s->eff.db = s->db;
+	s->eff.via_ssh = s->via = xstrdup(link_target(s->link));
+	s->eff.via_ssh_db = s->via_db = xstrdup(link_db_target(s->link));
 	s->eff.write_db = NULL; /* the tunnel carries one server: writes go there too */
 	if (pipe(s->wake) < 0)
 		return dc_err_set(err, "ssh: cannot make a pipe");
@@ -191,5 +194,7 @@ void script_close(struct script *s)
 	link_free(s->link);
 	loop_free(s->loop);
 	free(s->db);
+	free(s->via);
+	free(s->via_db);
 	free(s);
 }

@@ -28,6 +28,8 @@
  *   "newest_report_age_s": 4.2,                   null when no node exists
  *   "database": { "server": "db2:5432",           the server that answered:
  *                 "name": "dcops",                "host:port" or "socket DIR/.s.PGSQL.P"
+ *                 "ssh": { "bastion": "kim@bastion:22",   only through --ssh; server
+ *                          "db": "10.0.0.5:5432" },  is then the tunnel's local end
  *                 "standby": false, "replay_lag_s": 0 }
  * }
  */
@@ -233,6 +235,11 @@ cJSON *status_json(const struct status *st)
 	cJSON *db = cJSON_AddObjectToObject(root, "database");
 	cJSON_AddStringToObject(db, "server", st->server);
 	cJSON_AddStringToObject(db, "name", st->database);
+	if (st->via_ssh[0]) {
+		cJSON *ssh = cJSON_AddObjectToObject(db, "ssh");
+		cJSON_AddStringToObject(ssh, "bastion", st->via_ssh);
+		cJSON_AddStringToObject(ssh, "db", st->via_ssh_db);
+	}
 	cJSON_AddBoolToObject(db, "standby", st->standby);
 	cJSON_AddNumberToObject(db, "replay_lag_s", (double)(long long)(st->replay_lag_s * 10.0 + 0.5) / 10.0);
 	return root;
@@ -310,9 +317,13 @@ static void status_print(FILE *f, const struct status *st)
 	fprintf(f, "newest report %s\n", age);
 	fprintf(f, "server        %s, database %s", shown(t1, sizeof t1, st->server), shown(t2, sizeof t2, st->database));
 	if (st->standby)
-		fprintf(f, " (a hot standby, replay lag %.0f s)\n", st->replay_lag_s);
+		fprintf(f, " (a hot standby, replay lag %.0f s)", st->replay_lag_s);
 	else
-		fprintf(f, " (the primary)\n");
+		fprintf(f, " (the primary)");
+	if (st->via_ssh[0])
+		fprintf(f, ", through the tunnel: SSH %s to %s", shown(t1, sizeof t1, st->via_ssh),
+		        shown(t2, sizeof t2, st->via_ssh_db));
+	fputc('\n', f);
 }
 
 static int status_usage(void)
@@ -339,6 +350,10 @@ int status_cmd(const struct dc_opts *o, int argc, char **argv)
 	struct status st;
 	int rc = status_load(c, &st, &err);
 	PQfinish(c);
+	if (rc == 0 && o->via_ssh) {
+		snprintf(st.via_ssh, sizeof st.via_ssh, "%s", o->via_ssh);
+		snprintf(st.via_ssh_db, sizeof st.via_ssh_db, "%s", o->via_ssh_db ? o->via_ssh_db : "");
+	}
 	if (rc != 0) {
 		text_putline(stderr, "dcops: status: %s", err.msg);
 		return 1;

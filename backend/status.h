@@ -46,6 +46,7 @@ struct status {
 	/* the server that answered (db_server_name) and its database; a hot
 	 * standby says so with its replay lag (sql_replay_query) */
 	char server[128], database[64];
+	char via_ssh[128], via_ssh_db[128]; /* through --ssh: dc_opts.via_ssh*; "" direct */
 	bool standby;
 	double replay_lag_s;
 };

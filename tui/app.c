@@ -256,6 +256,11 @@ static void db_screen(const struct app *a, int64_t now, struct sb *out)
 	else
 		sb_appendf(out, "\tdata from\t%s%s\n", st->server[0] ? st->server : "(not connected yet)",
 		           a->s->opts.relay ? "" : ", this console's own session");
+	if (a->ssh) {
+		char route[256];
+		ssh_ui_route(a->ssh, route, sizeof route);
+		sb_appendf(out, "\tthrough\t%s (the server above is the tunnel's local end)\n", route);
+	}
 	if (a->s->opts.relay && !st->via_relay)
 		sb_appendf(out, "\trelay\t%s\n", st->relay_error[0] ? st->relay_error : "waiting for its answer");
 	if (st->relay_fallbacks)

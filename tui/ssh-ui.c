@@ -196,6 +196,11 @@ const char *ssh_ui_header(const struct ssh_ui *ui, enum theme_el *el)
 	return link_state_name(st);
 }
 
+void ssh_ui_route(const struct ssh_ui *ui, char *buf, size_t n)
+{
+	snprintf(buf, n, "SSH %s to %s", link_target(ui->link), link_db_target(ui->link));
+}
+
 const char *ssh_ui_problem(const struct ssh_ui *ui)
 {
 	if (!ui)

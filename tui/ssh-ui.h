@@ -51,6 +51,9 @@ void ssh_ui_set_store(struct ssh_ui *ui, struct store *s);
 bool ssh_ui_writable(const struct ssh_ui *ui);
 /* "UP", "DOWN", "CONNECTING", "needs host key", ... and its element. */
 const char *ssh_ui_header(const struct ssh_ui *ui, enum theme_el *el);
+/* Where the tunnel goes, for :db: "SSH USER@HOST:PORT to DB", DB as the
+ * bastion sees it (dc_opts.route says the same for script commands). */
+void ssh_ui_route(const struct ssh_ui *ui, char *buf, size_t n);
 /* One line for the footer while something is wrong (a refused host key,
  * a forward outside PermitOpen, why the link is down); NULL when fine. */
 const char *ssh_ui_problem(const struct ssh_ui *ui);

@@ -79,7 +79,13 @@ want "logins after the first status" "$(logins)" $((n0 + 1))
 
 # the key is known now: options after the command, through the bastion again
 check 0 "nodes" -- status --ssh "$SSH" --db "$DBC"
-want "logins after the second status" "$(logins)" $((n0 + 2))
+# where it read: the tunnel's local end, and where the tunnel goes
+check 0 "^server +socket .*, database $DB \(the primary\), through the tunnel: SSH $SSH to 127\.0\.0\.1:$DCOPS_PGTCP_PORT\$" \
+	-- status --ssh "$SSH" --db "$DBC"
+"$DCOPS" status --json --ssh "$SSH" --db "$DBC" 2>"$ERR" |
+	jq -e --arg b "$SSH" --arg d "127.0.0.1:$DCOPS_PGTCP_PORT" '.database.ssh == {"bastion": $b, "db": $d}' >/dev/null
+want "status --json through the bastion names it" "$?" 0
+want "logins after the second status" "$(logins)" $((n0 + 4))
 check 0 "drain recorded: gpu-001" -- drain gpu-001 --reason "through the bastion for the test" \
 	--ssh "$SSH" --db "$DBC user=act_op"
 want "the drain through the bastion" "$(sql "SELECT requested_by FROM dcops.actions")" "act_op"

@@ -71,6 +71,7 @@ echo "ok: nodes view through the tunnel equals the direct view"
 screen_keys : d b Enter
 screen_match "reads use +.* \(the SSH tunnel's end\)" 3 || { echo "FAIL: :db through SSH"; screen_dump; exit 1; }
 screen_match "SSH +UP" 3 || { echo "FAIL: :db's SSH line"; screen_dump; exit 1; }
+screen_match "through +SSH .*@127\.0\.0\.1:[0-9]+ to " 3 || { echo "FAIL: :db's tunnel line"; screen_dump; exit 1; }
 screen_keys Escape
 screen_gone "reads use" 3
 
