@@ -101,10 +101,12 @@ static void run_site(const struct cli_cmd *c, const struct dc_opts *o, const cha
 	fclose(err);
 }
 
-/* Keys that describe the output, not the site: never summed. */
+/* Keys that describe the output, or where a site's answer came from
+ * (status's "database": its server, standby, replay lag), not the site's
+ * counts: never summed. */
 static bool json_meta(const char *key)
 {
-	return strcmp(key, "version") == 0 || strcmp(key, "utc_offset_s") == 0;
+	return strcmp(key, "version") == 0 || strcmp(key, "utc_offset_s") == 0 || strcmp(key, "database") == 0;
 }
 
 /* Adds one site's result into the combined counts: numbers are summed

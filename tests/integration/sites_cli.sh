@@ -56,6 +56,8 @@ want "$OUT" '^  incidents.sev2 +2$'
 run 0 status --sites gwangju,pangyo --json
 want_json '[.sites[] | [.site, .ok, .result.nodes.total]]' '[["gwangju",true,4],["pangyo",true,4]]'
 want_json '[.combined.nodes.total, .combined.incidents.open, .combined.tenants, .combined.partitions]' '[8,3,4,4]'
+# where each site's answer came from is the site's, never added up
+want_json '[(.sites[] | .result.database.standby), (.combined | has("database"))]' '[false,false,false]'
 
 # a site that cannot be reached: said, and the others still reported
 run 1 status --sites gone,pangyo
