@@ -266,7 +266,9 @@ static void db_screen(const struct app *a, int64_t now, struct sb *out)
 	if (st->relay_fallbacks)
 		sb_appendf(out, "\trelay lost\t%llu times, read directly until it answered again\n",
 		           (unsigned long long)st->relay_fallbacks);
-	sb_appendf(out, "\tserver is\t%s", !st->role[0] && !st->via_relay ? "not known yet" :
+	/* while the link is down, what it was: the next server may differ */
+	bool up = st->link == STORE_UP;
+	sb_appendf(out, "\t%s\t%s", up ? "server is" : "server was", !st->role[0] && !st->via_relay ? "not known yet" :
 	           st->standby ? "a hot standby" : "the primary");
 	if (st->standby)
 		sb_appendf(out, ", replay lag %.0f s", st->replay_lag_s);
@@ -283,7 +285,8 @@ static void db_screen(const struct app *a, int64_t now, struct sb *out)
 	if (st->connected_wall && !st->via_relay) {
 		fmt_time(st->connected_wall, t1, sizeof t1);
 		fmt_dur(now - st->connected_wall, t2, sizeof t2);
-		sb_appendf(out, "\tconnected\t%s (%s ago), %d reconnect%s since start\n", t1, t2, st->reconnects,
+		sb_appendf(out, "\t%s\t%s (%s ago), %d reconnect%s since start\n", up ? "connected" : "last connected",
+		           t1, t2, st->reconnects,
 		           st->reconnects == 1 ? "" : "s");
 	}
 	char *shown = db_conninfo_display(a->s->conninfo);
@@ -298,7 +301,8 @@ static void db_screen(const struct app *a, int64_t now, struct sb *out)
 		if (a->s->writes_here && strchr(shown, ','))
 			sb_append(out, "\t\tits hosts are tried in turn for the read-write one\n");
 		free(shown);
-		sb_appendf(out, "\twrites now\t%s\n", why ? why : "allowed");
+		sb_appendf(out, "\twrites now\t%s\n", why ? why : up ? "allowed"
+		           : "allowed; the link is down: a write tries the server a few times, then is refused");
 	}
 	sb_appendf(out, "\tyou\t%s%s%s%s\n", st->user[0] ? st->user : "-", st->role[0] ? " (" : "", st->role,
 	           st->role[0] ? ")" : "");

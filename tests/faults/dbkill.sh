@@ -33,6 +33,13 @@ outage() {
 	screen_keys 1
 	screen_wait "4 nodes" 2
 	screen_wait "STALE" 1
+	# :db says what the link was and that a write now waits, then is refused
+	screen_keys : d b Enter
+	screen_match "server was +the primary" 2
+	screen_match "link +(DOWN|CONNECTING); last data [0-9]+s ago" 2
+	screen_match "writes now +allowed; the link is down: a write tries the server" 2
+	screen_keys Escape
+	screen_gone "server was" 2
 	while [ $(($(fault_ms) - t0)) -lt $((down_s * 1000)) ]; do sleep 0.2; done
 
 	pg_restart "$pgdir"
