@@ -217,8 +217,9 @@ static void list_put(struct sb *sb, const char *key, const char *list, int n, co
 }
 
 /* Appends conninfo's keywords (a keyword string or a URI) as "k='v' ",
- * all but those in skip (NULL-terminated); false when it does not parse. */
-static bool conninfo_keep(struct sb *sb, const char *conninfo, const char *const *skip)
+ * all but those in skip (NULL-terminated); false when it does not parse.
+ * *dropped (when not NULL): whether a skipped keyword had a value. */
+static bool conninfo_keep(struct sb *sb, const char *conninfo, const char *const *skip, bool *dropped)
 {
 	char *perr = NULL;
 	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
@@ -229,8 +230,11 @@ static bool conninfo_keep(struct sb *sb, const char *conninfo, const char *const
 		bool skipped = !p->val;
 		for (const char *const *k = skip; *k && !skipped; k++)
 			skipped = strcmp(p->keyword, *k) == 0;
-		if (skipped)
+		if (skipped) {
+			if (dropped && p->val && p->val[0])
+				*dropped = true;
 			continue;
+		}
 		sb_appendf(sb, "%s=", p->keyword);
 		conn_quote(sb, p->val);
 		sb_append(sb, " ");
@@ -260,7 +264,7 @@ char *db_conninfo_drop_server(const char *conninfo, const char *hosts, const cha
 		return NULL;
 	struct sb sb = {0};
 	static const char *const lists[] = { "host", "hostaddr", "port", NULL };
-	if (!conninfo_keep(&sb, conninfo, lists))
+	if (!conninfo_keep(&sb, conninfo, lists, NULL))
 		return NULL;
 	if (nh)
 		list_put(&sb, "host", hosts, n, keep);
@@ -300,7 +304,7 @@ char *db_conninfo_set(const char *conninfo, const char *keyword, const char *val
 {
 	struct sb sb = {0};
 	const char *const skip[] = { keyword, NULL };
-	if (!conninfo_keep(&sb, conninfo, skip))
+	if (!conninfo_keep(&sb, conninfo, skip, NULL))
 		return NULL;
 	sb_appendf(&sb, "%s=", keyword);
 	conn_quote(&sb, value);
@@ -309,17 +313,14 @@ char *db_conninfo_set(const char *conninfo, const char *keyword, const char *val
 
 char *db_conninfo_display(const char *conninfo)
 {
-	char *perr = NULL;
-	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
-	PQfreemem(perr);
-	if (!opts)
-		return xstrdup("(a connection string libpq cannot parse)");
-	/* a password is there: say so, never what it is */
-	bool pw = opt_val(opts, "password")[0] || opt_val(opts, "sslpassword")[0];
-	PQconninfoFree(opts);
 	struct sb sb = {0};
-	const char *const skip[] = { "password", "sslpassword", NULL };
-	conninfo_keep(&sb, conninfo, skip);
+	const char *const secret[] = { "password", "sslpassword", NULL };
+	bool pw = false;
+	if (!conninfo_keep(&sb, conninfo, secret, &pw)) {
+		sb_free(&sb);
+		return xstrdup("(a connection string libpq cannot parse)");
+	}
+	/* a password is there: say so, never what it is */
 	if (pw)
 		sb_append(&sb, "password=(hidden)");
 	char *out = sb_take(&sb);
