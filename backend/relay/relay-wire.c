@@ -116,6 +116,13 @@ void relay_put_del(struct relay_buf *b, enum dc_table t, int64_t id)
 	be64(p + 1, (uint64_t)id);
 }
 
+void relay_buf_cat(struct relay_buf *b, struct relay_buf *from)
+{
+	if (from->n)
+		memcpy(buf_room(b, from->n), from->p, from->n);
+	relay_buf_free(from);
+}
+
 void relay_put_batch(struct relay_buf *b, unsigned mask)
 {
 	be32(frame_begin(b, RF_BATCH, 4), mask);

@@ -57,6 +57,8 @@ struct relay_buf {
 	size_t n, cap;
 };
 void relay_buf_free(struct relay_buf *b);
+/* from's frames after b's; from is emptied (relay_buf_free). */
+void relay_buf_cat(struct relay_buf *b, struct relay_buf *from);
 
 /* Appenders: each adds one whole frame to b. */
 void relay_put_hello(struct relay_buf *b, uint32_t proto, uint64_t fingerprint);

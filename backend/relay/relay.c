@@ -3,7 +3,12 @@
  * A client's life: C_NEW (accepted, waiting for the turn's snapshot) ->
  * C_LIVE (deltas queued as they come); a log that cannot reach back turns
  * every live client C_RESET (RESET and a new snapshot, nothing queued in
- * between); a write error, EOF, or a queue over its limit drops it. */
+ * between); a write error, EOF, or a queue over its limit drops it.
+ *
+ * Paced GPU rows (relay.h): a live client holds references to the GPU
+ * frames not yet queued for it; one pace timer, while anyone holds,
+ * ticks PACE_TURNS times a period and serves the clients whose turn
+ * (id % PACE_TURNS) it is. */
 #define _GNU_SOURCE /* accept4 */
 #include "relay.h"
 
@@ -49,6 +54,9 @@ struct client {
 	size_t qhead, qn, qcap;   /* queue entries [qhead, qn) */
 	size_t qbytes, limit;     /* unsent bytes; the most it may hold */
 	bool writing;             /* LOOP_WRITE asked for */
+	struct rbuf **held;       /* paced GPU frames not yet queued, oldest first */
+	size_t nheld, capheld;
+	int64_t held_us;          /* mono µs the oldest was held */
 };
 
 /* A changed row, collected from the log. */
@@ -59,12 +67,16 @@ struct change {
 
 /* The fan-out window being filled (relay.h, struct relay_fanout). */
 #define FANOUT_KEEP 4096 /* batch times kept per window: 60 s at 68/s; more are counted, not kept */
+#define HELD_KEEP 8192   /* paced sends' waits kept per window */
 struct fanout_window {
 	int64_t start_ms;
-	uint64_t batches, rows;
+	uint64_t batches, rows, held_sends;
 	size_t clients_max;
 	uint32_t n, us[FANOUT_KEEP];
+	uint32_t nheld, held_us[HELD_KEEP];
 };
+
+#define PACE_TURNS 10 /* a pace period's turns (relay.h): clients served in turn id % PACE_TURNS */
 
 struct relay {
 	struct loop *loop;
@@ -78,7 +90,9 @@ struct relay {
 	uint64_t seq;             /* the log position every live client has */
 	struct client *clients;
 	unsigned next_id;
-	uint64_t snap_timer, tick_timer;
+	uint64_t snap_timer, tick_timer, pace_timer;
+	unsigned pace_turn;       /* the turn the pace timer serves next */
+	size_t holding;           /* clients holding paced frames */
 	struct rbuf *hello;
 	struct change *chg;
 	size_t nchg, capchg;
@@ -122,6 +136,17 @@ static void rbuf_unref(struct rbuf *rb)
 
 /* ---- clients ---- */
 
+/* The paced frames a client holds, let go unsent (a snapshot follows, or
+ * the client is gone). */
+static void held_clear(struct relay *r, struct client *c)
+{
+	for (size_t i = 0; i < c->nheld; i++)
+		rbuf_unref(c->held[i]);
+	if (c->nheld)
+		r->holding--;
+	c->nheld = 0;
+}
+
 static void client_drop(struct relay *r, struct client *c, const char *why)
 {
 	relay_log(r, "client %u dropped: %s", c->id, why);
@@ -135,6 +160,8 @@ static void client_drop(struct relay *r, struct client *c, const char *why)
 	for (size_t i = c->qhead; i < c->qn; i++)
 		rbuf_unref(c->q[i].b);
 	free(c->q);
+	held_clear(r, c);
+	free(c->held);
 	free(c);
 	r->stats.clients--;
 	r->stats.dropped++;
@@ -176,8 +203,9 @@ static bool client_flush(struct relay *r, struct client *c)
 	return true;
 }
 
-/* Queues rb (a reference taken) and sends what it can. */
-static bool client_send(struct relay *r, struct client *c, struct rbuf *rb)
+/* Queues rb (a reference taken); false when that put the client over its
+ * limit (dropped). */
+static bool client_queue(struct relay *r, struct client *c, struct rbuf *rb)
 {
 	if (c->qhead > 0 && c->qhead * 2 >= c->qn) { /* the sent half: give its slots back */
 		memmove(c->q, c->q + c->qhead, (c->qn - c->qhead) * sizeof *c->q);
@@ -195,7 +223,48 @@ static bool client_send(struct relay *r, struct client *c, struct rbuf *rb)
 		client_drop(r, c, why);
 		return false;
 	}
-	return client_flush(r, c);
+	return true;
+}
+
+/* Queues rb (a reference taken) and sends what it can. */
+static bool client_send(struct relay *r, struct client *c, struct rbuf *rb)
+{
+	return client_queue(r, c, rb) && client_flush(r, c);
+}
+
+static void held_note(struct relay *r, int64_t us);
+
+/* A paced frame for the client's turn (a reference taken). */
+static void held_add(struct relay *r, struct client *c, struct rbuf *rb, int64_t now_us)
+{
+	if (!c->nheld) {
+		c->held_us = now_us;
+		r->holding++;
+	}
+	c->held = xgrow(c->held, &c->capheld, c->nheld + 1, sizeof *c->held);
+	rb->refs++;
+	c->held[c->nheld++] = rb;
+}
+
+/* The client's paced frames into its queue, oldest first, and sent as the
+ * socket takes them; false when the client was dropped. */
+static bool held_release(struct relay *r, struct client *c, int64_t now_us)
+{
+	if (!c->nheld)
+		return true;
+	held_note(r, now_us - c->held_us);
+	struct rbuf **h = c->held;
+	size_t n = c->nheld;
+	c->held = NULL;
+	c->nheld = c->capheld = 0;
+	r->holding--;
+	bool live = true;
+	for (size_t i = 0; i < n; i++) {
+		live = live && client_queue(r, c, h[i]); /* a drop frees c, not h */
+		rbuf_unref(h[i]);
+	}
+	free(h);
+	return live && client_flush(r, c);
 }
 
 /* A client never writes: readable means it closed (or broke the protocol). */
@@ -294,6 +363,7 @@ static void on_snapshot(struct loop *l, void *ud)
 		next = c->next;
 		if (c->state == C_LIVE)
 			continue;
+		held_clear(r, c); /* the snapshot has their rows */
 		c->limit = c->qbytes + snap->n + r->opts.queue_max;
 		bool fresh = c->state == C_NEW;
 		c->state = C_LIVE;
@@ -336,22 +406,75 @@ static int change_cmp(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-/* One change: the row as it is now, or its delete. Settings are keyed by
- * text (logged as id 0): all of them go, and they are few. */
-static void change_put(struct relay_buf *b, const struct dc_model *m, const struct change *c)
+/* One change: the row as it is now, or its delete (true). Settings are
+ * keyed by text (logged as id 0): all of them go, and they are few. */
+static bool change_put(struct relay_buf *b, const struct dc_model *m, const struct change *c)
 {
 	if (c->t == DC_T_SETTING) {
 		put_table(b, m, DC_T_SETTING);
-		return;
+		return false;
 	}
 	const void *row = model_get(m, c->t, c->id);
 	if (row)
 		relay_put_row(b, c->t, row);
 	else
 		relay_put_del(b, c->t, c->id);
+	return row == NULL;
 }
 
-/* The log since the last batch, each (table, id) once, parents first. */
+/* ---- paced GPU rows (relay.h) ---- */
+
+static void on_pace(struct loop *l, void *ud);
+
+static void pace_arm(struct relay *r)
+{
+	if (!r->holding || r->pace_timer)
+		return;
+	int ms = r->opts.telemetry_ms / PACE_TURNS;
+	r->pace_timer = loop_timer_add(r->loop, ms > 0 ? ms : 1, on_pace, r);
+}
+
+/* One turn: its clients' held frames go out. */
+static void on_pace(struct loop *l, void *ud)
+{
+	(void)l;
+	struct relay *r = ud;
+	r->pace_timer = 0;
+	unsigned turn = r->pace_turn++ % PACE_TURNS;
+	int64_t now = dc_mono_us();
+	for (struct client *c = r->clients, *next; c; c = next) {
+		next = c->next;
+		if (c->state == C_LIVE && c->id % PACE_TURNS == turn)
+			held_release(r, c, now);
+	}
+	pace_arm(r);
+}
+
+/* Every live client's held frames out now, ahead of a batch sent whole. */
+static void held_release_all(struct relay *r)
+{
+	int64_t now = dc_mono_us();
+	for (struct client *c = r->clients, *next; c; c = next) {
+		next = c->next;
+		if (c->state == C_LIVE)
+			held_release(r, c, now);
+	}
+}
+
+static void hold(struct relay *r, struct rbuf *rb)
+{
+	int64_t now = dc_mono_us();
+	for (struct client *c = r->clients; c; c = c->next)
+		if (c->state == C_LIVE)
+			held_add(r, c, rb, now);
+	pace_arm(r);
+}
+
+/* The log since the last batch, each (table, id) once, parents first:
+ * the GPU rows paced, the rest to every client now (relay.h). A
+ * delete, or the relay's own first load, sends the batch whole after
+ * what the clients hold; a client applies a batch's tables in the
+ * model's order whatever their order in it (store.c, staged_apply). */
 static void fanout_note(struct relay *r, int64_t us, size_t rows);
 
 static void batch_send(struct relay *r)
@@ -359,24 +482,40 @@ static void batch_send(struct relay *r)
 	int64_t t0 = dc_mono_us();
 	size_t rows = 0;
 	qsort(r->chg, r->nchg, sizeof *r->chg, change_cmp);
-	struct relay_buf b = { 0 };
-	unsigned mask = 0;
+	struct relay_buf b = { 0 }, g = { 0 };
+	unsigned mask = 0, gmask = 0;
+	bool del = false;
 	for (size_t i = 0; i < r->nchg; i++) {
 		if (i > 0 && change_cmp(&r->chg[i], &r->chg[i - 1]) == 0)
 			continue;
-		change_put(&b, r->model, &r->chg[i]);
-		mask |= DC_MASK(r->chg[i].t);
+		bool gpu = r->chg[i].t == DC_T_GPU;
+		del |= change_put(gpu ? &g : &b, r->model, &r->chg[i]);
+		*(gpu ? &gmask : &mask) |= DC_MASK(r->chg[i].t);
 		rows++;
 	}
 	r->nchg = 0;
-	if (!mask) {
-		relay_buf_free(&b);
+	if (!mask && !gmask)
 		return;
+	if (r->opts.telemetry_ms < 0 || del || model_loading(r->model)) {
+		relay_buf_cat(&b, &g);
+		mask |= gmask;
+		gmask = 0;
+		held_release_all(r);
 	}
-	relay_put_batch(&b, mask);
-	struct rbuf *rb = rbuf_take(&b);
-	broadcast(r, rb);
-	rbuf_unref(rb);
+	if (mask) {
+		relay_put_batch(&b, mask);
+		struct rbuf *rb = rbuf_take(&b);
+		broadcast(r, rb);
+		rbuf_unref(rb);
+	}
+	if (gmask) {
+		relay_put_batch(&g, gmask);
+		struct rbuf *rb = rbuf_take(&g);
+		hold(r, rb);
+		rbuf_unref(rb);
+	}
+	relay_buf_free(&b);
+	relay_buf_free(&g);
 	r->stats.batches++;
 	fanout_note(r, dc_mono_us() - t0, rows);
 }
@@ -389,29 +528,53 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* p50, p99 and max of v[0, n), sorted here; zeros when n is 0. */
+static void spread(uint32_t *v, uint32_t n, int64_t *p50, int64_t *p99, int64_t *max)
+{
+	*p50 = *p99 = *max = 0;
+	if (!n)
+		return;
+	qsort(v, n, sizeof *v, cmp_u32);
+	*p50 = v[(n - 1) / 2];
+	*p99 = v[(size_t)((n - 1) * 0.99)];
+	*max = v[n - 1];
+}
+
 /* Closes the window: its figures into stats, and one log line. */
 static void fanout_close(struct relay *r)
 {
 	struct fanout_window *w = &r->fan;
-	if (w->batches) {
-		qsort(w->us, w->n, sizeof *w->us, cmp_u32);
+	if (w->batches || w->held_sends) {
 		struct relay_fanout *f = &r->stats.fanout;
 		f->batches = w->batches;
 		f->rows = w->rows;
 		f->clients_max = w->clients_max;
-		f->p50_us = w->us[(w->n - 1) / 2];
-		f->p99_us = w->us[(size_t)((w->n - 1) * 0.99)];
-		f->max_us = w->us[w->n - 1];
+		spread(w->us, w->n, &f->p50_us, &f->p99_us, &f->max_us);
+		f->held_sends = w->held_sends;
+		spread(w->held_us, w->nheld, &f->held_p50_us, &f->held_p99_us, &f->held_max_us);
+		char paced[160] = "";
+		if (f->held_sends)
+			snprintf(paced, sizeof paced, "; GPU rows paced every %d ms: %llu sends, held p50 %.1f ms, "
+			         "p99 %.1f ms, max %.1f ms", r->opts.telemetry_ms, (unsigned long long)f->held_sends,
+			         f->held_p50_us / 1000.0, f->held_p99_us / 1000.0, f->held_max_us / 1000.0);
 		relay_log(r, "fan-out over %lld s: %llu batches, %llu rows, up to %zu clients; encode and send "
-		          "to every client p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+		          "to every client p50 %.2f ms, p99 %.2f ms, max %.2f ms%s",
 		          (long long)((dc_mono_ms() - w->start_ms + 500) / 1000), (unsigned long long)f->batches,
 		          (unsigned long long)f->rows, f->clients_max, f->p50_us / 1000.0, f->p99_us / 1000.0,
-		          f->max_us / 1000.0);
+		          f->max_us / 1000.0, paced);
 	}
-	w->batches = w->rows = 0;
+	w->batches = w->rows = w->held_sends = 0;
 	w->clients_max = 0;
-	w->n = 0;
+	w->n = w->nheld = 0;
 	w->start_ms = dc_mono_ms();
+}
+
+static void held_note(struct relay *r, int64_t us)
+{
+	struct fanout_window *w = &r->fan;
+	w->held_sends++;
+	if (w->nheld < HELD_KEEP)
+		w->held_us[w->nheld++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
 
 static void fanout_note(struct relay *r, int64_t us, size_t rows)
@@ -589,6 +752,8 @@ struct relay *relay_new(struct loop *l, const struct relay_opts *o, struct dc_er
 	r->opts = *o;
 	if (!r->opts.queue_max)
 		r->opts.queue_max = RELAY_QUEUE_MAX;
+	if (!r->opts.telemetry_ms)
+		r->opts.telemetry_ms = RELAY_TELEMETRY_MS;
 	r->path = xstrdup(o->socket_path);
 	r->lfd = -1;
 	r->logged_link = STORE_CONNECTING;
@@ -613,7 +778,10 @@ void relay_start(struct relay *r)
 	store_start(r->store);
 	r->tick_timer = loop_timer_add(r->loop, RELAY_HEARTBEAT_MS, on_tick, r);
 	r->fan.start_ms = dc_mono_ms();
-	relay_log(r, "listening on %s", r->path);
+	if (r->opts.telemetry_ms > 0)
+		relay_log(r, "listening on %s; GPU rows paced every %d ms", r->path, r->opts.telemetry_ms);
+	else
+		relay_log(r, "listening on %s; GPU rows sent as they come", r->path);
 }
 
 void relay_free(struct relay *r)
@@ -627,6 +795,7 @@ void relay_free(struct relay *r)
 	}
 	loop_timer_cancel(r->loop, r->snap_timer);
 	loop_timer_cancel(r->loop, r->tick_timer);
+	loop_timer_cancel(r->loop, r->pace_timer);
 	sock_close(r);
 	store_free(r->store);
 	model_free(r->model);

@@ -10,6 +10,18 @@
  * client gets HELLO, STATUS, and a SNAPSHOT of every row. Frames are built
  * once into immutable reference-counted buffers that every client's queue
  * points into (clients that connect in the same turn share one snapshot).
+ * GPU telemetry is paced (opts.telemetry_ms): a batch's GPU rows go to
+ * each client at its own turn, every telemetry_ms, the clients' turns
+ * spread over that period, while every other change goes to all at once.
+ * Fifty consoles woken by every telemetry read at the same moment all
+ * apply ~1,000 GPU rows on the same cores, and a drain or an incident
+ * read just after waits behind them; paced, they apply a tenth of a
+ * second's telemetry each at a different moment. A batch with a delete,
+ * or one read while the relay's own first load runs, goes whole, after
+ * what the clients hold (so a node is never gone before its GPUs' last
+ * rows). Per client the order of each table's rows is kept; across
+ * tables a GPU row may show up to telemetry_ms after a job or node row
+ * of the same transaction.
  * Writes are non-blocking; a client with more than opts.queue_max bytes
  * (64 MB) queued beyond its snapshot, or bytes waiting for over 30 s,
  * is dropped with the reason logged (it reconnects for a new snapshot).
@@ -39,6 +51,8 @@
 #define RELAY_BEHIND_MS 30000
 #define RELAY_HEARTBEAT_MS 1000
 #define RELAY_FANOUT_S 60   /* the fan-out figures' window, logged when it ends */
+#define RELAY_TELEMETRY_MS 100 /* GPU rows to each client once per this */
+#define RELAY_TELEMETRY_MAX_MS 10000
 
 struct relay_opts {
 	const char *conninfo;      /* the database, as db_resolve gives it */
@@ -47,6 +61,7 @@ struct relay_opts {
 	size_t queue_max;          /* bytes a client may have queued beyond its snapshot;
 	                            * 0: RELAY_QUEUE_MAX */
 	int fanout_s;              /* the fan-out window; 0: RELAY_FANOUT_S */
+	int telemetry_ms;          /* GPU rows' pace; 0: RELAY_TELEMETRY_MS; < 0: sent as they come */
 };
 
 /* A change batch's fan-out: from the store's change callback to its
@@ -58,6 +73,10 @@ struct relay_fanout {
 	uint64_t batches, rows;    /* in the window */
 	size_t clients_max;
 	int64_t p50_us, p99_us, max_us;
+	/* paced GPU rows: sends to a client in the window, and how long the
+	 * oldest of each had been held (telemetry's own wait on the pace) */
+	uint64_t held_sends;
+	int64_t held_p50_us, held_p99_us, held_max_us;
 };
 
 struct relay_stats {

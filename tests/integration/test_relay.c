@@ -4,7 +4,8 @@
  * database; with the relay gone they read directly and still follow
  * changes; with it back they return to it; a relay of another build
  * (HELLO with a different layout fingerprint) is refused and the console
- * reads directly. */
+ * reads directly; GPU rows are paced (sent at each console's turn) while
+ * other changes go at once, and a delete first sends what is held. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -381,6 +382,58 @@ static void test_slow_client_dropped(void **state)
 	relay_free(r);
 }
 
+/* util_pct of node's GPU idx in m; -1 when the model does not hold it. */
+static int gpu_util(const struct dc_model *m, int64_t node, int idx)
+{
+	for (size_t k = 0; k < model_count(m, DC_T_GPU); k++) {
+		const struct dc_gpu *g = model_row(m, DC_T_GPU, k);
+		if (g->node_id == node && g->idx == idx)
+			return g->util_pct;
+	}
+	return -1;
+}
+
+/* Paced GPU rows (relay.h): with a pace of 10 s (turns 1 s apart), a node
+ * change committed after a GPU change reaches the console first and the
+ * GPU rows come at its turn; a delete sends what the console holds ahead
+ * of itself, so the model never lacks a GPU row older than the delete. */
+static void test_gpu_paced(void **state)
+{
+	struct fx *f = *state;
+	char path[100];
+	snprintf(path, sizeof path, "%s/paced.sock", f->dir);
+	struct relay_opts o = { .conninfo = f->db.conninfo, .socket_path = path, .quiet = true, .fanout_s = 1,
+		.telemetry_ms = RELAY_TELEMETRY_MAX_MS };
+	struct dc_err err = {{0}};
+	struct relay *r = relay_new(f->loop, &o, &err);
+	assert_non_null(r);
+	relay_start(r);
+	struct console c;
+	console_up(f, &c, path);
+	PUMP_UNTIL(f->loop, store_status(c.s)->via_relay && model_count(c.m, DC_T_NODE) == 3);
+
+	assert_true(testdb_ok(f->w, "INSERT INTO dcops.gpu (node_id, idx, uuid, mem_total_mib) VALUES"
+	                            " (1, 0, 'GPU-paced-0', 81559), (1, 1, 'GPU-paced-1', 81559)"));
+	assert_true(testdb_ok(f->w, "UPDATE dcops.node SET power_w = 4242 WHERE id = 1"));
+	PUMP_UNTIL(f->loop, node_power(c.m, 1) == 4242);
+	assert_int_equal(gpu_util(c.m, 1, 0), -1); /* held for its turn */
+	PUMP_UNTIL(f->loop, gpu_util(c.m, 1, 0) == 0 && gpu_util(c.m, 1, 1) == 0);
+	PUMP_UNTIL(f->loop, relay_stats(r)->fanout.held_sends > 0);
+	const struct relay_fanout *fo = &relay_stats(r)->fanout;
+	assert_true(fo->held_p50_us <= fo->held_p99_us && fo->held_p99_us <= fo->held_max_us);
+	assert_true(fo->held_max_us >= 500000); /* the first turn came a tick or more later */
+
+	assert_true(testdb_ok(f->w, "UPDATE dcops.gpu SET util_pct = 55 WHERE uuid = 'GPU-paced-0'"));
+	assert_true(testdb_ok(f->w, "DELETE FROM dcops.node WHERE id = 3"));
+	PUMP_UNTIL(f->loop, !model_node(c.m, 3));
+	assert_int_equal(gpu_util(c.m, 1, 0), 55);
+	assert_int_equal(store_status(c.s)->reads, 0);
+	/* the group's consoles, on the default pace, have it all too */
+	PUMP_UNTIL(f->loop, gpu_util(f->c[0].m, 1, 0) == 55 && !model_node(f->c[1].m, 3));
+	console_free(&c);
+	relay_free(r);
+}
+
 /* A stale socket is replaced; a live relay's, or a plain file, is not. */
 static void test_socket_safety(void **state)
 {
@@ -411,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_silent_relay),
 		cmocka_unit_test(test_slow_client_dropped),
 		cmocka_unit_test(test_socket_safety),
+		cmocka_unit_test(test_gpu_paced), /* last: deletes a node */
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # relay.sh — a console through `dcops relay` at 80 columns: the header says
-# RELAY UP and a change shows; with the relay killed the console reads the
+# RELAY UP and a change shows (a GPU's temperature too, paced); with the relay killed the console reads the
 # database itself (DB UP, rows kept) and follows a change; with the relay
 # back the header says RELAY again.
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +28,10 @@ screen_wait "RELAY UP"
 screen_wait "tn-h100-001"
 psql -q -d "$db" -c "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-a100-002'"
 screen_match "tn-a100-002 .*down"
+# GPU rows come paced (every 100 ms by default): a temperature still shows
+grep -q "GPU rows paced every 100 ms" "$TEST_TMP/relay.log"
+psql -q -d "$db" -c "UPDATE dcops.gpu SET temp_c = 97 WHERE node_id = (SELECT id FROM dcops.node WHERE name = 'tn-h100-001')"
+screen_match "tn-h100-001 .* 97"
 
 kill "$RPID" && wait "$RPID" 2>/dev/null || true
 RPID=
