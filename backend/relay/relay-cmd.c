@@ -1,6 +1,8 @@
-/* relay-cmd.c — `dcops relay [--socket PATH]`: runs a relay (relay.h) on
- * the profile's database until SIGTERM or SIGINT. The socket path is
- * --socket, else --relay, else the profile's "relay". */
+/* relay-cmd.c — `dcops relay [--socket PATH] [--telemetry-ms N]`: runs a
+ * relay (relay.h) on the profile's database until SIGTERM or SIGINT. The
+ * socket path is --socket, else --relay, else the profile's "relay";
+ * --telemetry-ms paces GPU rows (0: as they come). */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,11 +23,31 @@ static void on_stop(struct loop *l, int signo, void *ud)
 	loop_stop(l);
 }
 
-/* --socket's value, or NULL; -1 on a usage error. */
-static int args_parse(int argc, char **argv, const char **path)
+#define USAGE "dcops relay [--socket PATH] [--telemetry-ms N]"
+
+/* --telemetry-ms N: 0 to RELAY_TELEMETRY_MAX_MS into relay_opts (0: as
+ * they come, -1 there); -1 with the message. */
+static int telemetry_parse(const char *arg, int *ms)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > RELAY_TELEMETRY_MAX_MS) {
+		text_putline(stderr, "dcops relay: --telemetry-ms '%s': not a whole number of milliseconds from 0 "
+		             "(GPU rows as they come) to %d", arg, RELAY_TELEMETRY_MAX_MS);
+		return -1;
+	}
+	*ms = v ? (int)v : -1;
+	return 0;
+}
+
+/* --socket's value (or NULL) and --telemetry-ms's; 1 after --help, -1 on
+ * a usage error. */
+static int args_parse(int argc, char **argv, const char **path, int *telemetry_ms)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "telemetry-ms", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -37,15 +59,19 @@ static int args_parse(int argc, char **argv, const char **path)
 			*path = optarg;
 			continue;
 		}
+		if (ch == 't') {
+			if (telemetry_parse(optarg, telemetry_ms) < 0)
+				return -1;
+			continue;
+		}
 		if (ch == 'h')
-			printf("usage: dcops relay [--socket PATH]\n");
+			printf("usage: " USAGE "\n");
 		else
-			fprintf(stderr, "dcops relay: usage: dcops relay [--socket PATH]\n");
+			fprintf(stderr, "dcops relay: usage: " USAGE "\n");
 		return ch == 'h' ? 1 : -1;
 	}
 	if (optind < argc) {
-		text_putline(stderr, "dcops relay: unexpected argument '%s' (usage: dcops relay [--socket PATH])",
-		             argv[optind]);
+		text_putline(stderr, "dcops relay: unexpected argument '%s' (usage: " USAGE ")", argv[optind]);
 		return -1;
 	}
 	return 0;
@@ -54,7 +80,8 @@ static int args_parse(int argc, char **argv, const char **path)
 int relay_cmd(const struct dc_opts *o, int argc, char **argv)
 {
 	const char *path = NULL;
-	int rc = args_parse(argc, argv, &path);
+	int telemetry_ms = 0;
+	int rc = args_parse(argc, argv, &path, &telemetry_ms);
 	if (rc)
 		return rc < 0 ? 2 : 0;
 	if (!path)
@@ -65,7 +92,8 @@ int relay_cmd(const struct dc_opts *o, int argc, char **argv)
 	}
 	char *conninfo = db_resolve(o, NULL);
 	struct loop *l = loop_new();
-	struct relay_opts ro = { .conninfo = conninfo, .socket_path = path, .quiet = o->quiet };
+	struct relay_opts ro = { .conninfo = conninfo, .socket_path = path, .quiet = o->quiet,
+		.telemetry_ms = telemetry_ms };
 	struct dc_err err = {{0}};
 	struct relay *r = relay_new(l, &ro, &err);
 	if (!r) {

@@ -177,6 +177,8 @@ run "" 2 -- demo "$EVIL"
 shows "$ERR" "demo: unknown option '$SHOWN'" "demo's unknown option"
 run "" 2 -- relay "$EVIL"
 shows "$ERR" "relay: unexpected argument '$SHOWN'" "relay's argument"
+run "" 2 -- relay --telemetry-ms "$EVIL"
+shows "$ERR" "relay: --telemetry-ms '$SHOWN': not a whole number of milliseconds" "relay --telemetry-ms"
 checks=$((checks + 1))
 "$DCOPSD" --adapter "$EVIL" >"$OUT" 2>"$ERR"
 [ $? = 2 ] || fail "dcopsd --adapter EVIL: not a usage error"
