@@ -1410,6 +1410,23 @@ static void relay_del(void *ud, enum dc_table t, int64_t id)
 	s->tombs[s->ntombs++] = (struct tomb){ t, id };
 }
 
+/* A node row the relay paced (relay.h: only its power or report moved)
+ * can come after a newer row of the node that it sent at once: the
+ * older one, by version, is dropped. */
+static void relay_stale_nodes_drop(struct store *s)
+{
+	struct staged *sg = &s->staged[DC_T_NODE];
+	size_t k = 0;
+	for (size_t i = 0; i < sg->n; i++) {
+		const struct dc_node *n = sg->rows[i], *have = model_node(s->model, n->id);
+		if (have && have->version > n->version)
+			model_row_free(DC_T_NODE, sg->rows[i]);
+		else
+			sg->rows[k++] = sg->rows[i];
+	}
+	sg->n = k;
+}
+
 static void relay_batch(void *ud, unsigned mask)
 {
 	(void)mask; /* what changed here may be less: rows already held */
@@ -1417,6 +1434,7 @@ static void relay_batch(void *ud, unsigned mask)
 	if (s->relay_snap)
 		return;
 	s->full = false;
+	relay_stale_nodes_drop(s);
 	unsigned changed = staged_apply(s);
 	if (changed && s->cb.on_change)
 		s->cb.on_change(s->cb.ud, changed);

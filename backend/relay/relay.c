@@ -5,10 +5,11 @@
  * every live client C_RESET (RESET and a new snapshot, nothing queued in
  * between); a write error, EOF, or a queue over its limit drops it.
  *
- * Paced GPU rows (relay.h): a live client holds references to the GPU
- * frames not yet queued for it; one pace timer, while anyone holds,
- * ticks PACE_TURNS times a period and serves the clients whose turn
- * (id % PACE_TURNS) it is. */
+ * Paced rows (relay.h): a live client holds references to the frames of
+ * GPU rows and node reports not yet queued for it; node_sent says, by
+ * node id, the state every client has (pace_able). One pace timer, while
+ * anyone holds, ticks PACE_TURNS times a period and serves the clients
+ * whose turn (id % PACE_TURNS) it is. */
 #define _GNU_SOURCE /* accept4 */
 #include "relay.h"
 
@@ -93,6 +94,8 @@ struct relay {
 	uint64_t snap_timer, tick_timer, pace_timer;
 	unsigned pace_turn;       /* the turn the pace timer serves next */
 	size_t holding;           /* clients holding paced frames */
+	uint64_t *node_sent;      /* by node id: node_state of the row last sent at once; 0 none */
+	size_t nnode_sent;
 	struct rbuf *hello;
 	struct change *chg;
 	size_t nchg, capchg;
@@ -334,6 +337,8 @@ static void status_of(const struct relay *r, struct relay_status *rs)
 	snprintf(rs->server, sizeof rs->server, "%s", st->server);
 }
 
+static void node_sent_all(struct relay *r);
+
 /* STATUS, then every row, parents first (the full load's order). */
 static struct rbuf *snapshot_make(struct relay *r)
 {
@@ -345,6 +350,7 @@ static struct rbuf *snapshot_make(struct relay *r)
 	for (int t = 0; t < DC_T_COUNT; t++)
 		put_table(&b, r->model, (enum dc_table)t);
 	relay_put_mark(&b, RF_SNAPSHOT_END);
+	node_sent_all(r);
 	r->stats.snapshots++;
 	return rbuf_take(&b);
 }
@@ -424,6 +430,82 @@ static bool change_put(struct relay_buf *b, const struct dc_model *m, const stru
 
 /* ---- paced GPU rows (relay.h) ---- */
 
+#define NODE_SENT_MAX (1u << 24) /* node ids tracked; a higher id always goes at once */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211u;
+	return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+	return s ? fnv(h, s, strlen(s) + 1) : fnv(h, "", 1) * 31;
+}
+
+/* A node row's state apart from what its reports move on their own (its
+ * power, its last report, its version): what an operator acts on. Never
+ * 0. A field added to struct dc_node belongs here unless it is a report:
+ * one left out is paced with the reports. */
+static uint64_t node_state(const struct dc_node *n)
+{
+	int64_t v[] = { n->rack_id, n->partition_id, n->slot, n->gpu_count, n->sched, n->admin, n->health,
+		n->drained_at, n->resume_after, n->admin_version, n->admin_changed_at };
+	uint64_t h = fnv(14695981039346656037u, v, sizeof v);
+	const char *str[] = { n->name, n->model, n->drain_reason, n->drained_by, n->health_detail,
+		n->admin_changed_by };
+	for (size_t i = 0; i < DC_ARRAY_LEN(str); i++)
+		h = fnv_str(h, str[i]);
+	return h ? h : 1;
+}
+
+/* Notes st as the state of node id that every client has (sent at once,
+ * or in a snapshot); false when the id is past what is tracked. */
+static bool node_sent_set(struct relay *r, int64_t id, uint64_t st)
+{
+	if (id <= 0 || (uint64_t)id >= NODE_SENT_MAX)
+		return false;
+	size_t i = (size_t)id;
+	if (i >= r->nnode_sent) {
+		size_t want = i + 1 > 2 * r->nnode_sent ? i + 1 : 2 * r->nnode_sent;
+		r->node_sent = xrealloc(r->node_sent, want * sizeof *r->node_sent);
+		memset(r->node_sent + r->nnode_sent, 0, (want - r->nnode_sent) * sizeof *r->node_sent);
+		r->nnode_sent = want;
+	}
+	r->node_sent[i] = st;
+	return true;
+}
+
+/* Every node's state as a snapshot gives it. */
+static void node_sent_all(struct relay *r)
+{
+	for (size_t i = 0; i < model_count(r->model, DC_T_NODE); i++) {
+		const struct dc_node *n = model_row(r->model, DC_T_NODE, i);
+		node_sent_set(r, n->id, node_state(n));
+	}
+}
+
+/* Whether a change may wait for each client's turn: a GPU row, or a node
+ * row whose state (node_state) is what every client has already, so only
+ * its power or its report moved. Any other node row goes at once and is
+ * noted. A paced node row that reaches a console after a newer one sent
+ * at once is older by version, and the console drops it (store.c). */
+static bool pace_able(struct relay *r, const struct change *c)
+{
+	if (c->t == DC_T_GPU)
+		return true;
+	const struct dc_node *n = c->t == DC_T_NODE ? model_node(r->model, c->id) : NULL;
+	if (!n)
+		return false;
+	uint64_t st = node_state(n);
+	if ((size_t)c->id < r->nnode_sent && r->node_sent[c->id] == st)
+		return true;
+	node_sent_set(r, c->id, st);
+	return false;
+}
+
 static void on_pace(struct loop *l, void *ud);
 
 static void pace_arm(struct relay *r)
@@ -471,7 +553,8 @@ static void hold(struct relay *r, struct rbuf *rb)
 }
 
 /* The log since the last batch, each (table, id) once, parents first:
- * the GPU rows paced, the rest to every client now (relay.h). A
+ * the GPU rows and the nodes' reports paced, the rest to every client now
+ * (relay.h). A
  * delete, or the relay's own first load, sends the batch whole after
  * what the clients hold; a client applies a batch's tables in the
  * model's order whatever their order in it (store.c, staged_apply). */
@@ -484,19 +567,19 @@ static void batch_send(struct relay *r)
 	qsort(r->chg, r->nchg, sizeof *r->chg, change_cmp);
 	struct relay_buf b = { 0 }, g = { 0 };
 	unsigned mask = 0, gmask = 0;
-	bool del = false;
+	bool del = false, pacing = r->opts.telemetry_ms > 0;
 	for (size_t i = 0; i < r->nchg; i++) {
 		if (i > 0 && change_cmp(&r->chg[i], &r->chg[i - 1]) == 0)
 			continue;
-		bool gpu = r->chg[i].t == DC_T_GPU;
-		del |= change_put(gpu ? &g : &b, r->model, &r->chg[i]);
-		*(gpu ? &gmask : &mask) |= DC_MASK(r->chg[i].t);
+		bool later = pacing && pace_able(r, &r->chg[i]);
+		del |= change_put(later ? &g : &b, r->model, &r->chg[i]);
+		*(later ? &gmask : &mask) |= DC_MASK(r->chg[i].t);
 		rows++;
 	}
 	r->nchg = 0;
 	if (!mask && !gmask)
 		return;
-	if (r->opts.telemetry_ms < 0 || del || model_loading(r->model)) {
+	if (!pacing || del || model_loading(r->model)) {
 		relay_buf_cat(&b, &g);
 		mask |= gmask;
 		gmask = 0;
@@ -800,6 +883,7 @@ void relay_free(struct relay *r)
 	store_free(r->store);
 	model_free(r->model);
 	rbuf_unref(r->hello);
+	free(r->node_sent);
 	free(r->chg);
 	free(r->path);
 	free(r);

@@ -10,18 +10,22 @@
  * client gets HELLO, STATUS, and a SNAPSHOT of every row. Frames are built
  * once into immutable reference-counted buffers that every client's queue
  * points into (clients that connect in the same turn share one snapshot).
- * GPU telemetry is paced (opts.telemetry_ms): a batch's GPU rows go to
+ * GPU telemetry is paced (opts.telemetry_ms): a batch's GPU rows, and
+ * node rows where only the node's power or last report moved, go to
  * each client at its own turn, every telemetry_ms, the clients' turns
- * spread over that period, while every other change goes to all at once.
+ * spread over that period, while every other change (a node's state,
+ * drain or health included) goes to all at once.
  * Fifty consoles woken by every telemetry read at the same moment all
  * apply ~1,000 GPU rows on the same cores, and a drain or an incident
  * read just after waits behind them; paced, they apply a tenth of a
  * second's telemetry each at a different moment. A batch with a delete,
  * or one read while the relay's own first load runs, goes whole, after
  * what the clients hold (so a node is never gone before its GPUs' last
- * rows). Per client the order of each table's rows is kept; across
- * tables a GPU row may show up to telemetry_ms after a job or node row
- * of the same transaction.
+ * rows). Per client the order of each table's rows is kept, but for a
+ * paced node row that comes after a newer one sent at once, which the
+ * console drops by its version (store.c); across tables a GPU row may
+ * show up to telemetry_ms after a job or node row of the same
+ * transaction.
  * Writes are non-blocking; a client with more than opts.queue_max bytes
  * (64 MB) queued beyond its snapshot, or bytes waiting for over 30 s,
  * is dropped with the reason logged (it reconnects for a new snapshot).

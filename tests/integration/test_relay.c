@@ -393,10 +393,18 @@ static int gpu_util(const struct dc_model *m, int64_t node, int idx)
 	return -1;
 }
 
-/* Paced GPU rows (relay.h): with a pace of 10 s (turns 1 s apart), a node
- * change committed after a GPU change reaches the console first and the
- * GPU rows come at its turn; a delete sends what the console holds ahead
- * of itself, so the model never lacks a GPU row older than the delete. */
+static enum dc_sched node_sched(const struct dc_model *m, int64_t id)
+{
+	const struct dc_node *n = model_node(m, id);
+	return n ? n->sched : (enum dc_sched)-1;
+}
+
+/* Paced rows (relay.h): with a pace of 10 s (turns 1 s apart), a node's
+ * state change committed after a GPU change and a node's power change
+ * reaches the console first, and those come at its turn; a paced node
+ * row older than one sent at once is dropped, not applied over it; a
+ * delete sends what the console holds ahead of itself, so the model
+ * never lacks a GPU row older than the delete. */
 static void test_gpu_paced(void **state)
 {
 	struct fx *f = *state;
@@ -414,10 +422,23 @@ static void test_gpu_paced(void **state)
 
 	assert_true(testdb_ok(f->w, "INSERT INTO dcops.gpu (node_id, idx, uuid, mem_total_mib) VALUES"
 	                            " (1, 0, 'GPU-paced-0', 81559), (1, 1, 'GPU-paced-1', 81559)"));
-	assert_true(testdb_ok(f->w, "UPDATE dcops.node SET power_w = 4242 WHERE id = 1"));
-	PUMP_UNTIL(f->loop, node_power(c.m, 1) == 4242);
+	assert_true(testdb_ok(f->w, "UPDATE dcops.node SET power_w = 1111, last_seen = now() WHERE id = 2"));
+	assert_true(testdb_ok(f->w, "UPDATE dcops.node SET sched_state = 'down' WHERE id = 1"));
+	PUMP_UNTIL(f->loop, node_sched(c.m, 1) == DC_SCHED_DOWN);
 	assert_int_equal(gpu_util(c.m, 1, 0), -1); /* held for its turn */
-	PUMP_UNTIL(f->loop, gpu_util(c.m, 1, 0) == 0 && gpu_util(c.m, 1, 1) == 0);
+	assert_int_not_equal(node_power(c.m, 2), 1111); /* a report: held too */
+	PUMP_UNTIL(f->loop, gpu_util(c.m, 1, 0) == 0 && gpu_util(c.m, 1, 1) == 0 && node_power(c.m, 2) == 1111);
+
+	/* a report held, then the node's state sent at once with a later
+	 * version: the held row, older, does not undo it */
+	uint64_t batches = relay_stats(r)->batches;
+	assert_true(testdb_ok(f->w, "WITH n AS (UPDATE dcops.node SET power_w = 2222 WHERE id = 2 RETURNING 1)"
+	                            " UPDATE dcops.gpu SET util_pct = 33 WHERE uuid = 'GPU-paced-1'"));
+	PUMP_UNTIL(f->loop, relay_stats(r)->batches > batches); /* read apart from the next */
+	assert_true(testdb_ok(f->w, "UPDATE dcops.node SET sched_state = 'down' WHERE id = 2"));
+	PUMP_UNTIL(f->loop, node_sched(c.m, 2) == DC_SCHED_DOWN && node_power(c.m, 2) == 2222);
+	PUMP_UNTIL(f->loop, gpu_util(c.m, 1, 1) == 33); /* the held batch is in */
+	assert_int_equal(node_sched(c.m, 2), DC_SCHED_DOWN);
 	PUMP_UNTIL(f->loop, relay_stats(r)->fanout.held_sends > 0);
 	const struct relay_fanout *fo = &relay_stats(r)->fanout;
 	assert_true(fo->held_p50_us <= fo->held_p99_us && fo->held_p99_us <= fo->held_max_us);
