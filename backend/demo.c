@@ -606,9 +606,8 @@ static int demo_site_count(const char *arg)
 {
 	if (!arg)
 		return 1;
-	char *end;
-	long n = strtol(arg, &end, 10);
-	if (*end || end == arg || n < 1 || n > DEMO_SITES) {
+	long n;
+	if (!dc_parse_long(arg, 1, DEMO_SITES, &n)) {
 		text_putline(stderr, "dcops: demo: --sites %s: expected a number from 1 to %d (Gwangju, then "
 		             "the Pangyo interim cluster)", arg, DEMO_SITES);
 		return -1;

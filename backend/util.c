@@ -154,6 +154,19 @@ int64_t dc_mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+bool dc_parse_long(const char *s, long lo, long hi, long *out)
+{
+	if (!s || *s < '0' || *s > '9') /* strtol would take spaces and a sign */
+		return false;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
 int64_t dc_mono_ms(void)
 {
 	return dc_mono_us() / 1000;

@@ -44,6 +44,11 @@ void sb_clear(struct sb *sb);
 char *sb_take(struct sb *sb); /* returns the buffer ("" if empty), resets sb */
 void sb_free(struct sb *sb);
 
+/* An option's or a variable's whole number: decimal digits only (no sign,
+ * no spaces, nothing after), from lo to hi; false otherwise, *out left
+ * alone. The caller says what was wrong, naming the option. */
+bool dc_parse_long(const char *s, long lo, long hi, long *out);
+
 int64_t dc_mono_ms(void);  /* CLOCK_MONOTONIC in milliseconds */
 int64_t dc_mono_us(void);
 double dc_wall(void);      /* CLOCK_REALTIME in seconds */

@@ -184,9 +184,8 @@ static int db_wait(const struct cli_cmd *c, struct dc_opts *o, struct dc_err *er
 	int s = c->db_wait_s;
 	const char *env = getenv("DCOPS_DB_TIMEOUT");
 	if (env && *env) {
-		char *end;
-		long v = strtol(env, &end, 10);
-		if (*end || v < 0 || v > 86400) {
+		long v;
+		if (!dc_parse_long(env, 0, 86400, &v)) {
 			char shown[64]; /* the environment's text, inert */
 			text_escape_buf(env, shown, sizeof shown);
 			return dc_err_set(err, "DCOPS_DB_TIMEOUT=%s: expected whole seconds, 0 (no limit) to 86400",
