@@ -1,7 +1,8 @@
 /* relay-cmd.c — `dcops relay [--socket PATH] [--telemetry-ms N]`: runs a
  * relay (relay.h) on the profile's database until SIGTERM or SIGINT. The
  * socket path is --socket, else --relay, else the profile's "relay";
- * --telemetry-ms paces GPU rows (0: as they come). */
+ * --telemetry-ms paces telemetry: GPU rows and nodes' reports (0: as they
+ * come). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -29,12 +30,10 @@ static void on_stop(struct loop *l, int signo, void *ud)
  * they come, -1 there); -1 with the message. */
 static int telemetry_parse(const char *arg, int *ms)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < 0 || v > RELAY_TELEMETRY_MAX_MS) {
+	long v;
+	if (!dc_parse_long(arg, 0, RELAY_TELEMETRY_MAX_MS, &v)) {
 		text_putline(stderr, "dcops relay: --telemetry-ms '%s': not a whole number of milliseconds from 0 "
-		             "(GPU rows as they come) to %d", arg, RELAY_TELEMETRY_MAX_MS);
+		             "(telemetry sent as it comes) to %d", arg, RELAY_TELEMETRY_MAX_MS);
 		return -1;
 	}
 	*ms = v ? (int)v : -1;

@@ -412,15 +412,21 @@ static int change_cmp(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-/* One change: the row as it is now, or its delete (true). Settings are
- * keyed by text (logged as id 0): all of them go, and they are few. */
-static bool change_put(struct relay_buf *b, const struct dc_model *m, const struct change *c)
+/* The row a change left in the model, NULL when it was deleted (or is a
+ * setting: those are keyed by text, logged as id 0). */
+static const void *change_row(const struct dc_model *m, const struct change *c)
+{
+	return c->t == DC_T_SETTING ? NULL : model_get(m, c->t, c->id);
+}
+
+/* One change: its row as it is now (change_row), or its delete (true).
+ * A setting sends all of them: they are few. */
+static bool change_put(struct relay_buf *b, const struct dc_model *m, const struct change *c, const void *row)
 {
 	if (c->t == DC_T_SETTING) {
 		put_table(b, m, DC_T_SETTING);
 		return false;
 	}
-	const void *row = model_get(m, c->t, c->id);
 	if (row)
 		relay_put_row(b, c->t, row);
 	else
@@ -492,11 +498,11 @@ static void node_sent_all(struct relay *r)
  * its power or its report moved. Any other node row goes at once and is
  * noted. A paced node row that reaches a console after a newer one sent
  * at once is older by version, and the console drops it (store.c). */
-static bool pace_able(struct relay *r, const struct change *c)
+static bool pace_able(struct relay *r, const struct change *c, const void *row)
 {
 	if (c->t == DC_T_GPU)
 		return true;
-	const struct dc_node *n = c->t == DC_T_NODE ? model_node(r->model, c->id) : NULL;
+	const struct dc_node *n = c->t == DC_T_NODE ? row : NULL;
 	if (!n)
 		return false;
 	uint64_t st = node_state(n);
@@ -571,8 +577,9 @@ static void batch_send(struct relay *r)
 	for (size_t i = 0; i < r->nchg; i++) {
 		if (i > 0 && change_cmp(&r->chg[i], &r->chg[i - 1]) == 0)
 			continue;
-		bool later = pacing && pace_able(r, &r->chg[i]);
-		del |= change_put(later ? &g : &b, r->model, &r->chg[i]);
+		const void *row = change_row(r->model, &r->chg[i]);
+		bool later = pacing && pace_able(r, &r->chg[i], row);
+		del |= change_put(later ? &g : &b, r->model, &r->chg[i], row);
 		*(later ? &gmask : &mask) |= DC_MASK(r->chg[i].t);
 		rows++;
 	}
@@ -637,7 +644,7 @@ static void fanout_close(struct relay *r)
 		spread(w->held_us, w->nheld, &f->held_p50_us, &f->held_p99_us, &f->held_max_us);
 		char paced[160] = "";
 		if (f->held_sends)
-			snprintf(paced, sizeof paced, "; GPU rows paced every %d ms: %llu sends, held p50 %.1f ms, "
+			snprintf(paced, sizeof paced, "; telemetry paced every %d ms: %llu sends, held p50 %.1f ms, "
 			         "p99 %.1f ms, max %.1f ms", r->opts.telemetry_ms, (unsigned long long)f->held_sends,
 			         f->held_p50_us / 1000.0, f->held_p99_us / 1000.0, f->held_max_us / 1000.0);
 		relay_log(r, "fan-out over %lld s: %llu batches, %llu rows, up to %zu clients; encode and send "
@@ -862,9 +869,10 @@ void relay_start(struct relay *r)
 	r->tick_timer = loop_timer_add(r->loop, RELAY_HEARTBEAT_MS, on_tick, r);
 	r->fan.start_ms = dc_mono_ms();
 	if (r->opts.telemetry_ms > 0)
-		relay_log(r, "listening on %s; GPU rows paced every %d ms", r->path, r->opts.telemetry_ms);
+		relay_log(r, "listening on %s; telemetry (GPU rows, nodes' reports) paced every %d ms", r->path,
+		          r->opts.telemetry_ms);
 	else
-		relay_log(r, "listening on %s; GPU rows sent as they come", r->path);
+		relay_log(r, "listening on %s; telemetry (GPU rows, nodes' reports) sent as it comes", r->path);
 }
 
 void relay_free(struct relay *r)

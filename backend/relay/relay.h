@@ -55,7 +55,7 @@
 #define RELAY_BEHIND_MS 30000
 #define RELAY_HEARTBEAT_MS 1000
 #define RELAY_FANOUT_S 60   /* the fan-out figures' window, logged when it ends */
-#define RELAY_TELEMETRY_MS 100 /* GPU rows to each client once per this */
+#define RELAY_TELEMETRY_MS 100 /* telemetry to each client once per this */
 #define RELAY_TELEMETRY_MAX_MS 10000
 
 struct relay_opts {
@@ -65,7 +65,8 @@ struct relay_opts {
 	size_t queue_max;          /* bytes a client may have queued beyond its snapshot;
 	                            * 0: RELAY_QUEUE_MAX */
 	int fanout_s;              /* the fan-out window; 0: RELAY_FANOUT_S */
-	int telemetry_ms;          /* GPU rows' pace; 0: RELAY_TELEMETRY_MS; < 0: sent as they come */
+	int telemetry_ms;          /* telemetry's pace (GPU rows, nodes' reports); 0: RELAY_TELEMETRY_MS;
+	                            * < 0: sent as it comes */
 };
 
 /* A change batch's fan-out: from the store's change callback to its
@@ -77,7 +78,7 @@ struct relay_fanout {
 	uint64_t batches, rows;    /* in the window */
 	size_t clients_max;
 	int64_t p50_us, p99_us, max_us;
-	/* paced GPU rows: sends to a client in the window, and how long the
+	/* paced telemetry: sends to a client in the window, and how long the
 	 * oldest of each had been held (telemetry's own wait on the pace) */
 	uint64_t held_sends;
 	int64_t held_p50_us, held_p99_us, held_max_us;

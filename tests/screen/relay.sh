@@ -29,7 +29,7 @@ screen_wait "tn-h100-001"
 psql -q -d "$db" -c "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn-a100-002'"
 screen_match "tn-a100-002 .*down"
 # GPU rows come paced (every 100 ms by default): a temperature still shows
-grep -q "GPU rows paced every 100 ms" "$TEST_TMP/relay.log"
+grep -q "telemetry (GPU rows, nodes' reports) paced every 100 ms" "$TEST_TMP/relay.log"
 psql -q -d "$db" -c "UPDATE dcops.gpu SET temp_c = 97 WHERE node_id = (SELECT id FROM dcops.node WHERE name = 'tn-h100-001')"
 screen_match "tn-h100-001 .* 97"
 
