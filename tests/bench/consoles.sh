@@ -156,9 +156,11 @@ relay_stop() {
 	for pid in $RELAY_PID $BEFORE_RELAY_PID; do
 		kill "$pid" && wait "$pid" 2>/dev/null || true
 	done
-	# its fan-out lines (one a minute and one at exit: they span the counts measured)
+	# its fan-out lines (one a minute and one at exit: they span the counts
+	# measured), and what else it said but clients coming and going: a RESET, a
+	# client dropped, the database lost, each of which the figures carry
 	if [ -n "$RELAY_PID" ]; then
-		grep -h "fan-out" "$WORK/relay.log" | sed 's/^/relay log: /' || true
+		grep -hv -e "connected (" -e "listening on" -e "closed by the console" "$WORK/relay.log" | sed 's/^/relay log: /' || true
 	fi
 	RELAY_PID= BEFORE_RELAY_PID=
 	rm -f "$WORK/relay.log" "$WORK/relay-before.log"
