@@ -10,6 +10,7 @@
  * Usage: bench-consoles --db CONNINFO [--write CONNINFO] --phases 1,10,50
  *                       [--seconds S] [--pg-pid PID] [--label TEXT]
  *                       [--relay PATH [--relay-pid PID] [--readers N]]
+ *                       [--split FILE]
  * --readers N (0..MAX_CONSOLES-1, only with --relay): before the phases,
  * N raw readers connect to the relay's socket and read and discard every
  * byte (HELLO, snapshot, every batch) until the end: relay clients as a
@@ -18,6 +19,11 @@
  * CPU column (nor anywhere in the row); the relay's includes serving them.
  * --relay: the consoles' stores take their data from `dcops relay` on PATH
  * (store_opts.relay; PID: its CPU, in its own column).
+ * --split FILE: one line per phase appended to FILE, splitting the
+ * commit-to-apply column in two: per marker, the first console to apply
+ * it (the database and the relay's part, and one console's apply), and
+ * the last one's lag behind that first (the consoles waiting on each
+ * other for the cores), p50 / p99 over the markers every console applied.
  * Consoles are added between phases (1, then 9 more, then 40 more), so
  * each console does one full load. Prints one markdown row per phase:
  * consoles | first load ms (p50 / max) | peak RSS MB (max) | commit-to-apply
@@ -215,6 +221,37 @@ static pid_t fork_child(const pid_t *rk, int nr)
 	return p;
 }
 
+/* --split: per marker [m0, m1) that all nk consoles applied, the first
+ * console's commit-to-apply and the last one's lag behind it, p50 / p99,
+ * as one line appended to path. */
+static void split_note(const char *path, const char *label, const struct shared *sh, int nk,
+                       const int64_t *committed, int m0, int m1)
+{
+	static int64_t first[MAX_MARKS], spread[MAX_MARKS];
+	int n = 0;
+	for (int s = m0; s < m1; s++) {
+		int64_t lo = INT64_MAX, hi = 0;
+		bool all = true;
+		for (int i = 0; i < nk && all; i++) {
+			int64_t a = sh->c[i].applied_us[s];
+			all = a != 0; /* 0: this console missed it */
+			lo = a < lo ? a : lo;
+			hi = a > hi ? a : hi;
+		}
+		if (!all)
+			continue;
+		first[n] = lo > committed[s] ? lo - committed[s] : 0;
+		spread[n++] = hi - lo;
+	}
+	FILE *f = fopen(path, "a");
+	if (!f)
+		bench_die("--split", strerror(errno));
+	fprintf(f, "%s, %d consoles, %d of %d markers applied by all: first console p50 %.2f / p99 %.2f ms; "
+	        "the last behind it p50 %.2f / p99 %.2f ms\n", label, nk, n, m1 - m0, bench_pct_ms(first, n, 0.5),
+	        bench_pct_ms(first, n, 0.99), bench_pct_ms(spread, n, 0.5), bench_pct_ms(spread, n, 0.99));
+	fclose(f);
+}
+
 /* The server's CPU so far, in seconds: the postmaster, what it reaped, and
  * its live backends. */
 static double server_cpu_s(pid_t pm)
@@ -248,12 +285,13 @@ int main(int argc, char **argv)
 	const char *db = NULL, *wdb = NULL, *label = "primary";
 	char phases[128] = "1,10,50";
 	int seconds = 30, readers = 0;
-	const char *readers_arg = NULL;
+	const char *readers_arg = NULL, *split_path = NULL;
 	pid_t pm = 0, relay_pid = 0;
 	static const struct option lo[] = {
 		{ "db", 1, 0, 'd' }, { "write", 1, 0, 'w' }, { "phases", 1, 0, 'P' },
 		{ "seconds", 1, 0, 's' }, { "pg-pid", 1, 0, 'p' }, { "label", 1, 0, 'l' },
-		{ "relay", 1, 0, 'r' }, { "relay-pid", 1, 0, 'R' }, { "readers", 1, 0, 'n' }, { 0, 0, 0, 0 }
+		{ "relay", 1, 0, 'r' }, { "relay-pid", 1, 0, 'R' }, { "readers", 1, 0, 'n' },
+		{ "split", 1, 0, 'S' }, { 0, 0, 0, 0 }
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -267,6 +305,7 @@ int main(int argc, char **argv)
 		case 'r': relay_path = optarg; break;
 		case 'R': relay_pid = (pid_t)atoi(optarg); break;
 		case 'n': readers_arg = optarg; break;
+		case 'S': split_path = optarg; break;
 		default: return 2;
 		}
 	}
@@ -445,6 +484,8 @@ int main(int argc, char **argv)
 		       bench_pct_ms(all, all_n, 0.99), worst, missed, cpu, ccpu, rcpu, xacts / secs,
 		       xacts > 0 ? (double)(dr1 - dr0) / nk / xacts : 0.0);
 		fflush(stdout);
+		if (split_path)
+			split_note(split_path, label, sh, nk, committed, m0, mark);
 		free(all);
 	}
 	sh->stop = 1;

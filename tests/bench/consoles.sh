@@ -24,6 +24,8 @@
 # column), so "1 console + 49 readers" shows what 50 consoles on one host
 # sharing one model would cost; the row's label says "+N readers" (with
 # BENCH_BEFORE, that build's bench-consoles must know --readers too).
+# After each table, a "marker split" line per row of this build: the first
+# console to apply each marker, and the last one's lag behind it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -130,13 +132,13 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 consoles_run() { # WHERE DB PHASES
 	local only
 	if [ -z "${BENCH_BEFORE:-}" ]; then
-		"$CONSOLES" --db "$2" --write "$WRITE" --phases "$3" --seconds "$SECS" --pg-pid "$SERVER_PM" --label "$1"
+		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$3" --seconds "$SECS" --pg-pid "$SERVER_PM" --label "$1"
 		return
 	fi
 	for only in ${3//,/ }; do
 		"$BENCH_BEFORE/bench/consoles" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" \
 			--pg-pid "$SERVER_PM" --label "$1, before"
-		"$CONSOLES" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --pg-pid "$SERVER_PM" \
+		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --pg-pid "$SERVER_PM" \
 			--label "$1, this build"
 	done
 }
@@ -157,10 +159,10 @@ relay_stop() {
 		kill "$pid" && wait "$pid" 2>/dev/null || true
 	done
 	# its fan-out lines (one a minute and one at exit: they span the counts
-	# measured), and what else it said but clients coming and going: a RESET, a
+	# measured), and what else it said but consoles coming and going: a RESET, a
 	# client dropped, the database lost, each of which the figures carry
 	if [ -n "$RELAY_PID" ]; then
-		grep -hv -e "connected (" -e "listening on" -e "closed by the console" "$WORK/relay.log" | sed 's/^/relay log: /' || true
+		grep -hv -e "connected (" -e "listening on" -e "closed by the console" -e "write: Broken pipe" -e "Connection reset by peer" "$WORK/relay.log" | sed 's/^/relay log: /' || true
 	fi
 	RELAY_PID= BEFORE_RELAY_PID=
 	rm -f "$WORK/relay.log" "$WORK/relay-before.log"
@@ -168,7 +170,7 @@ relay_stop() {
 relay_run() { # WHERE DB PHASES: the consoles' own session on DB, the data through the relay
 	local only
 	if [ -z "${BENCH_BEFORE:-}" ]; then
-		"$CONSOLES" --db "$2" --write "$WRITE" --phases "$3" --seconds "$SECS" --pg-pid "$SERVER_PM" \
+		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$3" --seconds "$SECS" --pg-pid "$SERVER_PM" \
 			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" ${READERS_OPT[@]+"${READERS_OPT[@]}"} \
 			--label "$1 via relay$READERS_LABEL"
 		return
@@ -177,7 +179,7 @@ relay_run() { # WHERE DB PHASES: the consoles' own session on DB, the data throu
 		"$BENCH_BEFORE/bench/consoles" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" \
 			--pg-pid "$SERVER_PM" --relay "$WORK/relay-before.sock" --relay-pid "$BEFORE_RELAY_PID" \
 			${READERS_OPT[@]+"${READERS_OPT[@]}"} --label "$1 via relay$READERS_LABEL, before"
-		"$CONSOLES" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --pg-pid "$SERVER_PM" \
+		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --pg-pid "$SERVER_PM" \
 			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" ${READERS_OPT[@]+"${READERS_OPT[@]}"} \
 			--label "$1 via relay$READERS_LABEL, this build"
 	done
@@ -197,6 +199,11 @@ measure() {
 		[ -n "$4" ] && relay_run "$1" "$2" "$4"
 	fi
 	relay_stop
+	# this build's rows, each split in two (consoles.c, --split)
+	if [ -s "$WORK/split" ]; then
+		sed 's/^/marker split: /' "$WORK/split"
+		rm -f "$WORK/split"
+	fi
 }
 measure primary "$PRIMARY" "${BENCH_PHASES-1,10,50}" "${BENCH_RELAY_PHASES-1,10,50}"
 STANDBY_PHASES=${BENCH_STANDBY_PHASES-1,50} STANDBY_RELAY_PHASES=${BENCH_STANDBY_RELAY_PHASES-1,50}
