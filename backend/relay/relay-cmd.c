@@ -3,7 +3,6 @@
  * socket path is --socket, else --relay, else the profile's "relay";
  * --telemetry-ms paces telemetry: GPU rows and nodes' reports (0: as they
  * come). */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
