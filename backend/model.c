@@ -297,18 +297,39 @@ struct dc_model {
 	/* max node last_seen ever put (reports only move forward; a scan per
 	 * frame would grow with the fleet) */
 	int64_t newest_report;
-	/* change log ring (model.h): entry seq lives at log[seq % DC_LOG_CAP] */
+	/* change log ring (model.h): entry seq lives at log[seq % log_cap] */
 	struct log_entry { int64_t id; uint32_t table; } *log;
+	uint64_t log_cap;     /* DC_LOG_CAP, more while held (model_log_hold) */
 	uint64_t log_seq;     /* the next change's number */
 	uint64_t log_floor;   /* no change before this one can be listed */
+	uint64_t log_hold;    /* model_log_hold's seq and most entries, when log_held */
+	uint64_t log_hold_max;
+	bool log_held;
 	unsigned loading;     /* model_loading */
 };
+
+/* Twice the ring, the reachable entries moved to their new places. */
+static void log_grow(struct dc_model *m)
+{
+	uint64_t cap = m->log_cap * 2;
+	struct log_entry *v = xmalloc(cap * sizeof *v);
+	for (uint64_t q = m->log_seq - m->log_cap; q < m->log_seq; q++)
+		v[q % cap] = m->log[q % m->log_cap];
+	free(m->log);
+	m->log = v;
+	m->log_cap = cap;
+}
 
 static void log_change(struct dc_model *m, enum dc_table t, int64_t id)
 {
 	if (!m->log)
-		m->log = xmalloc(DC_LOG_CAP * sizeof *m->log);
-	m->log[m->log_seq % DC_LOG_CAP] = (struct log_entry){ id, (uint32_t)t };
+		m->log = xmalloc(m->log_cap * sizeof *m->log);
+	/* the entry about to be overwritten is the holder's first, still in
+	 * reach (not before a clear): keep it */
+	else if (m->log_held && m->log_hold >= m->log_floor &&
+	         m->log_seq - m->log_hold == m->log_cap && m->log_cap * 2 <= m->log_hold_max)
+		log_grow(m);
+	m->log[m->log_seq % m->log_cap] = (struct log_entry){ id, (uint32_t)t };
 	m->log_seq++;
 }
 
@@ -320,14 +341,21 @@ uint64_t model_log_seq(const struct dc_model *m)
 bool model_log_since(const struct dc_model *m, uint64_t since, unsigned mask,
                      void (*fn)(void *ud, enum dc_table t, int64_t id), void *ud)
 {
-	if (since < m->log_floor || since > m->log_seq || m->log_seq - since > DC_LOG_CAP)
+	if (since < m->log_floor || since > m->log_seq || m->log_seq - since > m->log_cap)
 		return false;
 	for (uint64_t q = since; q < m->log_seq; q++) {
-		const struct log_entry *e = &m->log[q % DC_LOG_CAP];
+		const struct log_entry *e = &m->log[q % m->log_cap];
 		if (mask & DC_MASK(e->table))
 			fn(ud, (enum dc_table)e->table, e->id);
 	}
 	return true;
+}
+
+void model_log_hold(struct dc_model *m, uint64_t seq, size_t max)
+{
+	m->log_hold = seq;
+	m->log_hold_max = max;
+	m->log_held = true;
 }
 
 static int64_t slot_id(const void *ctx, uint32_t slot)
@@ -348,6 +376,7 @@ static void table_init(struct dc_model *m, enum dc_table t)
 struct dc_model *model_new(void)
 {
 	struct dc_model *m = xcalloc(1, sizeof(struct dc_model));
+	m->log_cap = DC_LOG_CAP;
 	for (int t = 0; t < DC_T_COUNT; t++)
 		table_init(m, (enum dc_table)t);
 	return m;

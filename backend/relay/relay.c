@@ -101,6 +101,8 @@ struct relay {
 	size_t nchg, capchg;
 	struct relay_stats stats;
 	struct fanout_window fan;
+	int64_t started_ms;       /* relay_start, mono */
+	uint64_t full_reads;      /* the store's full loads the log has told */
 	enum store_link logged_link;  /* what the log last said */
 	bool logged_standby;
 	char logged_error[256];
@@ -689,13 +691,36 @@ static void status_send(struct relay *r)
 	rbuf_unref(rb);
 }
 
+static void link_log(struct relay *r, const struct store_status *st);
+
+/* Each full load, once whole (a first load's last table, or a reload),
+ * in the log: what the relay serves from then on. */
+static void load_log(struct relay *r)
+{
+	const struct store_status *st = store_status(r->store);
+	uint64_t full = st->reads - st->delta_reads;
+	if (full == r->full_reads)
+		return;
+	bool first = !r->full_reads;
+	r->full_reads = full;
+	link_log(r, st); /* "database up" first: the store tells its link after the rows */
+	size_t nodes = model_count(r->model, DC_T_NODE), gpus = model_count(r->model, DC_T_GPU),
+	       jobs = model_count(r->model, DC_T_JOB);
+	if (first)
+		relay_log(r, "first load done in %.1f s: %zu nodes, %zu GPUs, %zu jobs",
+		          (double)(dc_mono_ms() - r->started_ms) / 1000.0, nodes, gpus, jobs);
+	else
+		relay_log(r, "reloaded: %zu nodes, %zu GPUs, %zu jobs", nodes, gpus, jobs);
+}
+
 static void on_change(void *ud, unsigned mask)
 {
-	(void)mask;
 	struct relay *r = ud;
+	load_log(r);
 	r->nchg = 0;
 	bool reach = model_log_since(r->model, r->seq, ALL_TABLES, change_note, r);
 	r->seq = model_log_seq(r->model);
+	model_log_hold(r->model, r->seq, r->opts.log_max); /* a read bigger than the ring: no RESET */
 	if (reach) {
 		batch_send(r);
 		if (model_loading(r->model) || mask == ALL_TABLES)
@@ -704,8 +729,9 @@ static void on_change(void *ud, unsigned mask)
 	}
 	r->stats.resets++; /* model_log_since noted nothing */
 	if (r->stats.clients)
-		relay_log(r, "the changes since the last batch are out of the model log's reach (a reload): "
-		          "RESET and a new snapshot to %zu clients", r->stats.clients);
+		relay_log(r, "the changes since the last batch are out of the model log's reach (a reload, or "
+		          "over %zu changes at once): RESET and a new snapshot to %zu clients", r->opts.log_max,
+		          r->stats.clients);
 	for (struct client *c = r->clients; c; c = c->next)
 		if (c->state == C_LIVE)
 			c->state = C_RESET;
@@ -714,9 +740,8 @@ static void on_change(void *ud, unsigned mask)
 
 /* Logged when the link, the error or standby-ness changes (a standby's
  * lag changes every second it is behind: that goes to the clients only). */
-static void on_status(void *ud, const struct store_status *st)
+static void link_log(struct relay *r, const struct store_status *st)
 {
-	struct relay *r = ud;
 	if (st->link != r->logged_link || st->standby != r->logged_standby || strcmp(st->error, r->logged_error)) {
 		r->logged_link = st->link;
 		r->logged_standby = st->standby;
@@ -726,6 +751,12 @@ static void on_status(void *ud, const struct store_status *st)
 		          st->link == STORE_UP && st->standby ? " (a hot standby: following its replay)" : "",
 		          st->error[0] ? ": " : "", st->error);
 	}
+}
+
+static void on_status(void *ud, const struct store_status *st)
+{
+	struct relay *r = ud;
+	link_log(r, st);
 	status_send(r);
 }
 
@@ -844,6 +875,8 @@ struct relay *relay_new(struct loop *l, const struct relay_opts *o, struct dc_er
 		r->opts.queue_max = RELAY_QUEUE_MAX;
 	if (!r->opts.telemetry_ms)
 		r->opts.telemetry_ms = RELAY_TELEMETRY_MS;
+	if (!r->opts.log_max)
+		r->opts.log_max = DC_LOG_HOLD_MAX;
 	r->path = xstrdup(o->socket_path);
 	r->lfd = -1;
 	r->logged_link = STORE_CONNECTING;
@@ -857,6 +890,7 @@ struct relay *relay_new(struct loop *l, const struct relay_opts *o, struct dc_er
 	relay_put_hello(&b, RELAY_PROTO, model_layout_fingerprint());
 	r->hello = rbuf_take(&b);
 	r->model = model_new();
+	model_log_hold(r->model, r->seq, r->opts.log_max);
 	struct store_opts so = { .conninfo = o->conninfo, .readonly = true };
 	struct store_callbacks cb = { on_change, on_status, r };
 	r->store = store_new(l, r->model, &so, &cb);
@@ -865,6 +899,7 @@ struct relay *relay_new(struct loop *l, const struct relay_opts *o, struct dc_er
 
 void relay_start(struct relay *r)
 {
+	r->started_ms = dc_mono_ms();
 	store_start(r->store);
 	r->tick_timer = loop_timer_add(r->loop, RELAY_HEARTBEAT_MS, on_tick, r);
 	r->fan.start_ms = dc_mono_ms();

@@ -5,8 +5,12 @@
  *
  * Each store change is walked in the model's change log (model_log_since):
  * a (table, id) still present goes out as a PUT of the row, one gone as a
- * DEL, then a BATCH with the table mask; a log that cannot reach back (the
- * model was reloaded) sends every client RESET and a fresh snapshot. A new
+ * DEL, then a BATCH with the table mask. The relay holds its model's log
+ * (model_log_hold), so a read of any size goes out as a batch: fifty
+ * snapshots at once used to slow it into a read bigger than the ring,
+ * whose RESET brought fifty snapshots again. A log that cannot reach back
+ * (the model was reloaded, or one read brought over opts.log_max
+ * changes) sends every client RESET and a fresh snapshot. A new
  * client gets HELLO, STATUS, and a SNAPSHOT of every row. Frames are built
  * once into immutable reference-counted buffers that every client's queue
  * points into (clients that connect in the same turn share one snapshot).
@@ -67,6 +71,8 @@ struct relay_opts {
 	int fanout_s;              /* the fan-out window; 0: RELAY_FANOUT_S */
 	int telemetry_ms;          /* telemetry's pace (GPU rows, nodes' reports); 0: RELAY_TELEMETRY_MS;
 	                            * < 0: sent as it comes */
+	size_t log_max;            /* changes one read may bring and still go out as a batch;
+	                            * more: RESET and a snapshot; 0: DC_LOG_HOLD_MAX */
 };
 
 /* A change batch's fan-out: from the store's change callback to its

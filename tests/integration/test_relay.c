@@ -192,32 +192,90 @@ static void test_change_fans_out(void **state)
 	assert_true(fo->p50_us <= fo->p99_us && fo->p99_us <= fo->max_us && fo->max_us > 0);
 }
 
-/* More changes in one read than the model's log holds: the relay cannot
- * list them, so every console gets RESET and a fresh snapshot. */
-static void test_reset_snapshot(void **state)
+static size_t jobs_in(const struct console *c)
 {
-	struct fx *f = *state;
-	uint64_t resets = relay_stats(f->relay)->resets, snaps = relay_stats(f->relay)->snapshots;
+	return model_count(c->m, DC_T_JOB);
+}
+
+/* 33,000 jobs in one transaction, in reverse id order. */
+static void jobs_insert(struct fx *f)
+{
 	assert_true(testdb_ok(f->w, "INSERT INTO dcops.job (id, tenant_id, partition_id, user_name, gpus, state,"
 	                            " submit_at) SELECT i, 1, 1, 'kim', 1, 'pending', now()"
 	                            " FROM generate_series(33000, 1, -1) i"));
-	PUMP_UNTIL(f->loop, model_count(f->c[0].m, DC_T_JOB) == 33000 && model_count(f->c[1].m, DC_T_JOB) == 33000);
-	assert_int_equal(relay_stats(f->relay)->resets, resets + 1);
-	/* a snapshot sends each table in id order (inserted here last id
-	 * first): the consoles hold them so, as their lookups expect */
-	for (int i = 0; i < 2; i++)
-		for (size_t k = 1; k < 33000; k++)
-			assert_true(((const struct dc_job *)model_row(f->c[i].m, DC_T_JOB, k - 1))->id <
-			            ((const struct dc_job *)model_row(f->c[i].m, DC_T_JOB, k))->id);
-	assert_true(relay_stats(f->relay)->snapshots > snaps);
+	PUMP_UNTIL(f->loop, jobs_in(&f->c[0]) == 33000 && jobs_in(&f->c[1]) == 33000);
 	assert_int_equal(model_partition(f->c[0].m, 1)->jobs_pending, 33000);
+}
+
+/* Rows in id order in every table a snapshot sent: the consoles hold them
+ * so, as their lookups expect. */
+static void assert_jobs_in_id_order(const struct console *c)
+{
+	for (size_t k = 1; k < jobs_in(c); k++)
+		assert_true(((const struct dc_job *)model_row(c->m, DC_T_JOB, k - 1))->id <
+		            ((const struct dc_job *)model_row(c->m, DC_T_JOB, k))->id);
+}
+
+static void jobs_delete(struct fx *f)
+{
 	assert_true(testdb_ok(f->w, "DELETE FROM dcops.job"));
-	PUMP_UNTIL(f->loop, model_count(f->c[0].m, DC_T_JOB) == 0 && model_count(f->c[1].m, DC_T_JOB) == 0);
+	PUMP_UNTIL(f->loop, jobs_in(&f->c[0]) == 0 && jobs_in(&f->c[1]) == 0);
 	for (int i = 0; i < 2; i++) {
 		assert_true(store_status(f->c[i].s)->via_relay);
 		assert_int_equal(store_status(f->c[i].s)->reads, 0);
 		assert_int_equal(model_count(f->c[i].m, DC_T_NODE), 3);
 	}
+}
+
+/* More changes in one read than the model's log ring holds (DC_LOG_CAP):
+ * the relay holds its log, so they go out as one batch, no RESET and no
+ * snapshot (fifty consoles' snapshots at once slowed the relay into the
+ * next big read: stop 29's cascade). A console that comes now gets a
+ * snapshot, in id order. */
+static void test_big_read_batched(void **state)
+{
+	struct fx *f = *state;
+	uint64_t resets = relay_stats(f->relay)->resets, snaps = relay_stats(f->relay)->snapshots;
+	jobs_insert(f);
+	assert_int_equal(relay_stats(f->relay)->resets, resets);
+	assert_int_equal(relay_stats(f->relay)->snapshots, snaps);
+	struct console late;
+	console_up(f, &late, f->path);
+	PUMP_UNTIL(f->loop, jobs_in(&late) == 33000 && store_status(late.s)->via_relay);
+	assert_jobs_in_id_order(&late);
+	assert_int_equal(relay_stats(f->relay)->snapshots, snaps + 1);
+	console_free(&late);
+	jobs_delete(f);
+}
+
+/* More changes in one read than a relay holds (its log_max, here the
+ * ring's own size): its consoles get RESET and a fresh snapshot. */
+static void test_reset_snapshot(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/small.sock", f->dir);
+	struct relay_opts o = { .conninfo = f->db.conninfo, .socket_path = path, .quiet = true,
+		.log_max = DC_LOG_CAP };
+	struct dc_err err = {{0}};
+	struct relay *small = relay_new(f->loop, &o, &err);
+	assert_non_null(small);
+	relay_start(small);
+	struct console c;
+	console_up(f, &c, path);
+	PUMP_UNTIL(f->loop, relay_store_status(small)->reads > 0 && store_status(c.s)->via_relay &&
+	           model_count(c.m, DC_T_NODE) == 3);
+	uint64_t resets = relay_stats(small)->resets, snaps = relay_stats(small)->snapshots;
+	jobs_insert(f);
+	PUMP_UNTIL(f->loop, jobs_in(&c) == 33000);
+	assert_int_equal(relay_stats(small)->resets, resets + 1);
+	assert_int_equal(relay_stats(small)->snapshots, snaps + 1);
+	assert_jobs_in_id_order(&c);
+	assert_true(store_status(c.s)->via_relay);
+	assert_int_equal(store_status(c.s)->reads, 0);
+	console_free(&c);
+	relay_free(small);
+	jobs_delete(f);
 }
 
 /* Relay gone: the consoles read directly, keep their rows, follow changes;
@@ -479,6 +537,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_change_fans_out),
+		cmocka_unit_test(test_big_read_batched),
 		cmocka_unit_test(test_reset_snapshot),
 		cmocka_unit_test(test_fallback_and_return),
 		cmocka_unit_test(test_other_build_refused),

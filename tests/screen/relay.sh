@@ -30,6 +30,8 @@ psql -q -d "$db" -c "UPDATE dcops.node SET sched_state = 'down' WHERE name = 'tn
 screen_match "tn-a100-002 .*down"
 # GPU rows come paced (every 100 ms by default): a temperature still shows
 grep -q "telemetry (GPU rows, nodes' reports) paced every 100 ms" "$TEST_TMP/relay.log"
+grep -Eq "first load done in [0-9]+\.[0-9] s: 4 nodes, 8 GPUs, [0-9]+ jobs" "$TEST_TMP/relay.log" ||
+	{ cat "$TEST_TMP/relay.log" >&2; false; }
 psql -q -d "$db" -c "UPDATE dcops.gpu SET temp_c = 97 WHERE node_id = (SELECT id FROM dcops.node WHERE name = 'tn-h100-001')"
 screen_match "tn-h100-001 .* 97"
 

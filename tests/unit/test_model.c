@@ -596,6 +596,64 @@ static void test_change_log(void **state)
 	model_free(m);
 }
 
+static void count(void *ud, enum dc_table t, int64_t id)
+{
+	(void)t;
+	(void)id;
+	++*(size_t *)ud;
+}
+
+/* A held log (the relay's) grows rather than wrap past its holder, but
+ * a hold from before a clear keeps nothing. */
+static void test_change_log_hold(void **state)
+{
+	(void)state;
+	struct dc_model *m = model_new();
+	put_partition(m, 1);
+	uint64_t held = model_log_seq(m);
+	model_log_hold(m, held, DC_LOG_HOLD_MAX);
+	for (uint32_t i = 0; i < 2 * DC_LOG_CAP + 5; i++)
+		put_node(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	size_t n = 0;
+	assert_true(model_log_since(m, held, ~0u, count, &n));
+	assert_int_equal(n, 2 * DC_LOG_CAP + 5);
+
+	/* caught up: the hold moves on, the ring keeps its size */
+	held = model_log_seq(m);
+	model_log_hold(m, held, DC_LOG_HOLD_MAX);
+	for (uint32_t i = 0; i < 3 * DC_LOG_CAP; i++)
+		put_node(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	n = 0;
+	assert_true(model_log_since(m, held, DC_MASK(DC_T_NODE), count, &n));
+	assert_int_equal(n, 3 * DC_LOG_CAP);
+
+	/* a hold from before a clear keeps nothing: the reader reloads whole */
+	model_clear(m);
+	put_partition(m, 1);
+	for (uint32_t i = 0; i < 4 * DC_LOG_CAP; i++)
+		put_node(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	assert_false(model_log_since(m, held, ~0u, count, &n));
+
+	/* no more than the most the holder asked for */
+	held = model_log_seq(m);
+	model_log_hold(m, held, 8 * DC_LOG_CAP);
+	for (uint32_t i = 0; i < 8 * DC_LOG_CAP + 1; i++)
+		put_node(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	assert_false(model_log_since(m, held, ~0u, count, &n));
+	assert_true(model_log_since(m, held + 1, ~0u, count, &n));
+
+	/* a first load's tables, each in one batch, are held like any other */
+	held = model_log_seq(m);
+	model_log_hold(m, held, DC_LOG_HOLD_MAX);
+	model_set_loading(m, DC_MASK(DC_T_NODE));
+	for (uint32_t i = 0; i < 4 * DC_LOG_CAP + 1; i++)
+		put_node(m, 10, 1, 8, DC_ADMIN_ACTIVE, DC_SCHED_IDLE);
+	n = 0;
+	assert_true(model_log_since(m, held, ~0u, count, &n));
+	assert_int_equal(n, 4 * DC_LOG_CAP + 1);
+	model_free(m);
+}
+
 /* A first load's GPU marks: while the GPU table is loading, a node whose
  * GPUs the store has put (whole node groups) is known, one with none is
  * still loading; once the table is whole, none is. */
@@ -903,6 +961,7 @@ int main(void)
 		cmocka_unit_test(test_row_pack),
 		cmocka_unit_test(test_incident_proposal),
 		cmocka_unit_test(test_change_log),
+		cmocka_unit_test(test_change_log_hold),
 		cmocka_unit_test(test_prune),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
