@@ -10,7 +10,7 @@
  * Usage: bench-consoles --db CONNINFO [--write CONNINFO] --phases 1,10,50
  *                       [--seconds S] [--pg-pid PID] [--label TEXT]
  *                       [--relay PATH [--relay-pid PID] [--readers N]]
- *                       [--split FILE]
+ *                       [--split FILE] [--samples N]
  * --readers N (0..MAX_CONSOLES-1, only with --relay): before the phases,
  * N raw readers connect to the relay's socket and read and discard every
  * byte (HELLO, snapshot, every batch) until the end: relay clients as a
@@ -24,6 +24,10 @@
  * it (the database and the relay's part, and one console's apply), and
  * the last one's lag behind that first (the consoles waiting on each
  * other for the cores), p50 / p99 over the markers every console applied.
+ * --samples N: a phase runs --seconds and then on until its consoles have
+ * N commit-to-apply samples between them (default 0: --seconds only), so
+ * one console's p99 is taken over as many as fifty's (over 200 markers,
+ * a p99 is the second or third largest: one slow marker moves it).
  * Consoles are added between phases (1, then 9 more, then 40 more), so
  * each console does one full load. Prints one markdown row per phase:
  * consoles | first load ms (p50 / max) | peak RSS MB (max) | commit-to-apply
@@ -285,13 +289,14 @@ int main(int argc, char **argv)
 	const char *db = NULL, *wdb = NULL, *label = "primary";
 	char phases[128] = "1,10,50";
 	int seconds = 30, readers = 0;
+	long samples = 0;
 	const char *readers_arg = NULL, *split_path = NULL;
 	pid_t pm = 0, relay_pid = 0;
 	static const struct option lo[] = {
 		{ "db", 1, 0, 'd' }, { "write", 1, 0, 'w' }, { "phases", 1, 0, 'P' },
 		{ "seconds", 1, 0, 's' }, { "pg-pid", 1, 0, 'p' }, { "label", 1, 0, 'l' },
 		{ "relay", 1, 0, 'r' }, { "relay-pid", 1, 0, 'R' }, { "readers", 1, 0, 'n' },
-		{ "split", 1, 0, 'S' }, { 0, 0, 0, 0 }
+		{ "split", 1, 0, 'S' }, { "samples", 1, 0, 'N' }, { 0, 0, 0, 0 }
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -306,6 +311,10 @@ int main(int argc, char **argv)
 		case 'R': relay_pid = (pid_t)atoi(optarg); break;
 		case 'n': readers_arg = optarg; break;
 		case 'S': split_path = optarg; break;
+		case 'N':
+			if (!dc_parse_long(optarg, 0, MAX_MARKS / 2, &samples))
+				bench_die("--samples", "not a count from 0 to 2048");
+			break;
 		default: return 2;
 		}
 	}
@@ -425,7 +434,8 @@ int main(int argc, char **argv)
 		int64_t t0 = dc_mono_ms();
 		int m0 = mark;
 		static int64_t committed[MAX_MARKS];
-		while (dc_mono_ms() - t0 < (int64_t)seconds * 1000 && mark < MAX_MARKS) {
+		while ((dc_mono_ms() - t0 < (int64_t)seconds * 1000 || (long)(mark - m0) * nk < samples) &&
+		       mark < MAX_MARKS) {
 			char title[32];
 			snprintf(title, sizeof title, "mark %d", mark);
 			const char *p[] = { title };

@@ -33,6 +33,14 @@ BUILD=${BUILD:-build}
 DCOPS="$ROOT/$BUILD/bin/dcops" DCOPSD="$ROOT/$BUILD/bin/dcopsd"
 CONSOLES="$ROOT/$BUILD/bench/consoles"
 SECS=${BENCH_CONSOLE_S:-30}
+# BENCH_SAMPLES: a row goes on past BENCH_CONSOLE_S until its consoles have
+# this many commit-to-apply samples between them (default 500: one
+# console's row ~75 s, its p99 the 5th largest, not the 2nd of 200)
+SAMPLES=${BENCH_SAMPLES:-500}
+BEFORE_SAMPLES=(--samples "$SAMPLES") # a build before --samples runs --seconds alone
+if [ -n "${BENCH_BEFORE:-}" ] && ! grep -qa -e "--samples" "$BENCH_BEFORE/bench/consoles"; then
+	BEFORE_SAMPLES=()
+fi
 READERS=${BENCH_RELAY_READERS:-0}
 case $READERS in
 '' | *[!0-9]*)
@@ -110,7 +118,8 @@ fi
 [ -n "${BENCH_FIRST_ONLY:-}" ] && exit 0
 
 echo "Headless consoles (tests/bench/consoles.c), $(psql -Atq -d big -c 'SELECT count(*) FROM dcops.node') nodes, $(console_jobs big) jobs in the window,"
-echo "the simulator at --speed $SPEED, ${SECS} s per configuration, a marker committed every 100–200 ms."
+echo "the simulator at --speed $SPEED, ${SECS} s per configuration and on until it has $SAMPLES samples (one console: ~75 s),"
+echo "a marker committed every 100–200 ms."
 echo "Load: store_start → the full load applied (no draw). Commit-to-apply: COMMIT returns → the"
 echo "marker's row in a console's model, p50 / p99 over all consoles' samples, and the worst console's"
 echo "p99, and markers a console had not applied within 2 s. Primary CPU: the postmaster and its processes"
@@ -132,13 +141,13 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 consoles_run() { # WHERE DB PHASES
 	local only
 	if [ -z "${BENCH_BEFORE:-}" ]; then
-		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$3" --seconds "$SECS" --pg-pid "$SERVER_PM" --label "$1"
+		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$3" --seconds "$SECS" --samples "$SAMPLES" --pg-pid "$SERVER_PM" --label "$1"
 		return
 	fi
 	for only in ${3//,/ }; do
-		"$BENCH_BEFORE/bench/consoles" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" \
+		"$BENCH_BEFORE/bench/consoles" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" ${BEFORE_SAMPLES[@]+"${BEFORE_SAMPLES[@]}"} \
 			--pg-pid "$SERVER_PM" --label "$1, before"
-		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --pg-pid "$SERVER_PM" \
+		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --samples "$SAMPLES" --pg-pid "$SERVER_PM" \
 			--label "$1, this build"
 	done
 }
@@ -148,10 +157,13 @@ consoles_run() { # WHERE DB PHASES
 relay_start() { # DB: the relay (relays) read it
 	relay_spawn "$DCOPS" "$1" "$WORK/relay.sock" "$WORK/relay.log"
 	RELAY_PID=$SPAWNED
+	# the relays' own first loads done: a console's first snapshot is then
+	# the whole fleet (one during the load is part of it, then a RESET)
+	relay_loaded "$WORK/relay.log" || { echo "consoles.sh: the relay did not load in 120 s:" >&2; cat "$WORK/relay.log" >&2; exit 1; }
 	[ -n "${BENCH_BEFORE:-}" ] || return 0
 	relay_spawn "$BENCH_BEFORE/bin/dcops" "$1" "$WORK/relay-before.sock" "$WORK/relay-before.log"
 	BEFORE_RELAY_PID=$SPAWNED
-	sleep 10 # both relays' own full loads done: a console's snapshot is then the whole fleet
+	relay_loaded "$WORK/relay-before.log" 15 || true # an older build does not say
 }
 relay_stop() {
 	local pid
@@ -170,16 +182,16 @@ relay_stop() {
 relay_run() { # WHERE DB PHASES: the consoles' own session on DB, the data through the relay
 	local only
 	if [ -z "${BENCH_BEFORE:-}" ]; then
-		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$3" --seconds "$SECS" --pg-pid "$SERVER_PM" \
+		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$3" --seconds "$SECS" --samples "$SAMPLES" --pg-pid "$SERVER_PM" \
 			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" ${READERS_OPT[@]+"${READERS_OPT[@]}"} \
 			--label "$1 via relay$READERS_LABEL"
 		return
 	fi
 	for only in ${3//,/ }; do
-		"$BENCH_BEFORE/bench/consoles" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" \
+		"$BENCH_BEFORE/bench/consoles" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" ${BEFORE_SAMPLES[@]+"${BEFORE_SAMPLES[@]}"} \
 			--pg-pid "$SERVER_PM" --relay "$WORK/relay-before.sock" --relay-pid "$BEFORE_RELAY_PID" \
 			${READERS_OPT[@]+"${READERS_OPT[@]}"} --label "$1 via relay$READERS_LABEL, before"
-		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --pg-pid "$SERVER_PM" \
+		"$CONSOLES" --split "$WORK/split" --db "$2" --write "$WRITE" --phases "$only" --seconds "$SECS" --samples "$SAMPLES" --pg-pid "$SERVER_PM" \
 			--relay "$WORK/relay.sock" --relay-pid "$RELAY_PID" ${READERS_OPT[@]+"${READERS_OPT[@]}"} \
 			--label "$1 via relay$READERS_LABEL, this build"
 	done

@@ -10,3 +10,14 @@ relay_spawn() {
 	cat "$4" >&2
 	return 1
 }
+# relay_loaded LOG [SECS]: waits (default 120 s) until the relay logging
+# to LOG says its first load is done; returns 1 if it has not by then
+# (a build before that line says nothing: wait SECS and go on).
+relay_loaded() {
+	local _
+	for _ in $(seq 1 $((${2:-120} * 10))); do
+		grep -q "first load done" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
