@@ -302,9 +302,8 @@ struct dc_model {
 	uint64_t log_cap;     /* DC_LOG_CAP, more while held (model_log_hold) */
 	uint64_t log_seq;     /* the next change's number */
 	uint64_t log_floor;   /* no change before this one can be listed */
-	uint64_t log_hold;    /* model_log_hold's seq and most entries, when log_held */
+	uint64_t log_hold;    /* model_log_hold's seq and most entries (0: not held) */
 	uint64_t log_hold_max;
-	bool log_held;
 	unsigned loading;     /* model_loading */
 };
 
@@ -326,8 +325,8 @@ static void log_change(struct dc_model *m, enum dc_table t, int64_t id)
 		m->log = xmalloc(m->log_cap * sizeof *m->log);
 	/* the entry about to be overwritten is the holder's first, still in
 	 * reach (not before a clear): keep it */
-	else if (m->log_held && m->log_hold >= m->log_floor &&
-	         m->log_seq - m->log_hold == m->log_cap && m->log_cap * 2 <= m->log_hold_max)
+	else if (m->log_hold >= m->log_floor && m->log_seq - m->log_hold == m->log_cap &&
+	         m->log_cap * 2 <= m->log_hold_max)
 		log_grow(m);
 	m->log[m->log_seq % m->log_cap] = (struct log_entry){ id, (uint32_t)t };
 	m->log_seq++;
@@ -355,7 +354,6 @@ void model_log_hold(struct dc_model *m, uint64_t seq, size_t max)
 {
 	m->log_hold = seq;
 	m->log_hold_max = max;
-	m->log_held = true;
 }
 
 static int64_t slot_id(const void *ctx, uint32_t slot)
